@@ -1,0 +1,98 @@
+"""`scoring`: contests for territorial communities and NGOs, scored by a jury.
+
+``create_app`` builds the Flask application: configuration, extensions, blueprints,
+error pages and the command line.
+"""
+
+from pathlib import Path
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, config, database, errors, i18n
+from .auth.views import bp as auth_bp
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, talisman
+from .models import User
+from .pages import bp as pages_bp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is ``Secure`` whenever the request is HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The application factory (``flask --app scoring``, ``wsgi.py``, tests)."""
+    test_config = test_config or {}
+    app = Flask(
+        __name__,
+        instance_path=test_config.get("INSTANCE_PATH"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.load(Path(app.instance_path), test_config))
+    app.session_interface = SessionInterface()
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    register_extensions(app)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp)
+    errors.register(app)
+    i18n.register(app)
+    cli.register(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    database.register(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
+    talisman.init_app(
+        app,
+        force_https=False,  # the reverse proxy redirects; see README, "Production"
+        session_cookie_secure=False,  # SessionInterface decides per request
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id = session_id.partition(":")[0]
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.get_id() == session_id else None

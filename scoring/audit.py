@@ -1,0 +1,89 @@
+"""The append-only, hash-chained audit log (SPEC §8, §11).
+
+Each entry stores the hash of the previous one and its own hash over a canonical
+JSON of its fields, so any edit, deletion or insertion in the middle breaks the
+chain. Appends are serialised: PostgreSQL takes a transaction-scoped advisory lock,
+SQLite write transactions already hold the database's write lock (see database.py).
+The database itself refuses UPDATE and DELETE on the table (triggers in the
+migration) and a second entry after the same predecessor (unique ``prev_hash``).
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+
+from . import clock
+from .extensions import db
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+_ADVISORY_KEY = 7_301_100  # any constant shared by every app server
+
+
+def _digest(entry: AuditEntry) -> str:
+    payload = {
+        "prev": entry.prev_hash,
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor": entry.actor_id,
+        "contest": entry.contest_id,
+        "action": entry.action,
+        "object": [entry.object_type, entry.object_id],
+        "details": entry.details,
+        "reason": entry.reason,
+    }
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(action: str, *, actor=None, contest=None, obj=None, reason: str = "", **details):
+    """Append an entry to the log in the current transaction and return it.
+
+    ``obj`` is the model the action concerns; ``details`` must be JSON-serialisable
+    and should name objects by id, never hold personal data.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+    last = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    entry = AuditEntry(
+        at=clock.now(),
+        actor_id=getattr(actor, "id", None),
+        contest_id=getattr(contest, "id", None),
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "id", "")) if obj is not None else "",
+        details=details,
+        reason=reason,
+        prev_hash=last or GENESIS,
+    )
+    entry.hash = _digest(entry)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    last_hash: str
+    broken_at: int | None  # id of the first entry that does not verify
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def verify() -> ChainReport:
+    """Walk the whole chain in order and report the first entry that does not fit."""
+    previous = GENESIS
+    count = 0
+    for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(2000):
+        count += 1
+        if entry.prev_hash != previous:
+            return ChainReport(count, previous, entry.id, "prev_hash")
+        if _digest(entry) != entry.hash:
+            return ChainReport(count, previous, entry.id, "hash")
+        previous = entry.hash
+    return ChainReport(count, previous, None)

@@ -1,0 +1,217 @@
+"""Forms of the accounts pages; every message is in gettext and shown beside its field."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+
+from .. import edrpou
+from ..i18n import LANGUAGE_NAMES, OBLASTS
+from ..models import OrganisationKind, OrganisationStatus, Role
+
+MIN_PASSWORD = 10
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Options of a select or radio field from (value, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+KIND_CHOICES = choices(
+    [
+        (OrganisationKind.COMMUNITY, _l("Territorial community (local council)")),
+        (OrganisationKind.NGO, _l("Non-governmental organisation")),
+    ]
+)
+STATUS_CHOICES = choices(
+    [
+        (OrganisationStatus.ACTIVE, _l("Works in its own territory")),
+        (OrganisationStatus.RELOCATED, _l("Relocated")),
+        (OrganisationStatus.OCCUPIED, _l("Territory temporarily occupied")),
+    ]
+)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def lower_strip(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def _email_field(label=None):
+    return EmailField(
+        label or _l("E-mail"),
+        validators=[
+            _required(),
+            Length(max=254),
+            Email(
+                message=_l("Enter an e-mail address such as name@example.org."),
+                check_deliverability=False,
+            ),
+        ],
+        filters=[lower_strip],
+    )
+
+
+def _new_password_fields():
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            _required(),
+            Length(
+                min=MIN_PASSWORD,
+                max=200,
+                message=_l("The password must have from %(min)d to %(max)d characters."),
+            ),
+        ],
+        description=_l(
+            "At least %(n)s characters. A phrase of several words is easy to remember.",
+            n=MIN_PASSWORD,
+        ),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    return password, confirm
+
+
+def validate_edrpou(form, field):
+    if not edrpou.is_valid(field.data or ""):
+        raise ValidationError(
+            _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
+        )
+
+
+def validate_phone(form, field):
+    digits = re.sub(r"[\s()\-]", "", field.data or "")
+    if not re.fullmatch(r"\+?\d{10,15}", digits):
+        raise ValidationError(_l("Enter a phone number such as +380 67 123 45 67."))
+
+
+def _oblast_choices():
+    return choices([("", _l("— choose the oblast —")), *OBLASTS.items()])
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(_l("Password"), validators=[_required()])
+
+
+class RegistrationForm(FlaskForm):
+    kind = RadioField(
+        _l("Who applies"),
+        choices=KIND_CHOICES,
+        validators=[
+            InputRequired(message=_l("Choose whether you register a community or an NGO."))
+        ],
+    )
+    organisation_name = StringField(
+        _l("Full name of the organisation"),
+        validators=[_required(), Length(max=300)],
+        filters=[strip],
+        description=_l("As in the Unified State Register, e.g. «Апостолівська міська рада»."),
+    )
+    edrpou = StringField(
+        _l("EDRPOU code"),
+        validators=[_required(), validate_edrpou],
+        filters=[strip],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
+    )
+    oblast = SelectField(_l("Oblast"), choices=_oblast_choices, validators=[_required()])
+    community = StringField(
+        _l("Territorial community (hromada)"),
+        validators=[_required(), Length(max=200)],
+        filters=[strip],
+    )
+    status = RadioField(
+        _l("Where the organisation works now"),
+        choices=STATUS_CHOICES,
+        default=OrganisationStatus.ACTIVE.value,
+        validators=[InputRequired(message=_l("Choose one of the options."))],
+    )
+    contact_person = StringField(
+        _l("Contact person"),
+        validators=[_required(), Length(max=200)],
+        filters=[strip],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[_required(), validate_phone],
+        filters=[strip],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    email = _email_field(_l("E-mail of the contact person"))
+    password, password_confirm = _new_password_fields()
+    consent = BooleanField(
+        _l(
+            "I consent to the processing of the personal data given here for the purpose of "
+            "taking part in contests."
+        ),
+        validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, password_confirm = _new_password_fields()
+
+
+class InvitationForm(FlaskForm):
+    email = _email_field()
+    name = StringField(_l("Name"), validators=[_required(), Length(max=200)], filters=[strip])
+    role = RadioField(
+        _l("Role"),
+        choices=choices([(Role.JUROR, _l("Juror")), (Role.ORGANISER, _l("Organiser"))]),
+        default=Role.JUROR.value,
+        validators=[InputRequired(message=_l("Choose one of the options."))],
+    )
+    contest = SelectField(_l("Contest"), coerce=str, validate_choice=True)
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[_required(), Length(max=200)],
+        filters=[strip],
+        render_kw={"autocomplete": "name"},
+    )
+    password, password_confirm = _new_password_fields()
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=200)], filters=[strip])
+    language = SelectField(
+        _l("Language of pages and e-mails"), choices=choices(LANGUAGE_NAMES.items())
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[_required()])
+    password, password_confirm = _new_password_fields()
+
+
+class LanguageForm(FlaskForm):
+    language = HiddenField(validators=[DataRequired()])
+    next = HiddenField()

@@ -1,0 +1,188 @@
+"""State changes of accounts: registration, password reset tokens, invitations.
+
+Functions change models and write the audit entry; the view commits.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from .. import audit, clock
+from ..extensions import db
+from ..models import (
+    Contest,
+    Invitation,
+    JuryMember,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+    Role,
+    User,
+)
+
+
+class AccountError(Exception):
+    """A request that cannot be carried out; ``field`` names the form field to blame."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def register_applicant(
+    *,
+    email,
+    password,
+    kind,
+    organisation_name,
+    edrpou,
+    oblast,
+    community,
+    status,
+    contact_person,
+    phone,
+    language="uk",
+) -> User:
+    """Create an organisation and its contact person's account."""
+    if find_user(email):
+        raise AccountError(
+            "email",
+            _l("An account with this e-mail already exists. Log in or restore the password."),
+        )
+    if db.session.scalar(select(Organisation.id).where(Organisation.edrpou == edrpou)):
+        raise AccountError(
+            "edrpou",
+            _l(
+                "An organisation with this EDRPOU code is already "
+                "registered. Ask its contact person to invite you."
+            ),
+        )
+    organisation = Organisation(
+        kind=OrganisationKind(kind),
+        name=organisation_name,
+        edrpou=edrpou,
+        oblast=oblast,
+        community=community,
+        status=OrganisationStatus(status),
+        contact_person=contact_person,
+        email=email,
+        phone=phone,
+    )
+    user = User(
+        email=email,
+        name=contact_person,
+        role=Role.APPLICANT,
+        language=language,
+        organisation=organisation,
+    )
+    user.set_password(password)
+    db.session.add_all([organisation, user])
+    db.session.flush()
+    audit.record("user.registered", actor=user, obj=user, organisation=organisation.id)
+    return user
+
+
+# Password reset: a signed token carrying the user's id, an expiry and the tail of the
+# current password hash, so a used token (or one older than a later reset) stops working.
+
+
+def _reset_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def reset_token(user: User) -> str:
+    expires = clock.now() + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"])
+    return _reset_serializer().dumps(
+        {"u": user.id, "h": (user.password_hash or "")[-12:], "e": int(expires.timestamp())}
+    )
+
+
+def user_for_reset(token: str) -> User | None:
+    """The user a reset token is for, or None when it is invalid, used or expired."""
+    try:
+        data = _reset_serializer().loads(token)
+        user_id, tail, expires = int(data["u"]), str(data["h"]), int(data["e"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if clock.now().timestamp() > expires:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or (user.password_hash or "")[-12:] != tail:
+        return None
+    return user
+
+
+def set_password(user: User, password: str, *, action: str = "user.password_changed") -> None:
+    user.set_password(password)
+    audit.record(action, actor=user, obj=user)
+
+
+# Invitations: the e-mailed link holds a random token; the database keeps its hash.
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(
+    *, inviter: User, email: str, name: str, role: Role, contest: Contest | None = None
+) -> tuple[Invitation, str]:
+    """Create an invitation and return it with the token for the link."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        token_hash=_token_hash(token),
+        email=email.strip().lower(),
+        name=name,
+        role=role,
+        contest=contest,
+        invited_by=inviter,
+        expires_at=clock.now() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(
+        "invitation.created", actor=inviter, contest=contest, obj=invitation, role=role.value
+    )
+    return invitation, token
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The invitation of a link while it can still be accepted."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
+    if invitation is None or invitation.accepted_at or invitation.expires_at < clock.now():
+        return None
+    return invitation
+
+
+def accept_invitation(
+    invitation: Invitation, user: User | None = None, *, name: str = "", password: str = ""
+) -> User:
+    """Join with a new account (name and password) or with the signed-in ``user``."""
+    if user is None:
+        user = User(email=invitation.email, name=name, role=invitation.role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+    contest = invitation.contest
+    if contest is not None:
+        if invitation.role == Role.ORGANISER:
+            if user not in contest.organisers:
+                contest.organisers.append(user)
+        elif db.session.get(JuryMember, (contest.id, user.id)) is None:
+            db.session.add(JuryMember(contest=contest, user=user))
+    invitation.accepted_at = clock.now()
+    db.session.flush()
+    audit.record("invitation.accepted", actor=user, contest=contest, obj=invitation, user=user.id)
+    return user

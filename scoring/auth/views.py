@@ -1,0 +1,335 @@
+"""Account pages: /register, /login, /logout, password reset, invitations, /account."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from .. import clock, mail
+from ..extensions import db, limiter
+from ..models import Contest, JuryMember, Role, contest_organisers
+from . import operations, role_required
+from .forms import (
+    AcceptInvitationForm,
+    AccountForm,
+    InvitationForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    choices,
+)
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
+        return default
+    return target
+
+
+def _start_session(user) -> None:
+    login_user(user)
+    session.permanent = True
+    user.last_login_at = clock.now()
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.app_template_global()
+def invitation_text(invitation) -> str:
+    """The sentence that tells who invites whom to what (page and e-mail)."""
+    inviter = invitation.invited_by.name if invitation.invited_by else _("The organisers")
+    contest = invitation.contest.title_uk if invitation.contest else None
+    if invitation.role == Role.ORGANISER:
+        if contest:
+            return _(
+                "%(inviter)s invites you to the organisers of the contest «%(contest)s».",
+                inviter=inviter,
+                contest=contest,
+            )
+        return _("%(inviter)s invites you to join as an organiser.", inviter=inviter)
+    if contest:
+        return _(
+            "%(inviter)s invites you to the jury of the contest «%(contest)s».",
+            inviter=inviter,
+            contest=contest,
+        )
+    return _("%(inviter)s invites you to join as a juror.", inviter=inviter)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.find_user(form.email.data)
+        if user is not None and user.check_password(form.password.data):
+            _start_session(user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next"), url_for("auth.account")))
+        form.password.errors.append(_("The e-mail or the password is wrong."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if request.method == "POST":
+        logout_user()
+        session.pop("language", None)
+        flash(_("You have logged out."), "success")
+        return redirect(url_for("pages.home"))
+    return render_template("auth/logout.html")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.register_applicant(
+                email=form.email.data,
+                password=form.password.data,
+                kind=form.kind.data,
+                organisation_name=form.organisation_name.data,
+                edrpou=form.edrpou.data,
+                oblast=form.oblast.data,
+                community=form.community.data,
+                status=form.status.data,
+                contact_person=form.contact_person.data,
+                phone=form.phone.data,
+                language=str(session.get("language", "uk")),
+            )
+        except operations.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            _start_session(user)
+            db.session.commit()
+            flash(
+                _("The organisation is registered. You can now apply to open contests."), "success"
+            )
+            return redirect(url_for("auth.account"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = operations.find_user(form.email.data)
+        if user is not None:
+            token = operations.reset_token(user)
+            mail.send(
+                user.email,
+                _l("Restoring your password"),
+                "password_reset",
+                language=user.language,
+                user=user,
+                link=url_for("auth.reset_password", token=token, _external=True),
+                hours=current_app.config["PASSWORD_RESET_HOURS"],
+            )
+        # The same answer whether or not the address is known: nothing leaks.
+        flash(
+            _(
+                "If this address is registered, a link to set a new password is on its way. "
+                "Check the inbox and the spam folder."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = operations.user_for_reset(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        operations.set_password(user, form.password.data, action="user.password_reset")
+        _start_session(user)
+        db.session.commit()
+        flash(_("The new password is set."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def invite():
+    form = InvitationForm()
+    contests = db.session.scalars(
+        select(Contest)
+        .join(contest_organisers)
+        .where(contest_organisers.c.user_id == current_user.id)
+        .order_by(Contest.title_uk)
+    ).all()
+    form.contest.choices = choices(
+        [("", _("— not tied to a contest —")), *((c.id, c.title_uk) for c in contests)]
+    )
+    if form.validate_on_submit():
+        contest = next((c for c in contests if str(c.id) == form.contest.data), None)
+        role = Role(form.role.data)
+        existing = operations.find_user(form.email.data)
+        if existing is not None and existing.role != role:
+            form.email.errors.append(
+                _("This address belongs to an account with another role; invite another address.")
+            )
+        else:
+            invitation, token = operations.invite(
+                inviter=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=role,
+                contest=contest,
+            )
+            mail.send(
+                invitation.email,
+                _l("Invitation to join the jury or the organisers"),
+                "invitation",
+                invitation=invitation,
+                name=invitation.name,
+                days=current_app.config["INVITATION_DAYS"],
+                link=url_for("auth.accept_invitation", token=token, _external=True),
+            )
+            db.session.commit()
+            flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("auth.invite"))
+    return render_template("auth/invite.html", form=form)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = operations.open_invitation(token)
+    if invitation is None:
+        return render_template("auth/invitation_invalid.html"), 410
+    existing = operations.find_user(invitation.email)
+    if existing is not None:
+        # The account exists: its owner accepts while signed in as that account.
+        if not current_user.is_authenticated:
+            flash(
+                _("Log in as %(email)s to accept the invitation.", email=invitation.email), "info"
+            )
+            return redirect(url_for("auth.login", next=request.path))
+        if current_user.id != existing.id or existing.role != invitation.role:
+            abort(403)
+        if request.method == "POST":  # CSRFProtect has checked the token
+            operations.accept_invitation(invitation, existing)
+            db.session.commit()
+            flash(_("The invitation is accepted."), "success")
+            return redirect(url_for("auth.account"))
+        return render_template("auth/accept_existing.html", invitation=invitation)
+    form = AcceptInvitationForm(name=invitation.name)
+    if form.validate_on_submit():
+        user = operations.accept_invitation(
+            invitation, name=form.name.data, password=form.password.data
+        )
+        _start_session(user)
+        db.session.commit()
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data
+        current_user.language = form.language.data
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html",
+        form=form,
+        password_form=PasswordChangeForm(),
+        **_account_overview(current_user),
+    )
+
+
+def _account_overview(user) -> dict:
+    """What the account page shows besides the forms, by role."""
+    if user.role == Role.ORGANISER:
+        contests = db.session.scalars(
+            select(Contest)
+            .join(contest_organisers)
+            .where(contest_organisers.c.user_id == user.id)
+            .order_by(Contest.opens_at.desc())
+        ).all()
+        return {"contests": contests}
+    if user.role == Role.JUROR:
+        contests = db.session.scalars(
+            select(Contest)
+            .join(JuryMember)
+            .where(JuryMember.user_id == user.id)
+            .order_by(Contest.opens_at.desc())
+        ).all()
+        return {"contests": contests}
+    return {"organisation": user.organisation}
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if user.check_password(form.current_password.data):
+            operations.set_password(user, form.password.data)
+            _start_session(user)  # the session id carries the password fingerprint
+            db.session.commit()
+            flash(_("The new password is set."), "success")
+            return redirect(url_for("auth.account"))
+        form.current_password.errors.append(_("The current password is wrong."))
+    return render_template(
+        "auth/account.html",
+        form=AccountForm(obj=current_user),
+        password_form=form,
+        **_account_overview(current_user),
+    ), 400
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit() and form.language.data in current_app.config["LANGUAGES"]:
+        session["language"] = form.language.data
+        if current_user.is_authenticated:
+            current_user.language = form.language.data
+            db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("pages.home")))

@@ -1,0 +1,120 @@
+"""Command line (SPEC §9): ``flask --app scoring COMMAND``.
+
+Every command has ``--help``, says what went wrong in plain words and exits non-zero
+on failure.
+"""
+
+import sys
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from . import audit, demo
+from .auth.forms import MIN_PASSWORD
+from .auth.operations import find_user
+from .extensions import db
+from .i18n import role_label
+from .models import Role, User
+
+
+class CommandError(click.ClickException):
+    """A failure explained to the person at the terminal, in the interface language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        # Translated now: click shows the error after the app context has ended.
+        self.line = _("Error: %(message)s", message=message)
+
+    def show(self, file=None):
+        click.echo(self.line, err=True)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create the database schema or upgrade it to the latest version."""
+    upgrade()
+    click.echo(_("The database schema is up to date."))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="organiser, juror or applicant",
+)
+@click.option("--name", default="", help="The person's name (defaults to the e-mail).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password as one line from standard input instead of prompting.",
+)
+@with_appcontext
+def create_user(email: str, role: str, name: str, password_stdin: bool):
+    """Add a user with the given e-mail and role."""
+    email = email.strip().lower()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise CommandError(_("“%(email)s” is not an e-mail address.", email=email)) from error
+    if find_user(email):
+        raise CommandError(_("A user with the e-mail %(email)s already exists.", email=email))
+    if Role(role) == Role.APPLICANT:
+        raise CommandError(
+            _("Applicants register on the site together with their organisation (/register).")
+        )
+    password = _read_password(password_stdin)
+    if len(password) < MIN_PASSWORD:
+        raise CommandError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD))
+    user = User(email=email, name=name.strip() or email, role=Role(role))
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", obj=user, role=role, via="cli")
+    db.session.commit()
+    click.echo(_("User %(email)s (%(role)s) is created.", email=email, role=role_label(role)))
+
+
+@click.command("demo")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load only into a database without users; otherwise do nothing.",
+)
+@with_appcontext
+def load_demo(if_empty: bool):
+    """Load the demo contests with applications, jurors and scores (not in production)."""
+    if current_app.config["SCORING_ENV"] == "production":
+        raise CommandError(_("The demo is not loaded in production (SCORING_ENV=production)."))
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        if if_empty:
+            click.echo(_("The database already has data; the demo is not loaded."))
+            return
+        raise CommandError(
+            _("The database already has data. The demo is loaded only into an empty database.")
+        )
+    logins = demo.load()
+    db.session.commit()
+    click.echo(
+        _("The demo is loaded. Log in at %(url)s/login as:", url=current_app.config["PUBLIC_URL"])
+    )
+    for role, email, password in logins:
+        click.echo(f"  {role:<12} {email:<32} {password}")
+
+
+def register(app) -> None:
+    for command in (init_db, create_user, load_demo):
+        app.cli.add_command(command)

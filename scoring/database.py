@@ -1,0 +1,41 @@
+"""Engine behaviour that must hold on every connection.
+
+SQLite runs in WAL mode with a busy timeout and enforced foreign keys. Its default
+deferred transactions fail at once ("database is locked") when two writers race, so a
+transaction that may write begins with ``BEGIN IMMEDIATE``: writers queue for the lock
+(up to the busy timeout) instead of failing, while page views keep plain ``BEGIN``
+and read concurrently.
+"""
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+
+from .extensions import db
+
+BUSY_TIMEOUT_MS = 15_000
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def register(app: Flask) -> None:
+    """Attach the SQLite behaviour to the app's engine (after ``db.init_app``)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_on_connect(dbapi_connection, _record):
+    # Take transaction control away from the sqlite3 module (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection):
+    reading = has_request_context() and request.method in READ_ONLY_METHODS
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

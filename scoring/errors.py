@@ -1,0 +1,69 @@
+"""Friendly error pages in the user's language; nothing internal is ever shown."""
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: (
+        _l("The request cannot be processed"),
+        _l("Some data in the request are not valid. Go back and try again."),
+    ),
+    403: (
+        _l("Access denied"),
+        _l(
+            "You have no access to this page. If you think you should, log in with another "
+            "account or write to the organisers."
+        ),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("There is no such page, or it is not available to you. Check the address."),
+    ),
+    405: (_l("The request cannot be processed"), _l("This page does not accept such a request.")),
+    410: (_l("The link has expired"), _l("The link is no longer valid.")),
+    413: (
+        _l("The file is too large"),
+        _l("The data sent are larger than allowed. Reduce the file and try again."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many attempts in a short time. Wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "An error occurred on our side. What you saved before is safe. "
+            "Try again in a few minutes."
+        ),
+    ),
+}
+
+
+def _page(status: int):
+    title, text = MESSAGES.get(status, MESSAGES[400])
+    return render_template("errors/error.html", status=status, title=title, text=text), status
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        title = _l("The page is out of date")
+        text = _l(
+            "The form was open too long or was sent from elsewhere. Reload the page and "
+            "send it again; what you typed may need to be entered again."
+        )
+        return render_template("errors/error.html", status=400, title=title, text=text), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _page(error.code or 500)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(_error):
+        # Flask has logged the exception; nothing half-done may be committed after it.
+        db.session.rollback()
+        return _page(500)

@@ -1,0 +1,138 @@
+"""Language and formatting: Ukrainian first, English second (SPEC §1).
+
+Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
+"""
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app, has_request_context, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
+
+ROLE_LABELS = {"organiser": _l("organiser"), "juror": _l("juror"), "applicant": _l("applicant")}
+KIND_LABELS = {"community": _l("territorial community"), "ngo": _l("NGO")}
+STATUS_LABELS = {
+    "active": _l("works in its own territory"),
+    "relocated": _l("relocated"),
+    "occupied": _l("territory temporarily occupied"),
+}
+STAGE_LABELS = {
+    "draft": _l("Draft"),
+    "open": _l("Accepting applications"),
+    "screening": _l("Applications are being screened"),
+    "judging": _l("The jury is scoring"),
+    "deliberation": _l("The jury is deliberating"),
+    "published": _l("Results published"),
+    "archived": _l("Archived"),
+}
+
+# ISO 3166-2:UA codes with their names (SPEC §2).
+OBLASTS = {
+    "UA-05": _l("Vinnytsia Oblast"),
+    "UA-07": _l("Volyn Oblast"),
+    "UA-09": _l("Luhansk Oblast"),
+    "UA-12": _l("Dnipropetrovsk Oblast"),
+    "UA-14": _l("Donetsk Oblast"),
+    "UA-18": _l("Zhytomyr Oblast"),
+    "UA-21": _l("Zakarpattia Oblast"),
+    "UA-23": _l("Zaporizhzhia Oblast"),
+    "UA-26": _l("Ivano-Frankivsk Oblast"),
+    "UA-30": _l("Kyiv City"),
+    "UA-32": _l("Kyiv Oblast"),
+    "UA-35": _l("Kirovohrad Oblast"),
+    "UA-40": _l("Sevastopol City"),
+    "UA-43": _l("Autonomous Republic of Crimea"),
+    "UA-46": _l("Lviv Oblast"),
+    "UA-48": _l("Mykolaiv Oblast"),
+    "UA-51": _l("Odesa Oblast"),
+    "UA-53": _l("Poltava Oblast"),
+    "UA-56": _l("Rivne Oblast"),
+    "UA-59": _l("Sumy Oblast"),
+    "UA-61": _l("Ternopil Oblast"),
+    "UA-63": _l("Kharkiv Oblast"),
+    "UA-65": _l("Kherson Oblast"),
+    "UA-68": _l("Khmelnytskyi Oblast"),
+    "UA-71": _l("Cherkasy Oblast"),
+    "UA-74": _l("Chernihiv Oblast"),
+    "UA-77": _l("Chernivtsi Oblast"),
+}
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the one chosen in this session, else Ukrainian."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get("language")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale())
+
+
+def _label(labels: dict):
+    return lambda value: str(labels.get(str(value), value))
+
+
+role_label = _label(ROLE_LABELS)
+kind_label = _label(KIND_LABELS)
+status_label = _label(STATUS_LABELS)
+stage_label = _label(STAGE_LABELS)
+oblast_name = _label(OBLASTS)
+
+
+# CLDR puts a narrow no-break space before «р.»; documents and searches want a plain one.
+DATE_PATTERNS = {"uk": "d MMMM y 'р.'"}
+
+
+def long_date(value: date | datetime | None) -> str:
+    """«15 вересня 2021 р.» (the date in Kyiv for a moment in time)."""
+    if not value:
+        return ""
+    return format_date(value, DATE_PATTERNS.get(current_language(), "long"))
+
+
+def long_datetime(value: datetime | None) -> str:
+    """«15 вересня 2021 р., 18:00» in Europe/Kyiv."""
+    if not value:
+        return ""
+    return f"{long_date(value)}, {format_datetime(value, 'HH:mm')}"
+
+
+def points(value) -> str:
+    """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian."""
+    if value is None:
+        return ""
+    rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_decimal(rounded, format="#,##0.00")
+
+
+def number(value) -> str:
+    """A setting such as a weight or a maximum: «1,5», «10»."""
+    return "" if value is None else format_decimal(Decimal(value).normalize(), format="#,##0.##")
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(
+        long_date=long_date,
+        long_datetime=long_datetime,
+        oblast=oblast_name,
+        points=points,
+        number=number,
+        kind_label=kind_label,
+    )
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+        role_label=role_label,
+        kind_label=kind_label,
+        status_label=status_label,
+        stage_label=stage_label,
+    )

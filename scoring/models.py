@@ -1,0 +1,650 @@
+"""The domain of SPEC §2–§6 as typed SQLAlchemy models, with permission predicates.
+
+Tables hold facts; rules that span rows (ranking, deadlines, transitions) live in
+the feature packages. Constraints here are the last line of defence: forms and
+operations check the same things first and explain them in Ukrainian.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import clock
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(enum_cls: type[enum.Enum], name: str) -> SAEnum:
+    """A portable enum: VARCHAR plus a named CHECK constraint listing the values."""
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls),
+        values_callable=lambda cls: [m.value for m in cls],
+        validate_strings=True,
+    )
+
+
+def _now() -> datetime:
+    return clock.now()
+
+
+class Role(enum.StrEnum):
+    ORGANISER = "organiser"
+    JUROR = "juror"
+    APPLICANT = "applicant"
+
+
+class OrganisationKind(enum.StrEnum):
+    COMMUNITY = "community"
+    NGO = "ngo"
+
+
+class OrganisationStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RELOCATED = "relocated"
+    OCCUPIED = "occupied"
+
+
+class Stage(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    SCREENING = "screening"
+    JUDGING = "judging"
+    DELIBERATION = "deliberation"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+# SPEC §3: forward one step at a time; backwards only where nothing is lost,
+# and then with a reason.
+STAGE_FORWARD = {
+    Stage.DRAFT: Stage.OPEN,
+    Stage.OPEN: Stage.SCREENING,
+    Stage.SCREENING: Stage.JUDGING,
+    Stage.JUDGING: Stage.DELIBERATION,
+    Stage.DELIBERATION: Stage.PUBLISHED,
+    Stage.PUBLISHED: Stage.ARCHIVED,
+}
+STAGE_BACK = {
+    Stage.OPEN: Stage.DRAFT,
+    Stage.SCREENING: Stage.OPEN,
+    Stage.JUDGING: Stage.SCREENING,
+    Stage.DELIBERATION: Stage.JUDGING,
+}
+
+
+class Aggregation(enum.StrEnum):
+    MEAN = "mean"
+    MEDIAN = "median"
+    TRIMMED_MEAN = "trimmed_mean"
+    SUM = "sum"
+
+
+class Normalise(enum.StrEnum):
+    NONE = "none"
+    ZSCORE = "zscore"
+
+
+class QuestionKind(enum.StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    NUMBER = "number"
+    CHOICE = "choice"
+    URL = "url"
+    FILE = "file"
+
+
+class ApplicationState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ADMITTED = "admitted"
+    REJECTED = "rejected"
+
+
+class Conflict(enum.StrEnum):
+    UNDECLARED = "undeclared"
+    NONE = "none"
+    RECUSED = "recused"
+
+
+class SheetState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class DecisionKind(enum.StrEnum):
+    TIE = "tie"  # which of the tied applications win, and why (SPEC §6.8)
+    DIVERGENCE = "divergence"  # how a divergent application was resolved (SPEC §6.6)
+
+
+contest_organisers = Table(
+    "contest_organisers",
+    db.metadata,
+    Column("contest_id", ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Organisation(db.Model):
+    """An applicant: a territorial community (its council) or an NGO (SPEC §5)."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint("length(edrpou) = 8", name="edrpou_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
+    name: Mapped[str] = mapped_column(String(300))
+    edrpou: Mapped[str] = mapped_column(String(8), unique=True)
+    oblast: Mapped[str] = mapped_column(String(5), index=True)
+    community: Mapped[str] = mapped_column(String(200))
+    community_code: Mapped[str | None] = mapped_column(String(19))
+    status: Mapped[OrganisationStatus] = mapped_column(
+        _enum(OrganisationStatus, "organisation_status"), default=OrganisationStatus.ACTIVE
+    )
+    contact_person: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in. ``role`` decides which places the navigation shows."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    language: Mapped[str] = mapped_column(String(5), default="uk")
+    # An applicant's organisation; for a juror, the organisation they belong to
+    # (used to propose conflicts of interest, SPEC §11).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    oblast: Mapped[str | None] = mapped_column(String(5))
+    community: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        # The tail of the password hash invalidates other sessions after a reset.
+        return f"{self.id}:{(self.password_hash or '')[-12:]}"
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == Role.ORGANISER
+
+    @property
+    def is_juror(self) -> bool:
+        return self.role == Role.JUROR
+
+    @property
+    def is_applicant(self) -> bool:
+        return self.role == Role.APPLICANT
+
+
+class Contest(db.Model):
+    """A contest with its settings (SPEC §4) and its stage (SPEC §3)."""
+
+    __tablename__ = "contests"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="window"),
+        CheckConstraint("winners >= 1", name="winners_positive"),
+        CheckConstraint("quorum >= 1", name="quorum_positive"),
+        CheckConstraint("jurors_per_application >= 0", name="jurors_per_application"),
+        CheckConstraint(
+            "divergence_threshold > 0 AND divergence_threshold <= 1", name="divergence_threshold"
+        ),
+        CheckConstraint("min_total >= 0", name="min_total"),
+        CheckConstraint(
+            "max_winners_per_oblast IS NULL OR max_winners_per_oblast >= 1", name="oblast_cap"
+        ),
+        CheckConstraint("last_number >= 0", name="last_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title_uk: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description_uk: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    rules_uk: Mapped[str] = mapped_column(Text, default="")
+    rules_en: Mapped[str] = mapped_column(Text, default="")
+    organising_body: Mapped[str] = mapped_column(String(300), default="")
+    applicant_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    oblasts: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every oblast
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    winners: Mapped[int] = mapped_column(default=5)
+    stage: Mapped[Stage] = mapped_column(_enum(Stage, "stage"), default=Stage.DRAFT, index=True)
+    number_prefix: Mapped[str] = mapped_column(String(12))
+    last_number: Mapped[int] = mapped_column(default=0)  # registration numbers are never reused
+    # Scoring settings (SPEC §4).
+    aggregation: Mapped[Aggregation] = mapped_column(
+        _enum(Aggregation, "aggregation"), default=Aggregation.MEAN
+    )
+    normalise: Mapped[Normalise] = mapped_column(
+        _enum(Normalise, "normalise"), default=Normalise.NONE
+    )
+    jurors_per_application: Mapped[int] = mapped_column(default=0)
+    quorum: Mapped[int] = mapped_column(default=2)
+    divergence_threshold: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.3"))
+    min_total: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    max_winners_per_oblast: Mapped[int | None] = mapped_column()
+    blind: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict_same_oblast: Mapped[bool] = mapped_column(Boolean, default=False)
+    conflict_same_community: Mapped[bool] = mapped_column(Boolean, default=False)
+    results_full_ranking: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Attachments (SPEC §5): allowed types and limits, per file and per application.
+    attachment_types: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["application/pdf", "image/jpeg", "image/png"]
+    )
+    max_file_size: Mapped[int] = mapped_column(default=10 * 1024 * 1024)
+    max_total_size: Mapped[int] = mapped_column(default=25 * 1024 * 1024)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+    organisers: Mapped[list[User]] = relationship(secondary=contest_organisers)
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="contest", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="contest", order_by="Question.position", cascade="all, delete-orphan"
+    )
+    categories: Mapped[list[Category]] = relationship(
+        back_populates="contest", order_by="Category.position", cascade="all, delete-orphan"
+    )
+    jury: Mapped[list[JuryMember]] = relationship(
+        back_populates="contest", cascade="all, delete-orphan"
+    )
+
+    def title(self, language: str) -> str:
+        return (self.title_en if language == "en" else "") or self.title_uk
+
+    def is_organised_by(self, user) -> bool:
+        return bool(user.is_authenticated) and any(o.id == user.id for o in self.organisers)
+
+    @property
+    def is_public(self) -> bool:
+        return self.stage != Stage.DRAFT
+
+    def accepts_applications(self, moment: datetime) -> bool:
+        return self.stage == Stage.OPEN and self.opens_at <= moment < self.closes_at
+
+    @property
+    def max_total(self) -> Decimal:
+        """The maximum possible juror total, Σ weight × max_points (SPEC §6.6)."""
+        return sum((c.weight * c.max_points for c in self.criteria), Decimal(0))
+
+
+class Category(db.Model):
+    """A separately ranked group of applications with its own number of winners."""
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "code"),
+        CheckConstraint("winners >= 1", name="winners_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    title_uk: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    winners: Mapped[int] = mapped_column(default=1)
+    position: Mapped[int] = mapped_column(default=0)
+
+    contest: Mapped[Contest] = relationship(back_populates="categories")
+
+
+class Criterion(db.Model):
+    """A published scoring criterion; ``position`` is also the tie-break order."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "code"),
+        CheckConstraint("max_points > 0", name="max_points_positive"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("step IN (0.5, 1)", name="step"),
+        CheckConstraint(
+            "min_points IS NULL OR (min_points >= 0 AND min_points <= max_points)",
+            name="min_points",
+        ),
+        Index("ix_criteria_contest_position", "contest_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    title_uk: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    guidance_uk: Mapped[str] = mapped_column(Text, default="")
+    guidance_en: Mapped[str] = mapped_column(Text, default="")
+    max_points: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    weight: Mapped[Decimal] = mapped_column(Numeric(8, 4), default=Decimal(1))
+    step: Mapped[Decimal] = mapped_column(Numeric(2, 1), default=Decimal(1))
+    min_points: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    position: Mapped[int] = mapped_column(default=0)
+
+    contest: Mapped[Contest] = relationship(back_populates="criteria")
+
+
+class Question(db.Model):
+    """A question of the contest's application form (SPEC §4)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "key"),
+        CheckConstraint("max_length IS NULL OR max_length > 0", name="max_length"),
+        Index("ix_questions_contest_position", "contest_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    label_uk: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str] = mapped_column(String(300), default="")
+    help_uk: Mapped[str] = mapped_column(Text, default="")
+    help_en: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    max_length: Mapped[int | None] = mapped_column()
+    min_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    max_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    choices: Mapped[list[dict] | None] = mapped_column(JSON)  # [{"value", "uk", "en"}]
+    file_types: Mapped[list[str] | None] = mapped_column(JSON)  # narrows the contest's types
+
+    contest: Mapped[Contest] = relationship(back_populates="questions")
+
+
+class JuryMember(db.Model):
+    """A juror's membership of one contest's jury."""
+
+    __tablename__ = "jury_members"
+
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    contest: Mapped[Contest] = relationship(back_populates="jury")
+    user: Mapped[User] = relationship()
+
+
+class Application(db.Model):
+    """One organisation's application to one contest (SPEC §5)."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "organisation_id"),
+        UniqueConstraint("contest_id", "serial"),
+        CheckConstraint("serial IS NULL OR serial >= 1", name="serial_positive"),
+        CheckConstraint(
+            "(state = 'draft' AND submitted_at IS NULL) OR "
+            "(state <> 'draft' AND number IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="submitted_has_number",
+        ),
+        Index("ix_applications_contest_state", "contest_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    state: Mapped[ApplicationState] = mapped_column(
+        _enum(ApplicationState, "application_state"), default=ApplicationState.DRAFT
+    )
+    serial: Mapped[int | None] = mapped_column()
+    number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    contest: Mapped[Contest] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    category: Mapped[Category | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+    scoresheets: Mapped[list[Scoresheet]] = relationship(back_populates="application")
+
+    def belongs_to(self, user) -> bool:
+        return bool(user.is_authenticated) and user.organisation_id == self.organisation_id
+
+
+class Answer(db.Model):
+    """The answer to one question; saved field by field as the applicant types."""
+
+    __tablename__ = "answers"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+    application: Mapped[Application] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+
+class Attachment(db.Model):
+    """An uploaded file, kept in the database so several app servers share it."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint("size >= 0", name="size"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[Application] = relationship(back_populates="attachments")
+
+
+class Scoresheet(db.Model):
+    """A juror's assignment to an application and their scoresheet for it (SPEC §6).
+
+    The row exists from the moment of assignment; the juror first declares a conflict
+    of interest or its absence, then scores while the sheet is a draft, then submits.
+    """
+
+    __tablename__ = "scoresheets"
+    __table_args__ = (
+        UniqueConstraint("application_id", "juror_id"),
+        CheckConstraint("state = 'draft' OR conflict = 'none'", name="submitted_without_conflict"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    juror_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    conflict: Mapped[Conflict] = mapped_column(
+        _enum(Conflict, "conflict"), default=Conflict.UNDECLARED
+    )
+    declaration: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[SheetState] = mapped_column(
+        _enum(SheetState, "sheet_state"), default=SheetState.DRAFT
+    )
+    overall_comment: Mapped[str] = mapped_column(Text, default="")
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="scoresheets")
+    juror: Mapped[User] = relationship()
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="scoresheet", cascade="all, delete-orphan"
+    )
+
+
+class Score(db.Model):
+    """Points and a comment for one criterion on one scoresheet."""
+
+    __tablename__ = "scores"
+    __table_args__ = (CheckConstraint("points IS NULL OR points >= 0", name="points"),)
+
+    scoresheet_id: Mapped[int] = mapped_column(
+        ForeignKey("scoresheets.id", ondelete="CASCADE"), primary_key=True
+    )
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("criteria.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    points: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+    scoresheet: Mapped[Scoresheet] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class Decision(db.Model):
+    """A decision of the commission recorded during deliberation (SPEC §6.6, §6.8)."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    kind: Mapped[DecisionKind] = mapped_column(_enum(DecisionKind, "decision_kind"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    winner_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class Invitation(db.Model):
+    """An e-mailed link through which a juror or an organiser joins (only its hash is kept)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(_enum(Role, "invitation_role"))
+    contest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contest: Mapped[Contest | None] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+
+class AuditEntry(db.Model):
+    """One entry of the append-only, hash-chained audit log (SPEC §8, §11).
+
+    Database triggers refuse UPDATE and DELETE; the unique ``prev_hash`` forbids a fork.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[str] = mapped_column(String(60), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,68 @@
+"""Public pages: the home page with open contests and published results, a contest's page."""
+
+from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from . import clock
+from .extensions import db
+from .models import Contest, Stage
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.app_template_global()
+def navigation() -> list[tuple[str, str]]:
+    """The main menu: (endpoint, label) for the places the current user has."""
+    items = [("pages.home", _l("Contests"))]
+    if current_user.is_authenticated:
+        items.append(("auth.account", _l("My account")))
+        if current_user.is_organiser:
+            items.append(("auth.invite", _l("Invite")))
+    return items
+
+
+@bp.route("/")
+def home():
+    contests = db.session.scalars(
+        select(Contest)
+        .where(
+            Contest.stage.in_(
+                [
+                    Stage.OPEN,
+                    Stage.PUBLISHED,
+                    Stage.ARCHIVED,
+                    Stage.SCREENING,
+                    Stage.JUDGING,
+                    Stage.DELIBERATION,
+                ]
+            )
+        )
+        .order_by(Contest.closes_at.desc())
+    ).all()
+    now = clock.now()
+    return render_template(
+        "pages/home.html",
+        open_contests=[c for c in contests if c.accepts_applications(now)],
+        in_progress=[
+            c
+            for c in contests
+            if c.stage in (Stage.OPEN, Stage.SCREENING, Stage.JUDGING, Stage.DELIBERATION)
+            and not c.accepts_applications(now)
+        ],
+        published=[c for c in contests if c.stage in (Stage.PUBLISHED, Stage.ARCHIVED)],
+    )
+
+
+@bp.route("/contests/<slug>")
+def contest(slug: str):
+    contest = db.session.scalar(
+        select(Contest)
+        .where(Contest.slug == slug)
+        .options(selectinload(Contest.criteria), selectinload(Contest.categories))
+    )
+    if contest is None or not contest.is_public:
+        abort(404)
+    return render_template("pages/contest.html", contest=contest, now=clock.now())

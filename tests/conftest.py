@@ -1,0 +1,261 @@
+"""Fixtures: one app per test on a real database, a client that sends CSRF tokens, builders.
+
+SQLite (default): the schema is migrated once per session into a template file that
+each test copies. PostgreSQL (``TEST_DATABASE_URL``): the schema is migrated once and
+every test starts from truncated tables.
+"""
+
+import email
+import os
+import re
+import shutil
+import sqlite3
+from datetime import timedelta
+from decimal import Decimal
+from email import policy
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from scoring import clock, config, create_app, edrpou
+from scoring.extensions import db
+from scoring.models import (
+    Contest,
+    Criterion,
+    JuryMember,
+    Organisation,
+    OrganisationKind,
+    Role,
+    Stage,
+    User,
+)
+
+PASSWORD = "correct horse battery"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+CSRF_INPUT = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token as a browser with the page open would."""
+
+    def csrf_token(self, page: str = "/") -> str:
+        html = self.get(page).get_data(as_text=True)
+        match = CSRF_INPUT.search(html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1) or match.group(2)
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with the CSRF token taken from the page itself."""
+        form = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.post(url, data=form, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD):
+        response = self.submit("/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+
+def _settings(tmp_path: Path, database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MAIL_SERVER": None,
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """The URL of a database migrated to the latest schema (a template file for SQLite)."""
+    base = tmp_path_factory.mktemp("template")
+    if TEST_DATABASE_URL:
+        url = config.database_url(TEST_DATABASE_URL, base)
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{base / 'template.sqlite'}"
+    app = create_app(_settings(base, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    if not TEST_DATABASE_URL:
+        connection = sqlite3.connect(base / "template.sqlite")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+    return url
+
+
+def _empty_postgresql_tables(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_uri(migrated_database, tmp_path):
+    if TEST_DATABASE_URL:
+        _empty_postgresql_tables(migrated_database)
+        return migrated_database
+    template = Path(migrated_database.removeprefix("sqlite:///"))
+    copy = tmp_path / "scoring.sqlite"
+    shutil.copyfile(template, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def make_app(database_uri, tmp_path):
+    """Build apps on the test's database, with settings changed: ``make_app(KEY=value)``."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app({**_settings(tmp_path, database_uri), **overrides})
+        app.test_client_class = Client
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """The e-mails written so far, oldest first, as ``email.message.EmailMessage``."""
+
+    def read() -> list:
+        folder = Path(app.config["MAIL_OUTBOX"])
+        return (
+            [
+                email.message_from_bytes(path.read_bytes(), policy=policy.default)
+                for path in sorted(folder.glob("*.eml"))
+            ]
+            if folder.exists()
+            else []
+        )
+
+    return read
+
+
+@pytest.fixture
+def clock_at(monkeypatch):
+    """Move the application's clock: ``clock_at(datetime)``."""
+
+    def move(moment):
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    return move
+
+
+class Builders:
+    """Create domain objects directly in the database, committed, for the arrange step."""
+
+    def __init__(self, app):
+        self.app = app
+        self.counter = 0
+
+    def _next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def user(
+        self,
+        role: Role = Role.JUROR,
+        email: str | None = None,
+        name: str = "Тест",
+        password: str = PASSWORD,
+        **fields,
+    ) -> int:
+        with self.app.app_context():
+            user = User(
+                email=email or f"user{self._next()}@example.org", name=name, role=role, **fields
+            )
+            user.set_password(password)
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    def organisation(self, kind=OrganisationKind.NGO, oblast="UA-63", **fields) -> int:
+        n = self._next()
+        with self.app.app_context():
+            organisation = Organisation(
+                kind=kind,
+                name=fields.pop("name", f"ГО «Тест {n}»"),
+                edrpou=fields.pop("edrpou", edrpou.complete(f"{4100000 + n:07d}")),
+                oblast=oblast,
+                community=fields.pop("community", "Харківська міська громада"),
+                contact_person="Контактна особа",
+                email=f"org{n}@example.org",
+                phone="+380501234567",
+                **fields,
+            )
+            db.session.add(organisation)
+            db.session.commit()
+            return organisation.id
+
+    def applicant(self, email: str | None = None, **org_fields) -> int:
+        organisation_id = self.organisation(**org_fields)
+        return self.user(Role.APPLICANT, email=email, organisation_id=organisation_id)
+
+    def contest(self, organisers=(), jurors=(), stage: Stage = Stage.OPEN, **fields) -> int:
+        n = self._next()
+        now = clock.now()
+        with self.app.app_context():
+            contest = Contest(
+                slug=fields.pop("slug", f"contest-{n}"),
+                title_uk=fields.pop("title_uk", f"Конкурс {n}"),
+                opens_at=fields.pop("opens_at", now - timedelta(days=1)),
+                closes_at=fields.pop("closes_at", now + timedelta(days=30)),
+                number_prefix=fields.pop("number_prefix", f"T{n}"),
+                applicant_kinds=fields.pop("applicant_kinds", ["community", "ngo"]),
+                stage=stage,
+                **fields,
+            )
+            contest.organisers = [db.session.get(User, uid) for uid in organisers]
+            contest.jury = [JuryMember(user_id=uid) for uid in jurors]
+            contest.criteria = [
+                Criterion(code="C1", title_uk="Актуальність", max_points=Decimal(10), position=0),
+                Criterion(
+                    code="C2",
+                    title_uk="Залучення мешканців",
+                    max_points=Decimal(10),
+                    weight=Decimal("1.5"),
+                    position=1,
+                ),
+            ]
+            db.session.add(contest)
+            db.session.commit()
+            return contest.id
+
+
+@pytest.fixture
+def build(app) -> Builders:
+    return Builders(app)

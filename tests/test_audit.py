@@ -1,0 +1,38 @@
+"""The hash-chained audit log: entries link, and any tampering is found where it happened."""
+
+from sqlalchemy import text
+
+from scoring import audit
+from scoring.extensions import db
+from scoring.models import AuditEntry
+
+
+def test_entries_chain_and_verify(app):
+    with app.app_context():
+        first = audit.record("contest.created", reason="", slug="a")
+        second = audit.record("contest.stage", reason="Настав час", to="open")
+        db.session.commit()
+        assert first.prev_hash == audit.GENESIS and second.prev_hash == first.hash
+        report = audit.verify()
+        assert report.ok and report.entries == 2 and report.last_hash == second.hash
+
+
+def test_a_changed_entry_is_found(app):
+    with app.app_context():
+        for n in range(3):
+            audit.record("score.changed", n=n)
+        db.session.commit()
+        middle = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id)).all()[1]
+        # Bypass the database's own guard, as an intruder with the file would.
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(text("DROP TRIGGER audit_log_no_update"))
+        else:
+            db.session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+        db.session.execute(
+            text("UPDATE audit_log SET reason = 'forged' WHERE id = :id"), {"id": middle.id}
+        )
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+        db.session.commit()
+        report = audit.verify()
+        assert not report.ok and report.broken_at == middle.id and report.problem == "hash"

@@ -1,0 +1,32 @@
+"""Friendly error pages in Ukrainian; nothing internal leaks."""
+
+import pytest
+
+
+def test_unknown_pages_answer_404_in_ukrainian(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Сторінку не знайдено" in page and '<html lang="uk">' in page
+
+
+def test_a_wrong_method_answers_405(client):
+    assert client.delete("/login").status_code == 405
+
+
+def test_an_unexpected_failure_shows_a_calm_page_without_details(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("secret internal detail")
+
+    response = client.get("/explode")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Щось пішло не так" in page and "secret internal detail" not in page
+
+
+@pytest.mark.parametrize("url", ["/contests/missing", "/password/reset/%00%ff", "/invitations/'"])
+def test_odd_urls_never_fail(client, url):
+    assert client.get(url).status_code in (404, 410)

@@ -1,0 +1,84 @@
+"""Ukrainian first: every message translated, the compiled catalogue current, dates and times."""
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from scoring import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "scoring" / "translations" / "uk" / "LC_MESSAGES"
+
+
+def test_every_message_in_the_code_has_a_ukrainian_translation(tmp_path):
+    template = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            Path(sys.executable).parent / "pybabel",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--ignore-dirs",
+            ".* __pycache__ node_modules",
+            "-o",
+            str(template),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with template.open("rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    translated = {
+        m.id
+        for m in catalogue
+        if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string) and not m.fuzzy
+    }
+    missing = sorted(str(m) for m in wanted - translated)
+    assert missing == [], "untranslated (run `make translations`): " + "; ".join(missing)
+
+
+def test_the_compiled_catalogue_matches_the_po_file():
+    def entries(catalogue):
+        return {
+            (m.id if isinstance(m.id, str) else tuple(m.id)): (
+                m.string if isinstance(m.string, str) else tuple(m.string)
+            )
+            for m in catalogue
+            if m.id and not m.fuzzy
+        }
+
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        po = entries(read_po(f))
+    with (CATALOGUE / "messages.mo").open("rb") as f:
+        mo = entries(read_mo(f))
+    assert mo == po, "messages.mo is stale: run `make translations`"
+
+
+def test_dates_read_the_ukrainian_way_in_kyiv_time(app):
+    moment = datetime(2021, 9, 15, 15, 0, tzinfo=UTC)  # 18:00 in Kyiv (summer time)
+    with app.test_request_context():
+        assert i18n.long_date(moment) == "15 вересня 2021 р."
+        assert i18n.long_datetime(moment) == "15 вересня 2021 р., 18:00"
+        assert (
+            i18n.long_datetime(datetime(2024, 1, 31, 21, 30, tzinfo=UTC))
+            == "31 січня 2024 р., 23:30"
+        )
+        assert i18n.points("87.335") == "87,34" and i18n.points(2.5) == "2,50"
+        assert i18n.oblast_name("UA-74") == "Чернігівська область"
+        assert i18n.oblast_name("UA-77") == "Чернівецька область"
+        with force_locale("en"):
+            assert i18n.long_date(moment) == "September 15, 2021"
+            assert i18n.points("87.335") == "87.34"
