@@ -245,6 +245,12 @@ def _user(email, name, role, **fields) -> User:
     return user
 
 
+def _kyiv_day(now, days: int, hour: int):
+    """A round moment (``hour``:00 Kyiv time) ``days`` from ``now``, as contests announce."""
+    local = (now + timedelta(days=days)).astimezone(clock.KYIV)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
 def _clamp(value: Decimal, step: Decimal, top: int = 10) -> Decimal:
     value = min(max(value, Decimal(0)), Decimal(top))
     return (value / step).to_integral_value() * step
@@ -261,7 +267,7 @@ def load() -> list[tuple[str, str, str]]:
         title_uk=f"Успішна участь громади {now.year}",
         title_en=f"Successful Community Participation {now.year}",
         description_uk="Конкурс практик громадської участі серед громад та громадських "
-        "організацій цільових областей. П'ять переможців отримають підтримку "
+        "організацій цільових областей. П’ять переможців отримають підтримку "
         "для поширення своєї практики.",
         description_en="A contest of civic participation practices among communities and NGOs "
         "of the target oblasts. Five winners receive support to spread their "
@@ -272,8 +278,8 @@ def load() -> list[tuple[str, str, str]]:
         organising_body="Хаб участі",
         applicant_kinds=[COMMUNITY.value, NGO.value],
         oblasts=EASTERN_OBLASTS,
-        opens_at=now - timedelta(days=60),
-        closes_at=now - timedelta(days=20),
+        opens_at=_kyiv_day(now, -60, 9),
+        closes_at=_kyiv_day(now, -20, 18),
         stage=Stage.JUDGING,
         number_prefix="UUG",
         winners=5,
@@ -369,7 +375,7 @@ def load() -> list[tuple[str, str, str]]:
 
     open_contest = Contest(
         slug=f"biudzhet-uchasti-{now.year + 1}",
-        title_uk=f"Відбір п'яти громад для впровадження бюджету участі {now.year + 1}",
+        title_uk=f"Відбір п’яти громад для впровадження бюджету участі {now.year + 1}",
         title_en=f"Selecting five communities to introduce a participatory budget {now.year + 1}",
         description_uk="Східноукраїнський хаб партисипації обирає п'ять громад, які отримають "
         "повний супровід у запровадженні бюджету участі.",
@@ -380,8 +386,8 @@ def load() -> list[tuple[str, str, str]]:
         organising_body="Хаб участі",
         applicant_kinds=[COMMUNITY.value],
         oblasts=EASTERN_OBLASTS,
-        opens_at=now - timedelta(days=5),
-        closes_at=now + timedelta(days=40),
+        opens_at=_kyiv_day(now, -5, 9),
+        closes_at=_kyiv_day(now, 40, 18),
         stage=Stage.OPEN,
         number_prefix="BU",
         winners=5,

@@ -103,7 +103,7 @@ def test_the_demo_loads_contests_applications_jurors_and_scores(runner, client, 
         assert db.session.scalar(select(func.count(Scoresheet.id))) == 36
     home = html.unescape(client.get("/").get_data(as_text=True))
     assert "Успішна участь громади" in home and "Журі оцінює заявки" in home
-    assert "Відбір п'яти громад" in home and "Триває прийом заявок" in home
+    assert "Відбір п’яти громад" in home and "Триває прийом заявок" in home
     client.login("organiser@demo.example", "demo-pass-2026")
 
 

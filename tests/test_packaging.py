@@ -12,7 +12,7 @@ def test_every_package_is_listed_in_pyproject():
     )
     on_disk = {
         ".".join(path.parent.relative_to(ROOT).parts)
-        for path in (ROOT / "scoring").rglob("*.py")
-        if "__pycache__" not in path.parts
+        for path in (ROOT / "scoring").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
     }
     assert on_disk <= listed, f"add to [tool.setuptools] packages: {sorted(on_disk - listed)}"
