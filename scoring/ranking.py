@@ -1,0 +1,732 @@
+"""The ranking engine of SPEC §6: plain data in, a ranking out.
+
+Pure Python (stdlib only): no Flask, no SQLAlchemy, no clock, no configuration. The
+caller loads the contest, passes frozen dataclasses and gets a ``Ranking`` back; the
+same input gives the same output whatever the order of the input.
+
+The rules, as implemented:
+
+1. **Quorum.** Only submitted, non-recused sheets are passed in. An application is
+   ranked when it has at least ``quorum`` sheets, where the quorum is capped by the
+   number of jurors present, ``max(1, min(settings.quorum, J))``, and J counts the
+   distinct jurors with at least one sheet in the input ("default 2, or the number of
+   jurors if fewer"). The others are listed in ``not_ranked`` with ``below_quorum``,
+   ordered by registration number.
+2. **Juror total** ``T = Σ weight_c × score_c`` over all criteria (every criterion must
+   be scored). Totals are exact: scores and weights are scaled to integers by a common
+   denominator, so the hot loop adds integers and Fractions are built once per value.
+3. **Score** ``S`` aggregates the jurors' totals of the application: ``mean``,
+   ``median`` (even count: mean of the middle two), ``trimmed_mean`` (drop one highest
+   and one lowest when there are at least 4 totals, else plain mean) or ``sum``.
+   ``raw_score`` is always that aggregation of the raw totals.
+   With ``normalise = "zscore"`` every juror's totals are first standardised over all
+   the applications that juror scored in the input (quorum or not) and mapped back onto
+   the scale of raw totals: ``T' = mean_all + (T − mean_j) / sd_j × sd_all``, where
+   ``mean_all`` and ``sd_all`` are over all totals of all jurors and every standard
+   deviation is a population one. A juror with fewer than 2 totals or zero spread keeps
+   raw totals. Sums and variances are exact integers; the rest is computed with 28
+   significant decimal digits (the overall mean, the square roots, each deviation, each
+   mapped total and the aggregation round once each), and ``S`` is then a ``Decimal``.
+4. **Exactness.** Without normalisation ``S`` is a ``Fraction``, so two applications
+   tie only when their scores are truly equal. With ``zscore`` scores are compared
+   (for order and for ``min_total``) after rounding half up to 6 decimal places.
+   ``format_score`` rounds half up to 2 decimals for display only.
+5. **Order** within a category (or the whole contest): ``S`` descending; equal ``S``:
+   the mean raw score of each criterion in criterion order, each descending; still
+   equal: a tie, the rows share a competition rank (1, 2, 2, 4) and ``tie`` is set.
+   Tied rows are listed by registration number (digits compared as numbers), then id.
+6. **Divergence**: ``max(T) − min(T)`` of the raw totals strictly greater than
+   ``divergence_threshold × max_total`` with ``max_total = Σ weight_c × max_points_c``.
+   A flag only.
+7. **Thresholds**: a row is not ``eligible`` (cannot win, keeps its place) when
+   ``S < min_total`` or when the mean score on a criterion with ``min_points`` is below
+   it; ``notes`` say which.
+8. **Winners**, per category with its own number of places, or for the whole contest:
+   walk the tie groups from the top until the places are taken. Rows that fail a
+   threshold are skipped, and so are rows whose oblast already has
+   ``max_winners_per_oblast`` winners (note ``oblast_cap``). When the eligible rows of
+   a tie group cannot all be taken — more of them than places left, or more from one
+   oblast than that oblast has room for — the group is undecided: its rows get
+   ``winner = None`` (note ``tie_undecided``) and the places it will fill, whoever wins,
+   are counted as taken: rows below the last place get ``False``, and when an oblast cap
+   alone made the tie, the walk goes on below it. A ``TieDecision`` for
+   that category naming exactly as many of those rows as can win settles it: named
+   rows win, the others in the group do not, both noted ``decision``. A decision that
+   does not fit an undecided tie raises ``ValueError``. Scores and ranks never change.
+
+Preconditions the caller keeps (not checked here): every score lies in
+``0..max_points`` in multiples of the criterion's step.
+
+Categories: when ``Settings.categories`` maps category codes to places, each category
+is ranked on its own (ranks restart) and ``rows`` lists the categories in mapping
+order; otherwise ``Row.category`` is ``None`` and ``Settings.winners`` applies.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+AGGREGATIONS = ("mean", "median", "trimmed_mean", "sum")
+NORMALISATIONS = ("none", "zscore")
+
+# SPEC §6.4: 28 significant digits, then compare at 6 decimal places.
+_ZSCORE_CONTEXT = Context(
+    prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+_COMPARE_STEP = Decimal("0.000001")
+
+# Totals and means repeat a lot (a few hundred distinct values in a contest), and
+# building a Fraction costs more than looking one up; Fractions are immutable.
+_exact = functools.lru_cache(maxsize=4096)(Fraction)
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """A criterion; the order of the list passed in is the tie-break order."""
+
+    id: Any
+    code: str
+    weight: Decimal
+    max_points: Decimal
+    min_points: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ApplicationSpec:
+    """An admitted application."""
+
+    id: Any
+    number: str
+    organisation: str
+    oblast: str
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A submitted, non-recused scoresheet: a score for every criterion id."""
+
+    application_id: Any
+    juror_id: Any
+    scores: Mapping[Any, Decimal]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The scoring settings of SPEC §4 that the ranking uses."""
+
+    aggregation: str = "mean"
+    normalise: str = "none"
+    quorum: int = 2
+    divergence_threshold: Decimal = Decimal("0.3")
+    min_total: Decimal = Decimal(0)
+    max_winners_per_oblast: int | None = None
+    winners: int = 5
+    categories: Mapping[str, int] | None = None  # code -> places; empty or None: none
+
+
+@dataclass(frozen=True)
+class TieDecision:
+    """The commission's decision on an undecided tie: which of the tied rows win."""
+
+    category: str | None
+    winner_ids: frozenset
+
+
+class Note(NamedTuple):
+    """A machine-readable remark on a row, e.g. ``Note("oblast_cap", {"oblast": "UA-63"})``.
+
+    Codes: ``below_min_total`` (min_total), ``below_min_points`` (criterion,
+    min_points), ``oblast_cap`` (oblast, cap), ``tie`` (rank), ``tie_undecided``
+    (places: how many of the group can win), ``decision``.
+    """
+
+    code: str
+    params: Mapping[str, Any]
+
+    def text(self) -> str:
+        """Plain English, for the command line and the JSON API."""
+        return _NOTE_TEXTS[self.code].format(**self.params)
+
+
+_NOTE_TEXTS = {
+    "below_min_total": "cannot win: score below the minimum total {min_total}",
+    "below_min_points": "cannot win: mean on {criterion} below the minimum {min_points}",
+    "oblast_cap": "skipped: oblast {oblast} already has {cap} winner(s)",
+    "tie": "tied at rank {rank}",
+    "tie_undecided": "tie at the last winning place ({places} place(s)): "
+    "awaits the commission's decision",
+    "decision": "tie decided by the commission",
+}
+
+_THRESHOLD_CODES = frozenset({"below_min_total", "below_min_points"})
+
+
+@dataclass(frozen=True)
+class Row:
+    """One ranked application."""
+
+    rank: int
+    application_id: Any
+    number: str
+    organisation: str
+    oblast: str
+    category: str | None
+    score: Fraction | Decimal
+    raw_score: Fraction
+    juror_totals: Mapping[Any, Fraction]
+    jurors: int
+    criterion_means: tuple[Fraction, ...]
+    tie: bool
+    divergent: bool
+    eligible: bool
+    winner: bool | None
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """The notes in plain English, joined with "; " ("" when there are none)."""
+        return "; ".join(n.text() for n in self.notes)
+
+    @property
+    def reasons(self) -> tuple[Note, ...]:
+        """Why the row cannot win: its threshold notes (empty when eligible)."""
+        return tuple(n for n in self.notes if n.code in _THRESHOLD_CODES)
+
+
+@dataclass(frozen=True)
+class NotRanked:
+    """An admitted application with fewer sheets than the quorum."""
+
+    application_id: Any
+    number: str
+    category: str | None
+    reason: str  # "below_quorum"
+    jurors: int
+    quorum: int
+
+    @property
+    def note(self) -> str:
+        """The reason in plain English."""
+        return f"below quorum: {self.jurors} of {self.quorum} scoresheets"
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The result: ranked rows (category by category), then the applications not ranked."""
+
+    rows: list[Row]
+    not_ranked: list[NotRanked]
+    max_total: Fraction
+    quorum: int  # the quorum actually applied (rule 1)
+    settings: Settings = field(repr=False)
+
+    @property
+    def undecided(self) -> bool:
+        """True while a tie at the last winning place awaits the commission's decision."""
+        return any(row.winner is None for row in self.rows)
+
+    @property
+    def winners(self) -> list[Row]:
+        """The rows that win, in ranking order."""
+        return [row for row in self.rows if row.winner]
+
+
+def rank_applications(
+    criteria: Sequence[CriterionSpec],
+    applications: Iterable[ApplicationSpec],
+    sheets: Iterable[Sheet],
+    settings: Settings,
+    decisions: Iterable[TieDecision] = (),
+) -> Ranking:
+    """Rank the applications by SPEC §6 (see the module docstring for the rules).
+
+    Raises ``ValueError`` for input that breaks the contract: unknown settings,
+    duplicate ids, a sheet for an unknown application or with missing or extra
+    criteria, two sheets of one juror for one application, an application in an
+    unknown category, or a decision that does not fit an undecided tie.
+    """
+    _check_settings(settings)
+    if not criteria:
+        raise ValueError("a contest needs at least one criterion to be ranked")
+    apps = _index_applications(applications, settings)
+    sheets = list(sheets)
+    scale = _Scale.of(criteria, sheets)
+    totals, scored = _read_sheets(scale, sheets, apps)
+
+    jurors_present = {juror for per_app in totals.values() for juror in per_app}
+    quorum = max(1, min(settings.quorum, len(jurors_present)))
+    adjusted = _zscore(totals, scale.den) if settings.normalise == "zscore" else None
+
+    entries, not_ranked = [], []
+    for app_id, app in apps.items():
+        count = len(totals.get(app_id, ()))
+        if count < quorum:
+            reason = "below_quorum"
+            not_ranked.append(NotRanked(app_id, app.number, app.category, reason, count, quorum))
+        else:
+            entries.append(_score(app, totals[app_id], scored[app_id], scale, settings, adjusted))
+    not_ranked.sort(key=lambda n: (_number_key(n.number), _id_key(n.application_id)))
+
+    max_total = sum((Fraction(c.weight) * Fraction(c.max_points) for c in criteria), Fraction(0))
+    divergence_limit = Fraction(settings.divergence_threshold) * max_total * scale.den
+    thresholds = _Thresholds.of(criteria, settings)
+    for entry in entries:
+        entry.divergent = entry.spread > divergence_limit
+        entry.notes.extend(thresholds.notes(entry))
+
+    pending = list(decisions)
+    rows = []
+    for category, places in _places(settings).items():
+        groups = _tie_groups([e for e in entries if e.app.category == category])
+        _choose_winners(groups, places, settings.max_winners_per_oblast, category, pending)
+        rows.extend(_freeze(entry, category) for group in groups for entry in group)
+    if pending:
+        raise ValueError(
+            f"a recorded decision does not fit any undecided tie: category {pending[0].category!r}"
+            f", winners {sorted(pending[0].winner_ids, key=_id_key)}"
+        )
+    return Ranking(rows, not_ranked, max_total, quorum, settings)
+
+
+def format_score(value: Fraction | Decimal | int) -> str:
+    """Round half up (away from zero) to 2 decimals for display: ``Fraction(262, 3)`` → "87.33"."""
+    if isinstance(value, float):
+        raise TypeError("scores are exact: pass a Fraction, Decimal or int, not a float")
+    exact = Fraction(value)
+    cents = math.floor(abs(exact) * 100 + Fraction(1, 2))
+    sign = "-" if exact < 0 and cents else ""
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def to_json(ranking: Ranking, contest_slug: str, winners: int | None = None) -> dict:
+    """The ``rank --format json`` document of SPEC §9, ready for ``json.dumps``.
+
+    ``winners`` defaults to the number of places (summed over the categories).
+    """
+    with_category = bool(ranking.settings.categories)
+    places = sum(_places(ranking.settings).values()) if winners is None else winners
+
+    def row_json(row: Row) -> dict:
+        item = {
+            "rank": row.rank,
+            "number": row.number,
+            "organisation": row.organisation,
+            "oblast": row.oblast,
+        }
+        if with_category:
+            item["category"] = row.category
+        item.update(
+            score=format_score(row.score),
+            jurors=row.jurors,
+            tie=row.tie,
+            divergent=row.divergent,
+            winner=row.winner,
+            note=row.note,
+        )
+        return item
+
+    return {
+        "contest": contest_slug,
+        "winners": places,
+        "ranking": [row_json(row) for row in ranking.rows],
+        "not_ranked": [{"number": n.number, "reason": n.note} for n in ranking.not_ranked],
+    }
+
+
+# --- Reading the input -------------------------------------------------------------
+
+
+def _check_settings(settings: Settings) -> None:
+    if settings.aggregation not in AGGREGATIONS:
+        raise ValueError(f"unknown aggregation {settings.aggregation!r}")
+    if settings.normalise not in NORMALISATIONS:
+        raise ValueError(f"unknown normalisation {settings.normalise!r}")
+    if settings.quorum < 1:
+        raise ValueError("the quorum must be at least 1")
+    if settings.max_winners_per_oblast is not None and settings.max_winners_per_oblast < 1:
+        raise ValueError("max_winners_per_oblast must be empty or at least 1")
+    if any(places < 1 for places in _places(settings).values()):
+        raise ValueError("every category (or the contest) needs at least one winner")
+
+
+def _places(settings: Settings) -> dict[str | None, int]:
+    """Places per ranking group: the categories in their order, or the whole contest."""
+    if settings.categories:
+        return dict(settings.categories)
+    return {None: settings.winners}
+
+
+def _index_applications(
+    applications: Iterable[ApplicationSpec], settings: Settings
+) -> dict[Any, ApplicationSpec]:
+    apps: dict[Any, ApplicationSpec] = {}
+    for app in applications:
+        if app.id in apps:
+            raise ValueError(f"application id {app.id!r} is given twice")
+        if settings.categories:
+            if app.category not in settings.categories:
+                raise ValueError(
+                    f"application {app.number} is in unknown category {app.category!r}"
+                )
+        else:
+            # Without categories the whole contest is one group.
+            app = replace(app, category=None)
+        apps[app.id] = app
+    return apps
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """Integer images of scores and weights: T = Σ w_int × s_int / den, exactly."""
+
+    criterion_ids: tuple
+    weights: tuple[int, ...]  # weight × weight_den
+    points: dict[Decimal, int]  # score value → score × score_den
+    score_den: int
+    den: int  # score_den × weight_den
+
+    @classmethod
+    def of(cls, criteria: Sequence[CriterionSpec], sheets: list[Sheet]) -> _Scale:
+        ids = tuple(c.id for c in criteria)
+        if len(set(ids)) != len(ids):
+            raise ValueError("criterion ids must be unique")
+        weights = [Fraction(c.weight) for c in criteria]
+        weight_den = math.lcm(*(w.denominator for w in weights))
+        # Few distinct score values (0, 0.5, … max): convert each once. Decimal("1") and
+        # Decimal("1.0") are equal and hash alike, so one entry serves both.
+        distinct: set[Decimal] = set()
+        for sheet in sheets:
+            distinct.update(sheet.scores.values())
+        values = {value: Fraction(value) for value in distinct}
+        score_den = math.lcm(1, *(v.denominator for v in values.values()))
+        points = {value: int(exact * score_den) for value, exact in values.items()}
+        return cls(
+            ids,
+            tuple(int(w * weight_den) for w in weights),
+            points,
+            score_den,
+            score_den * weight_den,
+        )
+
+
+def _read_sheets(
+    scale: _Scale, sheets: list[Sheet], apps: Mapping[Any, ApplicationSpec]
+) -> tuple[dict[Any, dict[Any, int]], dict[Any, list[list[int]]]]:
+    """Per application: scaled totals by juror, and scaled scores (criterion order) by sheet."""
+    totals: dict[Any, dict[Any, int]] = defaultdict(dict)
+    scored: dict[Any, list[list[int]]] = defaultdict(list)
+    expected = set(scale.criterion_ids)
+    point, weights, ids = scale.points.__getitem__, scale.weights, scale.criterion_ids
+    for sheet in sheets:
+        app_id, juror, scores = sheet.application_id, sheet.juror_id, sheet.scores
+        if app_id not in apps:
+            raise ValueError(f"a sheet refers to unknown application {app_id!r}")
+        if juror in totals[app_id]:
+            raise ValueError(f"juror {juror!r} has two sheets for {apps[app_id].number}")
+        if scores.keys() != expected:
+            raise ValueError(
+                f"the sheet of juror {juror!r} for {apps[app_id].number} "
+                "must score every criterion and nothing else"
+            )
+        ints = [point(scores[cid]) for cid in ids]
+        totals[app_id][juror] = sum(map(operator.mul, weights, ints))
+        scored[app_id].append(ints)
+    return totals, scored
+
+
+# --- Scores --------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """A row under construction (mutable while winners are chosen)."""
+
+    app: ApplicationSpec
+    score: Fraction | Decimal
+    raw_score: Fraction
+    key: tuple  # the greater, the better (rules 4 and 5)
+    juror_totals: dict[Any, Fraction]
+    criterion_means: tuple[Fraction, ...]
+    spread: int  # max(T) − min(T), scaled
+    compare_score: Fraction | Decimal  # the score as compared (rule 4)
+    rank: int = 0
+    tie: bool = False
+    divergent: bool = False
+    winner: bool | None = False
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return not any(n.code in _THRESHOLD_CODES for n in self.notes)
+
+
+def _aggregate(values: list, how: str, divide: Callable[[Any, int], Any]) -> Any:
+    """Aggregate sorted totals; ``divide(numerator, k)`` makes the exact or decimal quotient."""
+    n = len(values)
+    if how == "sum":
+        return divide(sum(values), 1)
+    if how == "median":
+        middle = n // 2
+        if n % 2:
+            return divide(values[middle], 1)
+        return divide(values[middle - 1] + values[middle], 2)
+    if how == "trimmed_mean" and n >= 4:
+        values = values[1:-1]
+    return divide(sum(values), len(values))
+
+
+def _score(
+    app: ApplicationSpec,
+    totals: Mapping[Any, int],
+    scored: list[list[int]],
+    scale: _Scale,
+    settings: Settings,
+    adjusted: Mapping[tuple, Decimal] | None,
+) -> _Entry:
+    ordered = sorted(totals.values())
+    raw = _aggregate(ordered, settings.aggregation, lambda num, k: _exact(num, k * scale.den))
+    if adjusted is None:
+        score, compare = raw, raw
+    else:
+        normalised = sorted(adjusted[app.id, juror] for juror in totals)
+        with localcontext(_ZSCORE_CONTEXT):
+            score = _aggregate(normalised, settings.aggregation, lambda num, k: num / k)
+            compare = score.quantize(_COMPARE_STEP, rounding=ROUND_HALF_UP)
+    count = len(ordered)
+    means = tuple(
+        _exact(sum(column), count * scale.score_den) for column in zip(*scored, strict=True)
+    )
+    return _Entry(
+        app=app,
+        score=score,
+        raw_score=raw,
+        key=(compare, *means),
+        juror_totals={j: _exact(t, scale.den) for j, t in totals.items()},
+        criterion_means=means,
+        spread=ordered[-1] - ordered[0],
+        compare_score=compare,
+    )
+
+
+def _zscore(totals: Mapping[Any, Mapping[Any, int]], den: int) -> dict[tuple, Decimal]:
+    """Normalised totals per (application, juror), rule 3."""
+    by_juror: dict[Any, list[tuple[Any, int]]] = defaultdict(list)
+    for app_id, per_app in totals.items():
+        for juror, total in per_app.items():
+            by_juror[juror].append((app_id, total))
+    everything = [total for pairs in by_juror.values() for _, total in pairs]
+    with localcontext(_ZSCORE_CONTEXT):
+        mean_all = Decimal(sum(everything)) / Decimal(len(everything) * den) if everything else 0
+        sd_all = _population_sd(everything, den)
+        adjusted = {}
+        for juror, pairs in by_juror.items():
+            n, total_j = len(pairs), sum(t for _, t in pairs)
+            sd_j = _population_sd([t for _, t in pairs], den)
+            for app_id, total in pairs:
+                if not sd_j:  # zero spread, or a single total
+                    adjusted[app_id, juror] = Decimal(total) / Decimal(den)
+                else:
+                    # (T − mean_j) = (n·T − ΣT) / (n·den), exact until this division.
+                    deviation = Decimal(n * total - total_j) / Decimal(n * den)
+                    adjusted[app_id, juror] = mean_all + deviation / sd_j * sd_all
+    return adjusted
+
+
+def _population_sd(values: list[int], den: int) -> Decimal:
+    """sqrt of the population variance of values/den; the variance itself is exact."""
+    n = len(values)
+    if n == 0:
+        return Decimal(0)
+    # Var = (nΣx² − (Σx)²) / (n²·den²): integers, so only the square root rounds.
+    numerator = n * sum(v * v for v in values) - sum(values) ** 2
+    return (Decimal(numerator) / Decimal(n * n * den * den)).sqrt()
+
+
+@dataclass(frozen=True)
+class _Thresholds:
+    """Rule 7, with the limits converted to Fractions once."""
+
+    min_total: Fraction
+    min_points: tuple[tuple[int, CriterionSpec, Fraction], ...]  # (position, criterion, limit)
+
+    @classmethod
+    def of(cls, criteria: Sequence[CriterionSpec], settings: Settings) -> _Thresholds:
+        return cls(
+            Fraction(settings.min_total),
+            tuple(
+                (i, c, Fraction(c.min_points))
+                for i, c in enumerate(criteria)
+                if c.min_points is not None
+            ),
+        )
+
+    def notes(self, entry: _Entry) -> list[Note]:
+        notes = []
+        if entry.compare_score < self.min_total:
+            notes.append(Note("below_min_total", {"min_total": format_score(self.min_total)}))
+        for position, criterion, limit in self.min_points:
+            if entry.criterion_means[position] < limit:
+                params = {"criterion": criterion.code, "min_points": str(criterion.min_points)}
+                notes.append(Note("below_min_points", params))
+        return notes
+
+
+# --- Order and winners -------------------------------------------------------------
+
+
+def _number_key(number: str) -> tuple:
+    """Registration numbers in natural order: "X-2024-999" before "X-2024-1000"."""
+    parts = re.split(r"(\d+)", number)  # text, digits, text, …
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts))
+
+
+def _id_key(value: Any) -> tuple[str, Any]:
+    # The last resort of the order (numbers are unique anyway); the type name keeps
+    # ids of different types from being compared with each other.
+    return (type(value).__name__, value)
+
+
+def _tie_groups(entries: list[_Entry]) -> list[list[_Entry]]:
+    """Sort one category and cut it into groups of equal key; set rank and tie."""
+    # Two stable sorts: by number ascending, then by key descending (ties keep number order).
+    entries.sort(key=lambda e: (_number_key(e.app.number), _id_key(e.app.id)))
+    entries.sort(key=lambda e: e.key, reverse=True)
+    groups: list[list[_Entry]] = []
+    for position, entry in enumerate(entries, start=1):
+        if groups and groups[-1][0].key == entry.key:
+            entry.rank = groups[-1][0].rank
+            groups[-1].append(entry)
+        else:
+            entry.rank = position
+            groups.append([entry])
+    for group in groups:
+        for entry in group:
+            entry.tie = len(group) > 1
+    return groups
+
+
+def _choose_winners(
+    groups: list[list[_Entry]],
+    places: int,
+    cap: int | None,
+    category: str | None,
+    pending: list[TieDecision],
+) -> None:
+    """Rule 8 for one category; consumes the matching decisions from ``pending``."""
+    taken = 0
+    per_oblast: Counter[str] = Counter()
+    for group in groups:
+        for entry in group:
+            entry.winner = False
+        if taken >= places:
+            continue
+        candidates = []
+        for entry in group:
+            if not entry.eligible:
+                continue
+            if cap is not None and per_oblast[entry.app.oblast] >= cap:
+                entry.notes.append(Note("oblast_cap", {"oblast": entry.app.oblast, "cap": cap}))
+                continue
+            candidates.append(entry)
+        room = Counter()  # how many of the group each oblast can still take
+        for oblast, count in Counter(e.app.oblast for e in candidates).items():
+            room[oblast] = count if cap is None else min(count, cap - per_oblast[oblast])
+        can_win = min(places - taken, sum(room.values()))
+        if can_win == len(candidates):
+            chosen = candidates
+        else:
+            decision = _take_decision(group, category, pending)
+            if decision is None:
+                for entry in candidates:
+                    entry.winner = None
+                    entry.notes.append(Note("tie_undecided", {"places": can_win}))
+                # Whoever the commission picks, the group fills can_win places and, if
+                # places are left below, each oblast's room: the walk below is determined.
+                taken += can_win
+                per_oblast.update(room)
+                continue
+            chosen = _check_decision(decision, candidates, can_win, room)
+            for entry in candidates:
+                entry.notes.append(Note("decision", {}))
+        for entry in chosen:
+            entry.winner = True
+            per_oblast[entry.app.oblast] += 1
+        taken += len(chosen)
+
+
+def _take_decision(
+    group: list[_Entry], category: str | None, pending: list[TieDecision]
+) -> TieDecision | None:
+    ids = {entry.app.id for entry in group}
+    found = [d for d in pending if d.category == category and d.winner_ids & ids]
+    if len(found) > 1:
+        raise ValueError(f"more than one decision recorded for the tie in category {category!r}")
+    if found:
+        pending.remove(found[0])
+        return found[0]
+    return None
+
+
+def _check_decision(
+    decision: TieDecision, candidates: list[_Entry], can_win: int, room: Mapping[str, int]
+) -> list[_Entry]:
+    """The candidates the decision names, after checking that it fits the tie."""
+    by_id = {entry.app.id: entry for entry in candidates}
+    strangers = [i for i in decision.winner_ids if i not in by_id]
+    if strangers:
+        raise ValueError(
+            f"the decision names applications that are not among the tied ones that can win: "
+            f"{sorted(strangers, key=_id_key)}"
+        )
+    if len(decision.winner_ids) != can_win:
+        raise ValueError(
+            f"the decision names {len(decision.winner_ids)} winner(s) for {can_win} place(s)"
+        )
+    chosen = sorted((by_id[i] for i in decision.winner_ids), key=candidates.index)
+    for oblast, count in Counter(e.app.oblast for e in chosen).items():
+        if count > room[oblast]:
+            raise ValueError(f"the decision gives oblast {oblast} more winners than its cap")
+    return chosen
+
+
+def _freeze(entry: _Entry, category: str | None) -> Row:
+    notes = list(entry.notes)
+    if entry.tie and not any(n.code in {"tie_undecided", "decision"} for n in notes):
+        notes.append(Note("tie", {"rank": entry.rank}))
+    return Row(
+        rank=entry.rank,
+        application_id=entry.app.id,
+        number=entry.app.number,
+        organisation=entry.app.organisation,
+        oblast=entry.app.oblast,
+        category=category,
+        score=entry.score,
+        raw_score=entry.raw_score,
+        juror_totals=entry.juror_totals,
+        jurors=len(entry.juror_totals),
+        criterion_means=entry.criterion_means,
+        tie=entry.tie,
+        divergent=entry.divergent,
+        eligible=entry.eligible,
+        winner=entry.winner,
+        notes=tuple(notes),
+    )
