@@ -4,6 +4,8 @@ Every command has ``--help``, says what went wrong in plain words and exits non-
 on failure.
 """
 
+import csv
+import json
 import sys
 
 import click
@@ -14,12 +16,13 @@ from flask_babel import gettext as _
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from . import audit, demo
+from . import audit, demo, ranking
 from .auth.forms import MIN_PASSWORD
 from .auth.operations import find_user
 from .extensions import db
 from .i18n import role_label
-from .models import Role, User
+from .models import Contest, Role, User
+from .results import contest_ranking, describe
 
 
 class CommandError(click.ClickException):
@@ -115,6 +118,93 @@ def load_demo(if_empty: bool):
         click.echo(f"  {role:<12} {email:<32} {password}")
 
 
+def _contest(slug: str) -> Contest:
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None:
+        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
+    return contest
+
+
+@click.command("rank")
+@click.argument("slug")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="How to print the ranking.",
+)
+@with_appcontext
+def rank(slug: str, output: str):
+    """Print the contest's ranking (SPEC §6) as it stands now, in any stage."""
+    contest = _contest(slug)
+    document = ranking.to_json(contest_ranking(contest), contest.slug, describe=describe)
+    if output == "json":
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    rows = document["ranking"]
+    columns = [
+        "rank",
+        "number",
+        "organisation",
+        "oblast",
+        "score",
+        "jurors",
+        "tie",
+        "divergent",
+        "winner",
+        "note",
+    ]
+    if any("category" in row for row in rows):
+        columns.insert(4, "category")
+    if output == "csv":
+        flags = {True: "true", False: "false", None: ""}
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(
+            {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            for row in rows
+        )
+        return
+    click.echo(_ranking_table(document, columns))
+
+
+def _ranking_table(document: dict, columns: list[str]) -> str:
+    """The ranking for a terminal: aligned columns, then what was not ranked."""
+    headings = {
+        "rank": _("Place"),
+        "number": _("Number"),
+        "organisation": _("Organisation"),
+        "oblast": _("Oblast"),
+        "category": _("Category"),
+        "score": _("Score"),
+        "jurors": _("Jurors"),
+        "tie": _("Tie"),
+        "divergent": _("Divergent"),
+        "winner": _("Winner"),
+        "note": _("Note"),
+    }
+    words = {True: _("yes"), False: "", None: _("undecided")}
+    table = [[headings[c] for c in columns]] + [
+        [
+            words[v] if isinstance(v, bool) or v is None else str(v)
+            for v in (row.get(c) for c in columns)
+        ]
+        for row in document["ranking"]
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    ]
+    if not document["ranking"]:
+        lines.append(_("No application is ranked yet."))
+    for item in document["not_ranked"]:
+        lines.append(_("Not ranked: %(number)s — %(reason)s", **item))
+    return "\n".join(lines)
+
+
 def register(app) -> None:
-    for command in (init_db, create_user, load_demo):
+    for command in (init_db, create_user, load_demo, rank):
         app.cli.add_command(command)

@@ -175,6 +175,7 @@ _NOTE_TEXTS = {
     "tie_undecided": "tie at the last winning place ({places} place(s)): "
     "awaits the commission's decision",
     "decision": "tie decided by the commission",
+    "below_quorum": "below quorum: {jurors} of {quorum} scoresheets",
 }
 
 _THRESHOLD_CODES = frozenset({"below_min_total", "below_min_points"})
@@ -224,9 +225,13 @@ class NotRanked:
     quorum: int
 
     @property
+    def as_note(self) -> Note:
+        return Note(self.reason, {"jurors": self.jurors, "quorum": self.quorum})
+
+    @property
     def note(self) -> str:
         """The reason in plain English."""
-        return f"below quorum: {self.jurors} of {self.quorum} scoresheets"
+        return self.as_note.text()
 
 
 @dataclass(frozen=True)
@@ -317,10 +322,16 @@ def format_score(value: Fraction | Decimal | int) -> str:
     return f"{sign}{cents // 100}.{cents % 100:02d}"
 
 
-def to_json(ranking: Ranking, contest_slug: str, winners: int | None = None) -> dict:
+def to_json(
+    ranking: Ranking,
+    contest_slug: str,
+    winners: int | None = None,
+    describe: Callable[[Note], str] = Note.text,
+) -> dict:
     """The ``rank --format json`` document of SPEC §9, ready for ``json.dumps``.
 
-    ``winners`` defaults to the number of places (summed over the categories).
+    ``winners`` defaults to the number of places (summed over the categories);
+    ``describe`` words a note (the app passes one that speaks the user's language).
     """
     with_category = bool(ranking.settings.categories)
     places = sum(_places(ranking.settings).values()) if winners is None else winners
@@ -340,7 +351,7 @@ def to_json(ranking: Ranking, contest_slug: str, winners: int | None = None) -> 
             tie=row.tie,
             divergent=row.divergent,
             winner=row.winner,
-            note=row.note,
+            note="; ".join(describe(n) for n in row.notes),
         )
         return item
 
@@ -348,7 +359,9 @@ def to_json(ranking: Ranking, contest_slug: str, winners: int | None = None) -> 
         "contest": contest_slug,
         "winners": places,
         "ranking": [row_json(row) for row in ranking.rows],
-        "not_ranked": [{"number": n.number, "reason": n.note} for n in ranking.not_ranked],
+        "not_ranked": [
+            {"number": n.number, "reason": describe(n.as_note)} for n in ranking.not_ranked
+        ],
     }
 
 
