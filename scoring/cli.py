@@ -205,6 +205,29 @@ def _ranking_table(document: dict, columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+@click.command("audit-verify")
+@with_appcontext
+def audit_verify():
+    """Check the hash chain of the audit log and say where it breaks."""
+    report = audit.verify()
+    if not report.ok:
+        raise CommandError(
+            _(
+                "The audit log is broken at entry %(id)s (%(count)s entries read): the entry "
+                "was changed, removed or inserted afterwards.",
+                id=report.broken_at,
+                count=report.entries,
+            )
+        )
+    click.echo(
+        _(
+            "The audit log is intact: %(count)s entries, the last hash is %(hash)s.",
+            count=report.entries,
+            hash=report.last_hash,
+        )
+    )
+
+
 def register(app) -> None:
-    for command in (init_db, create_user, load_demo, rank):
+    for command in (init_db, create_user, load_demo, rank, audit_verify):
         app.cli.add_command(command)

@@ -17,7 +17,17 @@ def test_entries_chain_and_verify(app):
         assert report.ok and report.entries == 2 and report.last_hash == second.hash
 
 
-def test_a_changed_entry_is_found(app):
+def test_audit_verify_reports_an_intact_chain(app, runner):
+    with app.app_context():
+        entries = [audit.record("contest.created", slug=f"c{n}") for n in range(3)]
+        db.session.commit()
+        last = entries[-1].hash
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 0
+    assert "3" in result.output and last in result.output and "цілісний" in result.output
+
+
+def test_a_changed_entry_is_found(app, runner):
     with app.app_context():
         for n in range(3):
             audit.record("score.changed", n=n)
@@ -36,3 +46,6 @@ def test_a_changed_entry_is_found(app):
         db.session.commit()
         report = audit.verify()
         assert not report.ok and report.broken_at == middle.id and report.problem == "hash"
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert f"на записі {middle.id}" in result.output
