@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, database, errors, i18n
 from .auth.views import bp as auth_bp
+from .contests.views import bp as contests_bp
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .models import User
 from .pages import bp as pages_bp
@@ -57,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(contests_bp)
     errors.register(app)
     i18n.register(app)
     cli.register(app)

@@ -20,6 +20,7 @@ def navigation() -> list[tuple[str, str]]:
     if current_user.is_authenticated:
         items.append(("auth.account", _l("My account")))
         if current_user.is_organiser:
+            items.append(("contests.index", _l("My contests")))
             items.append(("auth.invite", _l("Invite")))
     return items
 

@@ -1,0 +1,307 @@
+"""Forms of the organisers' contest pages; every message is in gettext, shown beside its field."""
+
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput
+
+from ..auth.forms import KIND_CHOICES, choices, strip
+from ..clock import KYIV
+from ..i18n import OBLASTS
+from ..models import Aggregation, Contest, Normalise
+
+AGGREGATION_LABELS = {
+    Aggregation.MEAN: _l("Mean of the jurors’ totals"),
+    Aggregation.MEDIAN: _l("Median of the jurors’ totals"),
+    Aggregation.TRIMMED_MEAN: _l(
+        "Mean without the highest and the lowest total (with 4 or more jurors)"
+    ),
+    Aggregation.SUM: _l("Sum of the jurors’ totals"),
+}
+NORMALISE_LABELS = {
+    Normalise.NONE: _l("No normalisation"),
+    Normalise.ZSCORE: _l("Standardise each juror’s totals (z-score)"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes; ``_macros/forms.html`` renders it in a fieldset."""
+
+    option_widget = CheckboxInput()
+
+
+REQUIRED = _l("This field is required.")
+
+
+def _required():
+    return DataRequired(message=REQUIRED)
+
+
+def _text(label, max_length, required=False, area=False, **kwargs):
+    validators = [_required() if required else Optional(), Length(max=max_length)]
+    if area:
+        return TextAreaField(
+            label, validators=validators, filters=[strip], render_kw={"rows": 6}, **kwargs
+        )
+    return StringField(label, validators=validators, filters=[strip], **kwargs)
+
+
+def _whole_number(label, low, high, optional=False, **kwargs):
+    first = Optional() if optional else InputRequired(message=REQUIRED)
+    return IntegerField(
+        label,
+        validators=[
+            first,
+            NumberRange(low, high, message=_l("Enter a whole number from %(min)s to %(max)s.")),
+        ],
+        render_kw={"min": low, "max": high},
+        **kwargs,
+    )
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number; «NaN» and «Infinity» parse as decimals but are not numbers."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None  # the range validator explains what to enter
+
+
+def _decimal(label, low, high, message, **kwargs):
+    return FiniteDecimalField(
+        label,
+        places=None,
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(low, high, message=message),
+        ],
+        **kwargs,
+    )
+
+
+def _moment(label):
+    return DateTimeLocalField(
+        label,
+        # What the browser sends, then what a person may type where the picker is missing.
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        tz=KYIV,
+        validators=[InputRequired(message=_l("Enter the date and the time."))],
+        invalid_value_message=_l("Enter the date and the time, e.g. 31.03.2026 18:00."),
+        description=_l("Kyiv time."),
+    )
+
+
+def _upper(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _plain(value):
+    """A stored decimal as a person would type it: 0.3, not 0.300."""
+    return Decimal(format(value.normalize(), "f")) if isinstance(value, Decimal) else value
+
+
+class ContestForm(FlaskForm):
+    """Every field is a ``Contest`` attribute of the same name; ``GROUPS`` lays them out."""
+
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[
+            _required(),
+            Length(max=80),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l(
+                    "Use lowercase latin letters, digits and single hyphens between them, "
+                    "e.g. uspishna-uchast-2026."
+                ),
+            ),
+        ],
+        filters=[strip],
+        description=_l(
+            "Part of the contest’s web address, e.g. uspishna-uchast-2026 gives "
+            "/contests/uspishna-uchast-2026."
+        ),
+    )
+    title_uk = _text(_l("Title in Ukrainian"), 300, required=True)
+    title_en = _text(_l("Title in English"), 300)
+    organising_body = _text(
+        _l("Organising body"),
+        300,
+        required=True,
+        default=lambda: current_app.config["ORGANISING_BODY"],
+    )
+    description_uk = _text(_l("Description in Ukrainian"), 20000, area=True)
+    description_en = _text(_l("Description in English"), 20000, area=True)
+    rules_uk = _text(_l("Rules in Ukrainian"), 50000, area=True)
+    rules_en = _text(_l("Rules in English"), 50000, area=True)
+    applicant_kinds = MultiCheckboxField(
+        _l("Who can apply"),
+        choices=KIND_CHOICES,
+        default=[choice.value for choice in KIND_CHOICES],
+        validators=[DataRequired(message=_l("Choose who can apply: communities, NGOs or both."))],
+        invalid_choice_message=_l("Choose from the options given."),
+    )
+    oblasts = MultiCheckboxField(
+        _l("Oblasts"),
+        choices=choices(OBLASTS.items()),
+        invalid_choice_message=_l("Choose from the options given."),
+        description=_l("Leave every box unticked to accept applicants from all oblasts."),
+    )
+    opens_at = _moment(_l("Applications open"))
+    closes_at = _moment(_l("Applications close"))
+    winners = _whole_number(_l("Number of winners"), 1, 1000, default=5)
+    number_prefix = StringField(
+        _l("Prefix of registration numbers"),
+        validators=[
+            _required(),
+            Regexp(
+                r"^[A-Z0-9]{2,12}$",
+                message=_l("Use from 2 to 12 latin letters and digits, e.g. UUG."),
+            ),
+        ],
+        filters=[_upper],
+        description=_l("Applications are numbered PREFIX-YEAR-NUMBER, e.g. UUG-2026-001."),
+        render_kw={"autocapitalize": "characters", "maxlength": 12},
+    )
+    aggregation = SelectField(
+        _l("How the jurors’ totals are combined"),
+        choices=choices(AGGREGATION_LABELS.items()),
+        default=Aggregation.MEAN.value,
+    )
+    normalise = SelectField(
+        _l("Normalisation"),
+        choices=choices(NORMALISE_LABELS.items()),
+        default=Normalise.NONE.value,
+    )
+    jurors_per_application = _whole_number(
+        _l("Jurors per application"),
+        0,
+        100,
+        default=0,
+        description=_l("0: every member of the jury scores every application."),
+    )
+    quorum = _whole_number(
+        _l("Quorum"),
+        1,
+        100,
+        default=2,
+        description=_l("An application is ranked once this many jurors have submitted scores."),
+    )
+    divergence_threshold = _decimal(
+        _l("Divergence threshold"),
+        Decimal("0.001"),
+        Decimal(1),
+        message=_l("Enter a fraction greater than 0 and at most 1, e.g. 0.3."),
+        default=Decimal("0.3"),
+        description=_l(
+            "A fraction of the maximum total. When the jurors’ totals differ by more, "
+            "the application is flagged for the commission."
+        ),
+    )
+    min_total = _decimal(
+        _l("Minimum score to win"),
+        Decimal(0),
+        Decimal(1_000_000),
+        message=_l("Enter a number from %(min)s to %(max)s."),
+        default=Decimal(0),
+        description=_l("An application scored below it cannot win. 0: no minimum."),
+    )
+    max_winners_per_oblast = _whole_number(
+        _l("Most winners from one oblast"),
+        1,
+        1000,
+        optional=True,
+        description=_l("Leave empty for no limit."),
+    )
+    blind = BooleanField(_l("Blind scoring"), description=_l("Jurors do not see who applied."))
+    conflict_same_oblast = BooleanField(
+        _l("Propose a conflict of interest when a juror is from the applicant’s oblast")
+    )
+    conflict_same_community = BooleanField(
+        _l("Propose a conflict of interest when a juror is from the applicant’s community")
+    )
+    results_full_ranking = BooleanField(
+        _l("Publish the full ranking, not only the winners"), default=True
+    )
+
+    GROUPS = (
+        (_l("The contest"), ("slug", "title_uk", "title_en", "organising_body")),
+        (
+            _l("Description and rules"),
+            ("description_uk", "description_en", "rules_uk", "rules_en"),
+        ),
+        (_l("Applicants"), ("applicant_kinds", "oblasts")),
+        (_l("Applications"), ("opens_at", "closes_at", "number_prefix", "winners")),
+        (
+            _l("Scoring"),
+            (
+                "aggregation",
+                "normalise",
+                "jurors_per_application",
+                "quorum",
+                "divergence_threshold",
+                "min_total",
+                "max_winners_per_oblast",
+                "blind",
+            ),
+        ),
+        (
+            _l("Conflicts of interest and results"),
+            ("conflict_same_oblast", "conflict_same_community", "results_full_ranking"),
+        ),
+    )
+
+    def contest_fields(self):
+        return [f for f in self if f.name != "csrf_token"]
+
+    def load(self, contest: Contest) -> None:
+        """Show a contest's current settings (dates as Kyiv wall-clock times)."""
+        for f in self.contest_fields():
+            f.data = _plain(getattr(contest, f.name))
+
+    def contest_values(self) -> dict:
+        """The submitted settings as ``Contest`` attribute values."""
+        values = {f.name: f.data for f in self.contest_fields()}
+        values["applicant_kinds"] = sorted(values["applicant_kinds"])
+        values["oblasts"] = sorted(values["oblasts"])
+        values["aggregation"] = Aggregation(values["aggregation"])
+        values["normalise"] = Normalise(values["normalise"])
+        return values
+
+    def validate_closes_at(self, field):
+        opens, closes = self.opens_at.data, field.data
+        if opens and closes and closes <= opens:
+            raise ValidationError(_l("Applications must close after they open."))
+
+
+class StageForm(FlaskForm):
+    to = HiddenField(_l("New stage"))
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Length(max=2000)],
+        filters=[strip],
+        description=_l("It is written into the audit log. Required for a move back."),
+    )

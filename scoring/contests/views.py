@@ -1,0 +1,126 @@
+"""Organisers' contest pages under /manage/contests: list, create, edit, dashboard, stage."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth import role_required
+from ..extensions import db
+from ..i18n import stage_label
+from ..models import STAGE_BACK, STAGE_FORWARD, Contest, Role, contest_organisers
+from . import operations
+from .forms import AGGREGATION_LABELS, NORMALISE_LABELS, ContestForm, StageForm
+
+bp = Blueprint("contests", __name__, url_prefix="/manage/contests")
+
+
+def _own_contest(slug: str) -> Contest:
+    """The contest at ``slug`` if the current user organises it, else 404 (nothing leaks)."""
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None or not contest.is_organised_by(current_user):
+        abort(404)
+    return contest
+
+
+def _show_errors(form, error: operations.ContestError) -> None:
+    for name, message in error.errors.items():
+        form[name].errors.append(message)
+
+
+@bp.route("")
+@role_required(Role.ORGANISER)
+def index():
+    contests = db.session.scalars(
+        select(Contest)
+        .join(contest_organisers)
+        .where(contest_organisers.c.user_id == current_user.id)
+        .order_by(Contest.opens_at.desc())
+    ).all()
+    return render_template("contests/index.html", contests=contests)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def new():
+    form = ContestForm()
+    if form.validate_on_submit():
+        try:
+            contest = operations.create_contest(
+                form.contest_values(), organiser=current_user._get_current_object()
+            )
+        except operations.ContestError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The contest is created as a draft."), "success")
+            return redirect(url_for(".dashboard", slug=contest.slug))
+    return render_template("contests/form.html", form=form, contest=None)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def edit(slug: str):
+    contest = _own_contest(slug)
+    form = ContestForm()
+    if not form.is_submitted():
+        form.load(contest)
+    elif form.validate():
+        try:
+            operations.update_contest(contest, form.contest_values(), actor=current_user)
+        except operations.ContestError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".dashboard", slug=contest.slug))
+    return render_template("contests/form.html", form=form, contest=contest)
+
+
+@bp.route("/<slug>")
+@role_required(Role.ORGANISER)
+def dashboard(slug: str):
+    contest = _own_contest(slug)
+    return render_template(
+        "contests/dashboard.html",
+        contest=contest,
+        counts=operations.application_counts(contest),
+        forward=STAGE_FORWARD.get(contest.stage),
+        back=STAGE_BACK.get(contest.stage),
+        aggregation=AGGREGATION_LABELS[contest.aggregation],
+        normalise=NORMALISE_LABELS[contest.normalise],
+    )
+
+
+@bp.route("/<slug>/stage", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def stage(slug: str):
+    """GET ``?to=STAGE`` asks for confirmation (and a reason); POST moves the contest."""
+    contest = _own_contest(slug)
+    form = StageForm(to=request.args.get("to"))
+    target = operations.stage_target(contest, form.to.data)
+    if target is None:
+        flash(_("The contest cannot move to this stage from its current one."), "warning")
+        return redirect(url_for(".dashboard", slug=slug))
+    backward = operations.is_backward(contest, target)
+    form.reason.flags.required = backward  # marks the field; change_stage enforces it
+    problems = operations.stage_problems(contest, target)
+    if not problems and form.validate_on_submit():
+        try:
+            operations.change_stage(contest, target, actor=current_user, reason=form.reason.data)
+        except operations.ContestError as error:
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("The contest has moved to the stage «%(stage)s».", stage=stage_label(target)),
+                "success",
+            )
+            return redirect(url_for(".dashboard", slug=slug))
+    return render_template(
+        "contests/stage.html",
+        contest=contest,
+        form=form,
+        target=target,
+        problems=problems,
+    )
