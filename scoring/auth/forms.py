@@ -70,9 +70,9 @@ def _email_field(label=None):
     )
 
 
-def _new_password_fields():
+def _new_password_fields(label=None):
     password = PasswordField(
-        _l("Password"),
+        label or _l("Password"),
         validators=[
             _required(),
             Length(
@@ -85,10 +85,12 @@ def _new_password_fields():
             "At least %(n)s characters. A phrase of several words is easy to remember.",
             n=MIN_PASSWORD,
         ),
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
 
@@ -112,7 +114,9 @@ def _oblast_choices():
 
 class LoginForm(FlaskForm):
     email = _email_field()
-    password = PasswordField(_l("Password"), validators=[_required()])
+    password = PasswordField(
+        _l("Password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class RegistrationForm(FlaskForm):
@@ -208,8 +212,12 @@ class AccountForm(FlaskForm):
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[_required()])
-    password, password_confirm = _new_password_fields()
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[_required()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, password_confirm = _new_password_fields(_l("New password"))
 
 
 class LanguageForm(FlaskForm):
