@@ -12,9 +12,11 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, config, database, errors, i18n
+from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, talisman
+from .judging.views import bp as judging_bp
 from .models import User
 from .pages import bp as pages_bp
 
@@ -59,6 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(contests_bp)
+    app.register_blueprint(applications_bp)
+    app.register_blueprint(judging_bp)
     errors.register(app)
     i18n.register(app)
     cli.register(app)

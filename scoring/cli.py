@@ -19,22 +19,13 @@ from sqlalchemy import select
 from . import audit, demo, ranking
 from .auth.forms import MIN_PASSWORD
 from .auth.operations import find_user
+from .commandline import CommandError
+from .contests import commands as contests_commands
 from .extensions import db
 from .i18n import role_label
+from .judging import commands as judging_commands
 from .models import Contest, Role, User
 from .results import contest_ranking, describe
-
-
-class CommandError(click.ClickException):
-    """A failure explained to the person at the terminal, in the interface language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        # Translated now: click shows the error after the app context has ended.
-        self.line = _("Error: %(message)s", message=message)
-
-    def show(self, file=None):
-        click.echo(self.line, err=True)
 
 
 @click.command("init-db")
@@ -230,4 +221,8 @@ def audit_verify():
 
 def register(app) -> None:
     for command in (init_db, create_user, load_demo, rank, audit_verify):
+        app.cli.add_command(command)
+    for command in contests_commands.COMMANDS:
+        app.cli.add_command(command)
+    for command in judging_commands.COMMANDS:
         app.cli.add_command(command)

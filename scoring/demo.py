@@ -10,7 +10,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from . import audit, clock, edrpou
+from . import audit, clock, edrpou, hromadas
 from .extensions import db
 from .models import (
     Answer,
@@ -43,7 +43,8 @@ ACTIVE, RELOCATED, OCCUPIED = (
     OrganisationStatus.OCCUPIED,
 )
 
-# name, kind, oblast, community, status, contact person, project title, quality (0..10)
+# name, kind, oblast, community (as people say it; the official name and КАТОТТГ code are
+# looked up), status, contact person, project title, quality (0..10)
 ORGANISATIONS = [
     (
         "ГО «Агенція розвитку Апостолова»",
@@ -116,10 +117,10 @@ ORGANISATIONS = [
         Decimal("7.5"),
     ),
     (
-        "Южненська міська рада",
+        "Південнівська міська рада",
         COMMUNITY,
         "UA-51",
-        "Южненська міська громада",
+        "Південнівська міська громада",
         ACTIVE,
         "Олег Поліщук",
         "Молодіжна рада при голові громади",
@@ -251,6 +252,13 @@ def _kyiv_day(now, days: int, hour: int):
     return local.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
+def _official_community(oblast: str, spoken: str) -> dict:
+    """«Апостолівська міська громада» → its name and code in the official codifier."""
+    stem = spoken.removesuffix(" громада") + " "
+    found = next(c for c in hromadas.communities(oblast) if c["name"].startswith(stem))
+    return {"community": found["name"], "community_code": found["code"]}
+
+
 def _clamp(value: Decimal, step: Decimal, top: int = 10) -> Decimal:
     value = min(max(value, Decimal(0)), Decimal(top))
     return (value / step).to_integral_value() * step
@@ -342,7 +350,7 @@ def load() -> list[tuple[str, str, str]]:
             name=name,
             edrpou=edrpou.complete(f"{(26000000 + serial * 7919) // 10:07d}"),
             oblast=oblast,
-            community=community,
+            **_official_community(oblast, community),
             status=status,
             contact_person=person,
             email=f"applicant{serial:02d}@demo.example",

@@ -19,9 +19,13 @@ def navigation() -> list[tuple[str, str]]:
     items = [("pages.home", _l("Contests"))]
     if current_user.is_authenticated:
         items.append(("auth.account", _l("My account")))
+        if current_user.is_applicant:
+            items.append(("applications.mine", _l("My applications")))
         if current_user.is_organiser:
             items.append(("contests.index", _l("My contests")))
             items.append(("auth.invite", _l("Invite")))
+        if current_user.is_juror:
+            items.append(("judging.index", _l("Scoring")))
     return items
 
 

@@ -16,7 +16,7 @@ REGISTRATION = {
     "organisation_name": "ГО «Платформа участі Краматорська»",
     "edrpou": "14360570",
     "oblast": "UA-14",
-    "community": "Краматорська міська громада",
+    "community": "UA14120090000098500",  # Краматорська міська територіальна громада
     "status": "relocated",
     "contact_person": "Марина Руденко",
     "phone": "+380 67 123 45 67",

@@ -398,3 +398,37 @@ def test_a_post_without_csrf_token_is_refused(client, app, build, organiser):
 def test_organisers_find_their_contests_in_the_menu(client, organiser):
     page = client.get("/").get_data(as_text=True)
     assert '<a class="nav-link" href="/manage/contests">My contests</a>' in " ".join(page.split())
+
+
+def test_a_prefix_is_shared_only_between_contests_of_different_years(client, organiser, build):
+    """Numbers read PREFIX-YEAR-NNN: two contests of one year must not share a prefix."""
+    build.contest(
+        slug="last-year",
+        number_prefix="UUG",
+        opens_at=datetime(2025, 3, 1, 7, 0, tzinfo=UTC),
+        closes_at=datetime(2025, 3, 31, 15, 0, tzinfo=UTC),
+    )
+    build.contest(
+        slug="same-year",
+        number_prefix="SAME",
+        opens_at=datetime(2026, 5, 1, 7, 0, tzinfo=UTC),
+        closes_at=datetime(2026, 5, 31, 15, 0, tzinfo=UTC),
+    )
+    response = client.submit("/manage/contests/new", {**FORM, "number_prefix": "SAME"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="number_prefix-errors"' in page and "same-year" in page
+    response = client.submit("/manage/contests/new", {**FORM, "number_prefix": "UUG"})
+    assert response.status_code == 302  # last year's prefix serves this year's contest
+
+
+def test_a_draft_sharing_a_prefix_in_the_same_year_cannot_open(app, client, organiser, build):
+    build.contest(slug="other", number_prefix="UUG")  # open now, as the draft would be
+    draft = build.contest(
+        organisers=[organiser], stage=Stage.DRAFT, slug="mine", number_prefix="UUG"
+    )
+    page = client.get("/manage/contests/mine/stage?to=open").get_data(as_text=True)
+    assert "UUG" in page and "other" in page
+    client.submit("/manage/contests/mine/stage", {"to": "open", "reason": ""})
+    with app.app_context():
+        assert db.session.get(Contest, draft).stage == Stage.DRAFT

@@ -5,7 +5,6 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -17,7 +16,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from .. import edrpou
-from ..i18n import LANGUAGE_NAMES, OBLASTS
+from ..i18n import LANGUAGE_NAMES
 from ..models import OrganisationKind, OrganisationStatus, Role
 
 MIN_PASSWORD = 10
@@ -55,7 +54,7 @@ def _required():
     return DataRequired(message=_l("This field is required."))
 
 
-def _email_field(label=None):
+def email_field(label=None):
     return EmailField(
         label or _l("E-mail"),
         validators=[
@@ -70,7 +69,7 @@ def _email_field(label=None):
     )
 
 
-def _new_password_fields(label=None):
+def new_password_fields(label=None):
     password = PasswordField(
         label or _l("Password"),
         validators=[
@@ -108,82 +107,23 @@ def validate_phone(form, field):
         raise ValidationError(_l("Enter a phone number such as +380 67 123 45 67."))
 
 
-def _oblast_choices():
-    return choices([("", _l("— choose the oblast —")), *OBLASTS.items()])
-
-
 class LoginForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     password = PasswordField(
         _l("Password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
     )
 
 
-class RegistrationForm(FlaskForm):
-    kind = RadioField(
-        _l("Who applies"),
-        choices=KIND_CHOICES,
-        validators=[
-            InputRequired(message=_l("Choose whether you register a community or an NGO."))
-        ],
-    )
-    organisation_name = StringField(
-        _l("Full name of the organisation"),
-        validators=[_required(), Length(max=300)],
-        filters=[strip],
-        description=_l("As in the Unified State Register, e.g. «Апостолівська міська рада»."),
-    )
-    edrpou = StringField(
-        _l("EDRPOU code"),
-        validators=[_required(), validate_edrpou],
-        filters=[strip],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
-    )
-    oblast = SelectField(_l("Oblast"), choices=_oblast_choices, validators=[_required()])
-    community = StringField(
-        _l("Territorial community (hromada)"),
-        validators=[_required(), Length(max=200)],
-        filters=[strip],
-    )
-    status = RadioField(
-        _l("Where the organisation works now"),
-        choices=STATUS_CHOICES,
-        default=OrganisationStatus.ACTIVE.value,
-        validators=[InputRequired(message=_l("Choose one of the options."))],
-    )
-    contact_person = StringField(
-        _l("Contact person"),
-        validators=[_required(), Length(max=200)],
-        filters=[strip],
-        render_kw={"autocomplete": "name"},
-    )
-    phone = StringField(
-        _l("Phone"),
-        validators=[_required(), validate_phone],
-        filters=[strip],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
-    email = _email_field(_l("E-mail of the contact person"))
-    password, password_confirm = _new_password_fields()
-    consent = BooleanField(
-        _l(
-            "I consent to the processing of the personal data given here for the purpose of "
-            "taking part in contests."
-        ),
-        validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
-    )
-
-
 class ResetRequestForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
-    password, password_confirm = _new_password_fields()
+    password, password_confirm = new_password_fields()
 
 
 class InvitationForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     name = StringField(_l("Name"), validators=[_required(), Length(max=200)], filters=[strip])
     role = RadioField(
         _l("Role"),
@@ -201,7 +141,7 @@ class AcceptInvitationForm(FlaskForm):
         filters=[strip],
         render_kw={"autocomplete": "name"},
     )
-    password, password_confirm = _new_password_fields()
+    password, password_confirm = new_password_fields()
 
 
 class AccountForm(FlaskForm):
@@ -217,7 +157,7 @@ class PasswordChangeForm(FlaskForm):
         validators=[_required()],
         render_kw={"autocomplete": "current-password"},
     )
-    password, password_confirm = _new_password_fields(_l("New password"))
+    password, password_confirm = new_password_fields(_l("New password"))
 
 
 class LanguageForm(FlaskForm):

@@ -13,14 +13,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import audit, clock
+from ..applications.operations import OrganisationError, apply_organisation_values
 from ..extensions import db
 from ..models import (
     Contest,
     Invitation,
     JuryMember,
     Organisation,
-    OrganisationKind,
-    OrganisationStatus,
     Role,
     User,
 )
@@ -39,48 +38,25 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def register_applicant(
-    *,
-    email,
-    password,
-    kind,
-    organisation_name,
-    edrpou,
-    oblast,
-    community,
-    status,
-    contact_person,
-    phone,
-    language="uk",
-) -> User:
-    """Create an organisation and its contact person's account."""
+def register_applicant(*, email, password, details: dict, language="uk") -> User:
+    """Create an organisation and its contact person's account.
+
+    ``details`` are the organisation's, as ``OrganisationFields.values()`` gives them;
+    they are checked as the profile page checks them.
+    """
     if find_user(email):
         raise AccountError(
             "email",
             _l("An account with this e-mail already exists. Log in or restore the password."),
         )
-    if db.session.scalar(select(Organisation.id).where(Organisation.edrpou == edrpou)):
-        raise AccountError(
-            "edrpou",
-            _l(
-                "An organisation with this EDRPOU code is already "
-                "registered. Ask its contact person to invite you."
-            ),
-        )
-    organisation = Organisation(
-        kind=OrganisationKind(kind),
-        name=organisation_name,
-        edrpou=edrpou,
-        oblast=oblast,
-        community=community,
-        status=OrganisationStatus(status),
-        contact_person=contact_person,
-        email=email,
-        phone=phone,
-    )
+    organisation = Organisation()
+    try:
+        apply_organisation_values(organisation, details)
+    except OrganisationError as error:
+        raise AccountError(error.field, error.message) from error
     user = User(
         email=email,
-        name=contact_person,
+        name=organisation.contact_person,
         role=Role.APPLICANT,
         language=language,
         organisation=organisation,

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import clock, mail
+from ..applications.forms import RegistrationForm
 from ..extensions import db, limiter
 from ..models import Contest, JuryMember, Role, contest_organisers
 from . import operations, role_required
@@ -29,7 +30,6 @@ from .forms import (
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
-    RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
     choices,
@@ -121,14 +121,7 @@ def register():
             user = operations.register_applicant(
                 email=form.email.data,
                 password=form.password.data,
-                kind=form.kind.data,
-                organisation_name=form.organisation_name.data,
-                edrpou=form.edrpou.data,
-                oblast=form.oblast.data,
-                community=form.community.data,
-                status=form.status.data,
-                contact_person=form.contact_person.data,
-                phone=form.phone.data,
+                details=form.values(),
                 language=str(session.get("language", "uk")),
             )
         except operations.AccountError as error:
@@ -187,6 +180,19 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form)
 
 
+def send_invitation(invitation, token: str) -> None:
+    """E-mail the invitation's link (``token`` as ``operations.invite`` returned it)."""
+    mail.send(
+        invitation.email,
+        _l("Invitation to join the jury or the organisers"),
+        "invitation",
+        invitation=invitation,
+        name=invitation.name or invitation.email,
+        days=current_app.config["INVITATION_DAYS"],
+        link=url_for("auth.accept_invitation", token=token, _external=True),
+    )
+
+
 @bp.route("/invitations/new", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def invite():
@@ -216,15 +222,7 @@ def invite():
                 role=role,
                 contest=contest,
             )
-            mail.send(
-                invitation.email,
-                _l("Invitation to join the jury or the organisers"),
-                "invitation",
-                invitation=invitation,
-                name=invitation.name,
-                days=current_app.config["INVITATION_DAYS"],
-                link=url_for("auth.accept_invitation", token=token, _external=True),
-            )
+            send_invitation(invitation, token)
             db.session.commit()
             flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("auth.invite"))

@@ -7,3 +7,7 @@ applications depend on (address, applicant kinds, oblasts, number prefix, an ear
 opening) are frozen. Stage changes follow ``STAGE_FORWARD`` and ``STAGE_BACK`` of the
 models, are confirmed on a page of their own and go to the audit log with their reason.
 """
+
+# The criteria editor, the form builder and the organisers' page add their routes to
+# ``views.bp`` when imported.
+from . import criteria_views, organiser_views, question_views  # noqa: F401

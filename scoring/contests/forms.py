@@ -23,6 +23,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput
@@ -82,12 +83,22 @@ def _whole_number(label, low, high, optional=False, **kwargs):
 
 
 class FiniteDecimalField(DecimalField):
-    """A decimal number; «NaN» and «Infinity» parse as decimals but are not numbers."""
+    """A decimal number, with a point or a Ukrainian comma; «NaN» and «Infinity» are not numbers."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", _l("Enter a number, e.g. 1.5."))
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
+        super().process_formdata([value.replace(",", ".") for value in valuelist])
         if self.data is not None and not self.data.is_finite():
             self.data = None  # the range validator explains what to enter
+
+    def pre_validate(self, form):
+        # Typed but not a number: «Enter a number» is enough, skip the range check. Left
+        # empty: the Optional or InputRequired validator decides.
+        if self.process_errors and self.raw_data and self.raw_data[0].strip():
+            raise StopValidation()
 
 
 def _decimal(label, low, high, message, **kwargs):

@@ -45,11 +45,48 @@ def _slug_error(slug: str, contest: Contest | None = None):
     return None
 
 
+def _years(opens_at, closes_at) -> range:
+    """The years (in Kyiv) whose numbers a contest open in this window can give out."""
+    return range(opens_at.astimezone(clock.KYIV).year, closes_at.astimezone(clock.KYIV).year + 1)
+
+
+def contests_sharing_numbers(prefix: str, opens_at, closes_at, exclude_id=None) -> list[str]:
+    """Slugs of other contests whose registration numbers could collide with these.
+
+    Numbers read PREFIX-YEAR-NNN, so two contests may share a prefix only when their
+    application windows fall in different years (a yearly contest keeps its prefix).
+    """
+    years = _years(opens_at, closes_at)
+    others = db.session.execute(
+        select(Contest.slug, Contest.opens_at, Contest.closes_at)
+        .where(Contest.number_prefix == prefix, Contest.id != exclude_id)
+        .order_by(Contest.slug)
+    )
+    return [slug for slug, start, end in others if set(years) & set(_years(start, end))]
+
+
+def _prefix_error(values: dict, contest: Contest | None = None):
+    shared = contests_sharing_numbers(
+        values["number_prefix"],
+        values["opens_at"],
+        values["closes_at"],
+        exclude_id=contest.id if contest else None,
+    )
+    if shared:
+        return _l(
+            "Another contest of the same year already numbers its applications with this "
+            "prefix (%(slugs)s); choose another one.",
+            slugs=", ".join(shared),
+        )
+    return None
+
+
 def create_contest(values: dict, *, organiser: User) -> Contest:
     """A new draft contest with ``values`` as its settings and ``organiser`` as its organiser."""
-    error = _slug_error(values["slug"])
-    if error:
-        raise ContestError({"slug": error})
+    errors = {"slug": _slug_error(values["slug"]), "number_prefix": _prefix_error(values)}
+    errors = {name: message for name, message in errors.items() if message}
+    if errors:
+        raise ContestError(errors)
     contest = Contest(**values, stage=Stage.DRAFT, organisers=[organiser])
     db.session.add(contest)
     db.session.flush()
@@ -98,6 +135,10 @@ def update_contest(contest: Contest, values: dict, *, actor: User) -> list[str]:
         error = _slug_error(values["slug"], contest)
         if error:
             errors["slug"] = error
+    if {"number_prefix", "opens_at", "closes_at"} & set(changed) and "number_prefix" not in errors:
+        error = _prefix_error(values, contest)
+        if error:
+            errors["number_prefix"] = error
     if errors:
         raise ContestError(errors)
     for name in changed:
@@ -140,6 +181,18 @@ def stage_problems(contest: Contest, target: Stage) -> list:
         if contest.closes_at <= clock.now():
             problems.append(
                 _l("Set the dates first: the closing time of applications has already passed.")
+            )
+        shared = contests_sharing_numbers(
+            contest.number_prefix, contest.opens_at, contest.closes_at, exclude_id=contest.id
+        )
+        if shared:
+            problems.append(
+                _l(
+                    "Another contest of the same year numbers its applications with the prefix "
+                    "%(prefix)s (%(slugs)s): change the prefix in the settings.",
+                    prefix=contest.number_prefix,
+                    slugs=", ".join(shared),
+                )
             )
     if target == Stage.DRAFT and sum(application_counts(contest).values()):
         problems.append(

@@ -1,0 +1,6 @@
+"""Applicants: the organisation's details, applications from draft to submission,
+attachments, "My applications" and the application's page (SPEC §5).
+
+``views`` handles HTTP, ``forms`` holds the organisation's fields (shared with
+registration), ``operations`` the state changes, ``access`` who may see what.
+"""

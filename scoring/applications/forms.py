@@ -1,0 +1,185 @@
+"""Forms of the applicant's pages: the organisation's details, also used by registration.
+
+``OrganisationFields`` is the one definition of an organisation's fields (SPEC §5): the
+profile form and the registration form both inherit it. The community is chosen from
+the official list of the oblast (``scoring.hromadas``): the select lists the communities
+of the oblast posted (or saved), so without JavaScript a changed oblast takes a second
+step; ``static/js/communities.js`` refreshes the list as soon as the oblast changes.
+"""
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from .. import hromadas
+from ..auth.forms import (
+    KIND_CHOICES,
+    STATUS_CHOICES,
+    choices,
+    email_field,
+    new_password_fields,
+    strip,
+    validate_edrpou,
+    validate_phone,
+)
+from ..i18n import OBLASTS, oblast_name
+from ..models import Organisation, OrganisationStatus
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def _oblast_choices():
+    return choices([("", _l("— choose the oblast —")), *OBLASTS.items()])
+
+
+CHOOSE_COMMUNITY = _l("— choose the community —")
+CHOOSE_OBLAST_FIRST = _l("— choose the oblast first —")
+
+
+def community_choices(oblast: str | None) -> list:
+    """The options of the community select for ``oblast`` (a placeholder first)."""
+    placeholder = CHOOSE_COMMUNITY if oblast else CHOOSE_OBLAST_FIRST
+    return choices(
+        [("", placeholder), *((c["code"], c["name"]) for c in hromadas.communities(oblast or ""))]
+    )
+
+
+class OrganisationFields(FlaskForm):
+    """The organisation's details; ``values()`` gives them as ``Organisation`` attributes."""
+
+    kind = RadioField(
+        _l("Who applies"),
+        choices=KIND_CHOICES,
+        validators=[
+            InputRequired(message=_l("Choose whether you register a community or an NGO."))
+        ],
+    )
+    organisation_name = StringField(
+        _l("Full name of the organisation"),
+        validators=[_required(), Length(max=300)],
+        filters=[strip],
+        description=_l("As in the Unified State Register, e.g. «Апостолівська міська рада»."),
+    )
+    edrpou = StringField(
+        _l("EDRPOU code"),
+        validators=[_required(), validate_edrpou],
+        filters=[strip],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
+    )
+    oblast = SelectField(
+        _l("Oblast"),
+        choices=_oblast_choices,
+        validators=[_required()],
+        render_kw={"data-communities": "community"},
+    )
+    community = SelectField(
+        _l("Territorial community (hromada)"),
+        validators=[_required()],
+        validate_choice=False,  # validate_community explains what is wrong
+        description=_l("From the official list of communities of the oblast chosen above."),
+    )
+    status = RadioField(
+        _l("Where the organisation works now"),
+        choices=STATUS_CHOICES,
+        default=OrganisationStatus.ACTIVE.value,
+        validators=[InputRequired(message=_l("Choose one of the options."))],
+    )
+    contact_person = StringField(
+        _l("Contact person"),
+        validators=[_required(), Length(max=200)],
+        filters=[strip],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[_required(), validate_phone],
+        filters=[strip],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    email = email_field(_l("E-mail of the contact person"))
+
+    ORGANISATION_FIELDS = (
+        "kind",
+        "organisation_name",
+        "edrpou",
+        "oblast",
+        "community",
+        "status",
+        "contact_person",
+        "phone",
+        "email",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community.choices = community_choices(self.oblast.data)
+        # communities.js fetches the list of the oblast chosen from this address.
+        self.community.render_kw = {
+            "data-communities-url": url_for("applications.communities", oblast="OBLAST"),
+            "data-placeholder": CHOOSE_COMMUNITY,
+            "data-placeholder-empty": CHOOSE_OBLAST_FIRST,
+        }
+
+    def load(self, organisation: Organisation) -> None:
+        """Show an organisation's saved details (before anything is posted)."""
+        self.kind.data = organisation.kind.value
+        self.organisation_name.data = organisation.name
+        self.edrpou.data = organisation.edrpou
+        self.oblast.data = organisation.oblast
+        self.community.data = organisation.community_code or ""
+        self.status.data = organisation.status.value
+        self.contact_person.data = organisation.contact_person
+        self.phone.data = organisation.phone
+        self.email.data = organisation.email
+        self.community.choices = community_choices(organisation.oblast)
+
+    def values(self) -> dict:
+        """The posted details as ``Organisation`` attributes (the community by its code)."""
+        return {
+            "kind": self.kind.data,
+            "name": self.organisation_name.data,
+            "edrpou": self.edrpou.data,
+            "oblast": self.oblast.data,
+            "community_code": self.community.data,
+            "status": self.status.data,
+            "contact_person": self.contact_person.data,
+            "phone": self.phone.data,
+            "email": self.email.data,
+        }
+
+    def validate_community(self, field):
+        oblast = self.oblast.data
+        if not oblast or oblast not in OBLASTS:
+            raise ValidationError(_l("Choose the oblast first, then the community."))
+        if hromadas.find(oblast, field.data) is not None:
+            return
+        if hromadas.name_of(field.data):
+            # Chosen from another oblast's list: the oblast was changed without JavaScript.
+            raise ValidationError(
+                _l(
+                    "The list now shows the communities of %(oblast)s: choose the community again.",
+                    oblast=oblast_name(oblast),
+                )
+            )
+        raise ValidationError(_l("Choose the community from the list."))
+
+
+class OrganisationForm(OrganisationFields):
+    """The applicant's profile at /organisation."""
+
+
+class RegistrationForm(OrganisationFields):
+    """/register: the organisation, then its contact person's account."""
+
+    password, password_confirm = new_password_fields()
+    consent = BooleanField(
+        _l(
+            "I consent to the processing of the personal data given here for the purpose of "
+            "taking part in contests."
+        ),
+        validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
+    )

@@ -1,0 +1,675 @@
+"""State changes of organisations and applications (SPEC §5).
+
+The workflow of an application:
+
+1. ``start_application`` checks eligibility (kind, oblast, the contest accepting
+   applications now) and creates the draft; one per organisation and contest, so
+   starting again returns the existing one.
+2. ``save_answers`` stores what was typed, field by field, checking only sane maximum
+   sizes; ``store_attachment`` / ``remove_attachment`` manage the files of file
+   questions, checked by content and size. The caller holds the application's row
+   lock (``lock_application``), so concurrent saves of different fields queue and none
+   is lost; on SQLite a writing request already holds the database's write lock.
+3. ``submit`` validates everything at once, checks the deadline on the server under
+   the contest's row lock and gives the first submission the next registration number
+   ``<PREFIX>-<YEAR>-<NNN>`` from ``Contest.last_number`` (never reused).
+4. ``withdraw`` returns a submitted application to a draft before the deadline; the
+   number stays and the next submission keeps it.
+
+Functions change models and write the audit entry; the view commits. Draft answers are
+not audited one by one (they change as the applicant types); starting, files,
+submission and withdrawal are.
+"""
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, clock, edrpou, hromadas
+from ..extensions import db
+from ..i18n import kind_label, long_datetime, oblast_name
+from ..models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Attachment,
+    Contest,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+    Question,
+    QuestionKind,
+    Stage,
+    User,
+)
+
+TITLE_FIELD = "title"
+TITLE_MAX = 300  # the column's size
+# What a draft may hold beyond a question's own limit: typing past the limit is saved
+# (and reported on submission), a pasted book is not.
+LOOSE_TEXT_MAX = 2_000
+LOOSE_TEXTAREA_MAX = 50_000
+
+# Attachments are recognised by their first bytes, never by their name.
+SIGNATURES = (
+    ("application/pdf", b"%PDF-"),
+    ("image/jpeg", b"\xff\xd8\xff"),
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+)
+TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+EXTENSIONS = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}
+DEFAULT_EXTENSION = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+FILENAME_MAX = 150
+
+
+class OrganisationError(Exception):
+    """Details that cannot be saved; ``field`` names the form field to blame."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+class ApplicationError(Exception):
+    """A refusal; ``problems`` are (field name or "", message) pairs, every one at once."""
+
+    def __init__(self, problems: list[tuple[str, object]]):
+        super().__init__("; ".join(str(message) for _field, message in problems))
+        self.problems = problems
+
+
+# The organisation -------------------------------------------------------------------
+
+
+def apply_organisation_values(organisation: Organisation, values: dict) -> list[str]:
+    """Check and set an organisation's details; return the names of what changed.
+
+    ``values`` holds ``Organisation`` attributes with the community as
+    ``community_code``; its official name is stored beside the code.
+    """
+    if not edrpou.is_valid(values["edrpou"]):
+        raise OrganisationError(
+            "edrpou", _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
+        )
+    community = hromadas.find(values["oblast"], values["community_code"])
+    if community is None:
+        raise OrganisationError("community", _l("Choose the community from the list."))
+    same_code = select(Organisation.id).where(Organisation.edrpou == values["edrpou"])
+    if organisation.id is not None:
+        same_code = same_code.where(Organisation.id != organisation.id)
+    taken = db.session.scalar(same_code)
+    if taken is not None:
+        raise OrganisationError(
+            "edrpou",
+            _l(
+                "An organisation with this EDRPOU code is already "
+                "registered. Ask its contact person to invite you."
+            ),
+        )
+    new = {
+        **values,
+        "kind": OrganisationKind(values["kind"]),
+        "status": OrganisationStatus(values["status"]),
+        "community": community["name"],
+    }
+    changed = [name for name, value in new.items() if getattr(organisation, name) != value]
+    for name in changed:
+        setattr(organisation, name, new[name])
+    return changed
+
+
+def save_organisation(user: User, values: dict) -> Organisation:
+    """Update the applicant's organisation (or create it when the account has none)."""
+    organisation = user.organisation
+    created = organisation is None
+    if created:
+        organisation = Organisation()
+    changed = apply_organisation_values(organisation, values)
+    if created:
+        db.session.add(organisation)
+        user.organisation = organisation
+    db.session.flush()
+    if changed:
+        audit.record(
+            "organisation.created" if created else "organisation.updated",
+            actor=user,
+            obj=organisation,
+            fields=sorted(changed),
+        )
+    return organisation
+
+
+# Starting an application ------------------------------------------------------------
+
+
+def eligibility_problems(contest: Contest, organisation: Organisation | None, now) -> list:
+    """Why ``organisation`` cannot start an application to ``contest`` at ``now``."""
+    return organisation_problems(contest, organisation) + deadline_problems(contest, now)
+
+
+def organisation_problems(contest: Contest, organisation: Organisation | None) -> list:
+    """Why ``organisation`` is not eligible for ``contest`` (its kind, its oblast)."""
+    if organisation is None:
+        return [_l("Fill in your organisation’s details first.")]
+    problems = []
+    if organisation.kind.value not in contest.applicant_kinds:
+        problems.append(
+            _l(
+                "This contest accepts applications from: %(kinds)s. Your organisation is "
+                "registered as: %(kind)s.",
+                kinds=", ".join(kind_label(k) for k in contest.applicant_kinds),
+                kind=kind_label(organisation.kind),
+            )
+        )
+    if contest.oblasts and organisation.oblast not in contest.oblasts:
+        problems.append(
+            _l(
+                "This contest is open to organisations of these oblasts: %(oblasts)s. Your "
+                "organisation is in %(oblast)s.",
+                oblasts=", ".join(oblast_name(o) for o in contest.oblasts),
+                oblast=oblast_name(organisation.oblast),
+            )
+        )
+    return problems
+
+
+def deadline_problems(contest: Contest, now) -> list:
+    """Why the contest does not accept applications at ``now`` (empty when it does)."""
+    if contest.accepts_applications(now):
+        return []
+    if contest.stage == Stage.OPEN and now < contest.opens_at:
+        return [
+            _l(
+                "Applications are accepted from %(moment)s (Kyiv time).",
+                moment=long_datetime(contest.opens_at),
+            )
+        ]
+    if contest.stage in (Stage.DRAFT, Stage.OPEN) and now < contest.closes_at:
+        return [_l("The contest does not accept applications.")]
+    return [
+        _l(
+            "Applications to this contest closed at %(moment)s (Kyiv time).",
+            moment=long_datetime(contest.closes_at),
+        )
+    ]
+
+
+def find_application(contest: Contest, organisation: Organisation) -> Application | None:
+    return db.session.scalar(
+        select(Application).where(
+            Application.contest_id == contest.id, Application.organisation_id == organisation.id
+        )
+    )
+
+
+def start_application(contest: Contest, user: User) -> Application:
+    """The organisation's application to ``contest``: the existing one, or a new draft."""
+    organisation = user.organisation
+    if organisation is not None:
+        existing = find_application(contest, organisation)
+        if existing is not None:
+            return existing
+    problems = eligibility_problems(contest, organisation, clock.now())
+    if problems:
+        raise ApplicationError([("", p) for p in problems])
+    application = Application(contest=contest, organisation=organisation)
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+    except IntegrityError:
+        # Started at the same moment in another tab: that one is the application.
+        return find_application(contest, organisation)
+    audit.record("application.started", actor=user, contest=contest, obj=application)
+    return application
+
+
+# Drafts -----------------------------------------------------------------------------
+
+
+def lock_application(application_id: int) -> Application | None:
+    """The application, read afresh under a row lock held until the commit."""
+    return db.session.scalar(
+        select(Application)
+        .where(Application.id == application_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def field_name(question: Question) -> str:
+    """The name of a question's input in forms and in autosave requests."""
+    return f"q-{question.id}"
+
+
+def clean_text(value: str) -> str:
+    """What a person typed, storable everywhere: no NUL bytes, Unix line ends."""
+    return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _loose_limit(question: Question) -> int:
+    base = LOOSE_TEXTAREA_MAX if question.kind == QuestionKind.TEXTAREA else LOOSE_TEXT_MAX
+    return max(base, 2 * (question.max_length or 0))
+
+
+def editable(application: Application) -> bool:
+    """Whether the applicant can change the application now (a draft of an open contest)."""
+    return application.state == ApplicationState.DRAFT and application.contest.stage == Stage.OPEN
+
+
+def save_answers(application: Application, values: dict) -> tuple[list[str], dict]:
+    """Store the typed ``values`` ({field name: text}); return (saved names, errors).
+
+    Only sizes are checked here; ``submit`` checks the rest. Unknown names are ignored
+    (a question the organisers have since removed). Each answer is an upsert of its own
+    row, so saving one field never touches another.
+    """
+    if not editable(application):
+        raise ApplicationError([("", _l("This application cannot be changed now."))])
+    questions = {field_name(q): q for q in application.contest.questions}
+    answers = {a.question_id: a for a in application.answers}
+    saved, errors = [], {}
+    for name, raw in values.items():
+        if not isinstance(raw, str):
+            errors[name] = _l("This value cannot be saved.")
+            continue
+        value = clean_text(raw)
+        if name == TITLE_FIELD:
+            value = value.strip()
+            if len(value) > TITLE_MAX:
+                errors[name] = _l("Too long to save: at most %(max)d characters.", max=TITLE_MAX)
+                continue
+            application.title = value
+        elif name in questions and questions[name].kind != QuestionKind.FILE:
+            question = questions[name]
+            if len(value) > _loose_limit(question):
+                errors[name] = _l(
+                    "Too long to save: at most %(max)d characters.", max=_loose_limit(question)
+                )
+                continue
+            answer = answers.get(question.id)
+            if answer is None:
+                answer = Answer(question_id=question.id, value=value)
+                application.answers.append(answer)
+                answers[question.id] = answer
+            else:
+                answer.value = value
+        else:
+            continue
+        saved.append(name)
+    if saved:
+        application.updated_at = clock.now()
+        db.session.flush()
+    return saved, errors
+
+
+# Attachments ------------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type that ``data`` really is, by its first bytes, or None."""
+    return next((kind for kind, magic in SIGNATURES if data.startswith(magic)), None)
+
+
+def allowed_types(contest: Contest, question: Question) -> list[str]:
+    """The types a file question accepts: the contest's, narrowed by the question's own."""
+    return [
+        t
+        for t in contest.attachment_types
+        if t in TYPE_LABELS and (not question.file_types or t in question.file_types)
+    ]
+
+
+def type_names(types) -> str:
+    return ", ".join(TYPE_LABELS.get(t, t) for t in types)
+
+
+def clean_filename(name: str | None, content_type: str) -> str:
+    """A file name safe to show and to offer for download, close to the original."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Control and format characters (a right-to-left override can disguise «fdp.exe»).
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    name = re.sub(r'[<>:"|?*;]', "_", name)
+    name = " ".join(name.split()).strip(" .")
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    extension = f".{extension}" if extension else ""
+    if not stem:
+        stem, extension = "file", DEFAULT_EXTENSION.get(content_type, "")
+    if len(stem) + len(extension) > FILENAME_MAX:
+        extension = extension[:10]
+        stem = stem[: FILENAME_MAX - len(extension)]
+    return stem + extension
+
+
+def file_size_text(size: int) -> str:
+    """«2.5 MB», «340 KB», «12 B» for messages (the template filter does the same)."""
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=format_decimal(round(size / 1024 / 1024, 1), "#,##0.#"))
+    if size >= 1024:
+        return _("%(size)s KB", size=format_decimal(size // 1024, "#,##0"))
+    return _("%(size)s B", size=size)
+
+
+def question_label(question: Question, language: str = "uk") -> str:
+    return (question.label_en if language == "en" else "") or question.label_uk
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: its name as sent and its first ``limit + 1`` bytes at most."""
+
+    filename: str
+    data: bytes
+
+
+def store_attachment(
+    application: Application, question: Question, upload: Upload, *, actor: User, language="uk"
+) -> Attachment:
+    """Keep ``upload`` as the answer to a file question, replacing the previous file."""
+    if not editable(application):
+        raise ApplicationError([("", _l("This application cannot be changed now."))])
+    contest = application.contest
+    name = field_name(question)
+    label = question_label(question, language)
+    data = upload.data
+    if not data:
+        raise ApplicationError([(name, _l("«%(field)s»: the file is empty.", field=label))])
+    allowed = allowed_types(contest, question)
+    detected = sniff(data)
+    claimed = EXTENSIONS.get(
+        "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+    )
+    shown = clean_filename(upload.filename, detected or "")
+    if claimed and detected != claimed:
+        raise ApplicationError(
+            [
+                (
+                    name,
+                    _l(
+                        "«%(field)s»: the file «%(file)s» is not a real %(type)s document: "
+                        "its content is of another kind. Upload the file itself, not a "
+                        "renamed one.",
+                        field=label,
+                        file=shown,
+                        type=TYPE_LABELS[claimed],
+                    ),
+                )
+            ]
+        )
+    if detected not in allowed:
+        raise ApplicationError(
+            [
+                (
+                    name,
+                    _l(
+                        "«%(field)s»: the file «%(file)s» is not of an accepted type. "
+                        "Accepted: %(types)s.",
+                        field=label,
+                        file=shown,
+                        types=type_names(allowed),
+                    ),
+                )
+            ]
+        )
+    if len(data) > contest.max_file_size:
+        raise ApplicationError(
+            [
+                (
+                    name,
+                    _l(
+                        "«%(field)s»: the file «%(file)s» is larger than %(max)s allowed for "
+                        "one file.",
+                        field=label,
+                        file=shown,
+                        max=file_size_text(contest.max_file_size),
+                    ),
+                )
+            ]
+        )
+    previous = next((a for a in application.attachments if a.question_id == question.id), None)
+    others = db.session.scalar(
+        select(func.coalesce(func.sum(Attachment.size), 0)).where(
+            Attachment.application_id == application.id,
+            Attachment.id != (previous.id if previous else -1),
+        )
+    )
+    if others + len(data) > contest.max_total_size:
+        raise ApplicationError(
+            [
+                (
+                    name,
+                    _l(
+                        "«%(field)s»: with the file «%(file)s» the application’s files would "
+                        "take %(total)s, more than %(max)s allowed for one application. Make "
+                        "the files smaller or remove one.",
+                        field=label,
+                        file=shown,
+                        total=file_size_text(others + len(data)),
+                        max=file_size_text(contest.max_total_size),
+                    ),
+                )
+            ]
+        )
+    attachment = Attachment(
+        question_id=question.id,
+        filename=shown,
+        content_type=detected,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=data,
+        uploaded_by_id=actor.id,
+    )
+    if previous is not None:
+        application.attachments.remove(previous)
+    application.attachments.append(attachment)
+    application.updated_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "attachment.uploaded",
+        actor=actor,
+        contest=contest,
+        obj=attachment,
+        application=application.id,
+        question=question.id,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        replaced=previous.id if previous else None,
+    )
+    return attachment
+
+
+def remove_attachment(application: Application, attachment_id: int, *, actor: User) -> None:
+    if not editable(application):
+        raise ApplicationError([("", _l("This application cannot be changed now."))])
+    attachment = next((a for a in application.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        return  # already removed (a second click)
+    application.attachments.remove(attachment)
+    application.updated_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "attachment.removed",
+        actor=actor,
+        contest=application.contest,
+        obj=attachment,
+        application=application.id,
+        sha256=attachment.sha256,
+    )
+
+
+# Submission -------------------------------------------------------------------------
+
+
+def parse_number(value: str) -> Decimal | None:
+    """A number as a person types it: «1 250», «12,5», «-3»; None when it is not one."""
+    text = re.sub(r"[\s\u00a0\u202f']", "", value).replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _number_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def answer_problem(question: Question, value: str):
+    """What is wrong with a non-empty answer to ``question`` for submission, or None."""
+    if question.kind in (QuestionKind.TEXT, QuestionKind.TEXTAREA):
+        if question.max_length and len(value) > question.max_length:
+            return _l(
+                "Shorten the text to %(max)d characters (now %(count)d).",
+                max=question.max_length,
+                count=len(value),
+            )
+    elif question.kind == QuestionKind.NUMBER:
+        number = parse_number(value)
+        if number is None:
+            return _l("Enter a number, e.g. 1250 or 12.5.")
+        low, high = question.min_value, question.max_value
+        if low is not None and high is not None and not low <= number <= high:
+            return _l(
+                "Enter a number from %(min)s to %(max)s.",
+                min=_number_text(low),
+                max=_number_text(high),
+            )
+        if low is not None and number < low:
+            return _l("Enter a number not less than %(min)s.", min=_number_text(low))
+        if high is not None and number > high:
+            return _l("Enter a number not greater than %(max)s.", max=_number_text(high))
+    elif question.kind == QuestionKind.URL:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+            return _l("Enter a web address that starts with http:// or https://.")
+        if len(value) > 2000:
+            return _l("The address is too long.")
+    elif question.kind == QuestionKind.CHOICE and value not in {
+        str(c.get("value")) for c in question.choices or []
+    }:
+        return _l("Choose one of the options.")
+    return None
+
+
+def submission_problems(application: Application) -> list:
+    """Every problem that keeps the application from being submitted, in form order."""
+    problems = []
+    if not application.title.strip():
+        problems.append((TITLE_FIELD, _l("Give the application a title.")))
+    answers = {a.question_id: a.value for a in application.answers}
+    files = {a.question_id for a in application.attachments}
+    for question in application.contest.questions:
+        name = field_name(question)
+        if question.kind == QuestionKind.FILE:
+            if question.required and question.id not in files:
+                problems.append((name, _l("Attach the file.")))
+            continue
+        value = answers.get(question.id, "").strip()
+        if not value:
+            if question.required:
+                problems.append((name, _l("This field is required.")))
+            continue
+        problem = answer_problem(question, value)
+        if problem is not None:
+            problems.append((name, problem))
+    problems.extend(
+        ("", problem)
+        for problem in organisation_problems(application.contest, application.organisation)
+    )
+    return problems
+
+
+def lock_contest(contest_id: int) -> Contest:
+    return db.session.execute(
+        select(Contest)
+        .where(Contest.id == contest_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def submit(application: Application, *, actor: User) -> None:
+    """Submit a draft: validate, check the deadline, number it (the first time), audit.
+
+    The caller holds the application's row lock; this takes the contest's, so
+    registration numbers are handed out one at a time and never twice.
+    """
+    if application.state != ApplicationState.DRAFT:
+        raise ApplicationError([("", _l("The application is already submitted."))])
+    contest = lock_contest(application.contest_id)
+    now = clock.now()  # read under the lock: a wait for it cannot beat the deadline
+    late = deadline_problems(contest, now)
+    if late:
+        raise ApplicationError(
+            [
+                (
+                    "",
+                    _l(
+                        "The application was not submitted: %(reason)s Your draft is kept.",
+                        reason=late[0],
+                    ),
+                )
+            ]
+        )
+    problems = submission_problems(application)
+    if problems:
+        raise ApplicationError(problems)
+    if application.serial is None:
+        contest.last_number += 1
+        application.serial = contest.last_number
+        year = now.astimezone(clock.KYIV).year
+        application.number = f"{contest.number_prefix}-{year}-{application.serial:03d}"
+    application.state = ApplicationState.SUBMITTED
+    application.submitted_at = now
+    db.session.flush()
+    audit.record(
+        "application.submitted",
+        actor=actor,
+        contest=contest,
+        obj=application,
+        number=application.number,
+    )
+
+
+def can_withdraw(application: Application, now) -> bool:
+    return (
+        application.state == ApplicationState.SUBMITTED
+        and application.contest.accepts_applications(now)
+    )
+
+
+def withdraw(application: Application, *, actor: User) -> None:
+    """Back to a draft before the deadline; the registration number stays."""
+    if application.state != ApplicationState.SUBMITTED:
+        raise ApplicationError([("", _l("Only a submitted application can be withdrawn."))])
+    if not application.contest.accepts_applications(clock.now()):
+        raise ApplicationError(
+            [("", _l("Applications are closed: the application can no longer be withdrawn."))]
+        )
+    application.state = ApplicationState.DRAFT
+    application.submitted_at = None
+    application.updated_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "application.withdrawn",
+        actor=actor,
+        contest=application.contest,
+        obj=application,
+        number=application.number,
+    )

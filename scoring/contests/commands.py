@@ -1,0 +1,151 @@
+"""Contests on the command line (SPEC §9): import and export of contests, import of applications.
+
+The work is done in ``exchange``; these commands read and write the files, commit what
+``exchange`` created and turn its ``ExchangeError`` into an error message that lists every
+problem, with a non-zero exit.
+"""
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..commandline import CommandError
+from ..extensions import db
+from ..models import Contest
+from . import exchange
+
+
+def _contest(slug: str) -> Contest:
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None:
+        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
+    return contest
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CommandError(
+            _("Cannot read %(file)s: %(reason)s", file=path, reason=error.strerror or error)
+        ) from error
+
+
+def _refused(heading: str, error: exchange.ExchangeError) -> CommandError:
+    db.session.rollback()
+    return CommandError("\n".join([heading, *(f"  {problem}" for problem in error.problems)]))
+
+
+@click.command("export-contest")
+@click.argument("slug")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the document into this file instead of printing it.",
+)
+@with_appcontext
+def export_contest(slug: str, output: Path | None):
+    """Print the contest as a scoring.contest/1 JSON document, a template for import-contest."""
+    contest = _contest(slug)
+    text = json.dumps(exchange.export_contest(contest), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(
+            _("Cannot write %(file)s: %(reason)s", file=output, reason=error.strerror or error)
+        ) from error
+    click.echo(_("The contest “%(slug)s” is written to %(file)s.", slug=slug, file=output))
+
+
+@click.command("import-contest")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--organiser",
+    "organisers",
+    multiple=True,
+    metavar="EMAIL",
+    help="An existing organiser who will manage the contest; repeat for several.",
+)
+@with_appcontext
+def import_contest(file: Path, organisers: tuple[str, ...]):
+    """Create a draft contest from a scoring.contest/1 JSON document (SPEC §4).
+
+    The whole document is checked first: every problem is listed with its place in the
+    document, and nothing is created until there are none.
+    """
+    heading = _("The contest is not imported:")
+    try:
+        document = exchange.parse_contest_document(_read(file))
+        contest = exchange.import_contest(document, organisers)
+    except exchange.ExchangeError as error:
+        raise _refused(heading, error) from error
+    db.session.commit()
+    click.echo(
+        _(
+            "The contest “%(slug)s” is imported as a draft (criteria: %(criteria)s, "
+            "questions of the application form: %(questions)s, categories: %(categories)s).",
+            slug=contest.slug,
+            criteria=len(contest.criteria),
+            questions=len(contest.questions),
+            categories=len(contest.categories),
+        )
+    )
+    if not organisers:
+        click.echo(
+            _(
+                "Nobody manages it in the browser: name its organisers with --organiser EMAIL "
+                "when importing."
+            )
+        )
+    shared = exchange.contests_with_prefix(contest)
+    if shared:
+        click.echo(
+            _(
+                "Note: the contests %(slugs)s number their applications with the same prefix "
+                "%(prefix)s; change it on the contest’s settings page so that numbers of the "
+                "same year cannot collide.",
+                slugs=", ".join(shared),
+                prefix=contest.number_prefix,
+            )
+        )
+
+
+@click.command("import-applications")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_applications(slug: str, file: Path):
+    """Import applications received outside the system from a CSV file (SPEC §5, §9).
+
+    Columns: number,organisation,kind,edrpou,oblast,community,email,title (and category
+    when the contest has categories); UTF-8, separated by commas or semicolons. Each
+    application is submitted and admitted; an empty number is allocated. A file with
+    any bad line is refused whole.
+    """
+    contest = _contest(slug)
+    data = _read(file)
+    try:
+        applications = exchange.import_applications(contest, data)
+    except exchange.ExchangeError as error:
+        raise _refused(_("The applications are not imported:"), error) from error
+    db.session.commit()
+    click.echo(
+        _(
+            "Applications imported into “%(slug)s”: %(count)s.",
+            slug=contest.slug,
+            count=len(applications),
+        )
+    )
+    for application in applications:
+        click.echo(f"  {application.number}  {application.organisation.name}")
+
+
+COMMANDS = (export_contest, import_contest, import_applications)

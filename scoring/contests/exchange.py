@@ -1,0 +1,1366 @@
+"""Contests and applications exchanged as files (SPEC §4, §9).
+
+A contest travels as a ``scoring.contest/1`` JSON document: a reusable template for next
+year's contest. ``export_contest`` writes every field of SPEC §4; ``import_contest`` reads
+the whole document first, reports every problem with its JSON path (``criteria[2].step:
+must be 1 or 0.5``; list indices count from 0) and only then creates the contest, as a
+draft, with its criteria, questions and categories. Numbers are written as JSON integers
+when whole and as decimals otherwise, and read back as ``Decimal``, so export → import →
+export gives the same document.
+
+Extensions: the document also carries the settings our contests have and SPEC §4 does
+not name, under keys of their own, all optional on import (missing keys take the same
+defaults as a contest created in the browser):
+
+- ``rules``: ``{"uk": ..., "en": ...}``, the contest's rules;
+- ``organising_body``: who runs the contest (default: the ``ORGANISING_BODY`` setting);
+- ``number_prefix``: the prefix of registration numbers, ``UUG`` in ``UUG-2024-007``
+  (default: the initials of the slug's words, e.g. ``UU`` for ``uspishna-uchast-2024``);
+- ``conflicts``: ``{"same_oblast": bool, "same_community": bool}``, which conflicts of
+  interest the system proposes to jurors (SPEC §11);
+- ``results``: ``{"full_ranking": bool}``, whether the full ranking is published or only
+  the winners;
+- ``attachments``: ``{"types": [MIME types], "max_file_size": bytes, "max_total_size":
+  bytes}``, what applicants may upload (SPEC §5).
+
+Unknown keys are refused (a misspelt ``wieght`` would otherwise be lost silently). The
+jury, the organisers and the stage are not part of the template.
+
+Applications received outside the system come as CSV (``import_applications``): the
+columns ``number,organisation,kind,edrpou,oblast,community,email,title`` (and
+``category`` when the contest has categories; ``number`` may be left out), UTF-8 with or
+without a BOM, separated by commas or semicolons (whichever the header line uses); an
+EDRPOU code of fewer than 8 digits gets back the leading zeros a spreadsheet drops. Every
+line is checked against the file and the database first; a bad file is refused whole,
+naming each bad line and why. Then, in one transaction: an organisation is found by its
+EDRPOU code (and used as registered) or created; the applicant account is found by
+e-mail or created without a password (its owner sets one through "forgotten password");
+each application is submitted and admitted at once, under the number given or the next
+free one.
+"""
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import audit, clock, edrpou
+from ..clock import KYIV
+from ..extensions import db
+from ..i18n import OBLASTS, kind_label, role_label
+from ..models import (
+    Aggregation,
+    Application,
+    ApplicationState,
+    Category,
+    Contest,
+    Criterion,
+    Normalise,
+    Organisation,
+    OrganisationKind,
+    Question,
+    QuestionKind,
+    Role,
+    Stage,
+    User,
+)
+from .operations import RESERVED_SLUGS, contests_sharing_numbers
+
+FORMAT = "scoring.contest/1"
+
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+PREFIX = re.compile(r"[A-Z0-9]{2,12}")
+# As the criteria editor and the form builder accept them.
+CRITERION_CODE = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,19}")
+CATEGORY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,39}")
+KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_CHOICES = 100
+MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
+
+DEFAULT_ATTACHMENT_TYPES = ["application/pdf", "image/jpeg", "image/png"]
+LARGEST_FILE = 2_000_000_000  # the columns are 32-bit integers
+
+# Which limits each kind of question takes.
+LIMITS = {
+    "max_length": (QuestionKind.TEXT, QuestionKind.TEXTAREA),
+    "min_value": (QuestionKind.NUMBER,),
+    "max_value": (QuestionKind.NUMBER,),
+    "choices": (QuestionKind.CHOICE,),
+    "file_types": (QuestionKind.FILE,),
+}
+
+
+class ExchangeError(Exception):
+    """A document or a file that cannot be imported; ``problems`` says what and where."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+# Export ------------------------------------------------------------------------------
+
+
+def _number(value):
+    """A stored decimal as JSON: an integer when whole, else a float.
+
+    Exact: every setting has at most 14 significant digits, fewer than a float keeps,
+    and a float prints as the shortest text that reads back as itself.
+    """
+    if value is None:
+        return None
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _bilingual(uk: str, en: str) -> dict:
+    return {"uk": uk or "", "en": en or ""}
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(KYIV).isoformat()
+
+
+def _export_question(question: Question) -> dict:
+    item = {
+        "key": question.key,
+        "label": _bilingual(question.label_uk, question.label_en),
+        "help": _bilingual(question.help_uk, question.help_en),
+        "kind": QuestionKind(question.kind).value,
+        "required": question.required,
+    }
+    if question.max_length is not None:
+        item["max_length"] = question.max_length
+    if question.min_value is not None:
+        item["min_value"] = _number(question.min_value)
+    if question.max_value is not None:
+        item["max_value"] = _number(question.max_value)
+    if question.choices is not None:
+        item["choices"] = [
+            {"value": c.get("value", ""), "uk": c.get("uk", ""), "en": c.get("en", "")}
+            for c in question.choices
+        ]
+    if question.file_types is not None:
+        item["file_types"] = list(question.file_types)
+    return item
+
+
+def export_contest(contest: Contest) -> dict:
+    """The contest as a ``scoring.contest/1`` document (plain JSON values)."""
+    return {
+        "format": FORMAT,
+        "slug": contest.slug,
+        "title": _bilingual(contest.title_uk, contest.title_en),
+        "description": _bilingual(contest.description_uk, contest.description_en),
+        "applicant_kinds": list(contest.applicant_kinds),
+        "oblasts": list(contest.oblasts),
+        "opens_at": _moment(contest.opens_at),
+        "closes_at": _moment(contest.closes_at),
+        "winners": contest.winners,
+        "categories": [
+            {
+                "code": category.code,
+                "title": _bilingual(category.title_uk, category.title_en),
+                "winners": category.winners,
+            }
+            for category in contest.categories
+        ],
+        "scoring": {
+            "aggregation": Aggregation(contest.aggregation).value,
+            "normalise": Normalise(contest.normalise).value,
+            "jurors_per_application": contest.jurors_per_application,
+            "quorum": contest.quorum,
+            "divergence_threshold": _number(contest.divergence_threshold),
+            "min_total": _number(contest.min_total),
+            "max_winners_per_oblast": contest.max_winners_per_oblast,
+            "blind": contest.blind,
+        },
+        "criteria": [
+            {
+                "code": criterion.code,
+                "title": _bilingual(criterion.title_uk, criterion.title_en),
+                "guidance": _bilingual(criterion.guidance_uk, criterion.guidance_en),
+                "max_points": _number(criterion.max_points),
+                "weight": _number(criterion.weight),
+                "step": _number(criterion.step),
+                "min_points": _number(criterion.min_points),
+            }
+            for criterion in contest.criteria
+        ],
+        "questions": [_export_question(question) for question in contest.questions],
+        # Extensions (see the module's docstring).
+        "rules": _bilingual(contest.rules_uk, contest.rules_en),
+        "organising_body": contest.organising_body,
+        "number_prefix": contest.number_prefix,
+        "conflicts": {
+            "same_oblast": contest.conflict_same_oblast,
+            "same_community": contest.conflict_same_community,
+        },
+        "results": {"full_ranking": contest.results_full_ranking},
+        "attachments": {
+            "types": list(contest.attachment_types),
+            "max_file_size": contest.max_file_size,
+            "max_total_size": contest.max_total_size,
+        },
+    }
+
+
+# Import of a contest -----------------------------------------------------------------
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    return _(
+        "The file is not in UTF-8 (see the byte at position %(position)s): save it in UTF-8.",
+        position=error.start,
+    )
+
+
+def parse_contest_document(data: bytes) -> dict:
+    """The JSON document in ``data`` (UTF-8, a BOM allowed); decimals read as ``Decimal``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ExchangeError([_not_utf8(error)]) from error
+    try:
+        # NaN and Infinity read as decimals that the checks below refuse as numbers.
+        return json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+    except json.JSONDecodeError as error:
+        raise ExchangeError(
+            [
+                _(
+                    "The file is not valid JSON: %(error)s (line %(line)s, column %(column)s).",
+                    error=error.msg,
+                    line=error.lineno,
+                    column=error.colno,
+                )
+            ]
+        ) from error
+    except RecursionError as error:
+        raise ExchangeError([_("The file is not valid JSON: it is nested too deeply.")]) from error
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise ExchangeError([_("The file is not valid JSON: %(error)s.", error=error)]) from error
+
+
+def _at(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _decimal_places(value: Decimal) -> int:
+    return max(0, -int(value.as_tuple().exponent))
+
+
+class _Reader:
+    """Reads a parsed document field by field and keeps every problem with its path.
+
+    Each reader returns the value, the default when the key is absent, or ``None`` when
+    the value is wrong (its problem is recorded), so that checks across fields can skip
+    what is already reported.
+    """
+
+    MISSING = object()
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def object(self, value, path: str, fields) -> dict | None:
+        if not isinstance(value, dict):
+            self.problem(path, _("must be an object {…}"))
+            return None
+        for key in value:
+            if key not in fields:
+                self.problem(_at(path, key), _("unknown field"))
+        return value
+
+    def get(self, obj: dict | None, key: str, path: str, required: bool):
+        if obj is None:
+            return self.MISSING
+        if key in obj:
+            return obj[key]
+        if required:
+            self.problem(_at(path, key), _("is required"))
+        return self.MISSING
+
+    def text(self, obj, key, path, *, max_length, required=False, default=""):
+        value = self.get(obj, key, path, required)
+        if value is self.MISSING:
+            return None if required else default
+        where = _at(path, key)
+        if not isinstance(value, str):
+            self.problem(where, _("must be text"))
+            return None
+        if required and not value.strip():
+            self.problem(where, _("must not be empty"))
+            return None
+        if "\x00" in value:
+            self.problem(where, _("must not contain the NUL character"))
+            return None
+        if len(value) > max_length:
+            self.problem(where, _("must be at most %(max)s characters long", max=max_length))
+            return None
+        return value
+
+    def matching(self, obj, key, path, pattern, message, *, max_length, required=False):
+        value = self.text(obj, key, path, max_length=max_length, required=required, default=None)
+        if value is not None and not pattern.fullmatch(value):
+            self.problem(_at(path, key), message)
+            return None
+        return value
+
+    def bilingual(self, obj, key, path, *, max_length, required=False):
+        """``{"uk": ..., "en": ...}`` as a pair; Ukrainian is required where the field is."""
+        value = self.get(obj, key, path, required)
+        if value is self.MISSING:
+            return (None, None) if required else ("", "")
+        where = _at(path, key)
+        value = self.object(value, where, ("uk", "en"))
+        uk = self.text(value, "uk", where, max_length=max_length, required=required)
+        en = self.text(value, "en", where, max_length=max_length)
+        return uk, en
+
+    def boolean(self, obj, key, path, *, default):
+        value = self.get(obj, key, path, False)
+        if value is self.MISSING:
+            return default
+        if not isinstance(value, bool):
+            self.problem(_at(path, key), _("must be true or false"))
+            return None
+        return value
+
+    def integer(self, obj, key, path, low, high, *, default=None, required=False, null=False):
+        value = self.get(obj, key, path, required)
+        if value is self.MISSING:
+            return default
+        if value is None and null:
+            return None
+        if (
+            isinstance(value, Decimal)
+            and value.is_finite()
+            and low <= value <= high
+            and value == value.to_integral_value()
+        ):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem(
+                _at(path, key),
+                _("must be a whole number from %(min)s to %(max)s", min=low, max=high),
+            )
+            return None
+        return value
+
+    def number(self, obj, key, path, *, places, default=None, required=False, null=False):
+        """A JSON number as a ``Decimal`` with at most ``places`` decimal places."""
+        value = self.get(obj, key, path, required)
+        if value is self.MISSING:
+            return default
+        if value is None and null:
+            return None
+        where = _at(path, key)
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            self.problem(where, _("must be a number"))
+            return None
+        value = Decimal(value)
+        if not value.is_finite():
+            self.problem(where, _("must be a number"))
+            return None
+        if _decimal_places(value) > places:
+            self.problem(where, _("must have at most %(places)s decimal places", places=places))
+            return None
+        return value
+
+    def in_range(self, value, path, low, high, *, above_low=False):
+        """``value`` if ``low`` ≤ (or <, with ``above_low``) ``value`` ≤ ``high``."""
+        if value is None:
+            return None
+        if (value <= low if above_low else value < low) or value > high:
+            if above_low:
+                message = _(
+                    "must be greater than %(min)s and at most %(max)s",
+                    min=_number(low),
+                    max=_number(high),
+                )
+            else:
+                message = _(
+                    "must be a number from %(min)s to %(max)s", min=_number(low), max=_number(high)
+                )
+            self.problem(path, message)
+            return None
+        return value
+
+    def choice(self, obj, key, path, allowed, *, default=None, required=False):
+        value = self.get(obj, key, path, required)
+        if value is self.MISSING:
+            return default
+        if value not in allowed:
+            self.problem(_at(path, key), _("must be one of: %(values)s", values=", ".join(allowed)))
+            return None
+        return value
+
+    def items(self, obj, key, path, *, required=False):
+        """The list under ``key`` as (path, item) pairs."""
+        value = self.get(obj, key, path, required)
+        if value is self.MISSING:
+            return None if required else []
+        if not isinstance(value, list):
+            self.problem(_at(path, key), _("must be a list […]"))
+            return None
+        return [(_at(_at(path, key), i), item) for i, item in enumerate(value)]
+
+    def unique(self, values: list[tuple[str, object]]) -> None:
+        """Report every value already seen earlier in the list, naming where."""
+        seen: dict = {}
+        for path, value in values:
+            if value is None:
+                continue
+            if value in seen:
+                self.problem(
+                    path,
+                    _("“%(value)s” is already used in %(path)s", value=value, path=seen[value]),
+                )
+            else:
+                seen[value] = path
+
+    def section(self, obj, key, fields) -> dict | None:
+        """An optional object at the top of the document; ``{}`` when absent."""
+        value = self.get(obj, key, "", False)
+        return {} if value is self.MISSING else self.object(value, key, fields)
+
+    def moment(self, obj, key) -> datetime | None:
+        """A required ISO 8601 date and time with its UTC offset, as UTC."""
+        value = self.get(obj, key, "", True)
+        if value is self.MISSING:
+            return None
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+            moment = moment.astimezone(UTC) if moment and moment.utcoffset() is not None else None
+        except (ValueError, OverflowError):
+            moment = None
+        if moment is None:
+            self.problem(
+                key,
+                _(
+                    "must be a date and time in ISO 8601 with the offset from UTC, "
+                    "e.g. 2024-03-01T09:00:00+02:00"
+                ),
+            )
+        return moment
+
+    def strings(self, obj, key, path, allowed, *, message, default=()):
+        """A list of distinct strings, each in ``allowed`` (or matching a pattern)."""
+        entries = self.items(obj, key, path)
+        if entries is None:
+            return None
+        if key not in (obj or {}):
+            return None if default is None else list(default)
+        ok = True
+        for where, value in entries:
+            fits = isinstance(value, str) and (
+                allowed.fullmatch(value) if isinstance(allowed, re.Pattern) else value in allowed
+            )
+            if not fits:
+                self.problem(where, message(value))
+                ok = False
+        repeated = len(self.problems)
+        self.unique([(where, value) for where, value in entries if isinstance(value, str)])
+        ok = ok and len(self.problems) == repeated
+        return [value for _where, value in entries] if ok else None
+
+
+def _default_prefix(slug: str) -> str:
+    """``UU`` for ``uspishna-uchast-2024``: the initials of the words, or the slug's start."""
+    initials = "".join(word[0] for word in slug.split("-") if not word.isdigit()).upper()
+    if len(initials) >= 2:
+        return initials[:12]
+    return (slug.replace("-", "").upper() + "XX")[:3]
+
+
+TOP_LEVEL = (
+    "format",
+    "slug",
+    "title",
+    "description",
+    "applicant_kinds",
+    "oblasts",
+    "opens_at",
+    "closes_at",
+    "winners",
+    "categories",
+    "scoring",
+    "criteria",
+    "questions",
+    # Extensions.
+    "rules",
+    "organising_body",
+    "number_prefix",
+    "conflicts",
+    "results",
+    "attachments",
+)
+SCORING = (
+    "aggregation",
+    "normalise",
+    "jurors_per_application",
+    "quorum",
+    "divergence_threshold",
+    "min_total",
+    "max_winners_per_oblast",
+    "blind",
+)
+CRITERION = ("code", "title", "guidance", "max_points", "weight", "step", "min_points")
+QUESTION = ("key", "label", "help", "kind", "required", *LIMITS)
+CATEGORY = ("code", "title", "winners")
+
+
+def _read_settings(reader: _Reader, document: dict) -> dict:
+    """The ``Contest`` column values of the document."""
+    values: dict = {}
+    if reader.get(document, "format", "", True) not in (FORMAT, reader.MISSING):
+        reader.problem("format", _("must be “%(format)s”", format=FORMAT))
+    values["slug"] = reader.matching(
+        document,
+        "slug",
+        "",
+        SLUG,
+        _("use lowercase latin letters, digits and single hyphens between them"),
+        max_length=80,
+        required=True,
+    )
+    if values["slug"] in RESERVED_SLUGS:
+        reader.problem("slug", _("this address is reserved; choose another one"))
+    elif values["slug"] and db.session.scalar(
+        select(Contest.id).where(Contest.slug == values["slug"])
+    ):
+        reader.problem("slug", _("another contest already has this slug"))
+    values["title_uk"], values["title_en"] = reader.bilingual(
+        document, "title", "", max_length=300, required=True
+    )
+    values["description_uk"], values["description_en"] = reader.bilingual(
+        document, "description", "", max_length=20000
+    )
+    values["rules_uk"], values["rules_en"] = reader.bilingual(
+        document, "rules", "", max_length=50000
+    )
+    values["organising_body"] = reader.text(
+        document,
+        "organising_body",
+        "",
+        max_length=300,
+        default=current_app.config["ORGANISING_BODY"],
+    )
+    kinds = [kind.value for kind in OrganisationKind]
+    values["applicant_kinds"] = reader.strings(
+        document,
+        "applicant_kinds",
+        "",
+        kinds,
+        message=lambda _value: _("must be one of: %(values)s", values=", ".join(kinds)),
+        default=kinds,
+    )
+    if values["applicant_kinds"] == []:
+        reader.problem(
+            "applicant_kinds", _("name at least one: %(values)s", values=", ".join(kinds))
+        )
+    values["oblasts"] = reader.strings(
+        document,
+        "oblasts",
+        "",
+        OBLASTS,
+        message=lambda value: _("unknown oblast code “%(code)s”", code=value),
+    )
+    values["opens_at"] = reader.moment(document, "opens_at")
+    values["closes_at"] = reader.moment(document, "closes_at")
+    if values["opens_at"] and values["closes_at"] and values["closes_at"] <= values["opens_at"]:
+        reader.problem("closes_at", _("must be later than opens_at"))
+    values["winners"] = reader.integer(document, "winners", "", 1, 1000, default=5)
+    prefix = reader.matching(
+        document,
+        "number_prefix",
+        "",
+        PREFIX,
+        _("use from 2 to 12 latin capital letters and digits, e.g. UUG"),
+        max_length=12,
+    )
+    if prefix is None and "number_prefix" not in document and values["slug"]:
+        prefix = _default_prefix(values["slug"])
+    values["number_prefix"] = prefix
+
+    scoring = reader.section(document, "scoring", SCORING)
+    aggregation = reader.choice(
+        scoring, "aggregation", "scoring", [a.value for a in Aggregation], default="mean"
+    )
+    values["aggregation"] = aggregation and Aggregation(aggregation)
+    normalise = reader.choice(
+        scoring, "normalise", "scoring", [n.value for n in Normalise], default="none"
+    )
+    values["normalise"] = normalise and Normalise(normalise)
+    values["jurors_per_application"] = reader.integer(
+        scoring, "jurors_per_application", "scoring", 0, 100, default=0
+    )
+    values["quorum"] = reader.integer(scoring, "quorum", "scoring", 1, 100, default=2)
+    values["divergence_threshold"] = reader.in_range(
+        reader.number(scoring, "divergence_threshold", "scoring", places=3, default=Decimal("0.3")),
+        "scoring.divergence_threshold",
+        Decimal(0),
+        Decimal(1),
+        above_low=True,
+    )
+    values["min_total"] = reader.in_range(
+        reader.number(scoring, "min_total", "scoring", places=2, default=Decimal(0)),
+        "scoring.min_total",
+        Decimal(0),
+        Decimal(1_000_000),
+    )
+    values["max_winners_per_oblast"] = reader.integer(
+        scoring, "max_winners_per_oblast", "scoring", 1, 1000, null=True
+    )
+    values["blind"] = reader.boolean(scoring, "blind", "scoring", default=False)
+
+    conflicts = reader.section(document, "conflicts", ("same_oblast", "same_community"))
+    values["conflict_same_oblast"] = reader.boolean(
+        conflicts, "same_oblast", "conflicts", default=False
+    )
+    values["conflict_same_community"] = reader.boolean(
+        conflicts, "same_community", "conflicts", default=False
+    )
+    results = reader.section(document, "results", ("full_ranking",))
+    values["results_full_ranking"] = reader.boolean(
+        results, "full_ranking", "results", default=True
+    )
+    attachments = reader.section(
+        document, "attachments", ("types", "max_file_size", "max_total_size")
+    )
+    values["attachment_types"] = reader.strings(
+        attachments,
+        "types",
+        "attachments",
+        MIME_TYPE,
+        message=lambda _value: _("must be a file type such as application/pdf"),
+        default=DEFAULT_ATTACHMENT_TYPES,
+    )
+    values["max_file_size"] = reader.integer(
+        attachments, "max_file_size", "attachments", 1, LARGEST_FILE, default=10 * 1024 * 1024
+    )
+    values["max_total_size"] = reader.integer(
+        attachments, "max_total_size", "attachments", 1, LARGEST_FILE, default=25 * 1024 * 1024
+    )
+    if (
+        values["max_file_size"]
+        and values["max_total_size"]
+        and values["max_total_size"] < values["max_file_size"]
+    ):
+        reader.problem(
+            "attachments.max_total_size", _("must not be less than attachments.max_file_size")
+        )
+    return values
+
+
+def _read_criteria(reader: _Reader, document: dict) -> list[Criterion]:
+    criteria, codes = [], []
+    for position, (path, item) in enumerate(reader.items(document, "criteria", "") or []):
+        item = reader.object(item, path, CRITERION)
+        code = reader.matching(
+            item,
+            "code",
+            path,
+            CRITERION_CODE,
+            _("use up to 20 latin capital letters, digits, dots or hyphens, e.g. C1"),
+            max_length=20,
+            required=True,
+        )
+        codes.append((_at(path, "code"), code))
+        title_uk, title_en = reader.bilingual(item, "title", path, max_length=300, required=True)
+        guidance_uk, guidance_en = reader.bilingual(item, "guidance", path, max_length=5000)
+        step = reader.number(item, "step", path, places=28, default=Decimal(1))
+        if step is not None and step not in (Decimal(1), Decimal("0.5")):
+            reader.problem(_at(path, "step"), _("must be 1 or 0.5"))
+            step = None
+        max_points = reader.in_range(
+            reader.number(item, "max_points", path, places=1, required=True),
+            _at(path, "max_points"),
+            Decimal(0),
+            Decimal(1000),
+            above_low=True,
+        )
+        if max_points is not None and step is not None and max_points % step:
+            reader.problem(
+                _at(path, "max_points"),
+                _("must be a multiple of the step (%(step)s)", step=_number(step)),
+            )
+        weight = reader.in_range(
+            reader.number(item, "weight", path, places=4, default=Decimal(1)),
+            _at(path, "weight"),
+            Decimal(0),
+            Decimal(100),
+            above_low=True,
+        )
+        min_points = reader.in_range(
+            reader.number(item, "min_points", path, places=1, null=True),
+            _at(path, "min_points"),
+            Decimal(0),
+            Decimal(1000),
+        )
+        if min_points is not None and max_points is not None and min_points > max_points:
+            reader.problem(_at(path, "min_points"), _("must not exceed max_points"))
+        criteria.append(
+            Criterion(
+                code=code,
+                title_uk=title_uk,
+                title_en=title_en,
+                guidance_uk=guidance_uk,
+                guidance_en=guidance_en,
+                max_points=max_points,
+                weight=weight,
+                step=step,
+                min_points=min_points,
+                position=position,
+            )
+        )
+    reader.unique(codes)
+    return criteria
+
+
+def _read_choices(reader: _Reader, item: dict, path: str) -> list[dict] | None:
+    if item is None or "choices" not in item:
+        return None
+    entries = reader.items(item, "choices", path)
+    if entries is None:
+        return None
+    if not 1 <= len(entries) <= MAX_CHOICES:
+        reader.problem(_at(path, "choices"), _("give from 1 to %(max)s choices", max=MAX_CHOICES))
+        return None
+    choices, values = [], []
+    for where, entry in entries:
+        entry = reader.object(entry, where, ("value", "uk", "en"))
+        value = reader.text(entry, "value", where, max_length=100, required=True)
+        values.append((_at(where, "value"), value))
+        uk = reader.text(entry, "uk", where, max_length=300, required=True)
+        en = reader.text(entry, "en", where, max_length=300)
+        choices.append({"value": value, "uk": uk, "en": en})
+    reader.unique(values)
+    return choices
+
+
+def _read_questions(reader: _Reader, document: dict, attachment_types) -> list[Question]:
+    questions, keys = [], []
+    for position, (path, item) in enumerate(reader.items(document, "questions", "") or []):
+        item = reader.object(item, path, QUESTION)
+        key = reader.matching(
+            item,
+            "key",
+            path,
+            KEY,
+            _("use latin letters, digits and underscores, starting with a letter"),
+            max_length=40,
+            required=True,
+        )
+        keys.append((_at(path, "key"), key))
+        label_uk, label_en = reader.bilingual(item, "label", path, max_length=300, required=True)
+        help_uk, help_en = reader.bilingual(item, "help", path, max_length=2000)
+        kinds = [kind.value for kind in QuestionKind]
+        kind = reader.choice(item, "kind", path, kinds, required=True)
+        kind = kind and QuestionKind(kind)
+        if kind is not None:
+            for limit, kinds_with_it in LIMITS.items():
+                if limit in item and kind not in kinds_with_it:
+                    reader.problem(
+                        _at(path, limit),
+                        _(
+                            "applies only to questions of kind %(kinds)s",
+                            kinds=", ".join(k.value for k in kinds_with_it),
+                        ),
+                    )
+        limits = {
+            "max_length": reader.integer(item, "max_length", path, 1, 100_000, null=True),
+            "min_value": reader.in_range(
+                reader.number(item, "min_value", path, places=2, null=True),
+                _at(path, "min_value"),
+                Decimal(-999_999_999_999),
+                Decimal(999_999_999_999),
+            ),
+            "max_value": reader.in_range(
+                reader.number(item, "max_value", path, places=2, null=True),
+                _at(path, "max_value"),
+                Decimal(-999_999_999_999),
+                Decimal(999_999_999_999),
+            ),
+            "choices": _read_choices(reader, item, path),
+            "file_types": reader.strings(
+                item,
+                "file_types",
+                path,
+                MIME_TYPE,
+                message=lambda _value: _("must be a file type such as application/pdf"),
+                default=None,
+            ),
+        }
+        if kind == QuestionKind.CHOICE and item is not None and "choices" not in item:
+            reader.problem(
+                _at(path, "choices"), _("give from 1 to %(max)s choices", max=MAX_CHOICES)
+            )
+        low, high = limits["min_value"], limits["max_value"]
+        if low is not None and high is not None and high < low:
+            reader.problem(_at(path, "max_value"), _("must not be less than min_value"))
+        types = limits["file_types"]
+        if types and attachment_types:
+            for i, file_type in enumerate(types):
+                if file_type not in attachment_types:
+                    reader.problem(
+                        _at(_at(path, "file_types"), i),
+                        _(
+                            "must be one of attachments.types: %(types)s",
+                            types=", ".join(attachment_types),
+                        ),
+                    )
+        questions.append(
+            Question(
+                key=key,
+                label_uk=label_uk,
+                label_en=label_en,
+                help_uk=help_uk,
+                help_en=help_en,
+                kind=kind,
+                required=reader.boolean(item, "required", path, default=False),
+                position=position,
+                **limits,
+            )
+        )
+    reader.unique(keys)
+    return questions
+
+
+def _read_categories(reader: _Reader, document: dict) -> list[Category]:
+    categories, codes = [], []
+    for position, (path, item) in enumerate(reader.items(document, "categories", "") or []):
+        item = reader.object(item, path, CATEGORY)
+        code = reader.matching(
+            item,
+            "code",
+            path,
+            CATEGORY_CODE,
+            _("use up to 40 latin letters, digits, dots, hyphens or underscores, e.g. ngo"),
+            max_length=40,
+            required=True,
+        )
+        codes.append((_at(path, "code"), code))
+        title_uk, title_en = reader.bilingual(item, "title", path, max_length=300, required=True)
+        winners = reader.integer(item, "winners", path, 1, 1000, required=True)
+        categories.append(
+            Category(
+                code=code, title_uk=title_uk, title_en=title_en, winners=winners, position=position
+            )
+        )
+    reader.unique(codes)
+    return categories
+
+
+def _find_organisers(reader: _Reader, emails) -> list[User]:
+    wanted = list(dict.fromkeys(email.strip().lower() for email in emails))
+    found = {
+        user.email: user for user in db.session.scalars(select(User).where(User.email.in_(wanted)))
+    }
+    organisers = []
+    for email in wanted:
+        user = found.get(email)
+        if user is None:
+            reader.problem(f"--organiser {email}", _("there is no user with this e-mail"))
+        elif user.role != Role.ORGANISER:
+            reader.problem(
+                f"--organiser {email}",
+                _("this user is not an organiser (role: %(role)s)", role=role_label(user.role)),
+            )
+        else:
+            organisers.append(user)
+    return organisers
+
+
+def import_contest(document, organiser_emails=(), *, actor: User | None = None) -> Contest:
+    """Create the draft contest the document describes, or raise ``ExchangeError`` with
+    every problem of the document and of the organisers named, having changed nothing.
+    """
+    reader = _Reader()
+    document = reader.object(document, "", TOP_LEVEL)
+    if document is None:
+        raise ExchangeError([_("The document must be a JSON object {…}.")])
+    values = _read_settings(reader, document)
+    criteria = _read_criteria(reader, document)
+    questions = _read_questions(reader, document, values["attachment_types"])
+    categories = _read_categories(reader, document)
+    organisers = _find_organisers(reader, organiser_emails)
+    if reader.problems:
+        raise ExchangeError(reader.problems)
+    contest = Contest(**values, stage=Stage.DRAFT, last_number=0, organisers=organisers)
+    contest.criteria = criteria
+    contest.questions = questions
+    contest.categories = categories
+    db.session.add(contest)
+    db.session.flush()
+    audit.record(
+        "contest.imported",
+        actor=actor,
+        contest=contest,
+        obj=contest,
+        slug=contest.slug,
+        criteria=len(criteria),
+        questions=len(questions),
+        categories=len(categories),
+        organisers=[user.id for user in organisers],
+        via="cli",
+    )
+    return contest
+
+
+def contests_with_prefix(contest: Contest) -> list[str]:
+    """The slugs of other contests whose registration numbers could collide with this one's."""
+    return contests_sharing_numbers(
+        contest.number_prefix, contest.opens_at, contest.closes_at, exclude_id=contest.id
+    )
+
+
+# Import of applications --------------------------------------------------------------
+
+COLUMNS = ("number", "organisation", "kind", "edrpou", "oblast", "community", "email", "title")
+IMPORTED = "imported"  # the decision reason of an imported application
+
+
+@dataclass
+class _Row:
+    """One line of the file, read and checked; ``organisation`` and ``user`` when known."""
+
+    line: int
+    number: str
+    serial: int | None
+    name: str
+    kind: str
+    edrpou: str
+    oblast: str
+    community: str
+    email: str
+    title: str
+    category: Category | None
+    organisation: Organisation | None = None
+    user: User | None = None
+
+
+class _Lines:
+    """Problems of the file, each told with its line number, in the order of the lines."""
+
+    def __init__(self):
+        self._found: list[tuple[int, str]] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self._found.append((line, message))
+
+    @property
+    def problems(self) -> list[str]:
+        return [
+            _("line %(line)s: %(problem)s", line=line, problem=message)
+            for line, message in sorted(self._found, key=lambda found: found[0])
+        ]
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+def _records(text: str):
+    """(first line number, cells) of every record; the separator is sniffed from line 1."""
+    header = text.split("\n", 1)[0]
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    for cells in reader:
+        yield line, cells
+        line = reader.line_num + 1
+
+
+def _read_header(lines: _Lines, cells: list[str], contest: Contest) -> list[str]:
+    header = [cell.strip().lstrip("\ufeff").lower() for cell in cells]
+    known = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
+    seen = set()
+    for name in header:
+        if name in seen:
+            lines.problem(1, _("the column “%(column)s” appears twice", column=name))
+        seen.add(name)
+        if name == "category" and not contest.categories:
+            lines.problem(1, _("the contest has no categories: remove the column “category”"))
+        elif name not in known:
+            lines.problem(
+                1,
+                _(
+                    "unknown column “%(column)s”; the columns are: %(columns)s",
+                    column=name,
+                    columns=",".join(known),
+                ),
+            )
+    for name in known:
+        if name not in seen and name != "number":
+            lines.problem(1, _("the column “%(column)s” is missing", column=name))
+    return header
+
+
+def _read_row(lines: _Lines, line: int, values: dict, contest: Contest, year: int):
+    """The row's values checked on their own, or ``None`` when any is wrong."""
+    before = len(lines)
+
+    def required(column: str, max_length: int) -> str:
+        value = values.get(column, "")
+        if not value:
+            lines.problem(line, _("the column “%(column)s” is empty", column=column))
+        elif len(value) > max_length:
+            lines.problem(
+                line,
+                _(
+                    "the column “%(column)s” is longer than %(max)s characters",
+                    column=column,
+                    max=max_length,
+                ),
+            )
+        return value
+
+    number, serial = values.get("number", ""), None
+    if number:
+        match = re.fullmatch(rf"{re.escape(contest.number_prefix)}-\d{{4}}-(\d{{3,}})", number)
+        if match and int(match.group(1)) >= 1 and match.group(1) == f"{int(match.group(1)):03d}":
+            serial = int(match.group(1))
+        else:
+            lines.problem(
+                line,
+                _(
+                    "the number %(number)s does not fit this contest: write it as %(example)s",
+                    number=number,
+                    example=f"{contest.number_prefix}-{year}-001",
+                ),
+            )
+    name = required("organisation", 300)
+    kind = required("kind", 20).lower()
+    kinds = [k.value for k in OrganisationKind]
+    if kind and kind not in kinds:
+        lines.problem(line, _("the kind must be one of: %(values)s", values=", ".join(kinds)))
+    code = required("edrpou", 20)
+    if code.isdigit() and len(code) < 8:
+        code = code.zfill(8)  # a spreadsheet drops the leading zeros of 00032129
+    if code and not edrpou.is_valid(code):
+        lines.problem(line, _("EDRPOU code %(code)s is not valid", code=code))
+    oblast = required("oblast", 10).upper()
+    if oblast and oblast not in OBLASTS:
+        lines.problem(line, _("unknown oblast code “%(code)s”", code=oblast))
+    community = required("community", 200)
+    email = required("email", 254).lower()
+    if email:
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            lines.problem(line, _("“%(email)s” is not an e-mail address", email=email))
+    title = required("title", 300)
+    category = None
+    if contest.categories:
+        code_given = required("category", 40)
+        category = next((c for c in contest.categories if c.code == code_given), None)
+        if code_given and category is None:
+            lines.problem(
+                line,
+                _(
+                    "unknown category “%(code)s”; the categories are: %(codes)s",
+                    code=code_given,
+                    codes=", ".join(c.code for c in contest.categories),
+                ),
+            )
+    if len(lines) > before:
+        return None
+    return _Row(line, number, serial, name, kind, code, oblast, community, email, title, category)
+
+
+def _check_against_database(lines: _Lines, rows: list[_Row], contest: Contest) -> None:
+    """What the rows mean together and with what is already stored (a few bulk queries)."""
+    organisations = {
+        o.edrpou: o
+        for o in db.session.scalars(
+            select(Organisation).where(Organisation.edrpou.in_({r.edrpou for r in rows}))
+        )
+    }
+    users = {
+        u.email: u
+        for u in db.session.scalars(select(User).where(User.email.in_({r.email for r in rows})))
+    }
+    applied = dict(
+        db.session.execute(
+            select(Application.organisation_id, Application.number).where(
+                Application.contest_id == contest.id,
+                Application.organisation_id.in_([o.id for o in organisations.values()]),
+            )
+        ).all()
+    )
+    numbers_taken = set(
+        db.session.scalars(
+            select(Application.number).where(Application.number.in_({r.number for r in rows}))
+        )
+    )
+    serials_taken = set(
+        db.session.scalars(
+            select(Application.serial).where(
+                Application.contest_id == contest.id,
+                Application.serial.in_({r.serial for r in rows if r.serial}),
+            )
+        )
+    )
+    by_edrpou, by_email, by_serial = {}, {}, {}
+    for row in rows:
+        row.organisation = organisations.get(row.edrpou)
+        row.user = users.get(row.email)
+        if row.edrpou in by_edrpou:
+            lines.problem(
+                row.line,
+                _(
+                    "the organisation with EDRPOU code %(code)s is already on line %(line)s: "
+                    "one application per organisation",
+                    code=row.edrpou,
+                    line=by_edrpou[row.edrpou],
+                ),
+            )
+        by_edrpou.setdefault(row.edrpou, row.line)
+        first = by_email.setdefault(row.email, row)
+        if first.edrpou != row.edrpou:
+            lines.problem(
+                row.line,
+                _(
+                    "the e-mail %(email)s is already given for another organisation on "
+                    "line %(line)s",
+                    email=row.email,
+                    line=first.line,
+                ),
+            )
+        if row.serial:
+            if row.number in numbers_taken:
+                lines.problem(
+                    row.line, _("the number %(number)s is already taken", number=row.number)
+                )
+            elif row.serial in serials_taken:
+                lines.problem(
+                    row.line,
+                    _(
+                        "the sequence number of %(number)s is already used in this contest",
+                        number=row.number,
+                    ),
+                )
+            elif row.serial in by_serial:
+                lines.problem(
+                    row.line,
+                    _(
+                        "the sequence number of %(number)s is already used on line %(line)s",
+                        number=row.number,
+                        line=by_serial[row.serial],
+                    ),
+                )
+            by_serial.setdefault(row.serial, row.line)
+        organisation = row.organisation
+        if organisation is not None and organisation.id in applied:
+            lines.problem(
+                row.line,
+                _(
+                    "the organisation with EDRPOU code %(code)s already has an application in "
+                    "this contest (%(number)s)",
+                    code=row.edrpou,
+                    number=applied[organisation.id] or _("a draft"),
+                ),
+            )
+        kind = organisation.kind.value if organisation else row.kind
+        oblast = organisation.oblast if organisation else row.oblast
+        if kind not in contest.applicant_kinds:
+            lines.problem(
+                row.line,
+                _(
+                    "the contest does not accept applicants of this kind (%(kind)s)",
+                    kind=kind_label(kind),
+                ),
+            )
+        if contest.oblasts and oblast not in contest.oblasts:
+            lines.problem(
+                row.line,
+                _(
+                    "the contest does not accept applicants from the oblast %(oblast)s",
+                    oblast=oblast,
+                ),
+            )
+        user = row.user
+        if user is not None and user.role != Role.APPLICANT:
+            lines.problem(
+                row.line,
+                _(
+                    "the e-mail %(email)s belongs to an account with the role “%(role)s”, "
+                    "not to an applicant",
+                    email=row.email,
+                    role=role_label(user.role),
+                ),
+            )
+        elif (
+            user is not None
+            and user.organisation_id is not None
+            and (organisation is None or user.organisation_id != organisation.id)
+        ):
+            lines.problem(
+                row.line,
+                _("the account %(email)s belongs to another organisation", email=row.email),
+            )
+
+
+def _allocate_numbers(lines: _Lines, rows: list[_Row], contest: Contest, year: int) -> int:
+    """Give numberless rows the next serials after every one in use; the new last serial."""
+    last = max([contest.last_number, *(row.serial for row in rows if row.serial)])
+    allocated = []
+    for row in rows:
+        if not row.serial:
+            last += 1
+            row.serial, row.number = last, f"{contest.number_prefix}-{year}-{last:03d}"
+            allocated.append(row)
+    taken = set(
+        db.session.scalars(
+            select(Application.number).where(Application.number.in_([r.number for r in allocated]))
+        )
+    )
+    for row in allocated:
+        if row.number in taken:
+            lines.problem(
+                row.line,
+                _(
+                    "the next free number, %(number)s, is taken by another contest with the "
+                    "prefix %(prefix)s: give this contest a prefix of its own",
+                    number=row.number,
+                    prefix=contest.number_prefix,
+                ),
+            )
+    return last
+
+
+def import_applications(contest: Contest, data: bytes, *, actor: User | None = None):
+    """Import the CSV file in ``data`` into ``contest``: every line submitted and admitted.
+
+    Raises ``ExchangeError`` naming every bad line, having changed nothing; otherwise
+    returns the new applications in the order of the file.
+    """
+    # Registration numbers are allocated under the contest's row lock (PostgreSQL).
+    db.session.refresh(contest, with_for_update=True)
+    if contest.stage in (Stage.PUBLISHED, Stage.ARCHIVED):
+        raise ExchangeError(
+            [
+                _(
+                    "The contest’s results are already published: applications can be imported "
+                    "only before publication."
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ExchangeError([_not_utf8(error)]) from error
+    if "\x00" in text:
+        raise ExchangeError([_("The file is not a CSV text file: it contains NUL characters.")])
+    now = clock.now()
+    year = now.astimezone(KYIV).year
+    lines = _Lines()
+    rows: list[_Row] = []
+    header = None
+    try:
+        for line, cells in _records(text):
+            if header is None:
+                header = _read_header(lines, cells, contest)
+                if lines:
+                    raise ExchangeError(lines.problems)
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                lines.problem(
+                    line,
+                    _(
+                        "%(count)s values instead of %(expected)s (one for each column)",
+                        count=len(cells),
+                        expected=len(header),
+                    ),
+                )
+                continue
+            values = dict(zip(header, (cell.strip() for cell in cells), strict=True))
+            row = _read_row(lines, line, values, contest, year)
+            if row is not None:
+                rows.append(row)
+    except csv.Error as error:
+        raise ExchangeError(
+            [_("The file is not a readable CSV file: %(error)s.", error=error)]
+        ) from error
+    if header is None or (not rows and not lines):
+        raise ExchangeError([_("The file has no applications.")])
+    if rows:
+        _check_against_database(lines, rows, contest)
+    if lines:
+        raise ExchangeError(lines.problems)
+    last = _allocate_numbers(lines, rows, contest, year)
+    if lines:
+        raise ExchangeError(lines.problems)
+
+    applications, created_organisations, created_accounts = [], 0, 0
+    for row in rows:
+        organisation = row.organisation
+        if organisation is None:
+            organisation = Organisation(
+                kind=OrganisationKind(row.kind),
+                name=row.name,
+                edrpou=row.edrpou,
+                oblast=row.oblast,
+                community=row.community,
+                contact_person=row.email[:200],
+                email=row.email,
+                phone="",
+            )
+            created_organisations += 1
+        if row.user is None:
+            db.session.add(
+                User(
+                    email=row.email,
+                    name=organisation.name[:200],
+                    role=Role.APPLICANT,
+                    password_hash=None,
+                    organisation=organisation,
+                )
+            )
+            created_accounts += 1
+        elif row.user.organisation_id is None:
+            row.user.organisation = organisation
+        application = Application(
+            contest=contest,
+            organisation=organisation,
+            category=row.category,
+            state=ApplicationState.ADMITTED,
+            serial=row.serial,
+            number=row.number,
+            title=row.title,
+            submitted_at=now,
+            decided_at=now,
+            decision_reason=IMPORTED,
+            decided_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(application)
+        applications.append(application)
+    contest.last_number = last
+    db.session.flush()
+    audit.record(
+        "applications.imported",
+        actor=actor,
+        contest=contest,
+        obj=contest,
+        count=len(applications),
+        numbers=[a.number for a in applications],
+        organisations_created=created_organisations,
+        accounts_created=created_accounts,
+        via="cli",
+    )
+    return applications

@@ -1,0 +1,91 @@
+"""Scores on the command line (SPEC §9): ``import-scores SLUG FILE.csv``, ``export-scores SLUG``.
+
+The work is done in ``exchange``; these commands read and write the files, commit what
+``exchange`` stored and turn its ``ScoresFileError`` into an error message that lists
+every problem, with a non-zero exit.
+"""
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..commandline import CommandError
+from ..extensions import db
+from ..models import Contest
+from . import exchange
+
+
+def _contest(slug: str) -> Contest:
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None:
+        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
+    return contest
+
+
+@click.command("import-scores")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_scores(slug: str, file: Path):
+    """Import scoresheets filled outside the system from a CSV file (SPEC §9).
+
+    Columns: application,juror,criterion,score,comment (the registration number, the
+    juror's e-mail, the criterion's code); UTF-8, separated by commas or semicolons. A
+    line with an empty criterion and score carries the sheet's overall comment. Every
+    sheet must score every criterion; imported sheets are submitted, unknown jurors are
+    created (without a password) and added to the jury. A file with any bad line is
+    refused whole. Refused once the results are published.
+    """
+    contest = _contest(slug)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise CommandError(
+            _("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror or error)
+        ) from error
+    try:
+        summary = exchange.import_scores(contest, data)
+    except exchange.ScoresFileError as error:
+        db.session.rollback()
+        heading = _("The scores are not imported:")
+        raise CommandError(
+            "\n".join([heading, *(f"  {problem}" for problem in error.problems)])
+        ) from error
+    db.session.commit()
+    click.echo(
+        _(
+            "Scoresheets imported into “%(slug)s”: %(sheets)s (scores changed: %(changed)s).",
+            slug=contest.slug,
+            sheets=summary.sheets,
+            changed=summary.scores_changed,
+        )
+    )
+    if summary.jurors_created:
+        click.echo(
+            _(
+                "New jurors without a password (they can set one with “Forgot your "
+                "password?”): %(emails)s",
+                emails=", ".join(summary.jurors_created),
+            )
+        )
+    if summary.jurors_added:
+        click.echo(_("Added to the jury: %(emails)s", emails=", ".join(summary.jurors_added)))
+
+
+@click.command("export-scores")
+@click.argument("slug")
+@with_appcontext
+def export_scores(slug: str):
+    """Print every submitted scoresheet of the contest as CSV (SPEC §9).
+
+    Columns: application,juror,criterion,score,comment, ordered by application number,
+    juror e-mail and criterion order; a line with an empty criterion and score carries
+    a sheet's overall comment. The output is what import-scores reads.
+    """
+    click.echo(exchange.export_scores(_contest(slug)), nl=False)
+
+
+COMMANDS = (import_scores, export_scores)

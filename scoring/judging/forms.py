@@ -1,0 +1,68 @@
+"""Forms of the jurors' pages: conflict declarations, the scoresheet, the submission.
+
+The scoresheet's points and comments are checked by ``operations.save_scores`` (the
+same rules for the form and for the background saves); these forms carry the values
+and the CSRF token.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.forms import strip
+from ..models import Criterion, Score
+from .operations import MAX_DECLARATION, points_text
+
+
+class NoConflictForm(FlaskForm):
+    """“I have no conflict of interest with this applicant”: the button is the statement."""
+
+
+class RecusalForm(FlaskForm):
+    declaration = TextAreaField(
+        _l("Declaration of the conflict of interest"),
+        validators=[
+            DataRequired(message=_l("Describe the conflict of interest in a few words.")),
+            Length(
+                max=MAX_DECLARATION,
+                message=_l("The declaration is too long (at most %(max)d characters)."),
+            ),
+        ],
+        filters=[strip],
+        description=_l(
+            "A sentence or two: what connects you with the applicant. The declaration goes "
+            "into the protocol of the jury."
+        ),
+        render_kw={"rows": 3, "maxlength": MAX_DECLARATION},
+    )
+
+
+class SubmitForm(FlaskForm):
+    """The confirmation that submits a complete scoresheet."""
+
+
+class ScoresheetForm(FlaskForm):
+    """The scoresheet without JavaScript; ``scoresheet_form`` adds two fields per criterion."""
+
+    overall_comment = TextAreaField(_l("Overall comment"), filters=[strip])
+    save = SubmitField(_l("Save"))
+    review = SubmitField(_l("Submit the scoresheet…"))
+
+
+def scoresheet_form(
+    criteria: list[Criterion], scores: dict[int, Score], overall_comment: str
+) -> ScoresheetForm:
+    """The form for ``criteria``: ``points_<id>`` and ``comment_<id>`` for each."""
+
+    class Form(ScoresheetForm):
+        pass
+
+    data = {"overall_comment": overall_comment}
+    for criterion in criteria:
+        setattr(Form, f"points_{criterion.id}", StringField(_l("Points")))
+        setattr(Form, f"comment_{criterion.id}", TextAreaField(_l("Comment"), filters=[strip]))
+        score = scores.get(criterion.id)
+        data[f"points_{criterion.id}"] = points_text(score.points) if score else ""
+        data[f"comment_{criterion.id}"] = score.comment if score else ""
+    return Form(data=data)

@@ -1,0 +1,483 @@
+"""State changes of scoresheets: conflict declarations, scores, submission (SPEC §6, §8).
+
+Functions take models and plain values, check the rules, change the models and write
+the audit entry; the view (or the command) commits. A refusal raises ``JudgingError``
+before anything has changed.
+
+Saving and submitting first lock the scoresheet row (``lock_scoresheet``), so two
+saves of one sheet never interleave: on PostgreSQL ``SELECT … FOR UPDATE`` makes the
+second wait for the first to commit, on SQLite a write transaction already holds the
+database's write lock (``BEGIN IMMEDIATE``, see ``scoring/database.py``). A save then
+upserts only the scores it was given, so two devices saving different criteria of one
+sheet at the same moment both keep what they saved.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import audit, clock
+from ..extensions import db
+from ..i18n import current_language, number
+from ..models import (
+    Application,
+    ApplicationState,
+    Conflict,
+    Contest,
+    Criterion,
+    Organisation,
+    Score,
+    Scoresheet,
+    SheetState,
+    Stage,
+    User,
+)
+
+MAX_COMMENT = 5000
+MAX_OVERALL_COMMENT = 10000
+MAX_DECLARATION = 2000
+# Stages after judging in which jurors still read their submitted sheets.
+LATER_STAGES = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
+POINTS_TEXT = re.compile(r"\d{1,5}(?:[.,]\d{1,4})?")
+
+
+class JudgingError(Exception):
+    """A request that cannot be carried out, explained in the interface language."""
+
+
+class PointsError(ValueError):
+    """A score that is not a valid value for its criterion; the message names the criterion."""
+
+
+def fair_order_key(contest_id: int, juror_id: int, application_id: int) -> str:
+    """The sort key of one assignment in a juror's list (SPEC §11, fair order).
+
+    Sorting by the number would let the first applications always be read by fresh
+    jurors and the last by tired ones. A hash of (contest, juror, application) gives
+    each juror their own order that looks random, differs between jurors, and stays
+    the same on every visit and every database, so a juror's list never reshuffles.
+    """
+    return hashlib.sha256(f"{contest_id}:{juror_id}:{application_id}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One line of a juror's assignments list."""
+
+    sheet_id: int
+    application_id: int
+    number: str
+    title: str
+    organisation: str
+    community: str
+    oblast: str
+    conflict: Conflict
+    state: SheetState
+    scored: int  # criteria with points
+
+    @property
+    def status(self) -> str:
+        """``recused``, ``submitted``, ``draft`` or ``not_started``."""
+        if self.conflict == Conflict.RECUSED:
+            return "recused"
+        if self.state == SheetState.SUBMITTED:
+            return "submitted"
+        if self.conflict == Conflict.NONE or self.scored:
+            return "draft"
+        return "not_started"
+
+
+@dataclass(frozen=True)
+class Progress:
+    submitted: int = 0
+    draft: int = 0
+    not_started: int = 0
+    recused: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.submitted + self.draft + self.not_started + self.recused
+
+    @property
+    def to_score(self) -> int:
+        """Assignments the juror is expected to score: all but the recusals."""
+        return self.total - self.recused
+
+
+def assignments(contest: Contest, juror: User) -> list[Assignment]:
+    """The juror's assignments in the contest in their fair order, in one query."""
+    scored = (
+        select(Score.scoresheet_id, func.count(Score.points).label("scored"))
+        .group_by(Score.scoresheet_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Scoresheet.id,
+            Application.id,
+            Application.number,
+            Application.title,
+            Organisation.name,
+            Organisation.community,
+            Organisation.oblast,
+            Scoresheet.conflict,
+            Scoresheet.state,
+            func.coalesce(scored.c.scored, 0),
+        )
+        .join(Application, Scoresheet.application_id == Application.id)
+        .join(Organisation, Application.organisation_id == Organisation.id)
+        .outerjoin(scored, scored.c.scoresheet_id == Scoresheet.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.juror_id == juror.id,
+        )
+    ).all()
+    items = [Assignment(*row) for row in rows]
+    items.sort(key=lambda a: fair_order_key(contest.id, juror.id, a.application_id))
+    return items
+
+
+def progress(items: list[Assignment]) -> Progress:
+    counts = dict.fromkeys(("submitted", "draft", "not_started", "recused"), 0)
+    for item in items:
+        counts[item.status] += 1
+    return Progress(**counts)
+
+
+def progress_by_contest(juror: User, contest_ids: list[int]) -> dict[int, Progress]:
+    """Progress of the juror in several contests, in one grouped query."""
+    rows = db.session.execute(
+        select(Application.contest_id, Scoresheet.conflict, Scoresheet.state, func.count())
+        .join(Application, Scoresheet.application_id == Application.id)
+        .where(
+            Application.contest_id.in_(contest_ids),
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.juror_id == juror.id,
+        )
+        .group_by(Application.contest_id, Scoresheet.conflict, Scoresheet.state)
+    ).all()
+    counts: dict[int, dict[str, int]] = {
+        cid: dict.fromkeys(("submitted", "draft", "not_started", "recused"), 0)
+        for cid in contest_ids
+    }
+    for contest_id, conflict, state, count in rows:
+        if conflict == Conflict.RECUSED:
+            key = "recused"
+        elif state == SheetState.SUBMITTED:
+            key = "submitted"
+        elif conflict == Conflict.NONE:
+            key = "draft"
+        else:
+            key = "not_started"
+        counts[contest_id][key] += count
+    return {cid: Progress(**c) for cid, c in counts.items()}
+
+
+def criterion_name(criterion: Criterion) -> str:
+    """«C1 «Актуальність»» in the interface language, for messages."""
+    title = (criterion.title_en if current_language() == "en" else "") or criterion.title_uk
+    return f"{criterion.code} «{title}»"
+
+
+def points_text(value: Decimal | None) -> str:
+    """Points as plain text without trailing zeros: «7.5», «10», «» for none."""
+    return "" if value is None else format(Decimal(value).normalize(), "f")
+
+
+def parse_points(raw, criterion: Criterion) -> Decimal | None:
+    """The points typed for ``criterion`` (``7``, ``7.5``, ``7,5``; empty clears them).
+
+    A score is in ``0..max_points`` and a multiple of the criterion's step; anything
+    else raises ``PointsError`` with a message that names the criterion.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raw = "?"
+    text = str(raw).strip()
+    if not text:
+        return None
+    value = None
+    if POINTS_TEXT.fullmatch(text):
+        try:
+            value = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            value = None
+    if value is None or value > criterion.max_points:
+        raise PointsError(
+            _(
+                "%(criterion)s: enter a number of points from 0 to %(max)s.",
+                criterion=criterion_name(criterion),
+                max=number(criterion.max_points),
+            )
+        )
+    if value % criterion.step:
+        if criterion.step == 1:
+            message = _(
+                "%(criterion)s: enter a whole number of points (halves are not allowed).",
+                criterion=criterion_name(criterion),
+            )
+        else:
+            message = _(
+                "%(criterion)s: points go in steps of %(step)s, for example 7 or 7.5.",
+                criterion=criterion_name(criterion),
+                step=number(criterion.step),
+            )
+        raise PointsError(message)
+    return value
+
+
+def proposed_conflicts(contest: Contest, organisation: Organisation, juror: User) -> list[str]:
+    """Conflicts the system sees from what it knows (SPEC §11).
+
+    ``organisation``: the juror belongs to the applicant; ``oblast`` and ``community``:
+    the juror is from the same oblast or community, when the contest asks about it.
+    """
+    found = []
+    if juror.organisation_id is not None and juror.organisation_id == organisation.id:
+        found.append("organisation")
+    if contest.conflict_same_oblast and juror.oblast and juror.oblast == organisation.oblast:
+        found.append("oblast")
+    if (
+        contest.conflict_same_community
+        and juror.community
+        and juror.community.strip().casefold() == organisation.community.strip().casefold()
+    ):
+        found.append("community")
+    return found
+
+
+def lock_scoresheet(sheet_id: int) -> Scoresheet:
+    """The scoresheet re-read with its row locked until the transaction ends."""
+    return db.session.scalars(
+        select(Scoresheet)
+        .where(Scoresheet.id == sheet_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def sheet_scores(sheet: Scoresheet) -> dict[int, Score]:
+    """The sheet's scores by criterion id, fresh from the database."""
+    return {
+        s.criterion_id: s
+        for s in db.session.scalars(
+            select(Score)
+            .where(Score.scoresheet_id == sheet.id)
+            .execution_options(populate_existing=True)
+        )
+    }
+
+
+def total(criteria: list[Criterion], scores: dict[int, Score]) -> Decimal:
+    """The juror's total so far: Σ weight × points over the scored criteria (SPEC §6.2)."""
+    return sum(
+        (
+            c.weight * scores[c.id].points
+            for c in criteria
+            if c.id in scores and scores[c.id].points is not None
+        ),
+        Decimal(0),
+    )
+
+
+def missing_criteria(criteria: list[Criterion], scores: dict[int, Score]) -> list[Criterion]:
+    return [c for c in criteria if c.id not in scores or scores[c.id].points is None]
+
+
+def _check_open(contest: Contest, sheet: Scoresheet) -> None:
+    if contest.stage != Stage.JUDGING:
+        raise JudgingError(_("Scoring in this contest is closed; nothing can change."))
+    if sheet.conflict == Conflict.RECUSED:
+        raise JudgingError(_("You have recused yourself from this application."))
+    if sheet.state == SheetState.SUBMITTED:
+        raise JudgingError(_("The scoresheet is submitted and can no longer change."))
+
+
+def declare_no_conflict(
+    sheet: Scoresheet, *, contest: Contest, actor: User, proposed: list[str]
+) -> None:
+    """The juror confirms having no conflict of interest with the applicant."""
+    sheet = lock_scoresheet(sheet.id)
+    _check_open(contest, sheet)
+    if sheet.conflict != Conflict.UNDECLARED:
+        return  # a second click of the same button changes nothing
+    sheet.conflict = Conflict.NONE
+    sheet.declared_at = clock.now()
+    sheet.updated_at = clock.now()
+    audit.record(
+        "conflict.declared_none",
+        actor=actor,
+        contest=contest,
+        obj=sheet,
+        application=sheet.application_id,
+        proposed=proposed,
+    )
+
+
+def recuse(sheet: Scoresheet, declaration: str, *, contest: Contest, actor: User) -> None:
+    """The juror recuses themself with a declaration; they never see the content again."""
+    declaration = (declaration or "").strip()
+    if not declaration:
+        raise JudgingError(_("Describe the conflict of interest in a few words."))
+    if len(declaration) > MAX_DECLARATION:
+        raise JudgingError(
+            _("The declaration is too long (at most %(max)d characters).", max=MAX_DECLARATION)
+        )
+    sheet = lock_scoresheet(sheet.id)
+    _check_open(contest, sheet)
+    sheet.conflict = Conflict.RECUSED
+    sheet.declaration = declaration
+    sheet.declared_at = clock.now()
+    sheet.updated_at = clock.now()
+    audit.record(
+        "conflict.recused",
+        actor=actor,
+        contest=contest,
+        obj=sheet,
+        reason=declaration,
+        application=sheet.application_id,
+    )
+
+
+@dataclass
+class SaveResult:
+    saved: list[str] = field(default_factory=list)  # field names now stored
+    errors: dict[str, str] = field(default_factory=dict)  # field name → message
+    scores: dict[int, Score] = field(default_factory=dict)
+    sheet: Scoresheet | None = None
+
+
+def save_scores(
+    sheet: Scoresheet,
+    criteria: list[Criterion],
+    *,
+    contest: Contest,
+    actor: User | None,
+    points: dict[int, object] | None = None,
+    comments: dict[int, str] | None = None,
+    overall_comment: str | None = None,
+) -> SaveResult:
+    """Store the given points and comments of a draft sheet; what was not given stays.
+
+    Field names are ``points_<criterion id>``, ``comment_<criterion id>`` and
+    ``overall_comment``. Valid values are stored and invalid ones are refused with a
+    message each, so one mistyped score never costs the others.
+    """
+    points, comments = points or {}, comments or {}
+    by_id = {c.id: c for c in criteria}
+    sheet = lock_scoresheet(sheet.id)
+    _check_open(contest, sheet)
+    if sheet.conflict != Conflict.NONE:
+        raise JudgingError(_("Declare first whether you have a conflict of interest."))
+    result = SaveResult(sheet=sheet)
+    new_points: dict[int, Decimal | None] = {}
+    for criterion_id, raw in points.items():
+        criterion = by_id.get(criterion_id)
+        if criterion is None:
+            continue  # a criterion of another contest: nothing to store
+        try:
+            new_points[criterion_id] = parse_points(raw, criterion)
+        except PointsError as error:
+            result.errors[f"points_{criterion_id}"] = str(error)
+    new_comments: dict[int, str] = {}
+    for criterion_id, text in comments.items():
+        criterion = by_id.get(criterion_id)
+        if criterion is None:
+            continue
+        text = str(text or "").strip()
+        if len(text) > MAX_COMMENT:
+            result.errors[f"comment_{criterion_id}"] = _(
+                "%(criterion)s: the comment is too long (at most %(max)s characters).",
+                criterion=criterion_name(criterion),
+                max=MAX_COMMENT,
+            )
+        else:
+            new_comments[criterion_id] = text
+    if overall_comment is not None:
+        overall_comment = str(overall_comment).strip()
+        if len(overall_comment) > MAX_OVERALL_COMMENT:
+            result.errors["overall_comment"] = _(
+                "The overall comment is too long (at most %(max)s characters).",
+                max=MAX_OVERALL_COMMENT,
+            )
+            overall_comment = None
+
+    scores = sheet_scores(sheet)
+    changed = False
+    for criterion_id in sorted(new_points.keys() | new_comments.keys()):
+        score = scores.get(criterion_id)
+        if score is None:
+            if new_points.get(criterion_id) is None and not new_comments.get(criterion_id):
+                result.saved += [
+                    f"{kind}_{criterion_id}"
+                    for kind, given in (("points", new_points), ("comment", new_comments))
+                    if criterion_id in given
+                ]
+                continue  # nothing to store: no empty rows for criteria left blank
+            score = Score(scoresheet_id=sheet.id, criterion_id=criterion_id, comment="")
+            db.session.add(score)
+            scores[criterion_id] = score
+        if criterion_id in new_points:
+            old, new = score.points, new_points[criterion_id]
+            if old != new:
+                score.points = new
+                changed = True
+                audit.record(
+                    "score.changed",
+                    actor=actor,
+                    contest=contest,
+                    obj=sheet,
+                    criterion=criterion_id,
+                    old=points_text(old),
+                    new=points_text(new),
+                )
+            result.saved.append(f"points_{criterion_id}")
+        if criterion_id in new_comments:
+            if score.comment != new_comments[criterion_id]:
+                score.comment = new_comments[criterion_id]
+                changed = True
+            result.saved.append(f"comment_{criterion_id}")
+    if overall_comment is not None:
+        if sheet.overall_comment != overall_comment:
+            sheet.overall_comment = overall_comment
+            changed = True
+        result.saved.append("overall_comment")
+    if changed:
+        sheet.updated_at = clock.now()
+    db.session.flush()
+    result.scores = scores
+    return result
+
+
+def submit(sheet: Scoresheet, criteria: list[Criterion], *, contest: Contest, actor: User) -> None:
+    """Submit a complete draft sheet; it is read-only from now on."""
+    sheet = lock_scoresheet(sheet.id)
+    _check_open(contest, sheet)
+    if sheet.conflict != Conflict.NONE:
+        raise JudgingError(_("Declare first whether you have a conflict of interest."))
+    scores = sheet_scores(sheet)
+    missing = missing_criteria(criteria, scores)
+    if missing:
+        raise JudgingError(
+            _(
+                "Score every criterion before submitting. Not scored yet: %(criteria)s.",
+                criteria=", ".join(c.code for c in missing),
+            )
+        )
+    sheet.state = SheetState.SUBMITTED
+    sheet.submitted_at = clock.now()
+    sheet.updated_at = clock.now()
+    audit.record(
+        "scoresheet.submitted",
+        actor=actor,
+        contest=contest,
+        obj=sheet,
+        application=sheet.application_id,
+        total=points_text(total(criteria, scores)),
+    )

@@ -1,0 +1,454 @@
+"""Jurors' pages under /judging: assignments, conflict step, scoresheet, submission.
+
+Every route checks that the signed-in juror is on the contest's jury and has a
+scoresheet for the application; a recused juror, an unknown contest or an application
+not assigned answers 404, the same as a page that does not exist. Scoring is open
+while the contest is in the judging stage; afterwards the juror still reads their
+submitted sheets.
+"""
+
+import mimetypes
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload, undefer
+from werkzeug.exceptions import NotFound
+
+from ..applications.operations import file_size_text
+from ..auth import role_required
+from ..extensions import csrf, db
+from ..i18n import number as number_text
+from ..models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Attachment,
+    Conflict,
+    Contest,
+    JuryMember,
+    Role,
+    Scoresheet,
+    SheetState,
+    Stage,
+)
+from . import operations
+from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
+
+bp = Blueprint("judging", __name__, url_prefix="/judging")
+
+JURY_STAGES = (Stage.JUDGING, *operations.LATER_STAGES)
+FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def _jury_contest(slug: str) -> Contest:
+    """The contest if the current juror is on its jury and it is judging or later, else 404."""
+    contest = db.session.scalar(
+        select(Contest)
+        .join(JuryMember, JuryMember.contest_id == Contest.id)
+        .where(Contest.slug == slug, JuryMember.user_id == current_user.id)
+    )
+    if contest is None or contest.stage not in JURY_STAGES:
+        abort(404)
+    return contest
+
+
+def _assignment(contest: Contest, number: str) -> tuple[Application, Scoresheet]:
+    """The application and the juror's sheet for it, if the juror may open it, else 404."""
+    row = db.session.execute(
+        select(Application, Scoresheet)
+        .join(Scoresheet, Scoresheet.application_id == Application.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.number == number,
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.juror_id == current_user.id,
+        )
+        .options(selectinload(Application.organisation))
+    ).first()
+    if row is None:
+        abort(404)
+    application, sheet = row
+    if sheet.conflict == Conflict.RECUSED:
+        abort(404)  # SPEC §6: a recused juror never sees the application again
+    if contest.stage != Stage.JUDGING and sheet.state != SheetState.SUBMITTED:
+        abort(404)  # scoring is closed; only submitted sheets stay readable
+    return application, sheet
+
+
+def _sheet_url(contest: Contest, application: Application) -> str:
+    return url_for(".scoresheet", slug=contest.slug, number=application.number)
+
+
+def _criteria(contest: Contest):
+    return contest.criteria  # ordered by position (the relationship's order_by)
+
+
+@bp.route("")
+@role_required(Role.JUROR)
+def index():
+    """The juror's contests; straight to the assignments when one contest is being judged."""
+    contests = db.session.scalars(
+        select(Contest)
+        .join(JuryMember, JuryMember.contest_id == Contest.id)
+        .where(JuryMember.user_id == current_user.id, Contest.stage.in_(JURY_STAGES))
+        .order_by(Contest.closes_at.desc(), Contest.id)
+    ).all()
+    judging = [c for c in contests if c.stage == Stage.JUDGING]
+    if len(judging) == 1 and not request.args.get("all"):
+        return redirect(url_for(".assignments", slug=judging[0].slug))
+    progress = operations.progress_by_contest(current_user, [c.id for c in contests])
+    return render_template(
+        "judging/index.html",
+        judging=judging,
+        earlier=[c for c in contests if c.stage != Stage.JUDGING],
+        progress=progress,
+    )
+
+
+@bp.route("/<slug>")
+@role_required(Role.JUROR)
+def assignments(slug: str):
+    contest = _jury_contest(slug)
+    items = operations.assignments(contest, current_user)
+    return render_template(
+        "judging/assignments.html",
+        contest=contest,
+        items=items,
+        progress=operations.progress(items),
+        open=contest.stage == Stage.JUDGING,
+    )
+
+
+def _conflict_page(contest, application, sheet, recusal_form=None):
+    proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+    return render_template(
+        "judging/conflict.html",
+        contest=contest,
+        application=application,
+        sheet=sheet,
+        proposed=proposed,
+        no_conflict_form=NoConflictForm(),
+        recusal_form=recusal_form or RecusalForm(formdata=None),
+    )
+
+
+def _attachment_label(attachment: Attachment, index: int, blind: bool) -> str:
+    """«Файл 1 (PDF, 1,2 МБ)» in a blind contest, else the file's own name with the same."""
+    kind = FILE_TYPES.get(attachment.content_type) or attachment.content_type.rpartition("/")[2]
+    size = file_size_text(attachment.size)
+    if blind:
+        return _("File %(n)s (%(type)s, %(size)s)", n=index, type=kind.upper(), size=size)
+    return _("%(name)s (%(type)s, %(size)s)", name=attachment.filename, type=kind, size=size)
+
+
+def _content(contest: Contest, application: Application) -> dict:
+    """What the juror reads: the answers by question and the attachments (two queries)."""
+    answers = {
+        a.question_id: a.value
+        for a in db.session.scalars(select(Answer).where(Answer.application_id == application.id))
+    }
+    attachments = db.session.scalars(
+        select(Attachment)
+        .where(Attachment.application_id == application.id)
+        .order_by(Attachment.id)
+    ).all()
+    files = [
+        {
+            "question_id": a.question_id,
+            "label": _attachment_label(a, i, contest.blind),
+            "url": url_for(
+                ".attachment",
+                slug=contest.slug,
+                number=application.number,
+                attachment_id=a.id,
+            ),
+        }
+        for i, a in enumerate(attachments, start=1)
+    ]
+    question_ids = {q.id for q in contest.questions}
+    return {
+        "questions": contest.questions,
+        "answers": answers,
+        "files": files,
+        "other_files": [f for f in files if f["question_id"] not in question_ids],
+    }
+
+
+@bp.route("/<slug>/<number>", methods=["GET", "POST"])
+@role_required(Role.JUROR)
+def scoresheet(slug: str, number: str):
+    """The conflict step while undeclared, then the scoresheet (it also saves without JS)."""
+    contest = _jury_contest(slug)
+    application, sheet = _assignment(contest, number)
+    if sheet.conflict == Conflict.UNDECLARED:
+        if request.method == "POST":
+            return redirect(_sheet_url(contest, application))
+        return _conflict_page(contest, application, sheet)
+    criteria = _criteria(contest)
+    scores = operations.sheet_scores(sheet)
+    form = scoresheet_form(criteria, scores, sheet.overall_comment)
+    editable = contest.stage == Stage.JUDGING and sheet.state == SheetState.DRAFT
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            result = operations.save_scores(
+                sheet,
+                criteria,
+                contest=contest,
+                actor=current_user,
+                points={c.id: form[f"points_{c.id}"].data for c in criteria},
+                comments={c.id: form[f"comment_{c.id}"].data for c in criteria},
+                overall_comment=form.overall_comment.data,
+            )
+        except operations.JudgingError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+            return redirect(_sheet_url(contest, application))
+        db.session.commit()
+        scores = result.scores
+        if not result.errors:
+            if form.review.data:
+                return redirect(url_for(".submit", slug=contest.slug, number=application.number))
+            flash(_("Saved."), "success")
+            return redirect(_sheet_url(contest, application))
+        for name, message in result.errors.items():
+            form[name].errors = [message]
+    return render_template(
+        "judging/scoresheet.html",
+        contest=contest,
+        application=application,
+        sheet=sheet,
+        criteria=criteria,
+        scores=scores,
+        form=form,
+        editable=editable,
+        total=operations.total(criteria, scores),
+        scored=len(criteria) - len(operations.missing_criteria(criteria, scores)),
+        **_content(contest, application),
+    )
+
+
+@bp.route("/<slug>/<number>/no-conflict", methods=["POST"])
+@role_required(Role.JUROR)
+def no_conflict(slug: str, number: str):
+    contest = _jury_contest(slug)
+    application, sheet = _assignment(contest, number)
+    if NoConflictForm().validate_on_submit():
+        proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+        try:
+            operations.declare_no_conflict(
+                sheet, contest=contest, actor=current_user, proposed=proposed
+            )
+        except operations.JudgingError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+        else:
+            db.session.commit()
+    return redirect(_sheet_url(contest, application))
+
+
+@bp.route("/<slug>/<number>/recuse", methods=["GET", "POST"])
+@role_required(Role.JUROR)
+def recuse(slug: str, number: str):
+    """Recusal with a declaration, before or after reading (not once submitted)."""
+    contest = _jury_contest(slug)
+    application, sheet = _assignment(contest, number)
+    if contest.stage != Stage.JUDGING or sheet.state == SheetState.SUBMITTED:
+        flash(_("A submitted scoresheet cannot be withdrawn by recusal."), "warning")
+        return redirect(_sheet_url(contest, application))
+    form = RecusalForm()
+    if form.validate_on_submit():
+        try:
+            operations.recuse(sheet, form.declaration.data, contest=contest, actor=current_user)
+        except operations.JudgingError as error:
+            db.session.rollback()
+            form.declaration.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "You have recused yourself from the application %(number)s. "
+                    "It will not be shown to you again.",
+                    number=application.number,
+                ),
+                "success",
+            )
+            return redirect(url_for(".assignments", slug=contest.slug))
+    if sheet.conflict == Conflict.UNDECLARED:
+        return _conflict_page(contest, application, sheet, recusal_form=form)
+    return render_template(
+        "judging/recuse.html", contest=contest, application=application, form=form
+    )
+
+
+@bp.route("/<slug>/<number>/submit", methods=["GET", "POST"])
+@role_required(Role.JUROR)
+def submit(slug: str, number: str):
+    """The confirmation step: the scores at a glance, then the final submission."""
+    contest = _jury_contest(slug)
+    application, sheet = _assignment(contest, number)
+    if sheet.conflict != Conflict.NONE or sheet.state == SheetState.SUBMITTED:
+        return redirect(_sheet_url(contest, application))
+    if contest.stage != Stage.JUDGING:
+        abort(404)
+    criteria = _criteria(contest)
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            operations.submit(sheet, criteria, contest=contest, actor=current_user)
+        except operations.JudgingError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(
+                _("The scoresheet for %(number)s is submitted.", number=application.number),
+                "success",
+            )
+            return redirect(url_for(".assignments", slug=contest.slug))
+    scores = operations.sheet_scores(sheet)
+    return render_template(
+        "judging/submit.html",
+        contest=contest,
+        application=application,
+        sheet=sheet,
+        criteria=criteria,
+        scores=scores,
+        missing=operations.missing_criteria(criteria, scores),
+        total=operations.total(criteria, scores),
+        form=form,
+    )
+
+
+@bp.route("/<slug>/<number>/attachments/<int:attachment_id>")
+@role_required(Role.JUROR)
+def attachment(slug: str, number: str, attachment_id: int):
+    """An attachment as a download; in a blind contest under a neutral name."""
+    contest = _jury_contest(slug)
+    application, sheet = _assignment(contest, number)
+    if sheet.conflict != Conflict.NONE:
+        abort(404)
+    item = db.session.scalar(
+        select(Attachment)
+        .where(Attachment.id == attachment_id, Attachment.application_id == application.id)
+        .options(undefer(Attachment.content))
+    )
+    if item is None:
+        abort(404)
+    if contest.blind:
+        index = db.session.scalar(
+            select(func.count()).where(
+                Attachment.application_id == application.id, Attachment.id <= item.id
+            )
+        )
+        extension = mimetypes.guess_extension(item.content_type) or ""
+        name = f"{application.number}-{index}{extension}"
+    else:
+        name = item.filename
+    response = send_file(
+        BytesIO(item.content),
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=name,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _json_error(status: int, error: str, message: str, **extra):
+    return jsonify(error=error, message=message, **extra), status
+
+
+def _ids(mapping) -> dict[int, object]:
+    """``{"12": value}`` from JSON as ``{12: value}``; anything else is ignored."""
+    if not isinstance(mapping, dict):
+        return {}
+    return {int(k): v for k, v in mapping.items() if isinstance(k, str) and k.isdigit()}
+
+
+@bp.route("/<slug>/<number>/autosave", methods=["POST"])
+@csrf.exempt  # checked below, after the login check: an expired session answers 401
+def autosave(slug: str, number: str):
+    """Background save (JSON): ``{"points": {id: "7.5"}, "comments": {id: "…"},
+    "overall_comment": "…"}``, each part optional; what is not sent stays as it is.
+
+    Answers 200 with the new total, 422 when some values were refused (the others are
+    saved), 401 when the session has ended, 400 without a valid ``X-CSRFToken``, 404 for
+    a sheet the juror may not open, 409 when the sheet can no longer change.
+    """
+    if not current_user.is_authenticated:
+        return _json_error(
+            401,
+            "login",
+            _(
+                "Your session has ended. Log in again in a new tab; your changes are kept "
+                "and will be sent after that."
+            ),
+            login_url=url_for("auth.login"),
+        )
+    try:
+        csrf.protect()
+    except CSRFError:
+        return _json_error(
+            400,
+            "csrf",
+            _("The page is out of date. Reload it to go on."),
+            csrf_token=generate_csrf(),
+        )
+    if current_user.role != Role.JUROR:
+        return _json_error(403, "forbidden", _("Only jurors score applications."))
+    try:
+        contest = _jury_contest(slug)
+        application, sheet = _assignment(contest, number)
+    except NotFound:
+        return _json_error(404, "not_found", _("There is no such scoresheet."))
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _json_error(400, "bad_request", _("The data sent are not valid."))
+    overall = payload.get("overall_comment")
+    criteria = _criteria(contest)
+    try:
+        result = operations.save_scores(
+            sheet,
+            criteria,
+            contest=contest,
+            actor=current_user,
+            points=_ids(payload.get("points")),
+            comments={k: v for k, v in _ids(payload.get("comments")).items() if isinstance(v, str)},
+            overall_comment=overall if isinstance(overall, str) else None,
+        )
+    except operations.JudgingError as error:
+        db.session.rollback()
+        return _json_error(409, "closed", str(error))
+    db.session.commit()
+    total = operations.total(criteria, result.scores)
+    body = {
+        "saved": result.saved,
+        "errors": result.errors,
+        "total": number_text(total),
+        "scored": len(criteria) - len(operations.missing_criteria(criteria, result.scores)),
+        "criteria": len(criteria),
+    }
+    return jsonify(body), 422 if result.errors else 200
+
+
+@bp.app_template_filter("plain_number")
+def plain_number(value) -> str:
+    """A number for HTML attributes and scripts: «7.5», never «7,5»."""
+    return operations.points_text(value)

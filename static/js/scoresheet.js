@@ -1,0 +1,288 @@
+/*
+ * The juror's scoresheet saves itself as the juror types (SPEC §1, §6).
+ *
+ * Changed fields wait in `pending`, mirrored in localStorage so that a closed tab, a
+ * power cut or a lost connection loses nothing; they are sent as JSON with the CSRF
+ * token of the page's <meta name="csrf-token">. A network failure or a server error is
+ * retried with a growing pause; an ended session (401) asks the juror to log in again in
+ * another tab and keeps retrying; a stale token (400) is replaced by the one the server
+ * sends back. The form still posts normally (the buttons), with or without this script.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("scoresheet");
+  if (!form || !window.fetch || !window.JSON) {
+    return;
+  }
+  var storageKey = "scoring:scoresheet:" + form.getAttribute("data-sheet");
+  if (form.hasAttribute("data-readonly")) {
+    // Submitted: whatever was left unsent on this device can no longer apply.
+    try {
+      localStorage.removeItem(storageKey);
+    } catch (e) {
+      /* nothing kept */
+    }
+    return;
+  }
+  var url = form.getAttribute("data-autosave-url");
+  var status = document.getElementById("save-status");
+  var totalOutput = document.getElementById("total");
+  var scoredOutput = document.getElementById("scored");
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var fields = Array.prototype.slice.call(form.querySelectorAll("[data-autosave]"));
+  var language = document.documentElement.lang || "uk";
+  var numberFormat = new Intl.NumberFormat(language, { maximumFractionDigits: 2 });
+
+  var pending = {};
+  var acknowledged = {}; // the value the server holds for each field
+  var sending = false;
+  var timer = null;
+  var delay = 0;
+  var csrfRetries = 0;
+  var stopped = false;
+
+  function message(name) {
+    return status.getAttribute("data-" + name) || "";
+  }
+
+  function showStatus(name, withLogin) {
+    status.setAttribute("data-state", name);
+    status.textContent = message(name);
+    status.className = "small mb-2" + (name === "saved" ? " text-success" : "");
+    if (name === "offline" || name === "invalid" || name === "closed" || name === "login") {
+      status.className = "small mb-2 text-danger fw-semibold";
+    }
+    if (withLogin) {
+      var link = document.createElement("a");
+      link.href = message("login-link");
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = message("login-text");
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(link);
+    }
+  }
+
+  function store() {
+    try {
+      if (Object.keys(pending).length) {
+        localStorage.setItem(storageKey, JSON.stringify(pending));
+      } else {
+        localStorage.removeItem(storageKey);
+      }
+    } catch (e) {
+      /* private mode or a full storage: the page still saves while it is open */
+    }
+  }
+
+  function restore() {
+    var saved = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(storageKey) || "null");
+    } catch (e) {
+      saved = null;
+    }
+    if (!saved || typeof saved !== "object") {
+      return false;
+    }
+    var restored = false;
+    fields.forEach(function (field) {
+      if (Object.prototype.hasOwnProperty.call(saved, field.name) && field.value !== saved[field.name]) {
+        field.value = saved[field.name];
+        pending[field.name] = saved[field.name];
+        restored = true;
+      }
+    });
+    store();
+    return restored;
+  }
+
+  function setError(name, text) {
+    var field = form.elements[name];
+    var box = document.getElementById(name + "-errors");
+    if (!field || !box) {
+      return;
+    }
+    box.textContent = text || "";
+    field.classList.toggle("is-invalid", Boolean(text));
+    if (text) {
+      field.setAttribute("aria-invalid", "true");
+    } else {
+      field.removeAttribute("aria-invalid");
+    }
+  }
+
+  function updateTotal() {
+    var total = 0;
+    var scored = 0;
+    fields.forEach(function (field) {
+      if (field.type !== "number" || field.value === "" || !field.validity.valid) {
+        return;
+      }
+      var value = parseFloat(field.value);
+      if (!isNaN(value)) {
+        total += value * parseFloat(field.getAttribute("data-weight") || "1");
+        scored += 1;
+      }
+    });
+    totalOutput.textContent = numberFormat.format(Math.round(total * 100) / 100);
+    scoredOutput.textContent = String(scored);
+  }
+
+  function payload(snapshot) {
+    var body = { points: {}, comments: {} };
+    Object.keys(snapshot).forEach(function (name) {
+      var match = /^(points|comment)_(\d+)$/.exec(name);
+      if (match) {
+        body[match[1] === "points" ? "points" : "comments"][match[2]] = snapshot[name];
+      } else if (name === "overall_comment") {
+        body.overall_comment = snapshot[name];
+      }
+    });
+    return body;
+  }
+
+  function schedule(wait) {
+    if (stopped) {
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(send, wait);
+  }
+
+  function retryLater(name, withLogin) {
+    showStatus(name, withLogin);
+    delay = Math.min(delay ? delay * 2 : 2000, 30000);
+    schedule(delay);
+  }
+
+  function acknowledge(snapshot, errors) {
+    Object.keys(snapshot).forEach(function (name) {
+      // A value typed again while this one travelled stays pending.
+      if (pending[name] === snapshot[name]) {
+        delete pending[name];
+      }
+      if (!errors[name]) {
+        acknowledged[name] = snapshot[name];
+      }
+      setError(name, errors[name] || "");
+    });
+    store();
+  }
+
+  function send() {
+    if (sending || stopped) {
+      return;
+    }
+    var names = Object.keys(pending);
+    if (!names.length) {
+      return;
+    }
+    var snapshot = {};
+    names.forEach(function (name) {
+      snapshot[name] = pending[name];
+    });
+    sending = true;
+    showStatus("saving");
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRFToken": meta ? meta.getAttribute("content") : ""
+      },
+      body: JSON.stringify(payload(snapshot))
+    })
+      .then(function (response) {
+        return response.json().then(
+          function (data) { return { status: response.status, data: data }; },
+          function () { return { status: response.status, data: {} }; }
+        );
+      })
+      .then(function (result) {
+        sending = false;
+        var data = result.data || {};
+        if (result.status === 200 || result.status === 422) {
+          delay = 0;
+          csrfRetries = 0;
+          acknowledge(snapshot, data.errors || {});
+          if (data.total !== undefined) {
+            totalOutput.textContent = data.total;
+            scoredOutput.textContent = String(data.scored);
+          }
+          if (Object.keys(pending).length) {
+            schedule(0);
+          } else {
+            showStatus(result.status === 422 ? "invalid" : "saved");
+          }
+        } else if (result.status === 401) {
+          retryLater("login", true);
+        } else if (result.status === 400 && data.error === "csrf" && data.csrf_token && csrfRetries < 3) {
+          csrfRetries += 1;
+          meta.setAttribute("content", data.csrf_token);
+          var hidden = form.querySelector('input[name="csrf_token"]');
+          if (hidden) {
+            hidden.value = data.csrf_token;
+          }
+          schedule(0);
+        } else if (result.status === 409 || result.status === 404 || result.status === 403 || result.status === 400) {
+          stopped = true;
+          showStatus("closed");
+        } else {
+          retryLater("offline");
+        }
+      })
+      .catch(function () {
+        sending = false;
+        retryLater("offline");
+      });
+  }
+
+  function changed(event) {
+    var field = event.target;
+    if (!field.hasAttribute || !field.hasAttribute("data-autosave")) {
+      return;
+    }
+    if (field.type === "number") {
+      updateTotal();
+      if (field.validity.badInput) {
+        // The browser cannot read the number: say so and send nothing yet.
+        setError(field.name, field.getAttribute("data-bad-input"));
+        return;
+      }
+    }
+    if (!Object.prototype.hasOwnProperty.call(pending, field.name) && acknowledged[field.name] === field.value) {
+      return; // the change event after typing: nothing new to send
+    }
+    pending[field.name] = field.value;
+    store();
+    showStatus("unsaved");
+    schedule(event.type === "input" ? 800 : 0);
+  }
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", function () {
+    // The form carries every value itself. What is pending stays in localStorage until
+    // the next page shows the same values (see restore), in case the post is lost too.
+    clearTimeout(timer);
+    stopped = true;
+  });
+  window.addEventListener("online", function () {
+    delay = 0;
+    schedule(0);
+  });
+  window.addEventListener("pagehide", store);
+
+  fields.forEach(function (field) {
+    acknowledged[field.name] = field.value;
+  });
+  updateTotal();
+  if (restore()) {
+    updateTotal();
+    showStatus("restored");
+    schedule(0);
+  }
+})();

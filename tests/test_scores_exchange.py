@@ -1,0 +1,299 @@
+"""import-scores and export-scores (SPEC §9): paper scoresheets entered back, scores out.
+
+The commands run in English here (``BABEL_DEFAULT_LOCALE``), so the assertions hold
+before and after the Ukrainian translations change.
+"""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from scoring.extensions import db
+from scoring.models import (
+    Conflict,
+    JuryMember,
+    Role,
+    Scoresheet,
+    SheetState,
+    Stage,
+    User,
+)
+
+from ._judging import audit_entries, judged_contest, set_sheet, sheet_row, stored_scores
+
+HEADER = "application,juror,criterion,score,comment\n"
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(BABEL_DEFAULT_LOCALE="en")
+
+
+@pytest.fixture
+def juror(build):
+    return build.user(Role.JUROR, email="known@jury.example")
+
+
+@pytest.fixture
+def judged(app, build, juror):
+    return judged_contest(app, build, [juror], count=3)
+
+
+def _write(tmp_path, text: str, name="scores.csv", encoding="utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def _full_sheet(number, email, c1="7", c2="8", c3="4.5", comment="") -> str:
+    return (
+        f"{number},{email},C1,{c1},{comment}\n"
+        f"{number},{email},C2,{c2},\n"
+        f"{number},{email},C3,{c3},\n"
+    )
+
+
+def _counts(app) -> tuple[int, int, int, int]:
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count()).select_from(User)),
+            db.session.scalar(select(func.count()).select_from(Scoresheet)),
+            db.session.scalar(select(func.count()).select_from(JuryMember)),
+            db.session.scalar(
+                select(func.count())
+                .select_from(Scoresheet)
+                .where(Scoresheet.state == SheetState.SUBMITTED)
+            ),
+        )
+
+
+def test_imported_sheets_are_submitted_and_unknown_jurors_join_the_jury(
+    app, runner, tmp_path, juror, judged
+):
+    first, second, _third = judged.numbers
+    c = judged.criteria
+    set_sheet(app, juror, first, points={c["C1"]: "2"})  # a draft begun online
+    text = "\ufeff" + (
+        "application;juror;criterion;score;comment\n"
+        f'{first};Known@Jury.example;C1;9;"«Дуже переконливо; з цифрами»"\n'
+        f"{first};known@jury.example;C2;7;\n"
+        f"{first};known@jury.example;C3;3,5;\n"
+        f'{first};known@jury.example;;;"Загальний коментар,\nу два рядки"\n'
+        f"{second};paper.juror@jury.example;C1;0;\n"
+        f"{second};paper.juror@jury.example;C2;10;\n"
+        f"{second};paper.juror@jury.example;C3;5;\n"
+    )
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 0, result.output
+    assert "Scoresheets imported into “uchast-2026”: 2" in result.output
+    assert "paper.juror@jury.example" in result.output
+
+    sheet = sheet_row(app, juror, first)
+    assert (sheet.state, sheet.conflict) == (SheetState.SUBMITTED, Conflict.NONE)
+    assert sheet.overall_comment == "Загальний коментар,\nу два рядки"
+    assert stored_scores(app, juror, first) == {
+        c["C1"]: (Decimal(9), "«Дуже переконливо; з цифрами»"),
+        c["C2"]: (Decimal("7"), ""),
+        c["C3"]: (Decimal("3.5"), ""),
+    }
+    with app.app_context():
+        paper = db.session.scalar(select(User).where(User.email == "paper.juror@jury.example"))
+        assert paper.role == Role.JUROR and paper.password_hash is None
+        assert db.session.get(JuryMember, (judged.contest_id, paper.id)) is not None
+        paper_id = paper.id
+    created = sheet_row(app, paper_id, second)
+    assert (created.state, created.conflict) == (SheetState.SUBMITTED, Conflict.NONE)
+    assert stored_scores(app, paper_id, second)[c["C2"]] == (Decimal(10), "")
+    changes = audit_entries(app, "score.changed")
+    assert {"criterion": c["C1"], "old": "2", "new": "9", "via": "import-scores"} in [
+        e.details for e in changes
+    ]
+    assert len(changes) == 6
+    assert len(audit_entries(app, "scoresheet.submitted")) == 2
+    (summary,) = audit_entries(app, "scores.imported")
+    assert summary.details["sheets"] == 2 and summary.details["jurors_created"] == 1
+
+
+def test_a_file_with_bad_lines_is_refused_whole_with_line_numbers(
+    app, build, runner, tmp_path, juror, judged
+):
+    first, second, third = judged.numbers
+    build.user(Role.ORGANISER, email="boss@example.org")
+    text = (
+        HEADER
+        + _full_sheet(first, "known@jury.example")  # lines 2-4: good
+        + "UCH-2026-999,known@jury.example,C1,5,\n"  # 5
+        + f"{second},known@jury.example,C9,5,\n"  # 6
+        + f"{second},known@jury.example,C1,11,\n"  # 7
+        + f"{second},known@jury.example,C2,7.5,\n"  # 8
+        + f"{second},known@jury.example,C3,2.25,\n"  # 9
+        + f"{third},new@jury.example,C1,5,\n"  # 10
+        + f"{third},new@jury.example,C1,6,\n"  # 11: twice
+        + f"{third},new@jury.example,C2,5,\n"  # 12: C3 never given
+        + f"{third},not-an-email,C1,5,\n"  # 13
+        + f"{third},boss@example.org,C1,5,\n"  # 14
+        + f"{third},boss@example.org,C2,5,\n"
+        + f"{third},boss@example.org,C3,5,\n"
+        + f"{first},x@jury.example,C1\n"  # 17: too few values
+    )
+    before = _counts(app)
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "Error: The scores are not imported:"
+    problems = "\n".join(lines[1:])
+    expected = [
+        "line 5: there is no application UCH-2026-999 in this contest",
+        "line 6: there is no criterion C9 in this contest (the codes are C1, C2, C3)",
+        "line 7: C1 «Актуальність»: enter a number of points from 0 to 10.",
+        "line 8: C2 «Залучення мешканців»: enter a whole number of points",
+        "line 9: C3 «Soundness of the budget»: points go in steps of 0.5",
+        f"line 11: the juror new@jury.example is listed twice for C1 of {third} (first on line 10)",
+        f"line 10: the sheet of new@jury.example for {third} is incomplete: no score for C3",
+        "line 13: “not-an-email” is not an e-mail address",
+        "line 14: the e-mail boss@example.org belongs to an account with the role",
+        "line 17: 3 values instead of 5 (one for each column)",
+    ]
+    for message in expected:
+        assert message in problems, (message, problems)
+    assert "line 2" not in problems and "line 3:" not in problems
+    assert "Traceback" not in result.output
+    assert _counts(app) == before  # nothing half-imported
+    assert stored_scores(app, juror, first) == {}
+    assert audit_entries(app, "scores.imported") == []
+
+
+def test_a_recused_juror_cannot_be_given_scores(app, runner, tmp_path, juror, judged):
+    first = judged.numbers[0]
+    set_sheet(app, juror, first, conflict=Conflict.RECUSED, declaration="Родич")
+    text = HEADER + _full_sheet(first, "known@jury.example")
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 1
+    assert f"line 2: known@jury.example has recused themself from {first}" in result.output
+    assert sheet_row(app, juror, first).conflict == Conflict.RECUSED
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"application,juror,criterion,score,comment\n\xff\xfe,1\n", "is not in UTF-8"),
+        (b"number,juror,criterion,score\n", "line 1 must name the columns"),
+        (b"application,juror,criterion,score,comment\n", "The file has no scores."),
+    ],
+)
+def test_a_file_that_is_not_a_scores_csv_is_refused(
+    app, runner, tmp_path, judged, content, message
+):
+    path = tmp_path / "scores.csv"
+    path.write_bytes(content)
+    result = runner.invoke(args=["import-scores", judged.slug, str(path)])
+    assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_the_commands_refuse_unknown_contests_files_and_published_results(
+    app, build, runner, tmp_path, judged
+):
+    path = _write(tmp_path, HEADER + _full_sheet(judged.numbers[0], "known@jury.example"))
+    result = runner.invoke(args=["import-scores", "no-such-contest", path])
+    assert result.exit_code == 1 and "There is no contest" in result.output
+    result = runner.invoke(args=["export-scores", "no-such-contest"])
+    assert result.exit_code == 1 and "There is no contest" in result.output
+    result = runner.invoke(args=["import-scores", judged.slug, str(tmp_path / "missing.csv")])
+    assert result.exit_code == 1 and "Cannot read" in result.output
+    published = judged_contest(app, build, [], slug="done-2025", count=1, stage=Stage.PUBLISHED)
+    path = _write(tmp_path, HEADER + _full_sheet(published.numbers[0], "known@jury.example"))
+    before = _counts(app)
+    result = runner.invoke(args=["import-scores", published.slug, path])
+    assert result.exit_code == 1 and "already published" in result.output
+    assert _counts(app) == before
+
+
+def test_export_lists_submitted_sheets_in_a_stable_order(app, build, runner, juror):
+    other = build.user(Role.JUROR, email="a.first@jury.example")
+    judged = judged_contest(app, build, [juror, other], count=3)
+    first, second, third = judged.numbers
+    c = judged.criteria
+    full = {c["C1"]: "10", c["C2"]: "0", c["C3"]: "2.5"}
+    set_sheet(
+        app,
+        juror,
+        second,
+        state=SheetState.SUBMITTED,
+        points=full,
+        comments={c["C1"]: 'Цитата "так", кома'},
+    )
+    set_sheet(app, other, second, state=SheetState.SUBMITTED, points=full)
+    set_sheet(app, juror, first, points={c["C1"]: "3"})  # a draft: not exported
+    set_sheet(app, other, third, conflict=Conflict.RECUSED, declaration="Так")
+    result = runner.invoke(args=["export-scores", judged.slug])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows == [
+        ["application", "juror", "criterion", "score", "comment"],
+        [second, "a.first@jury.example", "C1", "10", ""],
+        [second, "a.first@jury.example", "C2", "0", ""],
+        [second, "a.first@jury.example", "C3", "2.5", ""],
+        [second, "known@jury.example", "C1", "10", 'Цитата "так", кома'],
+        [second, "known@jury.example", "C2", "0", ""],
+        [second, "known@jury.example", "C3", "2.5", ""],
+    ]
+
+
+def _forget_scores(app, contest_id: int, keep: set[int]) -> None:
+    """The contest as a copy would hold it: applications, no sheets, no imported jurors."""
+    with app.app_context():
+        db.session.execute(delete(Scoresheet))
+        db.session.execute(delete(JuryMember).where(JuryMember.user_id.not_in(keep)))
+        db.session.execute(delete(User).where(User.role == Role.JUROR, User.id.not_in(keep)))
+        db.session.commit()
+
+
+def test_an_export_imported_into_a_copy_exports_the_same(app, runner, tmp_path, juror, judged):
+    first, second, third = judged.numbers
+    text = (
+        HEADER
+        + _full_sheet(third, "known@jury.example", "1", "2", "0.5", '"Коментар, з комою"')
+        + _full_sheet(first, "zoya@jury.example", "10", "9.0", "5")
+        + _full_sheet(first, "known@jury.example", "0", "0", "0")
+        + f"{first},zoya@jury.example,,,Загальна думка\n"
+        + _full_sheet(second, "andrii@jury.example")
+    )
+    assert runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)]).exit_code == 0
+    exported = runner.invoke(args=["export-scores", judged.slug]).output
+    assert list(csv.reader(io.StringIO(exported))) == [
+        ["application", "juror", "criterion", "score", "comment"],
+        [first, "known@jury.example", "C1", "0", ""],
+        [first, "known@jury.example", "C2", "0", ""],
+        [first, "known@jury.example", "C3", "0", ""],
+        [first, "zoya@jury.example", "C1", "10", ""],
+        [first, "zoya@jury.example", "C2", "9", ""],
+        [first, "zoya@jury.example", "C3", "5", ""],
+        [first, "zoya@jury.example", "", "", "Загальна думка"],
+        [second, "andrii@jury.example", "C1", "7", ""],
+        [second, "andrii@jury.example", "C2", "8", ""],
+        [second, "andrii@jury.example", "C3", "4.5", ""],
+        [third, "known@jury.example", "C1", "1", "Коментар, з комою"],
+        [third, "known@jury.example", "C2", "2", ""],
+        [third, "known@jury.example", "C3", "0.5", ""],
+    ]
+
+    _forget_scores(app, judged.contest_id, keep={juror})
+    again = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, exported, "x.csv")])
+    assert again.exit_code == 0, again.output
+    assert runner.invoke(args=["export-scores", judged.slug]).output == exported
+    # Importing the same file once more changes nothing.
+    before = len(audit_entries(app, "score.changed"))
+    runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, exported, "x.csv")])
+    assert len(audit_entries(app, "score.changed")) == before
+    assert runner.invoke(args=["export-scores", judged.slug]).output == exported
+
+
+def test_the_scores_commands_have_help(runner):
+    for command in ("import-scores", "export-scores"):
+        result = runner.invoke(args=[command, "--help"])
+        assert (
+            result.exit_code == 0 and "application,juror,criterion,score,comment" in result.output
+        )
