@@ -193,6 +193,7 @@ class Organisation(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -217,6 +218,7 @@ class User(UserMixin, db.Model):
     community: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
@@ -301,6 +303,10 @@ class Contest(db.Model):
     )
     max_file_size: Mapped[int] = mapped_column(default=10 * 1024 * 1024)
     max_total_size: Mapped[int] = mapped_column(default=25 * 1024 * 1024)
+    # The jury's protocol (SPEC §7): its number and the place of the meeting.
+    protocol_number: Mapped[str] = mapped_column(String(40), default="")
+    protocol_place: Mapped[str] = mapped_column(String(200), default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 
