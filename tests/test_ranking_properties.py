@@ -201,10 +201,12 @@ def test_42000_scores_rank_within_100_ms(normalise):
         for juror in range(7)
     ]
     settings = Settings(normalise=normalise, max_winners_per_oblast=2)
+    # CPU time of this process, best of 5: other work on the machine (a parallel test
+    # run, CI neighbours) must not fail the budget, and a slow engine still does.
     timings = []
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(5):
+        start = time.process_time()
         ranking = rank_applications(criteria, apps, sheets, settings)
-        timings.append(time.perf_counter() - start)
+        timings.append(time.process_time() - start)
     assert len(ranking.rows) == 1000
-    assert min(timings) < 0.1, f"best of 3: {min(timings) * 1000:.0f} ms"
+    assert min(timings) < 0.1, f"best of 5: {min(timings) * 1000:.0f} ms of CPU time"

@@ -45,7 +45,7 @@ def _tab_to(page, matches, limit: int = 60) -> None:
     raise AssertionError(f"Tab never reached an element where {matches}")
 
 
-def _expect_state(expect, page, state: str, timeout: int = 10_000) -> None:
+def _expect_state(expect, page, state: str, timeout: int = 30_000) -> None:
     """The save status's state (``data-state``), whatever the interface language."""
     expect(page.locator("#save-status")).to_have_attribute("data-state", state, timeout=timeout)
 
