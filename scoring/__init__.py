@@ -11,14 +11,19 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, database, errors, i18n
+from . import cli, config, database, errors, i18n, requestlog
 from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
+from .documents.views import bp as documents_bp
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, talisman
+from .health import bp as health_bp
+from .judging.manage import bp as jury_bp
 from .judging.views import bp as judging_bp
 from .models import User
 from .pages import bp as pages_bp
+from .privacy.views import bp as privacy_bp
+from .results.views import bp as results_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,16 +58,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.load(Path(app.instance_path), test_config))
+    config.check_production(app)
     app.session_interface = SessionInterface()
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     register_extensions(app)
+    requestlog.register(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(contests_bp)
     app.register_blueprint(applications_bp)
     app.register_blueprint(judging_bp)
+    app.register_blueprint(jury_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(privacy_bp)
     errors.register(app)
     i18n.register(app)
     cli.register(app)

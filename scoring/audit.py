@@ -10,6 +10,7 @@ migration) and a second entry after the same predecessor (unique ``prev_hash``).
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
@@ -22,7 +23,8 @@ GENESIS = "0" * 64
 _ADVISORY_KEY = 7_301_100  # any constant shared by every app server
 
 
-def _digest(entry: AuditEntry) -> str:
+def _digest(entry) -> str:
+    """The entry's hash; ``entry`` is an ``AuditEntry`` or anything with its attributes."""
     payload = {
         "prev": entry.prev_hash,
         "at": entry.at.isoformat(timespec="microseconds"),
@@ -76,10 +78,21 @@ class ChainReport:
 
 
 def verify() -> ChainReport:
-    """Walk the whole chain in order and report the first entry that does not fit."""
+    """Walk the whole chain in the database and report the first entry that does not fit."""
+    return check_chain(
+        db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(2000)
+    )
+
+
+def check_chain(entries: Iterable) -> ChainReport:
+    """Check entries given in chain order (by id), from the first one on.
+
+    The entries are ``AuditEntry`` rows or any objects with the same attributes (a
+    backup being restored checks its entries before it writes them).
+    """
     previous = GENESIS
     count = 0
-    for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(2000):
+    for entry in entries:
         count += 1
         if entry.prev_hash != previous:
             return ChainReport(count, previous, entry.id, "prev_hash")

@@ -19,8 +19,10 @@ from sqlalchemy import select
 from . import audit, demo, ranking
 from .auth.forms import MIN_PASSWORD
 from .auth.operations import find_user
+from .backup import commands as backup_commands
 from .commandline import CommandError
 from .contests import commands as contests_commands
+from .documents import commands as documents_commands
 from .extensions import db
 from .i18n import role_label
 from .judging import commands as judging_commands
@@ -225,4 +227,8 @@ def register(app) -> None:
     for command in contests_commands.COMMANDS:
         app.cli.add_command(command)
     for command in judging_commands.COMMANDS:
+        app.cli.add_command(command)
+    for command in backup_commands.COMMANDS:
+        app.cli.add_command(command)
+    for command in documents_commands.COMMANDS:
         app.cli.add_command(command)

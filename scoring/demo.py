@@ -381,6 +381,8 @@ def load() -> list[tuple[str, str, str]]:
         db.session.add(application)
         _score(application, judged.criteria, jurors, quality, serial, rng)
 
+    judged.last_number = len(ORGANISATIONS)  # the next number continues the sequence
+
     open_contest = Contest(
         slug=f"biudzhet-uchasti-{now.year + 1}",
         title_uk=f"Відбір п’яти громад для впровадження бюджету участі {now.year + 1}",

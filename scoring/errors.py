@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import requestlog
 from .extensions import db
 
 MESSAGES = {
@@ -64,6 +65,15 @@ def register(app) -> None:
 
     @app.errorhandler(InternalServerError)
     def internal_error(_error):
-        # Flask has logged the exception; nothing half-done may be committed after it.
+        # Flask has logged the exception, with the request's id (requestlog.py); nothing
+        # half-done may be committed after it. The page names the id, nothing else.
         db.session.rollback()
-        return _page(500)
+        title, text = MESSAGES[500]
+        page = render_template(
+            "errors/error.html",
+            status=500,
+            title=title,
+            text=text,
+            request_id=requestlog.request_id(),
+        )
+        return page, 500

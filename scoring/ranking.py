@@ -365,6 +365,104 @@ def to_json(
     }
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """Everything ``rank_applications`` takes, kept together so that the same contest can
+    be ranked again with one thing changed (the stability check of SPEC §11)."""
+
+    criteria: tuple[CriterionSpec, ...]
+    applications: tuple[ApplicationSpec, ...]
+    sheets: tuple[Sheet, ...]
+    settings: Settings
+    decisions: tuple[TieDecision, ...] = ()
+
+    def rank(self) -> Ranking:
+        return rank_applications(
+            self.criteria, self.applications, self.sheets, self.settings, self.decisions
+        )
+
+
+def rank_fitting(inputs: Inputs) -> tuple[Ranking, tuple[TieDecision, ...]]:
+    """Rank with the decisions that fit and return those that do not, oldest kept first.
+
+    A decision stops fitting when the scores change after it was recorded (the contest
+    went back to judging): the tie it settled is gone or has other members. Taking the
+    decisions one by one in their order keeps every one that still fits. Input that
+    breaks the contract in any other way still raises ``ValueError``.
+    """
+    try:
+        return inputs.rank(), ()
+    except ValueError:
+        if not inputs.decisions:
+            raise
+    kept: list[TieDecision] = []
+    dropped: list[TieDecision] = []
+    for decision in inputs.decisions:
+        try:
+            replace(inputs, decisions=(*kept, decision)).rank()
+        except ValueError:
+            dropped.append(decision)
+        else:
+            kept.append(decision)
+    return replace(inputs, decisions=tuple(kept)).rank(), tuple(dropped)
+
+
+def juror_totals(criteria: Sequence[CriterionSpec], sheets: Iterable[Sheet]) -> dict[Any, list]:
+    """Each juror's raw totals ``T = Σ weight × score``, one per sheet, in ascending order.
+
+    Totals are ``Decimal``: products and sums of the short decimals of weights and scores
+    are exact in 28 digits. Every criterion must be scored (as for the ranking).
+    """
+    weights = [(c.id, Decimal(c.weight)) for c in criteria]
+    totals: dict[Any, list[Decimal]] = defaultdict(list)
+    with localcontext(_ZSCORE_CONTEXT):
+        for sheet in sheets:
+            scores = sheet.scores
+            totals[sheet.juror_id].append(sum(w * Decimal(scores[cid]) for cid, w in weights))
+    for values in totals.values():
+        values.sort()
+    return dict(totals)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How many values, their mean and their population standard deviation."""
+
+    count: int
+    mean: Decimal
+    sd: Decimal
+
+
+def spread(values: Sequence[Decimal]) -> Spread:
+    """Mean and population standard deviation, in 28 significant digits (as for z-scores)."""
+    if not values:
+        return Spread(0, Decimal(0), Decimal(0))
+    with localcontext(_ZSCORE_CONTEXT):
+        n = Decimal(len(values))
+        mean = sum(values, Decimal(0)) / n
+        variance = sum(((v - mean) ** 2 for v in values), Decimal(0)) / n
+        return Spread(len(values), mean, variance.sqrt())
+
+
+@dataclass(frozen=True)
+class Leniency:
+    """Each juror's totals against the panel's (SPEC §11, transparent normalisation)."""
+
+    jurors: Mapping[Any, Spread]
+    panel: Spread
+
+    def difference(self, juror: Any) -> Decimal:
+        """How much higher (+) or lower (−) the juror scores than the panel, on average."""
+        return self.jurors[juror].mean - self.panel.mean
+
+
+def leniency(totals: Mapping[Any, Sequence[Decimal]]) -> Leniency:
+    """Leniency from ``juror_totals``: the panel is every total of every juror together,
+    as the z-score normalisation maps totals back onto it (rule 3)."""
+    everything = [value for values in totals.values() for value in values]
+    return Leniency({juror: spread(values) for juror, values in totals.items()}, spread(everything))
+
+
 # --- Reading the input -------------------------------------------------------------
 
 

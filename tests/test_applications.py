@@ -464,8 +464,8 @@ def test_submission_numbers_the_application_and_mails_a_receipt(
     page = client.get("/applications/UUG-2026-001").get_data(as_text=True)
     assert "Application UUG-2026-001" in page and "Школа активного мешканця" in page
     assert "March 10, 2026, 11:00" in page
-    assert "The PDF receipt" in page and "will be available here" in page
-    assert '.pdf"' not in page.split("Receipt")[1].split("</section>")[0]  # no fake link
+    receipt = page.split('id="receipt-heading"')[1].split("</section>")[0]
+    assert 'href="/applications/UUG-2026-001/receipt.pdf"' in receipt
     with app.app_context():
         application = db.session.get(Application, application_id)
         assert application.state == ApplicationState.SUBMITTED
@@ -482,7 +482,7 @@ def test_submission_numbers_the_application_and_mails_a_receipt(
     assert "- Scale: Community\n" in body  # the option as it reads, not its code
     assert "рішення.pdf" in body and sha in body and f"{len(PDF)} B" in body
     assert "http://localhost/applications/UUG-2026-001" in body
-    assert "The PDF receipt will be available on the application’s page." in body
+    assert "The PDF receipt:\nhttp://localhost/applications/UUG-2026-001/receipt.pdf\n" in body
 
 
 def test_the_deadline_is_enforced_to_the_second_and_the_draft_stays(

@@ -99,6 +99,7 @@ def test_the_demo_loads_contests_applications_jurors_and_scores(runner, client, 
         judged = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
         assert judged.title_uk.startswith("Успішна участь громади")
         assert len(judged.jury) == 3 and len(judged.criteria) == 6
+        assert judged.last_number == 12  # a new number continues after UUG-…-012
         assert db.session.scalar(select(func.count(Application.id))) == 12
         assert db.session.scalar(select(func.count(Scoresheet.id))) == 36
     home = html.unescape(client.get("/").get_data(as_text=True))

@@ -8,6 +8,6 @@ opening) are frozen. Stage changes follow ``STAGE_FORWARD`` and ``STAGE_BACK`` o
 models, are confirmed on a page of their own and go to the audit log with their reason.
 """
 
-# The criteria editor, the form builder and the organisers' page add their routes to
-# ``views.bp`` when imported.
-from . import criteria_views, organiser_views, question_views  # noqa: F401
+# The criteria editor, the form builder, the organisers' page and the applications
+# list with screening add their routes to ``views.bp`` when imported.
+from . import application_views, criteria_views, organiser_views, question_views  # noqa: F401

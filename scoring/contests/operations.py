@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from .. import audit, clock
 from ..extensions import db
 from ..models import STAGE_BACK, STAGE_FORWARD, Application, ApplicationState, Contest, Stage, User
+from ..results.operations import publication_problems
 
 # What submitted applications depend on: frozen once the contest has left the draft.
 FROZEN_AFTER_DRAFT = ("slug", "applicant_kinds", "oblasts", "number_prefix")
@@ -201,6 +202,8 @@ def stage_problems(contest: Contest, target: Stage) -> list:
                 "return to the draft."
             )
         )
+    if target == Stage.PUBLISHED:
+        problems.extend(publication_problems(contest))  # undecided ties (SPEC §6.8)
     return problems
 
 
@@ -218,6 +221,8 @@ def change_stage(contest: Contest, target: Stage, *, actor: User, reason: str = 
         raise ContestError({"reason": _l("Give the reason for moving the contest back.")})
     previous = contest.stage
     contest.stage = target
+    if target == Stage.PUBLISHED:
+        contest.published_at = clock.now()
     db.session.flush()
     audit.record(
         "contest.stage",

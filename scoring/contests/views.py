@@ -2,13 +2,15 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import stage_label
-from ..models import STAGE_BACK, STAGE_FORWARD, Contest, Role, contest_organisers
+from ..models import STAGE_BACK, STAGE_FORWARD, Contest, Role, Stage, contest_organisers
+from ..results.operations import announce_publication
 from . import operations
 from .forms import AGGREGATION_LABELS, NORMALISE_LABELS, ContestForm, StageForm
 
@@ -116,6 +118,8 @@ def stage(slug: str):
                 _("The contest has moved to the stage «%(stage)s».", stage=stage_label(target)),
                 "success",
             )
+            if target == Stage.PUBLISHED:
+                _announce_results(contest)
             return redirect(url_for(".dashboard", slug=slug))
     return render_template(
         "contests/stage.html",
@@ -124,3 +128,28 @@ def stage(slug: str):
         target=target,
         problems=problems,
     )
+
+
+def _announce_results(contest: Contest) -> None:
+    """After publication: e-mail the applicants the link to the results (SPEC §3)."""
+    sent, failed = announce_publication(
+        contest, url_for("results.public", slug=contest.slug, _external=True)
+    )
+    if sent:
+        flash(
+            ngettext(
+                "%(num)d applicant is informed by e-mail.",
+                "%(num)d applicants are informed by e-mail.",
+                sent,
+            ),
+            "info",
+        )
+    if failed:
+        flash(
+            ngettext(
+                "%(num)d e-mail could not be sent; see the server log.",
+                "%(num)d e-mails could not be sent; see the server log.",
+                failed,
+            ),
+            "warning",
+        )

@@ -36,6 +36,7 @@ from ..models import (
     Stage,
     User,
 )
+from .assignment import Party, conflicts
 
 MAX_COMMENT = 5000
 MAX_OVERALL_COMMENT = 10000
@@ -64,6 +65,17 @@ def fair_order_key(contest_id: int, juror_id: int, application_id: int) -> str:
     return hashlib.sha256(f"{contest_id}:{juror_id}:{application_id}".encode()).hexdigest()
 
 
+def sheet_status(conflict: Conflict, state: SheetState, scored: int = 0) -> str:
+    """``recused``, ``submitted``, ``draft`` (declared or partly scored) or ``not_started``."""
+    if conflict == Conflict.RECUSED:
+        return "recused"
+    if state == SheetState.SUBMITTED:
+        return "submitted"
+    if conflict == Conflict.NONE or scored:
+        return "draft"
+    return "not_started"
+
+
 @dataclass(frozen=True)
 class Assignment:
     """One line of a juror's assignments list."""
@@ -82,13 +94,7 @@ class Assignment:
     @property
     def status(self) -> str:
         """``recused``, ``submitted``, ``draft`` or ``not_started``."""
-        if self.conflict == Conflict.RECUSED:
-            return "recused"
-        if self.state == SheetState.SUBMITTED:
-            return "submitted"
-        if self.conflict == Conflict.NONE or self.scored:
-            return "draft"
-        return "not_started"
+        return sheet_status(self.conflict, self.state, self.scored)
 
 
 @dataclass(frozen=True)
@@ -166,15 +172,7 @@ def progress_by_contest(juror: User, contest_ids: list[int]) -> dict[int, Progre
         for cid in contest_ids
     }
     for contest_id, conflict, state, count in rows:
-        if conflict == Conflict.RECUSED:
-            key = "recused"
-        elif state == SheetState.SUBMITTED:
-            key = "submitted"
-        elif conflict == Conflict.NONE:
-            key = "draft"
-        else:
-            key = "not_started"
-        counts[contest_id][key] += count
+        counts[contest_id][sheet_status(conflict, state)] += count
     return {cid: Progress(**c) for cid, c in counts.items()}
 
 
@@ -233,23 +231,17 @@ def parse_points(raw, criterion: Criterion) -> Decimal | None:
 
 
 def proposed_conflicts(contest: Contest, organisation: Organisation, juror: User) -> list[str]:
-    """Conflicts the system sees from what it knows (SPEC §11).
+    """Conflicts the system sees from what it knows (SPEC §11; rules in ``assignment``).
 
     ``organisation``: the juror belongs to the applicant; ``oblast`` and ``community``:
     the juror is from the same oblast or community, when the contest asks about it.
     """
-    found = []
-    if juror.organisation_id is not None and juror.organisation_id == organisation.id:
-        found.append("organisation")
-    if contest.conflict_same_oblast and juror.oblast and juror.oblast == organisation.oblast:
-        found.append("oblast")
-    if (
-        contest.conflict_same_community
-        and juror.community
-        and juror.community.strip().casefold() == organisation.community.strip().casefold()
-    ):
-        found.append("community")
-    return found
+    return conflicts(
+        Party(juror.organisation_id, juror.oblast, juror.community),
+        Party(organisation.id, organisation.oblast, organisation.community),
+        same_oblast=contest.conflict_same_oblast,
+        same_community=contest.conflict_same_community,
+    )
 
 
 def lock_scoresheet(sheet_id: int) -> Scoresheet:

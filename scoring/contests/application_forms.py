@@ -1,0 +1,107 @@
+"""Forms of the applications list (filters, sent by GET) and of screening decisions."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..auth.forms import KIND_CHOICES, choices, strip
+from ..i18n import OBLASTS, current_language
+from ..models import ApplicationState, Contest
+from .applications import LISTED, REASON_MAX, Filters
+
+SEARCH_MAX = 200
+STATE_CHOICES = {
+    ApplicationState.SUBMITTED: _l("Submitted, awaiting a decision"),
+    ApplicationState.ADMITTED: _l("Admitted to evaluation"),
+    ApplicationState.REJECTED: _l("Rejected"),
+}
+
+
+def _search_text(value):
+    return strip(value)[:SEARCH_MAX] if isinstance(value, str) else value
+
+
+def _category_title(category) -> str:
+    return (category.title_en if current_language() == "en" else "") or category.title_uk
+
+
+class FilterForm(Form):
+    """The list's filters, read from the query string; the form works without JavaScript.
+
+    A value that is not one of the options (a hand-edited address) filters nothing and
+    is named beside its field.
+    """
+
+    q = StringField(
+        _l("Number or organisation"),
+        filters=[_search_text],
+        render_kw={"type": "search", "maxlength": SEARCH_MAX},
+    )
+    state = SelectField(_l("State"), validate_choice=False)
+    kind = SelectField(_l("Applicant"), validate_choice=False)
+    oblast = SelectField(_l("Oblast"), validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False)
+
+    def __init__(self, formdata, contest: Contest):
+        super().__init__(formdata)
+        self.state.choices = choices(
+            [("", _l("All states"))] + [(s, STATE_CHOICES[s]) for s in LISTED]
+        )
+        self.kind.choices = choices([("", _l("All kinds"))]) + KIND_CHOICES
+        oblasts = contest.oblasts or list(OBLASTS)
+        self.oblast.choices = choices(
+            [("", _l("All oblasts"))] + [(code, OBLASTS.get(code, code)) for code in oblasts]
+        )
+        self.category.choices = choices(
+            [("", _l("All categories"))]
+            + [(c.code, _category_title(c)) for c in contest.categories]
+        )
+        if not contest.categories:
+            del self.category
+
+    def filters(self) -> Filters:
+        """The filters chosen, leaving out (and marking) values that are not options."""
+        values = {}
+        for name in ("state", "kind", "oblast", "category"):
+            field = self._fields.get(name)
+            value = (field.data or "") if field is not None else ""
+            if value and value not in {c.value for c in field.choices}:
+                field.errors = [_l("Choose one of the options.")]
+                field.data = ""
+                value = ""
+            values[name] = value
+        return Filters(search=self.q.data or "", **values)
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=choices(
+            [
+                (ApplicationState.ADMITTED, _l("Admit to evaluation")),
+                (ApplicationState.REJECTED, _l("Reject")),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Choose one of the options."))],
+        validate_choice=False,  # ``decide`` refuses anything else
+    )
+    reason = TextAreaField(
+        _l("Reason or note"),
+        validators=[
+            Optional(),
+            Length(max=REASON_MAX, message=_l("Use at most %(max)d characters.")),
+        ],
+        filters=[strip],
+        render_kw={"rows": 4},
+        description=_l(
+            "Required to reject an application and to change a decision. The applicant reads "
+            "it in the e-mail and on the application’s page."
+        ),
+    )
+
+    def decision_state(self) -> ApplicationState | None:
+        try:
+            return ApplicationState(self.decision.data)
+        except ValueError:
+            return None

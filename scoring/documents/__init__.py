@@ -1,0 +1,9 @@
+"""Documents of SPEC §7 as PDF: results announcement, protocol, scoresheets, receipt, diploma.
+
+``records`` holds the plain data of each document, ``data`` fills it from the
+database (bounded queries, the ranking from ``scoring.results``), one module per
+document turns it into PDF bytes with ReportLab (``base`` and ``sections`` hold what
+they share), and ``views`` and ``commands`` decide who gets which document, over HTTP
+and on the command line. The builders never touch the request, the session or the
+database.
+"""

@@ -1,0 +1,227 @@
+"""The plain data each document is built from (SPEC §7).
+
+Frozen dataclasses, no models: ``data.py`` fills them from the database in the
+document's language (titles, labels and remarks already in that language), the
+builders turn them into PDF bytes. Scores are ``Decimal`` already rounded for display
+(two places, half up); moments are timezone-aware; oblasts are ISO codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What every page shows: the contest, who issues the document, draft or final."""
+
+    contest_title: str
+    organising_body: str
+    language: str  # "uk" or "en"
+    draft: bool  # «ПРОЄКТ» on every page until the results are published
+    generated_at: datetime
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    code: str
+    title: str
+    max_points: Decimal
+    weight: Decimal
+    step: Decimal
+    min_points: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The rules that decide the ranking, printed with it."""
+
+    criteria: tuple[CriterionLine, ...]
+    aggregation: str  # the method in words
+    normalised: str  # "" without normalisation, else the method in words
+    quorum: int
+    min_total: Decimal
+    max_winners_per_oblast: int | None
+    divergence_threshold: Decimal  # a fraction of the maximum total
+    max_total: Decimal
+
+
+@dataclass(frozen=True)
+class Placing:
+    """A ranked application."""
+
+    rank: int
+    number: str
+    organisation: str
+    community: str
+    oblast: str
+    category: str  # the category's title; "" without categories
+    score: Decimal
+    jurors: int
+    tie: bool
+    divergent: bool
+    winner: bool | None  # None: a tie awaiting the commission's decision
+    note: str  # the engine's remarks in words
+
+
+@dataclass(frozen=True)
+class Unranked:
+    """An admitted application with too few scoresheets."""
+
+    number: str
+    organisation: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TieRecord:
+    """A tie at the last winning places, decided by the commission or awaiting it."""
+
+    rank: int
+    category: str
+    applications: tuple[str, ...]  # "UUG-2026-004 Назва" of every tied application
+    winners: tuple[str, ...]  # the ones the commission named (empty while undecided)
+    reason: str
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Announcement:
+    letterhead: Letterhead
+    published_at: datetime | None
+    placings: tuple[Placing, ...]
+    not_ranked: tuple[Unranked, ...]
+    full_ranking: bool  # the contest publishes the whole ranking, not only the winners
+    scoring: Scoring
+    ties: tuple[TieRecord, ...]
+    results_url: str
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    chair: bool = False
+
+
+@dataclass(frozen=True)
+class Recusal:
+    juror: str
+    number: str
+    organisation: str
+    declaration: str
+    declared_at: datetime | None
+
+
+# A matrix cell: a juror's total, or why there is none.
+RECUSED, NOT_SUBMITTED, NOT_ASSIGNED = "recused", "not_submitted", "not_assigned"
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    number: str
+    organisation: str
+    totals: tuple[Decimal | str, ...]  # per juror, in the order of Protocol.jurors
+    score: Decimal | None  # None: not ranked
+    divergent: bool
+
+
+@dataclass(frozen=True)
+class Divergence:
+    number: str
+    organisation: str
+    spread: Decimal  # max(T) − min(T)
+    resolutions: tuple[str, ...]  # the commission's recorded decisions
+
+
+@dataclass(frozen=True)
+class Protocol:
+    letterhead: Letterhead
+    number: str  # "" prints a line to fill in
+    place: str
+    date: datetime
+    jurors: tuple[Member, ...]  # the jury, chair first; the matrix's columns
+    secretary: str
+    scoring: Scoring
+    recusals: tuple[Recusal, ...]
+    matrix: tuple[MatrixRow, ...]
+    placings: tuple[Placing, ...]
+    not_ranked: tuple[Unranked, ...]
+    divergences: tuple[Divergence, ...]
+    ties: tuple[TieRecord, ...]
+    audit_entries: int
+    audit_hash: str
+    audit_broken_at: int | None  # the entry where the chain breaks, None when intact
+    every_member_signs: bool = False
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    criterion: CriterionLine
+    points: Decimal | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One juror's scoresheet for one application (blank: nothing scored yet)."""
+
+    number: str
+    organisation: str  # "" in a blind contest when the juror prints it
+    title: str
+    juror: str
+    juror_email: str
+    lines: tuple[SheetLine, ...]
+    overall_comment: str
+    submitted_at: datetime | None
+    declared_at: datetime | None  # when the juror declared no conflict of interest
+
+
+@dataclass(frozen=True)
+class Scoresheets:
+    letterhead: Letterhead
+    sheets: tuple[Sheet, ...]
+    blank: bool  # forms to fill in by hand and type back with import-scores
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    label: str
+    value: str  # the text, or the file's name for a file question
+
+
+@dataclass(frozen=True)
+class FileLine:
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    letterhead: Letterhead
+    number: str
+    title: str
+    submitted_at: datetime
+    organisation: str
+    kind: str  # community | ngo
+    edrpou: str
+    oblast: str
+    community: str
+    status: str  # active | relocated | occupied
+    contact: str  # the contact person with e-mail and phone
+    answers: tuple[AnswerLine, ...]
+    files: tuple[FileLine, ...]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    letterhead: Letterhead
+    organisation: str
+    community: str
+    oblast: str
+    place: int
+    category: str
+    date: datetime
+    chair: str

@@ -1,0 +1,195 @@
+"""Scoresheets (SPEC §7, §11): filled ones to sign, blank ones to fill in on paper.
+
+A filled sheet is one juror's points and comments for one application, with the total
+and a signature line. A blank sheet is laid out in the columns of ``import-scores``
+(application, juror, criterion, score, comment): the application's number, the
+juror's e-mail and each criterion's code are printed, the score and the comment are
+written by hand, and the secretary types the sheet back line by line. The last line,
+with empty criterion and score, carries the overall comment, as in the CSV.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from ..i18n import long_datetime, number
+from ..judging.exchange import COLUMNS
+from . import base, sections
+from .records import CriterionLine, Scoresheets, Sheet
+
+WIDTH = sections.WIDTH
+HANDWRITING_ROW = 10 * mm  # room to write a score and a comment by hand
+
+
+def _criterion_text(c: CriterionLine) -> str:
+    limits = _(
+        "from 0 to %(max)s, in steps of %(step)s", max=number(c.max_points), step=number(c.step)
+    )
+    if c.weight != 1:
+        limits += "; " + _("weight %(weight)s", weight=number(c.weight))
+    return (
+        f"<b>{base.markup(c.code)}</b> {base.markup(c.title)}"
+        f'<br/><font size="7">{base.markup(limits)}</font>'
+    )
+
+
+def _signature(label: str, name: str, caption: str = "") -> Table:
+    s = base.styles()
+    return Table(
+        [
+            [base.text(label, s.body), "", base.text(name, s.body)],
+            ["", base.text(caption, s.caption), ""],
+        ],
+        colWidths=[45 * mm, 60 * mm, 65 * mm],
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), base.FONT),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("ALIGN", (1, 1), (1, 1), "CENTER"),
+                ("LINEBELOW", (1, 0), (1, 0), 0.6, base.colors.black),
+                ("TOPPADDING", (0, 0), (-1, 0), 10 * mm),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+        hAlign="LEFT",
+    )
+
+
+def _facts(sheet: Sheet, blank: bool) -> Table:
+    pairs = [(_("Application"), sheet.number)]
+    if sheet.organisation:
+        pairs.append((_("Applicant"), sheet.organisation))
+    if sheet.title:
+        pairs.append((_("Title"), sheet.title))
+    juror = sheet.juror
+    if sheet.juror_email:
+        juror = f"{sheet.juror} ({sheet.juror_email})" if sheet.juror else sheet.juror_email
+    pairs.append((_("Member of the jury"), juror or "_" * 40))
+    if not blank:
+        if sheet.declared_at:
+            pairs.append(
+                (
+                    _("Conflict of interest"),
+                    _(
+                        "declared that there is none: %(moment)s",
+                        moment=long_datetime(sheet.declared_at),
+                    ),
+                )
+            )
+        if sheet.submitted_at:
+            pairs.append((_("Submitted"), long_datetime(sheet.submitted_at)))
+    return base.key_values(pairs, WIDTH, 42 * mm)
+
+
+def _filled(sheet: Sheet, max_total) -> list:
+    s = base.styles()
+    rows = [
+        [
+            Paragraph(_criterion_text(line.criterion), s.cell),
+            number(line.points) if line.points is not None else "—",
+            sections.cell(line.comment),
+        ]
+        for line in sheet.lines
+    ]
+    total = sum(
+        (line.criterion.weight * line.points for line in sheet.lines if line.points is not None),
+        start=0,
+    )
+    story: list = base.tables(
+        [_("Criterion"), _("Points"), _("Comment")],
+        rows,
+        [70 * mm, 18 * mm, 82 * mm],
+        extra=[("ALIGN", (1, 1), (1, -1), "RIGHT")],
+    )
+    story.append(Spacer(1, 3 * mm))
+    story.append(
+        Paragraph(
+            base.bold(_("Total:"))
+            + " "
+            + base.markup(
+                _(
+                    "%(total)s of %(max)s possible (Σ weight × points)",
+                    total=base.points(total),
+                    max=number(max_total),
+                )
+            ),
+            s.body,
+        )
+    )
+    if sheet.overall_comment:
+        story.append(Paragraph(base.markup(_("Overall comment")), s.label))
+        story.append(base.text(sheet.overall_comment, s.body))
+    return story
+
+
+def _blank(sheet: Sheet) -> list:
+    s = base.styles()
+    story: list = [
+        base.text(
+            _(
+                "Write the points for each criterion (within its limits) and, if you wish, a "
+                "comment; the last line is for the overall comment. The columns are those of "
+                "the file that «flask import-scores» reads."
+            ),
+            s.small,
+        ),
+        Spacer(1, 2 * mm),
+    ]
+    # Paragraphs, so that a long e-mail address breaks inside its column.
+    number_cell, juror_cell = sections.cell(sheet.number), sections.cell(sheet.juror_email)
+    rows = [
+        [number_cell, juror_cell, Paragraph(_criterion_text(line.criterion), s.cell), "", ""]
+        for line in sheet.lines
+    ]
+    rows.append([number_cell, juror_cell, sections.cell(_("overall comment")), "", ""])
+    # The CSV's column names under their meaning, so the secretary types the right one.
+    header = [
+        Paragraph(f'<b>{base.markup(label)}</b><br/><font size="7">{column}</font>', s.cell)
+        for label, column in zip(
+            (_("Application"), _("Juror"), _("Criterion"), _("Points"), _("Comment")),
+            COLUMNS,
+            strict=True,
+        )
+    ]
+    story += base.tables(
+        header,
+        rows,
+        [24 * mm, 36 * mm, 46 * mm, 14 * mm, 50 * mm],
+        extra=[("BOTTOMPADDING", (0, 1), (-1, -1), HANDWRITING_ROW)],
+    )
+    return story
+
+
+def build(data: Scoresheets) -> bytes:
+    """Every sheet on its own page(s), as PDF bytes, in ``data.letterhead.language``."""
+    head = data.letterhead
+    with base.composing(head):
+        s = base.styles()
+        name = _("Blank scoresheets") if data.blank else _("Scoresheets")
+        story: list = []
+        if not data.sheets:
+            story.append(Paragraph(base.markup(name), s.title))
+            story.append(base.text(_("There is no submitted scoresheet to print."), s.centre))
+        for index, sheet in enumerate(data.sheets):
+            if index:
+                story.append(PageBreak())
+            max_total = sum(
+                (line.criterion.weight * line.criterion.max_points for line in sheet.lines), start=0
+            )
+            story.append(Paragraph(base.markup(_("Scoresheet")), s.title))
+            story.append(Paragraph(base.markup(head.contest_title), s.subtitle))
+            story.append(_facts(sheet, data.blank))
+            story.append(Spacer(1, 4 * mm))
+            story += _blank(sheet) if data.blank else _filled(sheet, max_total)
+            story.append(
+                KeepTogether(
+                    [
+                        Spacer(1, 4 * mm),
+                        _signature(_("Member of the jury"), sheet.juror, _("(signature)")),
+                        _signature(_("Date"), ""),
+                    ]
+                )
+            )
+        return base.render(head, name, story)

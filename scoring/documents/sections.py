@@ -1,0 +1,244 @@
+"""Parts that the results announcement and the jury's protocol both print.
+
+The rules that decide the ranking (criteria, aggregation, thresholds, the tie-break
+rule declared in advance), the winners, the full ranking and the ties with the
+commission's decisions. Each function returns flowables in the current language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+
+from flask_babel import gettext as _
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer
+
+from ..i18n import long_date, number, oblast_name
+from . import base
+from .records import Placing, Scoring, TieRecord, Unranked
+
+WIDTH = 170 * mm  # A4 less the margins of base.MARGINS
+
+
+def cell(value: str, bold: bool = False) -> Paragraph:
+    s = base.styles()
+    return Paragraph(base.markup(value), s.cell_bold if bold else s.cell)
+
+
+def scoring_rules(scoring: Scoring) -> list:
+    """The criteria with their maxima and weights, how scores are combined, the tie-break."""
+    s = base.styles()
+    with_minimum = any(c.min_points is not None for c in scoring.criteria)
+    header = [_("Code"), _("Criterion"), _("Maximum points"), _("Weight")]
+    widths = [14 * mm, 106 * mm, 30 * mm, 20 * mm]
+    if with_minimum:
+        header.append(_("Minimum mean"))
+        widths = [14 * mm, 76 * mm, 30 * mm, 20 * mm, 30 * mm]
+    rows = []
+    for c in scoring.criteria:
+        row = [c.code, cell(c.title), number(c.max_points), number(c.weight)]
+        if with_minimum:
+            row.append(number(c.min_points) if c.min_points is not None else "—")
+        rows.append(row)
+    story: list = base.tables(header, rows, widths, extra=[("ALIGN", (2, 1), (-1, -1), "RIGHT")])
+    story.append(Spacer(1, 3 * mm))
+    settings = [
+        (
+            _("Maximum possible total"),
+            _(
+                "%(total)s (the sum over the criteria of the maximum points times the weight)",
+                total=number(scoring.max_total),
+            ),
+        ),
+        (_("How the jurors’ totals are combined"), scoring.aggregation),
+    ]
+    if scoring.normalised:
+        settings.append((_("Normalisation"), scoring.normalised))
+    settings.append(
+        (
+            _("Quorum"),
+            _(
+                "an application is ranked when the number of its submitted scoresheets is "
+                "at least %(n)s",
+                n=scoring.quorum,
+            ),
+        )
+    )
+    if scoring.min_total:
+        settings.append((_("Minimum score to win"), number(scoring.min_total)))
+    if scoring.max_winners_per_oblast:
+        settings.append((_("Most winners from one oblast"), str(scoring.max_winners_per_oblast)))
+    story.append(base.key_values(settings, WIDTH, 55 * mm))
+    story.append(Spacer(1, 3 * mm))
+    story.append(base.text(tie_break_rule(scoring), s.body))
+    return story
+
+
+def tie_break_rule(scoring: Scoring) -> str:
+    codes = ", ".join(c.code for c in scoring.criteria)
+    return _(
+        "Tie-break rule, declared in advance: applications are ordered by their score; "
+        "when scores are equal, the jurors’ mean points on each criterion are compared in "
+        "the order of the criteria (%(codes)s), the higher first. Applications still equal "
+        "share the place; when they compete for the last winning places, the commission "
+        "decides which of them win and records why.",
+        codes=codes,
+    )
+
+
+def _by_category(placings: Iterable[Placing]):
+    return groupby(placings, key=lambda p: p.category)
+
+
+def winners(placings: tuple[Placing, ...]) -> list:
+    """Place, organisation, community, oblast and score of every winner."""
+    s = base.styles()
+    story: list = []
+    header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
+    widths = [13 * mm, 61 * mm, 44 * mm, 33 * mm, 19 * mm]
+    for category, group in _by_category(placings):
+        group = list(group)
+        if category:
+            story.append(Paragraph(base.markup(category), s.label))
+        chosen = [p for p in group if p.winner]
+        rows = [
+            [
+                str(p.rank),
+                Paragraph(
+                    f"<b>{base.markup(p.organisation)}</b><br/>"
+                    f'<font size="7">{base.markup(p.number)}</font>',
+                    s.cell,
+                ),
+                cell(p.community),
+                cell(oblast_name(p.oblast)),
+                base.points(p.score),
+            ]
+            for p in chosen
+        ]
+        if rows:
+            story += base.tables(
+                header,
+                rows,
+                widths,
+                extra=[("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (4, 1), (4, -1), "RIGHT")],
+            )
+        else:
+            story.append(base.text(_("No winner is determined yet."), s.body))
+        if any(p.winner is None for p in group):
+            story.append(Spacer(1, 2 * mm))
+            story.append(
+                base.text(
+                    _(
+                        "Some winning places await the commission’s decision on a tie: see "
+                        "«Ties and the commission’s decisions»."
+                    ),
+                    s.note,
+                )
+            )
+        story.append(Spacer(1, 3 * mm))
+    return story
+
+
+def result_text(placing: Placing) -> str:
+    """The last column of the ranking: the outcome, then the engine's remarks."""
+    # An undecided tie says so in its note.
+    outcome = base.bold(_("Winner")) if placing.winner else ""
+    note = base.markup(placing.note)
+    return "<br/>".join(part for part in (outcome, note) if part)
+
+
+def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list:
+    """The full ranking, category by category."""
+    s = base.styles()
+    story: list = []
+    header = [_("Place"), _("Number"), _("Organisation"), _("Oblast"), _("Score")]
+    widths = [13 * mm, 25 * mm, 48 * mm, 31 * mm, 15 * mm]
+    if with_jurors:
+        header.append(_("Jurors"))  # how many sheets count: «Оцінок»
+        widths = [13 * mm, 25 * mm, 40 * mm, 31 * mm, 15 * mm, 15 * mm]
+    header.append(_("Result"))
+    widths.append(WIDTH - sum(widths))
+    for category, group in _by_category(placings):
+        if category:
+            story.append(Paragraph(base.markup(category), s.label))
+        rows = []
+        for p in group:
+            row = [
+                str(p.rank),
+                p.number,
+                base.lines(p.organisation, widths[2]),
+                base.lines(oblast_name(p.oblast), widths[3]),
+                base.points(p.score),
+            ]
+            if with_jurors:
+                row.append(str(p.jurors))
+            result = result_text(p)
+            row.append(Paragraph(result, s.cell) if result else "")
+            rows.append(row)
+        last_number = 5 if with_jurors else 4  # the score, and the count of sheets
+        story += base.tables(
+            header,
+            rows,
+            widths,
+            extra=[
+                ("ALIGN", (0, 1), (0, -1), "CENTER"),
+                ("ALIGN", (4, 1), (last_number, -1), "RIGHT"),
+            ],
+        )
+        story.append(Spacer(1, 3 * mm))
+    if not placings:
+        story.append(base.text(_("No application is ranked yet."), s.body))
+    return story
+
+
+def not_ranked(items: tuple[Unranked, ...]) -> list:
+    """Admitted applications left out of the ranking, with the reason."""
+    if not items:
+        return []
+    s = base.styles()
+    story: list = [Paragraph(base.markup(_("Not ranked")), s.label)]
+    rows = [[u.number, cell(u.organisation), cell(u.reason)] for u in items]
+    story += base.tables(
+        [_("Number"), _("Organisation"), _("Reason")], rows, [24 * mm, 76 * mm, 70 * mm]
+    )
+    return story
+
+
+def ties(records: tuple[TieRecord, ...]) -> list:
+    """Each tie at the last winning places and what the commission decided."""
+    s = base.styles()
+    if not records:
+        return [
+            base.text(
+                _("No tie at the last winning places: the commission had nothing to decide."),
+                s.body,
+            )
+        ]
+    story: list = []
+    for tie in records:
+        place = _("Place %(rank)s", rank=tie.rank)
+        if tie.category:
+            place = f"{place} ({tie.category})"
+        story.append(
+            Paragraph(
+                f"<b>{base.markup(place)}.</b> "
+                + base.markup(
+                    _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
+                ),
+                s.body,
+            )
+        )
+        if tie.winners:
+            decided = _(
+                "Decision of the commission (%(date)s): the winners are %(winners)s.",
+                date=long_date(tie.decided_at),
+                winners="; ".join(tie.winners),
+            )
+            story.append(base.text(decided, s.body))
+            story.append(base.text(_("Reason: %(reason)s", reason=tie.reason), s.body))
+        else:
+            story.append(
+                base.text(_("The commission has not yet decided which of them win."), s.body)
+            )
+    return story

@@ -1,0 +1,186 @@
+"""The documents over HTTP (SPEC §7): who may download which PDF.
+
+- ``/contests/<slug>/results.pdf``: anyone once the results are published; the
+  contest's organisers at any stage (marked «ПРОЄКТ» before publication); 404 to
+  everyone else.
+- ``/manage/contests/<slug>/protocol.pdf`` (``?members=1``: a signature line for every
+  member), ``…/scoresheets.pdf`` (``?application=NUMBER``, ``?blank=1``) and
+  ``…/certificates/<number>.pdf`` (winners only): the contest's organisers.
+- ``/judging/<slug>/<number>/scoresheet.pdf``: the juror's own sheet, once they have
+  declared no conflict of interest.
+- ``/applications/<number>/receipt.pdf``: whoever may see the submitted application
+  (``applications.access.can_view``), except jurors of a blind contest.
+
+Every document is Ukrainian unless ``?lang=en`` asks for English, and comes as a
+download with an ASCII file name.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..applications import access
+from ..auth import role_required
+from ..contests.views import _own_contest
+from ..extensions import db
+from ..judging.views import _assignment, _jury_contest
+from ..models import Application, ApplicationState, Conflict, Contest, Role, Stage
+from ..results import contest_ranking
+from . import announcement, base, certificate, data, protocol, receipt, scoresheets
+
+bp = Blueprint("documents", __name__)
+
+RANKED_STAGES = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
+
+
+def language() -> str:
+    """``?lang=en`` for English; Ukrainian otherwise (SPEC §1)."""
+    return "en" if request.args.get("lang") == "en" else "uk"
+
+
+def pdf_response(pdf: bytes, name: str, *, public: bool = False) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response
+
+
+def _built(build, gather, *args, **kwargs) -> bytes:
+    """Gather and build; a server without the fonts answers 500 and says why in the log."""
+    try:
+        return build(gather(*args, **kwargs))
+    except base.FontsNotFound as error:
+        current_app.logger.error("%s", error)
+        abort(500)
+
+
+def _contest(slug: str) -> Contest:
+    contest = db.session.scalar(
+        select(Contest).where(Contest.slug == slug).options(selectinload(Contest.criteria))
+    )
+    if contest is None:
+        abort(404)
+    return contest
+
+
+@bp.route("/contests/<slug>/results.pdf", endpoint="announcement")
+def announcement_pdf(slug: str):
+    contest = _contest(slug)
+    published = data.is_published(contest)
+    if not published and not contest.is_organised_by(current_user):
+        abort(404)
+    lang = language()
+    pdf = _built(announcement.build, data.announcement, contest, lang)
+    return pdf_response(
+        pdf, data.file_name("results", contest.slug, language=lang), public=published
+    )
+
+
+@bp.route("/manage/contests/<slug>/protocol.pdf", endpoint="protocol")
+@role_required(Role.ORGANISER)
+def protocol_pdf(slug: str):
+    contest = _own_contest(slug)
+    lang = language()
+    pdf = _built(
+        protocol.build,
+        data.protocol,
+        contest,
+        lang,
+        secretary=current_user.name,
+        every_member_signs=request.args.get("members") == "1",
+    )
+    return pdf_response(pdf, data.file_name("protocol", contest.slug, language=lang))
+
+
+@bp.route("/manage/contests/<slug>/scoresheets.pdf", endpoint="scoresheets")
+@role_required(Role.ORGANISER)
+def scoresheets_pdf(slug: str):
+    contest = _own_contest(slug)
+    number = request.args.get("application") or None
+    if number is not None and not _has_application(contest, number):
+        abort(404)
+    blank = request.args.get("blank") == "1"
+    lang = language()
+    pdf = _built(scoresheets.build, data.scoresheets, contest, lang, number=number, blank=blank)
+    kind = "blank-scoresheets" if blank else "scoresheets"
+    return pdf_response(pdf, data.file_name(kind, number or contest.slug, language=lang))
+
+
+def _has_application(contest: Contest, number: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Application.id).where(
+                Application.contest_id == contest.id,
+                Application.number == number,
+                Application.state == ApplicationState.ADMITTED,
+            )
+        )
+        is not None
+    )
+
+
+@bp.route("/manage/contests/<slug>/certificates/<number>.pdf", endpoint="certificate")
+@role_required(Role.ORGANISER)
+def certificate_pdf(slug: str, number: str):
+    contest = _own_contest(slug)
+    application = db.session.scalar(
+        select(Application)
+        .where(Application.contest_id == contest.id, Application.number == number)
+        .options(joinedload(Application.organisation))
+    )
+    if application is None:
+        abort(404)
+    lang = language()
+    try:
+        pdf = _built(certificate.build, data.certificate, contest, application, lang)
+    except data.NotAWinner:
+        abort(404)
+    return pdf_response(pdf, data.file_name("certificate", number, language=lang))
+
+
+@bp.route("/judging/<slug>/<number>/scoresheet.pdf", endpoint="juror_scoresheet")
+@role_required(Role.JUROR)
+def juror_scoresheet_pdf(slug: str, number: str):
+    contest = _jury_contest(slug)
+    application, sheet = _assignment(contest, number)
+    if sheet.conflict != Conflict.NONE:
+        abort(404)  # the content opens only after the declaration (SPEC §11)
+    lang = language()
+    pdf = _built(scoresheets.build, data.juror_scoresheet, contest, application, sheet, lang)
+    return pdf_response(pdf, data.file_name("scoresheet", number, language=lang))
+
+
+@bp.route("/applications/<number>/receipt.pdf", endpoint="receipt")
+@login_required
+def receipt_pdf(number: str):
+    application = db.session.scalar(
+        select(Application)
+        .where(Application.number == number)
+        .options(
+            joinedload(Application.contest).selectinload(Contest.questions),
+            joinedload(Application.organisation),
+            selectinload(Application.answers),
+            selectinload(Application.attachments),
+        )
+    )
+    if (
+        application is None
+        or application.state == ApplicationState.DRAFT
+        or not access.can_view(application, current_user)
+        or (current_user.is_juror and application.contest.blind)
+    ):
+        abort(404)
+    lang = language()
+    pdf = _built(receipt.build, data.receipt, application, lang)
+    return pdf_response(pdf, data.file_name("receipt", number, language=lang))
+
+
+@bp.app_template_global()
+def winner_certificates(contest: Contest) -> list[tuple[str, str]]:
+    """(number, organisation) of the winners, for the certificate links on the dashboard."""
+    if contest.stage not in RANKED_STAGES:
+        return []
+    return [(row.number, row.organisation) for row in contest_ranking(contest).winners]

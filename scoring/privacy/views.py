@@ -1,0 +1,94 @@
+"""Personal-data pages: the applicant's export, the organisers' list of people to anonymise."""
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth import role_required
+from ..contests.views import _own_contest
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Role
+from . import operations
+from .operations import APPLICANT
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.route("/organisation/data.json")
+@role_required(Role.APPLICANT)
+def organisation_data():
+    """Everything held about the signed-in applicant's organisation, as a JSON download."""
+    organisation = current_user.organisation
+    if organisation is None:
+        abort(404)
+    document = operations.organisation_data(organisation, current_language())
+    response = Response(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+        mimetype="application/json",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="organisation-{organisation.edrpou}.json"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/manage/contests/<slug>/people")
+@role_required(Role.ORGANISER)
+def people(slug: str):
+    """The contest's applicants' contact people and its jurors, with "anonymise" actions."""
+    contest = _own_contest(slug)
+    applicants, jurors = operations.contest_people(contest)
+    return render_template(
+        "privacy/people.html",
+        contest=contest,
+        applicants=applicants,
+        jurors=jurors,
+        problem=operations.anonymisation_problem(contest),
+    )
+
+
+@bp.route(
+    "/manage/contests/<slug>/people/<kind>/<int:person_id>/anonymise", methods=["GET", "POST"]
+)
+@role_required(Role.ORGANISER)
+def anonymise(slug: str, kind: str, person_id: int):
+    """GET asks for confirmation (or explains why not); POST anonymises."""
+    contest = _own_contest(slug)
+    person = operations.find_person(contest, kind, person_id)
+    if person is None:
+        abort(404)
+    problem = operations.anonymisation_problem(contest, person)
+    if request.method == "POST" and not problem:  # CSRFProtect has checked the token
+        operations.anonymise(person, actor=current_user._get_current_object(), contest=contest)
+        db.session.commit()
+        flash(_("The person’s data are anonymised."), "success")
+        return redirect(url_for(".people", slug=slug))
+    if person.kind == APPLICANT:
+        subject = f"{person.organisation}: {person.name} ({person.email})"
+        text = _(
+            "The contact person, e-mail and phone of the organisation and the names and "
+            "e-mails of its accounts are replaced by placeholders; its accounts can no longer "
+            "log in. The organisation’s name, applications, scores and the audit log stay. "
+            "This cannot be undone."
+        )
+    else:
+        subject = f"{person.name} ({person.email})"
+        text = _(
+            "The juror’s name and e-mail are replaced by placeholders and the account can no "
+            "longer log in. Their scores, declarations and the audit log stay. This cannot be "
+            "undone."
+        )
+    return render_template(
+        "contests/confirm.html",
+        contest=contest,
+        heading=_("Anonymise this person?"),
+        subject=subject,
+        text=text,
+        problem=problem,
+        submit=_("Anonymise"),
+        back=url_for(".people", slug=slug),
+    ), (409 if problem and request.method == "POST" else 200)

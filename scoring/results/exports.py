@@ -1,0 +1,138 @@
+"""The ranking and the scores as files for the organisers: CSV and XLSX.
+
+- ``ranking_csv``: the full ranking with every juror's total, UTF-8 with a byte order
+  mark so that Excel shows Cyrillic correctly on double-click.
+- ``scores_csv``: every submitted score (``application,juror,criterion,score,comment``),
+  the very file ``export-scores`` prints and ``import-scores`` reads, with the mark.
+- ``ranking_xlsx``: both as two sheets of one workbook; scores and totals are numbers.
+
+Numbers in the CSV files use a decimal point, as in ``rank --format csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ..i18n import oblast_name
+from ..judging.exchange import export_scores
+from ..models import Contest, User
+from ..ranking import Ranking, format_score
+from . import describe
+
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and rows of plain values (str, int or Decimal)."""
+
+    header: list[str]
+    rows: list[list]
+
+
+def _csv(table: Table) -> bytes:
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    return out.getvalue().encode("utf-8")
+
+
+def ranking_csv(table: Table) -> bytes:
+    return _csv(table)
+
+
+def scores_table(contest: Contest) -> Table:
+    """The scores of ``export-scores`` as a table (one query set, one source of truth)."""
+    lines = list(csv.reader(io.StringIO(export_scores(contest))))
+    rows = []
+    for application, juror, criterion, score, comment in lines[1:]:
+        rows.append([application, juror, criterion, Decimal(score) if score else "", comment])
+    return Table(lines[0], rows)
+
+
+def scores_csv(contest: Contest) -> bytes:
+    return (BOM + export_scores(contest)).encode("utf-8")
+
+
+def ranking_xlsx(ranking: Table, scores: Table) -> bytes:
+    """A workbook with the sheets «Ranking» and «Scores»."""
+    workbook = Workbook()
+    for sheet, title, table in (
+        (workbook.active, _("Ranking"), ranking),
+        (workbook.create_sheet(), _("Scores"), scores),
+    ):
+        sheet.title = title[:31]
+        sheet.append(table.header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        for index, name in enumerate(table.header, start=1):
+            widest = max([len(str(name))] + [len(str(r[index - 1])) for r in table.rows[:200]])
+            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(
+                max(widest + 2, 8), 60
+            )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _number(value) -> Decimal:
+    """A score or total rounded for the file (two places, half up)."""
+    return Decimal(format_score(value))
+
+
+def ranking_table(
+    result: Ranking,
+    jurors: list[User],
+    *,
+    names: dict,
+    category_titles: dict[str, str],
+    normalised: bool,
+) -> Table:
+    """The ranking as the deliberation page shows it, one row per application, then the
+    applications not ranked (without a place); ``names`` are the applicants as shown."""
+    words = {True: _("yes"), False: _("no"), None: _("undecided")}
+    header = [_("Place"), _("Number"), _("Applicant"), _("Oblast")]
+    if category_titles:
+        header.append(_("Category"))
+    header.append(_("Score"))
+    if normalised:
+        header.append(_("Score without normalisation"))
+    header += [_("Jurors"), *(juror.name for juror in jurors)]
+    header += [_("Tie"), _("Divergent"), _("Winner"), _("Note")]
+    rows = []
+    for row in result.rows:
+        line = [row.rank, row.number, names[row.application_id], oblast_name(row.oblast)]
+        if category_titles:
+            line.append(category_titles.get(row.category, ""))
+        line.append(_number(row.score))
+        if normalised:
+            line.append(_number(row.raw_score))
+        totals = row.juror_totals
+        line += [row.jurors, *(_number(totals[j.id]) if j.id in totals else "" for j in jurors)]
+        line += [
+            words[row.tie],
+            words[row.divergent],
+            words[row.winner],
+            "; ".join(describe(n) for n in row.notes),
+        ]
+        rows.append(line)
+    for item in result.not_ranked:
+        line = ["", item.number, names[item.application_id], ""]
+        if category_titles:
+            line.append(category_titles.get(item.category, ""))
+        line += [""] * (2 if normalised else 1)
+        line += [item.jurors, *([""] * len(jurors)), "", "", words[False], describe(item.as_note)]
+        rows.append(line)
+    return Table(header, rows)

@@ -1,0 +1,443 @@
+"""State changes of deliberation and publication (SPEC §3, §6.6, §6.8, §11).
+
+Functions take models and plain values, check the rules, change the models and write
+the audit entry; the view commits. A refusal raises ``ResultsError`` naming the form
+fields to blame, before anything has changed.
+
+- ``record_tie_decision``: the commission decides which of the applications tied at the
+  last winning place win. The engine itself checks the choice (``ValueError`` → the
+  message beside the field). Deliberation only: while jurors still score, a tie may
+  come and go.
+- ``record_divergence_decision``: how the commission resolved a divergent application
+  (a juror added, a sheet reopened, or the scores kept, and why). Judging or
+  deliberation.
+- ``revoke_decision``: a decision recorded by mistake, or one that no longer fits the
+  ranking after the scores changed, is withdrawn with a reason; the audit log keeps it.
+- ``add_juror``: one juror more for a divergent application: ``pick_juror`` proposes
+  the least-loaded juror of the jury without a conflict, with the rules of
+  ``judging.assignment``, for every divergent application at once (no query per row);
+  the assignment itself is ``judging.jury.add_assignment``.
+- ``publication_problems``: what keeps the results from being published; the stage page
+  shows it (``contests.operations.stage_problems``).
+- ``announce_publication``: the e-mail to the applicants once the results are public.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import func, select
+
+from .. import audit, clock, mail, ranking
+from ..extensions import db
+from ..i18n import long_date
+from ..judging.assignment import Juror, Party, conflicts, least_loaded
+from ..judging.jury import JuryError, add_assignment
+from ..models import (
+    Application,
+    ApplicationState,
+    Conflict,
+    Contest,
+    Decision,
+    DecisionKind,
+    JuryMember,
+    Organisation,
+    Role,
+    Scoresheet,
+    Stage,
+    User,
+)
+from . import load
+
+RANKING_STAGES = (Stage.JUDGING, Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
+PUBLISHED_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
+ASSIGNING_STAGES = (Stage.JUDGING, Stage.DELIBERATION)
+MAX_REASON = 2000
+
+
+class ResultsError(Exception):
+    """A request that cannot be carried out; ``errors`` maps form fields to messages."""
+
+    def __init__(self, errors: dict):
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+def _reason(text: str | None) -> str:
+    reason = (text or "").strip()
+    if not reason:
+        raise ResultsError({"reason": _l("Write down the reason: it goes into the protocol.")})
+    if len(reason) > MAX_REASON:
+        raise ResultsError(
+            {"reason": _l("The reason is too long (at most %(max)d characters).", max=MAX_REASON)}
+        )
+    return reason
+
+
+# Ties ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TieGroup:
+    """Applications tied at the last winning place, of which ``places`` can win."""
+
+    category: str | None
+    rank: int
+    places: int
+    rows: tuple[ranking.Row, ...]
+
+
+def undecided_ties(result: ranking.Ranking) -> list[TieGroup]:
+    """The ties that await the commission's decision, in ranking order."""
+    groups: dict[tuple, list[ranking.Row]] = {}
+    for row in result.rows:
+        if row.winner is None:
+            groups.setdefault((row.category, row.rank), []).append(row)
+    found = []
+    for (category, rank), rows in groups.items():
+        note = next(n for n in rows[0].notes if n.code == "tie_undecided")
+        found.append(TieGroup(category, rank, note.params["places"], tuple(rows)))
+    return found
+
+
+def find_tie(result: ranking.Ranking, category: str | None, rank: int) -> TieGroup | None:
+    return next(
+        (g for g in undecided_ties(result) if g.category == category and g.rank == rank), None
+    )
+
+
+def record_tie_decision(
+    contest: Contest, category: str | None, rank: int, winner_ids, reason: str, *, actor: User
+) -> Decision:
+    """Record which applications of the tie at ``rank`` (in ``category``) win, once the
+    engine has accepted the choice."""
+    if contest.stage != Stage.DELIBERATION:
+        raise ResultsError(
+            {"winners": _l("Ties are decided in deliberation, once scoring has closed.")}
+        )
+    chosen = frozenset(winner_ids)
+    errors = {}
+    try:
+        reason = _reason(reason)
+    except ResultsError as error:
+        errors.update(error.errors)
+    loaded = load(contest)
+    result, stale = loaded.rank()
+    group = find_tie(result, category, rank)
+    if group is None:
+        raise ResultsError({"winners": _l("This tie is no longer awaiting a decision.")})
+    kept = tuple(spec for spec, model in loaded.tie_decisions if model not in stale)
+    candidate = ranking.TieDecision(category=group.category, winner_ids=chosen)
+    try:
+        ranking.Inputs(
+            loaded.inputs.criteria,
+            loaded.inputs.applications,
+            loaded.inputs.sheets,
+            loaded.inputs.settings,
+            (*kept, candidate),
+        ).rank()
+    except ValueError:
+        errors["winners"] = _tie_refusal(contest, group, chosen)
+    if errors:
+        raise ResultsError(errors)
+    category_id = next((c.id for c in loaded.categories if c.code == group.category), None)
+    decision = Decision(
+        contest_id=contest.id,
+        category_id=category_id,
+        kind=DecisionKind.TIE,
+        winner_ids=sorted(chosen),
+        reason=reason,
+        decided_by_id=actor.id,
+        decided_at=clock.now(),
+    )
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(
+        "decision.tie",
+        actor=actor,
+        contest=contest,
+        obj=decision,
+        reason=reason,
+        category=group.category,
+        rank=group.rank,
+        places=group.places,
+        tied=sorted(row.application_id for row in group.rows),
+        winners=sorted(chosen),
+    )
+    return decision
+
+
+def _tie_refusal(contest: Contest, group: TieGroup, chosen: frozenset) -> str:
+    """Why the engine refused the choice, in the interface language."""
+    if len(chosen) != group.places:
+        return ngettext(
+            "Choose exactly %(num)d application: that many places are left for this tie.",
+            "Choose exactly %(num)d applications: that many places are left for this tie.",
+            group.places,
+        )
+    if contest.max_winners_per_oblast is not None:
+        return str(
+            _l(
+                "This choice gives one oblast more winners than the contest allows "
+                "(%(cap)s); choose applications from other oblasts.",
+                cap=contest.max_winners_per_oblast,
+            )
+        )
+    return str(_l("This choice does not fit the tie; choose among the tied applications."))
+
+
+# Divergences and decisions ---------------------------------------------------------
+
+
+def record_divergence_decision(
+    contest: Contest, application: Application, reason: str, *, actor: User
+) -> Decision:
+    """How the commission resolved a divergence of the jurors' totals on an application."""
+    if contest.stage not in ASSIGNING_STAGES:
+        raise ResultsError(
+            {"reason": _l("Divergences are resolved while the jury scores or deliberates.")}
+        )
+    reason = _reason(reason)
+    decision = Decision(
+        contest_id=contest.id,
+        kind=DecisionKind.DIVERGENCE,
+        application_id=application.id,
+        reason=reason,
+        decided_by_id=actor.id,
+        decided_at=clock.now(),
+    )
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(
+        "decision.divergence",
+        actor=actor,
+        contest=contest,
+        obj=decision,
+        reason=reason,
+        application=application.id,
+    )
+    return decision
+
+
+def revocation_problem(contest: Contest, decision: Decision):
+    """Why the decision cannot be revoked now, or None."""
+    if decision.kind == DecisionKind.TIE and contest.stage != Stage.DELIBERATION:
+        return _l("Decisions on ties can be revoked only in deliberation.")
+    if decision.kind == DecisionKind.DIVERGENCE and contest.stage not in ASSIGNING_STAGES:
+        return _l(
+            "Decisions on divergences can be revoked only while the jury scores or deliberates."
+        )
+    return None
+
+
+def revoke_decision(contest: Contest, decision: Decision, reason: str, *, actor: User) -> None:
+    """Withdraw a decision; the audit log keeps what it said."""
+    problem = revocation_problem(contest, decision)
+    if problem:
+        raise ResultsError({"reason": problem})
+    reason = _reason(reason)
+    audit.record(
+        "decision.revoked",
+        actor=actor,
+        contest=contest,
+        obj=decision,
+        reason=reason,
+        kind=decision.kind.value,
+        application=decision.application_id,
+        category=decision.category_id,
+        winners=list(decision.winner_ids or []),
+        decided_at=decision.decided_at.isoformat(),
+        decided_by=decision.decided_by_id,
+    )
+    db.session.delete(decision)
+    db.session.flush()
+
+
+# Adding a juror --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class People:
+    """The jury and everyone who has scored in the contest (one query)."""
+
+    users: dict[int, User]
+    jury: list[User]  # the members of the contest's jury, by name
+
+
+def people(contest: Contest, juror_ids=()) -> People:
+    """Jury members and the other jurors named in ``juror_ids``, in one query."""
+    member = select(JuryMember.user_id).where(JuryMember.contest_id == contest.id).scalar_subquery()
+    users = {}
+    jury = []
+    rows = db.session.execute(
+        select(User, User.id.in_(member))
+        .where(User.id.in_(member) | User.id.in_(list(juror_ids)))
+        .order_by(User.name, User.id)
+    )
+    for user, on_jury in rows:
+        users[user.id] = user
+        if on_jury:
+            jury.append(user)
+    return People(users, jury)
+
+
+def jury_load(contest: Contest) -> dict[int, int]:
+    """How many admitted applications each juror has to score (recusals not counted)."""
+    return dict(
+        db.session.execute(
+            select(Scoresheet.juror_id, func.count())
+            .join(Application, Scoresheet.application_id == Application.id)
+            .where(
+                Application.contest_id == contest.id,
+                Application.state == ApplicationState.ADMITTED,
+                Scoresheet.conflict != Conflict.RECUSED,
+            )
+            .group_by(Scoresheet.juror_id)
+        ).all()
+    )
+
+
+def sheets_of(contest: Contest, application_ids) -> list[tuple]:
+    """(sheet id, application id, juror id, state, conflict) of these applications."""
+    if not application_ids:
+        return []
+    return db.session.execute(
+        select(
+            Scoresheet.id,
+            Scoresheet.application_id,
+            Scoresheet.juror_id,
+            Scoresheet.state,
+            Scoresheet.conflict,
+        )
+        .join(Application, Scoresheet.application_id == Application.id)
+        .where(Application.contest_id == contest.id, Application.id.in_(list(application_ids)))
+        .order_by(Scoresheet.application_id, Scoresheet.id)
+    ).all()
+
+
+def _party(item) -> Party:
+    if isinstance(item, Organisation):
+        return Party(item.id, item.oblast, item.community)
+    return Party(item.organisation_id, item.oblast, item.community)
+
+
+def pick_juror(
+    contest: Contest,
+    application_id: int,
+    organisation: Organisation,
+    jury: list[User],
+    assigned: set[int],
+    load_by_juror: dict[int, int],
+) -> User | None:
+    """The juror "add a juror" proposes: a member of the jury with no sheet for the
+    application (recusals included) and no conflict the system knows of, the least
+    loaded first (``judging.assignment``: equal loads in a stable hashed order)."""
+    applicant = _party(organisation)
+    free = [
+        Juror(user.id, _party(user))
+        for user in jury
+        if user.id not in assigned
+        and not conflicts(
+            _party(user),
+            applicant,
+            same_oblast=contest.conflict_same_oblast,
+            same_community=contest.conflict_same_community,
+        )
+    ]
+    chosen = least_loaded(application_id, free, load_by_juror)
+    by_id = {user.id: user for user in jury}
+    return by_id[chosen[0].id] if chosen else None
+
+
+def add_juror(contest: Contest, application: Application, juror: User, *, actor: User):
+    """Assign one more juror to a divergent application (``judging.jury.add_assignment``
+    checks the jury, the pair and the conflicts, and writes the audit entry)."""
+    if contest.stage not in ASSIGNING_STAGES:
+        raise ResultsError({"juror": _l("Jurors are added while the jury scores or deliberates.")})
+    try:
+        return add_assignment(contest, application, juror, actor=actor)
+    except JuryError as error:
+        raise ResultsError({"juror": error.message}) from error
+
+
+# Publication -----------------------------------------------------------------------
+
+
+def publication_problems(contest: Contest) -> list:
+    """What must be put right before the results can be published (SPEC §6.8)."""
+    loaded = load(contest)
+    try:
+        result, stale = loaded.rank()
+    except ValueError:
+        return [_l("The ranking cannot be computed from the scores as they are; check them.")]
+    problems = []
+    if not result.rows:
+        problems.append(_l("No application is ranked yet: there are no results to publish."))
+    for group in undecided_ties(result):
+        problems.append(
+            ngettext(
+                "The applications %(numbers)s are tied at place %(rank)s, and %(num)d place "
+                "is left for them: record the commission’s decision on the ranking page.",
+                "The applications %(numbers)s are tied at place %(rank)s, and %(num)d places "
+                "are left for them: record the commission’s decision on the ranking page.",
+                group.places,
+                numbers=", ".join(row.number for row in group.rows),
+                rank=group.rank,
+            )
+        )
+    for decision in stale:
+        problems.append(
+            _l(
+                "The commission’s decision of %(date)s no longer fits the ranking: the "
+                "scores changed after it. Revoke it on the ranking page and decide again.",
+                date=long_date(decision.decided_at),
+            )
+        )
+    return problems
+
+
+def applicants_to_notify(contest: Contest) -> list[tuple[User, str]]:
+    """Applicants' accounts of every submitted application (admitted, rejected or not yet
+    screened), with the application's number; drafts never reached the jury."""
+    return list(
+        db.session.execute(
+            select(User, Application.number)
+            .join(Application, Application.organisation_id == User.organisation_id)
+            .where(
+                Application.contest_id == contest.id,
+                Application.state != ApplicationState.DRAFT,
+                User.role == Role.APPLICANT,
+                User.anonymised_at.is_(None),
+            )
+            .order_by(Application.number, User.id)
+        )
+    )
+
+
+def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
+    """E-mail the applicants that the results are public; (sent, failed)."""
+    sent = failed = 0
+    for user, number in applicants_to_notify(contest):
+        language = user.language or "uk"
+        try:
+            mail.send(
+                user.email,
+                _l("The results of «%(contest)s» are published", contest=contest.title(language)),
+                "results_published",
+                language=language,
+                name=user.name,
+                contest_title=contest.title(language),
+                number=number,
+                published_at=contest.published_at,
+                link=link,
+            )
+        except (smtplib.SMTPException, OSError):
+            current_app.logger.exception("results e-mail to user %s failed", user.id)
+            failed += 1
+        else:
+            sent += 1
+    return sent, failed

@@ -1,0 +1,523 @@
+"""Backups and restores (SPEC §8, §9): every row survives a round trip between SQLite and
+PostgreSQL, a backup taken while the app writes is one moment, and a bad archive changes
+nothing."""
+
+import hashlib
+import json
+import os
+import threading
+import zipfile
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import DatabaseError
+
+from scoring import audit, clock, edrpou
+from scoring.backup import backup
+from scoring.extensions import db
+from scoring.models import (
+    Application,
+    Attachment,
+    AuditEntry,
+    Category,
+    Contest,
+    Decision,
+    DecisionKind,
+    Invitation,
+    Organisation,
+    OrganisationKind,
+    Role,
+    Score,
+    Stage,
+    User,
+)
+
+from ._databases import SUITE_KIND, Databases, dump
+from .conftest import TEST_DATABASE_URL
+
+BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
+ADDED_IN_0002 = {
+    "contests": ["protocol_number", "protocol_place", "published_at"],
+    "organisations": ["anonymised_at"],
+    "users": ["anonymised_at"],
+}
+
+
+@pytest.fixture
+def databases(tmp_path):
+    made = Databases(tmp_path)
+    yield made
+    made.close()
+
+
+def _run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=[str(a) for a in args], input=input)
+
+
+def _ok(result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _loaded(databases, kind: str):
+    """An app on a new database of ``kind`` holding the demo, with every table filled."""
+    app = databases.app(databases.new(kind))
+    _ok(_run(app, "init-db"))
+    _ok(_run(app, "demo"))
+    with app.app_context():
+        judged = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
+        other = db.session.scalar(select(Contest).where(Contest.stage == Stage.OPEN))
+        organiser = judged.organisers[0]
+        application = db.session.scalar(
+            select(Application).where(Application.contest_id == judged.id).order_by(Application.id)
+        )
+        application.attachments.append(
+            Attachment(
+                filename="Рішення сесії.pdf",
+                content_type="application/pdf",
+                size=len(BINARY),
+                sha256=_sha(BINARY),
+                content=BINARY,
+                uploaded_by_id=application.organisation.members[0].id,
+            )
+        )
+        other.categories.append(Category(code="small", title_uk="Малі громади", winners=2))
+        db.session.add(
+            Decision(
+                contest_id=judged.id,
+                kind=DecisionKind.DIVERGENCE,
+                application_id=application.id,
+                reason="Розбіжність обговорено на засіданні комісії.",
+                decided_by_id=organiser.id,
+            )
+        )
+        db.session.add(
+            Invitation(
+                token_hash=_sha(b"an invitation"),
+                email="nova.chlenkynia@example.org",
+                name="Нова Членкиня",
+                role=Role.JUROR,
+                contest_id=judged.id,
+                invited_by_id=organiser.id,
+                expires_at=clock.now() + timedelta(days=14),
+            )
+        )
+        audit.record("attachment.added", actor=organiser, contest=judged, obj=application)
+        db.session.commit()
+        slug = judged.slug
+    assert all(dump(app).values()), "every table holds rows"
+    return app, slug
+
+
+def _outputs(app, slug: str) -> dict[str, str]:
+    return {
+        "rank": _ok(_run(app, "rank", slug, "--format", "json")),
+        "scores": _ok(_run(app, "export-scores", slug)),
+        "audit": _ok(_run(app, "audit-verify")),
+    }
+
+
+def _manifest(path) -> dict:
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("manifest.json"))
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("sqlite", "sqlite"),
+        ("sqlite", "postgresql"),
+        ("postgresql", "sqlite"),
+        ("postgresql", "postgresql"),
+    ],
+)
+def test_a_restored_backup_has_every_row_and_gives_the_same_results(
+    databases, tmp_path, source, target
+):
+    if "postgresql" in (source, target) and not TEST_DATABASE_URL:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL")
+    old, slug = _loaded(databases, source)
+    before = dump(old)
+    outputs = _outputs(old, slug)
+    archive = tmp_path / "backup.zip"
+
+    written = _ok(_run(old, "backup", archive))
+    rows = sum(len(table) for table in before.values())
+    assert f"Tables: {len(before)}, rows: {rows}, attached files: 1" in written
+    tables, scores = len(before), len(before["scores"])
+    assert f"Table {tables} of {tables}: scores, rows: {scores}." in written
+    manifest = _manifest(archive)
+    assert manifest["revision"] == "0002" and manifest["database"] == source
+    assert {t["name"]: t["rows"] for t in manifest["tables"]} == {
+        name: len(table) for name, table in before.items()
+    }
+
+    new = databases.app(databases.new(target))  # empty: restore creates the schema
+    restored = _ok(_run(new, "restore", archive))
+    assert f"Tables: {len(before)}, rows: {rows}, attached files: 1" in restored
+    assert dump(new) == before
+    assert _outputs(new, slug) == outputs
+    with new.app_context():
+        attachment = db.session.scalar(select(Attachment).where(Attachment.sha256 == _sha(BINARY)))
+        assert attachment.content == BINARY
+
+    # The restored database goes on: new rows get ids after the restored ones.
+    _ok(_run(new, "create-user", "after@example.org", "--role", "juror", "--password-stdin",
+             input="a long enough password\n"))  # fmt: skip
+    with new.app_context():
+        user = db.session.scalar(select(User).where(User.email == "after@example.org"))
+        assert user.id == max(row[0] for row in before["users"]) + 1
+        assert audit.verify().ok and audit.verify().entries == len(before["audit_log"]) + 1
+
+
+def test_a_backup_taken_while_the_app_writes_is_one_moment(databases, tmp_path):
+    app, _slug = _loaded(databases, SUITE_KIND)
+    with app.app_context():
+        score_key = db.session.execute(
+            select(Score.scoresheet_id, Score.criterion_id).order_by(Score.scoresheet_id)
+        ).first()
+    writes = [0]
+    changed = threading.Condition()
+    stop = threading.Event()
+    failures = []
+
+    def write_in_a_loop():
+        """An applicant registers and a score changes, with their audit entries, again and
+        again: each time the organisation, the user, the score and the entry together."""
+        n = 0
+        try:
+            with app.app_context():
+                while not stop.is_set():
+                    n += 1
+                    organisation = Organisation(
+                        kind=OrganisationKind.NGO,
+                        name=f"ГО «Під час копії {n}»",
+                        edrpou=edrpou.complete(f"{5200000 + n:07d}"),
+                        oblast="UA-63",
+                        community="Харківська міська громада",
+                        contact_person="Особа",
+                        email=f"during{n}@example.org",
+                        phone="+380501234567",
+                    )
+                    user = User(
+                        email=f"during{n}@example.org",
+                        name=f"Заявник {n}",
+                        role=Role.APPLICANT,
+                        organisation=organisation,
+                    )
+                    db.session.add(user)
+                    db.session.flush()
+                    score = db.session.get(Score, tuple(score_key))
+                    score.points = Decimal(n % 6)
+                    audit.record("score.changed", actor=user, obj=user, points=str(score.points))
+                    db.session.commit()
+                    with changed:
+                        writes[0] += 1
+                        changed.notify_all()
+        except Exception as error:  # reported by the test below
+            failures.append(error)
+
+    def after_each_table(progress: backup.Progress):
+        # Let the writer commit at least once between every two tables the backup reads.
+        if progress.done:
+            with changed:
+                seen = writes[0]
+                assert changed.wait_for(lambda: writes[0] > seen or failures, timeout=30)
+
+    thread = threading.Thread(target=write_in_a_loop)
+    thread.start()
+    with changed:  # some writes before the backup begins, so that it holds a few
+        assert changed.wait_for(lambda: writes[0] >= 3 or failures, timeout=30)
+    archive = tmp_path / "live.zip"
+    try:
+        with app.app_context():
+            summary = backup.write(archive, progress=after_each_table)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not failures, failures
+    manifest = _manifest(archive)
+    assert writes[0] >= len(manifest["tables"])  # the app really wrote during the backup
+
+    new = databases.app(databases.new(SUITE_KIND))
+    _ok(_run(new, "restore", archive))
+    with new.app_context():
+        report = audit.verify()
+        assert report.ok
+        assert (
+            (report.entries, report.last_hash)
+            == (
+                manifest["audit"]["entries"],
+                manifest["audit"]["last_hash"],
+            )
+            == (summary.audit_entries, summary.audit_last_hash)
+        )
+        for entry in manifest["tables"]:
+            table = db.metadata.tables[entry["name"]]
+            assert db.session.scalar(select(func.count()).select_from(table)) == entry["rows"]
+        # One moment: as many applicants as audit entries of the loop, and the score as the
+        # last entry left it, although users, the audit log and scores were read apart.
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "score.changed").order_by(AuditEntry.id)
+        ).all()
+        during = db.session.scalar(select(func.count(User.id)).where(User.name.like("Заявник %")))
+        assert entries and during == len(entries)
+        score = db.session.get(Score, tuple(score_key))
+        assert score.points == Decimal(entries[-1].details["points"])
+
+
+# Bad archives ---------------------------------------------------------------------------
+
+
+def _rewrite(source, target, *, change=None, manifest=None, rehash=True):
+    """A copy of the archive with members changed (``None`` removes one), the manifest
+    edited, and the manifest's checksums recomputed unless ``rehash`` is false."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document = json.loads(members.pop("manifest.json"))
+    for name, data in (change or {}).items():
+        if data is None:
+            members.pop(name)
+        else:
+            members[name] = data
+    if rehash:
+        document["members"] = {
+            name: {"sha256": _sha(data), "size": len(data)} for name, data in members.items()
+        }
+    if manifest:
+        manifest(document)
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        archive.writestr("manifest.json", json.dumps(document, ensure_ascii=False))
+    return target
+
+
+def _lines(path, member: str) -> list[dict]:
+    with zipfile.ZipFile(path) as archive:
+        return [json.loads(line) for line in archive.read(member).decode().splitlines()]
+
+
+def _jsonl(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A good archive of the demo with an attachment, and the rows it was taken from."""
+    made = Databases(tmp_path_factory.mktemp("demo"))
+    try:
+        app, _slug = _loaded(made, SUITE_KIND)
+        path = made.tmp_path / "good.zip"
+        _ok(_run(app, "backup", path))
+        return SimpleNamespace(path=path, rows=dump(app))
+    finally:
+        made.close()
+
+
+@pytest.fixture
+def archive(demo):
+    return demo.path
+
+
+@pytest.fixture
+def target(make_app):
+    """The test's database (at the newest schema) holding data of its own."""
+    app = make_app(BABEL_DEFAULT_LOCALE="en")
+    _ok(_run(app, "create-user", "kept@example.org", "--role", "organiser", "--password-stdin",
+             input="a long enough password\n"))  # fmt: skip
+    return app
+
+
+def _damage(kind: str, good, path):
+    """The archive ``good`` damaged in one way, written to ``path``; the expected message."""
+    if kind == "random bytes":
+        path.write_bytes(os.urandom(5000))
+        return "cannot be read as a ZIP archive"
+    if kind == "truncated":
+        path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+        return "cannot be read as a ZIP archive"
+    if kind == "zip without a manifest":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("tables/users.jsonl", "{}\n")
+        return "it has no manifest.json"
+    if kind == "another format":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("manifest.json", json.dumps({"format": "something/2"}))
+        return "its format is not scoring.backup/1"
+    if kind == "member changed":
+        data = good.read_bytes()
+        with zipfile.ZipFile(good) as source:
+            scores = source.read("tables/scores.jsonl")
+        changed = scores.replace(b'"points":"', b'"points":"1', 1)
+        _rewrite(good, path, change={"tables/scores.jsonl": changed}, rehash=False)
+        assert data != path.read_bytes()
+        return "tables/scores.jsonl does not match its SHA-256"
+    if kind == "member added":
+        _rewrite(good, path, change={"tables/extra.jsonl": b"{}\n"}, rehash=False)
+        return "tables/extra.jsonl is not in the manifest"
+    if kind == "member removed":
+        _rewrite(good, path, change={"tables/answers.jsonl": None}, rehash=False)
+        return "tables/answers.jsonl is missing"
+    if kind == "row removed":
+        rows = _lines(good, "tables/scores.jsonl")
+        _rewrite(good, path, change={"tables/scores.jsonl": _jsonl(rows[1:])})
+        return f"scores has {len(rows) - 1} rows, the manifest says {len(rows)}"
+    if kind == "bad value":
+        rows = _lines(good, "tables/users.jsonl")
+        rows[0]["created_at"] = "yesterday"
+        _rewrite(good, path, change={"tables/users.jsonl": _jsonl(rows)})
+        return "line 1 of the table users: the value of created_at is not valid"
+    if kind == "audit entry changed":
+        rows = _lines(good, "tables/audit_log.jsonl")
+        rows[0]["reason"] = "forged"
+        _rewrite(good, path, change={"tables/audit_log.jsonl": _jsonl(rows)})
+        return f"chain breaks at entry {rows[0]['id']}"
+    if kind == "audit entry removed":
+        rows = _lines(good, "tables/audit_log.jsonl")
+        _rewrite(
+            good,
+            path,
+            change={"tables/audit_log.jsonl": _jsonl(rows[:-1])},
+            manifest=lambda m: next(t for t in m["tables"] if t["name"] == "audit_log").update(
+                rows=len(rows) - 1
+            ),
+        )
+        return "the audit log does not end where the manifest says"
+    if kind == "foreign key broken":  # passes every check; the database itself refuses it
+        rows = _lines(good, "tables/scores.jsonl")
+        rows[-1]["scoresheet_id"] = 999_999
+        _rewrite(good, path, change={"tables/scores.jsonl": _jsonl(rows)})
+        return "The archive’s data do not fit the database"
+    if kind == "attachment replaced":
+        (row,) = _lines(good, "tables/attachments.jsonl")
+        _rewrite(good, path, change={row["content"]: BINARY[::-1]})
+        return f"the content of attachment {row['id']} does not match its SHA-256"
+    raise AssertionError(kind)
+
+
+DAMAGES = [
+    "random bytes",
+    "truncated",
+    "zip without a manifest",
+    "another format",
+    "member changed",
+    "member added",
+    "member removed",
+    "row removed",
+    "bad value",
+    "audit entry changed",
+    "audit entry removed",
+    "attachment replaced",
+    "foreign key broken",
+]
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_a_damaged_or_foreign_archive_is_refused_and_changes_nothing(
+    archive, target, tmp_path, kind
+):
+    before = dump(target)
+    damaged = tmp_path / "damaged.zip"
+    expected = _damage(kind, archive, damaged)
+
+    result = _run(target, "restore", damaged, "--replace")
+
+    assert result.exit_code == 1
+    assert expected in result.output and "Nothing was restored." in result.output
+    assert "Traceback" not in result.output
+    assert dump(target) == before
+
+
+def test_a_damaged_archive_creates_nothing_in_an_empty_database(archive, databases, tmp_path):
+    empty = databases.app(databases.new())
+    damaged = _rewrite(
+        archive,
+        tmp_path / "damaged.zip",
+        change={"tables/organisations.jsonl": b"{}\n"},
+        rehash=False,
+    )
+    result = _run(empty, "restore", damaged)
+    assert result.exit_code == 1 and "does not match its SHA-256" in result.output
+    with empty.app_context():
+        assert inspect(db.engine).get_table_names() == []
+
+
+def test_an_archive_from_a_newer_version_is_refused(archive, target, tmp_path):
+    before = dump(target)
+    newer = _rewrite(archive, tmp_path / "newer.zip", manifest=lambda m: m.update(revision="0099"))
+    result = _run(target, "restore", newer, "--replace")
+    assert result.exit_code == 1
+    assert "newer version of the application" in result.output and "0099" in result.output
+    assert dump(target) == before
+
+
+def test_a_database_with_data_is_replaced_only_when_asked(demo, target):
+    before = dump(target)
+    refused = _run(target, "restore", demo.path)
+    assert refused.exit_code == 1
+    assert "The database is not empty (users: 1, audit_log: 1)" in refused.output
+    assert "--replace" in refused.output
+    assert dump(target) == before
+
+    replaced = _ok(_run(target, "restore", demo.path, "--replace"))
+    assert "What the database held before was deleted." in replaced
+    assert dump(target) == demo.rows
+    # The audit log's guards are back after the delete.
+    with (
+        target.app_context(),
+        db.engine.connect() as connection,
+        pytest.raises(DatabaseError, match="append-only"),
+    ):
+        connection.exec_driver_sql("DELETE FROM audit_log")
+
+
+def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, tmp_path):
+    def as_0001(document):
+        document["revision"] = "0001"
+        for entry in document["tables"]:
+            for column in ADDED_IN_0002.get(entry["name"], []):
+                entry["columns"].remove(column)
+
+    change = {}
+    for table, columns in ADDED_IN_0002.items():
+        member = f"tables/{table}.jsonl"
+        rows = _lines(demo.path, member)
+        for row in rows:
+            for column in columns:
+                del row[column]
+        change[member] = _jsonl(rows)
+    older = _rewrite(demo.path, tmp_path / "older.zip", change=change, manifest=as_0001)
+    target = databases.app(databases.new())
+    _ok(_run(target, "init-db"))  # at the newest revision, without data
+
+    restored = _ok(_run(target, "restore", older))
+
+    assert "schema revision: 0001" in restored and "upgraded to revision 0002" in restored
+    assert dump(target) == demo.rows  # the new columns hold their defaults
+
+
+def test_a_database_behind_the_code_is_not_backed_up(databases, tmp_path):
+    app = databases.app(databases.new())
+    with app.app_context():
+        upgrade(revision="0001")
+    result = _run(app, "backup", tmp_path / "behind.zip")
+    assert result.exit_code == 1 and "init-db" in result.output and "0001" in result.output
+    assert not (tmp_path / "behind.zip").exists()
+    assert list(tmp_path.glob("*.partial")) == []
+
+
+def test_backup_and_restore_explain_themselves(runner):
+    for command in ("backup", "restore"):
+        result = runner.invoke(args=[command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output
+    missing = runner.invoke(args=["restore", "/no/such/file.zip"])
+    assert missing.exit_code == 1 and "/no/such/file.zip" in missing.output
