@@ -40,7 +40,6 @@ free one.
 """
 
 import csv
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from sqlalchemy import select
 
 from .. import audit, clock, edrpou
 from ..clock import KYIV
+from ..csvfiles import LineProblems, not_utf8, records
 from ..extensions import db
 from ..i18n import OBLASTS, kind_label, role_label
 from ..models import (
@@ -216,19 +216,12 @@ def export_contest(contest: Contest) -> dict:
 # Import of a contest -----------------------------------------------------------------
 
 
-def _not_utf8(error: UnicodeDecodeError) -> str:
-    return _(
-        "The file is not in UTF-8 (see the byte at position %(position)s): save it in UTF-8.",
-        position=error.start,
-    )
-
-
 def parse_contest_document(data: bytes) -> dict:
     """The JSON document in ``data`` (UTF-8, a BOM allowed); decimals read as ``Decimal``."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ExchangeError([_not_utf8(error)]) from error
+        raise ExchangeError([not_utf8(error)]) from error
     try:
         # NaN and Infinity read as decimals that the checks below refuse as numbers.
         return json.loads(text, parse_float=Decimal, parse_constant=Decimal)
@@ -953,38 +946,7 @@ class _Row:
     user: User | None = None
 
 
-class _Lines:
-    """Problems of the file, each told with its line number, in the order of the lines."""
-
-    def __init__(self):
-        self._found: list[tuple[int, str]] = []
-
-    def problem(self, line: int, message: str) -> None:
-        self._found.append((line, message))
-
-    @property
-    def problems(self) -> list[str]:
-        return [
-            _("line %(line)s: %(problem)s", line=line, problem=message)
-            for line, message in sorted(self._found, key=lambda found: found[0])
-        ]
-
-    def __len__(self) -> int:
-        return len(self._found)
-
-
-def _records(text: str):
-    """(first line number, cells) of every record; the separator is sniffed from line 1."""
-    header = text.split("\n", 1)[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 1
-    for cells in reader:
-        yield line, cells
-        line = reader.line_num + 1
-
-
-def _read_header(lines: _Lines, cells: list[str], contest: Contest) -> list[str]:
+def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> list[str]:
     header = [cell.strip().lstrip("\ufeff").lower() for cell in cells]
     known = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
     seen = set()
@@ -1009,7 +971,7 @@ def _read_header(lines: _Lines, cells: list[str], contest: Contest) -> list[str]
     return header
 
 
-def _read_row(lines: _Lines, line: int, values: dict, contest: Contest, year: int):
+def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, year: int):
     """The row's values checked on their own, or ``None`` when any is wrong."""
     before = len(lines)
 
@@ -1081,7 +1043,7 @@ def _read_row(lines: _Lines, line: int, values: dict, contest: Contest, year: in
     return _Row(line, number, serial, name, kind, code, oblast, community, email, title, category)
 
 
-def _check_against_database(lines: _Lines, rows: list[_Row], contest: Contest) -> None:
+def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Contest) -> None:
     """What the rows mean together and with what is already stored (a few bulk queries)."""
     organisations = {
         o.edrpou: o
@@ -1214,7 +1176,7 @@ def _check_against_database(lines: _Lines, rows: list[_Row], contest: Contest) -
             )
 
 
-def _allocate_numbers(lines: _Lines, rows: list[_Row], contest: Contest, year: int) -> int:
+def _allocate_numbers(lines: LineProblems, rows: list[_Row], contest: Contest, year: int) -> int:
     """Give numberless rows the next serials after every one in use; the new last serial."""
     last = max([contest.last_number, *(row.serial for row in rows if row.serial)])
     allocated = []
@@ -1262,16 +1224,16 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ExchangeError([_not_utf8(error)]) from error
+        raise ExchangeError([not_utf8(error)]) from error
     if "\x00" in text:
         raise ExchangeError([_("The file is not a CSV text file: it contains NUL characters.")])
     now = clock.now()
     year = now.astimezone(KYIV).year
-    lines = _Lines()
+    lines = LineProblems()
     rows: list[_Row] = []
     header = None
     try:
-        for line, cells in _records(text):
+        for line, cells in records(text):
             if header is None:
                 header = _read_header(lines, cells, contest)
                 if lines:

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, clock
+from ..csvfiles import LineProblems, not_utf8, records
 from ..extensions import db
 from ..i18n import role_label
 from ..models import (
@@ -116,42 +117,15 @@ def export_scores(contest: Contest) -> str:
     return out.getvalue()
 
 
-class _Problems:
-    def __init__(self):
-        self.problems: list[str] = []
-
-    def add(self, line: int, message: str) -> None:
-        self.problems.append(_("line %(line)s: %(problem)s", line=line, problem=message))
-
-
-def _records(text: str):
-    """(first line number, cells) of each record; the separator is sniffed from line 1."""
-    header = text.split("\n", 1)[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    line = 1
-    for cells in reader:
-        yield line, cells
-        line = reader.line_num + 1
-
-
-def _read_file(data: bytes, problems: _Problems) -> list[tuple[int, dict[str, str]]]:
+def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ScoresFileError(
-            [
-                _(
-                    "The file is not in UTF-8 (see the byte at position %(position)s): "
-                    "save it in UTF-8.",
-                    position=error.start,
-                )
-            ]
-        ) from error
+        raise ScoresFileError([not_utf8(error)]) from error
     rows = []
     header = None
     try:
-        for line, cells in _records(text):
+        for line, cells in records(text):
             if header is None:
                 header = [cell.strip().lower() for cell in cells]
                 missing = [c for c in COLUMNS if c not in header]
@@ -169,7 +143,7 @@ def _read_file(data: bytes, problems: _Problems) -> list[tuple[int, dict[str, st
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) != len(header):
-                problems.add(
+                problems.problem(
                     line,
                     _(
                         "%(count)s values instead of %(expected)s (one for each column)",
@@ -197,7 +171,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         raise ScoresFileError(
             [_("The contest’s results are already published: scores can no longer be imported.")]
         )
-    problems = _Problems()
+    problems = LineProblems()
     rows = _read_file(data, problems)
     criteria = db.session.scalars(
         select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
@@ -214,14 +188,14 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             validate_email(email, check_deliverability=False)
             emails.add(email)
         except EmailNotValidError:
-            problems.add(line, _("“%(email)s” is not an e-mail address", email=email))
+            problems.problem(line, _("“%(email)s” is not an e-mail address", email=email))
     users = {
         u.email: u for u in db.session.scalars(select(User).where(User.email.in_(sorted(emails))))
     }
     for email, user in users.items():
         if user.role != Role.JUROR:
             line = next(n for n, v in rows if v["juror"].strip().lower() == email)
-            problems.add(
+            problems.problem(
                 line,
                 _(
                     "the e-mail %(email)s belongs to an account with the role “%(role)s”, "
@@ -241,12 +215,12 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         comment = values["comment"].strip()
         application = applications.get(number)
         if application is None:
-            problems.add(
+            problems.problem(
                 line, _("there is no application %(number)s in this contest", number=number)
             )
             continue
         if application.state != ApplicationState.ADMITTED:
-            problems.add(
+            problems.problem(
                 line, _("the application %(number)s is not admitted to scoring", number=number)
             )
             continue
@@ -254,7 +228,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             continue  # already reported as not an e-mail address
         key = (number, email, code)
         if key in seen:
-            problems.add(
+            problems.problem(
                 line,
                 _(
                     "the juror %(email)s is listed twice for %(criterion)s of %(number)s "
@@ -270,9 +244,9 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         sheet = sheets.setdefault((number, email), _Sheet(number, email, line))
         if not code:
             if raw_score:
-                problems.add(line, _("the criterion is missing"))
+                problems.problem(line, _("the criterion is missing"))
             elif len(comment) > MAX_OVERALL_COMMENT:
-                problems.add(
+                problems.problem(
                     line,
                     _(
                         "The overall comment is too long (at most %(max)s characters).",
@@ -284,7 +258,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             continue
         criterion = by_code.get(code)
         if criterion is None:
-            problems.add(
+            problems.problem(
                 line,
                 _(
                     "there is no criterion %(code)s in this contest (the codes are %(codes)s)",
@@ -296,13 +270,13 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         try:
             points = parse_points(raw_score, criterion)
         except PointsError as error:
-            problems.add(line, str(error))
+            problems.problem(line, str(error))
             continue
         if points is None:
-            problems.add(line, _("the score for %(criterion)s is missing", criterion=code))
+            problems.problem(line, _("the score for %(criterion)s is missing", criterion=code))
             continue
         if len(comment) > MAX_COMMENT:
-            problems.add(
+            problems.problem(
                 line,
                 _(
                     "%(criterion)s: the comment is too long (at most %(max)s characters).",
@@ -319,7 +293,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         # Criteria whose line was wrong are reported already; name only those never given.
         missing = [c.code for c in criteria if (*key, c.code) not in seen]
         if missing:
-            problems.add(
+            problems.problem(
                 sheet.line,
                 _(
                     "the sheet of %(email)s for %(number)s is incomplete: no score for "
@@ -331,7 +305,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             )
         found = existing.get(key)
         if found is not None and found.conflict == Conflict.RECUSED:
-            problems.add(
+            problems.problem(
                 sheet.line,
                 _(
                     "%(email)s has recused themself from %(number)s; their scores cannot be "
