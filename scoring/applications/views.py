@@ -492,6 +492,8 @@ def download(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not access.can_view(attachment.application, current_user):
         abort(404)
+    if current_user.is_juror and attachment.application.contest.blind:
+        abort(404)  # blind scoring: jurors get files under a neutral name (judging.attachment)
     response = send_file(
         io.BytesIO(attachment.content),
         mimetype=attachment.content_type,

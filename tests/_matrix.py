@@ -1,0 +1,332 @@
+"""The authorisation matrix's scenario: one contest seen by every role (not a test module).
+
+Contest A («Матриця доступу») is in the judging stage with two criteria, two questions
+and two admitted applications. The owner's application (``number``) has an answer and
+a PDF attachment; juror ``juror`` has declared no conflict on it and scored it with a
+comment, ``juror_recused`` recused themself from it with a declaration, and
+``juror_free`` is on the jury but assigned only to the second application. Contest B
+(open) belongs to ``organiser2``; the owner has a draft application in it.
+
+Everything a refused response must not show is a distinctive marker string
+(``MARKERS``), with the roles that may see it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from hashlib import sha256
+
+from werkzeug.security import generate_password_hash
+
+from scoring import clock, edrpou
+from scoring.auth import operations as accounts
+from scoring.extensions import db
+from scoring.models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Attachment,
+    Conflict,
+    Contest,
+    Criterion,
+    Decision,
+    DecisionKind,
+    Invitation,
+    JuryMember,
+    Organisation,
+    OrganisationKind,
+    Question,
+    QuestionKind,
+    Role,
+    Score,
+    Scoresheet,
+    SheetState,
+    Stage,
+    User,
+)
+
+from .conftest import PASSWORD
+
+ANONYMOUS = "anonymous"
+OWNER = "applicant"
+OTHER_APPLICANT = "other_applicant"
+JUROR = "juror_assigned"
+JUROR_FREE = "juror_not_assigned"
+JUROR_RECUSED = "juror_recused"
+ORGANISER = "organiser"
+OTHER_ORGANISER = "organiser_of_another_contest"
+ROLES = [
+    ANONYMOUS,
+    OWNER,
+    OTHER_APPLICANT,
+    JUROR,
+    JUROR_FREE,
+    JUROR_RECUSED,
+    ORGANISER,
+    OTHER_ORGANISER,
+]
+EMAILS = {
+    OWNER: "owner-7q@marker.example",
+    OTHER_APPLICANT: "neighbour@applicant.example",
+    JUROR: "juror@jury.example",
+    JUROR_FREE: "free-juror@jury.example",
+    JUROR_RECUSED: "recused-juror@jury.example",
+    ORGANISER: "secretary@hub.example",
+    OTHER_ORGANISER: "other-secretary@hub.example",
+}
+
+TITLE = "Маркер-Назва-Заявки-7Q"
+ORGANISATION = "ГО Маркер-Організація-7Q"
+CONTACT = "Контакт Маркер-Особа-7Q"
+PHONE = "+380671117777"
+ANSWER = "Маркер-Відповідь-7Q"
+FILENAME = "Маркер-Статут-7Q.pdf"
+COMMENT = "Маркер-Коментар-Журі-7Q"
+OVERALL = "Маркер-Загальний-Висновок-7Q"
+DECLARATION = "Маркер-Декларація-Конфлікту-7Q"
+DRAFT_TITLE = "Маркер-Чернетка-7Q"
+DRAFT_ANSWER = "Маркер-Відповідь-Чернетки-7Q"
+DECISION = "Маркер-Рішення-Комісії-7Q"
+
+_CONTENT = {OWNER, JUROR, ORGANISER}
+MARKERS: dict[str, set[str]] = {
+    # Who applied with what title: what a juror sees to declare a conflict, so the
+    # recused juror's own list still names it (it never opens again, SPEC §6).
+    TITLE: _CONTENT | {JUROR_RECUSED},
+    ORGANISATION: _CONTENT | {JUROR_RECUSED},
+    # The application's content: its applicant, its organisers, its juror (SPEC §9).
+    ANSWER: _CONTENT,
+    FILENAME: _CONTENT,
+    # Personal data of the applicant's contact person.
+    EMAILS[OWNER]: _CONTENT,
+    CONTACT: _CONTENT,
+    PHONE: _CONTENT,
+    # A juror's scoring is theirs and the organisers' (SPEC §6: never other jurors').
+    COMMENT: {JUROR, ORGANISER},
+    OVERALL: {JUROR, ORGANISER},
+    DECLARATION: {JUROR_RECUSED, ORGANISER},
+    # A draft is its organisation's alone.
+    DRAFT_TITLE: {OWNER},
+    DRAFT_ANSWER: {OWNER},
+    DECISION: {ORGANISER},
+}
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+INVITATION_TOKEN = "matrix-invitation-token-7q-000000000000"
+_HASH = generate_password_hash(PASSWORD)  # once: every account shares it
+
+
+@dataclass
+class Scenario:
+    slug: str = "matrytsia-dostupu"
+    other_slug: str = "inshyi-konkurs"
+    number: str = "MTX-2026-001"
+    second_number: str = "MTX-2026-002"
+    users: dict[str, int] = field(default_factory=dict)
+    co_organiser: int = 0
+    bystander: int = 0
+    contest: int = 0
+    other_contest: int = 0
+    application: int = 0
+    draft: int = 0
+    attachment: int = 0
+    criterion: int = 0
+    question: int = 0
+    organisation: int = 0
+    sheet: int = 0  # the juror's submitted sheet on the second application
+    decision: int = 0
+    reset_token: str = ""
+    other_criterion: int = 0
+    other_question: int = 0
+
+
+def _user(role: Role, email: str, name: str, organisation=None) -> User:
+    user = User(email=email, name=name, role=role, password_hash=_HASH)
+    user.organisation = organisation
+    db.session.add(user)
+    return user
+
+
+def _organisation(name: str, serial: int, **fields) -> Organisation:
+    return Organisation(
+        kind=OrganisationKind.NGO,
+        name=name,
+        edrpou=edrpou.complete(f"{7700000 + serial:07d}"),
+        oblast="UA-63",
+        community="Харківська міська громада",
+        contact_person=fields.pop("contact_person", f"Особа {serial}"),
+        email=fields.pop("email", f"org{serial}@applicant.example"),
+        phone=fields.pop("phone", f"+3805000000{serial:02d}"),
+        **fields,
+    )
+
+
+def _criteria() -> list[Criterion]:
+    return [
+        Criterion(code="C1", title_uk="Актуальність", max_points=Decimal(10), position=0),
+        Criterion(code="C2", title_uk="Залучення мешканців", max_points=Decimal(10), position=1),
+    ]
+
+
+def _questions() -> list[Question]:
+    return [
+        Question(key="summary", label_uk="Короткий опис", kind=QuestionKind.TEXTAREA, position=0),
+        Question(key="statute", label_uk="Статут", kind=QuestionKind.FILE, position=1),
+    ]
+
+
+def build_scenario(app) -> Scenario:
+    """Insert the scenario into the app's (empty) database; the same ids on every run."""
+    s = Scenario()
+    now = clock.now()
+    with app.app_context():
+        own = _organisation(
+            ORGANISATION, 1, contact_person=CONTACT, email=EMAILS[OWNER], phone=PHONE
+        )
+        neighbour = _organisation("ГО Сусідня", 2)
+        second = _organisation("ГО Друга заявниця", 3)
+        users = {
+            OWNER: _user(Role.APPLICANT, EMAILS[OWNER], CONTACT, own),
+            OTHER_APPLICANT: _user(Role.APPLICANT, EMAILS[OTHER_APPLICANT], "Сусід", neighbour),
+            JUROR: _user(Role.JUROR, EMAILS[JUROR], "Олена Експертка"),
+            JUROR_FREE: _user(Role.JUROR, EMAILS[JUROR_FREE], "Петро Вільний"),
+            JUROR_RECUSED: _user(Role.JUROR, EMAILS[JUROR_RECUSED], "Ірина Самовідвід"),
+            ORGANISER: _user(Role.ORGANISER, EMAILS[ORGANISER], "Секретарка Комісії"),
+            OTHER_ORGANISER: _user(Role.ORGANISER, EMAILS[OTHER_ORGANISER], "Чужий Секретар"),
+        }
+        co_organiser = _user(Role.ORGANISER, "co-secretary@hub.example", "Співорганізатор")
+        bystander = _user(Role.APPLICANT, "bystander@applicant.example", "Сторонній")
+        contest = Contest(
+            slug=s.slug,
+            title_uk="Матриця доступу",
+            opens_at=now - timedelta(days=40),
+            closes_at=now - timedelta(days=10),
+            number_prefix="MTX",
+            applicant_kinds=["community", "ngo"],
+            stage=Stage.JUDGING,
+            organisers=[users[ORGANISER], co_organiser],
+            criteria=_criteria(),
+            questions=_questions(),
+            jury=[JuryMember(user=users[r]) for r in (JUROR, JUROR_FREE, JUROR_RECUSED)],
+        )
+        other = Contest(
+            slug=s.other_slug,
+            title_uk="Інший конкурс",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=30),
+            number_prefix="OTH",
+            applicant_kinds=["community", "ngo"],
+            stage=Stage.OPEN,
+            organisers=[users[OTHER_ORGANISER]],
+            criteria=_criteria(),
+            questions=_questions(),
+        )
+        db.session.add_all([contest, other])
+        db.session.flush()
+        summary, statute = contest.questions
+        c1, c2 = contest.criteria
+
+        def admitted(organisation, serial, title):
+            application = Application(
+                contest=contest,
+                organisation=organisation,
+                state=ApplicationState.ADMITTED,
+                serial=serial,
+                number=f"MTX-2026-{serial:03d}",
+                title=title,
+                submitted_at=now - timedelta(days=12),
+                decided_at=now - timedelta(days=5),
+            )
+            db.session.add(application)
+            return application
+
+        application = admitted(own, 1, TITLE)
+        application.answers = [Answer(question=summary, value=ANSWER)]
+        application.attachments = [
+            Attachment(
+                question_id=statute.id,
+                filename=FILENAME,
+                content_type="application/pdf",
+                size=len(PDF),
+                sha256=sha256(PDF).hexdigest(),
+                content=PDF,
+            )
+        ]
+        second_application = admitted(second, 2, "Друга заявка")
+        contest.last_number = 2
+        draft = Application(contest=other, organisation=own, title=DRAFT_TITLE)
+        draft.answers = [Answer(question=other.questions[0], value=DRAFT_ANSWER)]
+        db.session.add(draft)
+
+        declared = now - timedelta(days=4)
+        db.session.add_all(
+            [
+                Scoresheet(
+                    application=application,
+                    juror_id=users[JUROR].id,
+                    conflict=Conflict.NONE,
+                    declared_at=declared,
+                    overall_comment=OVERALL,
+                    scores=[Score(criterion=c1, points=Decimal(7), comment=COMMENT)],
+                ),
+                Scoresheet(
+                    application=application,
+                    juror_id=users[JUROR_RECUSED].id,
+                    conflict=Conflict.RECUSED,
+                    declared_at=declared,
+                    declaration=DECLARATION,
+                ),
+                Scoresheet(
+                    application=second_application,
+                    juror_id=users[JUROR_FREE].id,
+                    conflict=Conflict.NONE,
+                    declared_at=declared,
+                ),
+            ]
+        )
+        submitted = Scoresheet(
+            application=second_application,
+            juror_id=users[JUROR].id,
+            conflict=Conflict.NONE,
+            declared_at=declared,
+            state=SheetState.SUBMITTED,
+            submitted_at=now - timedelta(days=2),
+            scores=[
+                Score(criterion=c1, points=Decimal(6)),
+                Score(criterion=c2, points=Decimal(8)),
+            ],
+        )
+        db.session.add(submitted)
+        db.session.flush()
+        decision = Decision(
+            contest_id=contest.id,
+            kind=DecisionKind.DIVERGENCE,
+            application_id=second_application.id,
+            reason=DECISION,
+            decided_by_id=users[ORGANISER].id,
+        )
+        db.session.add(decision)
+        db.session.add(
+            Invitation(
+                token_hash=accounts._token_hash(INVITATION_TOKEN),
+                email="invitee@jury.example",
+                name="Запрошена Експертка",
+                role=Role.JUROR,
+                contest=contest,
+                invited_by=users[ORGANISER],
+                expires_at=now + timedelta(days=7),
+            )
+        )
+        db.session.commit()
+
+        s.users = {role: user.id for role, user in users.items()}
+        s.co_organiser, s.bystander = co_organiser.id, bystander.id
+        s.contest, s.other_contest = contest.id, other.id
+        s.application, s.draft = application.id, draft.id
+        s.attachment = application.attachments[0].id
+        s.criterion, s.question = c1.id, summary.id
+        s.other_criterion, s.other_question = other.criteria[0].id, other.questions[0].id
+        s.organisation = own.id
+        s.sheet, s.decision = submitted.id, decision.id
+        s.reset_token = accounts.reset_token(bystander)
+    return s

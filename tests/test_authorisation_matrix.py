@@ -1,0 +1,624 @@
+"""The authorisation matrix (issue 7, SPEC §8): every route × every role.
+
+The routes come from the app's URL map when the tests are collected, so a new route is
+covered at once, and fails until it is classified in ``EXPECTED``. The roles are those
+of ``tests/_matrix.py``, one scenario in which each role has its place.
+
+- Every GET answers each role with the expected status: the login page for anonymous
+  visitors on protected pages, 403 for a wrong role, 404 for an object that is not
+  the user's (the same as an unknown one). No response shows a marker of an object the
+  role may not see, and page views write nothing.
+- Every state-changing request without a CSRF token answers 400 and writes nothing.
+- With a valid token, a refused role gets its refusal and nothing is written; an
+  allowed role is not refused (it may be redirected or see a form error).
+- An organiser cannot reach another contest's objects through their own contest.
+
+GET cases and refused writes share one module-wide database (they must not change it;
+that is asserted). Allowed writes change it, and it is restored after each of them.
+"""
+
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+
+from scoring import create_app
+from scoring.extensions import db
+from scoring.models import Contest
+
+from ._databases import dump
+from ._matrix import (
+    ANONYMOUS,
+    EMAILS,
+    FILENAME,
+    INVITATION_TOKEN,
+    JUROR,
+    JUROR_FREE,
+    JUROR_RECUSED,
+    MARKERS,
+    ORGANISATION,
+    ORGANISER,
+    OTHER_APPLICANT,
+    OTHER_ORGANISER,
+    OWNER,
+    ROLES,
+    Scenario,
+    build_scenario,
+)
+from .conftest import TEST_DATABASE_URL, Client, _empty_postgresql_tables, _settings
+
+LOGIN = "login"  # a redirect to the login page
+WRITE = "write"  # allowed to change something: neither 403 nor 404 (nor 500)
+APPLICANTS = (OWNER, OTHER_APPLICANT)
+JURORS = (JUROR, JUROR_FREE, JUROR_RECUSED)
+ORGANISERS = (ORGANISER, OTHER_ORGANISER)
+_SEE = (OWNER, JUROR, ORGANISER)
+
+
+def _collect_routes() -> tuple[list[tuple[str, str]], dict]:
+    """(endpoint, method) of every route of the app, and each endpoint's rule."""
+    folder = tempfile.mkdtemp(prefix="matrix-routes-")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "collect",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/unused.sqlite",
+            "INSTANCE_PATH": folder,
+        }
+    )
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    arguments = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    shutil.rmtree(folder, ignore_errors=True)
+    return sorted(routes), arguments
+
+
+ROUTES, RULES = _collect_routes()
+READS = [endpoint for endpoint, method in ROUTES if method == "GET"]
+WRITES = [(endpoint, method) for endpoint, method in ROUTES if method != "GET"]
+
+
+# The expectations ------------------------------------------------------------------
+
+
+def table(ok, *, anonymous=LOGIN, applicants=403, jurors=403, organisers=403, **roles):
+    """Status by role: ``ok`` for the roles named in ``roles`` as True, the rest by group."""
+    statuses = {ANONYMOUS: anonymous}
+    statuses |= dict.fromkeys(APPLICANTS, applicants)
+    statuses |= dict.fromkeys(JURORS, jurors)
+    statuses |= dict.fromkeys(ORGANISERS, organisers)
+    for role, allowed in roles.items():
+        statuses[role] = ok if allowed is True else allowed
+    return statuses
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def manage(ok=200, **roles):
+    """The contest's organisers only; another contest's organiser is told "not found"."""
+    return table(ok, organisers=404, **{ORGANISER: True}, **roles)
+
+
+def organisers(ok=200):
+    return table(ok, organisers=ok)
+
+
+def applicants(ok=200):
+    return table(ok, applicants=ok)
+
+
+def signed_in(ok=200):
+    return table(ok, applicants=ok, jurors=ok, organisers=ok)
+
+
+def the_application(ok=200):
+    """A submitted application: its applicant, its organisers and its (declared) juror."""
+    return table(ok, applicants=404, jurors=404, organisers=404, **dict.fromkeys(_SEE, True))
+
+
+def scoresheet(ok=200):
+    """A juror's own sheet; a juror not assigned or recused is told "not found"."""
+    return table(ok, jurors=404, **{JUROR: True})
+
+
+# {endpoint: {method: {role: expected}}}; GET pages of contest A (in judging), POSTs.
+EXPECTED: dict[str, dict[str, dict]] = {
+    # Public pages and files.
+    "pages.home": {"GET": everyone(200)},
+    "pages.contest": {"GET": everyone(200)},
+    "static": {"GET": everyone(200)},
+    "bootstrap.static": {"GET": everyone(200)},
+    "health.healthz": {"GET": everyone(200)},
+    "applications.communities": {"GET": everyone(200)},
+    # Results are public only once published; before, the organisers' draft PDF.
+    "results.public": {"GET": everyone(404)},
+    "results.api": {"GET": everyone(404)},
+    "documents.announcement": {
+        "GET": table(
+            200, anonymous=404, applicants=404, jurors=404, organisers=404, **{ORGANISER: True}
+        )
+    },
+    # Accounts.
+    "auth.login": {
+        "GET": table(302, anonymous=200, applicants=302, jurors=302, organisers=302),
+        "POST": everyone(WRITE),
+    },
+    "auth.register": {
+        "GET": table(302, anonymous=200, applicants=302, jurors=302, organisers=302),
+        "POST": everyone(WRITE),
+    },
+    "auth.logout": {"GET": everyone(200), "POST": everyone(WRITE)},
+    "auth.set_language": {"POST": everyone(WRITE)},
+    "auth.reset_request": {"GET": everyone(200), "POST": everyone(WRITE)},
+    # The token is the credential: whoever holds the link may use it.
+    "auth.reset_password": {"GET": everyone(200), "POST": everyone(WRITE)},
+    "auth.accept_invitation": {"GET": everyone(200), "POST": everyone(WRITE)},
+    "auth.account": {"GET": signed_in(200), "POST": signed_in(WRITE)},
+    "auth.change_password": {"POST": signed_in(WRITE)},
+    "auth.invite": {"GET": organisers(200), "POST": organisers(WRITE)},
+    # Applicants.
+    "applications.organisation": {"GET": applicants(200), "POST": applicants(WRITE)},
+    "privacy.organisation_data": {"GET": applicants(200)},
+    "applications.mine": {"GET": applicants(200)},
+    "applications.apply": {"POST": applicants(WRITE)},
+    # The owner's draft in contest B: nobody else's, not even that contest's organiser.
+    "applications.draft": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    # JSON for the page's script: 401 without a session, 404 for anyone but the owner.
+    "applications.api.autosave": {
+        "GET": table(
+            200, anonymous=401, applicants=404, jurors=404, organisers=404, **{OWNER: True}
+        ),
+        "POST": table(
+            WRITE, anonymous=401, applicants=404, jurors=404, organisers=404, **{OWNER: True}
+        ),
+    },
+    "applications.show": {"GET": the_application(200)},
+    "applications.download": {"GET": the_application(200)},
+    "documents.receipt": {"GET": the_application(200)},
+    "applications.withdraw": {"POST": table(WRITE, applicants=404, **{OWNER: True})},
+    # Jurors.
+    "judging.index": {"GET": table(302, jurors=302)},  # straight to the one contest judged
+    "judging.assignments": {"GET": table(200, jurors=200)},
+    "judging.scoresheet": {"GET": scoresheet(200), "POST": scoresheet(WRITE)},
+    "judging.attachment": {"GET": scoresheet(200)},
+    "judging.recuse": {"GET": scoresheet(200), "POST": scoresheet(WRITE)},
+    "judging.submit": {"GET": scoresheet(200), "POST": scoresheet(WRITE)},
+    "judging.no_conflict": {"POST": scoresheet(WRITE)},
+    "documents.juror_scoresheet": {"GET": scoresheet(200)},
+    # JSON: 401 without a session, 403 for another role, 404 for a sheet not theirs.
+    "judging.autosave": {"POST": table(WRITE, anonymous=401, jurors=404, **{JUROR: True})},
+    # Organisers: pages of any organiser, then contest A's pages.
+    "contests.index": {"GET": organisers(200)},
+    "contests.new": {"GET": organisers(200), "POST": organisers(WRITE)},
+    "contests.dashboard": {"GET": manage()},
+    "contests.edit": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.applications_list": {"GET": manage()},
+    "contests.application_show": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.criteria_list": {"GET": manage()},
+    "contests.criterion_new": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.criterion_edit": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.criterion_remove": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.criterion_move": {"POST": manage(WRITE)},
+    "contests.questions_list": {"GET": manage()},
+    "contests.questions_preview": {"GET": manage()},
+    "contests.question_new": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.question_edit": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.question_remove": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.question_move": {"POST": manage(WRITE)},
+    "contests.organisers_list": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.organiser_remove": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.members": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.chair": {"POST": manage(WRITE)},
+    "jury.remove": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.remind": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.assignments": {"GET": manage()},
+    "jury.assign_automatically": {"POST": manage(WRITE)},
+    "jury.application": {"GET": manage()},
+    "jury.add": {"POST": manage(WRITE)},
+    "jury.add_least_loaded": {"POST": manage(WRITE)},
+    "jury.unassign": {"POST": manage(WRITE)},
+    "jury.reopen": {"GET": manage(), "POST": manage(WRITE)},
+    "results.ranking": {"GET": manage()},
+    "results.ranking_csv": {"GET": manage()},
+    "results.ranking_xlsx": {"GET": manage()},
+    "results.scores_csv": {"GET": manage()},
+    "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
+    "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
+    "results.add_juror": {"POST": manage(WRITE)},
+    "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
+    "documents.protocol": {"GET": manage()},
+    "documents.scoresheets": {"GET": manage()},
+    # The application has not won (the contest is not even ranked): no certificate.
+    "documents.certificate": {"GET": manage(404)},
+    "privacy.people": {"GET": manage()},
+    "privacy.anonymise": {"GET": manage(), "POST": manage(WRITE)},
+}
+
+
+# URLs and request bodies from the scenario -----------------------------------------
+
+
+def url_values(endpoint: str, s: Scenario) -> dict:
+    """The values of the endpoint's URL parameters (and query) in the scenario.
+
+    A route with a parameter unknown here fails its tests until it has a value.
+    """
+    values = {
+        "slug": s.slug,
+        "number": s.number,
+        "application_id": s.draft,
+        "attachment_id": s.attachment,
+        "criterion_id": s.criterion,
+        "question_id": s.question,
+        "sheet_id": s.sheet,
+        "decision_id": s.decision,
+        "rank": 1,
+        "kind": "applicant",
+        "person_id": s.organisation,
+        "oblast": "UA-63",
+    }
+    values = {name: values[name] for name in RULES[endpoint].arguments if name in values}
+    values |= {
+        "jury.chair": {"user_id": s.users[JUROR]},
+        "jury.remove": {"user_id": s.users[JUROR_RECUSED]},
+        "jury.add": {"user_id": s.users[JUROR_FREE]},
+        "jury.unassign": {"user_id": s.users[JUROR_RECUSED]},
+        "contests.organiser_remove": {"user_id": s.co_organiser},
+        "contests.stage": {"to": "deliberation"},
+        "auth.reset_password": {"token": s.reset_token},
+        "auth.accept_invitation": {"token": INVITATION_TOKEN},
+        "static": {"filename": "app.css"},
+        "bootstrap.static": {"filename": "css/bootstrap.min.css"},
+    }.get(endpoint, {})
+    missing = set(RULES[endpoint].arguments) - set(values)
+    if missing:
+        pytest.fail(f"classify this route: give {endpoint} a value for {missing} in url_values")
+    return values
+
+
+NEW_PASSWORD = "another horse battery staple"
+
+
+@dataclass
+class Json:
+    body: dict
+
+
+def request_data(endpoint: str, s: Scenario):
+    """A valid request body for the endpoint (form fields, or ``Json``)."""
+    contest_form = {
+        "slug": s.slug,
+        "title_uk": "Матриця доступу",
+        "applicant_kinds": ["ngo", "community"],
+        "opens_at": "2026-01-01T09:00",
+        "closes_at": "2026-01-31T18:00",
+        "winners": "5",
+        "number_prefix": "MTX",
+        "aggregation": "mean",
+        "normalise": "none",
+        "jurors_per_application": "0",
+        "quorum": "2",
+        "divergence_threshold": "0.3",
+        "min_total": "0",
+    }
+    data = {
+        "auth.login": {"email": EMAILS[OWNER], "password": "correct horse battery"},
+        "auth.register": {"email": "new@applicant.example", "password": NEW_PASSWORD},
+        "auth.set_language": {"language": "en", "next": "/"},
+        "auth.reset_request": {"email": EMAILS[OWNER]},
+        "auth.reset_password": {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+        "auth.accept_invitation": {
+            "name": "Запрошена Експертка",
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+        "auth.account": {"name": "Нове Ім’я", "language": "uk"},
+        "auth.change_password": {
+            "current_password": "correct horse battery",
+            "password": NEW_PASSWORD,
+            "password_confirm": NEW_PASSWORD,
+        },
+        "auth.invite": {
+            "email": "invited@jury.example",
+            "name": "Нова Експертка",
+            "role": "juror",
+            "contest": str(s.contest),
+        },
+        "applications.organisation": {"name": "ГО Нова назва"},
+        "applications.draft": {"title": "Нова назва", "action": "save"},
+        "applications.api.autosave": Json({"fields": {"title": "Нова назва"}}),
+        "judging.scoresheet": {f"points_{s.criterion}": "8", "save": "y"},
+        "judging.autosave": Json({"points": {str(s.criterion): "9"}}),
+        "judging.recuse": {"declaration": "Я знайома з керівником організації."},
+        "contests.new": {**contest_form, "slug": "novyi-konkurs", "number_prefix": "NEW"},
+        "contests.edit": contest_form,
+        "contests.stage": {"to": "deliberation", "reason": ""},
+        "contests.application_show": {"decision": "admitted", "reason": ""},
+        "contests.criterion_new": {
+            "code": "C9",
+            "title_uk": "Новий критерій",
+            "max_points": "5",
+            "weight": "1",
+            "step": "1",
+        },
+        "contests.criterion_edit": {
+            "code": "C1",
+            "title_uk": "Актуальність",
+            "max_points": "10",
+            "weight": "1",
+            "step": "1",
+        },
+        "contests.criterion_move": {"direction": "down"},
+        "contests.question_new": {"key": "budget", "label_uk": "Бюджет", "kind": "number"},
+        "contests.question_edit": {"key": "summary", "label_uk": "Опис", "kind": "textarea"},
+        "contests.question_move": {"direction": "down"},
+        "contests.organisers_list": {"email": EMAILS[OTHER_ORGANISER]},
+        "jury.members": {"email": "invitee@jury.example", "name": "Нова Експертка"},
+        "jury.reopen": {"reason": "Оцінки за C2 треба переглянути."},
+        "results.tie": {"winners": [str(s.application)], "reason": "Рішення комісії."},
+        "results.divergence": {"reason": "Розбіжність обговорено на засіданні."},
+        "results.add_juror": {"juror": str(s.users[JUROR_FREE])},
+        "results.revoke": {"reason": "Рішення переглянуто."},
+    }
+    return data.get(endpoint, {})
+
+
+# The module's database, clients and checks ----------------------------------------
+
+
+class Matrix:
+    """The scenario's app, a client per role (sessions made once), restore and checks."""
+
+    def __init__(self, app, scenario: Scenario, folder: Path, url: str):
+        self.app, self.scenario, self.folder = app, scenario, folder
+        self.database_url = url
+        self.sessions: dict[str, str] = {}
+        self.snapshot = folder / "snapshot.sqlite"
+
+    def client(self, role: str) -> Client:
+        client = self.app.test_client()
+        if role != ANONYMOUS:
+            client.set_cookie("session", self.sessions[role])
+        return client
+
+    def url(self, endpoint: str) -> str:
+        with self.app.test_request_context():
+            return url_for(endpoint, **url_values(endpoint, self.scenario))
+
+    def state(self) -> tuple:
+        """Every row of every table, and the e-mails written."""
+        outbox = Path(self.app.config["MAIL_OUTBOX"])
+        mails = sorted(p.name for p in outbox.glob("*.eml")) if outbox.exists() else []
+        return dump(self.app), mails
+
+    def _sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    def save(self) -> None:
+        if TEST_DATABASE_URL:
+            return
+        with self.app.app_context():
+            db.engine.dispose()
+        connection = sqlite3.connect(self._sqlite_path())
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        shutil.copyfile(self._sqlite_path(), self.snapshot)
+
+    def restore(self) -> None:
+        """Back to the scenario as it was after the logins (same ids, same sessions)."""
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if TEST_DATABASE_URL:
+            _empty_postgresql_tables(self.database_url)
+            build_scenario(self.app)
+            return
+        path = self._sqlite_path()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.snapshot, path)
+
+
+@pytest.fixture(scope="module")
+def matrix(migrated_database, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("matrix")
+    if TEST_DATABASE_URL:
+        _empty_postgresql_tables(migrated_database)
+        url = migrated_database
+    else:
+        copy = folder / "matrix.sqlite"
+        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    app = create_app(_settings(folder, url))
+    app.test_client_class = Client
+    matrix = Matrix(app, build_scenario(app), folder, url)
+    for role in ROLES:
+        if role != ANONYMOUS:
+            client = app.test_client()
+            client.login(EMAILS[role])
+            matrix.sessions[role] = client.get_cookie("session").value
+    matrix.save()
+    yield matrix
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if TEST_DATABASE_URL:
+        _empty_postgresql_tables(migrated_database)
+
+
+def expected(endpoint: str, method: str, role: str):
+    try:
+        return EXPECTED[endpoint][method][role]
+    except KeyError:
+        pytest.fail(
+            f"classify this route: {method} {endpoint} has no expectation for {role} "
+            "in EXPECTED of tests/test_authorisation_matrix.py"
+        )
+
+
+def assert_status(response, want, where: str) -> None:
+    got = response.status_code
+    if want == LOGIN:
+        location = urlsplit(response.headers.get("Location", "")).path
+        assert (got, location) == (302, "/login"), f"{where}: {got} → {location!r}"
+    else:
+        assert got == want, f"{where}: expected {want}, got {got}"
+
+
+def assert_nothing_leaks(response, role: str, where: str) -> None:
+    body = response.get_data().decode("utf-8", "replace")
+    headers = str(response.headers)
+    for marker, seen_by in MARKERS.items():
+        if role not in seen_by:
+            assert marker not in body, f"{where}: the body shows «{marker}»"
+            assert marker not in headers, f"{where}: the headers show «{marker}»"
+
+
+# The tests -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", READS)
+def test_every_page_answers_each_role_as_expected_and_leaks_nothing(matrix, endpoint, role):
+    want = expected(endpoint, "GET", role)
+    url = matrix.url(endpoint)
+    with matrix.client(role).get(url) as response:
+        assert_status(response, want, f"GET {url} as {role}")
+        assert_nothing_leaks(response, role, f"GET {url} as {role}")
+
+
+def test_page_views_wrote_nothing(matrix):
+    """Runs after the page views above (pytest keeps the file's order)."""
+    before = matrix.state()
+    for endpoint in READS:
+        for role in (ANONYMOUS, OWNER, JUROR, ORGANISER):
+            matrix.client(role).get(matrix.url(endpoint)).close()
+    assert matrix.state() == before
+
+
+def _send(client, method: str, url: str, data, token: str | None):
+    if isinstance(data, Json):
+        headers = {"X-CSRFToken": token} if token else {}
+        return client.open(url, method=method, json=data.body, headers=headers)
+    form = {**data, "csrf_token": token} if token else dict(data)
+    return client.open(url, method=method, data=form)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), WRITES)
+def test_every_write_without_a_csrf_token_is_refused_and_writes_nothing(matrix, endpoint, method):
+    allowed = [r for r in ROLES if expected(endpoint, method, r) == WRITE]
+    assert allowed, f"{method} {endpoint}: nobody may send it? then remove the route"
+    role = allowed[0]  # someone who may send it: only the missing token refuses it
+    url = matrix.url(endpoint)
+    before = matrix.state()
+    response = _send(
+        matrix.client(role), method, url, request_data(endpoint, matrix.scenario), token=None
+    )
+    after = matrix.state()
+    if after != before:
+        matrix.restore()
+    assert response.status_code == 400, f"{method} {url} as {role}: {response.status_code}"
+    assert after == before, f"{method} {url} without a token changed the database or outbox"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("endpoint", "method"), WRITES)
+def test_every_write_is_refused_or_allowed_by_role(matrix, endpoint, method, role):
+    want = expected(endpoint, method, role)
+    url = matrix.url(endpoint)
+    where = f"{method} {url} as {role}"
+    client = matrix.client(role)
+    token = client.csrf_token("/")
+    data = request_data(endpoint, matrix.scenario)
+    if want == WRITE:
+        try:
+            response = _send(client, method, url, data, token)
+        finally:
+            matrix.restore()
+        assert response.status_code not in (403, 404, 500), (
+            f"{where}: refused ({response.status_code})"
+        )
+        return
+    before = matrix.state()
+    response = _send(client, method, url, data, token)
+    after = matrix.state()
+    if after != before:
+        matrix.restore()
+    assert_status(response, want, where)
+    assert_nothing_leaks(response, role, where)
+    assert after == before, f"{where} was refused but changed the database or outbox"
+
+
+# An organiser reaches only their own contest's objects, whatever the URL says: the
+# organisers' routes with an object besides the contest in their URL.
+FOREIGN = sorted(
+    endpoint
+    for endpoint, rule in RULES.items()
+    if rule.rule.startswith("/manage/contests/<slug>/") and set(rule.arguments) - {"slug"}
+)
+
+
+@pytest.mark.parametrize("endpoint", FOREIGN)
+def test_an_organiser_cannot_reach_another_contests_objects_through_their_own(matrix, endpoint):
+    """Contest B's organiser, at B's address with contest A's object in the URL: 404."""
+    s = matrix.scenario
+    with matrix.app.test_request_context():
+        values = url_values(endpoint, s) | {"slug": s.other_slug}
+        if endpoint == "privacy.anonymise":  # the owner also has a draft in B: a juror
+            values |= {"kind": "juror", "person_id": s.users[JUROR]}
+        url = url_for(endpoint, **values)
+    client = matrix.client(OTHER_ORGANISER)
+    before = matrix.state()
+    if "GET" in EXPECTED[endpoint]:
+        response = client.get(url)
+    else:
+        response = _send(client, "POST", url, request_data(endpoint, s), client.csrf_token("/"))
+    after = matrix.state()
+    if after != before:
+        matrix.restore()
+    assert response.status_code == 404, f"{url}: {response.status_code}"
+    assert_nothing_leaks(response, OTHER_ORGANISER, url)
+    assert after == before
+
+
+def test_the_expectations_name_only_routes_that_exist():
+    """A removed route must leave the table too, so that it stays the app's true map."""
+    routes = {(e, m) for e, m in ROUTES}
+    stale = [(e, m) for e, methods in EXPECTED.items() for m in methods if (e, m) not in routes]
+    assert stale == []
+
+
+def test_a_juror_of_a_blind_contest_never_gets_a_file_under_its_own_name(matrix):
+    """The file's name may say who applied («Статут ГО …»): jurors get a neutral one."""
+    s = matrix.scenario
+    with matrix.app.app_context():
+        db.session.get(Contest, s.contest).blind = True
+        db.session.commit()
+    try:
+        juror = matrix.client(JUROR)
+        page = juror.get(f"/applications/{s.number}").get_data(as_text=True)
+        direct = juror.get(f"/attachments/{s.attachment}")
+        neutral = juror.get(f"/judging/{s.slug}/{s.number}/attachments/{s.attachment}")
+        organiser = matrix.client(ORGANISER).get(f"/attachments/{s.attachment}")
+    finally:
+        matrix.restore()
+    assert FILENAME not in page and ORGANISATION not in page
+    assert f"/judging/{s.slug}/{s.number}/attachments/{s.attachment}" in page
+    assert direct.status_code == 404
+    assert neutral.status_code == 200
+    assert f"{s.number}-1.pdf" in neutral.headers["Content-Disposition"]
+    assert organiser.status_code == 200  # organisers see who applied
