@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app scoring
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test translations lint
+.PHONY: run test bench translations lint
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ run: $(VENV)/.installed-run
 ## Run the whole test suite (set TEST_DATABASE_URL to run it on PostgreSQL)
 test: $(VENV)/.installed-test
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+## Measure the performance goals of SPEC §10 (not part of the test suite)
+bench: $(VENV)/.installed-test
+	$(PYTHON) scripts/bench.py
 
 ## Extract messages, merge them into the Ukrainian catalogue and compile it
 translations: $(VENV)/.installed-test

@@ -10,13 +10,14 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
-from . import cli, config, database, errors, i18n, requestlog
+from . import cli, config, database, errors, i18n, pagecache, requestlog, schema
 from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
 from .documents.views import bp as documents_bp
-from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, talisman
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, talisman
 from .health import bp as health_bp
 from .judging.manage import bp as jury_bp
 from .judging.views import bp as judging_bp
@@ -37,6 +38,18 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in the app's URLs: an id of a row, so at most the largest INTEGER.
+
+    A larger number in an address is no row at all: a 404, not an "integer out of
+    range" from PostgreSQL.
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -60,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(Path(app.instance_path), test_config))
     config.check_production(app)
     app.session_interface = SessionInterface()
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
@@ -84,7 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.register(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    schema.register(app)  # Flask-Migrate, set up on first use
     csrf.init_app(app)
     mail.init_app(app)
     bootstrap.init_app(app)
@@ -102,6 +116,7 @@ def register_extensions(app: Flask) -> None:
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
     )
+    pagecache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")

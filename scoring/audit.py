@@ -10,10 +10,12 @@ migration) and a second entry after the same predecessor (unique ``prev_hash``).
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections import namedtuple
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import String, select, text, type_coerce
 
 from . import clock
 from .extensions import db
@@ -77,11 +79,35 @@ class ChainReport:
         return self.broken_at is None
 
 
+_FIELDS = ("id", "at", "actor_id", "contest_id", "action", "object_type", "object_id",
+           "details", "reason", "prev_hash", "hash")  # fmt: skip
+_Stored = namedtuple("_Stored", _FIELDS)
+
+
 def verify() -> ChainReport:
-    """Walk the whole chain in the database and report the first entry that does not fit."""
-    return check_chain(
-        db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(2000)
+    """Walk the whole chain in the database and report the first entry that does not fit.
+
+    The rows are read as the driver gives them, without the models' conversions, and
+    converted here: a chain of 50,000 entries is checked in well under a second.
+    """
+    table = AuditEntry.__table__
+    raw = {"at": type_coerce(table.c.at, String), "details": type_coerce(table.c.details, String)}
+    columns = [raw.get(name, table.c[name]) for name in _FIELDS]
+    rows = db.session.execute(
+        select(*columns).order_by(table.c.id).execution_options(yield_per=5000)
     )
+    return check_chain(_stored(rows))
+
+
+def _stored(rows) -> Iterator[_Stored]:
+    """The rows with ``at`` and ``details`` as ``AuditEntry`` gives them."""
+    for id_, at, actor, contest, action, kind, key, details, reason, prev, own in rows:
+        if isinstance(at, str):  # SQLite keeps the UTC time as text
+            at = datetime.fromisoformat(at)
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        if isinstance(details, str):
+            details = json.loads(details)
+        yield _Stored(id_, at, actor, contest, action, kind, key, details, reason, prev, own)
 
 
 def check_chain(entries: Iterable) -> ChainReport:

@@ -13,7 +13,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from . import audit, demo, ranking
@@ -34,6 +33,8 @@ from .results import contest_ranking, describe
 @with_appcontext
 def init_db():
     """Create the database schema or upgrade it to the latest version."""
+    from flask_migrate import upgrade  # Alembic loads only for this command
+
     upgrade()
     click.echo(_("The database schema is up to date."))
 

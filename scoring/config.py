@@ -49,7 +49,6 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SCORING_ENV": env("SCORING_ENV", "development"),
         "SECRET_KEY": _secret_key(instance_path, overrides.get("SECRET_KEY"), production),
         "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Sessions: signed cookies; Secure is added per request when served over HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -61,6 +60,8 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # memcached:// when several app servers run.
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Rendered heavy pages kept per process (scoring/pagecache.py); 0 turns it off.
+        "PAGE_CACHE_BYTES": int(env("PAGE_CACHE_BYTES", str(64 << 20))),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # E-mail: without MAIL_SERVER, messages are written into instance/outbox/.
         "MAIL_SERVER": env("MAIL_SERVER"),
@@ -89,6 +90,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "INVITATION_DAYS": 14,
     }
     settings.update(overrides)
+    # A server may drop connections (restart, failover): test each one on checkout. An
+    # SQLite file cannot, and the test would cost a query on every request.
+    sqlite = settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": not sqlite})
     return settings
 
 

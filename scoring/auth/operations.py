@@ -98,6 +98,15 @@ def user_for_reset(token: str) -> User | None:
     return user
 
 
+def update_account(user: User, *, name: str, language: str) -> None:
+    """The person's own name (documents print it) and language, audited when changed."""
+    changed = [field for field, value in (("name", name), ("language", language))
+               if getattr(user, field) != value]  # fmt: skip
+    if changed:
+        user.name, user.language = name, language
+        audit.record("user.updated", actor=user, obj=user, fields=changed)
+
+
 def set_password(user: User, password: str, *, action: str = "user.password_changed") -> None:
     user.set_password(password)
     audit.record(action, actor=user, obj=user)

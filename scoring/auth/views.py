@@ -267,8 +267,7 @@ def accept_invitation(token: str):
 def account():
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.name = form.name.data
-        current_user.language = form.language.data
+        operations.update_account(current_user, name=form.name.data, language=form.language.data)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.account"))

@@ -34,7 +34,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import Connection, Integer, Table, func, insert, inspect, select, text
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
@@ -353,6 +352,8 @@ def restore(
     path: Path, *, replace: bool = False, progress: Callable[[Progress], None] | None = None
 ) -> Restored:
     """Check the archive ``path`` and load it into the app's database (see the module)."""
+    from flask_migrate import upgrade  # Alembic loads only here
+
     progress = progress or (lambda _progress: None)
     with _opened(path) as zip_file:
         checked = _check(zip_file, path)
@@ -410,6 +411,8 @@ def _rows_held(connection: Connection) -> dict[str, int]:
 
 def _prepare_schema(revision: str, replace: bool) -> None:
     """Bring the database's schema to the archive's revision where nothing can be lost."""
+    from flask_migrate import downgrade, upgrade  # Alembic loads only here
+
     with db.engine.connect() as connection:
         current = schema.current(connection)
         tables = _existing_tables(connection)

@@ -7,3 +7,15 @@ they share), and ``views`` and ``commands`` decide who gets which document, over
 and on the command line. The builders never touch the request, the session or the
 database.
 """
+
+import importlib
+
+# The builders import ReportLab, a noticeable part of every start-up: they are loaded
+# when a document is first made (``documents.protocol.build``), not with the app.
+BUILDERS = ("announcement", "base", "certificate", "protocol", "receipt", "scoresheets")
+
+
+def __getattr__(name: str):
+    if name in BUILDERS:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

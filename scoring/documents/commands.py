@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import documents
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
-from . import announcement, base, certificate, data, protocol, receipt, scoresheets
+from . import data
 
 KINDS = ("announcement", "protocol", "scoresheets", "receipt", "certificate")
 ONE_APPLICATION = ("receipt", "certificate")  # --application is required
@@ -56,10 +57,10 @@ def _application(contest: Contest, number: str) -> Application:
 def _document(contest: Contest, kind: str, number: str | None, language: str, **options):
     """The PDF bytes and the default file name."""
     if kind == "announcement":
-        pdf = announcement.build(data.announcement(contest, language))
+        pdf = documents.announcement.build(data.announcement(contest, language))
         return pdf, data.file_name("results", contest.slug, language=language)
     if kind == "protocol":
-        pdf = protocol.build(
+        pdf = documents.protocol.build(
             data.protocol(
                 contest,
                 language,
@@ -82,7 +83,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
         blank = options["blank"]
         records = data.scoresheets(contest, language, number=number, blank=blank)
         stem = "blank-scoresheets" if blank else "scoresheets"
-        return scoresheets.build(records), data.file_name(
+        return documents.scoresheets.build(records), data.file_name(
             stem, number or contest.slug, language=language
         )
     application = _application(contest, number)
@@ -95,7 +96,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                     number=number,
                 )
             )
-        return receipt.build(data.receipt(application, language)), data.file_name(
+        return documents.receipt.build(data.receipt(application, language)), data.file_name(
             "receipt", number, language=language
         )
     try:
@@ -108,7 +109,9 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                 number=number,
             )
         ) from error
-    return certificate.build(records), data.file_name("certificate", number, language=language)
+    return documents.certificate.build(records), data.file_name(
+        "certificate", number, language=language
+    )
 
 
 @click.command("pdf")
@@ -172,7 +175,7 @@ def pdf(
         document, default_name = _document(
             contest, kind, number, language, blank=blank, every_member_signs=every_member_signs
         )
-    except base.FontsNotFound as error:
+    except documents.base.FontsNotFound as error:
         raise CommandError(str(error)) from error
     path = output or Path(default_name)
     try:

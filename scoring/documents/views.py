@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import documents
 from ..applications import access
 from ..auth import role_required
 from ..contests.views import _own_contest
@@ -29,7 +30,7 @@ from ..extensions import db
 from ..judging.views import _assignment, _jury_contest
 from ..models import Application, ApplicationState, Conflict, Contest, Role, Stage
 from ..results import contest_ranking
-from . import announcement, base, certificate, data, protocol, receipt, scoresheets
+from . import data
 
 bp = Blueprint("documents", __name__)
 
@@ -52,7 +53,7 @@ def _built(build, gather, *args, **kwargs) -> bytes:
     """Gather and build; a server without the fonts answers 500 and says why in the log."""
     try:
         return build(gather(*args, **kwargs))
-    except base.FontsNotFound as error:
+    except documents.base.FontsNotFound as error:
         current_app.logger.error("%s", error)
         abort(500)
 
@@ -73,7 +74,7 @@ def announcement_pdf(slug: str):
     if not published and not contest.is_organised_by(current_user):
         abort(404)
     lang = language()
-    pdf = _built(announcement.build, data.announcement, contest, lang)
+    pdf = _built(documents.announcement.build, data.announcement, contest, lang)
     return pdf_response(
         pdf, data.file_name("results", contest.slug, language=lang), public=published
     )
@@ -85,7 +86,7 @@ def protocol_pdf(slug: str):
     contest = _own_contest(slug)
     lang = language()
     pdf = _built(
-        protocol.build,
+        documents.protocol.build,
         data.protocol,
         contest,
         lang,
@@ -104,7 +105,9 @@ def scoresheets_pdf(slug: str):
         abort(404)
     blank = request.args.get("blank") == "1"
     lang = language()
-    pdf = _built(scoresheets.build, data.scoresheets, contest, lang, number=number, blank=blank)
+    pdf = _built(
+        documents.scoresheets.build, data.scoresheets, contest, lang, number=number, blank=blank
+    )
     kind = "blank-scoresheets" if blank else "scoresheets"
     return pdf_response(pdf, data.file_name(kind, number or contest.slug, language=lang))
 
@@ -135,7 +138,7 @@ def certificate_pdf(slug: str, number: str):
         abort(404)
     lang = language()
     try:
-        pdf = _built(certificate.build, data.certificate, contest, application, lang)
+        pdf = _built(documents.certificate.build, data.certificate, contest, application, lang)
     except data.NotAWinner:
         abort(404)
     return pdf_response(pdf, data.file_name("certificate", number, language=lang))
@@ -149,7 +152,9 @@ def juror_scoresheet_pdf(slug: str, number: str):
     if sheet.conflict != Conflict.NONE:
         abort(404)  # the content opens only after the declaration (SPEC §11)
     lang = language()
-    pdf = _built(scoresheets.build, data.juror_scoresheet, contest, application, sheet, lang)
+    pdf = _built(
+        documents.scoresheets.build, data.juror_scoresheet, contest, application, sheet, lang
+    )
     return pdf_response(pdf, data.file_name("scoresheet", number, language=lang))
 
 
@@ -174,7 +179,7 @@ def receipt_pdf(number: str):
     ):
         abort(404)
     lang = language()
-    pdf = _built(receipt.build, data.receipt, application, lang)
+    pdf = _built(documents.receipt.build, data.receipt, application, lang)
     return pdf_response(pdf, data.file_name("receipt", number, language=lang))
 
 

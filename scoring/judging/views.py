@@ -45,6 +45,7 @@ from ..models import (
     SheetState,
     Stage,
 )
+from ..pagecache import cached_page
 from . import operations
 from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
 
@@ -189,6 +190,7 @@ def _content(contest: Contest, application: Application) -> dict:
 
 
 @bp.route("/<slug>/<number>", methods=["GET", "POST"])
+@cached_page
 @role_required(Role.JUROR)
 def scoresheet(slug: str, number: str):
     """The conflict step while undeclared, then the scoresheet (it also saves without JS)."""

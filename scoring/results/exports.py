@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from ..i18n import oblast_name
 from ..judging.exchange import export_scores
@@ -65,6 +63,9 @@ def scores_csv(contest: Contest) -> bytes:
 
 def ranking_xlsx(ranking: Table, scores: Table) -> bytes:
     """A workbook with the sheets «Ranking» and «Scores»."""
+    from openpyxl import Workbook  # only here: it slows every start-up otherwise
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     for sheet, title, table in (
         (workbook.active, _("Ranking"), ranking),

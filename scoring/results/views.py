@@ -66,6 +66,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..pagecache import cached_page
 from . import charts, describe, exports, load, operations, stability
 from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
 
@@ -501,6 +502,7 @@ def _charts(contest, loaded, result, jurors, totals, names, fmt, language) -> di
 
 
 @bp.route("/manage/contests/<slug>/ranking", endpoint="ranking")
+@cached_page
 @role_required(Role.ORGANISER)
 def ranking_page(slug: str):
     contest = _own_contest(slug)

@@ -1,0 +1,159 @@
+"""Heavy pages served again from the cache (scoring/pagecache.py) — and never stale."""
+
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from scoring.extensions import db
+from scoring.models import Contest, Role, SheetState, User
+from scoring.pagecache import PageCache
+from tests._judging import autosave, judged_contest, page_csrf, set_sheet
+
+JUROR = "cached.juror@example.org"
+ORGANISER = "cached.organiser@example.org"
+
+
+@contextmanager
+def counted(app):
+    """Count the SQL statements run inside the block: ``with counted(app) as n: ...; n[0]``."""
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    total = [0]
+    try:
+        yield total
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        total[0] = len(statements)
+
+
+def _sheet(app, build):
+    juror = build.user(Role.JUROR, email=JUROR, name="Оксана Кешована")
+    judged = judged_contest(app, build, [juror], count=2)
+    set_sheet(app, juror, judged.numbers[0])  # no conflict declared, a draft
+    return juror, judged
+
+
+def test_a_scoresheet_is_served_again_until_the_juror_saves(app, build, client):
+    _juror, judged = _sheet(app, build)
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    first = client.get(url).get_data(as_text=True)
+    with counted(app) as again:
+        second = client.get(url).get_data(as_text=True)
+    assert second == first
+    assert again[0] <= 3, again  # the person, the state of the database; no page queries
+
+    token = page_csrf(client, url)
+    c1 = judged.criteria["C1"]
+    saved = autosave(client, judged, judged.numbers[0], {"points": {str(c1): "7"}}, token)
+    assert saved.status_code == 200
+    page = client.get(url).get_data(as_text=True)
+    assert f'id="points_{c1}"' in page and 'value="7"' in page
+    assert 'value="7"' not in first
+
+
+def test_a_juror_taken_off_the_application_is_refused_at_once(app, build, client):
+    juror, judged = _sheet(app, build)
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # now from the cache
+    token = page_csrf(client, url)
+    recused = client.post(
+        judged.url(judged.numbers[0], "/recuse"),
+        data={"csrf_token": token, "declaration": "Я член правління цієї організації."},
+    )
+    assert recused.status_code == 302
+    assert client.get(url).status_code in (302, 404)
+
+
+def test_another_person_never_gets_someone_elses_cached_page(app, build, client):
+    juror, judged = _sheet(app, build)
+    other = build.user(Role.JUROR, email="other.juror@example.org")
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.login("other.juror@example.org")
+    assert other and client.get(url).status_code == 404
+
+
+def test_a_message_shown_once_is_not_served_again(app, build, client):
+    _juror, judged = _sheet(app, build)
+    number = judged.numbers[0]
+    url = judged.url(number)
+    client.login(JUROR)
+    c1 = judged.criteria["C1"]
+    saved = client.submit(url, {f"points_{c1}": "4", "save": "1"}, follow_redirects=True)
+    assert saved.status_code == 200
+    shown = saved.get_data(as_text=True)
+    assert "alert-success" in shown
+    again = client.get(url).get_data(as_text=True)
+    assert "alert-success" not in again and 'value="4"' in again
+
+
+def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
+    juror, judged = _sheet(app, build)
+    organiser = build.user(Role.ORGANISER, email=ORGANISER)
+    with app.app_context():
+        contest = db.session.get(Contest, judged.contest_id)
+        contest.organisers.append(db.session.get(User, organiser))
+        db.session.commit()
+    c = judged.criteria
+    full = {c["C1"]: "8", c["C2"]: "6", c["C3"]: "4.5"}
+    for number in judged.numbers[1:]:
+        set_sheet(app, juror, number, points=full, state=SheetState.SUBMITTED)
+    client.login(ORGANISER)
+    ranking = f"/manage/contests/{judged.slug}/ranking"
+    before = client.get(ranking).get_data(as_text=True)
+    with counted(app) as again:
+        assert client.get(ranking).get_data(as_text=True) == before
+    assert again[0] <= 3, again
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+
+    client.login(JUROR)
+    url = judged.url(judged.numbers[0])
+    token = page_csrf(client, url)
+    points = {str(k): v for k, v in full.items()}
+    assert autosave(client, judged, judged.numbers[0], {"points": points}, token).status_code == 200
+    assert client.submit(judged.url(judged.numbers[0], "/submit")).status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+
+    client.login(ORGANISER)
+    after = client.get(ranking).get_data(as_text=True)
+    ranked = re.compile(rf'{judged.numbers[0]}</th>((?!</tr>).)*fw-semibold">21,50</td>', re.S)
+    assert ranked.search(after) and not ranked.search(before)
+
+
+def test_with_the_cache_turned_off_every_request_renders_the_page(app, build, make_app):
+    _juror, judged = _sheet(app, build)
+    uncached = make_app(PAGE_CACHE_BYTES=0)
+    client = uncached.test_client()
+    client.login(JUROR)
+    url = judged.url(judged.numbers[0])
+    with counted(uncached) as first:
+        client.get(url)
+    with counted(uncached) as second:
+        assert client.get(url).status_code == 200
+    assert second[0] == first[0] > 3
+
+
+def test_the_cache_keeps_the_most_recent_pages_within_its_size():
+    cache = PageCache(limit=400)
+    for name in "abcde":
+        cache.put((name,), name.encode() * 100, "text/html")
+    assert cache.get(("a",)) is None  # the oldest went out
+    assert cache.get(("b",)) == (b"b" * 100, "text/html")
+    cache.put(("f",), b"f" * 100, "text/html")  # "b" was just used: "c" goes out
+    assert cache.get(("c",)) is None and cache.get(("b",)) is not None
+    assert cache.size <= 400
+    cache.put(("huge",), b"x" * 101, "text/html")  # over a quarter of the limit: not kept
+    assert cache.get(("huge",)) is None
