@@ -488,6 +488,15 @@ def assert_nothing_leaks(response, role: str, where: str) -> None:
             assert marker not in headers, f"{where}: the headers show «{marker}»"
 
 
+# Writes that may change the database without an audit entry: nothing they change is
+# shown on a page the page cache keeps (the session's own details, drafts, tokens).
+UNAUDITED = {
+    "auth.login",  # the time of the last login
+    "applications.draft",  # a draft no one but its applicant sees
+    "applications.api.autosave",
+}
+
+
 # The tests -------------------------------------------------------------------------
 
 
@@ -545,13 +554,21 @@ def test_every_write_is_refused_or_allowed_by_role(matrix, endpoint, method, rol
     token = client.csrf_token("/")
     data = request_data(endpoint, matrix.scenario)
     if want == WRITE:
+        before = matrix.state()[0]
         try:
             response = _send(client, method, url, data, token)
+            after = matrix.state()[0]
         finally:
             matrix.restore()
         assert response.status_code not in (403, 404, 500), (
             f"{where}: refused ({response.status_code})"
         )
+        changed = {table for table in before if before[table] != after[table]}
+        if changed and "audit_log" not in changed:
+            assert endpoint in UNAUDITED, (
+                f"{where} changed {sorted(changed)} without an audit entry: the page cache "
+                "(scoring/pagecache.py) would go on serving pages that show the old data"
+            )
         return
     before = matrix.state()
     response = _send(client, method, url, data, token)

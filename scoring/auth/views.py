@@ -327,6 +327,7 @@ def set_language():
     if form.validate_on_submit() and form.language.data in current_app.config["LANGUAGES"]:
         session["language"] = form.language.data
         if current_user.is_authenticated:
-            current_user.language = form.language.data
+            user = current_user._get_current_object()
+            operations.update_account(user, name=user.name, language=form.language.data)
             db.session.commit()
     return redirect(safe_next(form.next.data, url_for("pages.home")))
