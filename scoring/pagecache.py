@@ -87,6 +87,8 @@ def _key() -> tuple | None:
     person, secret = session.get("_user_id"), session.get("csrf_token")
     if request.method != "GET" or not person or not secret or session.get("_flashes"):
         return None
+    if current_app.config.get("WTF_CSRF_TIME_LIMIT"):
+        return None  # the page's tokens would expire while the page is served again
     return (request.full_path, person, session.get("language"), secret, database_state())
 
 
