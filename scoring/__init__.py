@@ -17,7 +17,7 @@ from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
 from .documents.views import bp as documents_bp
-from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, talisman
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mailer, talisman
 from .health import bp as health_bp
 from .judging.manage import bp as jury_bp
 from .judging.views import bp as judging_bp
@@ -100,7 +100,7 @@ def register_extensions(app: Flask) -> None:
     database.register(app)
     schema.register(app)  # Flask-Migrate, set up on first use
     csrf.init_app(app)
-    mail.init_app(app)
+    mailer.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
     babel.init_app(

@@ -32,5 +32,5 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
-mail = Mail()
+mailer = Mail()  # not "mail": scoring.mail is the module that sends
 bootstrap = Bootstrap5()

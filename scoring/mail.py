@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
 
-from .extensions import mail
+from .extensions import mailer
 
 
 def send(to: str, subject, template: str, language: str = "uk", **context) -> Message:
@@ -24,7 +24,7 @@ def send(to: str, subject, template: str, language: str = "uk", **context) -> Me
             body=render_template(f"email/{template}.txt", **context),
         )
     if current_app.config.get("MAIL_SERVER"):
-        mail.send(message)
+        mailer.send(message)
     else:
         outbox = Path(current_app.config["MAIL_OUTBOX"])
         outbox.mkdir(parents=True, exist_ok=True)
