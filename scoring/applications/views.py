@@ -393,7 +393,7 @@ bp.register_blueprint(api)
 # Submitted applications --------------------------------------------------------------
 
 
-def _answer_rows(application: Application, language: str) -> list[dict]:
+def answer_rows(application: Application, language: str) -> list[dict]:
     """Each question in order with its answer (text) or its file, for pages and e-mails."""
     answers = {a.question_id: a.value for a in application.answers}
     files = {a.question_id: a for a in application.attachments}
@@ -424,7 +424,7 @@ def _send_receipt(application: Application, user) -> None:
         language=language,
         application=application,
         contest_title=application.contest.title(language),
-        rows=_answer_rows(application, language),
+        rows=answer_rows(application, language),
         attachments=application.attachments,
         link=url_for("applications.show", number=application.number, _external=True),
     )
@@ -453,7 +453,7 @@ def show(number: str):
         "applications/show.html",
         application=application,
         contest=application.contest,
-        rows=_answer_rows(application, current_language()),
+        rows=answer_rows(application, current_language()),
         owner=owner,
         can_withdraw=owner and operations.can_withdraw(application, now),
         hide_applicant=current_user.is_juror and application.contest.blind,

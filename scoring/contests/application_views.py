@@ -14,12 +14,12 @@ from .. import mail
 from ..applications.operations import lock_application
 from ..auth import role_required
 from ..extensions import db
-from ..judging.views import _attachment_label
+from ..judging.views import attachment_label
 from ..models import Answer, Application, ApplicationState, Attachment, Role, User
 from . import applications as screening
 from .application_forms import STATE_CHOICES, DecisionForm, FilterForm
 from .operations import ContestError, application_counts
-from .views import _own_contest, _show_errors, bp
+from .views import bp, own_contest, show_errors
 
 MAX_PAGE = 100_000  # a larger page number in the address is no page at all
 HISTORY_LABELS = {
@@ -36,7 +36,7 @@ bp.add_app_template_global(screening.decision_note, "decision_note")
 @bp.route("/<slug>/applications")
 @role_required(Role.ORGANISER)
 def applications_list(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     form = FilterForm(request.args, contest)
     filters = form.filters()
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
@@ -70,7 +70,7 @@ def _content(application: Application) -> dict:
     files = [
         {
             "question_id": a.question_id,
-            "label": _attachment_label(a, i, blind=False),
+            "label": attachment_label(a, i, blind=False),
             "url": url_for("applications.download", attachment_id=a.id),
         }
         for i, a in enumerate(attachments, start=1)
@@ -152,7 +152,7 @@ def _report_decision(application: Application) -> None:
 @role_required(Role.ORGANISER)
 def application_show(slug: str, number: str):
     """The application as submitted, its history and, in screening, the decision form."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     application = screening.find_application(contest, number)
     if application is None:
         abort(404)
@@ -169,7 +169,7 @@ def application_show(slug: str, number: str):
                     reason=form.reason.data,
                 )
             except ContestError as error:
-                _show_errors(form, error)
+                show_errors(form, error)
             else:
                 db.session.commit()
                 if not changed:

@@ -10,7 +10,7 @@ from ..models import Contest, Criterion, Role, Stage
 from . import criteria
 from .operations import ContestError
 from .setup_forms import CriterionForm, MoveForm
-from .views import _own_contest, _show_errors, bp
+from .views import bp, own_contest, show_errors
 
 
 def _own_criterion(contest: Contest, criterion_id: int) -> Criterion:
@@ -27,7 +27,7 @@ def _list_url(contest: Contest) -> str:
 @bp.route("/<slug>/criteria")
 @role_required(Role.ORGANISER)
 def criteria_list(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     scored = criteria.scored_criteria(contest)
     return render_template(
         "contests/criteria.html",
@@ -41,14 +41,14 @@ def criteria_list(slug: str):
 @bp.route("/<slug>/criteria/new", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def criterion_new(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     lock = criteria.scoring_lock(contest, criteria.scored_criteria(contest))
     form = CriterionForm()
     if not lock and form.validate_on_submit():
         try:
             criterion = criteria.add_criterion(contest, form.criterion_values(), actor=current_user)
         except ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("The criterion %(code)s is added.", code=criterion.code), "success")
@@ -61,7 +61,7 @@ def criterion_new(slug: str):
 @bp.route("/<slug>/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def criterion_edit(slug: str, criterion_id: int):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     criterion = _own_criterion(contest, criterion_id)
     form = CriterionForm()
     if not form.is_submitted():
@@ -72,7 +72,7 @@ def criterion_edit(slug: str, criterion_id: int):
                 criterion, form.criterion_values(), actor=current_user
             )
         except ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             if changed:
@@ -91,7 +91,7 @@ def criterion_edit(slug: str, criterion_id: int):
 @role_required(Role.ORGANISER)
 def criterion_remove(slug: str, criterion_id: int):
     """GET asks for confirmation (or explains why not); POST removes."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     criterion = _own_criterion(contest, criterion_id)
     problem = criteria.removal_problem(criterion)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
@@ -114,7 +114,7 @@ def criterion_remove(slug: str, criterion_id: int):
 @bp.route("/<slug>/criteria/<int:criterion_id>/move", methods=["POST"])
 @role_required(Role.ORGANISER)
 def criterion_move(slug: str, criterion_id: int):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     criterion = _own_criterion(contest, criterion_id)
     form = MoveForm()
     if form.validate_on_submit():

@@ -12,14 +12,14 @@ from ..models import Role, User
 from . import organisers
 from .operations import ContestError
 from .setup_forms import OrganiserForm
-from .views import _own_contest, _show_errors, bp
+from .views import bp, own_contest, show_errors
 
 
 @bp.route("/<slug>/organisers", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def organisers_list(slug: str):
     """The organisers, invitations pending, and a form that adds or invites one by e-mail."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     form = OrganiserForm()
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
@@ -37,7 +37,7 @@ def organisers_list(slug: str):
                 )
                 send_invitation(invitation, token)
         except ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             if user is not None:
@@ -65,7 +65,7 @@ def organisers_list(slug: str):
 @role_required(Role.ORGANISER)
 def organiser_remove(slug: str, user_id: int):
     """GET asks for confirmation (or explains why not); POST removes."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     user = db.session.get(User, user_id)
     if user is None or user not in contest.organisers:
         abort(404)

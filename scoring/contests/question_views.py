@@ -18,7 +18,7 @@ from ..models import Contest, Question, QuestionKind, Role
 from . import questions
 from .operations import ContestError
 from .setup_forms import KIND_LABELS, KIND_LIMITS, MoveForm, QuestionForm
-from .views import _own_contest, _show_errors, bp
+from .views import bp, own_contest, show_errors
 
 
 @bp.app_template_global()
@@ -88,27 +88,27 @@ def _form(contest: Contest) -> QuestionForm:
 @bp.route("/<slug>/questions")
 @role_required(Role.ORGANISER)
 def questions_list(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     return render_template("contests/questions.html", contest=contest)
 
 
 @bp.route("/<slug>/questions/preview")
 @role_required(Role.ORGANISER)
 def questions_preview(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     return render_template("contests/questions_preview.html", contest=contest)
 
 
 @bp.route("/<slug>/questions/new", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def question_new(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     form = _form(contest)
     if form.validate_on_submit():
         try:
             question = questions.add_question(contest, form.question_values(), actor=current_user)
         except ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("The question «%(key)s» is added.", key=question.key), "success")
@@ -119,7 +119,7 @@ def question_new(slug: str):
 @bp.route("/<slug>/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def question_edit(slug: str, question_id: int):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     question = _own_question(contest, question_id)
     form = _form(contest)
     if not form.is_submitted():
@@ -130,7 +130,7 @@ def question_edit(slug: str, question_id: int):
                 question, form.question_values(), actor=current_user
             )
         except ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             if changed:
@@ -143,7 +143,7 @@ def question_edit(slug: str, question_id: int):
 @role_required(Role.ORGANISER)
 def question_remove(slug: str, question_id: int):
     """GET asks for confirmation (or explains why not); POST removes."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     question = _own_question(contest, question_id)
     problem = questions.removal_problem(question)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
@@ -166,7 +166,7 @@ def question_remove(slug: str, question_id: int):
 @bp.route("/<slug>/questions/<int:question_id>/move", methods=["POST"])
 @role_required(Role.ORGANISER)
 def question_move(slug: str, question_id: int):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     question = _own_question(contest, question_id)
     form = MoveForm()
     if form.validate_on_submit():

@@ -17,7 +17,7 @@ from .forms import AGGREGATION_LABELS, NORMALISE_LABELS, ContestForm, StageForm
 bp = Blueprint("contests", __name__, url_prefix="/manage/contests")
 
 
-def _own_contest(slug: str) -> Contest:
+def own_contest(slug: str) -> Contest:
     """The contest at ``slug`` if the current user organises it, else 404 (nothing leaks)."""
     contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
     if contest is None or not contest.is_organised_by(current_user):
@@ -25,7 +25,7 @@ def _own_contest(slug: str) -> Contest:
     return contest
 
 
-def _show_errors(form, error: operations.ContestError) -> None:
+def show_errors(form, error: operations.ContestError) -> None:
     for name, message in error.errors.items():
         form[name].errors.append(message)
 
@@ -52,7 +52,7 @@ def new():
                 form.contest_values(), organiser=current_user._get_current_object()
             )
         except operations.ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("The contest is created as a draft."), "success")
@@ -63,7 +63,7 @@ def new():
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def edit(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     form = ContestForm()
     if not form.is_submitted():
         form.load(contest)
@@ -71,7 +71,7 @@ def edit(slug: str):
         try:
             operations.update_contest(contest, form.contest_values(), actor=current_user)
         except operations.ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -82,7 +82,7 @@ def edit(slug: str):
 @bp.route("/<slug>")
 @role_required(Role.ORGANISER)
 def dashboard(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     return render_template(
         "contests/dashboard.html",
         contest=contest,
@@ -98,7 +98,7 @@ def dashboard(slug: str):
 @role_required(Role.ORGANISER)
 def stage(slug: str):
     """GET ``?to=STAGE`` asks for confirmation (and a reason); POST moves the contest."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     form = StageForm(to=request.args.get("to"))
     target = operations.stage_target(contest, form.to.data)
     if target is None:
@@ -111,7 +111,7 @@ def stage(slug: str):
         try:
             operations.change_stage(contest, target, actor=current_user, reason=form.reason.data)
         except operations.ContestError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             db.session.commit()
             flash(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, clock, ranking
-from ..applications.views import _answer_rows
+from ..applications.views import answer_rows
 from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..extensions import db
 from ..models import (
@@ -485,7 +485,7 @@ def receipt(application: Application, language: str) -> records.Receipt:
     with force_locale(language):
         organisation = application.organisation
         answers = []
-        for row in _answer_rows(application, language):
+        for row in answer_rows(application, language):
             if row["kind"] == "file":
                 value = row["file"].filename if row["file"] else _("no file")
             else:

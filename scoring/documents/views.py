@@ -25,9 +25,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import documents
 from ..applications import access
 from ..auth import role_required
-from ..contests.views import _own_contest
+from ..contests.views import own_contest
 from ..extensions import db
-from ..judging.views import _assignment, _jury_contest
+from ..judging.views import juror_assignment, jury_contest
 from ..models import Application, ApplicationState, Conflict, Contest, Role, Stage
 from ..results import contest_ranking
 from . import data
@@ -83,7 +83,7 @@ def announcement_pdf(slug: str):
 @bp.route("/manage/contests/<slug>/protocol.pdf", endpoint="protocol")
 @role_required(Role.ORGANISER)
 def protocol_pdf(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     lang = language()
     pdf = _built(
         documents.protocol.build,
@@ -99,7 +99,7 @@ def protocol_pdf(slug: str):
 @bp.route("/manage/contests/<slug>/scoresheets.pdf", endpoint="scoresheets")
 @role_required(Role.ORGANISER)
 def scoresheets_pdf(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     number = request.args.get("application") or None
     if number is not None and not _has_application(contest, number):
         abort(404)
@@ -128,7 +128,7 @@ def _has_application(contest: Contest, number: str) -> bool:
 @bp.route("/manage/contests/<slug>/certificates/<number>.pdf", endpoint="certificate")
 @role_required(Role.ORGANISER)
 def certificate_pdf(slug: str, number: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     application = db.session.scalar(
         select(Application)
         .where(Application.contest_id == contest.id, Application.number == number)
@@ -147,8 +147,8 @@ def certificate_pdf(slug: str, number: str):
 @bp.route("/judging/<slug>/<number>/scoresheet.pdf", endpoint="juror_scoresheet")
 @role_required(Role.JUROR)
 def juror_scoresheet_pdf(slug: str, number: str):
-    contest = _jury_contest(slug)
-    application, sheet = _assignment(contest, number)
+    contest = jury_contest(slug)
+    application, sheet = juror_assignment(contest, number)
     if sheet.conflict != Conflict.NONE:
         abort(404)  # the content opens only after the declaration (SPEC §11)
     lang = language()

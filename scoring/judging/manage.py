@@ -26,7 +26,7 @@ from ..auth import role_required
 from ..auth.forms import strip
 from ..auth.views import send_invitation
 from ..contests.setup_forms import OrganiserForm
-from ..contests.views import _own_contest
+from ..contests.views import own_contest
 from ..extensions import db
 from ..mail import send as send_mail
 from ..models import Application, ApplicationState, JuryMember, Role, Scoresheet, Stage, User
@@ -91,7 +91,7 @@ def _admitted(contest, number: str) -> Application:
 @role_required(Role.ORGANISER)
 def members(slug: str):
     """The members and their progress, and a form that adds or invites a juror."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     form = JurorForm()
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
@@ -135,7 +135,7 @@ def members(slug: str):
 @bp.route("/<slug>/jury/<int:user_id>/chair", methods=["POST"])
 @role_required(Role.ORGANISER)
 def chair(slug: str, user_id: int):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     user, _member_row = _member(contest, user_id)
     try:
         jury.set_chair(contest, user, actor=_actor())
@@ -152,7 +152,7 @@ def chair(slug: str, user_id: int):
 @role_required(Role.ORGANISER)
 def remove(slug: str, user_id: int):
     """GET asks for confirmation (or explains why not); POST removes."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     user, member = _member(contest, user_id)
     problem = jury.removal_problem(contest, user)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
@@ -184,7 +184,7 @@ def remove(slug: str, user_id: int):
 @role_required(Role.ORGANISER)
 def remind(slug: str):
     """GET lists who would be reminded; POST sends one e-mail to each of them."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     reminders = jury.unfinished(contest)
     problem = jury.reminder_problem(contest, reminders)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
@@ -224,7 +224,7 @@ def remind(slug: str):
 @role_required(Role.ORGANISER)
 def assignments(slug: str):
     """The matrix of admitted applications × jurors, ``?page=N``."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     page = request.args.get("page", 1, type=int)
     return render_template(
         "jury/assignments.html",
@@ -238,7 +238,7 @@ def assignments(slug: str):
 @bp.route("/<slug>/assignments/auto", methods=["POST"])
 @role_required(Role.ORGANISER)
 def assign_automatically(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     try:
         result = jury.assign_automatically(contest, actor=_actor())
     except jury.JuryError as error:
@@ -283,7 +283,7 @@ def assign_automatically(slug: str):
 @role_required(Role.ORGANISER)
 def application(slug: str, number: str):
     """One application's jurors: who is assigned, in what state, with what conflicts."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     item = _admitted(contest, number)
     return render_template(
         "jury/application.html",
@@ -302,7 +302,7 @@ def _back_to(contest, application):
 @bp.route("/<slug>/assignments/<number>/jurors/<int:user_id>", methods=["POST"])
 @role_required(Role.ORGANISER)
 def add(slug: str, number: str, user_id: int):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     item = _admitted(contest, number)
     user, _member_row = _member(contest, user_id)
     try:
@@ -319,7 +319,7 @@ def add(slug: str, number: str, user_id: int):
 @bp.route("/<slug>/assignments/<number>/least-loaded", methods=["POST"])
 @role_required(Role.ORGANISER)
 def add_least_loaded(slug: str, number: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     item = _admitted(contest, number)
     try:
         user = jury.add_least_loaded(contest, item, actor=_actor())
@@ -335,7 +335,7 @@ def add_least_loaded(slug: str, number: str):
 @bp.route("/<slug>/assignments/<number>/jurors/<int:user_id>/remove", methods=["POST"])
 @role_required(Role.ORGANISER)
 def unassign(slug: str, number: str, user_id: int):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     item = _admitted(contest, number)
     sheet = db.session.scalar(
         select(Scoresheet).where(
@@ -366,7 +366,7 @@ def unassign(slug: str, number: str, user_id: int):
 @role_required(Role.ORGANISER)
 def reopen(slug: str, sheet_id: int):
     """GET asks for the reason (or explains why not); POST makes the sheet a draft again."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     row = db.session.execute(
         select(Scoresheet, Application)
         .join(Application, Scoresheet.application_id == Application.id)

@@ -55,7 +55,7 @@ JURY_STAGES = (Stage.JUDGING, *operations.LATER_STAGES)
 FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
 
-def _jury_contest(slug: str) -> Contest:
+def jury_contest(slug: str) -> Contest:
     """The contest if the current juror is on its jury and it is judging or later, else 404."""
     contest = db.session.scalar(
         select(Contest)
@@ -67,7 +67,7 @@ def _jury_contest(slug: str) -> Contest:
     return contest
 
 
-def _assignment(contest: Contest, number: str) -> tuple[Application, Scoresheet]:
+def juror_assignment(contest: Contest, number: str) -> tuple[Application, Scoresheet]:
     """The application and the juror's sheet for it, if the juror may open it, else 404."""
     row = db.session.execute(
         select(Application, Scoresheet)
@@ -123,7 +123,7 @@ def index():
 @bp.route("/<slug>")
 @role_required(Role.JUROR)
 def assignments(slug: str):
-    contest = _jury_contest(slug)
+    contest = jury_contest(slug)
     items = operations.assignments(contest, current_user)
     return render_template(
         "judging/assignments.html",
@@ -147,7 +147,7 @@ def _conflict_page(contest, application, sheet, recusal_form=None):
     )
 
 
-def _attachment_label(attachment: Attachment, index: int, blind: bool) -> str:
+def attachment_label(attachment: Attachment, index: int, blind: bool) -> str:
     """«Файл 1 (PDF, 1,2 МБ)» in a blind contest, else the file's own name with the same."""
     kind = FILE_TYPES.get(attachment.content_type) or attachment.content_type.rpartition("/")[2]
     size = file_size_text(attachment.size)
@@ -170,7 +170,7 @@ def _content(contest: Contest, application: Application) -> dict:
     files = [
         {
             "question_id": a.question_id,
-            "label": _attachment_label(a, i, contest.blind),
+            "label": attachment_label(a, i, contest.blind),
             "url": url_for(
                 ".attachment",
                 slug=contest.slug,
@@ -194,8 +194,8 @@ def _content(contest: Contest, application: Application) -> dict:
 @role_required(Role.JUROR)
 def scoresheet(slug: str, number: str):
     """The conflict step while undeclared, then the scoresheet (it also saves without JS)."""
-    contest = _jury_contest(slug)
-    application, sheet = _assignment(contest, number)
+    contest = jury_contest(slug)
+    application, sheet = juror_assignment(contest, number)
     if sheet.conflict == Conflict.UNDECLARED:
         if request.method == "POST":
             return redirect(_sheet_url(contest, application))
@@ -246,8 +246,8 @@ def scoresheet(slug: str, number: str):
 @bp.route("/<slug>/<number>/no-conflict", methods=["POST"])
 @role_required(Role.JUROR)
 def no_conflict(slug: str, number: str):
-    contest = _jury_contest(slug)
-    application, sheet = _assignment(contest, number)
+    contest = jury_contest(slug)
+    application, sheet = juror_assignment(contest, number)
     if NoConflictForm().validate_on_submit():
         proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
         try:
@@ -266,8 +266,8 @@ def no_conflict(slug: str, number: str):
 @role_required(Role.JUROR)
 def recuse(slug: str, number: str):
     """Recusal with a declaration, before or after reading (not once submitted)."""
-    contest = _jury_contest(slug)
-    application, sheet = _assignment(contest, number)
+    contest = jury_contest(slug)
+    application, sheet = juror_assignment(contest, number)
     if contest.stage != Stage.JUDGING or sheet.state == SheetState.SUBMITTED:
         flash(_("A submitted scoresheet cannot be withdrawn by recusal."), "warning")
         return redirect(_sheet_url(contest, application))
@@ -300,8 +300,8 @@ def recuse(slug: str, number: str):
 @role_required(Role.JUROR)
 def submit(slug: str, number: str):
     """The confirmation step: the scores at a glance, then the final submission."""
-    contest = _jury_contest(slug)
-    application, sheet = _assignment(contest, number)
+    contest = jury_contest(slug)
+    application, sheet = juror_assignment(contest, number)
     if sheet.conflict != Conflict.NONE or sheet.state == SheetState.SUBMITTED:
         return redirect(_sheet_url(contest, application))
     if contest.stage != Stage.JUDGING:
@@ -339,8 +339,8 @@ def submit(slug: str, number: str):
 @role_required(Role.JUROR)
 def attachment(slug: str, number: str, attachment_id: int):
     """An attachment as a download; in a blind contest under a neutral name."""
-    contest = _jury_contest(slug)
-    application, sheet = _assignment(contest, number)
+    contest = jury_contest(slug)
+    application, sheet = juror_assignment(contest, number)
     if sheet.conflict != Conflict.NONE:
         abort(404)
     item = db.session.scalar(
@@ -416,8 +416,8 @@ def autosave(slug: str, number: str):
     if current_user.role != Role.JUROR:
         return _json_error(403, "forbidden", _("Only jurors score applications."))
     try:
-        contest = _jury_contest(slug)
-        application, sheet = _assignment(contest, number)
+        contest = jury_contest(slug)
+        application, sheet = juror_assignment(contest, number)
     except NotFound:
         return _json_error(404, "not_found", _("There is no such scoresheet."))
     payload = request.get_json(silent=True)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import role_required
-from ..contests.views import _own_contest
+from ..contests.views import own_contest
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Role
@@ -40,7 +40,7 @@ def organisation_data():
 @role_required(Role.ORGANISER)
 def people(slug: str):
     """The contest's applicants' contact people and its jurors, with "anonymise" actions."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     applicants, jurors = operations.contest_people(contest)
     return render_template(
         "privacy/people.html",
@@ -57,7 +57,7 @@ def people(slug: str):
 @role_required(Role.ORGANISER)
 def anonymise(slug: str, kind: str, person_id: int):
     """GET asks for confirmation (or explains why not); POST anonymises."""
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     person = operations.find_person(contest, kind, person_id)
     if person is None:
         abort(404)

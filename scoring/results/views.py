@@ -89,7 +89,7 @@ FLAG_LABELS = {
 # Access ----------------------------------------------------------------------------
 
 
-def _own_contest(slug: str) -> Contest:
+def own_contest(slug: str) -> Contest:
     """The contest at ``slug`` if the current user organises it, else 404."""
     contest = db.session.scalar(
         select(Contest).where(Contest.slug == slug).options(selectinload(Contest.organisers))
@@ -100,7 +100,7 @@ def _own_contest(slug: str) -> Contest:
 
 
 def _ranking_contest(slug: str) -> Contest:
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     if contest.stage not in operations.RANKING_STAGES:
         abort(404)
     return contest
@@ -505,7 +505,7 @@ def _charts(contest, loaded, result, jurors, totals, names, fmt, language) -> di
 @cached_page
 @role_required(Role.ORGANISER)
 def ranking_page(slug: str):
-    contest = _own_contest(slug)
+    contest = own_contest(slug)
     if contest.stage not in operations.RANKING_STAGES:
         return render_template("results/ranking.html", contest=contest, not_yet=True)
     data = _deliberation(contest, want_stability=request.args.get("stability") == "1")
