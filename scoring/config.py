@@ -54,7 +54,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A session lasts 14 days from the login, however busy: the cookie is not signed
+        # anew on every request (it changes only when the session does).
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,  # a juror's page stays open for hours
         # Rate limiting (Flask-Limiter); memory:// is per process, use redis:// or
         # memcached:// when several app servers run.

@@ -29,7 +29,6 @@ from functools import wraps
 
 from flask import current_app, request, session
 from flask.globals import request_ctx
-from sqlalchemy import text
 
 from .extensions import db
 
@@ -68,17 +67,23 @@ def init_app(app) -> None:
     app.extensions["page_cache"] = PageCache(app.config.get("PAGE_CACHE_BYTES", 64 << 20))
 
 
-STATE = text("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+STATE = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
 
 
 def database_state() -> tuple | None:
     """The id and hash of the newest audit entry: any write of the app changes them.
 
-    Read on a connection of its own, outside the request's ORM session: a cached page
-    then costs no session at all.
+    Read on a driver connection of the pool, outside the request's ORM session and
+    without a transaction around it: one cheap query is all a cached page costs.
     """
-    with db.engine.connect() as connection:
-        row = connection.execute(STATE).first()
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(STATE)
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()  # back to the pool
     return tuple(row) if row else None
 
 

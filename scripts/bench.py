@@ -55,7 +55,8 @@ CRITERIA = 6
 OBLASTS = ["UA-12", "UA-14", "UA-23", "UA-35", "UA-48", "UA-51", "UA-63"]
 SIZES = {"bench-100": ("BSM", 100), "bench-1000": ("BLG", 1000)}
 LARGE = "bench-1000"
-SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 
 
@@ -292,6 +293,7 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(env: dict, target: str, *extra: str):
+    """Serve ``target`` with gunicorn (2 workers) on a free port while the block runs."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -349,12 +351,14 @@ def _hammer(args) -> tuple[int, int]:
     return done, failed
 
 
-def requests_per_second(base: str, path: str, cookie: str = "") -> tuple[float, int]:
-    """Requests per second of CLIENTS clients in parallel, after a short warm-up; page size."""
-    with urllib.request.urlopen(
-        urllib.request.Request(base + path, headers={"Cookie": cookie})
-    ) as response:
-        size = len(response.read())
+def page_size(base: str, path: str, cookie: str = "") -> int:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request) as response:
+        return len(response.read())
+
+
+def requests_per_second(base: str, path: str, cookie: str = "") -> float:
+    """Requests per second of CLIENTS clients in parallel, after a short warm-up."""
     with multiprocessing.Pool(CLIENTS) as pool:
         pool.map(_hammer, [(base, path, cookie, time.monotonic() + 1)] * CLIENTS)
         started = time.monotonic()
@@ -364,7 +368,17 @@ def requests_per_second(base: str, path: str, cookie: str = "") -> tuple[float, 
     failed = sum(r[1] for r in results)
     if failed:
         sys.exit(f"{failed} of {done} requests to {path} did not answer 200")
-    return done / elapsed, size
+    return done / elapsed
+
+
+def best_rates(targets: dict[str, tuple[str, str, str]]) -> dict[str, float]:
+    """The best of ROUNDS measurements of each target, taken in turn: whatever else the
+    machine does at a moment weighs on the app and on the reference alike."""
+    best = dict.fromkeys(targets, 0.0)
+    for _round in range(ROUNDS):
+        for name, (base, path, cookie) in targets.items():
+            best[name] = max(best[name], requests_per_second(base, path, cookie))
+    return best
 
 
 # Commands --------------------------------------------------------------------------------
@@ -416,64 +430,80 @@ class Report:
             self.missed.append(what)
 
 
-def main() -> int:
-    work = Path(tempfile.mkdtemp(prefix="scoring-bench-"))
+def check_queries(env: dict, report: Report) -> None:
+    print("== SQL queries per page, 100 and 1,000 applications")
+    for name, by_slug in query_counts(env).items():
+        small, large = by_slug["bench-100"], by_slug[LARGE]
+        report.line(name, f"{small} and {large}", "equal", small == large)
+
+
+def check_pages(env: dict, report: Report) -> None:
+    print(f"== requests per second, gunicorn 2 workers, {CLIENTS} clients, "
+          f"best of {ROUNDS} × {SECONDS:g} s")  # fmt: skip
+    sheet = f"/judging/{LARGE}/{first_number(LARGE)}"
+    ranking = f"/manage/contests/{LARGE}/ranking"
+    with gunicorn(env, "wsgi:app") as app_url:
+        juror, organiser = login(app_url, JURORS[0]), login(app_url, ORGANISER)
+        size = {"sheet": page_size(app_url, sheet, juror),
+                "ranking": page_size(app_url, ranking, organiser)}  # fmt: skip
+        env = {**env, "BENCH_PAGE_SIZE": str(size["sheet"])}
+        with gunicorn(env, "bench_reference:app", "--chdir", str(ROOT / "scripts")) as ref_url:
+            size |= {"bare": page_size(ref_url, "/page"), "table": page_size(ref_url, "/table")}
+            rate = best_rates(
+                {
+                    "bare": (ref_url, "/page", ""),
+                    "sheet": (app_url, sheet, juror),
+                    "table": (ref_url, "/table", ""),
+                    "ranking": (app_url, ranking, organiser),
+                }
+            )
+    print(f"  bare page {size['bare']:,} bytes: {rate['bare']:.0f}/s; "
+          f"bare 1,000-row table {size['table']:,} bytes: {rate['table']:.0f}/s")  # fmt: skip
+    print(f"  scoresheet {size['sheet']:,} bytes: {rate['sheet']:.0f}/s; "
+          f"ranking {size['ranking']:,} bytes: {rate['ranking']:.0f}/s")  # fmt: skip
+    ratio = rate["sheet"] / rate["bare"]
+    report.line("juror's scoresheet vs a bare page", f"{ratio:.0%}", "≥ 40 %", ratio >= 0.40)
+    ratio = rate["ranking"] / rate["table"]
+    report.line("organiser's ranking vs a bare 1,000-row table", f"{ratio:.0%}", "≥ 50 %",
+                ratio >= 0.50)  # fmt: skip
+
+
+def check_commands(env: dict, report: Report, work: Path) -> None:
+    print("== ranking and documents, 1,000 applications")
+    milliseconds, scores = engine_time(env)
+    report.line(f"ranking {scores:,} scores in the process", f"{milliseconds:.0f} ms",
+                "< 100 ms", milliseconds < 100)  # fmt: skip
+    seconds = best_time(env, "rank", LARGE, "--format", "json")
+    report.line("`rank` on the command line", f"{seconds:.2f} s", "< 1.5 s", seconds < 1.5)
+    seconds = best_time(env, "pdf", LARGE, "protocol", "-o", str(work / "protocol.pdf"))
+    report.line("`pdf … protocol` on the command line", f"{seconds:.2f} s", "< 3 s",
+                seconds < 3)  # fmt: skip
+
+
+def environment(work: Path) -> dict:
     env = {
         **os.environ,
         "SECRET_KEY": "bench-secret-key",
         "INSTANCE_PATH": str(work / "instance"),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
         or f"sqlite:///{work / 'bench.sqlite'}",
-        "BENCH_WORK": str(work),
         "BENCH_SLUG": LARGE,
         "FLASK_DEBUG": "0",
     }
     env.pop("SCORING_ENV", None)
+    return env
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="scoring-bench-"))
+    env = environment(work)
     report = Report()
     try:
         print(f"== seeding through the import commands ({env['DATABASE_URL'].split(':')[0]})")
         seed(env, work)
-
-        print("== SQL queries per page, 100 and 1,000 applications")
-        for name, by_slug in query_counts(env).items():
-            small, large = by_slug["bench-100"], by_slug[LARGE]
-            report.line(name, f"{small} and {large}", "equal", small == large)
-
-        print(f"== requests per second, gunicorn 2 workers, {CLIENTS} clients, {SECONDS:g} s each")
-        number = first_number(LARGE)
-        with gunicorn(env, "wsgi:app") as app_url:
-            juror = login(app_url, JURORS[0])
-            organiser = login(app_url, ORGANISER)
-            sheet_rps, sheet_size = requests_per_second(
-                app_url, f"/judging/{LARGE}/{number}", juror
-            )
-            ranking_rps, ranking_size = requests_per_second(
-                app_url, f"/manage/contests/{LARGE}/ranking", organiser
-            )
-        env["BENCH_PAGE_SIZE"] = str(sheet_size)
-        with gunicorn(env, "bench_reference:app", "--chdir", str(ROOT / "scripts")) as ref_url:
-            bare_rps, bare_size = requests_per_second(ref_url, "/page")
-            table_rps, table_size = requests_per_second(ref_url, "/table")
-        print(f"  bare page {bare_size:,} bytes: {bare_rps:.0f}/s; "
-              f"bare 1,000-row table {table_size:,} bytes: {table_rps:.0f}/s")  # fmt: skip
-        print(f"  scoresheet {sheet_size:,} bytes: {sheet_rps:.0f}/s; "
-              f"ranking {ranking_size:,} bytes: {ranking_rps:.0f}/s")  # fmt: skip
-        ratio = sheet_rps / bare_rps
-        report.line("juror's scoresheet vs a bare page", f"{ratio:.0%}", "≥ 40 %", ratio >= 0.40)
-        ratio = ranking_rps / table_rps
-        report.line("organiser's ranking vs a bare 1,000-row table", f"{ratio:.0%}", "≥ 50 %",
-                    ratio >= 0.50)  # fmt: skip
-
-        print("== ranking and documents, 1,000 applications")
-        milliseconds, scores = engine_time(env)
-        report.line(f"ranking {scores:,} scores in the process", f"{milliseconds:.0f} ms",
-                    "< 100 ms", milliseconds < 100)  # fmt: skip
-        seconds = best_time(env, "rank", LARGE, "--format", "json")
-        report.line("`rank` on the command line", f"{seconds:.2f} s", "< 1.5 s", seconds < 1.5)
-        pdf = work / "protocol.pdf"
-        seconds = best_time(env, "pdf", LARGE, "protocol", "-o", str(pdf))
-        report.line("`pdf … protocol` on the command line", f"{seconds:.2f} s", "< 3 s",
-                    seconds < 3)  # fmt: skip
+        check_queries(env, report)
+        check_pages(env, report)
+        check_commands(env, report, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if report.missed:
