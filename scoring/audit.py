@@ -96,7 +96,10 @@ def verify() -> ChainReport:
     rows = db.session.execute(
         select(*columns).order_by(table.c.id).execution_options(yield_per=5000)
     )
-    return check_chain(_stored(rows))
+    try:
+        return check_chain(_stored(rows))
+    finally:
+        rows.close()  # a broken chain stops the walk early: release the server's cursor
 
 
 def _stored(rows) -> Iterator[_Stored]:
