@@ -43,11 +43,12 @@ STATUS_CHOICES = choices(
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Typed text as stored: stripped, without NUL characters (PostgreSQL refuses them)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 def lower_strip(value):
-    return value.strip().lower() if isinstance(value, str) else value
+    return strip(value).lower() if isinstance(value, str) else value
 
 
 def _required():

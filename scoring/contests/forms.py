@@ -60,13 +60,20 @@ def _required():
     return DataRequired(message=REQUIRED)
 
 
+def _stripped_text(value) -> str:
+    """The text as stored: stripped, and "" for a field the request did not send at all
+    (WTForms gives None, which the NOT NULL text columns refuse)."""
+    return strip(value) if isinstance(value, str) else ""
+
+
 def _text(label, max_length, required=False, area=False, **kwargs):
     validators = [_required() if required else Optional(), Length(max=max_length)]
+    filters = [_stripped_text]
     if area:
         return TextAreaField(
-            label, validators=validators, filters=[strip], render_kw={"rows": 6}, **kwargs
+            label, validators=validators, filters=filters, render_kw={"rows": 6}, **kwargs
         )
-    return StringField(label, validators=validators, filters=[strip], **kwargs)
+    return StringField(label, validators=validators, filters=filters, **kwargs)
 
 
 def _whole_number(label, low, high, optional=False, **kwargs):
@@ -126,7 +133,7 @@ def _moment(label):
 
 
 def _upper(value):
-    return value.strip().upper() if isinstance(value, str) else value
+    return strip(value).upper() if isinstance(value, str) else value
 
 
 def _plain(value):

@@ -145,6 +145,8 @@ class CriterionForm(FlaskForm):
         return values
 
     def validate_max_points(self, field):
+        if field.errors:  # out of range already, e.g. 1e309, which no step divides
+            return
         _places(1, _l("Use at most one digit after the decimal point."))(self, field)
         step = Decimal(self.step.data) if self.step.data in ("1", "0.5") else None
         if field.data is not None and step is not None and field.data % step:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit, clock
+from ..applications.operations import clean_text
 from ..extensions import db
 from ..i18n import current_language, number
 from ..models import (
@@ -314,7 +315,7 @@ def declare_no_conflict(
 
 def recuse(sheet: Scoresheet, declaration: str, *, contest: Contest, actor: User) -> None:
     """The juror recuses themself with a declaration; they never see the content again."""
-    declaration = (declaration or "").strip()
+    declaration = (declaration or "").replace("\x00", "").strip()
     if not declaration:
         raise JudgingError(_("Describe the conflict of interest in a few words."))
     if len(declaration) > MAX_DECLARATION:
@@ -382,7 +383,7 @@ def save_scores(
         criterion = by_id.get(criterion_id)
         if criterion is None:
             continue
-        text = str(text or "").strip()
+        text = clean_text(str(text or "")).strip()
         if len(text) > MAX_COMMENT:
             result.errors[f"comment_{criterion_id}"] = _(
                 "%(criterion)s: the comment is too long (at most %(max)s characters).",
@@ -392,7 +393,7 @@ def save_scores(
         else:
             new_comments[criterion_id] = text
     if overall_comment is not None:
-        overall_comment = str(overall_comment).strip()
+        overall_comment = clean_text(str(overall_comment)).strip()
         if len(overall_comment) > MAX_OVERALL_COMMENT:
             result.errors["overall_comment"] = _(
                 "The overall comment is too long (at most %(max)s characters).",
@@ -402,6 +403,7 @@ def save_scores(
 
     scores = sheet_scores(sheet)
     changed = False
+    commented: list[int] = []  # criteria whose comment changed
     for criterion_id in sorted(new_points.keys() | new_comments.keys()):
         score = scores.get(criterion_id)
         if score is None:
@@ -434,12 +436,26 @@ def save_scores(
             if score.comment != new_comments[criterion_id]:
                 score.comment = new_comments[criterion_id]
                 changed = True
+                commented.append(criterion_id)
             result.saved.append(f"comment_{criterion_id}")
+    overall_changed = overall_comment is not None and sheet.overall_comment != overall_comment
     if overall_comment is not None:
-        if sheet.overall_comment != overall_comment:
+        if overall_changed:
             sheet.overall_comment = overall_comment
             changed = True
         result.saved.append("overall_comment")
+    if commented or overall_changed:
+        # Recorded like every write (the text stays out of the log): the pages kept by
+        # ``pagecache`` are keyed on the newest entry, so an unrecorded comment would
+        # leave the juror reading the sheet as it was before.
+        audit.record(
+            "comment.changed",
+            actor=actor,
+            contest=contest,
+            obj=sheet,
+            criteria=commented,
+            overall=overall_changed,
+        )
     if changed:
         sheet.updated_at = clock.now()
     db.session.flush()

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..auth.forms import strip
 from ..contests.forms import MultiCheckboxField
@@ -56,4 +56,4 @@ class RevokeForm(FlaskForm):
 
 
 class AddJurorForm(FlaskForm):
-    juror = IntegerField(validators=[InputRequired()])
+    juror = IntegerField(validators=[InputRequired(), NumberRange(1, 2**31 - 1)])  # an id
