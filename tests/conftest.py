@@ -32,6 +32,9 @@ from scoring.models import (
     Stage,
     User,
 )
+from tests import _audit_guard
+
+_audit_guard.install()  # every request's write carries an audit entry (the page cache)
 
 PASSWORD = "correct horse battery"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

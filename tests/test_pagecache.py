@@ -3,6 +3,7 @@
 import re
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
 from scoring.extensions import db
@@ -157,3 +158,17 @@ def test_the_cache_keeps_the_most_recent_pages_within_its_size():
     assert cache.size <= 400
     cache.put(("huge",), b"x" * 101, "text/html")  # over a quarter of the limit: not kept
     assert cache.get(("huge",)) is None
+
+
+def test_a_request_that_writes_without_an_audit_entry_fails_every_test(app, build):
+    """The guard of tests/_audit_guard.py is on: such a write cannot go unnoticed."""
+    user_id = build.user(Role.JUROR, email="renamed@example.org")
+
+    @app.get("/rename-quietly")  # GET: no CSRF token to fetch first
+    def rename_quietly():
+        db.session.get(User, user_id).name = "Інше ім’я"
+        db.session.commit()
+        return "renamed"
+
+    with pytest.raises(AssertionError, match=r"changes to \['users'\] without an audit entry"):
+        app.test_client().get("/rename-quietly")

@@ -1,0 +1,66 @@
+"""Every write a request commits carries an audit entry — checked under every test.
+
+The page cache (scoring/pagecache.py) serves a page again until the audit log grows, so
+a request that changes data shown on a page without writing an audit entry would leave
+people looking at the old data. ``install()`` hooks the ORM: when a request commits
+changes to any table but adds no audit entry, the commit fails with the tables named.
+The exceptions are the changes no kept page shows: the time of the last login and an
+applicant's own draft (which only its applicant sees until it is submitted).
+"""
+
+from flask import has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from scoring.models import Answer, Application, ApplicationState, Attachment, AuditEntry, User
+
+KEY = "audit_guard_changes"
+
+
+def _unaudited_is_fine(obj) -> bool:
+    if isinstance(obj, User):
+        state = inspect(obj)
+        changed = {a.key for a in state.attrs if a.history.has_changes()}
+        return not state.pending and changed <= {"last_login_at"}
+    if isinstance(obj, Application):
+        return obj.state == ApplicationState.DRAFT
+    if isinstance(obj, Answer | Attachment):
+        application = obj.application
+        return application is not None and application.state == ApplicationState.DRAFT
+    return False
+
+
+def _note(session: Session, *_flush_arguments) -> None:
+    if not has_request_context():
+        return
+    changes = session.info.setdefault(KEY, {"audited": False, "tables": set()})
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, AuditEntry):
+            changes["audited"] = True
+        elif (
+            session.is_modified(obj) or obj in session.new or obj in session.deleted
+        ) and not _unaudited_is_fine(obj):
+            changes["tables"].add(obj.__table__.name)
+
+
+def _check(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the audit entry may follow before the real commit
+    _note(session)  # what the commit is about to flush
+    changes = session.info.pop(KEY, None)
+    if changes and changes["tables"] and not changes["audited"]:
+        raise AssertionError(
+            f"a request commits changes to {sorted(changes['tables'])} without an audit "
+            "entry: the page cache would go on serving pages with the old data "
+            "(see tests/_audit_guard.py)"
+        )
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(KEY, None)
+
+
+def install() -> None:
+    event.listen(Session, "before_flush", _note)
+    event.listen(Session, "before_commit", _check)
+    event.listen(Session, "after_rollback", _forget)
