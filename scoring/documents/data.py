@@ -9,6 +9,7 @@ views and the command line decide who gets which document.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -75,6 +76,7 @@ def results_url(contest: Contest) -> str:
     return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/contests/{contest.slug}/results"
 
 
+@functools.lru_cache(maxsize=4096)  # a protocol repeats the same totals thousands of times
 def _display(value: Fraction | Decimal) -> Decimal:
     """A score rounded for display (two places, half up), SPEC §6.4."""
     return Decimal(ranking.format_score(value))
