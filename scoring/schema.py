@@ -29,11 +29,12 @@ class _Migrations:
         self._app = app
 
     def __getattr__(self, name: str):
-        from flask_migrate import Migrate
+        if self._app.extensions.get("migrate") is self:
+            from flask_migrate import Migrate
 
-        from .extensions import db
+            from .extensions import db
 
-        Migrate(self._app, db, directory=str(MIGRATIONS))
+            Migrate(self._app, db, directory=str(MIGRATIONS))  # replaces this stand-in
         return getattr(self._app.extensions["migrate"], name)
 
 
