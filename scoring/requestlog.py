@@ -17,7 +17,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask.logging import default_handler, wsgi_errors_stream
 from sqlalchemy import inspect
 
@@ -113,7 +113,10 @@ def _user_id() -> int | None:
     # one from the session for requests that never needed it (static files, /healthz).
     # The id comes from the identity map: no query, even in a failed transaction.
     user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None:  # not loaded (a page from the page cache): the signed session says
+        person = str(session.get("_user_id") or "").partition(":")[0]
+        return int(person) if person.isdigit() else None
+    if not getattr(user, "is_authenticated", False):
         return None
     state = inspect(user, raiseerr=False)
     return state.identity[0] if state is not None and state.identity else None

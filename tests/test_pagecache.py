@@ -1,5 +1,6 @@
 """Heavy pages served again from the cache (scoring/pagecache.py) — and never stale."""
 
+import logging
 import re
 from contextlib import contextmanager
 
@@ -172,3 +173,16 @@ def test_a_request_that_writes_without_an_audit_entry_fails_every_test(app, buil
 
     with pytest.raises(AssertionError, match=r"changes to \['users'\] without an audit entry"):
         app.test_client().get("/rename-quietly")
+
+
+def test_the_request_log_names_the_person_of_a_cached_page(app, build, client, caplog):
+    juror, judged = _sheet(app, build)
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    client.get(url)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="scoring"), counted(app) as queries:
+        assert client.get(url).status_code == 200
+    (line,) = [r for r in caplog.records if r.name == "scoring" and hasattr(r, "status")]
+    assert queries[0] <= 1  # from the cache: the person was never loaded
+    assert (line.path, line.status, line.user_id) == (url, 200, juror)
