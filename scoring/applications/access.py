@@ -7,7 +7,9 @@ and never after a recusal (SPEC §11). Views answer 404 to everyone else, so not
 leaks.
 """
 
+from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Scoresheet
@@ -40,3 +42,19 @@ def is_assigned_juror(application: Application, user) -> bool:
         )
         is not None
     )
+
+
+def admitted_or_404(contest, number: str) -> Application:
+    """The contest's admitted application with this number (organisation loaded), or 404."""
+    application = db.session.scalar(
+        select(Application)
+        .where(
+            Application.contest_id == contest.id,
+            Application.number == number,
+            Application.state == ApplicationState.ADMITTED,
+        )
+        .options(selectinload(Application.organisation))
+    )
+    if application is None:
+        abort(404)
+    return application

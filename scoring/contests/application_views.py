@@ -8,14 +8,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import mail
 from ..applications.operations import lock_application
 from ..auth import role_required
 from ..extensions import db
-from ..judging.views import attachment_label
-from ..models import Answer, Application, ApplicationState, Attachment, Role, User
+from ..judging.views import answers_and_files
+from ..models import Application, ApplicationState, Role, User
 from . import applications as screening
 from .application_forms import STATE_CHOICES, DecisionForm, FilterForm
 from .operations import ContestError, application_counts
@@ -57,32 +56,12 @@ def applications_list(slug: str):
 
 
 def _content(application: Application) -> dict:
-    """The answers and attachments for ``judging/_answers.html`` (two queries)."""
-    answers = {
-        a.question_id: a.value
-        for a in db.session.scalars(select(Answer).where(Answer.application_id == application.id))
-    }
-    attachments = db.session.scalars(
-        select(Attachment)
-        .where(Attachment.application_id == application.id)
-        .order_by(Attachment.id)
-    ).all()
-    files = [
-        {
-            "question_id": a.question_id,
-            "label": attachment_label(a, i, blind=False),
-            "url": url_for("applications.download", attachment_id=a.id),
-        }
-        for i, a in enumerate(attachments, start=1)
-    ]
-    questions = application.contest.questions
-    question_ids = {q.id for q in questions}
-    return {
-        "questions": questions,
-        "answers": answers,
-        "files": files,
-        "other_files": [f for f in files if f["question_id"] not in question_ids],
-    }
+    """The answers and attachments as the organiser reads them."""
+    return answers_and_files(
+        application,
+        blind=False,
+        url=lambda a: url_for("applications.download", attachment_id=a.id),
+    )
 
 
 def _inform_applicant(application: Application) -> int:

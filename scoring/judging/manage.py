@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..applications.access import admitted_or_404
 from ..auth import operations as accounts
 from ..auth import role_required
 from ..auth.forms import strip
@@ -29,7 +30,7 @@ from ..contests.setup_forms import OrganiserForm
 from ..contests.views import own_contest
 from ..extensions import db
 from ..mail import send as send_mail
-from ..models import Application, ApplicationState, JuryMember, Role, Scoresheet, Stage, User
+from ..models import Application, JuryMember, Role, Scoresheet, Stage, User
 from . import jury
 
 bp = Blueprint("jury", __name__, url_prefix="/manage/contests")
@@ -67,21 +68,6 @@ def _member(contest, user_id: int) -> tuple[User, JuryMember]:
     if member is None:
         abort(404)
     return member.user, member
-
-
-def _admitted(contest, number: str) -> Application:
-    application = db.session.scalar(
-        select(Application)
-        .where(
-            Application.contest_id == contest.id,
-            Application.number == number,
-            Application.state == ApplicationState.ADMITTED,
-        )
-        .options(selectinload(Application.organisation))
-    )
-    if application is None:
-        abort(404)
-    return application
 
 
 # The jury --------------------------------------------------------------------------
@@ -284,7 +270,7 @@ def assign_automatically(slug: str):
 def application(slug: str, number: str):
     """One application's jurors: who is assigned, in what state, with what conflicts."""
     contest = own_contest(slug)
-    item = _admitted(contest, number)
+    item = admitted_or_404(contest, number)
     return render_template(
         "jury/application.html",
         contest=contest,
@@ -303,7 +289,7 @@ def _back_to(contest, application):
 @role_required(Role.ORGANISER)
 def add(slug: str, number: str, user_id: int):
     contest = own_contest(slug)
-    item = _admitted(contest, number)
+    item = admitted_or_404(contest, number)
     user, _member_row = _member(contest, user_id)
     try:
         jury.add_assignment(contest, item, user, actor=_actor())
@@ -320,7 +306,7 @@ def add(slug: str, number: str, user_id: int):
 @role_required(Role.ORGANISER)
 def add_least_loaded(slug: str, number: str):
     contest = own_contest(slug)
-    item = _admitted(contest, number)
+    item = admitted_or_404(contest, number)
     try:
         user = jury.add_least_loaded(contest, item, actor=_actor())
     except jury.JuryError as error:
@@ -336,7 +322,7 @@ def add_least_loaded(slug: str, number: str):
 @role_required(Role.ORGANISER)
 def unassign(slug: str, number: str, user_id: int):
     contest = own_contest(slug)
-    item = _admitted(contest, number)
+    item = admitted_or_404(contest, number)
     sheet = db.session.scalar(
         select(Scoresheet).where(
             Scoresheet.application_id == item.id, Scoresheet.juror_id == user_id

@@ -156,8 +156,9 @@ def attachment_label(attachment: Attachment, index: int, blind: bool) -> str:
     return _("%(name)s (%(type)s, %(size)s)", name=attachment.filename, type=kind, size=size)
 
 
-def _content(contest: Contest, application: Application) -> dict:
-    """What the juror reads: the answers by question and the attachments (two queries)."""
+def answers_and_files(application: Application, *, blind: bool, url) -> dict:
+    """The answers by question and the attachments for ``judging/_answers.html`` (two
+    queries); ``url(attachment)`` is where each file is downloaded from."""
     answers = {
         a.question_id: a.value
         for a in db.session.scalars(select(Answer).where(Answer.application_id == application.id))
@@ -168,25 +169,28 @@ def _content(contest: Contest, application: Application) -> dict:
         .order_by(Attachment.id)
     ).all()
     files = [
-        {
-            "question_id": a.question_id,
-            "label": attachment_label(a, i, contest.blind),
-            "url": url_for(
-                ".attachment",
-                slug=contest.slug,
-                number=application.number,
-                attachment_id=a.id,
-            ),
-        }
+        {"question_id": a.question_id, "label": attachment_label(a, i, blind), "url": url(a)}
         for i, a in enumerate(attachments, start=1)
     ]
-    question_ids = {q.id for q in contest.questions}
+    questions = application.contest.questions
+    question_ids = {q.id for q in questions}
     return {
-        "questions": contest.questions,
+        "questions": questions,
         "answers": answers,
         "files": files,
         "other_files": [f for f in files if f["question_id"] not in question_ids],
     }
+
+
+def _content(contest: Contest, application: Application) -> dict:
+    """What the juror reads, with the files behind the juror's own download route."""
+    return answers_and_files(
+        application,
+        blind=contest.blind,
+        url=lambda a: url_for(
+            ".attachment", slug=contest.slug, number=application.number, attachment_id=a.id
+        ),
+    )
 
 
 @bp.route("/<slug>/<number>", methods=["GET", "POST"])

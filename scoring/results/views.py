@@ -49,13 +49,13 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from .. import ranking
+from ..applications.access import admitted_or_404
 from ..auth import role_required
 from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..extensions import db
 from ..i18n import current_language, oblast_name, points
 from ..models import (
     Application,
-    ApplicationState,
     Contest,
     Decision,
     DecisionKind,
@@ -585,27 +585,12 @@ def tie(slug: str, rank: int):
     )
 
 
-def _admitted(contest: Contest, number: str) -> Application:
-    application = db.session.scalar(
-        select(Application)
-        .where(
-            Application.contest_id == contest.id,
-            Application.number == number,
-            Application.state == ApplicationState.ADMITTED,
-        )
-        .options(selectinload(Application.organisation))
-    )
-    if application is None:
-        abort(404)
-    return application
-
-
 @bp.route("/manage/contests/<slug>/divergences/<number>", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def divergence(slug: str, number: str):
     """How the commission resolved a divergent application."""
     contest = _ranking_contest(slug)
-    application = _admitted(contest, number)
+    application = admitted_or_404(contest, number)
     form = DivergenceForm()
     open_ = contest.stage in operations.ASSIGNING_STAGES
     if open_ and form.validate_on_submit():
@@ -652,7 +637,7 @@ def divergence(slug: str, number: str):
 def add_juror(slug: str, number: str):
     """One click: the juror proposed on the ranking page gets the application."""
     contest = _ranking_contest(slug)
-    application = _admitted(contest, number)
+    application = admitted_or_404(contest, number)
     form = AddJurorForm()
     juror = db.session.get(User, form.juror.data) if form.validate_on_submit() else None
     if juror is None:
