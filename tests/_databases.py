@@ -6,9 +6,10 @@ end; without ``TEST_DATABASE_URL`` a test that asks for one is skipped.
 """
 
 import uuid
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 
 from scoring import config, create_app
 from scoring.extensions import db
@@ -72,3 +73,22 @@ def dump(app) -> dict[str, list[tuple]]:
             ]
             for table in db.metadata.sorted_tables
         }
+
+
+@contextmanager
+def counted(app):
+    """Count the SQL statements run inside the block: ``with counted(app) as n: ...; n[0]``."""
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    total = [0]
+    try:
+        yield total
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        total[0] = len(statements)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from scoring import clock, edrpou
 from scoring.extensions import db
@@ -26,6 +26,7 @@ from scoring.models import (
     User,
 )
 
+from ._databases import counted
 from ._judging import audit_entries, set_sheet
 
 ORGANISER = "org@example.org"
@@ -572,20 +573,6 @@ def test_the_matrix_pages_through_the_applications(app, build, client, organiser
     assert numbers(last) == arranged.numbers[50:]
 
 
-class _QueryCounter:
-    def __init__(self, app):
-        self.count = 0
-        with app.app_context():
-            self.engine = db.engine
-        event.listen(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
-
-    def close(self):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-
 def test_the_matrix_and_the_jury_page_query_in_bulk(app, build, client, organiser):
     people = jurors(build, 4)
     counts: dict[str, dict[int, int]] = {}
@@ -602,10 +589,9 @@ def test_the_matrix_and_the_jury_page_query_in_bulk(app, build, client, organise
         }
         for name, tail in pages.items():
             client.get(arranged.url(tail))  # warm up the session
-            counter = _QueryCounter(app)
-            assert client.get(arranged.url(tail)).status_code == 200
-            counter.close()
-            counts.setdefault(name, {})[count] = counter.count
+            with counted(app) as queries:
+                assert client.get(arranged.url(tail)).status_code == 200
+            counts.setdefault(name, {})[count] = queries[0]
     for name, by_size in counts.items():
         assert by_size[10] == by_size[40], name
     assert counts["matrix"][40] <= 10

@@ -2,37 +2,17 @@
 
 import logging
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from scoring.extensions import db
 from scoring.models import Contest, Role, SheetState, User
 from scoring.pagecache import PageCache
+from tests._databases import counted
 from tests._judging import autosave, judged_contest, page_csrf, set_sheet
 
 JUROR = "cached.juror@example.org"
 ORGANISER = "cached.organiser@example.org"
-
-
-@contextmanager
-def counted(app):
-    """Count the SQL statements run inside the block: ``with counted(app) as n: ...; n[0]``."""
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    total = [0]
-    try:
-        yield total
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        total[0] = len(statements)
 
 
 def _sheet(app, build):
