@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo, ranking
+from . import audit, demo, ranking, spreadsheets
 from .auth.forms import MIN_PASSWORD
 from .auth.operations import find_user
 from .backup import commands as backup_commands
@@ -157,7 +157,9 @@ def rank(slug: str, output: str):
         writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(
-            {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            spreadsheets.row(
+                {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            )
             for row in rows
         )
         return

@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, edrpou, hromadas
+from .. import audit, clock, edrpou, files, hromadas
 from ..extensions import db
 from ..i18n import kind_label, long_datetime, oblast_name
 from ..models import (
@@ -442,6 +442,11 @@ def store_attachment(
                 )
             ]
         )
+    if contest.blind:
+        try:
+            files.without_metadata(data, detected)
+        except files.Unreadable as error:
+            raise ApplicationError([(name, _unreadable(label, shown, error.reason))]) from error
     previous = next((a for a in application.attachments if a.question_id == question.id), None)
     others = db.session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0)).where(
@@ -468,7 +473,7 @@ def store_attachment(
         )
     attachment = Attachment(
         question_id=question.id,
-        filename=shown,
+        filename=files.typed_name(shown, detected),
         content_type=detected,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -492,6 +497,33 @@ def store_attachment(
         replaced=previous.id if previous else None,
     )
     return attachment
+
+
+def _unreadable(label: str, shown: str, reason: str):
+    """Why a file cannot go to the jurors of a blind contest (``files.Unreadable``)."""
+    if reason == "password":
+        return _l(
+            "«%(field)s»: the file «%(file)s» is protected with a password. In this contest "
+            "the jurors must not learn who applied, and we cannot remove the author and "
+            "other details from a protected file: save it without a password and upload "
+            "it again.",
+            field=label,
+            file=shown,
+        )
+    if reason == "too large":
+        return _l(
+            "«%(field)s»: the image «%(file)s» has too many pixels to be opened. Make it "
+            "smaller and upload it again.",
+            field=label,
+            file=shown,
+        )
+    return _l(
+        "«%(field)s»: the file «%(file)s» is damaged and cannot be opened. In this contest "
+        "we remove the author and other details from every file before the jurors see it: "
+        "save the file again (or scan it anew) and upload it.",
+        field=label,
+        file=shown,
+    )
 
 
 def remove_attachment(application: Application, attachment_id: int, *, actor: User) -> None:

@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import clock, hromadas, mail
+from .. import clock, files, hromadas, mail
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import OBLASTS, current_language
@@ -457,6 +457,7 @@ def show(number: str):
         owner=owner,
         can_withdraw=owner and operations.can_withdraw(application, now),
         hide_applicant=current_user.is_juror and application.contest.blind,
+        contacts=access.may_see_contacts(application, current_user),
         now=now,
     )
 
@@ -498,7 +499,7 @@ def download(attachment_id: int):
         io.BytesIO(attachment.content),
         mimetype=attachment.content_type,
         as_attachment=True,
-        download_name=attachment.filename,
+        download_name=files.typed_name(attachment.filename, attachment.content_type),
         etag=attachment.sha256,
         last_modified=attachment.uploaded_at,
         max_age=0,

@@ -25,7 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock
+from .. import audit, clock, spreadsheets
 from ..csvfiles import LineProblems, not_utf8, records
 from ..extensions import db
 from ..i18n import role_label
@@ -103,17 +103,19 @@ def export_scores(contest: Contest) -> str:
     }
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(spreadsheets.row(list(COLUMNS)))
     for sheet_id, _serial, number, email, sheet in sheets:
         for criterion in criteria:
             score = scores.get((sheet_id, criterion.id))
             if score is None or score.points is None:
                 continue
             writer.writerow(
-                [number, email, criterion.code, points_text(score.points), score.comment]
+                spreadsheets.row(
+                    [number, email, criterion.code, points_text(score.points), score.comment]
+                )
             )
         if sheet.overall_comment:
-            writer.writerow([number, email, "", "", sheet.overall_comment])
+            writer.writerow(spreadsheets.row([number, email, "", "", sheet.overall_comment]))
     return out.getvalue()
 
 
