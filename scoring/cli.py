@@ -154,7 +154,9 @@ def rank(slug: str, output: str):
         columns.insert(4, "category")
     if output == "csv":
         flags = {True: "true", False: "false", None: ""}
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, lineterminator=spreadsheets.LINE_END
+        )
         writer.writeheader()
         writer.writerows(
             spreadsheets.row(

@@ -10,6 +10,10 @@ a text that is a plain number such as ``-5.41``. Every writer passes each row th
 ``row`` (a list, or a dict for ``csv.DictWriter``); XLSX rows go through ``xlsx_row``,
 which also replaces the control characters XML cannot hold.
 
+The CSV writers end lines with ``LINE_END``, CR LF as RFC 4180 has it: the csv module
+quotes a field that holds a character of the line end, so a lone carriage return in a
+comment is quoted too and cannot start a new line whose first cell is a formula.
+
 ``plain`` undoes ``cell`` for a file read back (``import-scores`` reads what
 ``export-scores`` wrote), so an export imported again is the same: the apostrophe goes
 before any run of apostrophes that precedes such a character, and ``plain`` removes one.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+LINE_END = "\r\n"
 _FORMULA = re.compile("'*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 # What XML 1.0 cannot carry (openpyxl refuses it): shown as the replacement character.

@@ -102,7 +102,7 @@ def export_scores(contest: Contest) -> str:
         )
     }
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
     writer.writerow(spreadsheets.row(list(COLUMNS)))
     for sheet_id, _serial, number, email, sheet in sheets:
         for criterion in criteria:

@@ -40,7 +40,7 @@ class Table:
 def _csv(table: Table) -> bytes:
     out = io.StringIO()
     out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
     writer.writerows(map(spreadsheets.row, [table.header, *table.rows]))
     return out.getvalue().encode("utf-8")
 
