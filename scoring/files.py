@@ -5,6 +5,9 @@ and, for the jurors of a blind contest, without what says who made them.
   content when the file was uploaded: a PDF sent as «x.svg», «pdf_as.html» or
   «file.PDF.exe» is stored and served as «x.pdf», «pdf_as.pdf», «file.PDF»; the rest of
   the name (Ukrainian, spaces and all) stays as it was.
+- ``disposition``: the ``Content-Disposition`` of a download under that name: the
+  name itself in UTF-8 (``filename*``, which browsers use) and a plain ASCII one for old
+  clients, never empty or a bare extension.
 - ``without_metadata``: a PDF, JPEG or PNG without its author, creator, producer,
   title, subject, keywords and the like: a PDF's document information, its XMP (of the
   document and of every object), the authors of its comments; an image's EXIF (but its
@@ -22,6 +25,10 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
+from urllib.parse import quote
+
+from werkzeug.http import dump_options_header
 
 EXTENSIONS = {
     "application/pdf": (".pdf",),
@@ -53,6 +60,19 @@ def typed_name(name: str, content_type: str) -> str:
         return name
     stem = _EXTENSION.sub("", name) or name
     return stem if stem.lower().endswith(known) else stem + known[0]
+
+
+def disposition(name: str) -> str:
+    """``attachment`` under ``name``: UTF-8 for browsers, ASCII letters for old clients."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    plain = " ".join(re.sub(r"[^A-Za-z0-9 _.,()-]", "", plain).split())
+    stem, dot, extension = plain.rpartition(".")
+    fallback = (stem if dot else plain).strip(" .") or "file"
+    fallback += dot + extension if dot else ""
+    names = {"filename": fallback}
+    if fallback != name:
+        names["filename*"] = f"UTF-8''{quote(name, safe='')}"
+    return dump_options_header("attachment", names)
 
 
 def without_metadata(content: bytes, content_type: str) -> bytes:

@@ -498,12 +498,12 @@ def download(attachment_id: int):
     response = send_file(
         io.BytesIO(attachment.content),
         mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=files.typed_name(attachment.filename, attachment.content_type),
         etag=attachment.sha256,
         last_modified=attachment.uploaded_at,
         max_age=0,
     )
+    name = files.typed_name(attachment.filename, attachment.content_type)
+    response.headers["Content-Disposition"] = files.disposition(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     return response

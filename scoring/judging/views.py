@@ -370,11 +370,12 @@ def attachment(slug: str, number: str, attachment_id: int):
     response = send_file(
         BytesIO(content),
         mimetype=item.content_type,
-        as_attachment=True,
-        download_name=files.typed_name(name, item.content_type),
         conditional=False,
         etag=False,
         max_age=0,
+    )
+    response.headers["Content-Disposition"] = files.disposition(
+        files.typed_name(name, item.content_type)
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
