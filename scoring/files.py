@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import warnings
 from urllib.parse import quote
 
 from werkzeug.http import dump_options_header
@@ -86,6 +87,7 @@ def without_metadata(content: bytes, content_type: str) -> bytes:
 
 def _pdf(content: bytes) -> bytes:
     import pikepdf  # only here: most requests never need it
+    from pikepdf import StreamDecodeLevel
 
     try:
         with pikepdf.open(io.BytesIO(content)) as pdf:
@@ -103,7 +105,9 @@ def _pdf(content: bytes) -> bytes:
                     if markup and note.get("/Subtype") not in _NOT_MARKUP:
                         del note["/T"]
             out = io.BytesIO()
-            pdf.save(out, deterministic_id=True)
+            # Streams are copied as they are: never inflated (a small file may unpack to
+            # gigabytes), nor packed anew.
+            pdf.save(out, deterministic_id=True, stream_decode_level=StreamDecodeLevel.none)
             return out.getvalue()
     except pikepdf.PasswordError as error:
         raise Unreadable("password") from error
@@ -115,9 +119,16 @@ def _image(content: bytes, content_type: str) -> bytes:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            if image.width * image.height > Image.MAX_IMAGE_PIXELS:
-                raise Unreadable("too large")
+        with warnings.catch_warnings():
+            # Pillow only warns of an image larger than its limit: it is refused here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content))
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise Unreadable("too large") from error
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise Unreadable("damaged") from error
+    try:
+        with image:
             out = io.BytesIO()
             if content_type == "image/png":
                 # Pillow writes no text chunk, EXIF or XMP unless it is given them.
@@ -139,5 +150,5 @@ def _image(content: bytes, content_type: str) -> bytes:
                     comment=b"",
                 )
             return out.getvalue()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
+    except (OSError, ValueError, SyntaxError) as error:  # SyntaxError: Pillow's "broken"
         raise Unreadable("damaged") from error

@@ -215,6 +215,16 @@ def test_a_blind_contest_refuses_a_file_it_cannot_strip_and_says_why(
     assert _stored(app) == []
 
 
+def test_a_blind_contest_refuses_an_image_too_large_to_open(client, app, build):
+    """A few kilobytes that would unpack to 100 million pixels: never opened for a juror."""
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, "PNG")
+    application_id, names = _draft(client, app, build, blind=True)
+    response = _upload(client, application_id, names["decision"], out.getvalue(), "схема.png")
+    assert "the image «схема.png» has too many pixels to be opened" in response.text
+    assert _stored(app) == []
+
+
 def test_an_open_contest_accepts_a_protected_pdf_as_before(client, app, build):
     application_id, names = _draft(client, app, build)
     response = _upload(client, application_id, names["decision"], _protected_pdf(), "a.pdf")

@@ -6,7 +6,8 @@
   the very file ``export-scores`` prints and ``import-scores`` reads, with the mark.
 - ``ranking_xlsx``: both as two sheets of one workbook; scores and totals are numbers.
 
-Numbers in the CSV files use a decimal point, as in ``rank --format csv``.
+Numbers in the CSV files use a decimal point, as in ``rank --format csv``. Every cell goes
+through ``spreadsheets``: no text runs as a formula (SPEC §8).
 """
 
 from __future__ import annotations
