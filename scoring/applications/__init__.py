@@ -2,5 +2,5 @@
 attachments, "My applications" and the application's page (SPEC §5).
 
 ``views`` handles HTTP, ``forms`` holds the organisation's fields (shared with
-registration), ``operations`` the state changes, ``access`` who may see what.
+registration), ``operations`` the state changes; who may see what is in ``scoring.access``.
 """

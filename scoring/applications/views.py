@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import clock, hromadas, mail
+from .. import access, clock, hromadas, mail
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import OBLASTS, current_language
@@ -44,7 +44,7 @@ from ..models import (
     Role,
     Stage,
 )
-from . import access, operations
+from . import operations
 from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
 

@@ -9,7 +9,7 @@
 - ``/judging/<slug>/<number>/scoresheet.pdf``: the juror's own sheet, once they have
   declared no conflict of interest.
 - ``/applications/<number>/receipt.pdf``: whoever may see the submitted application
-  (``applications.access.can_view``), except jurors of a blind contest.
+  (``access.can_view``), except jurors of a blind contest.
 
 Every document is Ukrainian unless ``?lang=en`` asks for English, and comes as a
 download with an ASCII file name.
@@ -22,8 +22,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import documents
-from ..applications import access
+from .. import access, documents
 from ..auth import role_required
 from ..contests.views import own_contest
 from ..extensions import db

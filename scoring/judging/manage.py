@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..applications.access import admitted_or_404
+from ..access import admitted_or_404
 from ..auth import operations as accounts
 from ..auth import role_required
 from ..auth.forms import strip

@@ -49,7 +49,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from .. import ranking
-from ..applications.access import admitted_or_404
+from ..access import admitted_or_404
 from ..auth import role_required
 from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..extensions import db

@@ -11,8 +11,8 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Application, ApplicationState, Conflict, Scoresheet
+from .extensions import db
+from .models import Application, ApplicationState, Conflict, Scoresheet
 
 
 def can_view(application: Application, user) -> bool:
