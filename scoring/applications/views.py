@@ -44,8 +44,8 @@ from ..models import (
     Role,
     Stage,
 )
+from ..organisations import OrganisationForm
 from . import operations
-from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
 
 bp = Blueprint("applications", __name__)

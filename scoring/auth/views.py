@@ -19,9 +19,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import clock, mail
-from ..applications.forms import RegistrationForm
 from ..extensions import db, limiter
 from ..models import Contest, JuryMember, Role, contest_organisers
+from ..organisations import RegistrationForm
 from . import operations, role_required
 from .forms import (
     AcceptInvitationForm,

@@ -4,13 +4,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
+from ..forms import show_errors
 from ..models import Contest, Criterion, Role, Stage
 from . import criteria
 from .operations import ContestError
 from .setup_forms import CriterionForm, MoveForm
-from .views import bp, own_contest, show_errors
+from .views import bp
 
 
 def _own_criterion(contest: Contest, criterion_id: int) -> Criterion:

@@ -12,7 +12,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -26,10 +25,11 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput
 
-from ..auth.forms import KIND_CHOICES, choices, strip
+from .. import forms
+from ..auth.forms import KIND_CHOICES
 from ..clock import KYIV
+from ..forms import REQUIRED, MultiCheckboxField, choices, strip
 from ..i18n import OBLASTS
 from ..models import Aggregation, Contest, Normalise
 
@@ -47,28 +47,9 @@ NORMALISE_LABELS = {
 }
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes; ``_macros/forms.html`` renders it in a fieldset."""
-
-    option_widget = CheckboxInput()
-
-
-REQUIRED = _l("This field is required.")
-
-
-def _required():
-    return DataRequired(message=REQUIRED)
-
-
-def _stripped_text(value) -> str:
-    """The text as stored: stripped, and "" for a field the request did not send at all
-    (WTForms gives None, which the NOT NULL text columns refuse)."""
-    return strip(value) if isinstance(value, str) else ""
-
-
 def _text(label, max_length, required=False, area=False, **kwargs):
-    validators = [_required() if required else Optional(), Length(max=max_length)]
-    filters = [_stripped_text]
+    validators = [forms.required() if required else Optional(), Length(max=max_length)]
+    filters = [forms.stripped_text]
     if area:
         return TextAreaField(
             label, validators=validators, filters=filters, render_kw={"rows": 6}, **kwargs
@@ -147,7 +128,7 @@ class ContestForm(FlaskForm):
     slug = StringField(
         _l("Address (slug)"),
         validators=[
-            _required(),
+            forms.required(),
             Length(max=80),
             Regexp(
                 r"^[a-z0-9]+(-[a-z0-9]+)*$",
@@ -194,7 +175,7 @@ class ContestForm(FlaskForm):
     number_prefix = StringField(
         _l("Prefix of registration numbers"),
         validators=[
-            _required(),
+            forms.required(),
             Regexp(
                 r"^[A-Z0-9]{2,12}$",
                 message=_l("Use from 2 to 12 latin letters and digits, e.g. UUG."),

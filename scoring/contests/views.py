@@ -1,13 +1,15 @@
 """Organisers' contest pages under /manage/contests: list, create, edit, dashboard, stage."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
+from ..forms import show_errors
 from ..i18n import stage_label
 from ..models import STAGE_BACK, STAGE_FORWARD, Contest, Role, Stage, contest_organisers
 from ..results.operations import announce_publication
@@ -15,19 +17,6 @@ from . import operations
 from .forms import AGGREGATION_LABELS, NORMALISE_LABELS, ContestForm, StageForm
 
 bp = Blueprint("contests", __name__, url_prefix="/manage/contests")
-
-
-def own_contest(slug: str) -> Contest:
-    """The contest at ``slug`` if the current user organises it, else 404 (nothing leaks)."""
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None or not contest.is_organised_by(current_user):
-        abort(404)
-    return contest
-
-
-def show_errors(form, error: operations.ContestError) -> None:
-    for name, message in error.errors.items():
-        form[name].errors.append(message)
 
 
 @bp.route("")

@@ -23,10 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access, documents
+from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
-from ..contests.views import own_contest
 from ..extensions import db
-from ..judging.views import juror_assignment, jury_contest
 from ..models import Application, ApplicationState, Conflict, Contest, Role, Stage
 from ..results import contest_ranking
 from . import data

@@ -21,14 +21,12 @@ from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..access import admitted_or_404
+from ..access import admitted_or_404, own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
-from ..auth.forms import strip
 from ..auth.views import send_invitation
-from ..contests.setup_forms import OrganiserForm
-from ..contests.views import own_contest
 from ..extensions import db
+from ..forms import PersonForm, strip
 from ..mail import send as send_mail
 from ..models import Application, JuryMember, Role, Scoresheet, Stage, User
 from . import jury
@@ -36,7 +34,7 @@ from . import jury
 bp = Blueprint("jury", __name__, url_prefix="/manage/contests")
 
 
-class JurorForm(OrganiserForm):
+class JurorForm(PersonForm):
     """The juror's e-mail and, for an invitation, a name to greet them with."""
 
 

@@ -25,9 +25,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import undefer
 from werkzeug.exceptions import NotFound
 
+from ..access import JURY_STAGES, juror_assignment, jury_contest
 from ..applications.operations import file_size_text
 from ..auth import role_required
 from ..extensions import csrf, db
@@ -35,13 +36,11 @@ from ..i18n import number as number_text
 from ..models import (
     Answer,
     Application,
-    ApplicationState,
     Attachment,
     Conflict,
     Contest,
     JuryMember,
     Role,
-    Scoresheet,
     SheetState,
     Stage,
 )
@@ -51,43 +50,7 @@ from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 
-JURY_STAGES = (Stage.JUDGING, *operations.LATER_STAGES)
 FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-
-
-def jury_contest(slug: str) -> Contest:
-    """The contest if the current juror is on its jury and it is judging or later, else 404."""
-    contest = db.session.scalar(
-        select(Contest)
-        .join(JuryMember, JuryMember.contest_id == Contest.id)
-        .where(Contest.slug == slug, JuryMember.user_id == current_user.id)
-    )
-    if contest is None or contest.stage not in JURY_STAGES:
-        abort(404)
-    return contest
-
-
-def juror_assignment(contest: Contest, number: str) -> tuple[Application, Scoresheet]:
-    """The application and the juror's sheet for it, if the juror may open it, else 404."""
-    row = db.session.execute(
-        select(Application, Scoresheet)
-        .join(Scoresheet, Scoresheet.application_id == Application.id)
-        .where(
-            Application.contest_id == contest.id,
-            Application.number == number,
-            Application.state == ApplicationState.ADMITTED,
-            Scoresheet.juror_id == current_user.id,
-        )
-        .options(selectinload(Application.organisation))
-    ).first()
-    if row is None:
-        abort(404)
-    application, sheet = row
-    if sheet.conflict == Conflict.RECUSED:
-        abort(404)  # SPEC §6: a recused juror never sees the application again
-    if contest.stage != Stage.JUDGING and sheet.state != SheetState.SUBMITTED:
-        abort(404)  # scoring is closed; only submitted sheets stay readable
-    return application, sheet
 
 
 def _sheet_url(contest: Contest, application: Application) -> str:

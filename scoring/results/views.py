@@ -49,7 +49,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from .. import ranking
-from ..access import admitted_or_404
+from ..access import admitted_or_404, own_contest
 from ..auth import role_required
 from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..extensions import db
@@ -87,16 +87,6 @@ FLAG_LABELS = {
 
 
 # Access ----------------------------------------------------------------------------
-
-
-def own_contest(slug: str) -> Contest:
-    """The contest at ``slug`` if the current user organises it, else 404."""
-    contest = db.session.scalar(
-        select(Contest).where(Contest.slug == slug).options(selectinload(Contest.organisers))
-    )
-    if contest is None or not contest.is_organised_by(current_user):
-        abort(404)
-    return contest
 
 
 def _ranking_contest(slug: str) -> Contest:

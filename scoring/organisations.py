@@ -13,23 +13,17 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from .. import hromadas
-from ..auth.forms import (
+from . import hromadas
+from .auth.forms import (
     KIND_CHOICES,
     STATUS_CHOICES,
-    choices,
-    email_field,
     new_password_fields,
-    strip,
     validate_edrpou,
     validate_phone,
 )
-from ..i18n import OBLASTS, oblast_name
-from ..models import Organisation, OrganisationStatus
-
-
-def _required():
-    return DataRequired(message=_l("This field is required."))
+from .forms import choices, email_field, required, strip
+from .i18n import OBLASTS, oblast_name
+from .models import Organisation, OrganisationStatus
 
 
 def _oblast_choices():
@@ -60,25 +54,25 @@ class OrganisationFields(FlaskForm):
     )
     organisation_name = StringField(
         _l("Full name of the organisation"),
-        validators=[_required(), Length(max=300)],
+        validators=[required(), Length(max=300)],
         filters=[strip],
         description=_l("As in the Unified State Register, e.g. «Апостолівська міська рада»."),
     )
     edrpou = StringField(
         _l("EDRPOU code"),
-        validators=[_required(), validate_edrpou],
+        validators=[required(), validate_edrpou],
         filters=[strip],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
     )
     oblast = SelectField(
         _l("Oblast"),
         choices=_oblast_choices,
-        validators=[_required()],
+        validators=[required()],
         render_kw={"data-communities": "community"},
     )
     community = SelectField(
         _l("Territorial community (hromada)"),
-        validators=[_required()],
+        validators=[required()],
         validate_choice=False,  # validate_community explains what is wrong
         description=_l("From the official list of communities of the oblast chosen above."),
     )
@@ -90,13 +84,13 @@ class OrganisationFields(FlaskForm):
     )
     contact_person = StringField(
         _l("Contact person"),
-        validators=[_required(), Length(max=200)],
+        validators=[required(), Length(max=200)],
         filters=[strip],
         render_kw={"autocomplete": "name"},
     )
     phone = StringField(
         _l("Phone"),
-        validators=[_required(), validate_phone],
+        validators=[required(), validate_phone],
         filters=[strip],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
