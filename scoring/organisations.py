@@ -1,29 +1,66 @@
-"""Forms of the applicant's pages: the organisation's details, also used by registration.
+"""Organisations (SPEC §5): their fields in forms and the rules of their details.
 
-``OrganisationFields`` is the one definition of an organisation's fields (SPEC §5): the
-profile form and the registration form both inherit it. The community is chosen from
+``OrganisationFields`` is the one definition of an organisation's fields: the
+applicant's profile form and the registration form both inherit it.
+``apply_organisation_values`` checks and sets the details (the EDRPOU code, the
+community of the official list, a code registered once) for the profile, for
+registration and as the last word behind the forms; ``save_organisation`` stores the
+applicant's and writes the audit entry (the view commits). The community is chosen from
 the official list of the oblast (``scoring.hromadas``): the select lists the communities
 of the oblast posted (or saved), so without JavaScript a changed oblast takes a second
 step; ``static/js/communities.js`` refreshes the list as soon as the oblast changes.
 """
 
+import re
+
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from sqlalchemy import select
+from wtforms import RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, ValidationError
 
-from . import hromadas
-from .auth.forms import (
-    KIND_CHOICES,
-    STATUS_CHOICES,
-    new_password_fields,
-    validate_edrpou,
-    validate_phone,
-)
+from . import audit, edrpou, hromadas
+from .extensions import db
 from .forms import choices, email_field, required, strip
 from .i18n import OBLASTS, oblast_name
-from .models import Organisation, OrganisationStatus
+from .models import Organisation, OrganisationKind, OrganisationStatus, User
+
+KIND_CHOICES = choices(
+    [
+        (OrganisationKind.COMMUNITY, _l("Territorial community (local council)")),
+        (OrganisationKind.NGO, _l("Non-governmental organisation")),
+    ]
+)
+STATUS_CHOICES = choices(
+    [
+        (OrganisationStatus.ACTIVE, _l("Works in its own territory")),
+        (OrganisationStatus.RELOCATED, _l("Relocated")),
+        (OrganisationStatus.OCCUPIED, _l("Territory temporarily occupied")),
+    ]
+)
+
+
+def validate_edrpou(form, field):
+    if not edrpou.is_valid(field.data or ""):
+        raise ValidationError(
+            _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
+        )
+
+
+def validate_phone(form, field):
+    digits = re.sub(r"[\s()\-]", "", field.data or "")
+    if not re.fullmatch(r"\+?\d{10,15}", digits):
+        raise ValidationError(_l("Enter a phone number such as +380 67 123 45 67."))
+
+
+class OrganisationError(Exception):
+    """Details that cannot be saved; ``field`` names the form field to blame."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
 
 
 def _oblast_choices():
@@ -162,18 +199,59 @@ class OrganisationFields(FlaskForm):
         raise ValidationError(_l("Choose the community from the list."))
 
 
-class OrganisationForm(OrganisationFields):
-    """The applicant's profile at /organisation."""
+def apply_organisation_values(organisation: Organisation, values: dict) -> list[str]:
+    """Check and set an organisation's details; return the names of what changed.
+
+    ``values`` holds ``Organisation`` attributes with the community as
+    ``community_code``; its official name is stored beside the code.
+    """
+    if not edrpou.is_valid(values["edrpou"]):
+        raise OrganisationError(
+            "edrpou", _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
+        )
+    community = hromadas.find(values["oblast"], values["community_code"])
+    if community is None:
+        raise OrganisationError("community", _l("Choose the community from the list."))
+    same_code = select(Organisation.id).where(Organisation.edrpou == values["edrpou"])
+    if organisation.id is not None:
+        same_code = same_code.where(Organisation.id != organisation.id)
+    taken = db.session.scalar(same_code)
+    if taken is not None:
+        raise OrganisationError(
+            "edrpou",
+            _l(
+                "An organisation with this EDRPOU code is already "
+                "registered. Ask its contact person to invite you."
+            ),
+        )
+    new = {
+        **values,
+        "kind": OrganisationKind(values["kind"]),
+        "status": OrganisationStatus(values["status"]),
+        "community": community["name"],
+    }
+    changed = [name for name, value in new.items() if getattr(organisation, name) != value]
+    for name in changed:
+        setattr(organisation, name, new[name])
+    return changed
 
 
-class RegistrationForm(OrganisationFields):
-    """/register: the organisation, then its contact person's account."""
-
-    password, password_confirm = new_password_fields()
-    consent = BooleanField(
-        _l(
-            "I consent to the processing of the personal data given here for the purpose of "
-            "taking part in contests."
-        ),
-        validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
-    )
+def save_organisation(user: User, values: dict) -> Organisation:
+    """Update the applicant's organisation (or create it when the account has none)."""
+    organisation = user.organisation
+    created = organisation is None
+    if created:
+        organisation = Organisation()
+    changed = apply_organisation_values(organisation, values)
+    if created:
+        db.session.add(organisation)
+        user.organisation = organisation
+    db.session.flush()
+    if changed:
+        audit.record(
+            "organisation.created" if created else "organisation.updated",
+            actor=user,
+            obj=organisation,
+            fields=sorted(changed),
+        )
+    return organisation

@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, clock, hromadas, mail
+from .. import access, clock, hromadas, mail, organisations
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import OBLASTS, current_language
@@ -44,8 +44,8 @@ from ..models import (
     Role,
     Stage,
 )
-from ..organisations import OrganisationForm
 from . import operations
+from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
 
 bp = Blueprint("applications", __name__)
@@ -191,8 +191,8 @@ def organisation():
             form.load(saved)
     elif form.validate():
         try:
-            operations.save_organisation(current_user._get_current_object(), form.values())
-        except operations.OrganisationError as error:
+            organisations.save_organisation(current_user._get_current_object(), form.values())
+        except organisations.OrganisationError as error:
             form[error.field].errors.append(error.message)
         else:
             db.session.commit()

@@ -1,39 +1,23 @@
 """Forms of the accounts pages; every message is in gettext and shown beside its field."""
 
-import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     PasswordField,
     RadioField,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from .. import edrpou
 from ..forms import choices, email_field, required, strip
 from ..i18n import LANGUAGE_NAMES
-from ..models import OrganisationKind, OrganisationStatus, Role
-
-MIN_PASSWORD = 10
-
-
-KIND_CHOICES = choices(
-    [
-        (OrganisationKind.COMMUNITY, _l("Territorial community (local council)")),
-        (OrganisationKind.NGO, _l("Non-governmental organisation")),
-    ]
-)
-STATUS_CHOICES = choices(
-    [
-        (OrganisationStatus.ACTIVE, _l("Works in its own territory")),
-        (OrganisationStatus.RELOCATED, _l("Relocated")),
-        (OrganisationStatus.OCCUPIED, _l("Territory temporarily occupied")),
-    ]
-)
+from ..models import Role
+from ..organisations import OrganisationFields
+from .operations import MIN_PASSWORD
 
 
 def new_password_fields(label=None):
@@ -59,19 +43,6 @@ def new_password_fields(label=None):
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
-
-
-def validate_edrpou(form, field):
-    if not edrpou.is_valid(field.data or ""):
-        raise ValidationError(
-            _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
-        )
-
-
-def validate_phone(form, field):
-    digits = re.sub(r"[\s()\-]", "", field.data or "")
-    if not re.fullmatch(r"\+?\d{10,15}", digits):
-        raise ValidationError(_l("Enter a phone number such as +380 67 123 45 67."))
 
 
 class LoginForm(FlaskForm):
@@ -130,3 +101,16 @@ class PasswordChangeForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[DataRequired()])
     next = HiddenField()
+
+
+class RegistrationForm(OrganisationFields):
+    """/register: the organisation, then its contact person's account."""
+
+    password, password_confirm = new_password_fields()
+    consent = BooleanField(
+        _l(
+            "I consent to the processing of the personal data given here for the purpose of "
+            "taking part in contests."
+        ),
+        validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
+    )

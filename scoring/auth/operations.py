@@ -13,7 +13,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import audit, clock
-from ..applications.operations import OrganisationError, apply_organisation_values
 from ..extensions import db
 from ..models import (
     Contest,
@@ -23,6 +22,9 @@ from ..models import (
     Role,
     User,
 )
+from ..organisations import OrganisationError, apply_organisation_values
+
+MIN_PASSWORD = 10
 
 
 class AccountError(Exception):

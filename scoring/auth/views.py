@@ -21,7 +21,6 @@ from sqlalchemy import select
 from .. import clock, mail
 from ..extensions import db, limiter
 from ..models import Contest, JuryMember, Role, contest_organisers
-from ..organisations import RegistrationForm
 from . import operations, role_required
 from .forms import (
     AcceptInvitationForm,
@@ -30,6 +29,7 @@ from .forms import (
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
+    RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
     choices,

@@ -27,11 +27,11 @@ from wtforms.validators import (
 )
 
 from .. import forms
-from ..auth.forms import KIND_CHOICES
 from ..clock import KYIV
 from ..forms import REQUIRED, MultiCheckboxField, choices, strip
 from ..i18n import OBLASTS
 from ..models import Aggregation, Contest, Normalise
+from ..organisations import KIND_CHOICES
 
 AGGREGATION_LABELS = {
     Aggregation.MEAN: _l("Mean of the jurors’ totals"),
