@@ -20,8 +20,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from . import lifecycle
 from .extensions import db
-from .judging.operations import LATER_STAGES
 from .models import (
     Application,
     ApplicationState,
@@ -30,10 +30,7 @@ from .models import (
     JuryMember,
     Scoresheet,
     SheetState,
-    Stage,
 )
-
-JURY_STAGES = (Stage.JUDGING, *LATER_STAGES)
 
 
 def can_view(application: Application, user) -> bool:
@@ -101,7 +98,7 @@ def jury_contest(slug: str) -> Contest:
         .join(JuryMember, JuryMember.contest_id == Contest.id)
         .where(Contest.slug == slug, JuryMember.user_id == current_user.id)
     )
-    if contest is None or contest.stage not in JURY_STAGES:
+    if contest is None or not lifecycle.scoring_started(contest):
         abort(404)
     return contest
 
@@ -124,6 +121,6 @@ def juror_assignment(contest: Contest, number: str) -> tuple[Application, Scores
     application, sheet = row
     if sheet.conflict == Conflict.RECUSED:
         abort(404)  # SPEC §6: a recused juror never sees the application again
-    if contest.stage != Stage.JUDGING and sheet.state != SheetState.SUBMITTED:
+    if not lifecycle.scoring_open(contest) and sheet.state != SheetState.SUBMITTED:
         abort(404)  # scoring is closed; only submitted sheets stay readable
     return application, sheet

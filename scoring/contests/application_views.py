@@ -11,11 +11,11 @@ from flask_login import current_user
 
 from .. import mail
 from ..access import own_contest
+from ..applications.content import answers_and_files
 from ..applications.operations import lock_application
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
-from ..judging.views import answers_and_files
 from ..models import Application, ApplicationState, Role, User
 from . import applications as screening
 from .application_forms import STATE_CHOICES, DecisionForm, FilterForm

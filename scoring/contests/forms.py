@@ -29,22 +29,9 @@ from wtforms.validators import (
 from .. import forms
 from ..clock import KYIV
 from ..forms import REQUIRED, MultiCheckboxField, choices, strip
-from ..i18n import OBLASTS
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS
 from ..models import Aggregation, Contest, Normalise
 from ..organisations import KIND_CHOICES
-
-AGGREGATION_LABELS = {
-    Aggregation.MEAN: _l("Mean of the jurors’ totals"),
-    Aggregation.MEDIAN: _l("Median of the jurors’ totals"),
-    Aggregation.TRIMMED_MEAN: _l(
-        "Mean without the highest and the lowest total (with 4 or more jurors)"
-    ),
-    Aggregation.SUM: _l("Sum of the jurors’ totals"),
-}
-NORMALISE_LABELS = {
-    Normalise.NONE: _l("No normalisation"),
-    Normalise.ZSCORE: _l("Standardise each juror’s totals (z-score)"),
-}
 
 
 def _text(label, max_length, required=False, area=False, **kwargs):

@@ -7,7 +7,6 @@ from flask_login import current_user
 from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
-from ..auth.views import send_invitation
 from ..extensions import db
 from ..forms import show_errors
 from ..models import Role, User
@@ -37,7 +36,7 @@ def organisers_list(slug: str):
                     role=Role.ORGANISER,
                     contest=contest,
                 )
-                send_invitation(invitation, token)
+                accounts.send_invitation(invitation, token)
         except ContestError as error:
             show_errors(form, error)
         else:

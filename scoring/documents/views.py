@@ -22,18 +22,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, documents
+from .. import access, documents, lifecycle
 from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
 from ..extensions import db
-from ..models import Application, ApplicationState, Conflict, Contest, Role, Stage
+from ..models import Application, ApplicationState, Conflict, Contest, Role
 from ..results import contest_ranking
 from . import data
 
 bp = Blueprint("documents", __name__)
-
-RANKED_STAGES = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
-
 
 def language() -> str:
     """``?lang=en`` for English; Ukrainian otherwise (SPEC §1)."""
@@ -184,6 +181,6 @@ def receipt_pdf(number: str):
 @bp.app_template_global()
 def winner_certificates(contest: Contest) -> list[tuple[str, str]]:
     """(number, organisation) of the winners, for the certificate links on the dashboard."""
-    if contest.stage not in RANKED_STAGES:
+    if not lifecycle.scoring_closed(contest):
         return []
     return [(row.number, row.organisation) for row in contest_ranking(contest).winners]
