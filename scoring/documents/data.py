@@ -1,7 +1,7 @@
 """From the database to the records the documents are built from (``records.py``).
 
 Each function reads what its document needs in a fixed number of queries, whatever
-the number of applications (the ranking comes from ``scoring.results.contest_ranking``),
+the number of applications (the ranking comes from ``scoring.results.loading.contest_ranking``),
 and words everything in the document's language. Nothing here checks access: the
 views and the command line decide who gets which document.
 """
@@ -41,7 +41,7 @@ from ..models import (
     SheetState,
     User,
 )
-from ..results import contest_ranking, describe
+from ..results.loading import contest_ranking, describe
 from . import records
 
 

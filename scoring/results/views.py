@@ -65,8 +65,9 @@ from ..models import (
     User,
 )
 from ..pagecache import cached_page
-from . import charts, describe, exports, load, operations, stability
+from . import charts, exports, operations, stability
 from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
+from .loading import describe, load
 from .presentation import find_tie, undecided_ties
 
 bp = Blueprint("results", __name__)
