@@ -25,7 +25,8 @@ from .extensions import db
 from .i18n import role_label
 from .judging import commands as judging_commands
 from .models import Contest, Role, User
-from .results.loading import contest_ranking, describe
+from .results.loading import contest_ranking
+from .results.presentation import describe
 
 
 @click.command("init-db")

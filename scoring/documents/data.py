@@ -41,7 +41,8 @@ from ..models import (
     SheetState,
     User,
 )
-from ..results.loading import contest_ranking, describe
+from ..results.loading import contest_ranking
+from ..results.presentation import describe
 from . import records
 
 

@@ -22,7 +22,7 @@ from ..i18n import oblast_name
 from ..judging.exchange import export_scores
 from ..models import Contest, User
 from ..ranking import Ranking, format_score
-from .loading import describe
+from .presentation import describe
 
 BOM = "\ufeff"
 

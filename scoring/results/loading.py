@@ -7,12 +7,10 @@ whatever its size, and ``contest_ranking`` ranks what it read.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import ranking
 from ..extensions import db
-from ..i18n import number, oblast_name
 from ..models import (
     Application,
     ApplicationState,
@@ -173,30 +171,3 @@ def contest_ranking(contest: Contest) -> ranking.Ranking:
     Tie decisions that no longer fit the scores are left out (see ``Loaded.rank``).
     """
     return load(contest).rank()[0]
-
-
-def describe(note: ranking.Note) -> str:
-    """A remark of the engine in the interface language (SPEC §9 ``note``)."""
-    params = dict(note.params)
-    for key in ("min_total", "min_points"):
-        if key in params:
-            params[key] = number(params[key])
-    if "oblast" in params:
-        params["oblast"] = oblast_name(params["oblast"])
-    return str(NOTE_TEXTS[note.code]).format(**params)
-
-
-# Written with str.format names so the engine's parameters fill them after translation.
-NOTE_TEXTS = {
-    "below_min_total": _l("cannot win: the score is below the minimum total {min_total}"),
-    "below_min_points": _l(
-        "cannot win: the mean on criterion {criterion} is below the minimum {min_points}"
-    ),
-    "oblast_cap": _l("skipped: {oblast} already has the most winners allowed ({cap})"),
-    "tie": _l("equal score: shares place {rank}"),
-    "tie_undecided": _l(
-        "tie at the last winning place (places left: {places}): awaits the commission's decision"
-    ),
-    "decision": _l("the tie is decided by the commission"),
-    "below_quorum": _l("too few scoresheets: {jurors} of the {quorum} required"),
-}

@@ -67,8 +67,8 @@ from ..models import (
 from ..pagecache import cached_page
 from . import charts, exports, operations, stability
 from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
-from .loading import describe, load
-from .presentation import find_tie, undecided_ties
+from .loading import load
+from .presentation import describe, find_tie, undecided_ties
 
 bp = Blueprint("results", __name__)
 
