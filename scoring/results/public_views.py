@@ -21,9 +21,8 @@ from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name
 from ..models import Contest, DecisionKind, Normalise
 from .blueprint import bp, document_url
-from .deliberation_views import _decimal, _notes, _Points, _title
 from .loading import load
-from .presentation import describe
+from .presentation import Points, describe, notes_text, ranking_json, title, to_decimal
 
 
 def _published_contest(slug: str) -> Contest | None:
@@ -44,7 +43,7 @@ def public(slug: str):
     language = current_language()
     loaded = load(contest)
     result, _stale = loaded.rank()
-    fmt = _Points()
+    fmt = Points()
     memo: dict = {}
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
@@ -58,7 +57,7 @@ def public(slug: str):
             "oblast": oblast_name(row.oblast),
             "score": fmt(row.score),
             "winner": row.winner,
-            "note": _notes(row.notes, memo),
+            "note": notes_text(row.notes, memo),
         }
 
     groups = []
@@ -67,7 +66,7 @@ def public(slug: str):
         category = categories.get(code)
         groups.append(
             {
-                "title": _title(category, language) if category else "",
+                "title": title(category, language) if category else "",
                 "winners": [line(row) for row in rows if row.winner],
                 "ranking": [line(row) for row in rows] if contest.results_full_ranking else [],
             }
@@ -98,7 +97,7 @@ def public(slug: str):
         pdf_url=document_url(
             "documents.announcement", f"/contests/{contest.slug}/results.pdf", slug=contest.slug
         ),
-        max_total=fmt(_decimal(result.max_total)),
+        max_total=fmt(to_decimal(result.max_total)),
     )
 
 
@@ -110,7 +109,7 @@ def api(slug: str):
         return Response(json.dumps({"error": "not found"}), status=404, mimetype="application/json")
     language = "en" if request.args.get("lang") == "en" else "uk"
     with force_locale(language):
-        document = ranking.to_json(load(contest).rank()[0], contest.slug, describe=describe)
+        document = ranking_json(load(contest).rank()[0], contest.slug)
     # Keys in the order of SPEC §9 (jsonify would sort them).
     response = Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=300"
