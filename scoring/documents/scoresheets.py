@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from ..i18n import long_datetime, number
-from ..judging.exchange import COLUMNS
+from ..judging.scores_file import COLUMNS
 from . import base, sections
 from .records import CriterionLine, Scoresheets, Sheet
 

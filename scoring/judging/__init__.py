@@ -15,6 +15,6 @@ The juror's workflow:
 4. Submitting needs every criterion scored and a confirmation step; a submitted sheet
    is read-only. After the judging stage jurors still see their submitted sheets.
 
-``exchange`` reads and writes the scores as CSV for the ``import-scores`` and
+``scores_file`` reads and writes the scores as CSV for the ``import-scores`` and
 ``export-scores`` commands (SPEC §9, paper sheets filled during a power cut).
 """
