@@ -13,7 +13,6 @@ each application is submitted and admitted at once, under the number given or th
 free one.
 """
 
-import csv
 import re
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from sqlalchemy import select
 
 from .. import audit, clock, edrpou, lifecycle
 from ..clock import KYIV
-from ..csvfiles import LineProblems, not_utf8, records
+from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
 from ..i18n import OBLASTS, kind_label, role_label
 from ..models import (
@@ -336,44 +335,28 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
                 )
             ]
         )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ExchangeError([not_utf8(error)]) from error
-    if "\x00" in text:
-        raise ExchangeError([_("The file is not a CSV text file: it contains NUL characters.")])
     now = clock.now()
     year = now.astimezone(KYIV).year
     lines = LineProblems()
-    rows: list[_Row] = []
-    header = None
+
+    def read_header(cells: list[str]) -> list[str]:
+        header = _read_header(lines, cells, contest)
+        if lines:
+            raise ExchangeError(lines.problems)
+        return header
+
     try:
-        for line, cells in records(text):
-            if header is None:
-                header = _read_header(lines, cells, contest)
-                if lines:
-                    raise ExchangeError(lines.problems)
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                lines.problem(
-                    line,
-                    _(
-                        "%(count)s values instead of %(expected)s (one for each column)",
-                        count=len(cells),
-                        expected=len(header),
-                    ),
-                )
-                continue
-            values = dict(zip(header, (cell.strip() for cell in cells), strict=True))
-            row = _read_row(lines, line, values, contest, year)
-            if row is not None:
-                rows.append(row)
-    except csv.Error as error:
-        raise ExchangeError(
-            [_("The file is not a readable CSV file: %(error)s.", error=error)]
-        ) from error
+        text = decode(data)
+        if "\x00" in text:
+            raise FileError([_("The file is not a CSV text file: it contains NUL characters.")])
+        header, records = read_rows(text, lines, read_header)
+    except FileError as error:
+        raise ExchangeError(error.problems) from error
+    rows: list[_Row] = []
+    for line, values in records:
+        row = _read_row(lines, line, values, contest, year)
+        if row is not None:
+            rows.append(row)
     if header is None or (not rows and not lines):
         raise ExchangeError([_("The file has no applications.")])
     if rows:

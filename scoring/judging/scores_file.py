@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, clock, lifecycle
-from ..csvfiles import LineProblems, not_utf8, records
+from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
 from ..i18n import role_label
 from ..models import (
@@ -116,46 +116,22 @@ def export_scores(contest: Contest) -> str:
     return out.getvalue()
 
 
+def _read_header(cells: list[str]) -> list[str]:
+    header = [cell.strip().lower() for cell in cells]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise ScoresFileError(
+            [_("line 1 must name the columns %(columns)s.", columns=",".join(COLUMNS))]
+        )
+    return header
+
+
 def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str, str]]]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ScoresFileError([not_utf8(error)]) from error
-    rows = []
-    header = None
-    try:
-        for line, cells in records(text):
-            if header is None:
-                header = [cell.strip().lower() for cell in cells]
-                missing = [c for c in COLUMNS if c not in header]
-                unknown = [c for c in header if c not in COLUMNS]
-                if missing or unknown or len(set(header)) != len(header):
-                    raise ScoresFileError(
-                        [
-                            _(
-                                "line 1 must name the columns %(columns)s.",
-                                columns=",".join(COLUMNS),
-                            )
-                        ]
-                    )
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                problems.problem(
-                    line,
-                    _(
-                        "%(count)s values instead of %(expected)s (one for each column)",
-                        count=len(cells),
-                        expected=len(header),
-                    ),
-                )
-                continue
-            rows.append((line, dict(zip(header, cells, strict=True))))
-    except csv.Error as error:
-        raise ScoresFileError(
-            [_("The file is not a readable CSV file: %(error)s.", error=error)]
-        ) from error
+        _header, rows = read_rows(decode(data), problems, _read_header)
+    except FileError as error:
+        raise ScoresFileError(error.problems) from error
     if not rows and not problems.problems:
         raise ScoresFileError([_("The file has no scores.")])
     return rows
