@@ -1,4 +1,12 @@
-"""Jurors' side of a contest (SPEC §6, §8, §11): assignments, conflicts, scoresheets.
+"""Judging (SPEC §6, §8, §11): the jurors' scoresheets and the organisers' jury.
+
+Two audiences, each with its rules beside its pages:
+
+- jurors: ``operations`` (conflicts, points, submission) and ``views`` (``/judging``);
+- organisers: ``jury`` and ``jury_views`` (the members, their progress, reminders),
+  ``assignments`` and ``assignments_views`` (who scores what, the matrix, reopening a
+  sheet), with the pure rules of choosing jurors in ``assignment``;
+- both: ``forms``, and ``scores_file`` with ``commands`` on the command line.
 
 An organiser assigns a juror to an application by creating their ``Scoresheet`` row.
 The juror's workflow:
