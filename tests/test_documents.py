@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from scoring import audit, demo, models
-from scoring.documents import base
+from scoring.documents.pdf import base
 from scoring.extensions import db
 from scoring.models import (
     Application,

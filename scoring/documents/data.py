@@ -40,7 +40,7 @@ from ..models import (
 )
 from ..results.loading import contest_ranking, load
 from ..results.presentation import describe, display_score, notes_text, tie_groups, title
-from . import records
+from .pdf import records
 
 
 class NotAWinner(Exception):

@@ -39,8 +39,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
 
-from .. import i18n
-from ..i18n import long_datetime
+from ... import i18n
+from ...i18n import long_datetime
 from .records import Letterhead
 
 FONT = "DejaVuSans"

@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_date, oblast_name
+from ...i18n import long_date, oblast_name
 from . import base
 from .records import Certificate
 

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from ..applications.operations import file_size_text
-from ..i18n import kind_label, long_datetime, oblast_name, status_label
+from ...applications.operations import file_size_text
+from ...i18n import kind_label, long_datetime, oblast_name, status_label
 from . import base, sections
 from .records import Receipt
 

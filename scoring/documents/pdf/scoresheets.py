@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_datetime, number
-from ..judging.scores_file import COLUMNS
+from ...i18n import long_datetime, number
+from ...judging.scores_file import COLUMNS
 from . import base, sections
 from .records import CriterionLine, Scoresheets, Sheet
 

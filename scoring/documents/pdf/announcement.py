@@ -8,7 +8,7 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_date
+from ...i18n import long_date
 from . import base, sections
 from .records import Announcement
 
