@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from scoring import audit, demo, models
-from scoring.documents.pdf import base
+from scoring.documents.pdf import fonts
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -663,7 +663,7 @@ def test_pdf_command_errors(app, runner, demo_contest, tmp_path):
 def test_without_the_fonts_the_command_says_how_to_get_them(
     make_app, demo_contest, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(base, "FONT_DIRS", ())
+    monkeypatch.setattr(fonts, "FONT_DIRS", ())
     app = make_app(PDF_FONT_DIR=str(tmp_path))  # a folder without the fonts
     result = app.test_cli_runner().invoke(
         args=["pdf", demo_contest, "announcement", "-o", str(tmp_path / "x.pdf")]

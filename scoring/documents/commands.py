@@ -56,7 +56,7 @@ def _application(contest: Contest, number: str) -> Application:
 def _document(contest: Contest, kind: str, number: str | None, language: str, **options):
     """The PDF bytes and the default file name."""
     if kind == "announcement":
-        content = pdf.announcement.build(data.announcement(contest, language))
+        content = pdf.announcement.build(data.announcement(contest, language), data.font_folder())
         return content, data.file_name("results", contest.slug, language=language)
     if kind == "protocol":
         content = pdf.protocol.build(
@@ -65,7 +65,8 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                 language,
                 secretary=data.secretary_of(contest),
                 every_member_signs=options["every_member_signs"],
-            )
+            ),
+            data.font_folder(),
         )
         return content, data.file_name("protocol", contest.slug, language=language)
     if kind == "scoresheets":
@@ -82,7 +83,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
         blank = options["blank"]
         records = data.scoresheets(contest, language, number=number, blank=blank)
         stem = "blank-scoresheets" if blank else "scoresheets"
-        return pdf.scoresheets.build(records), data.file_name(
+        return pdf.scoresheets.build(records, data.font_folder()), data.file_name(
             stem, number or contest.slug, language=language
         )
     application = _application(contest, number)
@@ -95,9 +96,8 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                     number=number,
                 )
             )
-        return pdf.receipt.build(data.receipt(application, language)), data.file_name(
-            "receipt", number, language=language
-        )
+        content = pdf.receipt.build(data.receipt(application, language), data.font_folder())
+        return content, data.file_name("receipt", number, language=language)
     try:
         records = data.certificate(contest, application, language)
     except data.NotAWinner as error:
@@ -108,7 +108,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                 number=number,
             )
         ) from error
-    return pdf.certificate.build(records), data.file_name(
+    return pdf.certificate.build(records, data.font_folder()), data.file_name(
         "certificate", number, language=language
     )
 
@@ -174,7 +174,7 @@ def pdf_command(
         document, default_name = _document(
             contest, kind, number, language, blank=blank, every_member_signs=every_member_signs
         )
-    except pdf.base.FontsNotFound as error:
+    except pdf.fonts.FontsNotFound as error:
         raise CommandError(str(error)) from error
     path = output or Path(default_name)
     try:

@@ -47,8 +47,8 @@ def pdf_response(content: bytes, name: str, *, public: bool = False) -> Response
 def _built(build, gather, *args, **kwargs) -> bytes:
     """Gather and build; a server without the fonts answers 500 and says why in the log."""
     try:
-        return build(gather(*args, **kwargs))
-    except pdf.base.FontsNotFound as error:
+        return build(gather(*args, **kwargs), data.font_folder())
+    except pdf.fonts.FontsNotFound as error:
         current_app.logger.error("%s", error)
         abort(500)
 
