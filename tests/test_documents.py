@@ -116,13 +116,12 @@ def assert_attachment(response, name: str) -> None:
 
 
 @pytest.fixture
-def demo_contest(app, runner, monkeypatch) -> str:
+def demo_contest(app, demo_loaded, monkeypatch) -> str:
     """The demo's contest in judging (12 applications, a tie at the 5th place); its slug."""
-    # Cheap password hashes for the arrange step: the demo's 17 scrypt hashes take seconds.
+    # Cheap password hashes for the users a test adds (the demo's come so from the template).
     monkeypatch.setattr(
         models, "generate_password_hash", lambda p: generate_password_hash(p, "pbkdf2:sha256:1")
     )
-    assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         return db.session.scalar(select(Contest.slug).where(Contest.stage == Stage.JUDGING))
 
