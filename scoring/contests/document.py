@@ -25,6 +25,10 @@ defaults as a contest created in the browser):
 
 Unknown keys are refused (a misspelt ``wieght`` would otherwise be lost silently). The
 jury, the organisers and the stage are not part of the template.
+
+Longer than 600 lines: the one format is written and read in one place. The reader
+checks every field of SPEC §4 and names each problem with its JSON path; the field
+readers and the fields they read are one rule set, which splitting would only spread.
 """
 
 import json
