@@ -18,7 +18,8 @@ Metadata is stripped when a juror of a blind contest downloads a file, not on up
 the organisers keep the file as it came, one copy is stored, and a contest made blind
 after the uploads is covered as well. On upload to a blind contest the same function
 is tried, so that a file it cannot read (damaged, protected with a password, an image
-too large to open) is refused there with its reason instead of reaching a juror.
+too large to open) is refused there with its reason (``refusal``) instead of reaching
+a juror.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import unicodedata
 import warnings
 from urllib.parse import quote
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.http import dump_options_header
 
 EXTENSIONS = {
@@ -74,6 +76,34 @@ def disposition(name: str) -> str:
     if fallback != name:
         names["filename*"] = f"UTF-8''{quote(name, safe='')}"
     return dump_options_header("attachment", names)
+
+
+def refusal(error: Unreadable, field: str, file: str):
+    """The applicant's message: why the upload to a blind contest is refused."""
+    reason = error.reason
+    if reason == "password":
+        return _l(
+            "«%(field)s»: the file «%(file)s» is protected with a password. In this contest "
+            "the jurors must not learn who applied, and we cannot remove the author and "
+            "other details from a protected file: save it without a password and upload "
+            "it again.",
+            field=field,
+            file=file,
+        )
+    if reason == "too large":
+        return _l(
+            "«%(field)s»: the image «%(file)s» has too many pixels to be opened. Make it "
+            "smaller and upload it again.",
+            field=field,
+            file=file,
+        )
+    return _l(
+        "«%(field)s»: the file «%(file)s» is damaged and cannot be opened. In this contest "
+        "we remove the author and other details from every file before the jurors see it: "
+        "save the file again (or scan it anew) and upload it.",
+        field=field,
+        file=file,
+    )
 
 
 def without_metadata(content: bytes, content_type: str) -> bytes:

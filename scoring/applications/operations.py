@@ -364,7 +364,7 @@ def store_attachment(
         try:
             files.without_metadata(data, detected)
         except files.Unreadable as error:
-            raise ApplicationError([(name, _unreadable(label, shown, error.reason))]) from error
+            raise ApplicationError([(name, files.refusal(error, label, shown))]) from error
     previous = next((a for a in application.attachments if a.question_id == question.id), None)
     others = db.session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0)).where(
@@ -415,33 +415,6 @@ def store_attachment(
         replaced=previous.id if previous else None,
     )
     return attachment
-
-
-def _unreadable(label: str, shown: str, reason: str):
-    """Why a file cannot go to the jurors of a blind contest (``files.Unreadable``)."""
-    if reason == "password":
-        return _l(
-            "«%(field)s»: the file «%(file)s» is protected with a password. In this contest "
-            "the jurors must not learn who applied, and we cannot remove the author and "
-            "other details from a protected file: save it without a password and upload "
-            "it again.",
-            field=label,
-            file=shown,
-        )
-    if reason == "too large":
-        return _l(
-            "«%(field)s»: the image «%(file)s» has too many pixels to be opened. Make it "
-            "smaller and upload it again.",
-            field=label,
-            file=shown,
-        )
-    return _l(
-        "«%(field)s»: the file «%(file)s» is damaged and cannot be opened. In this contest "
-        "we remove the author and other details from every file before the jurors see it: "
-        "save the file again (or scan it anew) and upload it.",
-        field=label,
-        file=shown,
-    )
 
 
 def remove_attachment(application: Application, attachment_id: int, *, actor: User) -> None:
