@@ -39,21 +39,15 @@ from ..models import (
     Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
 from ..results import contest_ranking, describe
+from ..results.disclosure import public_results, results_public
 from . import records
-
-FINAL_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
 class NotAWinner(Exception):
     """A certificate was asked for an application that does not win."""
-
-
-def is_published(contest: Contest) -> bool:
-    return contest.stage in FINAL_STAGES
 
 
 def letterhead(contest: Contest, language: str) -> records.Letterhead:
@@ -61,7 +55,7 @@ def letterhead(contest: Contest, language: str) -> records.Letterhead:
         contest_title=contest.title(language),
         organising_body=contest.organising_body or current_app.config["ORGANISING_BODY"],
         language=language,
-        draft=not is_published(contest),
+        draft=not results_public(contest),
         generated_at=clock.now(),
     )
 
@@ -141,19 +135,11 @@ class _Results:
 
     def placings(self) -> tuple[records.Placing, ...]:
         return tuple(
-            records.Placing(
-                rank=row.rank,
-                number=row.number,
-                organisation=row.organisation,
-                community=self.applications.get(row.application_id, ("", ""))[1],
-                oblast=row.oblast,
-                category=self.category_titles.get(row.category, ""),
-                score=_display(row.score),
+            _placing(
+                row,
+                self.applications.get(row.application_id, ("", ""))[1],
+                self.category_titles,
                 jurors=row.jurors,
-                tie=row.tie,
-                divergent=row.divergent,
-                winner=row.winner,
-                note="; ".join(describe(n) for n in row.notes),
             )
             for row in self.ranking.rows
         )
@@ -170,42 +156,78 @@ class _Results:
 
     def ties(self) -> tuple[records.TieRecord, ...]:
         """The tie groups at the last winning places, with the decision that settled each."""
-        groups: dict[tuple, list[ranking.Row]] = defaultdict(list)
-        for row in self.ranking.rows:
-            if any(n.code in ("decision", "tie_undecided") for n in row.notes):
-                groups[row.category, row.rank].append(row)
-        tie_decisions = [d for d in self.decisions if d.kind == DecisionKind.TIE]
-        found = []
-        for (category, rank), rows in groups.items():
-            ids = {row.application_id for row in rows}
-            decided = any(n.code == "decision" for row in rows for n in row.notes)
-            decision = next((d for d in tie_decisions if decided and ids & set(d.winner_ids)), None)
-            found.append(
-                records.TieRecord(
-                    rank=rank,
-                    category=self.category_titles.get(category, ""),
-                    applications=tuple(f"{r.number} {r.organisation}" for r in rows),
-                    winners=tuple(f"{r.number} {r.organisation}" for r in rows if r.winner)
-                    if decision
-                    else (),
-                    reason=decision.reason if decision else "",
-                    decided_at=decision.decided_at if decision else None,
-                )
+        numbers = {row.application_id: row.number for row in self.ranking.rows}
+        decisions = [
+            (frozenset(numbers.get(i) for i in d.winner_ids), d.reason, d.decided_at)
+            for d in self.decisions
+            if d.kind == DecisionKind.TIE
+        ]
+        return _tie_records(self.ranking.rows, decisions, self.category_titles, name_all=True)
+
+
+def _placing(row, community: str, titles: dict, *, jurors: int | None) -> records.Placing:
+    """A ranked row (the engine's, or the public one) as the documents print it."""
+    return records.Placing(
+        rank=row.rank,
+        number=row.number,
+        organisation=row.organisation,
+        community=community,
+        oblast=row.oblast,
+        category=titles.get(row.category, ""),
+        score=_display(row.score),
+        jurors=jurors,
+        winner=row.winner,
+        note="; ".join(describe(n) for n in row.notes),
+    )
+
+
+def _tie_records(rows, decisions, titles: dict, *, name_all: bool) -> tuple[records.TieRecord, ...]:
+    """The tie groups at the last winning places among ``rows`` with the decision that
+    settled each (``decisions``: the winners' numbers, the reason, the moment). A decided
+    group names its tied applications when ``name_all`` (the full ranking is shown)."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for row in rows:
+        if any(n.code in ("decision", "tie_undecided") for n in row.notes):
+            groups[row.category, row.rank].append(row)
+    found = []
+    for (category, rank), group in groups.items():
+        numbers = {row.number for row in group}
+        decided = any(n.code == "decision" for row in group for n in row.notes)
+        decision = next((d for d in decisions if decided and numbers & d[0]), None)
+        found.append(
+            records.TieRecord(
+                rank=rank,
+                category=titles.get(category, ""),
+                applications=tuple(f"{r.number} {r.organisation}" for r in group)
+                if name_all or not decision
+                else (),
+                winners=tuple(f"{r.number} {r.organisation}" for r in group if r.winner)
+                if decision
+                else (),
+                reason=decision[1] if decision else "",
+                decided_at=decision[2] if decision else None,
             )
-        return tuple(found)
+        )
+    return tuple(found)
 
 
 def announcement(contest: Contest, language: str) -> records.Announcement:
+    """The public announcement: ``disclosure.public_results`` and nothing more."""
     with force_locale(language):
-        results = _Results(contest, language)
+        results = public_results(contest)
+        titles = {c.code: _title(c, language) for c in results.categories}
+        decisions = [(frozenset(d.numbers), d.reason, d.decided_at) for d in results.decisions]
         return records.Announcement(
             letterhead=letterhead(contest, language),
-            published_at=contest.published_at if is_published(contest) else None,
-            placings=results.placings(),
-            not_ranked=results.not_ranked(),
-            full_ranking=contest.results_full_ranking,
+            published_at=contest.published_at if results_public(contest) else None,
+            placings=tuple(_placing(r, r.community, titles, jurors=None) for r in results.rows),
+            not_ranked=tuple(
+                records.Unranked(item.number, item.organisation, describe(item.note))
+                for item in results.not_ranked
+            ),
+            full_ranking=results.full_ranking,
             scoring=_scoring(contest, language),
-            ties=results.ties(),
+            ties=_tie_records(results.rows, decisions, titles, name_all=results.full_ranking),
             results_url=results_url(contest),
         )
 
@@ -353,7 +375,7 @@ def protocol(
             if row.divergent
         )
         chain = audit.verify()
-        published = contest.published_at if is_published(contest) else None
+        published = contest.published_at if results_public(contest) else None
         return records.Protocol(
             letterhead=letterhead(contest, language),
             number=contest.protocol_number,
@@ -533,7 +555,7 @@ def certificate(contest: Contest, application: Application, language: str) -> re
                 )
             )
         chair = next((m for _id, m in _jury(contest) if m.chair), None)
-        published = contest.published_at if is_published(contest) else None
+        published = contest.published_at if results_public(contest) else None
         return records.Certificate(
             letterhead=letterhead(contest, language),
             organisation=application.organisation.name,

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..judging.views import juror_assignment, jury_contest
 from ..models import Application, ApplicationState, Conflict, Contest, Role, Stage
 from ..results import contest_ranking
+from ..results.disclosure import results_public
 from . import data
 
 bp = Blueprint("documents", __name__)
@@ -70,7 +71,7 @@ def _contest(slug: str) -> Contest:
 @bp.route("/contests/<slug>/results.pdf", endpoint="announcement")
 def announcement_pdf(slug: str):
     contest = _contest(slug)
-    published = data.is_published(contest)
+    published = results_public(contest)
     if not published and not contest.is_organised_by(current_user):
         abort(404)
     lang = language()

@@ -54,7 +54,6 @@ from ..models import (
 from . import load
 
 RANKING_STAGES = (Stage.JUDGING, Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
-PUBLISHED_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
 ASSIGNING_STAGES = (Stage.JUDGING, Stage.DELIBERATION)
 MAX_REASON = 2000
 
@@ -433,6 +432,7 @@ def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
                 contest_title=contest.title(language),
                 number=number,
                 published_at=contest.published_at,
+                full_ranking=contest.results_full_ranking,
                 link=link,
             )
         except (smtplib.SMTPException, OSError):
