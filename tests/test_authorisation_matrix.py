@@ -45,7 +45,14 @@ from sqlalchemy import select
 from scoring import audit, clock, create_app
 from scoring.extensions import db
 from scoring.i18n import oblast_name, points
-from scoring.models import Application, ApplicationState, Contest, Organisation, Stage
+from scoring.models import (
+    Application,
+    ApplicationState,
+    Contest,
+    Organisation,
+    Stage,
+    User,
+)
 
 from ._databases import dump
 from ._matrix import (
@@ -443,6 +450,23 @@ class Matrix:
         finally:
             self._move(Stage.JUDGING, True)
 
+    @contextmanager
+    def in_english(self):
+        """Every account's language English inside the block (the visitor's is the
+        session's), then Ukrainian again."""
+        self._languages("en")
+        try:
+            yield
+        finally:
+            self._languages("uk")
+
+    def _languages(self, language: str) -> None:
+        with self.app.app_context():
+            for user in db.session.scalars(select(User)):
+                user.language = language
+            audit.record("matrix.language", language=language)
+            db.session.commit()
+
     def _move(self, stage: Stage, full_ranking: bool) -> None:
         with self.app.app_context():
             contest = db.session.get(Contest, self.scenario.contest)
@@ -733,6 +757,43 @@ def test_no_page_or_file_shows_results_to_anyone_who_may_not_see_them(matrix, en
                 where = f"GET {url} as {role} ({stage})"
                 assert response.status_code != 500, where
                 assert_nothing_leaks(response, role, where, seen)
+
+
+# What applicants, jurors and visitors read about a contest, checked once more in English
+# (the session's language, and ``?lang=en`` for the API and the documents).
+IN_ENGLISH = [
+    "pages.home",
+    "pages.contest",
+    "results.public",
+    "results.api",
+    "documents.announcement",
+    "privacy.organisation_data",
+    "applications.mine",
+    "applications.show",
+    "documents.receipt",
+    "judging.assignments",
+    "judging.scoresheet",
+    "documents.juror_scoresheet",
+]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_in_english_too_results_reach_only_those_who_may_see_them(matrix, stage):
+    seen = markers(stage)
+    with matrix.staged(stage), matrix.in_english():
+        for role in ROLES:
+            client = matrix.client(role)
+            with client.session_transaction() as session:
+                session["language"] = "en"
+            for endpoint in IN_ENGLISH:
+                url = f"{matrix.url(endpoint)}?lang=en"
+                with client.get(url) as response:
+                    where = f"GET {url} as {role} ({stage}, in English)"
+                    assert response.status_code != 500, where
+                    assert_nothing_leaks(response, role, where, seen)
+                    english = visible_text(response)
+                if published(stage) and endpoint.startswith(("results.", "documents.ann")):
+                    assert "the tie is decided by the commission" in english, where
 
 
 def shown(stage: str) -> list[tuple[str, str, tuple]]:

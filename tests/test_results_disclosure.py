@@ -6,13 +6,28 @@ The authorisation matrix (``test_authorisation_matrix.py``) checks every route a
 stage; these are the stories behind it, as the people in them meet them.
 """
 
+from decimal import Decimal
+
 import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from scoring import clock
 from scoring.extensions import db
 from scoring.i18n import points
-from scoring.models import Application, Contest, Organisation, Stage
+from scoring.models import (
+    Application,
+    ApplicationState,
+    Category,
+    Conflict,
+    Contest,
+    Organisation,
+    Role,
+    Score,
+    Scoresheet,
+    SheetState,
+    Stage,
+)
 
 from ._shown import results_tables, squeeze, visible_text
 
@@ -136,8 +151,10 @@ def test_the_api_and_the_announcement_show_what_the_public_page_shows(app, demo,
     announcement = squeeze(visible_text(visitor.get(f"/contests/{slug}/results.pdf")))
 
     # Only the five winners when the contest publishes only them; 004 lost the tie.
-    assert len(rows) == (12 if full_ranking else 5)
-    assert (applications["004"][1] in rows) is full_ranking
+    published = [r["number"] for r in api["ranking"]]
+    assert len(published) == (12 if full_ranking else 5)
+    assert (applications["004"][1] in published) is full_ranking
+    assert set(rows) == set(published)
     with app.test_request_context(), force_locale("uk"):
         assert {
             r["number"]: (str(r["rank"]), r["organisation"], points(r["score"]), r["note"])
@@ -183,3 +200,76 @@ def test_the_email_of_publication_says_what_is_published(app, demo, outbox):
         body = mail.get_content()
         assert winners in body and full not in body
         assert f"/contests/{slug}/results" in body
+
+
+@pytest.fixture
+def categorised(app, build):
+    """A published contest ranked in two categories of one winning place each; the
+    slug and {number: organisation}."""
+    jurors = [build.user(Role.JUROR, name=f"Експерт {i}") for i in (1, 2)]
+    contest_id = build.contest(
+        organisers=[build.user(Role.ORGANISER)],
+        jurors=jurors,
+        stage=Stage.PUBLISHED,
+        slug="katehorii",
+        number_prefix="KAT",
+        results_full_ranking=False,
+    )
+    scores = [(0, "9"), (0, "6"), (1, "8"), (1, "4")]  # (category, points on each criterion)
+    names = {f"KAT-2026-{n:03d}": f"Заявниця категорії {n}" for n in range(1, len(scores) + 1)}
+    organisations = [build.organisation(name=name) for name in names.values()]
+    with app.app_context():
+        contest = db.session.get(Contest, contest_id)
+        contest.published_at = clock.now()
+        contest.categories = [
+            Category(code="ngo", title_uk="Громадські організації", winners=1, position=0),
+            Category(code="community", title_uk="Громади", winners=1, position=1),
+        ]
+        db.session.flush()
+        for serial, ((category, value), organisation_id, number) in enumerate(
+            zip(scores, organisations, names, strict=True), start=1
+        ):
+            application = Application(
+                contest=contest,
+                organisation_id=organisation_id,
+                category=contest.categories[category],
+                state=ApplicationState.ADMITTED,
+                serial=serial,
+                number=number,
+                submitted_at=clock.now(),
+            )
+            application.scoresheets = [
+                Scoresheet(
+                    juror_id=juror,
+                    conflict=Conflict.NONE,
+                    state=SheetState.SUBMITTED,
+                    submitted_at=clock.now(),
+                    scores=[Score(criterion=c, points=Decimal(value)) for c in contest.criteria],
+                )
+                for juror in jurors
+            ]
+            db.session.add(application)
+        db.session.commit()
+    return "katehorii", names
+
+
+def test_with_categories_each_ones_winner_is_published_and_no_one_else(app, categorised):
+    slug, names = categorised
+    visitor = app.test_client()
+    page = visitor.get(f"/contests/{slug}/results").text
+    rows = _page_rows(app, page)
+    api = visitor.get(f"/api/contests/{slug}/results").get_json()
+    announcement = squeeze(visible_text(visitor.get(f"/contests/{slug}/results.pdf")))
+
+    # The best of each category, and no one else.
+    assert api["winners"] == 2
+    assert {(r["number"], r["category"], r["winner"]) for r in api["ranking"]} == {
+        ("KAT-2026-001", "ngo", True),
+        ("KAT-2026-003", "community", True),
+    }
+    assert set(rows) == {"KAT-2026-001", "KAT-2026-003"}
+    assert api["not_ranked"] == [] and api["decisions"] == []
+    assert "Громадські організації" in page and "Громади" in page
+    for number, name in names.items():
+        assert (squeeze(name) in announcement) == (number in rows), name
+        assert (name in page) == (number in rows), name
