@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, clock, ranking
-from ..applications.views import answer_rows
-from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
+from ..applications.content import answer_rows
 from ..extensions import db
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..models import (
     Application,
     ApplicationState,

@@ -27,16 +27,14 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from .. import ranking
-from ..models import Category, Contest, Criterion, Decision, DecisionKind, Stage
+from .. import lifecycle, ranking
+from ..models import Category, Contest, Criterion, Decision, DecisionKind
 from . import Loaded, load
-
-PUBLISHED_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
 def results_public(contest: Contest) -> bool:
     """Whether the results are out: anyone may see ``public_results`` (SPEC §3)."""
-    return contest.stage in PUBLISHED_STAGES
+    return lifecycle.results_frozen(contest)
 
 
 def disclosed_decisions(contest: Contest, decisions: Iterable[Decision]) -> list[Decision]:

@@ -46,15 +46,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
-from .. import ranking
-from ..applications.access import admitted_or_404
+from .. import lifecycle, ranking
+from ..access import admitted_or_404, own_contest
 from ..auth import role_required
-from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..extensions import db
-from ..i18n import current_language, oblast_name, points
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name, points
 from ..models import (
     Application,
     Contest,
@@ -64,12 +62,12 @@ from ..models import (
     Organisation,
     Role,
     SheetState,
-    Stage,
     User,
 )
 from ..pagecache import cached_page
 from . import charts, describe, disclosure, exports, load, operations, stability
 from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
+from .presentation import find_tie, undecided_ties
 
 bp = Blueprint("results", __name__)
 
@@ -90,19 +88,9 @@ FLAG_LABELS = {
 # Access ----------------------------------------------------------------------------
 
 
-def own_contest(slug: str) -> Contest:
-    """The contest at ``slug`` if the current user organises it, else 404."""
-    contest = db.session.scalar(
-        select(Contest).where(Contest.slug == slug).options(selectinload(Contest.organisers))
-    )
-    if contest is None or not contest.is_organised_by(current_user):
-        abort(404)
-    return contest
-
-
 def _ranking_contest(slug: str) -> Contest:
     contest = own_contest(slug)
-    if contest.stage not in operations.RANKING_STAGES:
+    if not lifecycle.scoring_started(contest):
         abort(404)
     return contest
 
@@ -158,7 +146,7 @@ def _title(item, language: str) -> str:
 
 def _names(contest: Contest, loaded) -> dict[int, str]:
     """Applicants as the organisers' pages show them (hidden while blind judging goes on)."""
-    if contest.blind and contest.stage == Stage.JUDGING:
+    if contest.blind and lifecycle.scoring_open(contest):
         pattern = _("Application %(serial)s")  # without arguments: the pattern itself
         return {
             app.id: pattern % {"serial": loaded.applicants[app.id].serial or app.number}
@@ -283,7 +271,7 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
             "rows": [f"{row.number} {names[row.application_id]}" for row in group.rows],
             "url": url_for(".tie", slug=contest.slug, rank=group.rank, category=group.category),
         }
-        for group in operations.undecided_ties(result)
+        for group in undecided_ties(result)
     ]
 
     divergent = _divergent(contest, loaded, result, crowd, names, fmt, jurors)
@@ -364,7 +352,7 @@ def _divergent(contest, loaded, result, crowd, names, fmt, jurors) -> list[dict]
     for decision in loaded.decisions:
         if decision.kind == DecisionKind.DIVERGENCE:
             resolutions.setdefault(decision.application_id, []).append(decision)
-    can_assign = contest.stage in operations.ASSIGNING_STAGES
+    can_assign = lifecycle.revisions_open(contest)
     by_application: dict[int, list] = {}
     for sheet in sheets:
         by_application.setdefault(sheet[1], []).append(sheet)
@@ -505,7 +493,7 @@ def _charts(contest, loaded, result, jurors, totals, names, fmt, language) -> di
 @role_required(Role.ORGANISER)
 def ranking_page(slug: str):
     contest = own_contest(slug)
-    if contest.stage not in operations.RANKING_STAGES:
+    if not lifecycle.scoring_started(contest):
         return render_template("results/ranking.html", contest=contest, not_yet=True)
     data = _deliberation(contest, want_stability=request.args.get("stability") == "1")
     return render_template(
@@ -528,7 +516,7 @@ def ranking_page(slug: str):
 def _tie_group(contest: Contest, rank: int, category: str | None):
     loaded = load(contest)
     result, _stale = loaded.rank()
-    return loaded, operations.find_tie(result, category or None, rank)
+    return loaded, find_tie(result, category or None, rank)
 
 
 @bp.route("/manage/contests/<slug>/ties/<int:rank>", methods=["GET", "POST"])
@@ -546,7 +534,7 @@ def tie(slug: str, rank: int):
     form.winners.choices = [
         (row.application_id, f"{row.number} — {names[row.application_id]}") for row in group.rows
     ]
-    if contest.stage == Stage.DELIBERATION and form.validate_on_submit():
+    if lifecycle.ties_open(contest) and form.validate_on_submit():
         try:
             operations.record_tie_decision(
                 contest,
@@ -580,7 +568,7 @@ def tie(slug: str, rank: int):
             for row in group.rows
         ],
         criteria=loaded.criteria,
-        open=contest.stage == Stage.DELIBERATION,
+        open=lifecycle.ties_open(contest),
     )
 
 
@@ -591,7 +579,7 @@ def divergence(slug: str, number: str):
     contest = _ranking_contest(slug)
     application = admitted_or_404(contest, number)
     form = DivergenceForm()
-    open_ = contest.stage in operations.ASSIGNING_STAGES
+    open_ = lifecycle.revisions_open(contest)
     if open_ and form.validate_on_submit():
         try:
             operations.record_divergence_decision(
@@ -609,7 +597,7 @@ def divergence(slug: str, number: str):
     row = next((r for r in result.rows if r.application_id == application.id), None)
     crowd = operations.people(contest, set(row.juror_totals) if row else set())
     fmt = _Points()
-    hidden = contest.blind and contest.stage == Stage.JUDGING
+    hidden = contest.blind and lifecycle.scoring_open(contest)
     return render_template(
         "results/divergence.html",
         contest=contest,
@@ -648,7 +636,7 @@ def add_juror(slug: str, number: str):
         flash(str(error.errors["juror"]), "warning")
     else:
         db.session.commit()
-        if contest.stage == Stage.JUDGING:
+        if lifecycle.scoring_open(contest):
             message = _(
                 "%(juror)s is added to application %(number)s and can score it now.",
                 juror=juror.name,
