@@ -2,7 +2,7 @@
 
 - The contest's organisers see everything from the judging stage on: the ranking with
   every juror's total, divergences and their resolutions, the decisions, the exports
-  and the protocol (``results.views`` and ``documents`` check that they organise it).
+  and the protocol (``deliberation_views`` and ``documents`` check that they organise it).
 - A juror sees their own scoresheets, never another juror's scores or comments
   (``judging``); of the results, a juror sees what the public sees.
 - Applicants and the public see nothing of the results before publication
@@ -21,7 +21,7 @@ will show, with the ties still awaiting a decision.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,7 +29,8 @@ from fractions import Fraction
 
 from .. import lifecycle, ranking
 from ..models import Category, Contest, Criterion, Decision, DecisionKind
-from . import Loaded, load
+from .loading import Loaded, load
+from .presentation import describe, tie_groups
 
 
 def results_public(contest: Contest) -> bool:
@@ -87,6 +88,18 @@ class PublicDecision:
 
 
 @dataclass(frozen=True)
+class PublicTie:
+    """A tie at the last winning places: the tied applications the public sees (all of
+    them, or only the winners when the contest publishes only them), and the decision."""
+
+    category: str | None
+    rank: int
+    rows: tuple[PublicRow, ...]
+    complete: bool  # every tied application is among ``rows``
+    decision: PublicDecision | None  # None while it awaits the commission
+
+
+@dataclass(frozen=True)
 class PublicResults:
     """What the public results show, and all that the public files may show."""
 
@@ -96,6 +109,7 @@ class PublicResults:
     rows: tuple[PublicRow, ...]  # in ranking order, category by category
     not_ranked: tuple[PublicUnranked, ...]
     decisions: tuple[PublicDecision, ...]
+    ties: tuple[PublicTie, ...]
     criteria: tuple[Criterion, ...]
     categories: tuple[Category, ...]
 
@@ -110,56 +124,69 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
     loaded = loaded or load(contest)
     result, stale = loaded.rank()
     full = contest.results_full_ranking
+    names = {app.id: app.organisation for app in loaded.inputs.applications}
+    categories = {c.id: c.code for c in loaded.categories}
     # Winners only: the undecided rows stay, so that the organisers' draft says that
     # places await a decision (after publication none does).
-    shown = [row for row in result.rows if full or row.winner is not False]
-    names = {app.id: app.organisation for app in loaded.inputs.applications}
-    numbers = {row.application_id: row.number for row in shown}
-    categories = {c.id: c.code for c in loaded.categories}
-    decisions = [d for d in _on_ties(loaded.decisions) if all(d is not s for s in stale)]
+    rows = {
+        row.application_id: PublicRow(
+            application_id=row.application_id,
+            rank=row.rank,
+            number=row.number,
+            organisation=row.organisation,
+            community=loaded.applicants[row.application_id].community,
+            oblast=row.oblast,
+            category=row.category,
+            score=row.score,
+            tie=row.tie,
+            winner=row.winner,
+            notes=row.notes,
+        )
+        for row in result.rows
+        if full or row.winner is not False
+    }
+    decisions = {
+        d.id: PublicDecision(
+            category=categories.get(d.category_id),
+            numbers=tuple(rows[i].number for i in d.winner_ids or [] if i in rows),
+            reason=d.reason,
+            decided_at=d.decided_at,
+        )
+        for d in _on_ties(loaded.decisions)
+        if all(d is not s for s in stale)
+    }
+    ties = []
+    for group in tie_groups(result):
+        ids = {row.application_id for row in group.rows}
+        decision = next(
+            (
+                decisions[d.id]
+                for d in _on_ties(loaded.decisions)
+                if group.decided and d.id in decisions and ids & set(d.winner_ids)
+            ),
+            None,
+        )
+        shown = tuple(rows[i] for i in (row.application_id for row in group.rows) if i in rows)
+        ties.append(PublicTie(group.category, group.rank, shown, len(shown) == len(ids), decision))
     return PublicResults(
         full_ranking=full,
         places=sum(c.winners for c in loaded.categories) or contest.winners,
         max_total=result.max_total,
-        rows=tuple(
-            PublicRow(
-                application_id=row.application_id,
-                rank=row.rank,
-                number=row.number,
-                organisation=row.organisation,
-                community=loaded.applicants[row.application_id].community,
-                oblast=row.oblast,
-                category=row.category,
-                score=row.score,
-                tie=row.tie,
-                winner=row.winner,
-                notes=row.notes,
-            )
-            for row in shown
-        ),
+        rows=tuple(rows.values()),
         not_ranked=tuple(
             PublicUnranked(item.number, names[item.application_id], item.category, item.as_note)
             for item in result.not_ranked
         )
         if full
         else (),
-        decisions=tuple(
-            PublicDecision(
-                category=categories.get(d.category_id),
-                numbers=tuple(numbers[i] for i in d.winner_ids or [] if i in numbers),
-                reason=d.reason,
-                decided_at=d.decided_at,
-            )
-            for d in decisions
-        ),
+        decisions=tuple(decisions.values()),
+        ties=tuple(ties),
         criteria=tuple(loaded.criteria),
         categories=tuple(loaded.categories),
     )
 
 
-def public_json(
-    results: PublicResults, contest_slug: str, describe: Callable[[ranking.Note], str]
-) -> dict:
+def public_json(results: PublicResults, contest_slug: str) -> dict:
     """The public results as the JSON of ``/api/contests/<slug>/results``: the shape of
     ``rank --format json`` (SPEC §9) with what the public page shows and only that (its
     community, and the decisions on ties), without the jurors' count and divergence."""
