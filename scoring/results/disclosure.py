@@ -30,7 +30,7 @@ from fractions import Fraction
 from .. import lifecycle, ranking
 from ..models import Category, Contest, Criterion, Decision, DecisionKind
 from .loading import Loaded, load
-from .presentation import describe, tie_groups
+from .presentation import describe, notes_text, tie_groups
 
 
 def results_public(contest: Contest) -> bool:
@@ -206,7 +206,7 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
             score=ranking.format_score(row.score),
             tie=row.tie,
             winner=row.winner,
-            note="; ".join(describe(n) for n in row.notes),
+            note=notes_text(row.notes),
         )
         return item
 
