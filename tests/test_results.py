@@ -466,10 +466,12 @@ def test_the_public_results_page_after_publication(client, app, organiser, clock
     page = _page(client, f"/contests/{slug}/results")
     text = _text(page)
     winners = text[text.index("Winners") : text.index("Full ranking")]
-    assert (
-        "1 Балаклійська міська рада Балаклійська міська територіальна громада Kharkiv Oblast "
-        "60.50 2 ГО «Агенція розвитку Апостолова»" in winners
+    assert re.search(
+        r"1 UUG-\d{4}-010 Балаклійська міська рада Балаклійська міська територіальна громада "
+        r"Kharkiv Oblast 60\.50 2 UUG-\d{4}-\d{3} ГО «Агенція розвитку Апостолова»",
+        winners,
     )
+    assert re.search(r"UUG-\d{4}-005 .* 45\.50 the tie is decided by the commission", winners)
     assert "ГО «Запорізький центр місцевої демократії»" in winners
     assert "Маріупольська міська рада" not in winners
     assert "Маріупольська міська рада" in text  # in the full ranking
@@ -499,21 +501,26 @@ def test_the_results_api_gives_the_spec_json_in_ukrainian_or_english(client, app
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.mimetype == "application/json"
     document = json.loads(response.get_data(as_text=True))
-    assert list(document) == ["contest", "winners", "ranking", "not_ranked"]
+    # SPEC §9's document with what the public page shows (SPEC §8): the community and
+    # the decisions on ties, not the number of sheets nor the jurors' divergence.
+    assert list(document) == ["contest", "winners", "ranking", "not_ranked", "decisions"]
     assert document["contest"] == slug and document["winners"] == 5
     rows = document["ranking"]
     assert list(rows[0]) == [
         "rank",
         "number",
         "organisation",
+        "community",
         "oblast",
         "score",
-        "jurors",
         "tie",
-        "divergent",
         "winner",
         "note",
     ]
+    assert rows[0]["community"] == "Балаклійська міська територіальна громада"
+    (decision,) = document["decisions"]
+    assert decision["reason"] == "Голосування комісії: 4 проти 3."
+    assert [n[-3:] for n in decision["winners"]] == ["005"]
     assert rows[0]["organisation"] == "Балаклійська міська рада" and rows[0]["score"] == "60.50"
     decided = {r["number"][-3:]: r for r in rows}
     assert decided["005"]["winner"] is True and decided["004"]["winner"] is False

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, clock, lifecycle, ranking
+from .. import audit, clock, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
@@ -41,6 +41,7 @@ from ..models import (
     SheetState,
     User,
 )
+from ..results.disclosure import public_results, results_public
 from ..results.loading import contest_ranking, load
 from ..results.presentation import describe, display_score, notes_text, tie_groups, title
 from .pdf import fonts, records
@@ -50,16 +51,12 @@ class NotAWinner(Exception):
     """A certificate was asked for an application that does not win."""
 
 
-def is_published(contest: Contest) -> bool:
-    return lifecycle.results_frozen(contest)
-
-
 def letterhead(contest: Contest, language: str) -> records.Letterhead:
     return records.Letterhead(
         contest_title=contest.title(language),
         organising_body=contest.organising_body or current_app.config["ORGANISING_BODY"],
         language=language,
-        draft=not is_published(contest),
+        draft=not results_public(contest),
         generated_at=clock.now(),
     )
 
@@ -124,19 +121,11 @@ class _Results:
 
     def placings(self) -> tuple[records.Placing, ...]:
         return tuple(
-            records.Placing(
-                rank=row.rank,
-                number=row.number,
-                organisation=row.organisation,
-                community=self.applications.get(row.application_id, ("", ""))[1],
-                oblast=row.oblast,
-                category=self.category_titles.get(row.category, ""),
-                score=display_score(row.score),
+            _placing(
+                row,
+                self.applications.get(row.application_id, ("", ""))[1],
+                self.category_titles,
                 jurors=row.jurors,
-                tie=row.tie,
-                divergent=row.divergent,
-                winner=row.winner,
-                note=notes_text(row.notes),
             )
             for row in self.ranking.rows
         )
@@ -175,17 +164,53 @@ class _Results:
         return tuple(found)
 
 
+def _placing(row, community: str, titles: dict, *, jurors: int | None) -> records.Placing:
+    """A ranked row (the engine's, or the public one) as the documents print it."""
+    return records.Placing(
+        rank=row.rank,
+        number=row.number,
+        organisation=row.organisation,
+        community=community,
+        oblast=row.oblast,
+        category=titles.get(row.category, ""),
+        score=display_score(row.score),
+        jurors=jurors,
+        winner=row.winner,
+        note=notes_text(row.notes),
+    )
+
+
 def announcement(contest: Contest, language: str) -> records.Announcement:
+    """The public announcement: ``disclosure.public_results`` and nothing more."""
     with force_locale(language):
-        results = _Results(contest, language)
+        results = public_results(contest)
+        titles = {c.code: title(c, language) for c in results.categories}
+
+        def named(rows) -> tuple[str, ...]:
+            return tuple(f"{r.number} {r.organisation}" for r in rows)
+
         return records.Announcement(
             letterhead=letterhead(contest, language),
-            published_at=contest.published_at if is_published(contest) else None,
-            placings=results.placings(),
-            not_ranked=results.not_ranked(),
-            full_ranking=contest.results_full_ranking,
+            published_at=contest.published_at if results_public(contest) else None,
+            placings=tuple(_placing(r, r.community, titles, jurors=None) for r in results.rows),
+            not_ranked=tuple(
+                records.Unranked(item.number, item.organisation, describe(item.note))
+                for item in results.not_ranked
+            ),
+            full_ranking=results.full_ranking,
             scoring=_scoring(contest, language),
-            ties=results.ties(),
+            ties=tuple(
+                records.TieRecord(
+                    rank=tie.rank,
+                    category=titles.get(tie.category, ""),
+                    # Only the winners published: the others of a decided tie stay out.
+                    applications=named(tie.rows) if tie.complete else (),
+                    winners=named(r for r in tie.rows if r.winner) if tie.decision else (),
+                    reason=tie.decision.reason if tie.decision else "",
+                    decided_at=tie.decision.decided_at if tie.decision else None,
+                )
+                for tie in results.ties
+            ),
             results_url=results_url(contest),
         )
 
@@ -330,7 +355,7 @@ def protocol(
             if row.divergent
         )
         chain = audit.verify()
-        published = contest.published_at if is_published(contest) else None
+        published = contest.published_at if results_public(contest) else None
         return records.Protocol(
             letterhead=letterhead(contest, language),
             number=contest.protocol_number,
@@ -522,7 +547,7 @@ def certificate(contest: Contest, application: Application, language: str) -> re
                 )
             )
         chair = next((m for _id, m in _jury(contest) if m.chair), None)
-        published = contest.published_at if is_published(contest) else None
+        published = contest.published_at if results_public(contest) else None
         return records.Certificate(
             letterhead=letterhead(contest, language),
             organisation=application.organisation.name,

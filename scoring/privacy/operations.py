@@ -23,6 +23,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..results.disclosure import disclosed_decisions
 
 FORMAT = "scoring.personal-data/1"
 # Stored in place of a name or contact person: data, in the site's default language.
@@ -50,11 +51,18 @@ def organisation_data(organisation: Organisation, language: str) -> dict:
         )
         .order_by(Application.created_at, Application.id)
     ).all()
-    decisions = db.session.scalars(
+    recorded = db.session.scalars(
         select(Decision)
         .where(Decision.contest_id.in_({a.contest_id for a in applications}))
         .order_by(Decision.decided_at, Decision.id)
     ).all()
+    # What the applicant may read of the commission's decisions: as the public may.
+    contests = {a.contest_id: a.contest for a in applications}
+    decisions = [
+        d
+        for contest in contests.values()
+        for d in disclosed_decisions(contest, [d for d in recorded if d.contest_id == contest.id])
+    ]
     members = db.session.scalars(
         select(User).where(User.organisation_id == organisation.id).order_by(User.id)
     ).all()

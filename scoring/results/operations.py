@@ -365,6 +365,7 @@ def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
                 contest_title=contest.title(language),
                 number=number,
                 published_at=contest.published_at,
+                full_ranking=contest.results_full_ranking,
                 link=link,
             )
         except (smtplib.SMTPException, OSError):

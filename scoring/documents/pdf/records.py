@@ -59,9 +59,7 @@ class Placing:
     oblast: str
     category: str  # the category's title; "" without categories
     score: Decimal
-    jurors: int
-    tie: bool
-    divergent: bool
+    jurors: int | None  # sheets that count; None where the document does not tell (public)
     winner: bool | None  # None: a tie awaiting the commission's decision
     note: str  # the engine's remarks in words
 
@@ -81,7 +79,9 @@ class TieRecord:
 
     rank: int
     category: str
-    applications: tuple[str, ...]  # "UUG-2026-004 Назва" of every tied application
+    # "UUG-2026-004 Назва" of every tied application; empty when the document shows
+    # only the winners and the tie is decided (the others are not published).
+    applications: tuple[str, ...]
     winners: tuple[str, ...]  # the ones the commission named (empty while undecided)
     reason: str
     decided_at: datetime | None

@@ -92,7 +92,8 @@ def _by_category(placings: Iterable[Placing]):
 
 
 def winners(placings: tuple[Placing, ...]) -> list:
-    """Place, organisation, community, oblast and score of every winner."""
+    """Place, organisation (with its number and the notes), community, oblast and score
+    of every winner."""
     s = base.styles()
     story: list = []
     header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
@@ -107,7 +108,8 @@ def winners(placings: tuple[Placing, ...]) -> list:
                 str(p.rank),
                 Paragraph(
                     f"<b>{base.markup(p.organisation)}</b><br/>"
-                    f'<font size="7">{base.markup(p.number)}</font>',
+                    f'<font size="7">{base.markup(p.number)}</font>'
+                    + (f'<br/><font size="7">{base.markup(p.note)}</font>' if p.note else ""),
                     s.cell,
                 ),
                 cell(p.community),
@@ -220,15 +222,12 @@ def ties(records: tuple[TieRecord, ...]) -> list:
         place = _("Place %(rank)s", rank=tie.rank)
         if tie.category:
             place = f"{place} ({tie.category})"
-        story.append(
-            Paragraph(
-                f"<b>{base.markup(place)}.</b> "
-                + base.markup(
-                    _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
-                ),
-                s.body,
+        heading = f"<b>{base.markup(place)}.</b>"
+        if tie.applications:
+            heading += " " + base.markup(
+                _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
             )
-        )
+        story.append(Paragraph(heading, s.body))
         if tie.winners:
             decided = _(
                 "Decision of the commission (%(date)s): the winners are %(winners)s.",
