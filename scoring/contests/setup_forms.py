@@ -30,22 +30,13 @@ from .forms import (
     FiniteDecimalField,
     MultiCheckboxField,
     _decimal,
+    _places,
     _plain,
     _required,
     _text,
     _upper,
     _whole_number,
 )
-
-
-def _places(places: int, message):
-    """A decimal with at most ``places`` digits after the point (what the column keeps)."""
-
-    def check(form, field):
-        if field.data is not None and field.data.normalize().as_tuple().exponent < -places:
-            raise ValidationError(message)
-
-    return check
 
 
 def _optional_decimal(label, low, high, message, **kwargs):

@@ -67,6 +67,7 @@ from ..models import (
     User,
 )
 from ..pagecache import cached_page
+from ..requestguard import json_endpoint
 from . import charts, describe, exports, load, operations, stability
 from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
 
@@ -839,6 +840,7 @@ def public(slug: str):
 
 
 @bp.route("/api/contests/<slug>/results")
+@json_endpoint
 def api(slug: str):
     """The JSON of SPEC §9; notes in Ukrainian, or in English with ``?lang=en``."""
     contest = _published_contest(slug)
