@@ -12,14 +12,16 @@ JSON endpoints), never a 500 and never a value changed on the way in:
   form's fields; only the JSON endpoints (``@json_endpoint``) read JSON;
 - a file where the view takes none: only views marked ``@accepts_files`` read files,
   and they refuse a file in a text field with ``refuse_files_except``;
-- JSON nested too deeply for the parser (``JSONProvider``): "not JSON", as any other
-  JSON that cannot be read.
+- JSON nested too deeply for the parser, or with a string that is no Unicode text (a
+  lone surrogate such as ``"\\ud800"``, which no database can store): "not JSON"
+  (``JSONProvider``), as any other JSON that cannot be read.
 
 Numbers with hundreds of digits are the forms' business (``WholeNumberField`` and
 ``FiniteDecimalField`` in ``contests/forms.py``).
 """
 
 import codecs
+import re
 from urllib.parse import parse_qsl
 
 import flask
@@ -31,6 +33,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SURROGATE = re.compile("[\ud800-\udfff]")
 NOT_UTF8_ADDRESS = _l(
     "The address contains bytes that are not UTF-8 text. Check the link or open the page "
     "from the site's menu."
@@ -132,6 +135,14 @@ class _MultiPartParser(MultiPartParser):
         declared = super().get_part_charset(headers)
         return declared if declared == "iso-8859-1" else STRICT_UTF8
 
+    def start_file_streaming(self, event, total_content_length):
+        # A percent-encoded file name (filename*=UTF-8''...) is decoded with U+FFFD in
+        # place of bytes that are not UTF-8; a U+FFFD the header did not hold is one.
+        raw = event.headers.get("content-disposition", "")
+        if "\ufffd" in (event.filename or "") and "\ufffd" not in raw:
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "a file name that is not UTF-8")
+        return super().start_file_streaming(event, total_content_length)
+
 
 class _FormDataParser(FormDataParser):
     """Forms as werkzeug parses them, but bytes that are not UTF-8 raise ``BadContent``
@@ -167,14 +178,31 @@ class Request(flask.Request):
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, but JSON nested too deeply to parse is "not JSON" (a ``ValueError``,
-    which ``get_json`` answers with 400), not a ``RecursionError`` (a 500)."""
+    """Flask's JSON, but JSON nested too deeply to parse, or holding a lone surrogate, is
+    "not JSON": a ``ValueError``, which ``get_json`` answers with 400, not a
+    ``RecursionError`` or a ``UnicodeEncodeError`` at the database (a 500)."""
 
     def loads(self, s, **kwargs):
         try:
-            return super().loads(s, **kwargs)
+            value = super().loads(s, **kwargs)
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
+        _check_text(value)
+        return value
+
+
+def _check_text(value) -> None:
+    """``ValueError`` when a string or key anywhere in ``value`` is not Unicode text."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and SURROGATE.search(item):
+            raise ValueError("a JSON string holds a lone surrogate")
 
 
 def register(app: flask.Flask) -> None:

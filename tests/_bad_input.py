@@ -447,6 +447,7 @@ json_values = st.recursive(
         st.integers(min_value=-(2**70), max_value=2**70),
         st.floats(allow_nan=False, allow_infinity=False),
         nasty_text,
+        st.sampled_from(["\ud800", "a\udfffb"]),  # lone surrogates: JSON writes them as \ud800
     ),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
@@ -469,7 +470,9 @@ MALFORMED = (
     "json-nested",  # every field an object holding a list
     "json-deep-array",
     "json-deep-object",
+    "json-surrogate",  # found by the attack on the fix: "\ud800" reached the database
     "file-for-text",  # a file part in the first text field
+    "not-utf8-filename",  # found as well: werkzeug put U+FFFD into filename*=UTF-8''%FF
     "not-utf8-body",  # raw bytes that are not UTF-8 in an url-encoded form
     "not-utf8-percent",  # the same, percent-encoded
     "not-utf8-multipart",  # the same in a text part of a multipart form
@@ -492,6 +495,9 @@ def malformed_request(shape: str, url: str, pairs: list, token: str, text_field:
         data = "[" * DEEP + "]" * DEEP
     elif shape == "json-deep-object":
         data = '{"fields":' * DEEP + "1" + "}" * DEEP
+    elif shape == "json-surrogate":  # json.dumps writes a lone surrogate as \ud800
+        lone = "\ud800"
+        data = json.dumps({**dict(fields), text_field: lone, "fields": {text_field: lone}})
     else:
         data = None
     if data is not None:
@@ -500,6 +506,19 @@ def malformed_request(shape: str, url: str, pairs: list, token: str, text_field:
         files = [(n, v) for n, v in fields if n != text_field]
         files.append((text_field, (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "text.pdf")))
         return {"data": MultiDict(files), "content_type": "multipart/form-data"}
+    if shape == "not-utf8-filename":
+        boundary = "malformed0boundary"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode()
+            for n, v in fields
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{text_field}"; '
+            f"filename*=UTF-8''%FF%FE.pdf\r\nContent-Type: application/pdf\r\n\r\n".encode()
+            + b"%PDF-1.4\n%%EOF\n\r\n"
+        )
+        data = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return {"data": data, "content_type": f"multipart/form-data; boundary={boundary}"}
     if shape == "not-utf8-body":
         return _form(body + f"&{quote(text_field)}=".encode() + b"\xff\xfe\xc0\x80")
     if shape == "not-utf8-percent":

@@ -521,6 +521,7 @@ def test_applicant_autosave_survives_bad_input(app, world):
     @example(body={"fields": {"title": "Назва\x00з NUL", names[1]: ["список", "замість тексту"]}})
     @example(body={"fields": {names[1]: "x" * 100_000}})
     @example(body=(b'{"fields": {"title": NaN}}', "application/json"))
+    @example(body={"fields": {"title": "\ud800"}})  # found (issue 12): a 500 at the database
     def run(body):
         before, stored = snapshot(app), stored_draft(app, world.ids["draft"])
         response = json_request(client, url, body, token)
@@ -591,6 +592,7 @@ def test_juror_autosave_survives_bad_input(app, world):
     @example(body={"points": {str(criteria[0]): float("nan")}})
     @example(body={"points": [1, 2], "comments": "текст", "overall_comment": {"a": 1}})
     @example(body={"overall_comment": "Рядок\rдругий\r\nтретій"})  # found: \r kept as sent
+    @example(body={"overall_comment": "a\udfffb"})  # found (issue 12): a 500 at the database
     def run(body):
         before, (scores, overall) = snapshot(app), stored_sheet(app, world)
         if isinstance(body, dict):
@@ -796,6 +798,23 @@ def test_a_number_beyond_its_field_is_refused_beside_the_field(
     html_page = response.get_data(as_text=True)
     assert f'id="{field}-errors"' in html_page
     assert message in html.unescape(html_page)
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def test_an_upload_whose_name_is_not_utf8_is_refused_not_renamed(app, world):
+    """Found by attacking the fix of issue 12: ``filename*=UTF-8''%FF.pdf`` was stored as
+    «\ufffd.pdf» (werkzeug decodes it with U+FFFD in place of the bytes)."""
+    client = logged_in(app, world, "applicant")
+    page = f"/applications/draft/{world.ids['draft']}"
+    form = form_for(client.get(page).get_data(as_text=True), page, page)
+    question = next(f["name"] for f in form.fields if f["type"] == "file")
+    before = snapshot(app)
+    request = malformed_request(
+        "not-utf8-filename", page, [("action", "save")], token_of(client, page), question
+    )
+    response = client.post(page, **request)
+    assert response.status_code == 400
+    assert "Надіслані дані не є текстом UTF-8" in response.get_data(as_text=True)
     assert changed_tables(before, snapshot(app)) == []
 
 
