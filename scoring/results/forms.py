@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..auth.forms import strip
-from ..contests.forms import MAX_INTEGER, MultiCheckboxField, WholeNumberField
+from ..forms import MAX_INTEGER, MultiCheckboxField, WholeNumberField, strip
 from .operations import MAX_REASON
 
 
