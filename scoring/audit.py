@@ -203,6 +203,7 @@ ANCHOR_FILE = "audit-anchor.json"
 ANCHOR_FORMAT = "scoring.audit-anchor/1"
 _PREDECESSOR = "audit_predecessor"  # session.info keys, for the commit's anchoring
 _NEWEST = "audit_newest"
+_CHECKED = "audit_anchor_checked"
 
 
 @dataclass(frozen=True)
@@ -287,9 +288,15 @@ def move_anchor(anchor: Anchor) -> Anchor | None:
     return before
 
 
-def _advance(newest: Anchor, predecessor: Anchor) -> None:
+def _advance(newest: Anchor, predecessor: Anchor, checked: tuple) -> None:
     """After a commit that added entries up to ``newest``, the first of them following
-    ``predecessor``: move the anchor forward, if the entry it names still has its hash."""
+    ``predecessor``: move the anchor forward, if the entry it names still has its hash.
+
+    ``checked`` is (the anchor seen before the commit, the hash the log held at its entry
+    then, or None when the commit's own entries follow it directly); it was read in the
+    committing transaction, since no second connection may be taken here: under many
+    concurrent writers the pool would have none left to give.
+    """
     with _anchor_lock():
         try:
             current = read_anchor()
@@ -298,31 +305,45 @@ def _advance(newest: Anchor, predecessor: Anchor) -> None:
             return
         if current is not None and newest.entry <= current.entry:
             return  # another process anchored a newer entry already
-        if current is not None and predecessor != current:
-            # Entries of other transactions came between: is the anchored one still there?
-            with db.engine.connect() as connection:
-                stored = connection.scalar(
-                    select(AuditEntry.hash).where(AuditEntry.id == current.entry)
-                )
-            if stored != current.hash:
-                current_app.logger.error(
-                    "audit anchor: not moved, entry %s no longer has the anchored hash %s: "
-                    "the log was changed outside the app (run flask audit-verify)",
-                    current.entry,
-                    current.hash,
-                )
-                return
+        seen, stored = checked
+        # Entries of other transactions came between: was the anchored one still there?
+        # (If another process has moved the anchor since, it checked its own step.)
+        between = current is not None and current != predecessor and current == seen
+        if between and stored != current.hash:
+            current_app.logger.error(
+                "audit anchor: not moved, entry %s no longer has the anchored hash %s: "
+                "the log was changed outside the app (run flask audit-verify)",
+                current.entry,
+                current.hash,
+            )
+            return
         _write_anchor(newest)
+
+
+@event.listens_for(Session, "before_commit")
+def _check_before_commit(session: Session) -> None:
+    newest, predecessor = session.info.get(_NEWEST), session.info.get(_PREDECESSOR)
+    if newest is None or predecessor is None or not has_app_context():
+        return
+    try:
+        seen = read_anchor()
+    except AnchorError:
+        seen = None  # _advance says why it does not move it
+    stored = None
+    if seen is not None and seen != predecessor and seen.entry < newest.entry:
+        stored = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == seen.entry))
+    session.info[_CHECKED] = (seen, stored)
 
 
 @event.listens_for(Session, "after_commit")
 def _anchor_after_commit(session: Session) -> None:
     newest = session.info.pop(_NEWEST, None)
     predecessor = session.info.pop(_PREDECESSOR, None)
-    if newest is None or predecessor is None or not has_app_context():
+    checked = session.info.pop(_CHECKED, None)
+    if newest is None or predecessor is None or checked is None or not has_app_context():
         return
     try:
-        _advance(newest, predecessor)
+        _advance(newest, predecessor, checked)
     except OSError as error:  # the data are committed: say so, do not fail the request
         current_app.logger.error("audit anchor: not moved, %s", error)
 
@@ -330,8 +351,8 @@ def _anchor_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session: Session, _previous_transaction) -> None:
     # Entries rolled back are no anchor; the next commit checks against the stored log.
-    session.info.pop(_NEWEST, None)
-    session.info.pop(_PREDECESSOR, None)
+    for key in (_NEWEST, _PREDECESSOR, _CHECKED):
+        session.info.pop(key, None)
 
 
 ANCHOR_PROBLEMS = ("none", "unreadable", "foreign", "cut", "missing", "changed")
