@@ -26,7 +26,7 @@ asks instead of naming stages itself:
 
 The stage tuples beside them (``SCORING_STARTED``, ``RESULTS_FROZEN``, …) are for
 queries. ``frozen_settings`` says which contest settings a stage freezes. The
-guardrail of publication reads the ranking (``scoring.results.load``), so nothing is
+guardrail of publication reads the ranking (``scoring.results.loading``), so nothing is
 published while a tie at a winning place awaits the commission.
 
 The ``Stage`` enumeration itself is a column of ``scoring.models``.
@@ -40,7 +40,7 @@ from . import audit, clock
 from .extensions import db
 from .i18n import long_date
 from .models import Application, Contest, Stage, User
-from .results import load
+from .results.loading import load
 from .results.presentation import undecided_ties
 
 # SPEC §3: forward one step at a time; backwards only where nothing is lost,

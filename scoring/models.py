@@ -33,7 +33,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import clock
+from . import clock, ranking
 from .extensions import db
 
 
@@ -322,7 +322,7 @@ class Contest(db.Model):
     @property
     def max_total(self) -> Decimal:
         """The maximum possible juror total, Σ weight × max_points (SPEC §6.6)."""
-        return sum((c.weight * c.max_points for c in self.criteria), Decimal(0))
+        return ranking.max_total(self.criteria, Decimal)
 
 
 class Category(db.Model):
