@@ -348,8 +348,9 @@ def send(client, url: str, shape: str, pairs: list, token: str, multipart: bool,
         return client.post(request.pop("path", url), **request)
     if shape == "empty":
         return client.post(url, data=b"", headers={"X-CSRFToken": token})
-    if shape == "json":  # files cannot travel in JSON
-        body = {name: value for name, value in pairs if isinstance(value, str)}
+    if shape == "json":
+        # A file part has no JSON form: a JSON body carries the text fields only.
+        body = {name: value for name, value in pairs if not isinstance(value, tuple)}
         return client.post(url, json=body, headers={"X-CSRFToken": token})
     if shape == "text":
         text = "&".join(f"{n}={v}" for n, v in pairs if isinstance(v, str))
