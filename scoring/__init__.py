@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import cli, config, database, errors, i18n, pagecache, requestlog, schema
+from . import cli, config, database, errors, i18n, pagecache, requestguard, requestlog, schema
 from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     register_extensions(app)
+    requestguard.register(app)  # before every hook but the log's
     requestlog.register(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)

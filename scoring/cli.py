@@ -32,11 +32,19 @@ from .results.presentation import ranking_json
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the database schema or upgrade it to the latest version."""
+    """Create the database schema or upgrade it to the latest version.
+
+    An installation without an anchor of the audit log (a new one, or one upgraded from
+    a version without anchors) gets one at the log's newest entry.
+    """
     from flask_migrate import upgrade  # Alembic loads only for this command
 
     upgrade()
     click.echo(_("The database schema is up to date."))
+    report = audit.verify()
+    if report.anchor_problem == "none":  # an intact chain, and no anchor file at all
+        audit.move_anchor(audit.Anchor(report.last_id, report.last_hash))
+        click.echo(_anchored_line(report))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -203,12 +211,32 @@ def _ranking_table(document: dict, columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _anchored_line(report: audit.ChainReport) -> str:
+    return _(
+        "The audit log is anchored at its newest entry %(id)s (hash %(hash)s).",
+        id=report.last_id,
+        hash=report.last_hash,
+    )
+
+
 @click.command("audit-verify")
+@click.option(
+    "--reanchor",
+    is_flag=True,
+    help="When the chain itself is intact, accept its end as the new anchor, even an "
+    "earlier one (after a restore on another server, or a new instance folder).",
+)
 @with_appcontext
-def audit_verify():
-    """Check the hash chain of the audit log and say where it breaks."""
+def audit_verify(reanchor: bool):
+    """Check the hash chain of the audit log and its anchor; say where it breaks.
+
+    The chain must verify from its first entry to its newest, and the entry named by the
+    anchor (kept in the instance folder, outside the database) must still be in it with
+    the same hash: entries removed from the end, a truncated table or a chain rewritten
+    from some entry on show here.
+    """
     report = audit.verify()
-    if not report.ok:
+    if not report.ok and report.broken_at is not None:
         raise CommandError(
             _(
                 "The audit log is broken at entry %(id)s (%(count)s entries read): the entry "
@@ -217,6 +245,14 @@ def audit_verify():
                 count=report.entries,
             )
         )
+    if reanchor:
+        before = audit.move_anchor(audit.Anchor(report.last_id, report.last_hash))
+        if before is not None and before.entry != report.last_id:
+            click.echo(_("The anchor was at entry %(id)s.", id=before.entry))
+        click.echo(_anchored_line(report))
+        report = audit.verify()
+    if not report.ok:
+        raise CommandError(audit.anchor_problem_text(report))
     click.echo(
         _(
             "The audit log is intact: %(count)s entries, the last hash is %(hash)s.",
@@ -224,6 +260,13 @@ def audit_verify():
             hash=report.last_hash,
         )
     )
+    if report.anchor is not None:
+        click.echo(
+            _(
+                "It holds the anchor kept outside the database: entry %(id)s with the same hash.",
+                id=report.anchor.entry,
+            )
+        )
 
 
 def register(app) -> None:

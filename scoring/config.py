@@ -81,6 +81,10 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         # The app's log: one JSON line per request and per message (requestlog.py).
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
         "ORGANISING_BODY": env("ORGANISING_BODY", "Хаб участі"),
+        # Signs backup archives (backup/archive.py); kept by the administrator, off the
+        # database server. Without it, backups are unsigned and restore refuses them
+        # unless told --skip-signature-check.
+        "BACKUP_SIGNING_KEY": env("BACKUP_SIGNING_KEY"),
         # A folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf for the PDF documents,
         # when they are not in the usual places (fonts-dejavu-core).
         "PDF_FONT_DIR": env("PDF_FONT_DIR"),

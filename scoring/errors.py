@@ -1,11 +1,11 @@
 """Friendly error pages in the user's language; nothing internal is ever shown."""
 
-from flask import render_template
+from flask import jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import requestlog
+from . import requestguard, requestlog
 from .extensions import db
 
 MESSAGES = {
@@ -44,9 +44,10 @@ MESSAGES = {
 }
 
 
-def _page(status: int):
-    title, text = MESSAGES.get(status, MESSAGES[400])
-    return render_template("errors/error.html", status=status, title=title, text=text), status
+def _page(status: int, text=None):
+    title, default = MESSAGES.get(status, MESSAGES[400])
+    page = render_template("errors/error.html", status=status, title=title, text=text or default)
+    return page, status
 
 
 def register(app) -> None:
@@ -58,6 +59,13 @@ def register(app) -> None:
             "send it again; what you typed may need to be entered again."
         )
         return render_template("errors/error.html", status=400, title=title, text=text), 400
+
+    @app.errorhandler(requestguard.BadContent)
+    def bad_content(error: requestguard.BadContent):
+        # What cannot be read, said plainly: as JSON to the JSON endpoints' scripts.
+        if requestguard.wants_json():
+            return jsonify(error="bad_request", message=error.description), 400
+        return _page(400, error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

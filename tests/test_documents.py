@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from flask_babel import force_locale, gettext
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import generate_password_hash
 
 from scoring import audit, demo, models
@@ -301,6 +301,39 @@ def test_the_protocol_follows_the_commissions_form_and_ends_with_the_audit_hash(
     assert_draft(app, document, True)
     assert_numbered(app, document)
     assert_fonts_embedded(document)
+
+
+def test_the_protocol_prints_the_anchor_of_the_audit_log_and_warns_when_it_was_cut(
+    app, client, demo_contest
+):
+    """SPEC §8: the newest entry's number and hash on paper (an anchor nobody can move back
+    in the database), and a warning in the protocol itself when the log was cut."""
+    _login(client, ORGANISER)
+    url = f"/manage/contests/{demo_contest}/protocol.pdf"
+    with app.app_context():
+        newest = db.session.scalar(select(models.AuditEntry).order_by(models.AuditEntry.id.desc()))
+        number, digest = newest.id, newest.hash
+        count = db.session.scalar(select(func.count(models.AuditEntry.id)))
+    document = read(client.get(url))
+    printed = words(
+        app,
+        "Entries in the audit log of the system when this protocol is generated: %(count)s; "
+        "the last one is entry No. %(number)s, its hash (SHA-256):",
+        count=count,
+        number=number,
+    )
+    assert printed in document and digest in document.flat
+    assert words(app, "Warning: %(problem)s", problem="").strip() not in document.flat
+
+    with app.app_context(), db.engine.begin() as connection:  # as an intruder would
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        connection.execute(delete(models.AuditEntry).where(models.AuditEntry.id == number))
+    cut = read(client.get(url))
+    assert "З кінця журналу аудиту видалено записи" in cut.flat
+    assert f"контрольна точка вказує на запис {number}" in cut.flat
 
 
 def test_every_member_can_get_a_signature_line(app, client, demo_contest):

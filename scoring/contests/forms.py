@@ -10,7 +10,6 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -28,10 +27,14 @@ from wtforms.validators import (
 
 from .. import forms
 from ..clock import KYIV
-from ..forms import REQUIRED, MultiCheckboxField, choices, strip
+from ..forms import REQUIRED, MultiCheckboxField, WholeNumberField, choices, strip
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS
 from ..models import Aggregation, Contest, Normalise
 from ..organisations import KIND_CHOICES
+
+# A decimal typed into a form has at most this many digits and an exponent this small;
+# the columns hold far less, so a longer one is out of range, not a number to compute on.
+MAX_DECIMAL_DIGITS = 30
 
 
 def _text(label, max_length, required=False, area=False, **kwargs):
@@ -46,7 +49,7 @@ def _text(label, max_length, required=False, area=False, **kwargs):
 
 def _whole_number(label, low, high, optional=False, **kwargs):
     first = Optional() if optional else InputRequired(message=REQUIRED)
-    return IntegerField(
+    return WholeNumberField(
         label,
         validators=[
             first,
@@ -66,7 +69,7 @@ class FiniteDecimalField(DecimalField):
 
     def process_formdata(self, valuelist):
         super().process_formdata([value.replace(",", ".") for value in valuelist])
-        if self.data is not None and not self.data.is_finite():
+        if self.data is not None and not _bounded(self.data):
             self.data = None  # the range validator explains what to enter
 
     def pre_validate(self, form):
@@ -76,16 +79,32 @@ class FiniteDecimalField(DecimalField):
             raise StopValidation()
 
 
-def _decimal(label, low, high, message, **kwargs):
-    return FiniteDecimalField(
-        label,
-        places=None,
-        validators=[
-            InputRequired(message=REQUIRED),
-            NumberRange(low, high, message=message),
-        ],
-        **kwargs,
+def _bounded(value: Decimal) -> bool:
+    """Finite, and small enough to compute on exactly (``1e999999`` is neither)."""
+    return (
+        value.is_finite()
+        and len(value.as_tuple().digits) <= MAX_DECIMAL_DIGITS
+        and abs(value.adjusted()) <= MAX_DECIMAL_DIGITS
     )
+
+
+def _places(places: int, message):
+    """A decimal with at most ``places`` digits after the point (what the column keeps:
+    more would be rounded, and not alike on every database)."""
+
+    def check(form, field):
+        if field.data is not None and field.data.normalize().as_tuple().exponent < -places:
+            raise ValidationError(message)
+
+    return check
+
+
+def _decimal(label, low, high, message, places=None, **kwargs):
+    """A required decimal in ``low..high``; with ``places``, at most so many after the point."""
+    validators = [InputRequired(message=REQUIRED), NumberRange(low, high, message=message)]
+    if places is not None:
+        validators.append(_places(*places))
+    return FiniteDecimalField(label, places=None, validators=validators, **kwargs)
 
 
 def _moment(label):
@@ -201,6 +220,7 @@ class ContestForm(FlaskForm):
         Decimal("0.001"),
         Decimal(1),
         message=_l("Enter a fraction greater than 0 and at most 1, e.g. 0.3."),
+        places=(3, _l("Use at most three digits after the decimal point.")),
         default=Decimal("0.3"),
         description=_l(
             "A fraction of the maximum total. When the jurors’ totals differ by more, "
@@ -212,6 +232,7 @@ class ContestForm(FlaskForm):
         Decimal(0),
         Decimal(1_000_000),
         message=_l("Enter a number from %(min)s to %(max)s."),
+        places=(2, _l("Use at most two digits after the decimal point.")),
         default=Decimal(0),
         description=_l("An application scored below it cannot win. 0: no minimum."),
     )

@@ -27,21 +27,12 @@ from ..models import QuestionKind
 from .forms import (
     FiniteDecimalField,
     _decimal,
+    _places,
     _plain,
     _text,
     _upper,
     _whole_number,
 )
-
-
-def _places(places: int, message):
-    """A decimal with at most ``places`` digits after the point (what the column keeps)."""
-
-    def check(form, field):
-        if field.data is not None and field.data.normalize().as_tuple().exponent < -places:
-            raise ValidationError(message)
-
-    return check
 
 
 def _optional_decimal(label, low, high, message, **kwargs):

@@ -373,6 +373,8 @@ def protocol(
             audit_entries=chain.entries,
             audit_hash=chain.last_hash,
             audit_broken_at=chain.broken_at,
+            audit_last_entry=chain.last_id,
+            audit_anchor_problem=audit.anchor_problem_text(chain),
             every_member_signs=every_member_signs,
         )
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name
 from ..models import Contest, Normalise
+from ..requestguard import json_endpoint
 from . import disclosure
 from .blueprint import bp, document_url
 from .presentation import Points, describe, notes_text, title, to_decimal
@@ -90,6 +91,7 @@ def public(slug: str):
 
 
 @bp.route("/api/contests/<slug>/results")
+@json_endpoint
 def api(slug: str):
     """The public results as JSON (``disclosure.public_json``); notes in Ukrainian, or in
     English with ``?lang=en``."""

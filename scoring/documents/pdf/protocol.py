@@ -305,15 +305,26 @@ def _audit(data: Protocol) -> list:
             id=data.audit_broken_at,
         )
         return [base.text(words, s.bold)]
+    warning = []
+    if data.audit_anchor_problem:
+        warning = [base.text(_("Warning: %(problem)s", problem=data.audit_anchor_problem), s.bold)]
     words = _(
         "Entries in the audit log of the system when this protocol is generated: "
-        "%(count)s; the hash of the last entry (SHA-256):",
+        "%(count)s; the last one is entry No. %(number)s, its hash (SHA-256):",
         count=data.audit_entries,
+        number=data.audit_last_entry,
     )
     return [
+        *warning,
         base.text(words, s.small),
         Paragraph(base.markup(data.audit_hash), s.cell_bold),
-        base.text(_("Anyone can check the chain with the command «flask audit-verify»."), s.note),
+        base.text(
+            _(
+                "Anyone can check the chain with the command «flask audit-verify»; an entry "
+                "removed later from its end shows against this number and hash."
+            ),
+            s.note,
+        ),
     ]
 
 

@@ -153,6 +153,8 @@ class Protocol:
     audit_entries: int
     audit_hash: str
     audit_broken_at: int | None  # the entry where the chain breaks, None when intact
+    audit_last_entry: int = 0  # the newest entry's number: with its hash, the anchor
+    audit_anchor_problem: str = ""  # what the anchor shows is wrong, "" when nothing
     every_member_signs: bool = False
 
 
