@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import cli, config, database, errors, i18n, pagecache, requestlog, schema
+from . import cli, config, database, errors, i18n, links, pagecache, requestlog, schema
 from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
@@ -75,7 +75,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
     app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # The client's address and scheme from the proxy; never X-Forwarded-Host: the
+        # proxy passes the real host in Host, and a client could send anything there.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)
+    app.add_template_global(links.external_url)
 
     register_extensions(app)
     requestlog.register(app)

@@ -98,7 +98,12 @@ def load_demo(if_empty: bool):
         raise CommandError(_("The demo is not loaded in production (SCORING_ENV=production)."))
     if db.session.scalar(select(User.id).limit(1)) is not None:
         if if_empty:
-            click.echo(_("The database already has data; the demo is not loaded."))
+            click.echo(
+                _(
+                    "The database already has data; the demo is not loaded. The site: %(url)s",
+                    url=current_app.config["PUBLIC_URL"],
+                )
+            )
             return
         raise CommandError(
             _("The database already has data. The demo is loaded only into an empty database.")

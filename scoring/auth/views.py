@@ -21,6 +21,7 @@ from sqlalchemy import select
 from .. import clock, mail
 from ..applications.forms import RegistrationForm
 from ..extensions import db, limiter
+from ..links import external_url
 from ..models import Contest, JuryMember, Role, contest_organisers
 from . import operations, role_required
 from .forms import (
@@ -150,7 +151,7 @@ def reset_request():
                 "password_reset",
                 language=user.language,
                 user=user,
-                link=url_for("auth.reset_password", token=token, _external=True),
+                link=external_url("auth.reset_password", token=token),
                 hours=current_app.config["PASSWORD_RESET_HOURS"],
             )
         # The same answer whether or not the address is known: nothing leaks.
@@ -189,7 +190,7 @@ def send_invitation(invitation, token: str) -> None:
         invitation=invitation,
         name=invitation.name or invitation.email,
         days=current_app.config["INVITATION_DAYS"],
-        link=url_for("auth.accept_invitation", token=token, _external=True),
+        link=external_url("auth.accept_invitation", token=token),
     )
 
 

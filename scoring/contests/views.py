@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import stage_label
+from ..links import external_url
 from ..models import STAGE_BACK, STAGE_FORWARD, Contest, Role, Stage, contest_organisers
 from ..results.operations import announce_publication
 from . import operations
@@ -133,7 +134,7 @@ def stage(slug: str):
 def _announce_results(contest: Contest) -> None:
     """After publication: e-mail the applicants the link to the results (SPEC §3)."""
     sent, failed = announce_publication(
-        contest, url_for("results.public", slug=contest.slug, _external=True)
+        contest, external_url("results.public", slug=contest.slug)
     )
     if sent:
         flash(

@@ -25,6 +25,7 @@ from .. import audit, clock, ranking
 from ..applications.views import answer_rows
 from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..extensions import db
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -73,7 +74,7 @@ def file_name(*parts: str, language: str = "uk") -> str:
 
 
 def results_url(contest: Contest) -> str:
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/contests/{contest.slug}/results"
+    return external_url("results.public", slug=contest.slug)
 
 
 @functools.lru_cache(maxsize=4096)  # a protocol repeats the same totals thousands of times

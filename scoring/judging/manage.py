@@ -29,6 +29,7 @@ from ..auth.views import send_invitation
 from ..contests.setup_forms import OrganiserForm
 from ..contests.views import own_contest
 from ..extensions import db
+from ..links import external_url
 from ..mail import send as send_mail
 from ..models import Application, JuryMember, Role, Scoresheet, Stage, User
 from . import jury
@@ -174,7 +175,7 @@ def remind(slug: str):
     reminders = jury.unfinished(contest)
     problem = jury.reminder_problem(contest, reminders)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
-        link = url_for("judging.assignments", slug=contest.slug, _external=True)
+        link = external_url("judging.assignments", slug=contest.slug)
         for reminder in reminders:
             user = reminder.user
             send_mail(
