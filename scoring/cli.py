@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit, demo, ranking
-from .auth.forms import MIN_PASSWORD
 from .auth.operations import find_user
+from .auth.passwords import weakness
 from .backup import commands as backup_commands
 from .commandline import CommandError
 from .contests import commands as contests_commands
@@ -74,8 +74,9 @@ def create_user(email: str, role: str, name: str, password_stdin: bool):
             _("Applicants register on the site together with their organisation (/register).")
         )
     password = _read_password(password_stdin)
-    if len(password) < MIN_PASSWORD:
-        raise CommandError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD))
+    problem = weakness(password, [email, name])
+    if problem:
+        raise CommandError(str(problem))
     user = User(email=email, name=name.strip() or email, role=Role(role))
     user.set_password(password)
     db.session.add(user)

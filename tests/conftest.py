@@ -73,6 +73,7 @@ def _settings(tmp_path: Path, database_uri: str) -> dict:
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "PUBLIC_URL": "http://127.0.0.1:5000",  # links in e-mails, whatever the environment says
     }
 
 

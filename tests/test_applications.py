@@ -481,8 +481,8 @@ def test_submission_numbers_the_application_and_mails_a_receipt(
     assert "- Summary: Навчаємо мешканців готувати проєкти.\n- Residents: 1 250\n" in body
     assert "- Scale: Community\n" in body  # the option as it reads, not its code
     assert "рішення.pdf" in body and sha in body and f"{len(PDF)} B" in body
-    assert "http://localhost/applications/UUG-2026-001" in body
-    assert "The PDF receipt:\nhttp://localhost/applications/UUG-2026-001/receipt.pdf\n" in body
+    assert "http://127.0.0.1:5000/applications/UUG-2026-001" in body
+    assert "The PDF receipt:\nhttp://127.0.0.1:5000/applications/UUG-2026-001/receipt.pdf\n" in body
 
 
 def test_the_deadline_is_enforced_to_the_second_and_the_draft_stays(

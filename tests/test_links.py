@@ -113,7 +113,11 @@ def test_production_refuses_requests_for_any_other_host(make_app, build, outbox)
         "/password/reset",
         data={"csrf_token": _token(client, PUBLIC), "email": "secretary@example.org"},
         base_url=PUBLIC,
-        headers={"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "https"},
+        headers={
+            "X-Forwarded-Host": EVIL,
+            "X-Forwarded-Proto": "https",
+            "Referer": f"{PUBLIC}/password/reset",  # Flask-WTF checks it over HTTPS
+        },
     )
     assert response.status_code == 302
     assert EVIL not in outbox()[0].as_string()

@@ -18,8 +18,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from .. import edrpou
 from ..i18n import LANGUAGE_NAMES
 from ..models import OrganisationKind, OrganisationStatus, Role
-
-MIN_PASSWORD = 10
+from . import passwords
+from .passwords import MIN_PASSWORD
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -70,17 +70,27 @@ def email_field(label=None):
     )
 
 
+def strong_password(form, field):
+    """Long enough and not easy to guess (``passwords.weakness``), told beside the field.
+
+    What the site knows of the person counts as easy to guess: the e-mail and names
+    typed in the same form, and ``form.known_inputs`` that a view sets (the signed-in
+    person's or the reset account's e-mail and name).
+    """
+    if field.data:
+        known = [*getattr(form, "known_inputs", ())]
+        known += [form[name].data for name in ("email", "name", "contact_person") if name in form]
+        if "organisation_name" in form:
+            known.append(form["organisation_name"].data)
+        problem = passwords.weakness(field.data, known, label=field.label.text)
+        if problem:
+            raise ValidationError(problem)
+
+
 def new_password_fields(label=None):
     password = PasswordField(
         label or _l("Password"),
-        validators=[
-            _required(),
-            Length(
-                min=MIN_PASSWORD,
-                max=200,
-                message=_l("The password must have from %(min)d to %(max)d characters."),
-            ),
-        ],
+        validators=[_required(), strong_password],
         description=_l(
             "At least %(n)s characters. A phrase of several words is easy to remember.",
             n=MIN_PASSWORD,

@@ -37,6 +37,7 @@ from .forms import (
 )
 
 bp = Blueprint("auth", __name__)
+RESET_EMAILS_PER_ADDRESS = "5 per hour"
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -113,6 +114,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -137,8 +139,14 @@ def register():
     return render_template("auth/register.html", form=form)
 
 
+def _reset_email() -> str:
+    return "reset:" + str(request.form.get("email", "")).strip().lower()
+
+
 @bp.route("/password/reset", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+# A few e-mails an hour to one address, however many machines ask: no mailbox flooding.
+@limiter.limit(RESET_EMAILS_PER_ADDRESS, key_func=_reset_email, methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -172,6 +180,7 @@ def reset_password(token: str):
     if user is None:
         return render_template("auth/reset_invalid.html"), 410
     form = ResetPasswordForm()
+    form.known_inputs = [user.email, user.name]
     if form.validate_on_submit():
         operations.set_password(user, form.password.data, action="user.password_reset")
         _start_session(user)
@@ -252,6 +261,7 @@ def accept_invitation(token: str):
             return redirect(url_for("auth.account"))
         return render_template("auth/accept_existing.html", invitation=invitation)
     form = AcceptInvitationForm(name=invitation.name)
+    form.known_inputs = [invitation.email]
     if form.validate_on_submit():
         user = operations.accept_invitation(
             invitation, name=form.name.data, password=form.password.data
@@ -305,6 +315,7 @@ def _account_overview(user) -> dict:
 @login_required
 def change_password():
     form = PasswordChangeForm()
+    form.known_inputs = [current_user.email, current_user.name]
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if user.check_password(form.current_password.data):
