@@ -12,7 +12,18 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import cli, config, database, errors, i18n, links, pagecache, requestlog, schema
+from . import (
+    cli,
+    config,
+    database,
+    errors,
+    i18n,
+    links,
+    pagecache,
+    requestlog,
+    schema,
+    sessions,
+)
 from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
@@ -21,7 +32,6 @@ from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail
 from .health import bp as health_bp
 from .judging.manage import bp as jury_bp
 from .judging.views import bp as judging_bp
-from .models import User
 from .pages import bp as pages_bp
 from .privacy.views import bp as privacy_bp
 from .results.views import bp as results_bp
@@ -125,10 +135,4 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "warning"
 
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id = session_id.partition(":")[0]
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.get_id() == session_id else None
+    login_manager.user_loader(sessions.load_user)  # signed in while the session lives

@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -15,10 +16,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from .. import clock, mail
+from .. import clock, mail, sessions
 from ..applications.forms import RegistrationForm
 from ..extensions import db, limiter
 from ..links import external_url
@@ -55,9 +58,14 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def _start_session(user) -> None:
+def start_session(user, *, two_factor: bool = False) -> None:
+    """Sign ``user`` in on this browser with a new server-side session (sessions.py)."""
+    # A new CSRF secret for the signed-in session: nothing from before the login counts.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+    generate_csrf()
     login_user(user)
-    session.permanent = True
+    sessions.start(user, two_factor=two_factor)
     user.last_login_at = clock.now()
 
 
@@ -96,7 +104,7 @@ def login():
     if form.validate_on_submit():
         user = operations.find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
-            _start_session(user)
+            start_session(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("auth.account")))
         form.password.errors.append(_("The e-mail or the password is wrong."))
@@ -106,6 +114,8 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":
+        sessions.end()  # the cookie, wherever it was copied, stops working
+        db.session.commit()
         logout_user()
         session.pop("language", None)
         flash(_("You have logged out."), "success")
@@ -130,7 +140,7 @@ def register():
         except operations.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            _start_session(user)
+            start_session(user)
             db.session.commit()
             flash(
                 _("The organisation is registered. You can now apply to open contests."), "success"
@@ -183,7 +193,8 @@ def reset_password(token: str):
     form.known_inputs = [user.email, user.name]
     if form.validate_on_submit():
         operations.set_password(user, form.password.data, action="user.password_reset")
-        _start_session(user)
+        sessions.end_all(user)  # whoever knew the old password is signed out everywhere
+        start_session(user)
         db.session.commit()
         flash(_("The new password is set."), "success")
         return redirect(url_for("auth.account"))
@@ -266,7 +277,7 @@ def accept_invitation(token: str):
         user = operations.accept_invitation(
             invitation, name=form.name.data, password=form.password.data
         )
-        _start_session(user)
+        start_session(user)
         db.session.commit()
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("auth.account"))
@@ -320,9 +331,19 @@ def change_password():
         user = current_user._get_current_object()
         if user.check_password(form.current_password.data):
             operations.set_password(user, form.password.data)
-            _start_session(user)  # the session id carries the password fingerprint
+            ended = sessions.end_others(user)
+            login_user(user)  # the cookie names the person with the new password's mark
             db.session.commit()
             flash(_("The new password is set."), "success")
+            if ended:
+                flash(
+                    ngettext(
+                        "%(num)d other session is ended: sign in there with the new password.",
+                        "%(num)d other sessions are ended: sign in there with the new password.",
+                        ended,
+                    ),
+                    "info",
+                )
             return redirect(url_for("auth.account"))
         form.current_password.errors.append(_("The current password is wrong."))
     return render_template(
