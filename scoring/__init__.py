@@ -25,6 +25,7 @@ from . import (
     sessions,
 )
 from .applications.views import bp as applications_bp
+from .auth.security_views import bp as security_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
 from .documents.views import bp as documents_bp
@@ -94,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     requestlog.register(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(security_bp)
     app.register_blueprint(contests_bp)
     app.register_blueprint(applications_bp)
     app.register_blueprint(judging_bp)

@@ -21,6 +21,7 @@ from datetime import UTC, timedelta
 
 from flask import current_app, g, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from ua_parser import parse as parse_user_agent
@@ -126,8 +127,11 @@ def _seen(record: UserSession) -> None:
 
 
 def current() -> UserSession | None:
-    """This request's session row (after the user is loaded), or None."""
-    return g.get("user_session")
+    """This request's session row, or None when the request is not signed in."""
+    if "user_session" not in g:
+        g.user_session = None
+        _ = current_user.is_authenticated  # loads the person, and with them the row
+    return g.user_session
 
 
 def two_factor_used() -> bool:

@@ -174,3 +174,36 @@ class PasswordChangeForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[DataRequired()])
     next = HiddenField()
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[_required(), Length(max=20)],
+        filters=[strip],
+        description=_l("Six digits; the app shows a new one every 30 seconds."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20},
+    )
+
+
+class SignInCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[_required(), Length(max=40)],
+        filters=[strip],
+        description=_l(
+            "The six digits your authenticator app shows now, or one of your recovery codes "
+            "(such as abcd-efgh-jkmn)."
+        ),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "maxlength": 40},
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """A change to how one signs in asks for the password again."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[_required()],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -69,8 +69,22 @@ def start_session(user, *, two_factor: bool = False) -> None:
     user.last_login_at = clock.now()
 
 
-def _login_limit() -> str:
+def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+PENDING = "second_step"  # in the signed cookie: who gave the right password, and when
+PENDING_MINUTES = 10
+
+
+def ask_for_code(user, next_url: str):
+    """After the right password of an account with two-factor sign-in: ask for a code."""
+    session[PENDING] = {
+        "user": user.get_id(),
+        "at": int(clock.now().timestamp()),
+        "next": next_url,
+    }
+    return redirect(url_for("security.login_code"))
 
 
 @bp.app_template_global()
@@ -96,7 +110,7 @@ def invitation_text(invitation) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -104,9 +118,12 @@ def login():
     if form.validate_on_submit():
         user = operations.find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
+            next_url = safe_next(request.args.get("next"), url_for("auth.account"))
+            if user.has_two_factor:
+                return ask_for_code(user, next_url)
             start_session(user)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next"), url_for("auth.account")))
+            return redirect(next_url)
         form.password.errors.append(_("The e-mail or the password is wrong."))
     return render_template("auth/login.html", form=form)
 
@@ -124,7 +141,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -154,7 +171,7 @@ def _reset_email() -> str:
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 # A few e-mails an hour to one address, however many machines ask: no mailbox flooding.
 @limiter.limit(RESET_EMAILS_PER_ADDRESS, key_func=_reset_email, methods=["POST"])
 def reset_request():
@@ -302,7 +319,20 @@ def account():
 
 
 def _account_overview(user) -> dict:
-    """What the account page shows besides the forms, by role."""
+    """What the account page shows besides the forms: by role, then the sessions."""
+    return {**_by_role(user), **_security_overview(user)}
+
+
+def _security_overview(user) -> dict:
+    current = sessions.current()
+    return {
+        "open_sessions": sessions.open_sessions(user),
+        "current_session_id": current.id if current is not None else None,
+        "two_factor_offered": user.role in (Role.ORGANISER, Role.JUROR),
+    }
+
+
+def _by_role(user) -> dict:
     if user.role == Role.ORGANISER:
         contests = db.session.scalars(
             select(Contest)

@@ -26,10 +26,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload, undefer
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
 from ..applications.operations import file_size_text
 from ..auth import role_required
+from ..auth.security_views import lead_to_set_up, two_factor_missing
 from ..extensions import csrf, db
 from ..i18n import number as number_text
 from ..models import (
@@ -64,6 +65,8 @@ def jury_contest(slug: str) -> Contest:
     )
     if contest is None or contest.stage not in JURY_STAGES:
         abort(404)
+    if contest.jurors_two_factor and two_factor_missing():
+        abort(lead_to_set_up())  # the contest asks its jurors for two-factor sign-in
     return contest
 
 
@@ -424,6 +427,13 @@ def autosave(slug: str, number: str):
         application, sheet = juror_assignment(contest, number)
     except NotFound:
         return _json_error(404, "not_found", _("There is no such scoresheet."))
+    except HTTPException:  # led to set up two-factor sign-in first
+        return _json_error(
+            403,
+            "two_factor",
+            _("This contest asks its jurors to sign in with two factors. Set it up to go on."),
+            setup_url=url_for("security.two_factor"),
+        )
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _json_error(400, "bad_request", _("The data sent are not valid."))
