@@ -15,7 +15,8 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo, ranking
+from . import audit, demo, ranking, sessions
+from .auth import two_factor
 from .auth.operations import find_user
 from .auth.passwords import weakness
 from .backup import commands as backup_commands
@@ -84,6 +85,28 @@ def create_user(email: str, role: str, name: str, password_stdin: bool):
     audit.record("user.created", obj=user, role=role, via="cli")
     db.session.commit()
     click.echo(_("User %(email)s (%(role)s) is created.", email=email, role=role_label(role)))
+
+
+@click.command("two-factor-off")
+@click.argument("email")
+@with_appcontext
+def two_factor_off(email: str):
+    """Turn off a person's two-factor sign-in (lost phone and codes); end their sessions."""
+    user = find_user(email)
+    if user is None:
+        raise CommandError(_("There is no user with the e-mail %(email)s.", email=email))
+    if not user.has_two_factor:
+        raise CommandError(_("%(email)s does not use two-factor sign-in.", email=user.email))
+    two_factor.turn_off(user, actor=None, via="cli")
+    sessions.end_all(user)
+    db.session.commit()
+    click.echo(
+        _(
+            "Two-factor sign-in of %(email)s is off and their sessions are ended; it can be "
+            "set up again after the next login.",
+            email=user.email,
+        )
+    )
 
 
 @click.command("demo")
@@ -229,7 +252,7 @@ def audit_verify():
 
 
 def register(app) -> None:
-    for command in (init_db, create_user, load_demo, rank, audit_verify):
+    for command in (init_db, create_user, two_factor_off, load_demo, rank, audit_verify):
         app.cli.add_command(command)
     for command in contests_commands.COMMANDS:
         app.cli.add_command(command)

@@ -366,3 +366,25 @@ def test_an_organiser_asks_the_jury_for_two_factor_in_the_contest_settings(app, 
     assert "contest.updated" in actions(app)
     dashboard = client.get("/manage/contests/hromada-2026").get_data(as_text=True)
     assert "Члени журі входять із двофакторною автентифікацією" in dashboard
+
+
+def test_an_administrator_turns_it_off_for_a_person_who_lost_the_phone(app, build, client):
+    build.user(Role.JUROR, email="juror@example.org")
+    client.login("juror@example.org")
+    set_up(client)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["two-factor-off", "juror@example.org"])
+    assert result.exit_code == 0, result.output
+    assert "вимкнено" in result.output
+    assert client.get("/account").status_code == 302  # the sessions ended too
+    client.login("juror@example.org")  # the password alone
+    assert client.get("/account").status_code == 200
+    with app.app_context():
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "user.two_factor_off")
+        )
+        assert entry.actor_id is None and entry.details == {"via": "cli"}
+    again = runner.invoke(args=["two-factor-off", "juror@example.org"])
+    assert again.exit_code == 1 and "не використовує" in again.output
+    unknown = runner.invoke(args=["two-factor-off", "nobody@example.org"])
+    assert unknown.exit_code == 1

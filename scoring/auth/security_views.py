@@ -243,7 +243,7 @@ def two_factor_off():
         return redirect(url_for("security.two_factor"))
     if not _password_confirmed(form):
         return _on_page_again(user, off_form=form)
-    two_factor.turn_off(user)
+    two_factor.turn_off(user, actor=user)
     db.session.commit()
     flash(_("Two-factor sign-in is off. You sign in with the password alone."), "success")
     return redirect(url_for("auth.account"))

@@ -115,13 +115,14 @@ def turn_on(user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
-def turn_off(user: User) -> None:
+def turn_off(user: User, *, actor: User | None, via: str = "account") -> None:
+    """Back to the password alone; ``actor`` is the person, or None on the command line."""
     user.totp_secret = None
     user.two_factor_since = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.flush()
-    audit.record("user.two_factor_off", actor=user, obj=user)
+    audit.record("user.two_factor_off", actor=actor, obj=user, via=via)
 
 
 def renew_recovery_codes(user: User) -> list[str]:
