@@ -92,7 +92,8 @@ def new_password_fields(label=None):
         label or _l("Password"),
         validators=[_required(), strong_password],
         description=_l(
-            "At least %(n)s characters. A phrase of several words is easy to remember.",
+            "At least %(n)s characters, and not a common or leaked password. A phrase of "
+            "several words is easy to remember.",
             n=MIN_PASSWORD,
         ),
         render_kw={"autocomplete": "new-password"},

@@ -107,6 +107,7 @@ def login_code():
             return redirect(next_url)
         db.session.commit()  # nothing to keep, but end the transaction as every view does
         form.code.errors.append(_("The code is wrong or has already been used."))
+        form.code.data = ""  # a spent or wrong code is of no use in the field
     return render_template("auth/login_code.html", form=form)
 
 
@@ -143,17 +144,11 @@ def _required_because(user) -> str | None:
     return None
 
 
-def _issuer() -> str:
-    return _("Community contests")
-
-
 def _setup_page(form, status=200):
     secret = session.get(SETUP_KEY)
     if not isinstance(secret, str) or len(secret) != 32:
         secret = session[SETUP_KEY] = two_factor.new_secret()
-    uri = two_factor.provisioning_uri(
-        secret, current_user, current_app.config["PUBLIC_URL"], _issuer()
-    )
+    uri = two_factor.provisioning_uri(secret, current_user, current_app.config["PUBLIC_URL"])
     return render_template(
         "auth/two_factor.html",
         form=form,

@@ -45,12 +45,14 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def provisioning_uri(secret: str, user: User, public_url: str, issuer: str) -> str:
-    """The ``otpauth://`` address an authenticator app reads from the QR code."""
-    host = public_host(public_url)
-    return pyotp.TOTP(secret).provisioning_uri(
-        name=user.email, issuer_name=f"{issuer} ({host})" if host else issuer
-    )
+def provisioning_uri(secret: str, user: User, public_url: str) -> str:
+    """The ``otpauth://`` address an authenticator app reads from the QR code.
+
+    The app lists the account as the site's host and the person's e-mail; plain ASCII
+    keeps the QR code small enough to scan easily.
+    """
+    issuer = public_host(public_url) or "scoring"
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
 def qr_svg(uri: str) -> str:
