@@ -140,6 +140,11 @@ def two_factor_used() -> bool:
     return record is not None and record.two_factor
 
 
+def two_factor_missing(user) -> bool:
+    """``user`` has no two-factor sign-in, or this session was not signed in with it."""
+    return not (user.has_two_factor and two_factor_used())
+
+
 def end(record: UserSession | None = None) -> None:
     """End a session (this request's by default): its cookie stops working."""
     record = record or current()

@@ -194,3 +194,21 @@ def test_last_seen_follows_the_person_a_few_minutes_at_most_behind(app, build, c
     client.get("/")
     with app.app_context():
         assert db.session.scalar(select(UserSession.last_seen_at)) == start + timedelta(minutes=7)
+
+
+def test_a_hostile_user_agent_is_shown_as_text_and_kept_short(app, build):
+    """The sessions list shows what the browser said about itself: an attacker's
+    User-Agent could carry markup, or be as long as the server lets a header be."""
+    build.user(Role.JUROR, email="juror@example.org")
+    hostile = '<img src=x onerror=alert(1)> Firefox/128.0 "><script>alert(2)</script>'
+    attacker = _browser(app, hostile)
+    attacker.login("juror@example.org")
+    huge = _browser(app, "Mozilla/5.0 (X11; Linux x86_64) " + "A" * 8000)
+    huge.login("juror@example.org")
+    owner = _browser(app)
+    owner.login("juror@example.org")
+    page = owner.get("/account").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    with app.app_context():
+        devices = db.session.scalars(select(UserSession.device)).all()
+    assert all(len(device) <= 200 for device in devices)

@@ -32,7 +32,8 @@ def set_up(client, page: str = "/account/two-factor") -> tuple[str, list[str]]:
     html = client.get(page).get_data(as_text=True)
     secret = SECRET.search(html).group(1).replace(" ", "")
     response = client.post(
-        page, data={"csrf_token": client.csrf_token(page), "code": code_at(secret)}
+        page,
+        data={"csrf_token": client.csrf_token(page), "code": code_at(secret), "password": PASSWORD},
     )
     assert response.status_code == 200, response.status_code
     codes = CODES.findall(response.get_data(as_text=True))
@@ -62,7 +63,7 @@ def test_an_organiser_sets_up_two_factor_and_signs_in_with_a_code(app, build, cl
     assert "<svg" in svg and "href" not in svg and "url(" not in svg  # nothing loaded
     assert 'alt="QR-код' in page
     secret = SECRET.search(page).group(1).replace(" ", "")
-    wrong = client.submit("/account/two-factor", {"code": "000000"})
+    wrong = client.submit("/account/two-factor", {"code": "000000", "password": PASSWORD})
     assert wrong.status_code == 400
     assert 'id="code-errors"' in wrong.get_data(as_text=True)
     assert "Код не збігається" in wrong.get_data(as_text=True)
@@ -70,7 +71,7 @@ def test_an_organiser_sets_up_two_factor_and_signs_in_with_a_code(app, build, cl
     with app.app_context():
         assert db.session.scalar(select(User.totp_secret)) is None
 
-    response = client.submit("/account/two-factor", {"code": code_at(secret)})
+    response = client.submit("/account/two-factor", {"code": code_at(secret), "password": PASSWORD})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     codes = CODES.findall(response.get_data(as_text=True))
@@ -141,7 +142,7 @@ def test_the_code_used_to_turn_it_on_does_not_sign_in_again(app, build, client):
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = SECRET.search(page).group(1).replace(" ", "")
     code = code_at(secret)
-    client.submit("/account/two-factor", {"code": code})
+    client.submit("/account/two-factor", {"code": code, "password": PASSWORD})
     client.submit("/logout")
     assert log_in_with_code(client, "juror@example.org", code).status_code == 200
 
@@ -218,9 +219,7 @@ def test_guessing_the_code_is_rate_limited_per_account_from_any_address(make_app
     assert attacker.get("/account").status_code == 302
 
 
-def test_the_second_step_expires_and_then_needs_the_password_again(
-    app, build, client, clock_at
-):
+def test_the_second_step_expires_and_then_needs_the_password_again(app, build, client, clock_at):
     build.user(Role.JUROR, email="juror@example.org")
     client.login("juror@example.org")
     secret, _codes = set_up(client)
@@ -341,7 +340,11 @@ def test_a_contest_asks_its_jurors_for_two_factor_before_the_scoresheets(app, bu
     assert "Цей конкурс вимагає від членів журі двофакторного входу" in page
     set_up(client, f"/account/two-factor?next={sheet}")
     assert client.get(sheet).status_code == 200
+    assert client.get(sheet).status_code == 200  # served from the page cache now
     assert client.get(judged.url()).status_code == 200
+    client.submit("/account/two-factor/off", {"off-password": PASSWORD})
+    response = client.get(sheet)  # the kept page is not served after the change
+    assert response.status_code == 302 and "/account/two-factor" in response.location
 
 
 def test_an_organiser_asks_the_jury_for_two_factor_in_the_contest_settings(app, build, client):
@@ -359,7 +362,7 @@ def test_an_organiser_asks_the_jury_for_two_factor_in_the_contest_settings(app, 
     data["csrf_token"] = client.csrf_token(url)
     response = client.post(url, data=data)
     assert response.status_code == 302, re.findall(
-        r'invalid-feedback[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S
+        r"invalid-feedback[^>]*>(.*?)</div>", response.get_data(as_text=True), re.S
     )
     with app.app_context():
         assert db.session.get(Contest, contest).jurors_two_factor is True
@@ -388,3 +391,85 @@ def test_an_administrator_turns_it_off_for_a_person_who_lost_the_phone(app, buil
     assert again.exit_code == 1 and "не використовує" in again.output
     unknown = runner.invoke(args=["two-factor-off", "nobody@example.org"])
     assert unknown.exit_code == 1
+
+
+# Found by attacking it -----------------------------------------------------------------
+
+
+def test_a_copied_cookie_cannot_tie_the_account_to_a_strangers_phone(app, build, client):
+    """Found: with only a stolen session cookie, an attacker turned on two-factor sign-in
+    with their own app, which ended the owner's sessions and locked the owner out. It now
+    takes the password."""
+    build.user(Role.ORGANISER, email="org@example.org")
+    client.login("org@example.org")
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    page = thief.get("/account/two-factor").get_data(as_text=True)
+    secret = SECRET.search(page).group(1).replace(" ", "")
+    response = thief.post(
+        "/account/two-factor",
+        data={
+            "csrf_token": thief.csrf_token("/account/two-factor"),
+            "code": code_at(secret),
+            "password": "a guess of the password",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="password-errors"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User.totp_secret)) is None
+    assert client.get("/account").status_code == 200  # the owner is still signed in
+
+
+def test_a_password_reset_does_not_skip_the_second_factor(app, build, client, outbox):
+    """Found: a reset signed the person in at once, so access to the mailbox alone
+    opened an account protected with two factors."""
+    build.user(Role.JUROR, email="juror@example.org")
+    client.login("juror@example.org")
+    secret, _codes = set_up(client)
+    client.submit("/logout")
+    mailbox_reader = app.test_client()
+    mailbox_reader.submit("/password/reset", {"email": "juror@example.org"})
+    link = re.search(r"http://127.0.0.1:5000(/password/reset/\S+)", outbox()[0].get_content())
+    new = "зимовий вечір над Дніпром"
+    response = mailbox_reader.post(
+        link.group(1),
+        data={
+            "csrf_token": mailbox_reader.csrf_token(link.group(1)),
+            "password": new,
+            "password_confirm": new,
+        },
+    )
+    assert response.status_code == 302 and response.location == "/login/code"
+    assert mailbox_reader.get("/account").status_code == 302
+    assert mailbox_reader.get("/manage/contests").status_code == 302
+
+
+def test_next_after_the_set_up_stays_on_the_site(app, build, client):
+    build.user(Role.JUROR, email="juror@example.org")
+    client.login("juror@example.org")
+    page = "/account/two-factor?next=https://evil.example/steal"
+    html = client.get(page).get_data(as_text=True)
+    secret = SECRET.search(html).group(1).replace(" ", "")
+    response = client.post(
+        page,
+        data={"csrf_token": client.csrf_token(page), "code": code_at(secret), "password": PASSWORD},
+    )
+    offsite = re.compile(r'href="(https?:)?[/\\]{2}evil')
+    assert "Коди збережено" in response.get_data(as_text=True)
+    assert not offsite.search(response.get_data(as_text=True))
+    for target in ("//evil.example", "/\\evil.example"):
+        html = client.get(f"/account/two-factor?next={target}").get_data(as_text=True)
+        assert not offsite.search(html)
+
+
+def test_a_juror_of_such_a_contest_opens_no_application_page_without_it(app, build, client):
+    """Found: the application's own page (/applications/<number>) and its files showed
+    the content to a juror of a contest that asks for two-factor sign-in."""
+    juror = build.user(Role.JUROR, email="juror@example.org")
+    judged = judged_contest(app, build, [juror], count=1, jurors_two_factor=True)
+    set_sheet(app, juror, judged.numbers[0])  # no conflict declared: the content opens
+    client.login("juror@example.org")
+    assert client.get(f"/applications/{judged.numbers[0]}").status_code == 404
+    set_up(client)
+    assert client.get(f"/applications/{judged.numbers[0]}").status_code == 200

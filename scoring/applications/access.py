@@ -11,6 +11,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import sessions
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Scoresheet
 
@@ -26,6 +27,9 @@ def can_view(application: Application, user) -> bool:
     if user.is_organiser:
         return application.contest.is_organised_by(user)
     if user.is_juror:
+        # A contest that asks its jurors for two-factor sign-in opens nothing without it.
+        if application.contest.jurors_two_factor and sessions.two_factor_missing(user):
+            return False
         return is_assigned_juror(application, user)
     return False
 

@@ -185,6 +185,12 @@ class TwoFactorSetupForm(FlaskForm):
         description=_l("Six digits; the app shows a new one every 30 seconds."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20},
     )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[_required()],
+        description=_l("A change to how you sign in is confirmed with the password."),
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class SignInCodeForm(FlaskForm):

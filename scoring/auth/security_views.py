@@ -114,12 +114,6 @@ def login_code():
 # Setting it up, turning it off, recovery codes -----------------------------------------
 
 
-def two_factor_missing(user=None) -> bool:
-    """This session was not signed in with two factors (or the person has none)."""
-    user = user or current_user
-    return not (user.has_two_factor and sessions.two_factor_used())
-
-
 def lead_to_set_up(next_url: str | None = None):
     """Where a person who must use two-factor sign-in and does not is sent."""
     return redirect(url_for("security.two_factor", next=next_url or request.full_path))
@@ -132,7 +126,7 @@ def organisers_set_up_two_factor_first():
         return None
     if request.endpoint in OPEN_WITHOUT_TWO_FACTOR or not current_user.is_authenticated:
         return None
-    if current_user.role == Role.ORGANISER and two_factor_missing():
+    if current_user.role == Role.ORGANISER and sessions.two_factor_missing(current_user):
         return lead_to_set_up(request.full_path if request.method == "GET" else None)
     return None
 
@@ -174,6 +168,7 @@ def _codes_page(codes: list[str], next_url: str | None):
 
 @bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
 @role_required(Role.ORGANISER, Role.JUROR)
+@limiter.limit(login_limit, methods=["POST"])  # it asks for the password
 def two_factor_page():
     user = current_user._get_current_object()
     if user.has_two_factor:
@@ -190,6 +185,11 @@ def two_factor_page():
         )
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
+        # The password too: a copied cookie alone must not tie the account to a stranger's
+        # phone (and end its owner's sessions).
+        if not user.check_password(form.password.data):
+            form.password.errors.append(_("The password is wrong."))
+            return _setup_page(form, 400)
         secret = session.get(SETUP_KEY)
         try:
             if not isinstance(secret, str):

@@ -211,6 +211,10 @@ def reset_password(token: str):
     if form.validate_on_submit():
         operations.set_password(user, form.password.data, action="user.password_reset")
         sessions.end_all(user)  # whoever knew the old password is signed out everywhere
+        if user.has_two_factor:  # the mailbox alone does not replace the second factor
+            db.session.commit()
+            flash(_("The new password is set."), "success")
+            return ask_for_code(user, url_for("auth.account"))
         start_session(user)
         db.session.commit()
         flash(_("The new password is set."), "success")

@@ -28,9 +28,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload, undefer
 from werkzeug.exceptions import HTTPException, NotFound
 
+from .. import sessions
 from ..applications.operations import file_size_text
 from ..auth import role_required
-from ..auth.security_views import lead_to_set_up, two_factor_missing
+from ..auth.security_views import lead_to_set_up
 from ..extensions import csrf, db
 from ..i18n import number as number_text
 from ..models import (
@@ -65,7 +66,7 @@ def jury_contest(slug: str) -> Contest:
     )
     if contest is None or contest.stage not in JURY_STAGES:
         abort(404)
-    if contest.jurors_two_factor and two_factor_missing():
+    if contest.jurors_two_factor and sessions.two_factor_missing(current_user):
         abort(lead_to_set_up())  # the contest asks its jurors for two-factor sign-in
     return contest
 

@@ -54,11 +54,15 @@ def test_a_juror_sets_up_two_factor_and_signs_in_with_a_code(
     problems += accessibility_problems(page, "two-factor set-up", request)
     secret = page.locator("#secret").inner_text().replace(" ", "")
     _type_into(page, "#code", "123 456")  # a wrong code first
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("#code-errors")).to_contain_text("Код не збігається")
     expect(page.locator("#secret")).to_have_text(re.compile(secret[:4]))  # the same key
     page.fill("#code", "")
     page.keyboard.type(pyotp.TOTP(secret).at(clock.now()))
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
 
     codes = page.locator(".recovery-codes li")
