@@ -491,6 +491,7 @@ def test_the_deadline_is_enforced_to_the_second_and_the_draft_stays(
     application_id = start(client)
     fill_in(client, app, contest, application_id)
     clock_at(CLOSES)
+    client.login(APPLICANT)  # three weeks after the first login: a new session
     page = submit(client, application_id).get_data(as_text=True)
     assert "The application was not submitted" in page
     assert "closed at March 31, 2026, 18:00 (Kyiv time)" in page and "draft is kept" in page
@@ -528,6 +529,7 @@ def test_withdrawal_keeps_the_number_and_resubmission_reuses_it(
     actions = _audit_actions(app)
     assert actions.count("application.submitted") == 2 and "application.withdrawn" in actions
     clock_at(CLOSES)
+    client.login(APPLICANT)  # three weeks after the first login: a new session
     page = client.get("/applications/UUG-2026-001").get_data(as_text=True)
     assert "Withdraw to a draft" not in page
     response = client.submit("/applications/UUG-2026-001/withdraw", follow_redirects=True)

@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -18,7 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import clock, mail, sessions
@@ -60,10 +58,6 @@ def safe_next(target: str | None, default: str) -> str:
 
 def start_session(user, *, two_factor: bool = False) -> None:
     """Sign ``user`` in on this browser with a new server-side session (sessions.py)."""
-    # A new CSRF secret for the signed-in session: nothing from before the login counts.
-    session.pop("csrf_token", None)
-    g.pop("csrf_token", None)
-    generate_csrf()
     login_user(user)
     sessions.start(user, two_factor=two_factor)
     user.last_login_at = clock.now()

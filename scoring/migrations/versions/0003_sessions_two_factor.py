@@ -22,10 +22,10 @@ def upgrade():
         )
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
     with op.batch_alter_table("contests") as batch_op:
+        # A plain "0" (false on both databases): an expression as the default would make
+        # SQLite's batch mode copy the whole table, which its foreign keys refuse.
         batch_op.add_column(
-            sa.Column(
-                "jurors_two_factor", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("jurors_two_factor", sa.Boolean(), nullable=False, server_default="0")
         )
     op.create_table(
         "user_sessions",
