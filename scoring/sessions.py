@@ -19,7 +19,7 @@ import hashlib
 import secrets
 from datetime import UTC, timedelta
 
-from flask import current_app, g, request, session
+from flask import current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, select, update
@@ -143,6 +143,11 @@ def two_factor_used() -> bool:
 def two_factor_missing(user) -> bool:
     """``user`` has no two-factor sign-in, or this session was not signed in with it."""
     return not (user.has_two_factor and two_factor_used())
+
+
+def lead_to_set_up(next_url: str | None = None):
+    """The answer to someone who must use two-factor sign-in and does not: its set-up."""
+    return redirect(url_for("security.two_factor", next=next_url or request.full_path))
 
 
 def end(record: UserSession | None = None) -> None:

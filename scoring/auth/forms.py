@@ -1,73 +1,24 @@
 """Forms of the accounts pages; every message is in gettext and shown beside its field."""
 
-import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    EmailField,
+    BooleanField,
     HiddenField,
     PasswordField,
     RadioField,
     SelectField,
     StringField,
 )
-from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
-from .. import edrpou
+from ..forms import choices, email_field, required, strip
 from ..i18n import LANGUAGE_NAMES
-from ..models import OrganisationKind, OrganisationStatus, Role
+from ..models import Role
+from ..organisations import OrganisationFields
 from . import passwords
 from .passwords import MIN_PASSWORD
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """Options of a select or radio field from (value, label) pairs."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-KIND_CHOICES = choices(
-    [
-        (OrganisationKind.COMMUNITY, _l("Territorial community (local council)")),
-        (OrganisationKind.NGO, _l("Non-governmental organisation")),
-    ]
-)
-STATUS_CHOICES = choices(
-    [
-        (OrganisationStatus.ACTIVE, _l("Works in its own territory")),
-        (OrganisationStatus.RELOCATED, _l("Relocated")),
-        (OrganisationStatus.OCCUPIED, _l("Territory temporarily occupied")),
-    ]
-)
-
-
-def strip(value):
-    """Typed text as stored: stripped, without NUL characters (PostgreSQL refuses them)."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
-
-
-def lower_strip(value):
-    return strip(value).lower() if isinstance(value, str) else value
-
-
-def _required():
-    return DataRequired(message=_l("This field is required."))
-
-
-def email_field(label=None):
-    return EmailField(
-        label or _l("E-mail"),
-        validators=[
-            _required(),
-            Length(max=254),
-            Email(
-                message=_l("Enter an e-mail address such as name@example.org."),
-                check_deliverability=False,
-            ),
-        ],
-        filters=[lower_strip],
-    )
 
 
 def strong_password(form, field):
@@ -90,7 +41,7 @@ def strong_password(form, field):
 def new_password_fields(label=None):
     password = PasswordField(
         label or _l("Password"),
-        validators=[_required(), strong_password],
+        validators=[required(), strong_password],
         description=_l(
             "At least %(n)s characters, and not a common or leaked password. A phrase of "
             "several words is easy to remember.",
@@ -100,29 +51,16 @@ def new_password_fields(label=None):
     )
     confirm = PasswordField(
         _l("Repeat the password"),
-        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
 
 
-def validate_edrpou(form, field):
-    if not edrpou.is_valid(field.data or ""):
-        raise ValidationError(
-            _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
-        )
-
-
-def validate_phone(form, field):
-    digits = re.sub(r"[\s()\-]", "", field.data or "")
-    if not re.fullmatch(r"\+?\d{10,15}", digits):
-        raise ValidationError(_l("Enter a phone number such as +380 67 123 45 67."))
-
-
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField(
-        _l("Password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
+        _l("Password"), validators=[required()], render_kw={"autocomplete": "current-password"}
     )
 
 
@@ -136,7 +74,7 @@ class ResetPasswordForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     email = email_field()
-    name = StringField(_l("Name"), validators=[_required(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     role = RadioField(
         _l("Role"),
         choices=choices([(Role.JUROR, _l("Juror")), (Role.ORGANISER, _l("Organiser"))]),
@@ -149,7 +87,7 @@ class InvitationForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     name = StringField(
         _l("Your name"),
-        validators=[_required(), Length(max=200)],
+        validators=[required(), Length(max=200)],
         filters=[strip],
         render_kw={"autocomplete": "name"},
     )
@@ -157,7 +95,7 @@ class AcceptInvitationForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[_required(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     language = SelectField(
         _l("Language of pages and e-mails"), choices=choices(LANGUAGE_NAMES.items())
     )
@@ -166,7 +104,7 @@ class AccountForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[_required()],
+        validators=[required()],
         render_kw={"autocomplete": "current-password"},
     )
     password, password_confirm = new_password_fields(_l("New password"))
@@ -177,17 +115,30 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
+class RegistrationForm(OrganisationFields):
+    """/register: the organisation, then its contact person's account."""
+
+    password, password_confirm = new_password_fields()
+    consent = BooleanField(
+        _l(
+            "I consent to the processing of the personal data given here for the purpose of "
+            "taking part in contests."
+        ),
+        validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
+    )
+
+
 class TwoFactorSetupForm(FlaskForm):
     code = StringField(
         _l("Code from the app"),
-        validators=[_required(), Length(max=20)],
+        validators=[required(), Length(max=20)],
         filters=[strip],
         description=_l("Six digits; the app shows a new one every 30 seconds."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20},
     )
     password = PasswordField(
         _l("Your password"),
-        validators=[_required()],
+        validators=[required()],
         description=_l("A change to how you sign in is confirmed with the password."),
         render_kw={"autocomplete": "current-password"},
     )
@@ -196,7 +147,7 @@ class TwoFactorSetupForm(FlaskForm):
 class SignInCodeForm(FlaskForm):
     code = StringField(
         _l("Code"),
-        validators=[_required(), Length(max=40)],
+        validators=[required(), Length(max=40)],
         filters=[strip],
         description=_l(
             "The six digits your authenticator app shows now, or one of your recovery codes "
@@ -211,6 +162,6 @@ class ConfirmPasswordForm(FlaskForm):
 
     password = PasswordField(
         _l("Your password"),
-        validators=[_required()],
+        validators=[required()],
         render_kw={"autocomplete": "current-password"},
     )

@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from .. import audit, clock
-from ..applications.operations import OrganisationError, apply_organisation_values
+from .. import audit, clock, mail
 from ..extensions import db
+from ..links import external_url
 from ..models import (
     Contest,
     Invitation,
@@ -23,6 +23,7 @@ from ..models import (
     Role,
     User,
 )
+from ..organisations import OrganisationError, apply_organisation_values
 
 
 class AccountError(Exception):
@@ -171,3 +172,16 @@ def accept_invitation(
     db.session.flush()
     audit.record("invitation.accepted", actor=user, contest=contest, obj=invitation, user=user.id)
     return user
+
+
+def send_invitation(invitation, token: str) -> None:
+    """E-mail the invitation's link (``token`` as ``invite`` returned it)."""
+    mail.send(
+        invitation.email,
+        _l("Invitation to join the jury or the organisers"),
+        "invitation",
+        invitation=invitation,
+        name=invitation.name or invitation.email,
+        days=current_app.config["INVITATION_DAYS"],
+        link=external_url("auth.accept_invitation", token=token),
+    )

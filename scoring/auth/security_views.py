@@ -114,11 +114,6 @@ def login_code():
 # Setting it up, turning it off, recovery codes -----------------------------------------
 
 
-def lead_to_set_up(next_url: str | None = None):
-    """Where a person who must use two-factor sign-in and does not is sent."""
-    return redirect(url_for("security.two_factor", next=next_url or request.full_path))
-
-
 @bp.before_app_request
 def organisers_set_up_two_factor_first():
     """With ``REQUIRE_ORGANISER_2FA``, an organiser without it sets it up before anything."""
@@ -127,7 +122,7 @@ def organisers_set_up_two_factor_first():
     if request.endpoint in OPEN_WITHOUT_TWO_FACTOR or not current_user.is_authenticated:
         return None
     if current_user.role == Role.ORGANISER and sessions.two_factor_missing(current_user):
-        return lead_to_set_up(request.full_path if request.method == "GET" else None)
+        return sessions.lead_to_set_up(request.full_path if request.method == "GET" else None)
     return None
 
 

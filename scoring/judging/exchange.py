@@ -25,7 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock
+from .. import audit, clock, lifecycle
 from ..csvfiles import LineProblems, not_utf8, records
 from ..extensions import db
 from ..i18n import role_label
@@ -40,7 +40,6 @@ from ..models import (
     Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
 from .operations import MAX_COMMENT, MAX_OVERALL_COMMENT, PointsError, parse_points, points_text
@@ -167,7 +166,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
 
     Raises ``ScoresFileError`` listing every bad line, having changed nothing.
     """
-    if contest.stage in (Stage.PUBLISHED, Stage.ARCHIVED):
+    if lifecycle.results_frozen(contest):
         raise ScoresFileError(
             [_("The contest’s results are already published: scores can no longer be imported.")]
         )
