@@ -193,9 +193,9 @@ def describe(record: UserSession):
 # The page cache's one query: the database's state, and whether the session is alive.
 
 _ALIVE = (
-    "SELECT (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1),"
-    " (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1)"
-    " FROM user_sessions WHERE token_hash = {p} AND user_id = {p} AND started_at > {p}"
+    "SELECT newest.id, newest.hash FROM user_sessions"
+    " LEFT JOIN (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) AS newest ON 1 = 1"
+    " WHERE token_hash = {p} AND user_id = {p} AND started_at > {p}"
 )
 
 
