@@ -10,10 +10,11 @@ is an overall comment), so that an export imported again loses nothing.
 semicolons. It checks the whole file first and changes nothing while any line is wrong;
 then it creates the jurors it does not know (role juror, no password: they can set one
 through "Forgot your password?"), adds them to the jury, creates the sheets that do not
-exist and stores every sheet as submitted with no conflict of interest, audited as in
-the browser. ``export_scores`` writes every submitted sheet in a stable order
-(application number, juror e-mail, criterion order), so an export imported into a copy
-of the contest exports the same again.
+exist and stores every sheet as submitted with no conflict of interest, through the
+same operations as the browser (``operations.store_points`` and
+``operations.mark_submitted``), so it is audited alike. ``export_scores`` writes every
+submitted sheet in a stable order (application number, juror e-mail, criterion order),
+so an export imported into a copy of the contest exports the same again.
 """
 
 import csv
@@ -26,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, clock, lifecycle
-from ..csvfiles import LineProblems, not_utf8, records
+from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
 from ..i18n import role_label
 from ..models import (
@@ -42,9 +43,18 @@ from ..models import (
     SheetState,
     User,
 )
-from .operations import MAX_COMMENT, MAX_OVERALL_COMMENT, PointsError, parse_points, points_text
+from .operations import (
+    MAX_COMMENT,
+    MAX_OVERALL_COMMENT,
+    PointsError,
+    mark_submitted,
+    parse_points,
+    points_text,
+    store_points,
+)
 
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
+VIA = "import-scores"  # in the audit entries of what the import stores
 
 
 class ScoresFileError(Exception):
@@ -116,46 +126,22 @@ def export_scores(contest: Contest) -> str:
     return out.getvalue()
 
 
+def _read_header(cells: list[str]) -> list[str]:
+    header = [cell.strip().lower() for cell in cells]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise ScoresFileError(
+            [_("line 1 must name the columns %(columns)s.", columns=",".join(COLUMNS))]
+        )
+    return header
+
+
 def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str, str]]]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ScoresFileError([not_utf8(error)]) from error
-    rows = []
-    header = None
-    try:
-        for line, cells in records(text):
-            if header is None:
-                header = [cell.strip().lower() for cell in cells]
-                missing = [c for c in COLUMNS if c not in header]
-                unknown = [c for c in header if c not in COLUMNS]
-                if missing or unknown or len(set(header)) != len(header):
-                    raise ScoresFileError(
-                        [
-                            _(
-                                "line 1 must name the columns %(columns)s.",
-                                columns=",".join(COLUMNS),
-                            )
-                        ]
-                    )
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                problems.problem(
-                    line,
-                    _(
-                        "%(count)s values instead of %(expected)s (one for each column)",
-                        count=len(cells),
-                        expected=len(header),
-                    ),
-                )
-                continue
-            rows.append((line, dict(zip(header, cells, strict=True))))
-    except csv.Error as error:
-        raise ScoresFileError(
-            [_("The file is not a readable CSV file: %(error)s.", error=error)]
-        ) from error
+        _header, rows = read_rows(decode(data), problems, _read_header)
+    except FileError as error:
+        raise ScoresFileError(error.problems) from error
     if not rows and not problems.problems:
         raise ScoresFileError([_("The file has no scores.")])
     return rows
@@ -348,7 +334,7 @@ def _store(contest, criteria, applications, users, existing, sheets, actor) -> I
             db.session.flush()
             users[email] = user
             created.append(email)
-            audit.record("user.created", actor=actor, obj=user, role="juror", via="import-scores")
+            audit.record("user.created", actor=actor, obj=user, role="juror", via=VIA)
         if user.id not in members:
             db.session.add(JuryMember(contest_id=contest.id, user_id=user.id))
             members.add(user.id)
@@ -375,36 +361,16 @@ def _store(contest, criteria, applications, users, existing, sheets, actor) -> I
             if score is None:
                 score = Score(scoresheet_id=sheet.id, criterion_id=criterion.id, comment="")
                 db.session.add(score)
-            old, new = score.points, data.points[criterion.id]
-            if old != new:
-                score.points = new
+            points = data.points[criterion.id]
+            if store_points(sheet, score, points, contest=contest, actor=actor, via=VIA):
                 changed += 1
-                audit.record(
-                    "score.changed",
-                    actor=actor,
-                    contest=contest,
-                    obj=sheet,
-                    criterion=criterion.id,
-                    old=points_text(old),
-                    new=points_text(new),
-                    via="import-scores",
-                )
             score.comment = data.comments[criterion.id]
         if data.overall_comment is not None:
             sheet.overall_comment = data.overall_comment
         if sheet.conflict != Conflict.NONE:
             sheet.conflict, sheet.declared_at = Conflict.NONE, now
         if sheet.state != SheetState.SUBMITTED:
-            sheet.state, sheet.submitted_at = SheetState.SUBMITTED, now
-            db.session.flush()
-            audit.record(
-                "scoresheet.submitted",
-                actor=actor,
-                contest=contest,
-                obj=sheet,
-                application=sheet.application_id,
-                via="import-scores",
-            )
+            mark_submitted(sheet, now, contest=contest, actor=actor, via=VIA)
         sheet.updated_at = now
     db.session.flush()
     audit.record(
