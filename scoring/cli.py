@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo, sessions
+from . import audit, demo, sessions, spreadsheets
 from .auth import two_factor
 from .auth.operations import find_user
 from .auth.passwords import weakness
@@ -184,10 +184,14 @@ def rank(slug: str, output: str):
         columns.insert(4, "category")
     if output == "csv":
         flags = {True: "true", False: "false", None: ""}
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, lineterminator=spreadsheets.LINE_END
+        )
         writer.writeheader()
         writer.writerows(
-            {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            spreadsheets.row(
+                {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            )
             for row in rows
         )
         return
