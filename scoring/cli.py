@@ -15,8 +15,10 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo, spreadsheets
-from .auth.operations import MIN_PASSWORD, find_user
+from . import audit, demo, sessions, spreadsheets
+from .auth import two_factor
+from .auth.operations import find_user
+from .auth.passwords import weakness
 from .backup import commands as backup_commands
 from .commandline import CommandError
 from .contests import commands as contests_commands
@@ -82,8 +84,9 @@ def create_user(email: str, role: str, name: str, password_stdin: bool):
             _("Applicants register on the site together with their organisation (/register).")
         )
     password = _read_password(password_stdin)
-    if len(password) < MIN_PASSWORD:
-        raise CommandError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD))
+    problem = weakness(password, [email, name])
+    if problem:
+        raise CommandError(str(problem))
     user = User(email=email, name=name.strip() or email, role=Role(role))
     user.set_password(password)
     db.session.add(user)
@@ -91,6 +94,28 @@ def create_user(email: str, role: str, name: str, password_stdin: bool):
     audit.record("user.created", obj=user, role=role, via="cli")
     db.session.commit()
     click.echo(_("User %(email)s (%(role)s) is created.", email=email, role=role_label(role)))
+
+
+@click.command("two-factor-off")
+@click.argument("email")
+@with_appcontext
+def two_factor_off(email: str):
+    """Turn off a person's two-factor sign-in (lost phone and codes); end their sessions."""
+    user = find_user(email)
+    if user is None:
+        raise CommandError(_("There is no user with the e-mail %(email)s.", email=email))
+    if not user.has_two_factor:
+        raise CommandError(_("%(email)s does not use two-factor sign-in.", email=user.email))
+    two_factor.turn_off(user, actor=None, via="cli")
+    sessions.end_all(user)
+    db.session.commit()
+    click.echo(
+        _(
+            "Two-factor sign-in of %(email)s is off and their sessions are ended; it can be "
+            "set up again after the next login.",
+            email=user.email,
+        )
+    )
 
 
 @click.command("demo")
@@ -106,7 +131,12 @@ def load_demo(if_empty: bool):
         raise CommandError(_("The demo is not loaded in production (SCORING_ENV=production)."))
     if db.session.scalar(select(User.id).limit(1)) is not None:
         if if_empty:
-            click.echo(_("The database already has data; the demo is not loaded."))
+            click.echo(
+                _(
+                    "The database already has data; the demo is not loaded. The site: %(url)s",
+                    url=current_app.config["PUBLIC_URL"],
+                )
+            )
             return
         raise CommandError(
             _("The database already has data. The demo is loaded only into an empty database.")
@@ -270,7 +300,7 @@ def audit_verify(reanchor: bool):
 
 
 def register(app) -> None:
-    for command in (init_db, create_user, load_demo, rank, audit_verify):
+    for command in (init_db, create_user, two_factor_off, load_demo, rank, audit_verify):
         app.cli.add_command(command)
     for command in contests_commands.COMMANDS:
         app.cli.add_command(command)

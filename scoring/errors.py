@@ -1,9 +1,9 @@
 """Friendly error pages in the user's language; nothing internal is ever shown."""
 
-from flask import jsonify, render_template
+from flask import Response, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from . import requestguard, requestlog
 from .extensions import db
@@ -51,6 +51,13 @@ def _page(status: int, text=None):
 
 
 def register(app) -> None:
+    @app.errorhandler(SecurityError)
+    def unknown_host(_error):
+        # A Host that is not the site's (TRUSTED_HOSTS): no page of the site is made for
+        # it, since every link on a page would be built for that host.
+        text = _l("This address is not served here. Open the site at its own address.")
+        return Response(str(text), status=400, mimetype="text/plain")
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         title = _l("The page is out of date")

@@ -205,6 +205,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (auth/two_factor.py): the TOTP secret while it is on, since when,
+    # and the last time step whose code was accepted (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    two_factor_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
@@ -217,6 +222,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         # The tail of the password hash invalidates other sessions after a reset.
         return f"{self.id}:{(self.password_hash or '')[-12:]}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_organiser(self) -> bool:
@@ -283,6 +292,8 @@ class Contest(db.Model):
     conflict_same_oblast: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_same_community: Mapped[bool] = mapped_column(Boolean, default=False)
     results_full_ranking: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Jurors set up two-factor sign-in before they open the scoresheets (SPEC §8).
+    jurors_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     # Attachments (SPEC §5): allowed types and limits, per file and per application.
     attachment_types: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: ["application/pdf", "image/jpeg", "image/png"]
@@ -617,6 +628,39 @@ class Invitation(db.Model):
 
     contest: Mapped[Contest | None] = relationship()
     invited_by: Mapped[User | None] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in browser (SPEC §8): its cookie holds a random token, this row its hash.
+
+    Logging out, ending it on the account page, a new password elsewhere or the
+    person's anonymisation deletes the row: the cookie stops working at once, wherever
+    it was copied to. A session lasts ``PERMANENT_SESSION_LIFETIME`` from its start.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(200), default="")  # browser and system
+    two_factor: Mapped[bool] = mapped_column(Boolean, default=False)  # signed in with a code
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that signs in instead of the TOTP app (only its hash is kept)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(db.Model):

@@ -209,6 +209,7 @@ class Scenario:
     reset_token: str = ""
     other_criterion: int = 0
     other_question: int = 0
+    other_session: int = 0  # the owner's second sign-in (another browser), made by the tests
 
 
 def _user(role: Role, email: str, name: str, organisation=None) -> User:

@@ -82,6 +82,7 @@ def _settings(tmp_path: Path, database_uri: str) -> dict:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         "BACKUP_SIGNING_KEY": "test-backup-signing-key-0123456789abcdef",
+        "PUBLIC_URL": "http://127.0.0.1:5000",  # links in e-mails, whatever the environment says
     }
 
 

@@ -475,8 +475,8 @@ def test_submission_numbers_the_application_and_mails_a_receipt(
     assert "- Summary: Навчаємо мешканців готувати проєкти.\n- Residents: 1 250\n" in body
     assert "- Scale: Community\n" in body  # the option as it reads, not its code
     assert "рішення.pdf" in body and sha in body and f"{len(PDF)} B" in body
-    assert "http://localhost/applications/UUG-2026-001" in body
-    assert "The PDF receipt:\nhttp://localhost/applications/UUG-2026-001/receipt.pdf\n" in body
+    assert "http://127.0.0.1:5000/applications/UUG-2026-001" in body
+    assert "The PDF receipt:\nhttp://127.0.0.1:5000/applications/UUG-2026-001/receipt.pdf\n" in body
 
 
 def test_the_deadline_is_enforced_to_the_second_and_the_draft_stays(
@@ -485,6 +485,7 @@ def test_the_deadline_is_enforced_to_the_second_and_the_draft_stays(
     application_id = start(client)
     fill_in(client, app, contest, application_id)
     clock_at(CLOSES)
+    client.login(APPLICANT)  # three weeks after the first login: a new session
     page = submit(client, application_id).get_data(as_text=True)
     assert "The application was not submitted" in page
     assert "closed at March 31, 2026, 18:00 (Kyiv time)" in page and "draft is kept" in page
@@ -522,6 +523,7 @@ def test_withdrawal_keeps_the_number_and_resubmission_reuses_it(
     actions = _audit_actions(app)
     assert actions.count("application.submitted") == 2 and "application.withdrawn" in actions
     clock_at(CLOSES)
+    client.login(APPLICANT)  # three weeks after the first login: a new session
     page = client.get("/applications/UUG-2026-001").get_data(as_text=True)
     assert "Withdraw to a draft" not in page
     response = client.submit("/applications/UUG-2026-001/withdraw", follow_redirects=True)

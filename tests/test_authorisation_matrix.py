@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import url_for
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from scoring import audit, clock, create_app
 from scoring.extensions import db
@@ -52,6 +52,7 @@ from scoring.models import (
     Organisation,
     Stage,
     User,
+    UserSession,
 )
 
 from ._databases import dump
@@ -206,6 +207,20 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "auth.account": {"GET": signed_in(200), "POST": signed_in(WRITE)},
     "auth.change_password": {"POST": signed_in(WRITE)},
     "auth.invite": {"GET": organisers(200), "POST": organisers(WRITE)},
+    # Sign-in security: the code after the password (anyone may try, rate-limited), the
+    # two-factor pages of organisers and jurors, one's own sessions.
+    "security.login_code": {"GET": everyone(302), "POST": everyone(WRITE)},
+    "security.two_factor": {
+        "GET": table(200, jurors=200, organisers=200),
+        "POST": table(WRITE, jurors=WRITE, organisers=WRITE),
+    },
+    "security.two_factor_off": {"POST": table(WRITE, jurors=WRITE, organisers=WRITE)},
+    "security.recovery_codes": {"POST": table(WRITE, jurors=WRITE, organisers=WRITE)},
+    # The owner's other session (another browser): everyone else is told "not found".
+    "security.end_session": {
+        "POST": table(WRITE, applicants=404, jurors=404, organisers=404, **{OWNER: True})
+    },
+    "security.end_other_sessions": {"POST": signed_in(WRITE)},
     # Applicants.
     "applications.organisation": {"GET": applicants(200), "POST": applicants(WRITE)},
     "privacy.organisation_data": {"GET": applicants(200)},
@@ -316,6 +331,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "kind": "applicant",
         "person_id": s.organisation,
         "oblast": "UA-63",
+        "session_id": s.other_session,
     }
     values = {name: values[name] for name in RULES[endpoint].arguments if name in values}
     values |= {
@@ -378,6 +394,10 @@ def request_data(endpoint: str, s: Scenario):
             "password": NEW_PASSWORD,
             "password_confirm": NEW_PASSWORD,
         },
+        "security.login_code": {"code": "123456"},
+        "security.two_factor": {"code": "123456"},
+        "security.two_factor_off": {"off-password": "correct horse battery"},
+        "security.recovery_codes": {"codes-password": "correct horse battery"},
         "auth.invite": {
             "email": "invited@jury.example",
             "name": "Нова Експертка",
@@ -493,15 +513,39 @@ class Matrix:
         }
 
     def state(self) -> tuple:
-        """Every row of every table, and the e-mails written."""
+        """Every row of every table, and the e-mails written.
+
+        When a session was last seen is left out: page views note it (every few
+        minutes, scoring/sessions.py), and it is no data a page shows.
+        """
         outbox = Path(self.app.config["MAIL_OUTBOX"])
         mails = sorted(p.name for p in outbox.glob("*.eml")) if outbox.exists() else []
-        return dump(self.app), mails
+        tables = dump(self.app)
+        seen = list(UserSession.__table__.columns.keys()).index("last_seen_at")
+        tables["user_sessions"] = [r[:seen] + r[seen + 1 :] for r in tables["user_sessions"]]
+        return tables, mails
+
+    def _restore_sessions(self) -> None:
+        """The logins' sessions as they were saved, so the roles' cookies work again."""
+        table = UserSession.__table__
+        names = list(table.columns.keys())
+        with self.app.app_context():
+            db.session.execute(
+                table.insert(), [dict(zip(names, row, strict=True)) for row in self.session_rows]
+            )
+            db.session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('user_sessions', 'id'), "
+                    "(SELECT max(id) FROM user_sessions))"
+                )
+            )
+            db.session.commit()
 
     def _sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
 
     def save(self) -> None:
+        self.session_rows = dump(self.app)["user_sessions"]
         if TEST_DATABASE_URL:
             return
         with self.app.app_context():
@@ -519,6 +563,7 @@ class Matrix:
         if TEST_DATABASE_URL:
             _empty_postgresql_tables(self.database_url)
             build_scenario(self.app)
+            self._restore_sessions()
             return
         path = self._sqlite_path()
         for suffix in ("-wal", "-shm"):
@@ -544,6 +589,9 @@ def matrix(migrated_database, tmp_path_factory):
             client = app.test_client()
             client.login(EMAILS[role])
             matrix.sessions[role] = client.get_cookie("session").value
+    app.test_client().login(EMAILS[OWNER])  # the owner's second browser
+    with app.app_context():
+        matrix.scenario.other_session = db.session.scalar(select(func.max(UserSession.id)))
     matrix.save()
     yield matrix
     with app.app_context():
@@ -599,7 +647,9 @@ def assert_mails_leak_nothing(matrix, before: set, stage: str = "judging") -> No
 # Writes that may change the database without an audit entry: nothing they change is
 # shown on a page the page cache keeps (the session's own details, drafts, tokens).
 UNAUDITED = {
-    "auth.login",  # the time of the last login
+    "auth.login",  # the time of the last login, the new session (the cache checks it)
+    "auth.logout",  # the session ended (the cache checks it, scoring/sessions.py)
+    "security.login_code",  # the same as a login, and the code's time step
     "applications.draft",  # a draft no one but its applicant sees
     "applications.api.autosave",
 }

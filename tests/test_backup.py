@@ -32,10 +32,12 @@ from scoring.models import (
     Invitation,
     Organisation,
     OrganisationKind,
+    RecoveryCode,
     Role,
     Score,
     Stage,
     User,
+    UserSession,
 )
 
 from ._databases import SUITE_KIND, Databases, dump
@@ -43,11 +45,13 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-ADDED_IN_0002 = {
-    "contests": ["protocol_number", "protocol_place", "published_at"],
+# What the migrations after 0001 added: columns (0002, 0003) and tables (0003).
+ADDED_AFTER_0001 = {
+    "contests": ["protocol_number", "protocol_place", "published_at", "jurors_two_factor"],
     "organisations": ["anonymised_at"],
-    "users": ["anonymised_at"],
+    "users": ["anonymised_at", "totp_secret", "two_factor_since", "totp_last_step"],
 }
+TABLES_AFTER_0001 = ("user_sessions", "recovery_codes")
 
 
 @pytest.fixture
@@ -113,6 +117,11 @@ def _loaded(databases, kind: str):
                 expires_at=clock.now() + timedelta(days=14),
             )
         )
+        # A juror's sign-in session and recovery code (the secret stays unset: the
+        # archive of an older schema below restores the users' columns as defaults).
+        juror = db.session.scalar(select(User.id).where(User.role == Role.JUROR))
+        db.session.add(UserSession(user_id=juror, token_hash=_sha(b"a session"), two_factor=True))
+        db.session.add(RecoveryCode(user_id=juror, code_hash=_sha(b"a recovery code")))
         audit.record("attachment.added", actor=organiser, contest=judged, obj=application)
         db.session.commit()
         slug = judged.slug
@@ -496,12 +505,13 @@ def test_a_database_with_data_is_replaced_only_when_asked(demo, target):
 def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, tmp_path):
     def as_0001(document):
         document["revision"] = "0001"
+        document["tables"] = [t for t in document["tables"] if t["name"] not in TABLES_AFTER_0001]
         for entry in document["tables"]:
-            for column in ADDED_IN_0002.get(entry["name"], []):
+            for column in ADDED_AFTER_0001.get(entry["name"], []):
                 entry["columns"].remove(column)
 
-    change = {}
-    for table, columns in ADDED_IN_0002.items():
+    change = {f"tables/{table}.jsonl": None for table in TABLES_AFTER_0001}
+    for table, columns in ADDED_AFTER_0001.items():
         member = f"tables/{table}.jsonl"
         rows = _lines(demo.path, member)
         for row in rows:
@@ -516,7 +526,8 @@ def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, t
 
     assert "schema revision: 0001" in restored
     assert f"upgraded to revision {schema.head()}" in restored
-    assert dump(target) == demo.rows  # the new columns hold their defaults
+    # The new columns hold their defaults, the new tables are empty.
+    assert dump(target) == {**demo.rows, **dict.fromkeys(TABLES_AFTER_0001, [])}
 
 
 def test_a_database_behind_the_code_is_not_backed_up(databases, tmp_path):

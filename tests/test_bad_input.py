@@ -19,20 +19,32 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 
+import pyotp
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from scoring import clock
 from scoring.extensions import db
-from scoring.models import Answer, Application, ApplicationState, Contest, Score, Scoresheet, Stage
+from scoring.models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Contest,
+    Role,
+    Score,
+    Scoresheet,
+    Stage,
+    UserSession,
+)
 
 from ._bad_input import (
     MALFORMED,
     PASSWORD,
     World,
+    _user,
     bad_json_bodies,
     build_world,
     changed_tables,
@@ -125,6 +137,23 @@ def _await_screening(app, w: World) -> None:
         db.session.commit()
 
 
+def _two_factor_accounts(app, w: World) -> None:
+    """Two jurors with two-factor sign-in: "pending" stops after the password (the
+    second step's form), "two_factor" signs in with a code from ``w.tokens``."""
+    with app.app_context():
+        for who, email in (
+            ("pending", "pending.juror@example.org"),
+            ("two_factor", "tf@example.org"),
+        ):
+            user = _user(email, "Експертка з кодом", Role.JUROR)
+            user.totp_secret = pyotp.random_base32()
+            user.two_factor_since = clock.now()
+            w.logins[who] = email
+            if who == "two_factor":
+                w.tokens[who] = user.totp_secret
+        db.session.commit()
+
+
 REASON = {"reason": ["Рішення комісії від 12 березня, протокол № 3."]}
 ORGANISER_EMAIL = {"email": ["outsider.juror@example.org"]}
 NEW_PASSWORD = ["нове-довге-гасло-2026"]
@@ -164,6 +193,33 @@ ROUTES: dict[str, Reach] = {
         },
     ),
     "auth.set_language": Reach("applicant", lambda w: "/language", page=lambda w: "/"),
+    # sign-in security
+    "security.login_code": Reach("pending", lambda w: "/login/code", setup=_two_factor_accounts),
+    "security.two_factor": Reach("juror", lambda w: "/account/two-factor"),
+    "security.two_factor_off": Reach(
+        "two_factor",
+        lambda w: "/account/two-factor/off",
+        page=lambda w: "/account/two-factor",
+        setup=_two_factor_accounts,
+    ),
+    "security.recovery_codes": Reach(
+        "two_factor",
+        lambda w: "/account/two-factor/recovery-codes",
+        page=lambda w: "/account/two-factor",
+        setup=_two_factor_accounts,
+    ),
+    "security.end_session": Reach(
+        "applicant",
+        lambda w: f"/account/sessions/{w.ids['other_session']}/end",
+        page=lambda w: "/account",
+        setup=lambda app, w: _second_session(app, w, "applicant"),
+    ),
+    "security.end_other_sessions": Reach(
+        "applicant",
+        lambda w: "/account/sessions/end-others",
+        page=lambda w: "/account",
+        setup=lambda app, w: _second_session(app, w, "applicant"),
+    ),
     # applicants
     "applications.apply": Reach(
         "applicant2", lambda w: f"/contests/{w.open}/apply", page=lambda w: f"/contests/{w.open}"
@@ -333,8 +389,19 @@ def world(app, monkeypatch, demo_loaded) -> World:
 def logged_in(app, world: World, who: str | None):
     client = app.test_client()
     if who is not None:
-        client.login(world.logins[who], PASSWORD)
+        response = client.login(world.logins[who], PASSWORD)
+        if response.location == "/login/code" and who in world.tokens:  # two-factor sign-in
+            code = pyotp.TOTP(world.tokens[who]).at(clock.now())
+            token = client.csrf_token("/login/code")
+            client.post("/login/code", data={"csrf_token": token, "code": code})
     return client
+
+
+def _second_session(app, w: World, who: str) -> None:
+    """The person signed in on another browser too: a session to end."""
+    logged_in(app, w, who)
+    with app.app_context():
+        w.ids["other_session"] = db.session.scalar(select(func.max(UserSession.id)))
 
 
 def token_of(client, page: str) -> str:

@@ -137,6 +137,7 @@ FULL = {
     "number_prefix": "BU27",
     "conflicts": {"same_oblast": True, "same_community": False},
     "results": {"full_ranking": False},
+    "jury": {"two_factor": True},
     "attachments": {
         "types": ["application/pdf", "image/png", "application/zip"],
         "max_file_size": 5242880,

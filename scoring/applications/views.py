@@ -35,6 +35,7 @@ from .. import access, clock, files, hromadas, mail, organisations
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import OBLASTS, current_language, file_size_text
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -411,7 +412,7 @@ def _send_receipt(application: Application, user) -> None:
         contest_title=application.contest.title(language),
         rows=answer_rows(application, language),
         attachments=application.attachments,
-        link=url_for("applications.show", number=application.number, _external=True),
+        link=external_url("applications.show", number=application.number),
     )
 
 

@@ -7,13 +7,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from .. import audit, clock, mail
 from ..extensions import db
+from ..links import external_url
 from ..models import (
     Contest,
     Invitation,
@@ -23,8 +24,6 @@ from ..models import (
     User,
 )
 from ..organisations import OrganisationError, apply_organisation_values
-
-MIN_PASSWORD = 10
 
 
 class AccountError(Exception):
@@ -184,5 +183,5 @@ def send_invitation(invitation, token: str) -> None:
         invitation=invitation,
         name=invitation.name or invitation.email,
         days=current_app.config["INVITATION_DAYS"],
-        link=url_for("auth.accept_invitation", token=token, _external=True),
+        link=external_url("auth.accept_invitation", token=token),
     )

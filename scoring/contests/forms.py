@@ -253,6 +253,13 @@ class ContestForm(FlaskForm):
     results_full_ranking = BooleanField(
         _l("Publish the full ranking, not only the winners"), default=True
     )
+    jurors_two_factor = BooleanField(
+        _l("Jurors sign in with two factors"),
+        description=_l(
+            "Before they open the scoresheets, the jurors set up a code from an "
+            "authenticator app on their phone in addition to the password."
+        ),
+    )
 
     GROUPS = (
         (_l("The contest"), ("slug", "title_uk", "title_en", "organising_body")),
@@ -279,6 +286,7 @@ class ContestForm(FlaskForm):
             _l("Conflicts of interest and results"),
             ("conflict_same_oblast", "conflict_same_community", "results_full_ranking"),
         ),
+        (_l("The jury’s sign-in"), ("jurors_two_factor",)),
     )
 
     def contest_fields(self):

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import show_errors
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, stage_label
 from ..lifecycle import STAGE_BACK, STAGE_FORWARD
+from ..links import external_url
 from ..models import Contest, Role, Stage, contest_organisers
 from ..results.operations import announce_publication
 from . import operations
@@ -124,7 +125,7 @@ def stage(slug: str):
 def _announce_results(contest: Contest) -> None:
     """After publication: e-mail the applicants the link to the results (SPEC §3)."""
     sent, failed = announce_publication(
-        contest, url_for("results.public", slug=contest.slug, _external=True)
+        contest, external_url("results.public", slug=contest.slug)
     )
     if sent:
         flash(

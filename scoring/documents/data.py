@@ -27,6 +27,7 @@ from ..applications.content import answer_rows
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..judging import scores_file
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -76,7 +77,7 @@ def file_name(*parts: str, language: str = "uk") -> str:
 
 
 def results_url(contest: Contest) -> str:
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/contests/{contest.slug}/results"
+    return external_url("results.public", slug=contest.slug)
 
 
 def _scoring(contest: Contest, language: str) -> records.Scoring:

@@ -26,7 +26,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
 from .. import files, lifecycle
 from ..access import juror_assignment, jury_contest
@@ -387,6 +387,13 @@ def autosave(slug: str, number: str):
         application, sheet = juror_assignment(contest, number)
     except NotFound:
         return _json_error(404, "not_found", _("There is no such scoresheet."))
+    except HTTPException:  # led to set up two-factor sign-in first (access.jury_contest)
+        return _json_error(
+            403,
+            "two_factor",
+            _("This contest asks its jurors to sign in with two factors. Set it up to go on."),
+            setup_url=url_for("security.two_factor"),
+        )
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _json_error(400, "bad_request", _("The data sent are not valid."))

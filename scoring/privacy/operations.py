@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, clock
+from .. import audit, clock, sessions
 from ..applications.operations import question_label
 from ..extensions import db
 from ..models import (
@@ -18,6 +18,7 @@ from ..models import (
     Invitation,
     JuryMember,
     Organisation,
+    RecoveryCode,
     Role,
     Scoresheet,
     Stage,
@@ -332,4 +333,7 @@ def _anonymise_user(user: User, now: datetime) -> None:
     user.name = ANONYMISED_NAME
     user.email = f"anonymised-{user.id}@invalid"
     user.password_hash = None  # no login, and every session of the account ends
+    sessions.end_all(user)  # with the browsers it was used from
+    user.totp_secret = user.two_factor_since = user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.anonymised_at = now

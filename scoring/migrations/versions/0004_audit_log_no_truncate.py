@@ -4,14 +4,14 @@ TRUNCATE fires no row triggers, so the append-only guard of 0001 let it empty th
 table. SQLite has no TRUNCATE: its ``DELETE FROM audit_log`` meets the row triggers.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-05
 """
 
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
