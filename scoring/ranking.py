@@ -7,10 +7,12 @@ same input gives the same output whatever the order of the input.
 The rules, as implemented:
 
 1. **Quorum.** Only submitted, non-recused sheets are passed in. An application is
-   ranked when it has at least ``quorum`` sheets, where the quorum is capped by the
-   number of jurors present, ``max(1, min(settings.quorum, J))``, and J counts the
-   distinct jurors with at least one sheet in the input ("default 2, or the number of
-   jurors if fewer"). The others are listed in ``not_ranked`` with ``below_quorum``,
+   ranked when it has at least ``quorum`` sheets, where the quorum is capped by the size
+   of the jury, ``max(1, min(settings.quorum, settings.jury_size))`` ("default 2, or the
+   number of jurors if fewer"). The jury is every member of the contest's jury, never
+   only the jurors who happen to have submitted something: with a jury of three and one
+   juror's sheets in, nothing is ranked at quorum 2. Without ``jury_size`` the quorum
+   applies as set. The others are listed in ``not_ranked`` with ``below_quorum``,
    ordered by registration number.
 2. **Juror total** ``T = Σ weight_c × score_c`` over all criteria (every criterion must
    be scored). Totals are exact: scores and weights are scaled to integers by a common
@@ -141,6 +143,8 @@ class Settings:
     max_winners_per_oblast: int | None = None
     winners: int = 5
     categories: Mapping[str, int] | None = None  # code -> places; empty or None: none
+    # The members of the jury (rule 1); None: the quorum is not capped.
+    jury_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -278,7 +282,12 @@ def rank_applications(
     totals, scored = _read_sheets(scale, sheets, apps)
 
     jurors_present = {juror for per_app in totals.values() for juror in per_app}
-    quorum = max(1, min(settings.quorum, len(jurors_present)))
+    if settings.jury_size is not None and len(jurors_present) > settings.jury_size:
+        raise ValueError(
+            f"{len(jurors_present)} jurors have sheets, more than the jury's "
+            f"{settings.jury_size} members"
+        )
+    quorum = applied_quorum(settings.quorum, settings.jury_size)
     adjusted = _zscore(totals, scale.den) if settings.normalise == "zscore" else None
 
     entries, not_ranked = [], []
@@ -310,6 +319,13 @@ def rank_applications(
             f", winners {sorted(pending[0].winner_ids, key=_id_key)}"
         )
     return Ranking(rows, not_ranked, max_total, quorum, settings)
+
+
+def applied_quorum(quorum: int, jury_size: int | None) -> int:
+    """The quorum of rule 1: the setting, capped by the size of the jury (never below 1)."""
+    if jury_size is None:
+        return quorum
+    return max(1, min(quorum, jury_size))
 
 
 def format_score(value: Fraction | Decimal | int) -> str:
@@ -473,6 +489,8 @@ def _check_settings(settings: Settings) -> None:
         raise ValueError(f"unknown normalisation {settings.normalise!r}")
     if settings.quorum < 1:
         raise ValueError("the quorum must be at least 1")
+    if settings.jury_size is not None and settings.jury_size < 0:
+        raise ValueError("the jury cannot have fewer than 0 members")
     if settings.max_winners_per_oblast is not None and settings.max_winners_per_oblast < 1:
         raise ValueError("max_winners_per_oblast must be empty or at least 1")
     if any(places < 1 for places in _places(settings).values()):

@@ -50,6 +50,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..ranking import applied_quorum
 from .assignment import Applicant, Juror, Party, Rules, conflicts, least_loaded, plan_assignments
 from .operations import Progress, lock_scoresheet, sheet_status
 
@@ -189,7 +190,7 @@ def _application_counts(contest: Contest):
 def applications_summary(contest: Contest, jury_size: int) -> ApplicationsSummary:
     """How far the scoring of the admitted applications has got (one grouped query)."""
     wanted = jurors_wanted(contest, jury_size)
-    quorum = max(1, min(contest.quorum, jury_size))  # as the ranking caps it (SPEC §6.1)
+    quorum = applied_quorum(contest.quorum, jury_size)  # as the ranking applies it
     admitted = complete = ranked = short = 0
     for _id, counted, submitted in _application_counts(contest):
         admitted += 1

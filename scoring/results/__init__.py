@@ -1,8 +1,9 @@
 """Results: the contest's ranking from the database, deliberation and publication.
 
 ``load`` is the one bridge between the models and the pure engine in
-``scoring.ranking``: it reads the contest in five queries, whatever its size, and
-``contest_ranking`` ranks what it read.
+``scoring.ranking``: it reads the contest in six queries, whatever its size, and
+``contest_ranking`` ranks what it read. The quorum is capped by the size of the jury:
+its members, and anyone else whose submitted sheets count (SPEC §6.1).
 
 The workflow of the organisers (SPEC §3, §6, §11), in ``views``:
 
@@ -44,6 +45,7 @@ from ..models import (
     Criterion,
     Decision,
     DecisionKind,
+    JuryMember,
     Organisation,
     Score,
     Scoresheet,
@@ -85,7 +87,7 @@ class Loaded:
 
 
 def load(contest: Contest) -> Loaded:
-    """Read what the ranking of the contest needs, in five queries."""
+    """Read what the ranking of the contest needs, in six queries."""
     criteria = db.session.scalars(
         select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
     ).all()
@@ -130,6 +132,10 @@ def load(contest: Contest) -> Loaded:
         )
     ):
         scores[application_id, juror_id][criterion_id] = points
+    jury = set(
+        db.session.scalars(select(JuryMember.user_id).where(JuryMember.contest_id == contest.id))
+    )
+    jury.update(juror_id for _app_id, juror_id in scores)
     decisions, decided_by = [], {}
     for decision, name in db.session.execute(
         select(Decision, User.name)
@@ -158,6 +164,7 @@ def load(contest: Contest) -> Loaded:
         max_winners_per_oblast=contest.max_winners_per_oblast,
         winners=contest.winners,
         categories={c.code: c.winners for c in categories} or None,
+        jury_size=len(jury),
     )
     inputs = ranking.Inputs(
         criteria=tuple(
