@@ -102,3 +102,11 @@ def name_of(code: str | None) -> str | None:
         return None
     found = _by_code().get(code)
     return found[1]["name"] if found else None
+
+
+def oblast_of(code: str | None) -> str | None:
+    """The ISO 3166-2:UA code of the oblast of the community with KATOTTG ``code``."""
+    if not code:
+        return None
+    found = _by_code().get(code)
+    return found[0] if found else None

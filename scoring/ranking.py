@@ -321,6 +321,30 @@ def rank_applications(
     return Ranking(rows, not_ranked, max_total, quorum, settings)
 
 
+def winner_places(ranking: Ranking) -> dict[Any, int]:
+    """Each winner's place among the winners of its category (SPEC §16: a diploma names
+    it, not the row's rank in the full ranking): 1 + the winners ranked strictly above,
+    so winners tied in the ranking share a place and a skipped row leaves no gap."""
+    places: dict[Any, int] = {}
+    above: Counter = Counter()  # winners seen so far, per category
+    for group in _groups_of(ranking.winners):
+        for row in group:
+            places[row.application_id] = above[row.category] + 1
+        above[group[0].category] += len(group)
+    return places
+
+
+def _groups_of(rows: list[Row]) -> list[list[Row]]:
+    """Rows of equal category and rank, in order."""
+    groups: list[list[Row]] = []
+    for row in rows:
+        if groups and (groups[-1][0].category, groups[-1][0].rank) == (row.category, row.rank):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
 def applied_quorum(quorum: int, jury_size: int | None) -> int:
     """The quorum of rule 1: the setting, capped by the size of the jury (never below 1)."""
     if jury_size is None:

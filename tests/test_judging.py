@@ -212,6 +212,10 @@ def _attachment_id(number):
     )
 
 
+POKROVSK_DNIPRO = "UA12080090000039979"  # Покровська міська, Дніпропетровська область
+POKROVSK_DONETSK = "UA14160210000011148"  # Покровська міська, Донецька область
+
+
 def test_the_system_proposes_conflicts_it_knows_of(app, build, client, juror):
     judged = judged_contest(
         app, build, [juror], count=2, conflict_same_oblast=True, conflict_same_community=True
@@ -221,15 +225,24 @@ def test_the_system_proposes_conflicts_it_knows_of(app, build, client, juror):
         own = db.session.scalar(
             select(Organisation.id).where(Organisation.name == "ГО «Таємниця uchast-2026 1»")
         )
+        # As submitted: the first from Покровська міська of Dnipropetrovsk oblast, the
+        # second from its namesake of Donetsk oblast (KATOTTG codes differ).
+        places = (("UA-12", POKROVSK_DNIPRO), ("UA-14", POKROVSK_DONETSK))
+        for number, (oblast, code) in zip(judged.numbers, places, strict=True):
+            application = db.session.scalar(select(Application).where(Application.number == number))
+            application.applicant_oblast = oblast
+            application.applicant_community = "Покровська міська територіальна громада"
+            application.applicant_community_code = code
         user = db.session.get(User, juror)
         user.organisation_id = own
         user.oblast = "UA-14"
-        user.community = "прихована міська громада 2 "
+        user.community = "м. Покровськ"  # free text, as a person writes it: never compared
+        user.community_code = POKROVSK_DONETSK
         db.session.commit()
     page = client.get(judged.url(first)).get_data(as_text=True)
     assert "You belong to the applicant organisation." in page
-    assert "You are from the same oblast as the applicant." in page
-    assert "same community" not in page
+    assert "same oblast" not in page
+    assert "same community" not in page  # the same name, another oblast's hromada
     page = client.get(judged.url(second)).get_data(as_text=True)
     assert "You belong to the applicant organisation." not in page
     assert "You are from the same community as the applicant." in page

@@ -145,7 +145,7 @@ def import_applications(slug: str, file: Path):
         )
     )
     for application in applications:
-        click.echo(f"  {application.number}  {application.organisation.name}")
+        click.echo(f"  {application.number}  {application.facts.name}")
 
 
 COMMANDS = (export_contest, import_contest, import_applications)

@@ -35,7 +35,6 @@ from ..models import (
     DecisionKind,
     JuryMember,
     Normalise,
-    Organisation,
     Score,
     Scoresheet,
     SheetState,
@@ -125,9 +124,9 @@ class _Results:
         self.applications = {
             app_id: (name, community)
             for app_id, name, community in db.session.execute(
-                select(Application.id, Organisation.name, Organisation.community)
-                .join(Organisation, Application.organisation_id == Organisation.id)
-                .where(
+                select(
+                    Application.id, Application.applicant_name, Application.applicant_community
+                ).where(
                     Application.contest_id == contest.id,
                     Application.state == ApplicationState.ADMITTED,
                 )
@@ -140,6 +139,7 @@ class _Results:
         ).all()
 
     def placings(self) -> tuple[records.Placing, ...]:
+        places = ranking.winner_places(self.ranking)
         return tuple(
             records.Placing(
                 rank=row.rank,
@@ -154,6 +154,7 @@ class _Results:
                 divergent=row.divergent,
                 winner=row.winner,
                 note="; ".join(describe(n) for n in row.notes),
+                winner_place=places.get(row.application_id),
             )
             for row in self.ranking.rows
         )
@@ -266,13 +267,12 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
             Application.serial,
             User.name,
             Application.number,
-            Organisation.name,
+            Application.applicant_name,
             Scoresheet.declaration,
             Scoresheet.declared_at,
         )
         .select_from(Scoresheet)
         .join(Application, Scoresheet.application_id == Application.id)
-        .join(Organisation, Application.organisation_id == Organisation.id)
         .join(User, Scoresheet.juror_id == User.id)
         .where(Application.contest_id == contest.id, Scoresheet.conflict == Conflict.RECUSED)
     ).all()
@@ -401,7 +401,7 @@ def _sheet(
     )
     return records.Sheet(
         number=application.number,
-        organisation="" if hide_organisation else application.organisation.name,
+        organisation="" if hide_organisation else application.facts.name,
         title=application.title,
         juror=juror.name if juror else "",
         juror_email=juror.email if juror else "",
@@ -485,7 +485,8 @@ def juror_scoresheet(
 def receipt(application: Application, language: str) -> records.Receipt:
     """The applicant's proof of submission; the application must not be a draft."""
     with force_locale(language):
-        organisation = application.organisation
+        organisation = application.organisation  # the contact person and the code
+        facts = application.facts  # the applicant as submitted (SPEC §8)
         answers = []
         for row in answer_rows(application, language):
             if row["kind"] == "file":
@@ -500,12 +501,12 @@ def receipt(application: Application, language: str) -> records.Receipt:
             number=application.number,
             title=application.title,
             submitted_at=application.submitted_at,
-            organisation=organisation.name,
-            kind=organisation.kind.value,
+            organisation=facts.name,
+            kind=facts.kind.value,
             edrpou=organisation.edrpou,
-            oblast=organisation.oblast,
-            community=organisation.community,
-            status=organisation.status.value,
+            oblast=facts.oblast,
+            community=facts.community,
+            status=facts.status.value,
             contact=", ".join(
                 part
                 for part in (organisation.contact_person, organisation.email, organisation.phone)
@@ -536,10 +537,10 @@ def certificate(contest: Contest, application: Application, language: str) -> re
         published = contest.published_at if is_published(contest) else None
         return records.Certificate(
             letterhead=letterhead(contest, language),
-            organisation=application.organisation.name,
-            community=application.organisation.community,
-            oblast=application.organisation.oblast,
-            place=row.rank,
+            organisation=application.facts.name,
+            community=application.facts.community,
+            oblast=application.facts.oblast,
+            place=ranking.winner_places(results)[application.id],
             category=_title(category, language) if category else "",
             date=published or clock.now(),
             chair=chair.name if chair else "",

@@ -64,6 +64,7 @@ class Placing:
     divergent: bool
     winner: bool | None  # None: a tie awaiting the commission's decision
     note: str  # the engine's remarks in words
+    winner_place: int | None = None  # the place among the winners (SPEC §16)
 
 
 @dataclass(frozen=True)

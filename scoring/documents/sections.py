@@ -92,7 +92,7 @@ def _by_category(placings: Iterable[Placing]):
 
 
 def winners(placings: tuple[Placing, ...]) -> list:
-    """Place, organisation, community, oblast and score of every winner."""
+    """Place among the winners, organisation, community, oblast and score of every winner."""
     s = base.styles()
     story: list = []
     header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
@@ -104,7 +104,7 @@ def winners(placings: tuple[Placing, ...]) -> list:
         chosen = [p for p in group if p.winner]
         rows = [
             [
-                str(p.rank),
+                str(p.winner_place),
                 Paragraph(
                     f"<b>{base.markup(p.organisation)}</b><br/>"
                     f'<font size="7">{base.markup(p.number)}</font>',

@@ -42,7 +42,6 @@ from ..models import (
     Contest,
     Invitation,
     JuryMember,
-    Organisation,
     Role,
     Score,
     Scoresheet,
@@ -52,7 +51,13 @@ from ..models import (
 )
 from ..ranking import applied_quorum
 from .assignment import Applicant, Juror, Party, Rules, conflicts, least_loaded, plan_assignments
-from .operations import Progress, lock_scoresheet, sheet_status
+from .operations import (
+    Progress,
+    applicant_party,
+    juror_party,
+    lock_scoresheet,
+    sheet_status,
+)
 
 # The jury and the assignments are fixed once the results are published (SPEC §3).
 FROZEN_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
@@ -351,13 +356,11 @@ def _rules(contest: Contest) -> Rules:
 
 def _jurors(contest: Contest) -> list[Juror]:
     rows = db.session.execute(
-        select(User.id, User.organisation_id, User.oblast, User.community)
+        select(User.id, User.organisation_id, User.oblast, User.community_code)
         .join(JuryMember, JuryMember.user_id == User.id)
         .where(JuryMember.contest_id == contest.id)
     ).all()
-    return [
-        Juror(user_id, Party(org, oblast, community)) for user_id, org, oblast, community in rows
-    ]
+    return [Juror(user_id, Party.of(org, oblast, code)) for user_id, org, oblast, code in rows]
 
 
 def _existing(contest: Contest) -> tuple[set, set]:
@@ -390,12 +393,10 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         select(
             Application.id,
             Application.number,
-            Organisation.id,
-            Organisation.oblast,
-            Organisation.community,
-        )
-        .join(Organisation, Application.organisation_id == Organisation.id)
-        .where(
+            Application.organisation_id,
+            Application.applicant_oblast,
+            Application.applicant_community_code,
+        ).where(
             Application.contest_id == contest.id,
             Application.state == ApplicationState.ADMITTED,
         )
@@ -407,8 +408,8 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         raise JuryError(_l("The jury has no members yet: add the jurors first."))
     numbers = {app_id: number for app_id, number, *_rest in rows}
     applicants = [
-        Applicant(app_id, Party(org, oblast, community))
-        for app_id, _number, org, oblast, community in rows
+        Applicant(app_id, Party.of(org, oblast, code))
+        for app_id, _number, org, oblast, code in rows
     ]
     existing, recused = _existing(contest)
     plan = plan_assignments(applicants, jurors, _rules(contest), existing=existing, recused=recused)
@@ -466,8 +467,7 @@ def application_seats(contest: Contest, application: Application) -> list[Seat]:
         )
     }
     scored = _scored_sheets([s.id for s in sheets.values()])
-    organisation = application.organisation
-    applicant = Party(organisation.id, organisation.oblast, organisation.community)
+    applicant = applicant_party(application)
     seats = []
     for member in jury:
         sheet = sheets.get(member.id)
@@ -517,10 +517,9 @@ def add_assignment(
     )
     if taken is not None:
         raise JuryError(_l("%(name)s is already assigned to this application.", name=user.name))
-    organisation = application.organisation
     found = conflicts(
-        Party(user.organisation_id, user.oblast, user.community),
-        Party(organisation.id, organisation.oblast, organisation.community),
+        juror_party(user),
+        applicant_party(application),
         same_oblast=contest.conflict_same_oblast,
         same_community=contest.conflict_same_community,
     )
@@ -626,8 +625,7 @@ def matrix(contest: Contest, page: int = 1, per_page: int = PER_PAGE) -> Matrix:
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     applications = db.session.execute(
-        select(Application.id, Application.number, Application.title, Organisation.name)
-        .join(Organisation, Application.organisation_id == Organisation.id)
+        select(Application.id, Application.number, Application.title, Application.applicant_name)
         .where(
             Application.contest_id == contest.id,
             Application.state == ApplicationState.ADMITTED,

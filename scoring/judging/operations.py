@@ -30,7 +30,6 @@ from ..models import (
     Conflict,
     Contest,
     Criterion,
-    Organisation,
     Score,
     Scoresheet,
     SheetState,
@@ -128,15 +127,14 @@ def assignments(contest: Contest, juror: User) -> list[Assignment]:
             Application.id,
             Application.number,
             Application.title,
-            Organisation.name,
-            Organisation.community,
-            Organisation.oblast,
+            Application.applicant_name,
+            Application.applicant_community,
+            Application.applicant_oblast,
             Scoresheet.conflict,
             Scoresheet.state,
             func.coalesce(scored.c.scored, 0),
         )
         .join(Application, Scoresheet.application_id == Application.id)
-        .join(Organisation, Application.organisation_id == Organisation.id)
         .outerjoin(scored, scored.c.scoresheet_id == Scoresheet.id)
         .where(
             Application.contest_id == contest.id,
@@ -231,15 +229,28 @@ def parse_points(raw, criterion: Criterion) -> Decimal | None:
     return value
 
 
-def proposed_conflicts(contest: Contest, organisation: Organisation, juror: User) -> list[str]:
+def applicant_party(application: Application) -> Party:
+    """The applicant as conflicts see it: its organisation, and oblast and hromada as
+    submitted (SPEC §8)."""
+    facts = application.facts
+    return Party.of(application.organisation_id, facts.oblast, facts.community_code)
+
+
+def juror_party(juror: User) -> Party:
+    """The juror as conflicts see them: their organisation, oblast and hromada's code."""
+    return Party.of(juror.organisation_id, juror.oblast, juror.community_code)
+
+
+def proposed_conflicts(contest: Contest, application: Application, juror: User) -> list[str]:
     """Conflicts the system sees from what it knows (SPEC §11; rules in ``assignment``).
 
     ``organisation``: the juror belongs to the applicant; ``oblast`` and ``community``:
-    the juror is from the same oblast or community, when the contest asks about it.
+    the juror is from the same oblast or community (by KATOTTG code), when the contest
+    asks about it.
     """
     return conflicts(
-        Party(juror.organisation_id, juror.oblast, juror.community),
-        Party(organisation.id, organisation.oblast, organisation.community),
+        juror_party(juror),
+        applicant_party(application),
         same_oblast=contest.conflict_same_oblast,
         same_community=contest.conflict_same_community,
     )

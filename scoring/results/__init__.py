@@ -46,7 +46,6 @@ from ..models import (
     Decision,
     DecisionKind,
     JuryMember,
-    Organisation,
     Score,
     Scoresheet,
     SheetState,
@@ -96,18 +95,19 @@ def load(contest: Contest) -> Loaded:
     ).all()
     category_codes = {c.id: c.code for c in categories}
     applications, applicants = [], {}
+    # The applicant as submitted (SPEC §8), never the organisation's profile as it is now.
     for app_id, number_, name, oblast, community, category_id, serial in db.session.execute(
         select(
             Application.id,
             Application.number,
-            Organisation.name,
-            Organisation.oblast,
-            Organisation.community,
+            Application.applicant_name,
+            Application.applicant_oblast,
+            Application.applicant_community,
             Application.category_id,
             Application.serial,
+        ).where(
+            Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED
         )
-        .join(Organisation, Application.organisation_id == Organisation.id)
-        .where(Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED)
     ):
         applications.append(
             ranking.ApplicationSpec(

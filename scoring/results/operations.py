@@ -35,8 +35,9 @@ from sqlalchemy import func, select
 from .. import audit, clock, mail, ranking
 from ..extensions import db
 from ..i18n import long_date
-from ..judging.assignment import Juror, Party, conflicts, least_loaded
+from ..judging.assignment import Juror, conflicts, least_loaded
 from ..judging.jury import JuryError, add_assignment
+from ..judging.operations import applicant_party, juror_party
 from ..models import (
     Application,
     ApplicationState,
@@ -45,7 +46,6 @@ from ..models import (
     Decision,
     DecisionKind,
     JuryMember,
-    Organisation,
     Role,
     Scoresheet,
     Stage,
@@ -319,16 +319,9 @@ def sheets_of(contest: Contest, application_ids) -> list[tuple]:
     ).all()
 
 
-def _party(item) -> Party:
-    if isinstance(item, Organisation):
-        return Party(item.id, item.oblast, item.community)
-    return Party(item.organisation_id, item.oblast, item.community)
-
-
 def pick_juror(
     contest: Contest,
-    application_id: int,
-    organisation: Organisation,
+    application: Application,
     jury: list[User],
     assigned: set[int],
     load_by_juror: dict[int, int],
@@ -336,19 +329,19 @@ def pick_juror(
     """The juror "add a juror" proposes: a member of the jury with no sheet for the
     application (recusals included) and no conflict the system knows of, the least
     loaded first (``judging.assignment``: equal loads in a stable hashed order)."""
-    applicant = _party(organisation)
+    applicant = applicant_party(application)
     free = [
-        Juror(user.id, _party(user))
+        Juror(user.id, juror_party(user))
         for user in jury
         if user.id not in assigned
         and not conflicts(
-            _party(user),
+            juror_party(user),
             applicant,
             same_oblast=contest.conflict_same_oblast,
             same_community=contest.conflict_same_community,
         )
     ]
-    chosen = least_loaded(application_id, free, load_by_juror)
+    chosen = least_loaded(application.id, free, load_by_juror)
     by_id = {user.id: user for user in jury}
     return by_id[chosen[0].id] if chosen else None
 

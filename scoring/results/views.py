@@ -60,7 +60,6 @@ from ..models import (
     Decision,
     DecisionKind,
     Normalise,
-    Organisation,
     Role,
     SheetState,
     Stage,
@@ -351,13 +350,9 @@ def _divergent(contest, loaded, result, crowd, names, fmt, jurors) -> list[dict]
     if not rows:
         return []
     ids = [row.application_id for row in rows]
-    organisations = dict(
-        db.session.execute(
-            select(Application.id, Organisation)
-            .join(Organisation, Application.organisation_id == Organisation.id)
-            .where(Application.id.in_(ids))
-        ).all()
-    )
+    applications = {
+        a.id: a for a in db.session.scalars(select(Application).where(Application.id.in_(ids)))
+    }
     sheets = operations.sheets_of(contest, ids)
     load_by_juror = operations.jury_load(contest)
     limit = _decimal(result.max_total) * contest.divergence_threshold
@@ -376,8 +371,7 @@ def _divergent(contest, loaded, result, crowd, names, fmt, jurors) -> list[dict]
         candidate = (
             operations.pick_juror(
                 contest,
-                row.application_id,
-                organisations[row.application_id],
+                applications[row.application_id],
                 crowd.jury,
                 assigned,
                 load_by_juror,
@@ -784,10 +778,12 @@ def public(slug: str):
     memo: dict = {}
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
+    places = ranking.winner_places(result)
 
     def line(row: ranking.Row) -> dict:
         return {
             "rank": row.rank,
+            "place": places.get(row.application_id),
             "number": row.number,
             "name": row.organisation,
             "community": loaded.applicants[row.application_id].community,
