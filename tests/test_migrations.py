@@ -78,9 +78,7 @@ def _revision_before(revision: str) -> str:
     return ScriptDirectory.from_config(config).get_revision(revision).down_revision
 
 
-def test_0006_copies_the_organisation_into_applications_already_submitted(
-    empty_database, tmp_path
-):
+def test_0006_copies_the_organisation_into_applications_already_submitted(empty_database, tmp_path):
     # SPEC §8: the facts the ranking uses are those of submission. Applications submitted
     # before the columns existed get the organisation's facts as they stand at the upgrade;
     # drafts keep following the profile.

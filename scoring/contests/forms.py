@@ -26,11 +26,11 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput
+from wtforms.widgets import CheckboxInput, TextInput
 
 from ..auth.forms import KIND_CHOICES, choices, strip
 from ..clock import KYIV
-from ..i18n import OBLASTS
+from ..i18n import OBLASTS, input_number
 from ..models import Aggregation, Contest, Normalise
 
 AGGREGATION_LABELS = {
@@ -90,11 +90,24 @@ def _whole_number(label, low, high, optional=False, **kwargs):
 
 
 class FiniteDecimalField(DecimalField):
-    """A decimal number, with a point or a Ukrainian comma; «NaN» and «Infinity» are not numbers."""
+    """A decimal number, with a point or a Ukrainian comma; «NaN» and «Infinity» are not numbers.
+
+    A text input with the decimal keypad (``type="number"`` refuses «7,5» in some
+    browsers and sends nothing): the server reads both marks and shows the value as
+    the interface language writes it, «0,3» in Ukrainian.
+    """
+
+    widget = TextInput()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_value_message", _l("Enter a number, e.g. 1.5."))
-        super().__init__(*args, **kwargs)
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return input_number(self.data)
 
     def process_formdata(self, valuelist):
         super().process_formdata([value.replace(",", ".") for value in valuelist])

@@ -11,8 +11,9 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..auth.forms import strip
+from ..i18n import input_number
 from ..models import Criterion, Score
-from .operations import MAX_DECLARATION, points_text
+from .operations import MAX_DECLARATION
 
 
 class NoConflictForm(FlaskForm):
@@ -63,6 +64,6 @@ def scoresheet_form(
         setattr(Form, f"points_{criterion.id}", StringField(_l("Points")))
         setattr(Form, f"comment_{criterion.id}", TextAreaField(_l("Comment"), filters=[strip]))
         score = scores.get(criterion.id)
-        data[f"points_{criterion.id}"] = points_text(score.points) if score else ""
+        data[f"points_{criterion.id}"] = input_number(score.points) if score else ""
         data[f"comment_{criterion.id}"] = score.comment if score else ""
     return Form(data=data)
