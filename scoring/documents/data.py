@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import audit, clock, ranking
 from ..applications.views import answer_rows
@@ -270,6 +270,7 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
             Application.applicant_name,
             Scoresheet.declaration,
             Scoresheet.declared_at,
+            Scoresheet.entered_at,
         )
         .select_from(Scoresheet)
         .join(Application, Scoresheet.application_id == Application.id)
@@ -278,6 +279,43 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
     ).all()
     rows.sort(key=lambda row: (row[0] or 0, row[1].casefold()))
     return tuple(records.Recusal(*row[1:]) for row in rows)
+
+
+def _names(user_ids) -> dict[int, str]:
+    """The names of these users (one query, none without ids)."""
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def _entered(contest: Contest) -> tuple[records.Entered, ...]:
+    """Sheets entered from paper without a declaration made in the system, grouped by
+    member, by who entered them and by day."""
+    enterer = aliased(User)
+    rows = db.session.execute(
+        select(User.name, enterer.name, Scoresheet.entered_at)
+        .select_from(Scoresheet)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .join(User, Scoresheet.juror_id == User.id)
+        .outerjoin(enterer, Scoresheet.entered_by_id == enterer.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.entered_at.is_not(None),
+            Scoresheet.declared_at.is_(None),
+            Scoresheet.conflict == Conflict.NONE,
+        )
+    ).all()
+    groups: dict[tuple, list] = defaultdict(list)
+    for juror, by, at in rows:
+        groups[juror, by or "", at.astimezone(clock.KYIV).date()].append(at)
+    return tuple(
+        records.Entered(juror, len(moments), by, min(moments))
+        for (juror, by, _day), moments in sorted(
+            groups.items(), key=lambda item: (item[0][0].casefold(), item[0][2], item[0][1])
+        )
+    )
 
 
 def protocol(
@@ -372,6 +410,7 @@ def protocol(
             audit_hash=chain.last_hash,
             audit_broken_at=chain.broken_at,
             every_member_signs=every_member_signs,
+            entered=_entered(contest),
         )
 
 
@@ -389,8 +428,10 @@ def _sheet(
     juror: User | None,
     *,
     hide_organisation: bool = False,
+    entered_by: dict[int, str] | None = None,
 ) -> records.Sheet:
     scores = {s.criterion_id: s for s in sheet.scores} if sheet and sheet.scores else {}
+    entered_by = entered_by or {}
     lines = tuple(
         records.SheetLine(
             criterion=line,
@@ -409,6 +450,8 @@ def _sheet(
         overall_comment=sheet.overall_comment if sheet else "",
         submitted_at=sheet.submitted_at if sheet else None,
         declared_at=sheet.declared_at if sheet and sheet.conflict == Conflict.NONE else None,
+        entered_at=sheet.entered_at if sheet else None,
+        entered_by=entered_by.get(sheet.entered_by_id, "") if sheet else "",
     )
 
 
@@ -444,6 +487,7 @@ def scoresheets(
         by_application = defaultdict(list)
         for sheet in db.session.scalars(sheet_query):
             by_application[sheet.application_id].append(sheet)
+        entered_by = _names(s.entered_by_id for found in by_application.values() for s in found)
         criteria = _scoring(contest, language).criteria
         sheets = []
         for application in applications:
@@ -454,7 +498,10 @@ def scoresheets(
                 jurors = [s.juror for s in found] or [None]
                 sheets += [_sheet(contest, criteria, None, application, j) for j in jurors]
             else:
-                sheets += [_sheet(contest, criteria, s, application, s.juror) for s in found]
+                sheets += [
+                    _sheet(contest, criteria, s, application, s.juror, entered_by=entered_by)
+                    for s in found
+                ]
         head = letterhead(contest, language)
         if blank:  # forms to fill in by hand: nothing on them to call a draft
             head = dataclasses.replace(head, draft=False)
@@ -476,6 +523,7 @@ def juror_scoresheet(
                     application,
                     sheet.juror,
                     hide_organisation=contest.blind,
+                    entered_by=_names([sheet.entered_by_id]),
                 ),
             ),
             blank=False,

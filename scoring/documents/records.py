@@ -112,7 +112,19 @@ class Recusal:
     number: str
     organisation: str
     declaration: str
-    declared_at: datetime | None
+    declared_at: datetime | None  # None: entered from paper (``entered_at``)
+    entered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Entered:
+    """Sheets of one member entered from paper by one person on one day: the system
+    holds no declaration of the member for them."""
+
+    juror: str
+    sheets: int
+    by: str  # "" when entered on the command line without --entered-by
+    on: datetime
 
 
 # A matrix cell: a juror's total, or why there is none.
@@ -155,6 +167,7 @@ class Protocol:
     audit_hash: str
     audit_broken_at: int | None  # the entry where the chain breaks, None when intact
     every_member_signs: bool = False
+    entered: tuple[Entered, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,8 @@ class Sheet:
     overall_comment: str
     submitted_at: datetime | None
     declared_at: datetime | None  # when the juror declared no conflict of interest
+    entered_at: datetime | None = None  # entered from paper (import-scores) …
+    entered_by: str = ""  # … by this organiser ("" on the command line)
 
 
 @dataclass(frozen=True)

@@ -747,6 +747,9 @@ def reopen(contest: Contest, sheet: Scoresheet, reason: str, *, actor: User) -> 
     sheet.state = SheetState.DRAFT
     sheet.submitted_at = None
     sheet.updated_at = clock.now()
+    if sheet.declared_at is None:
+        # Entered from paper: the juror declares in the system before reading it again.
+        sheet.conflict = Conflict.UNDECLARED
     audit.record(
         "scoresheet.reopened",
         actor=actor,
