@@ -16,8 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit, demo, ranking
-from .auth.forms import MIN_PASSWORD
-from .auth.operations import find_user
+from .auth.operations import MIN_PASSWORD, find_user
 from .backup import commands as backup_commands
 from .commandline import CommandError
 from .contests import commands as contests_commands

@@ -112,24 +112,6 @@ class Stage(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-# SPEC §3: forward one step at a time; backwards only where nothing is lost,
-# and then with a reason.
-STAGE_FORWARD = {
-    Stage.DRAFT: Stage.OPEN,
-    Stage.OPEN: Stage.SCREENING,
-    Stage.SCREENING: Stage.JUDGING,
-    Stage.JUDGING: Stage.DELIBERATION,
-    Stage.DELIBERATION: Stage.PUBLISHED,
-    Stage.PUBLISHED: Stage.ARCHIVED,
-}
-STAGE_BACK = {
-    Stage.OPEN: Stage.DRAFT,
-    Stage.SCREENING: Stage.OPEN,
-    Stage.JUDGING: Stage.SCREENING,
-    Stage.DELIBERATION: Stage.JUDGING,
-}
-
-
 class Aggregation(enum.StrEnum):
     MEAN = "mean"
     MEDIAN = "median"

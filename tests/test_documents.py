@@ -688,7 +688,7 @@ def test_generation_time_is_in_the_footer(app, client, demo_contest, clock_at):
     assert all(moment in text for text in document.pages)
 
 
-def test_a_diploma_names_the_place_among_the_winners(app, client, runner, build):
+def test_a_diploma_names_the_place_among_the_winners(app, client, runner, build, tmp_path):
     # SPEC §16: the second winner is ranked 3rd, because the 2nd cannot win (its mean on
     # C1 is below the minimum): its diploma says «2 місце», not «3 місце».
     jurors = [build.user(Role.JUROR, name=f"Член журі {i}") for i in range(2)]
@@ -724,5 +724,9 @@ def test_a_diploma_names_the_place_among_the_winners(app, client, runner, build)
     winners = announcement.flat.split(words(app, "Winners"), 1)[1]
     assert f"1 ГО «Таємниця {judged.slug} 1»" in winners
     assert f"2 ГО «Таємниця {judged.slug} 3»" in winners
-    result = runner.invoke(args=["pdf", judged.slug, "certificate", "--application", second])
+    target = tmp_path / "diploma.pdf"
+    result = runner.invoke(
+        args=["pdf", judged.slug, "certificate", "--application", second, "-o", str(target)]
+    )
     assert result.exit_code == 0, result.output
+    assert words(app, "place %(place)s", place=2) in Document(target.read_bytes())

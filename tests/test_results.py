@@ -549,8 +549,12 @@ def test_the_ranking_and_the_scores_export_as_csv_with_a_bom_and_as_xlsx(client,
     scores = client.get(f"/manage/contests/{slug}/scores.csv").get_data()
     assert scores.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(scores.decode("utf-8-sig"))))
-    assert lines[0] == ["application", "juror", "criterion", "score", "comment"]
-    assert len(lines) == 1 + 31 * 6  # 31 submitted sheets × 6 criteria
+    assert lines[0] == ["application", "juror", "criterion", "score", "comment", "juror_name"]
+    # 31 submitted sheets × 6 criteria, and the demo's one recusal (SPEC §15)
+    assert len(lines) == 1 + 31 * 6 + 1
+    (recusal,) = [line for line in lines if line[3] == "recused"]
+    assert recusal[2] == "" and recusal[4].startswith("Торік консультував")
+    assert recusal[5] == "Андрій Мельник"
 
     workbook = load_workbook(io.BytesIO(client.get(f"/manage/contests/{slug}/ranking.xlsx").data))
     assert workbook.sheetnames == ["Ranking", "Scores"]
@@ -558,8 +562,8 @@ def test_the_ranking_and_the_scores_export_as_csv_with_a_bom_and_as_xlsx(client,
     assert ranking_rows[0][:3] == ("Place", "Number", "Applicant") and len(ranking_rows) == 13
     assert ranking_rows[1][2] == "Балаклійська міська рада" and ranking_rows[1][4] == 60.5
     score_rows = list(workbook["Scores"].iter_rows(values_only=True))
-    assert score_rows[0] == ("application", "juror", "criterion", "score", "comment")
-    assert len(score_rows) == 1 + 31 * 6 and isinstance(score_rows[1][3], int | float)
+    assert score_rows[0] == ("application", "juror", "criterion", "score", "comment", "juror_name")
+    assert len(score_rows) == 1 + 31 * 6 + 1 and isinstance(score_rows[1][3], int | float)
 
 
 # --- Divergences -------------------------------------------------------------------

@@ -21,10 +21,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from .. import audit, clock, ranking
-from ..applications.views import answer_rows
-from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
+from .. import audit, clock, lifecycle, ranking
+from ..applications.content import answer_rows
 from ..extensions import db
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..models import (
     Application,
     ApplicationState,
@@ -38,13 +38,10 @@ from ..models import (
     Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
 from ..results import contest_ranking, describe
 from . import records
-
-FINAL_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
 class NotAWinner(Exception):
@@ -52,7 +49,7 @@ class NotAWinner(Exception):
 
 
 def is_published(contest: Contest) -> bool:
-    return contest.stage in FINAL_STAGES
+    return lifecycle.results_frozen(contest)
 
 
 def letterhead(contest: Contest, language: str) -> records.Letterhead:

@@ -34,7 +34,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock
+from .. import audit, clock, lifecycle
 from ..csvfiles import LineProblems, Record, not_utf8, records, split_number, split_number_problem
 from ..extensions import db
 from ..i18n import role_label
@@ -49,7 +49,6 @@ from ..models import (
     Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
 from .operations import (
@@ -259,7 +258,7 @@ def import_scores(
     command line is used without ``--entered-by``. Raises ``ScoresFileError`` listing
     every bad line, having changed nothing.
     """
-    if contest.stage in (Stage.PUBLISHED, Stage.ARCHIVED):
+    if lifecycle.results_frozen(contest):
         raise ScoresFileError(
             [_("The contest’s results are already published: scores can no longer be imported.")]
         )

@@ -19,7 +19,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from ..i18n import oblast_name
-from ..judging.exchange import export_scores
+from ..judging.exchange import RECUSED, export_scores
 from ..models import Contest, User
 from ..ranking import Ranking, format_score
 from . import describe
@@ -52,8 +52,9 @@ def scores_table(contest: Contest) -> Table:
     """The scores of ``export-scores`` as a table (one query set, one source of truth)."""
     lines = list(csv.reader(io.StringIO(export_scores(contest))))
     rows = []
-    for application, juror, criterion, score, comment in lines[1:]:
-        rows.append([application, juror, criterion, Decimal(score) if score else "", comment])
+    for application, juror, criterion, score, *rest in lines[1:]:
+        value = Decimal(score) if score and score != RECUSED else score  # a number stays one
+        rows.append([application, juror, criterion, value, *rest])
     return Table(lines[0], rows)
 
 

@@ -48,12 +48,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
-from .. import ranking
-from ..applications.access import admitted_or_404
+from .. import lifecycle, ranking
+from ..access import admitted_or_404, own_contest
 from ..auth import role_required
-from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..extensions import db
-from ..i18n import current_language, oblast_name, points
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name, points
 from ..models import (
     Application,
     Contest,
@@ -62,12 +61,12 @@ from ..models import (
     Normalise,
     Role,
     SheetState,
-    Stage,
     User,
 )
 from ..pagecache import cached_page
 from . import charts, describe, exports, load, operations, stability
 from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
+from .presentation import find_tie, undecided_ties
 
 bp = Blueprint("results", __name__)
 
@@ -88,19 +87,9 @@ FLAG_LABELS = {
 # Access ----------------------------------------------------------------------------
 
 
-def own_contest(slug: str) -> Contest:
-    """The contest at ``slug`` if the current user organises it, else 404."""
-    contest = db.session.scalar(
-        select(Contest).where(Contest.slug == slug).options(selectinload(Contest.organisers))
-    )
-    if contest is None or not contest.is_organised_by(current_user):
-        abort(404)
-    return contest
-
-
 def _ranking_contest(slug: str) -> Contest:
     contest = own_contest(slug)
-    if contest.stage not in operations.RANKING_STAGES:
+    if not lifecycle.scoring_started(contest):
         abort(404)
     return contest
 
@@ -109,7 +98,7 @@ def _published_contest(slug: str) -> Contest | None:
     contest = db.session.scalar(
         select(Contest).where(Contest.slug == slug).options(selectinload(Contest.criteria))
     )
-    if contest is None or contest.stage not in operations.PUBLISHED_STAGES:
+    if contest is None or not lifecycle.results_frozen(contest):
         return None
     return contest
 
@@ -158,7 +147,7 @@ def _title(item, language: str) -> str:
 
 def _names(contest: Contest, loaded) -> dict[int, str]:
     """Applicants as the organisers' pages show them (hidden while blind judging goes on)."""
-    if contest.blind and contest.stage == Stage.JUDGING:
+    if contest.blind and lifecycle.scoring_open(contest):
         pattern = _("Application %(serial)s")  # without arguments: the pattern itself
         return {
             app.id: pattern % {"serial": loaded.applicants[app.id].serial or app.number}
@@ -283,7 +272,7 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
             "rows": [f"{row.number} {names[row.application_id]}" for row in group.rows],
             "url": url_for(".tie", slug=contest.slug, rank=group.rank, category=group.category),
         }
-        for group in operations.undecided_ties(result)
+        for group in undecided_ties(result)
     ]
 
     divergent = _divergent(contest, loaded, result, crowd, names, fmt, jurors)
@@ -360,7 +349,7 @@ def _divergent(contest, loaded, result, crowd, names, fmt, jurors) -> list[dict]
     for decision in loaded.decisions:
         if decision.kind == DecisionKind.DIVERGENCE:
             resolutions.setdefault(decision.application_id, []).append(decision)
-    can_assign = contest.stage in operations.ASSIGNING_STAGES
+    can_assign = lifecycle.revisions_open(contest)
     by_application: dict[int, list] = {}
     for sheet in sheets:
         by_application.setdefault(sheet[1], []).append(sheet)
@@ -500,7 +489,7 @@ def _charts(contest, loaded, result, jurors, totals, names, fmt, language) -> di
 @role_required(Role.ORGANISER)
 def ranking_page(slug: str):
     contest = own_contest(slug)
-    if contest.stage not in operations.RANKING_STAGES:
+    if not lifecycle.scoring_started(contest):
         return render_template("results/ranking.html", contest=contest, not_yet=True)
     data = _deliberation(contest, want_stability=request.args.get("stability") == "1")
     return render_template(
@@ -523,7 +512,7 @@ def ranking_page(slug: str):
 def _tie_group(contest: Contest, rank: int, category: str | None):
     loaded = load(contest)
     result, _stale = loaded.rank()
-    return loaded, operations.find_tie(result, category or None, rank)
+    return loaded, find_tie(result, category or None, rank)
 
 
 @bp.route("/manage/contests/<slug>/ties/<int:rank>", methods=["GET", "POST"])
@@ -541,7 +530,7 @@ def tie(slug: str, rank: int):
     form.winners.choices = [
         (row.application_id, f"{row.number} — {names[row.application_id]}") for row in group.rows
     ]
-    if contest.stage == Stage.DELIBERATION and form.validate_on_submit():
+    if lifecycle.ties_open(contest) and form.validate_on_submit():
         try:
             operations.record_tie_decision(
                 contest,
@@ -575,7 +564,7 @@ def tie(slug: str, rank: int):
             for row in group.rows
         ],
         criteria=loaded.criteria,
-        open=contest.stage == Stage.DELIBERATION,
+        open=lifecycle.ties_open(contest),
     )
 
 
@@ -586,7 +575,7 @@ def divergence(slug: str, number: str):
     contest = _ranking_contest(slug)
     application = admitted_or_404(contest, number)
     form = DivergenceForm()
-    open_ = contest.stage in operations.ASSIGNING_STAGES
+    open_ = lifecycle.revisions_open(contest)
     if open_ and form.validate_on_submit():
         try:
             operations.record_divergence_decision(
@@ -604,7 +593,7 @@ def divergence(slug: str, number: str):
     row = next((r for r in result.rows if r.application_id == application.id), None)
     crowd = operations.people(contest, set(row.juror_totals) if row else set())
     fmt = _Points()
-    hidden = contest.blind and contest.stage == Stage.JUDGING
+    hidden = contest.blind and lifecycle.scoring_open(contest)
     return render_template(
         "results/divergence.html",
         contest=contest,
@@ -643,7 +632,7 @@ def add_juror(slug: str, number: str):
         flash(str(error.errors["juror"]), "warning")
     else:
         db.session.commit()
-        if contest.stage == Stage.JUDGING:
+        if lifecycle.scoring_open(contest):
             message = _(
                 "%(juror)s is added to application %(number)s and can score it now.",
                 juror=juror.name,
@@ -853,6 +842,6 @@ def api(slug: str):
 @bp.app_template_global()
 def public_results_url(contest: Contest) -> str | None:
     """The public results page of a contest whose results are published, else None."""
-    if contest.stage in operations.PUBLISHED_STAGES:
+    if lifecycle.results_frozen(contest):
         return url_for("results.public", slug=contest.slug)
     return None
