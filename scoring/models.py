@@ -8,7 +8,7 @@ operations check the same things first and explain them in Ukrainian.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -298,6 +299,7 @@ class Contest(db.Model):
     max_total_size: Mapped[int] = mapped_column(default=25 * 1024 * 1024)
     # The jury's protocol (SPEC §7): its number and the place of the meeting.
     protocol_number: Mapped[str] = mapped_column(String(40), default="")
+    protocol_date: Mapped[date | None] = mapped_column(Date)  # of the meeting (SPEC §16)
     protocol_place: Mapped[str] = mapped_column(String(200), default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Applications closed before the announced deadline: when and why (shown publicly).

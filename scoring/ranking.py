@@ -258,6 +258,16 @@ class Ranking:
         """The rows that win, in ranking order."""
         return [row for row in self.rows if row.winner]
 
+    @property
+    def unequal_sums(self) -> tuple[int, int] | None:
+        """(fewest, most) jurors behind the scores when they are sums (``sum``) of
+        different numbers of jurors' totals: an application scored by fewer jurors has a
+        lower sum. None otherwise."""
+        if self.settings.aggregation != "sum":
+            return None
+        counts = {row.jurors for row in self.rows}
+        return (min(counts), max(counts)) if len(counts) > 1 else None
+
 
 def rank_applications(
     criteria: Sequence[CriterionSpec],

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -45,11 +45,17 @@ TIED = ("004", "005")
 
 @pytest.fixture
 def demo(runner, app):
-    """The demo loaded; its judged contest's slug."""
+    """The demo loaded; its judged contest's slug, with the jury's meeting entered for
+    the protocol (publication needs its number, date and place)."""
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        return db.session.scalar(select(Contest.slug).where(Contest.stage == Stage.JUDGING))
+        contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
+        contest.protocol_number = "2"
+        contest.protocol_date = date(2026, 6, 12)
+        contest.protocol_place = "м. Харків, зала засідань хабу участі"
+        db.session.commit()
+        return contest.slug
 
 
 def _english(client, email=ORGANISER, password=DEMO_PASSWORD):
@@ -73,7 +79,13 @@ def _set(app, slug, **fields):
 
 
 def _move(client, slug, stage: str):
-    response = client.submit(f"/manage/contests/{slug}/stage?to={stage}", {"reason": ""})
+    """Move the contest as the organiser does: the warnings read and confirmed."""
+    page = client.get(f"/manage/contests/{slug}/stage?to={stage}").get_data(as_text=True)
+    shown = re.search(r'name="warnings" type="hidden" value="([0-9a-f]*)"', page)
+    response = client.submit(
+        f"/manage/contests/{slug}/stage?to={stage}",
+        {"reason": "", "warnings": shown.group(1) if shown else "", "confirm": "y"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -124,8 +136,10 @@ def test_the_deliberation_page_shows_the_ranking_jurors_flags_and_the_undecided_
     # One column per juror, each juror's total; the winner marked.
     for name in ("Олена Коваленко", "Андрій Мельник", "Ірина Бондар"):
         assert f'<th scope="col" class="text-end">{name}</th>' in page
+    # Андрій Мельник recused from it: the cell says so (issue 13), never a bare «–».
     assert re.search(
-        r"1 UUG-\d{4}-010 Балаклійська міська рада Kharkiv Oblast 60\.50 60\.50 – 60\.50 Winner",
+        r"1 UUG-\d{4}-010 Балаклійська міська рада Kharkiv Oblast 60\.50 60\.50 recused "
+        r"60\.50 Winner",
         text,
     )
     # The tie at the 5th place: both rows undecided, one place for them, a decision to record.

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     DecimalField,
     HiddenField,
@@ -246,6 +247,22 @@ class ContestForm(FlaskForm):
     results_full_ranking = BooleanField(
         _l("Publish the full ranking, not only the winners"), default=True
     )
+    # The jury's meeting, as the protocol prints it (SPEC §16); needed to publish.
+    protocol_number = _text(
+        _l("Number of the protocol"), 40, description=_l("As the secretary numbers it, e.g. 3.")
+    )
+    protocol_date = DateField(
+        _l("Date of the meeting"),
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d.%m.%Y"],
+        invalid_value_message=_l("Enter the date, e.g. 15.09.2026."),
+        description=_l("The protocol is dated the day of the meeting, not the day it is printed."),
+    )
+    protocol_place = _text(
+        _l("Place of the meeting"),
+        200,
+        description=_l("E.g. «м. Харків, вул. Сумська, 64, зала засідань» or «онлайн (Zoom)»."),
+    )
 
     GROUPS = (
         (_l("The contest"), ("slug", "title_uk", "title_en", "organising_body")),
@@ -272,6 +289,7 @@ class ContestForm(FlaskForm):
             _l("Conflicts of interest and results"),
             ("conflict_same_oblast", "conflict_same_community", "results_full_ranking"),
         ),
+        (_l("The jury’s meeting"), ("protocol_number", "protocol_date", "protocol_place")),
     )
 
     def contest_fields(self):
@@ -305,3 +323,7 @@ class StageForm(FlaskForm):
         filters=[strip],
         description=_l("It is written into the audit log. Required for a move back."),
     )
+    # The fingerprint of the warnings shown (``lifecycle.fingerprint``) and the box that
+    # confirms them: a warning that appears meanwhile is shown again.
+    warnings = HiddenField()
+    confirm = BooleanField(_l("I have read the warnings above and confirm the change."))

@@ -135,6 +135,15 @@ class _Results:
             .order_by(Decision.decided_at, Decision.id)
         ).all()
 
+    def scoring(self) -> records.Scoring:
+        """The rules as the ranking applied them: the quorum capped by the jury's size,
+        and whether the scores are sums of unequal numbers of jurors' totals."""
+        return dataclasses.replace(
+            _scoring(self.contest, self.language),
+            quorum=self.ranking.quorum,
+            unequal_jurors=self.ranking.unequal_sums,
+        )
+
     def placings(self) -> tuple[records.Placing, ...]:
         places = ranking.winner_places(self.ranking)
         return tuple(
@@ -202,7 +211,7 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
             placings=results.placings(),
             not_ranked=results.not_ranked(),
             full_ranking=contest.results_full_ranking,
-            scoring=_scoring(contest, language),
+            scoring=results.scoring(),
             ties=results.ties(),
             results_url=results_url(contest),
         )
@@ -393,10 +402,11 @@ def protocol(
             letterhead=letterhead(contest, language),
             number=contest.protocol_number,
             place=contest.protocol_place,
-            date=published or clock.now(),
+            # The day of the meeting (SPEC §16), else of publication, else of printing.
+            date=contest.protocol_date or published or clock.now(),
             jurors=tuple(member for _id, member in jury),
             secretary=secretary,
-            scoring=_scoring(contest, language),
+            scoring=results.scoring(),
             recusals=_recusals(contest),
             matrix=tuple(matrix),
             placings=results.placings(),

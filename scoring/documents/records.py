@@ -9,7 +9,7 @@ builders turn them into PDF bytes. Scores are ``Decimal`` already rounded for di
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -46,6 +46,8 @@ class Scoring:
     max_winners_per_oblast: int | None
     divergence_threshold: Decimal  # a fraction of the maximum total
     max_total: Decimal
+    # (fewest, most) jurors when the scores are sums of unequal numbers of totals
+    unequal_jurors: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class Protocol:
     letterhead: Letterhead
     number: str  # "" prints a line to fill in
     place: str
-    date: datetime
+    date: date | datetime
     jurors: tuple[Member, ...]  # the jury, chair first; the matrix's columns
     secretary: str
     scoring: Scoring
@@ -239,5 +241,5 @@ class Certificate:
     oblast: str
     place: int
     category: str
-    date: datetime
+    date: date | datetime
     chair: str

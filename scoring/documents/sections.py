@@ -71,6 +71,21 @@ def scoring_rules(scoring: Scoring) -> list:
         settings.append((_("Most winners from one oblast"), str(scoring.max_winners_per_oblast)))
     story.append(base.key_values(settings, WIDTH, 55 * mm))
     story.append(Spacer(1, 3 * mm))
+    if scoring.unequal_jurors:
+        fewest, most = scoring.unequal_jurors
+        story.append(
+            base.text(
+                _(
+                    "Note: the scores are sums of the jurors’ totals, and the applications "
+                    "were scored by different numbers of jurors (from %(fewest)s to "
+                    "%(most)s): an application scored by fewer jurors has a lower sum.",
+                    fewest=fewest,
+                    most=most,
+                ),
+                s.body,
+            )
+        )
+        story.append(Spacer(1, 2 * mm))
     story.append(base.text(tie_break_rule(scoring), s.body))
     return story
 

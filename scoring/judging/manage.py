@@ -216,6 +216,7 @@ def assignments(slug: str):
         matrix=jury.matrix(contest, page),
         assigning=lifecycle.assignments_open(contest),
         reopening=lifecycle.revisions_open(contest),
+        scoring_closed=lifecycle.scoring_closed(contest),
     )
 
 
@@ -276,6 +277,7 @@ def application(slug: str, number: str):
         seats=jury.application_seats(contest, item),
         assigning=lifecycle.assignments_open(contest),
         reopening=lifecycle.revisions_open(contest),
+        scoring_closed=lifecycle.scoring_closed(contest),
     )
 
 

@@ -45,8 +45,8 @@ from ..models import (
     Decision,
     DecisionKind,
     JuryMember,
-    Role,
     Scoresheet,
+    SheetState,
     User,
 )
 from . import load
@@ -265,6 +265,24 @@ def jury_load(contest: Contest) -> dict[int, int]:
     )
 
 
+def uncounted_sheets(contest: Contest) -> dict[tuple[int, int], str]:
+    """(application id, juror id) → ``recused`` or ``not_submitted`` for the sheets of
+    admitted applications that do not count, so the pages never show the two alike."""
+    rows = db.session.execute(
+        select(Scoresheet.application_id, Scoresheet.juror_id, Scoresheet.conflict)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            (Scoresheet.conflict == Conflict.RECUSED) | (Scoresheet.state != SheetState.SUBMITTED),
+        )
+    )
+    return {
+        (app_id, juror_id): "recused" if conflict == Conflict.RECUSED else "not_submitted"
+        for app_id, juror_id, conflict in rows
+    }
+
+
 def sheets_of(contest: Contest, application_ids) -> list[tuple]:
     """(sheet id, application id, juror id, state, conflict) of these applications."""
     if not application_ids:
@@ -324,28 +342,10 @@ def add_juror(contest: Contest, application: Application, juror: User, *, actor:
 # Publication -----------------------------------------------------------------------
 
 
-def applicants_to_notify(contest: Contest) -> list[tuple[User, str]]:
-    """Applicants' accounts of every submitted application (admitted, rejected or not yet
-    screened), with the application's number; drafts never reached the jury."""
-    return list(
-        db.session.execute(
-            select(User, Application.number)
-            .join(Application, Application.organisation_id == User.organisation_id)
-            .where(
-                Application.contest_id == contest.id,
-                Application.state != ApplicationState.DRAFT,
-                User.role == Role.APPLICANT,
-                User.anonymised_at.is_(None),
-            )
-            .order_by(Application.number, User.id)
-        )
-    )
-
-
 def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
     """E-mail the applicants that the results are public; (sent, failed)."""
     sent = failed = 0
-    for user, number in applicants_to_notify(contest):
+    for user, number in lifecycle.applicants_to_notify(contest):
         language = user.language or "uk"
         try:
             mail.send(

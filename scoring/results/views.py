@@ -43,7 +43,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
@@ -199,8 +199,11 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
     sheets = loaded.inputs.sheets
     crowd = operations.people(contest, {s.juror_id for s in sheets})
     totals = ranking.juror_totals(loaded.inputs.criteria, sheets)
+    # Every member of the jury has a column, also one who has submitted nothing yet: their
+    # cells say why there is no total (not submitted, recused, not assigned).
     jurors = sorted(
-        (crowd.users[j] for j in totals if j in crowd.users), key=lambda u: (u.name, u.id)
+        {*crowd.jury, *(crowd.users[j] for j in totals if j in crowd.users)},
+        key=lambda u: (u.name, u.id),
     )
     names = _names(contest, loaded)
     oblasts: dict[str, str] = {}
@@ -209,6 +212,13 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
     normalised = contest.normalise != Normalise.NONE
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
+    # A juror's cell without a total says why: a recusal, or a sheet not submitted.
+    uncounted = operations.uncounted_sheets(contest)
+    empty = {
+        "recused": f'<td class="text-end small">{escape(_("recused"))}</td>',
+        "not_submitted": f'<td class="text-end small">{escape(_("not submitted"))}</td>',
+        None: '<td class="text-end">–</td>',
+    }
 
     tables: dict = {}
     for row in result.rows:
@@ -245,7 +255,7 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
                     "".join(
                         f'<td class="text-end">{fmt(juror_totals[j.id])}</td>'
                         if j.id in juror_totals
-                        else '<td class="text-end">–</td>'
+                        else empty[uncounted.get((row.application_id, j.id))]
                         for j in jurors
                     )
                 ),
@@ -302,6 +312,7 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
                 "difference": fmt.signed(leniency.difference(j.id)),
             }
             for j in jurors
+            if j.id in totals
         ],
         "panel": {
             "count": leniency.panel.count,
@@ -310,9 +321,17 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
         },
         "stability": _stability_view(check, crowd.users, names) if check else None,
         "stability_cost": stability.cost(loaded.inputs),
-        "different_counts": contest.aggregation.value == "sum"
-        and len({row.jurors for row in result.rows}) > 1,
-        "charts": _charts(contest, loaded, result, jurors, totals, names, fmt, language),
+        "different_counts": result.unequal_sums is not None,
+        "charts": _charts(
+            contest,
+            loaded,
+            result,
+            [j for j in jurors if j.id in totals],  # those with totals to chart
+            totals,
+            names,
+            fmt,
+            language,
+        ),
         "decisions": [_decision_view(contest, d, loaded, numbers) for d in loaded.decisions],
         "aggregation": AGGREGATION_LABELS[contest.aggregation],
         "normalisation": NORMALISE_LABELS[contest.normalise],

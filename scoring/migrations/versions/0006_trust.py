@@ -1,4 +1,5 @@
-"""Facts frozen at submission, sheets entered from paper, juror's hromada, early closing.
+"""Facts frozen at submission, sheets entered from paper, juror's hromada, early closing,
+the date of the jury's meeting.
 
 - ``applications.applicant_*``: the organisation's name, kind, oblast, community (with
   its KATOTTG code) and status as the application was submitted (SPEC §8). Applications
@@ -8,7 +9,9 @@
   time, which the import set to the moment of the import, is kept as ``entered_at`` and
   removed as a declaration (the juror never declared it in the system).
 - ``users.community_code``: the KATOTTG code of a juror's hromada, for conflicts.
-- ``contests.closed_early_at`` and ``closed_early_reason``.
+- ``contests.closed_early_at`` and ``closed_early_reason``: applications closed before
+  the announced deadline, when and why; ``contests.protocol_date``: the date of the
+  jury's meeting, which the protocol prints (SPEC §16).
 
 Every column is added with ALTER TABLE ... ADD COLUMN, on SQLite too: recreating a table
 there would run its ON DELETE CASCADE on the rows that refer to it.
@@ -64,9 +67,7 @@ def upgrade():
         "CHECK (applicant_kind IN ('community', 'ngo'))",
     )
     op.add_column("applications", sa.Column("applicant_oblast", sa.String(5), nullable=True))
-    op.add_column(
-        "applications", sa.Column("applicant_community", sa.String(200), nullable=True)
-    )
+    op.add_column("applications", sa.Column("applicant_community", sa.String(200), nullable=True))
     op.add_column(
         "applications", sa.Column("applicant_community_code", sa.String(19), nullable=True)
     )
@@ -94,6 +95,7 @@ def upgrade():
     )
     op.execute(f"UPDATE applications SET {copies} WHERE state <> 'draft'")
 
+    op.add_column("contests", sa.Column("protocol_date", sa.Date(), nullable=True))
     op.add_column(
         "contests", sa.Column("closed_early_at", sa.DateTime(timezone=True), nullable=True)
     )
@@ -110,12 +112,9 @@ def upgrade():
             sa.ForeignKey("users.id", name="fk_scoresheets_entered_by_id_users"),
             nullable=True,
         ),
-        "entered_by_id INTEGER CONSTRAINT fk_scoresheets_entered_by_id_users "
-        "REFERENCES users (id)",
+        "entered_by_id INTEGER CONSTRAINT fk_scoresheets_entered_by_id_users REFERENCES users (id)",
     )
-    op.add_column(
-        "scoresheets", sa.Column("entered_at", sa.DateTime(timezone=True), nullable=True)
-    )
+    op.add_column("scoresheets", sa.Column("entered_at", sa.DateTime(timezone=True), nullable=True))
     # Sheets that import-scores submitted before: the juror never declared anything in
     # the system (no "conflict.declared_none" entry), the import did it for them.
     op.execute(
@@ -147,5 +146,5 @@ def downgrade():
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint("fk_scoresheets_entered_by_id_users", "scoresheets", type_="foreignkey")
     _drop("scoresheets", "entered_at", "entered_by_id")
-    _drop("contests", "closed_early_reason", "closed_early_at")
+    _drop("contests", "closed_early_reason", "closed_early_at", "protocol_date")
     _drop("applications", *(column for column, _source in reversed(FACTS)))
