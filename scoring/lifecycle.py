@@ -43,7 +43,7 @@ asks instead of naming stages itself:
 
 The stage tuples beside them (``SCORING_STARTED``, ``RESULTS_FROZEN``, …) are for
 queries. ``frozen_settings`` says which contest settings a stage freezes. The
-guardrail of publication reads the ranking (``scoring.results.load``), so nothing is
+guardrail of publication reads the ranking (``scoring.results.loading``), so nothing is
 published while a tie at a winning place awaits the commission.
 
 The ``Stage`` enumeration itself is a column of ``scoring.models``.
@@ -72,7 +72,7 @@ from .models import (
     Stage,
     User,
 )
-from .results import load
+from .results.loading import load
 from .results.presentation import undecided_ties
 
 LISTED = 10  # numbers named in a message before "and N more"

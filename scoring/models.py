@@ -43,7 +43,7 @@ from sqlalchemy.orm import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import clock
+from . import clock, ranking
 from .extensions import db
 
 
@@ -338,7 +338,7 @@ class Contest(db.Model):
     @property
     def max_total(self) -> Decimal:
         """The maximum possible juror total, Σ weight × max_points (SPEC §6.6)."""
-        return sum((c.weight * c.max_points for c in self.criteria), Decimal(0))
+        return ranking.max_total(self.criteria, Decimal)
 
 
 class Category(db.Model):

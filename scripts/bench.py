@@ -420,7 +420,7 @@ def engine_time(env: dict) -> tuple[float, int]:
     from scoring import create_app, ranking
     from scoring.extensions import db
     from scoring.models import Contest
-    from scoring.results import load
+    from scoring.results.loading import load
 
     os.environ.update(env)
     app = create_app()

@@ -36,7 +36,7 @@ from scoring.models import (
     Stage,
     User,
 )
-from scoring.results import charts, views
+from scoring.results import charts, deliberation
 
 ORGANISER = "organiser@demo.example"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -173,7 +173,7 @@ def test_with_normalisation_raw_and_normalised_scores_stand_side_by_side(client,
 
 def test_a_large_contest_checks_stability_only_on_request(client, organiser, monkeypatch):
     slug = organiser
-    monkeypatch.setattr(views, "STABILITY_BUDGET", 0)
+    monkeypatch.setattr(deliberation, "STABILITY_BUDGET", 0)
     text = _text(_page(client, f"/manage/contests/{slug}/ranking"))
     assert "for a contest this large it runs only on request" in text
     assert "ranks the contest 15 more times" in text  # 3 jurors + 2 × 6 criteria

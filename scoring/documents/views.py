@@ -27,7 +27,7 @@ from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
-from ..results import contest_ranking
+from ..results.loading import contest_ranking
 from . import data
 
 bp = Blueprint("documents", __name__)

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .. import audit, clock, lifecycle
+from .. import audit, clock, lifecycle, ranking
 from ..applications.operations import clean_text
 from ..extensions import db
 from ..i18n import current_language, number
@@ -277,13 +277,9 @@ def sheet_scores(sheet: Scoresheet) -> dict[int, Score]:
 
 def total(criteria: list[Criterion], scores: dict[int, Score]) -> Decimal:
     """The juror's total so far: Σ weight × points over the scored criteria (SPEC §6.2)."""
-    return sum(
-        (
-            c.weight * scores[c.id].points
-            for c in criteria
-            if c.id in scores and scores[c.id].points is not None
-        ),
-        Decimal(0),
+    scored = [c for c in criteria if c.id in scores and scores[c.id].points is not None]
+    return ranking.juror_total(
+        (c.weight for c in scored), (scores[c.id].points for c in scored), Decimal(0)
     )
 
 

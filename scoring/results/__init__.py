@@ -1,11 +1,16 @@
 """Results: the contest's ranking from the database, deliberation and publication.
 
-``load`` is the one bridge between the models and the pure engine in
-``scoring.ranking``: it reads the contest in six queries, whatever its size, and
-``contest_ranking`` ranks what it read. The quorum is capped by the size of the jury:
-its members, and anyone else whose submitted sheets count (SPEC §6.1).
+- ``loading``: the one bridge between the models and the pure engine in
+  ``scoring.ranking`` (``load`` reads a contest in six queries, whatever its size, the
+  applicants as submitted and the quorum capped by the jury's size);
+- ``presentation``: a ``Ranking`` as people see it, for pages, exports, the command
+  line and documents;
+- ``operations``: the state changes of deliberation;
+- ``blueprint``, ``deliberation_views`` and ``deliberation`` (the organisers' pages and
+  what they show), ``public_views`` (the public page and the API), ``exports``,
+  ``charts`` and ``stability``.
 
-The workflow of the organisers (SPEC §3, §6, §11), in ``views``:
+The workflow of the organisers (SPEC §3, §6, §11), in ``deliberation_views``:
 
 1. From the judging stage on, ``/manage/contests/<slug>/ranking`` shows the ranking as
    it stands, with every juror's total, the flags of the engine, the applications not
@@ -16,7 +21,7 @@ The workflow of the organisers (SPEC §3, §6, §11), in ``views``:
    how it resolved each one (a ``Decision`` of kind ``divergence``).
 3. In deliberation the commission decides each tie at the last winning place (a
    ``Decision`` of kind ``tie``, checked by the engine itself); results cannot be
-   published while any winning place is undecided (``operations.publication_problems``,
+   published while any winning place is undecided (``lifecycle.publication_problems``,
    shown on the stage page).
 4. Publication (the stage page) stamps ``Contest.published_at`` and e-mails the
    applicants; the public page ``/contests/<slug>/results``, the JSON of SPEC §9 at
@@ -26,206 +31,3 @@ A tie decision recorded before the scores changed again may stop fitting the ran
 it is then left out of the ranking (``Loaded.rank``), shown as such to the organisers,
 and blocks publication until it is revoked.
 """
-
-from collections import defaultdict
-from dataclasses import dataclass
-
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-
-from .. import ranking
-from ..extensions import db
-from ..i18n import number, oblast_name
-from ..models import (
-    Application,
-    ApplicationState,
-    Category,
-    Conflict,
-    Contest,
-    Criterion,
-    Decision,
-    DecisionKind,
-    JuryMember,
-    Score,
-    Scoresheet,
-    SheetState,
-    User,
-)
-
-
-@dataclass(frozen=True)
-class Applicant:
-    """What the pages show of an admitted application besides what the engine keeps."""
-
-    serial: int | None
-    community: str
-    category_id: int | None
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A contest as the ranking sees it, with the models the pages print beside it."""
-
-    inputs: ranking.Inputs
-    criteria: list[Criterion]
-    categories: list[Category]
-    applicants: dict[int, Applicant]  # admitted applications by id
-    decisions: list[Decision]  # every decision of the contest, oldest first
-    decided_by: dict[int, str]  # decision id → the name of who recorded it
-    tie_decisions: tuple[tuple[ranking.TieDecision, Decision], ...]
-
-    def rank(self) -> tuple[ranking.Ranking, list[Decision]]:
-        """The ranking, and the tie decisions that no longer fit it (left out of it)."""
-        result, dropped = ranking.rank_fitting(self.inputs)
-        stale = [model for spec, model in self.tie_decisions if any(spec is d for d in dropped)]
-        return result, stale
-
-    @property
-    def category_codes(self) -> dict[int, str]:
-        return {c.id: c.code for c in self.categories}
-
-
-def load(contest: Contest) -> Loaded:
-    """Read what the ranking of the contest needs, in six queries."""
-    criteria = db.session.scalars(
-        select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
-    ).all()
-    categories = db.session.scalars(
-        select(Category).where(Category.contest_id == contest.id).order_by(Category.position)
-    ).all()
-    category_codes = {c.id: c.code for c in categories}
-    applications, applicants = [], {}
-    # The applicant as submitted (SPEC §8), never the organisation's profile as it is now.
-    for app_id, number_, name, oblast, community, category_id, serial in db.session.execute(
-        select(
-            Application.id,
-            Application.number,
-            Application.applicant_name,
-            Application.applicant_oblast,
-            Application.applicant_community,
-            Application.category_id,
-            Application.serial,
-        ).where(
-            Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED
-        )
-    ):
-        applications.append(
-            ranking.ApplicationSpec(
-                id=app_id,
-                number=number_,
-                organisation=name,
-                oblast=oblast,
-                category=category_codes.get(category_id),
-            )
-        )
-        applicants[app_id] = Applicant(serial, community, category_id)
-    scores: dict[tuple[int, int], dict[int, object]] = defaultdict(dict)
-    for application_id, juror_id, criterion_id, points in db.session.execute(
-        select(Scoresheet.application_id, Scoresheet.juror_id, Score.criterion_id, Score.points)
-        .join(Score, Score.scoresheet_id == Scoresheet.id)
-        .join(Application, Scoresheet.application_id == Application.id)
-        .where(
-            Application.contest_id == contest.id,
-            Application.state == ApplicationState.ADMITTED,
-            Scoresheet.state == SheetState.SUBMITTED,
-            Scoresheet.conflict == Conflict.NONE,
-        )
-    ):
-        scores[application_id, juror_id][criterion_id] = points
-    jury = set(
-        db.session.scalars(select(JuryMember.user_id).where(JuryMember.contest_id == contest.id))
-    )
-    jury.update(juror_id for _app_id, juror_id in scores)
-    decisions, decided_by = [], {}
-    for decision, name in db.session.execute(
-        select(Decision, User.name)
-        .outerjoin(User, Decision.decided_by_id == User.id)
-        .where(Decision.contest_id == contest.id)
-        .order_by(Decision.decided_at, Decision.id)
-    ):
-        decisions.append(decision)
-        decided_by[decision.id] = name or ""
-    tie_decisions = tuple(
-        (
-            ranking.TieDecision(
-                category=category_codes.get(d.category_id), winner_ids=frozenset(d.winner_ids)
-            ),
-            d,
-        )
-        for d in decisions
-        if d.kind == DecisionKind.TIE
-    )
-    settings = ranking.Settings(
-        aggregation=contest.aggregation.value,
-        normalise=contest.normalise.value,
-        quorum=contest.quorum,
-        divergence_threshold=contest.divergence_threshold,
-        min_total=contest.min_total,
-        max_winners_per_oblast=contest.max_winners_per_oblast,
-        winners=contest.winners,
-        categories={c.code: c.winners for c in categories} or None,
-        jury_size=len(jury),
-    )
-    inputs = ranking.Inputs(
-        criteria=tuple(
-            ranking.CriterionSpec(
-                id=c.id,
-                code=c.code,
-                weight=c.weight,
-                max_points=c.max_points,
-                min_points=c.min_points,
-            )
-            for c in criteria
-        ),
-        applications=tuple(applications),
-        sheets=tuple(
-            ranking.Sheet(application_id=app_id, juror_id=juror_id, scores=points)
-            for (app_id, juror_id), points in scores.items()
-        ),
-        settings=settings,
-        decisions=tuple(spec for spec, _model in tie_decisions),
-    )
-    return Loaded(
-        inputs=inputs,
-        criteria=list(criteria),
-        categories=list(categories),
-        applicants=applicants,
-        decisions=decisions,
-        decided_by=decided_by,
-        tie_decisions=tie_decisions,
-    )
-
-
-def contest_ranking(contest: Contest) -> ranking.Ranking:
-    """The ranking of SPEC §6 for the contest as the database holds it now.
-
-    Tie decisions that no longer fit the scores are left out (see ``Loaded.rank``).
-    """
-    return load(contest).rank()[0]
-
-
-def describe(note: ranking.Note) -> str:
-    """A remark of the engine in the interface language (SPEC §9 ``note``)."""
-    params = dict(note.params)
-    for key in ("min_total", "min_points"):
-        if key in params:
-            params[key] = number(params[key])
-    if "oblast" in params:
-        params["oblast"] = oblast_name(params["oblast"])
-    return str(NOTE_TEXTS[note.code]).format(**params)
-
-
-# Written with str.format names so the engine's parameters fill them after translation.
-NOTE_TEXTS = {
-    "below_min_total": _l("cannot win: the score is below the minimum total {min_total}"),
-    "below_min_points": _l(
-        "cannot win: the mean on criterion {criterion} is below the minimum {min_points}"
-    ),
-    "oblast_cap": _l("skipped: {oblast} already has the most winners allowed ({cap})"),
-    "tie": _l("equal score: shares place {rank}"),
-    "tie_undecided": _l(
-        "tie at the last winning place (places left: {places}): awaits the commission's decision"
-    ),
-    "decision": _l("the tie is decided by the commission"),
-    "below_quorum": _l("too few scoresheets: {jurors} of the {quorum} required"),
-}

@@ -49,7 +49,7 @@ from ..models import (
     SheetState,
     User,
 )
-from . import load
+from .loading import load
 from .presentation import TieGroup, find_tie
 
 MAX_REASON = 2000
