@@ -46,6 +46,7 @@ ADDED_SINCE_0001 = {
         "protocol_number",
         "protocol_place",
         "published_at",  # 0002
+        "protocol_date",
         "closed_early_at",
         "closed_early_reason",  # 0006
     ],

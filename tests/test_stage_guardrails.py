@@ -331,7 +331,11 @@ def test_closing_scoring_lists_the_sheets_not_submitted_and_shows_them_as_such(
     result = runner.invoke(args=["pdf", judged.slug, "protocol", "--lang", "en", "-o", str(target)])
     assert result.exit_code == 0, result.output
     protocol = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(target).pages)
-    assert "not submitted" in protocol and "recused" in protocol
+    # «—» with its legend for a sheet not submitted, «recused» for the recusal.
+    assert re.search(rf"{first} .*? — ", protocol) and "«—»: the scoresheet is not submitted" in (
+        protocol
+    )
+    assert re.search(rf"{second} .*? recused ", protocol)
 
 
 def test_a_juror_sees_their_unsubmitted_sheets_as_not_submitted_once_scoring_closed(

@@ -139,7 +139,7 @@ def _cell_text(value) -> str:
     if value == RECUSED:
         return _("recused")
     if value == NOT_SUBMITTED:
-        return _("not submitted")  # never the same blank as a recusal
+        return "—"  # the legend under the table tells it from a recusal
     if value == NOT_ASSIGNED:
         return ""
     return base.points(value)
