@@ -790,3 +790,51 @@ def test_fifty_jurors_saving_at_once_see_no_error(app, build, client, juror, mon
         scores = stored_scores(app, juror_id, number)
         assert scores[c["C1"]][0] == Decimal(i % 11) and scores[c["C3"]][0] == Decimal("2.5")
     assert len(audit_entries(app, "score.changed")) == 100  # two scores from each juror
+
+
+def test_a_juror_says_where_they_are_from_and_conflicts_follow_the_katottg_code(
+    app, build, client, juror
+):
+    judged = judged_contest(app, build, [juror], count=2, conflict_same_community=True)
+    first, second = judged.numbers
+    with app.app_context():
+        for number, (oblast, code) in zip(
+            judged.numbers, (("UA-12", POKROVSK_DNIPRO), ("UA-14", POKROVSK_DONETSK)), strict=True
+        ):
+            application = db.session.scalar(select(Application).where(Application.number == number))
+            application.applicant_oblast, application.applicant_community_code = oblast, code
+        db.session.commit()
+    page = client.get("/account").get_data(as_text=True)
+    assert 'name="oblast"' in page and 'name="community"' in page
+    response = client.submit(
+        "/account",
+        {
+            "name": "Олена Суддя",
+            "language": "en",
+            "oblast": "UA-12",
+            "community": POKROVSK_DONETSK,  # a hromada of another oblast: refused
+        },
+    )
+    assert "choose the community again" in response.get_data(as_text=True)
+    response = client.submit(
+        "/account",
+        {"name": "Олена Суддя", "language": "en", "oblast": "UA-14", "community": POKROVSK_DONETSK},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, juror)
+        assert (user.oblast, user.community_code, user.community) == (
+            "UA-14",
+            POKROVSK_DONETSK,
+            "Покровська міська територіальна громада",
+        )
+    assert "same community" not in client.get(judged.url(first)).get_data(as_text=True)
+    assert "You are from the same community as the applicant." in client.get(
+        judged.url(second)
+    ).get_data(as_text=True)
+    # Left empty, nothing is proposed from it.
+    client.submit(
+        "/account", {"name": "Олена Суддя", "language": "en", "oblast": "", "community": ""}
+    )
+    with app.app_context():
+        assert db.session.get(User, juror).community_code is None
