@@ -19,7 +19,8 @@ from .contests.views import bp as contests_bp
 from .documents.views import bp as documents_bp
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mailer, talisman
 from .health import bp as health_bp
-from .judging.manage import bp as jury_bp
+from .judging import assignments_views  # noqa: F401 — its routes join jury_bp
+from .judging.jury_views import bp as jury_bp
 from .judging.views import bp as judging_bp
 from .models import User
 from .pages import bp as pages_bp

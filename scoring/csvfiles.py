@@ -2,13 +2,15 @@
 
 UTF-8 with or without a byte-order mark; comma or semicolon separated, as spreadsheet
 programs in Ukraine write them; every problem told with its line number (and column,
-where one cell is to blame).
+where one cell is to blame). ``decode`` and ``read_rows`` are the loop both imports
+share: the header line through the caller's own reader, then every record as a mapping
+of column to cell.
 
 A decimal comma is read wherever a number is expected («7,5» in a semicolon-separated
 file, or quoted, "7,5", in a comma-separated one). Unquoted in a comma-separated file,
 the comma splits the number into two cells (``APP,juror,C1,7,5`` reads as the score 7
-and the comment 5): ``split_number`` finds such a pair so that the line is refused with
-its column named, never stored as 7.
+and the comment 5): ``split_number`` finds such a pair, so that the line is refused with
+its column named, never stored as 7 (``read_rows``'s ``check``).
 """
 
 import csv
@@ -26,6 +28,22 @@ def not_utf8(error: UnicodeDecodeError) -> str:
     )
 
 
+class FileError(Exception):
+    """A file that is no readable CSV text at all; ``problems`` says why."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def decode(data: bytes) -> str:
+    """The file's text (UTF-8, a byte-order mark allowed), or ``FileError``."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileError([not_utf8(error)]) from error
+
+
 class Record(NamedTuple):
     """One record of the file: its first line, its cells and its text as written."""
 
@@ -33,6 +51,48 @@ class Record(NamedTuple):
     cells: list[str]
     raw: str
     delimiter: str
+
+
+def read_rows(text: str, lines, read_header, check=None):
+    """The header and the records of a CSV text: (header, [(line, {column: cell})]).
+
+    ``read_header(cells)`` turns the first record into the column names, telling what is
+    wrong on ``lines`` (a ``LineProblems``) or raising. ``check(record, header)``, when
+    given, tells why a record cannot be read for certain (or None). Blank records are
+    skipped; a record refused by ``check`` or with another number of cells than the
+    header is told on ``lines`` and left out; cells are stripped. A text the ``csv``
+    module cannot read raises ``FileError``. The header is None for an empty text.
+    """
+    header = None
+    rows = []
+    try:
+        for record in records(text):
+            line, cells = record.line, record.cells
+            if header is None:
+                header = read_header(cells)
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue
+            problem = check(record, header) if check else None
+            if problem:
+                lines.problem(line, problem)
+                continue
+            if len(cells) != len(header):
+                lines.problem(
+                    line,
+                    _(
+                        "%(count)s values instead of %(expected)s (one for each column)",
+                        count=len(cells),
+                        expected=len(header),
+                    ),
+                )
+                continue
+            rows.append((line, dict(zip(header, (cell.strip() for cell in cells), strict=True))))
+    except csv.Error as error:
+        raise FileError(
+            [_("The file is not a readable CSV file: %(error)s.", error=error)]
+        ) from error
+    return header, rows
 
 
 def records(text: str):
@@ -71,7 +131,7 @@ def split_number_problem(value: str, column: int, name: str) -> str:
     return _(
         "column %(column)s (%(name)s): «%(value)s» cannot be read for certain: in a file "
         "separated by commas the decimal comma splits the number in two. Write it with a "
-        'point (%(point)s), put it in quotes ("%(value)s") or save the file with '
+        "point (%(point)s), put it in quotes (\"%(value)s\") or save the file with "
         "semicolons.",
         column=column,
         name=name,

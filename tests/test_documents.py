@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from scoring import audit, demo, models
-from scoring.documents import base
+from scoring.documents.pdf import fonts
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -116,13 +116,12 @@ def assert_attachment(response, name: str) -> None:
 
 
 @pytest.fixture
-def demo_contest(app, runner, monkeypatch) -> str:
+def demo_contest(app, demo_loaded, monkeypatch) -> str:
     """The demo's contest in judging (12 applications, a tie at the 5th place); its slug."""
-    # Cheap password hashes for the arrange step: the demo's 17 scrypt hashes take seconds.
+    # Cheap password hashes for the users a test adds (the demo's come so from the template).
     monkeypatch.setattr(
         models, "generate_password_hash", lambda p: generate_password_hash(p, "pbkdf2:sha256:1")
     )
-    assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         return db.session.scalar(select(Contest.slug).where(Contest.stage == Stage.JUDGING))
 
@@ -663,7 +662,7 @@ def test_pdf_command_errors(app, runner, demo_contest, tmp_path):
 def test_without_the_fonts_the_command_says_how_to_get_them(
     make_app, demo_contest, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(base, "FONT_DIRS", ())
+    monkeypatch.setattr(fonts, "FONT_DIRS", ())
     app = make_app(PDF_FONT_DIR=str(tmp_path))  # a folder without the fonts
     result = app.test_cli_runner().invoke(
         args=["pdf", demo_contest, "announcement", "-o", str(tmp_path / "x.pdf")]

@@ -44,11 +44,9 @@ TIED = ("004", "005")
 
 
 @pytest.fixture
-def demo(runner, app):
+def demo(app, demo_loaded):
     """The demo loaded; its judged contest's slug, with the jury's meeting entered for
     the protocol (publication needs its number, date and place)."""
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
         contest.protocol_number = "2"

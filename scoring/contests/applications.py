@@ -35,7 +35,7 @@ from ..models import (
     Stage,
     User,
 )
-from .exchange import IMPORTED
+from .applications_file import IMPORTED
 from .operations import ContestError
 
 PER_PAGE = 50

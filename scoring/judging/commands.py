@@ -1,7 +1,7 @@
 """Scores on the command line (SPEC §9): ``import-scores SLUG FILE.csv``, ``export-scores SLUG``.
 
-The work is done in ``exchange``; these commands read and write the files, commit what
-``exchange`` stored and turn its ``ScoresFileError`` into an error message that lists
+The work is done in ``scores_file``; these commands read and write the files, commit what
+``scores_file`` stored and turn its ``ScoresFileError`` into an error message that lists
 every problem, with a non-zero exit.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Contest, User
-from . import exchange
+from . import scores_file
 
 
 def _contest(slug: str) -> Contest:
@@ -57,8 +57,8 @@ def import_scores(slug: str, file: Path, entered_by: str | None):
             _("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror or error)
         ) from error
     try:
-        summary = exchange.import_scores(contest, data, actor=actor)
-    except exchange.ScoresFileError as error:
+        summary = scores_file.import_scores(contest, data, actor=actor)
+    except scores_file.ScoresFileError as error:
         db.session.rollback()
         heading = _("The scores are not imported:")
         raise CommandError(
@@ -112,7 +112,7 @@ def export_scores(slug: str):
     carries a sheet's overall comment, one with "recused" a recusal. The output is what
     import-scores reads.
     """
-    click.echo(exchange.export_scores(_contest(slug)), nl=False)
+    click.echo(scores_file.export_scores(_contest(slug)), nl=False)
 
 
 COMMANDS = (import_scores, export_scores)

@@ -328,10 +328,19 @@ def recuse(sheet: Scoresheet, declaration: str, *, contest: Contest, actor: User
         )
     sheet = lock_scoresheet(sheet.id)
     _check_open(contest, sheet)
+    mark_recused(sheet, declaration, clock.now(), contest=contest, actor=actor)
+
+
+def mark_recused(
+    sheet: Scoresheet, declaration: str, declared_at, *, contest: Contest, actor, **details
+) -> None:
+    """Record a recusal with its declaration and audit it; ``declared_at`` is None when
+    the declaration was made on paper (``import-scores``). The checks are the caller's."""
     sheet.conflict = Conflict.RECUSED
     sheet.declaration = declaration
-    sheet.declared_at = clock.now()
+    sheet.declared_at = declared_at
     sheet.updated_at = clock.now()
+    db.session.flush()
     audit.record(
         "conflict.recused",
         actor=actor,
@@ -339,6 +348,49 @@ def recuse(sheet: Scoresheet, declaration: str, *, contest: Contest, actor: User
         obj=sheet,
         reason=declaration,
         application=sheet.application_id,
+        **details,
+    )
+
+
+def store_points(
+    sheet: Scoresheet, score: Score, points, *, contest: Contest, actor: User | None, **via
+) -> bool:
+    """Put ``points`` (already checked) on ``score`` of ``sheet`` and audit the change; False
+    when it holds them already. The form, the background saves and ``import-scores``
+    (``via="import-scores"``) all store points here."""
+    old = score.points
+    if old == points:
+        return False
+    score.points = points
+    audit.record(
+        "score.changed",
+        actor=actor,
+        contest=contest,
+        obj=sheet,
+        criterion=score.criterion_id,
+        old=points_text(old),
+        new=points_text(points),
+        **via,
+    )
+    return True
+
+
+def mark_submitted(
+    sheet: Scoresheet, moment, *, contest: Contest, actor: User | None, **details
+) -> None:
+    """Make ``sheet`` submitted at ``moment`` and audit it (``details``: the total, or how
+    it came); the checks are the caller's (``submit``, ``import-scores``)."""
+    sheet.state = SheetState.SUBMITTED
+    sheet.submitted_at = moment
+    sheet.updated_at = moment
+    db.session.flush()
+    audit.record(
+        "scoresheet.submitted",
+        actor=actor,
+        contest=contest,
+        obj=sheet,
+        application=sheet.application_id,
+        **details,
     )
 
 
@@ -422,19 +474,8 @@ def save_scores(
             db.session.add(score)
             scores[criterion_id] = score
         if criterion_id in new_points:
-            old, new = score.points, new_points[criterion_id]
-            if old != new:
-                score.points = new
-                changed = True
-                audit.record(
-                    "score.changed",
-                    actor=actor,
-                    contest=contest,
-                    obj=sheet,
-                    criterion=criterion_id,
-                    old=points_text(old),
-                    new=points_text(new),
-                )
+            new = new_points[criterion_id]
+            changed |= store_points(sheet, score, new, contest=contest, actor=actor)
             result.saved.append(f"points_{criterion_id}")
         if criterion_id in new_comments:
             if score.comment != new_comments[criterion_id]:
@@ -482,14 +523,6 @@ def submit(sheet: Scoresheet, criteria: list[Criterion], *, contest: Contest, ac
                 criteria=", ".join(c.code for c in missing),
             )
         )
-    sheet.state = SheetState.SUBMITTED
-    sheet.submitted_at = clock.now()
-    sheet.updated_at = clock.now()
-    audit.record(
-        "scoresheet.submitted",
-        actor=actor,
-        contest=contest,
-        obj=sheet,
-        application=sheet.application_id,
-        total=points_text(total(criteria, scores)),
+    mark_submitted(
+        sheet, clock.now(), contest=contest, actor=actor, total=points_text(total(criteria, scores))
     )

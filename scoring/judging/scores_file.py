@@ -35,7 +35,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, clock, lifecycle
-from ..csvfiles import LineProblems, Record, not_utf8, records, split_number, split_number_problem
+from ..csvfiles import (
+    FileError,
+    LineProblems,
+    Record,
+    decode,
+    read_rows,
+    split_number,
+    split_number_problem,
+)
 from ..extensions import db
 from ..i18n import role_label
 from ..models import (
@@ -56,14 +64,18 @@ from .operations import (
     MAX_DECLARATION,
     MAX_OVERALL_COMMENT,
     PointsError,
+    mark_recused,
+    mark_submitted,
     parse_points,
     points_text,
+    store_points,
 )
 
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
 OPTIONAL = ("juror_name",)
 RECUSED = "recused"  # in place of a score: the juror recused themself
 MAX_NAME = 200
+VIA = "import-scores"  # in the audit entries of what the import stores
 
 
 class ScoresFileError(Exception):
@@ -160,55 +172,28 @@ def export_scores(contest: Contest) -> str:
     return out.getvalue()
 
 
-def _header_problem() -> ScoresFileError:
-    return ScoresFileError(
-        [
-            _(
-                "line 1 must name the columns %(columns)s (and may name %(optional)s).",
-                columns=",".join(COLUMNS),
-                optional=",".join(OPTIONAL),
-            )
-        ]
-    )
+def _read_header(cells: list[str]) -> list[str]:
+    header = [cell.strip().lower() for cell in cells]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in (*COLUMNS, *OPTIONAL)]
+    if missing or unknown or len(set(header)) != len(header):
+        raise ScoresFileError(
+            [
+                _(
+                    "line 1 must name the columns %(columns)s (and may name %(optional)s).",
+                    columns=",".join(COLUMNS),
+                    optional=",".join(OPTIONAL),
+                )
+            ]
+        )
+    return header
 
 
 def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str, str]]]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ScoresFileError([not_utf8(error)]) from error
-    rows = []
-    header = None
-    try:
-        for record in records(text):
-            if header is None:
-                header = [cell.strip().lower() for cell in record.cells]
-                missing = [c for c in COLUMNS if c not in header]
-                unknown = [c for c in header if c not in (*COLUMNS, *OPTIONAL)]
-                if missing or unknown or len(set(header)) != len(header):
-                    raise _header_problem()
-                continue
-            if not any(cell.strip() for cell in record.cells):
-                continue
-            problem = _cut_score(record, header)
-            if problem:
-                problems.problem(record.line, problem)
-                continue
-            if len(record.cells) != len(header):
-                problems.problem(
-                    record.line,
-                    _(
-                        "%(count)s values instead of %(expected)s (one for each column)",
-                        count=len(record.cells),
-                        expected=len(header),
-                    ),
-                )
-                continue
-            rows.append((record.line, dict(zip(header, record.cells, strict=True))))
-    except csv.Error as error:
-        raise ScoresFileError(
-            [_("The file is not a readable CSV file: %(error)s.", error=error)]
-        ) from error
+        _header, rows = read_rows(decode(data), problems, _read_header, check=_cut_score)
+    except FileError as error:
+        raise ScoresFileError(error.problems) from error
     if not rows and not problems.problems:
         raise ScoresFileError([_("The file has no scores.")])
     return rows
@@ -506,11 +491,11 @@ def _jurors(contest, users, names, sheets, actor, via) -> tuple[list[str], list[
             db.session.flush()
             users[email] = user
             created.append(email)
-            audit.record("user.created", actor=actor, obj=user, role="juror", via="import-scores")
+            audit.record("user.created", actor=actor, obj=user, role="juror", via=VIA)
         elif name and user.name in ("", user.email):
             # A juror known only by the address (an earlier import): the file names them.
             user.name = name
-            audit.record("user.renamed", actor=actor, obj=user, via="import-scores")
+            audit.record("user.renamed", actor=actor, obj=user, via=VIA)
         if user.id not in members:
             db.session.add(JuryMember(contest_id=contest.id, user_id=user.id))
             members.add(user.id)
@@ -548,44 +533,21 @@ def _store(
             db.session.flush()
         if data.recused:
             if sheet.conflict != Conflict.RECUSED:
-                sheet.conflict, sheet.declaration, sheet.declared_at = (
-                    Conflict.RECUSED,
-                    data.declaration,
-                    None,
-                )
+                # Declared on paper: no declaration time in the system, who entered it.
+                mark_recused(sheet, data.declaration, None, contest=contest, actor=actor, via=VIA)
                 _entered(sheet, actor, now)
                 recusals += 1
-                db.session.flush()
-                audit.record(
-                    "conflict.recused",
-                    actor=actor,
-                    contest=contest,
-                    obj=sheet,
-                    reason=data.declaration,
-                    application=sheet.application_id,
-                    via="import-scores",
-                )
             continue
         for criterion in criteria:
             score = scores.get((sheet.id, criterion.id))
             if score is None:
                 score = Score(scoresheet_id=sheet.id, criterion_id=criterion.id, comment="")
                 db.session.add(score)
-            old, new = score.points, data.points[criterion.id]
-            touched |= old != new or score.comment != data.comments[criterion.id]
-            if old != new:
-                score.points = new
+            touched |= score.comment != data.comments[criterion.id]
+            points = data.points[criterion.id]
+            if store_points(sheet, score, points, contest=contest, actor=actor, via=VIA):
                 changed += 1
-                audit.record(
-                    "score.changed",
-                    actor=actor,
-                    contest=contest,
-                    obj=sheet,
-                    criterion=criterion.id,
-                    old=points_text(old),
-                    new=points_text(new),
-                    via="import-scores",
-                )
+                touched = True
             score.comment = data.comments[criterion.id]
         if data.overall_comment is not None:
             touched |= sheet.overall_comment != data.overall_comment
@@ -595,16 +557,7 @@ def _store(
         if touched or sheet.state != SheetState.SUBMITTED:
             _entered(sheet, actor, now)
         if sheet.state != SheetState.SUBMITTED:
-            sheet.state, sheet.submitted_at = SheetState.SUBMITTED, now
-            db.session.flush()
-            audit.record(
-                "scoresheet.submitted",
-                actor=actor,
-                contest=contest,
-                obj=sheet,
-                application=sheet.application_id,
-                via="import-scores",
-            )
+            mark_submitted(sheet, now, contest=contest, actor=actor, via=VIA)
     db.session.flush()
     audit.record(
         "scores.imported",

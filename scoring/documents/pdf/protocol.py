@@ -9,12 +9,14 @@ with the final hash of the audit log and the signature lines.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_date, number
+from ...i18n import long_date, number
 from . import base, sections
 from .records import NOT_ASSIGNED, NOT_SUBMITTED, RECUSED, MatrixRow, Member, Protocol
 
@@ -373,10 +375,10 @@ def _signatures(data: Protocol) -> list:
     return [Spacer(1, 4 * mm), table]
 
 
-def build(data: Protocol) -> bytes:
+def build(data: Protocol, fonts: Path) -> bytes:
     """The protocol as PDF bytes, in ``data.letterhead.language``."""
     head = data.letterhead
-    with base.composing(head):
+    with base.composing(head, fonts):
         s = base.styles()
         number_text = data.number or "____"
         story: list = [
