@@ -47,6 +47,9 @@ guardrail of publication reads the ranking (``scoring.results.loading``), so not
 published while a tie at a winning place awaits the commission.
 
 The ``Stage`` enumeration itself is a column of ``scoring.models``.
+
+Longer than 600 lines: the guardrails of every move are written beside the moves they
+guard and the predicates they use, so that one stage's rules are read in one place.
 """
 
 import hashlib

@@ -14,6 +14,7 @@ from scoring.judging.assignment import (
     least_loaded,
     plan_assignments,
 )
+from scoring.judging.operations import party as party_of
 
 examples = hypothesis.settings(max_examples=80, deadline=None, database=None)
 
@@ -100,16 +101,16 @@ def test_oblast_and_community_conflicts_apply_only_when_the_contest_asks():
 def test_communities_are_compared_by_their_katottg_codes_not_their_names():
     # Issue 13: the same name in two oblasts was flagged, a spelling of the same hromada
     # was missed. Codes decide; a party's oblast, when missing, is its hromada's.
-    in_dnipro = Party.of(None, "UA-12", POKROVSK_DNIPRO)
-    in_donetsk = Party.of(9, "UA-14", POKROVSK_DONETSK)
+    in_dnipro = party_of(None, "UA-12", POKROVSK_DNIPRO)
+    in_donetsk = party_of(9, "UA-14", POKROVSK_DONETSK)
     assert conflicts(in_dnipro, in_donetsk, same_oblast=True, same_community=True) == []
-    from_the_code_alone = Party.of(None, None, POKROVSK_DONETSK)
+    from_the_code_alone = party_of(None, None, POKROVSK_DONETSK)
     assert from_the_code_alone.oblast == "UA-14"
     assert conflicts(from_the_code_alone, in_donetsk, same_oblast=True, same_community=True) == [
         "oblast",
         "community",
     ]
-    assert conflicts(Party.of(None, None, None), in_donetsk, same_community=True) == []
+    assert conflicts(party_of(None, None, ""), in_donetsk, same_community=True) == []
 
 
 def test_existing_pairs_are_kept_and_count_towards_the_jurors_and_the_load():

@@ -128,15 +128,6 @@ def deadline_problems(contest: Contest, now) -> list:
         ]
     if contest.stage in (Stage.DRAFT, Stage.OPEN) and now < contest.closes_at:
         return [_l("The contest does not accept applications.")]
-    if contest.closed_early_at and now < contest.closes_at:
-        return [
-            _l(
-                "Applications to this contest were closed early, at %(moment)s (Kyiv time): "
-                "%(reason)s",
-                moment=long_datetime(contest.closed_early_at),
-                reason=contest.closed_early_reason,
-            )
-        ]
     return [
         _l(
             "Applications to this contest closed at %(moment)s (Kyiv time).",

@@ -9,8 +9,8 @@ The rules:
   score an application of their own organisation, nor, when the contest asks for it, one
   from their own oblast or their own community. Communities are compared by their KATOTTG
   codes, never by names: the same name in two oblasts is two communities, and two
-  spellings of one community are one. A party's oblast, when not given, is its
-  community's.
+  spellings of one community are one (``judging.operations.party`` gives a party
+  without an oblast its community's).
 - ``per_application == 0``: every juror without a conflict scores every application.
 - ``per_application == N``: each application gets N jurors, counting those it already
   has (a recusal does not count). The applications with the fewest eligible jurors are
@@ -31,8 +31,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..hromadas import oblast_of
-
 CONFLICT_KINDS = ("organisation", "oblast", "community")
 
 
@@ -43,11 +41,6 @@ class Party:
     organisation_id: int | None = None
     oblast: str | None = None
     community_code: str | None = None  # the KATOTTG code of the hromada
-
-    @classmethod
-    def of(cls, organisation_id, oblast, community_code) -> "Party":
-        """A party whose oblast, when not given, is the one its community belongs to."""
-        return cls(organisation_id, oblast or oblast_of(community_code), community_code or None)
 
 
 @dataclass(frozen=True)

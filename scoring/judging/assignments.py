@@ -50,7 +50,7 @@ from .jury import (
     members,
     scored_sheets,
 )
-from .operations import applicant_party, juror_party, lock_scoresheet, sheet_status
+from .operations import applicant_party, juror_party, lock_scoresheet, party, sheet_status
 
 
 def _check_assigning(contest: Contest) -> None:
@@ -83,7 +83,7 @@ def _jurors(contest: Contest) -> list[Juror]:
         .join(JuryMember, JuryMember.user_id == User.id)
         .where(JuryMember.contest_id == contest.id)
     ).all()
-    return [Juror(user_id, Party.of(org, oblast, code)) for user_id, org, oblast, code in rows]
+    return [Juror(user_id, party(org, oblast, code)) for user_id, org, oblast, code in rows]
 
 
 def _existing(contest: Contest) -> tuple[set, set]:
@@ -132,8 +132,8 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         raise JuryError(_l("The jury has no members yet: add the jurors first."))
     numbers = {app_id: number for app_id, number, *_rest in rows}
     applicants = [
-        Applicant(app_id, Party.of(org, oblast, code))
-        for app_id, _number, org, oblast, community in rows
+        Applicant(app_id, party(org, oblast, code))
+        for app_id, _number, org, oblast, code in rows
     ]
     existing, recused = _existing(contest)
     plan = plan_assignments(applicants, jurors, _rules(contest), existing=existing, recused=recused)

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .. import audit, clock, lifecycle, ranking
+from .. import audit, clock, hromadas, lifecycle, ranking
 from ..applications.operations import clean_text
 from ..extensions import db
 from ..i18n import current_language, number
@@ -226,16 +226,23 @@ def parse_points(raw, criterion: Criterion) -> Decimal | None:
     return value
 
 
+def party(organisation_id, oblast, community_code) -> Party:
+    """Someone as conflicts see them; without an oblast, the one their hromada is in."""
+    return Party(
+        organisation_id, oblast or hromadas.oblast_of(community_code), community_code or None
+    )
+
+
 def applicant_party(application: Application) -> Party:
     """The applicant as conflicts see it: its organisation, and oblast and hromada as
     submitted (SPEC §8)."""
     facts = application.facts
-    return Party.of(application.organisation_id, facts.oblast, facts.community_code)
+    return party(application.organisation_id, facts.oblast, facts.community_code)
 
 
 def juror_party(juror: User) -> Party:
     """The juror as conflicts see them: their organisation, oblast and hromada's code."""
-    return Party.of(juror.organisation_id, juror.oblast, juror.community_code)
+    return party(juror.organisation_id, juror.oblast, juror.community_code)
 
 
 def proposed_conflicts(contest: Contest, application: Application, juror: User) -> list[str]:
