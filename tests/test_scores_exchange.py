@@ -424,11 +424,11 @@ def test_a_sheet_entered_from_paper_and_reopened_asks_the_juror_to_declare(
     path = _write(tmp_path, HEADER + _full_sheet(first, "known@jury.example"))
     assert runner.invoke(args=["import-scores", judged.slug, path]).exit_code == 0
     with app.app_context():
-        from scoring.judging import jury
+        from scoring.judging import assignments
 
         contest = db.session.get(Contest, judged.contest_id)
         sheet = db.session.scalar(select(Scoresheet).where(Scoresheet.juror_id == juror))
-        jury.reopen(contest, sheet, "Уточнити бали", actor=contest.organisers[0])
+        assignments.reopen(contest, sheet, "Уточнити бали", actor=contest.organisers[0])
         db.session.commit()
     client.login("known@jury.example")
     page = client.get(judged.url(first)).get_data(as_text=True)
