@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 
+from .spreadsheets import plain
+
 
 def not_utf8(error: UnicodeDecodeError) -> str:
     return _(
@@ -104,6 +106,7 @@ def records(text: str):
     line = 1
     for cells in reader:
         raw = "".join(lines[line - 1 : reader.line_num])
+        cells = [plain(cell) for cell in cells]  # what an export of ours escaped
         yield Record(line, cells, raw, delimiter)
         line = reader.line_num + 1
 

@@ -34,7 +34,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, lifecycle
+from .. import audit, clock, lifecycle, spreadsheets
 from ..csvfiles import (
     FileError,
     LineProblems,
@@ -146,29 +146,35 @@ def export_scores(contest: Contest) -> str:
         )
     }
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*COLUMNS, *OPTIONAL])
+    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
+    writer.writerow(spreadsheets.row([*COLUMNS, *OPTIONAL]))
     for sheet_id, number, email, name, sheet in sheets:
         juror_name = "" if name == email else name
         if sheet.conflict == Conflict.RECUSED:
-            writer.writerow([number, email, "", RECUSED, sheet.declaration, juror_name])
+            writer.writerow(
+                spreadsheets.row([number, email, "", RECUSED, sheet.declaration, juror_name])
+            )
             continue
         for criterion in criteria:
             score = scores.get((sheet_id, criterion.id))
             if score is None or score.points is None:
                 continue
             writer.writerow(
-                [
-                    number,
-                    email,
-                    criterion.code,
-                    points_text(score.points),
-                    score.comment,
-                    juror_name,
-                ]
+                spreadsheets.row(
+                    [
+                        number,
+                        email,
+                        criterion.code,
+                        points_text(score.points),
+                        score.comment,
+                        juror_name,
+                    ]
+                )
             )
         if sheet.overall_comment:
-            writer.writerow([number, email, "", "", sheet.overall_comment, juror_name])
+            writer.writerow(
+                spreadsheets.row([number, email, "", "", sheet.overall_comment, juror_name])
+            )
     return out.getvalue()
 
 
