@@ -2,7 +2,6 @@
 types, submission against the deadline, registration numbers, withdrawal, access."""
 
 import json
-import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -29,9 +28,12 @@ from ._applications import (
     PDF,
     application_of,
     assign_juror,
-    complete_answers,
+    autosave,
+    fill_in,
     question_ids,
     questions,
+    start,
+    submit,
     submitted_application,
 )
 from .conftest import PASSWORD
@@ -90,45 +92,6 @@ def applicant(build, signed_in):
     """A signed-in NGO from Kharkiv oblast, the interface in English; its user id."""
     organisation_id = build.organisation(kind=OrganisationKind.NGO, oblast="UA-63")
     return signed_in(Role.APPLICANT, APPLICANT, organisation_id=organisation_id)
-
-
-def start(client, slug="uchast-2026") -> int:
-    """Press Apply; the id of the draft it opens."""
-    response = client.submit(f"/contests/{slug}/apply")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    match = re.fullmatch(r"/applications/draft/(\d+)", response.headers["Location"])
-    assert match, response.headers["Location"]
-    return int(match.group(1))
-
-
-def autosave(client, application_id: int, fields: dict, token: str | None = None):
-    headers = {"X-CSRFToken": token or client.csrf_token()}
-    return client.post(
-        f"/applications/draft/{application_id}/autosave",
-        data=json.dumps({"fields": fields}),
-        content_type="application/json",
-        headers=headers,
-    )
-
-
-def fill_in(client, app, contest_id: int, application_id: int) -> None:
-    """Every answer through autosave and the file through the form, as a person would."""
-    names = question_ids(app, contest_id)
-    assert autosave(client, application_id, complete_answers(names)).status_code == 200
-    response = client.post(
-        f"/applications/draft/{application_id}",
-        data={
-            "csrf_token": client.csrf_token(),
-            "action": f"upload:{names['decision']}",
-            names["decision"]: (__import__("io").BytesIO(PDF), "рішення.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-
-
-def submit(client, application_id: int):
-    return client.submit(f"/applications/draft/{application_id}", {"action": "submit"})
 
 
 # The organisation -------------------------------------------------------------------

@@ -45,11 +45,34 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-# What the migrations after 0001 added: columns (0002, 0003) and tables (0003).
+# What the migrations after 0001 added: columns (0002, 0003, 0006) and tables (0003).
 ADDED_AFTER_0001 = {
-    "contests": ["protocol_number", "protocol_place", "published_at", "jurors_two_factor"],
+    "contests": [
+        "protocol_number",
+        "protocol_place",
+        "published_at",  # 0002
+        "jurors_two_factor",  # 0003
+        "protocol_date",
+        "closed_early_at",
+        "closed_early_reason",  # 0006
+    ],
     "organisations": ["anonymised_at"],
-    "users": ["anonymised_at", "totp_secret", "two_factor_since", "totp_last_step"],
+    "users": [
+        "anonymised_at",
+        "totp_secret",
+        "two_factor_since",
+        "totp_last_step",  # 0003
+        "community_code",  # 0006
+    ],
+    "applications": [
+        "applicant_name",
+        "applicant_kind",
+        "applicant_oblast",
+        "applicant_community",
+        "applicant_community_code",
+        "applicant_status",
+    ],
+    "scoresheets": ["entered_by_id", "entered_at"],
 }
 TABLES_AFTER_0001 = ("user_sessions", "recovery_codes")
 
@@ -526,7 +549,8 @@ def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, t
 
     assert "schema revision: 0001" in restored
     assert f"upgraded to revision {schema.head()}" in restored
-    # The new columns hold their defaults, the new tables are empty.
+    # The new columns hold their defaults (the submitted applications the facts of their
+    # organisations, revision 0006, as the demo stored them), the new tables are empty.
     assert dump(target) == {**demo.rows, **dict.fromkeys(TABLES_AFTER_0001, [])}
 
 

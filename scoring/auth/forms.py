@@ -1,6 +1,5 @@
 """Forms of the accounts pages; every message is in gettext and shown beside its field."""
 
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,7 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Val
 from ..forms import choices, email_field, required, strip
 from ..i18n import LANGUAGE_NAMES
 from ..models import Role
-from ..organisations import OrganisationFields
+from ..organisations import OrganisationFields, PlaceFields
 from . import passwords
 from .passwords import MIN_PASSWORD
 
@@ -99,6 +98,10 @@ class AccountForm(FlaskForm):
     language = SelectField(
         _l("Language of pages and e-mails"), choices=choices(LANGUAGE_NAMES.items())
     )
+
+
+class JurorAccountForm(AccountForm, PlaceFields):
+    """A juror's account: also where they live and work, for conflicts of interest."""
 
 
 class PasswordChangeForm(FlaskForm):

@@ -23,11 +23,13 @@ from .. import clock, mail, sessions
 from ..extensions import db, limiter
 from ..links import external_url
 from ..models import Contest, JuryMember, Role, contest_organisers
+from ..organisations import community_choices
 from . import operations, role_required
 from .forms import (
     AcceptInvitationForm,
     AccountForm,
     InvitationForm,
+    JurorAccountForm,
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
@@ -289,9 +291,21 @@ def accept_invitation(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = AccountForm(obj=current_user)
+    juror = current_user.role == Role.JUROR
+    if juror:
+        form = JurorAccountForm(obj=current_user)
+        if not form.is_submitted():
+            form.community.data = current_user.community_code or ""
+            form.community.choices = community_choices(current_user.oblast)
+    else:
+        form = AccountForm(obj=current_user)
     if form.validate_on_submit():
-        operations.update_account(current_user, name=form.name.data, language=form.language.data)
+        operations.update_account(
+            current_user,
+            name=form.name.data,
+            language=form.language.data,
+            place=form.place() if juror else None,
+        )
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.account"))

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     DecimalField,
     HiddenField,
@@ -24,11 +25,12 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from .. import forms
 from ..clock import KYIV
 from ..forms import REQUIRED, MultiCheckboxField, WholeNumberField, choices, strip
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS, input_number
 from ..models import Aggregation, Contest, Normalise
 from ..organisations import KIND_CHOICES
 
@@ -61,11 +63,24 @@ def _whole_number(label, low, high, optional=False, **kwargs):
 
 
 class FiniteDecimalField(DecimalField):
-    """A decimal number, with a point or a Ukrainian comma; «NaN» and «Infinity» are not numbers."""
+    """A decimal number, with a point or a Ukrainian comma; «NaN» and «Infinity» are not numbers.
+
+    A text input with the decimal keypad (``type="number"`` refuses «7,5» in some
+    browsers and sends nothing): the server reads both marks and shows the value as
+    the interface language writes it, «0,3» in Ukrainian.
+    """
+
+    widget = TextInput()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_value_message", _l("Enter a number, e.g. 1.5."))
-        super().__init__(*args, **kwargs)
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return input_number(self.data)
 
     def process_formdata(self, valuelist):
         super().process_formdata([value.replace(",", ".") for value in valuelist])
@@ -260,6 +275,22 @@ class ContestForm(FlaskForm):
             "authenticator app on their phone in addition to the password."
         ),
     )
+    # The jury's meeting, as the protocol prints it (SPEC §16); needed to publish.
+    protocol_number = _text(
+        _l("Number of the protocol"), 40, description=_l("As the secretary numbers it, e.g. 3.")
+    )
+    protocol_date = DateField(
+        _l("Date of the meeting"),
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d.%m.%Y"],
+        invalid_value_message=_l("Enter the date, e.g. 15.09.2026."),
+        description=_l("The protocol is dated the day of the meeting, not the day it is printed."),
+    )
+    protocol_place = _text(
+        _l("Place of the meeting"),
+        200,
+        description=_l("E.g. «м. Харків, вул. Сумська, 64, зала засідань» or «онлайн (Zoom)»."),
+    )
 
     GROUPS = (
         (_l("The contest"), ("slug", "title_uk", "title_en", "organising_body")),
@@ -287,6 +318,7 @@ class ContestForm(FlaskForm):
             ("conflict_same_oblast", "conflict_same_community", "results_full_ranking"),
         ),
         (_l("The jury’s sign-in"), ("jurors_two_factor",)),
+        (_l("The jury’s meeting"), ("protocol_number", "protocol_date", "protocol_place")),
     )
 
     def contest_fields(self):
@@ -320,3 +352,7 @@ class StageForm(FlaskForm):
         filters=[strip],
         description=_l("It is written into the audit log. Required for a move back."),
     )
+    # The fingerprint of the warnings shown (``lifecycle.fingerprint``) and the box that
+    # confirms them: a warning that appears meanwhile is shown again.
+    warnings = HiddenField()
+    confirm = BooleanField(_l("I have read the warnings above and confirm the change."))

@@ -79,7 +79,6 @@ class CriterionForm(FlaskForm):
         Decimal("0.5"),
         Decimal(1000),
         message=_l("Enter a number greater than 0 and at most 1000."),
-        render_kw={"inputmode": "decimal"},
     )
     weight = _decimal(
         _l("Weight"),
@@ -88,7 +87,6 @@ class CriterionForm(FlaskForm):
         message=_l("Enter a weight greater than 0 and at most 100, e.g. 1 or 1.5."),
         default=Decimal(1),
         description=_l("A juror’s points on this criterion are multiplied by the weight."),
-        render_kw={"inputmode": "decimal"},
     )
     step = RadioField(
         _l("Step of the points"),
@@ -106,7 +104,6 @@ class CriterionForm(FlaskForm):
             "An application whose jurors give a lower mean on this criterion cannot win, "
             "whatever its total. Leave empty for no minimum."
         ),
-        render_kw={"inputmode": "decimal"},
     )
 
     FIELDS = (
@@ -274,7 +271,6 @@ class QuestionForm(FlaskForm):
         NUMBER_LIMIT,
         message=_l("Enter a number of at most 12 digits."),
         description=_l("For a number. Leave empty for no limit."),
-        render_kw={"inputmode": "decimal"},
     )
     max_value = _optional_decimal(
         _l("Largest number"),
@@ -282,7 +278,6 @@ class QuestionForm(FlaskForm):
         NUMBER_LIMIT,
         message=_l("Enter a number of at most 12 digits."),
         description=_l("For a number. Leave empty for no limit."),
-        render_kw={"inputmode": "decimal"},
     )
     choices = TextAreaField(
         _l("Options"),

@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import audit, clock, ranking
 from ..applications.content import answer_rows
@@ -37,7 +37,6 @@ from ..models import (
     DecisionKind,
     JuryMember,
     Normalise,
-    Organisation,
     Scoresheet,
     SheetState,
     User,
@@ -120,13 +119,24 @@ class _Results:
         }
         self.decisions = self.loaded.decisions
 
+    def scoring(self) -> records.Scoring:
+        """The rules as the ranking applied them: the quorum capped by the jury's size,
+        and whether the scores are sums of unequal numbers of jurors' totals."""
+        return dataclasses.replace(
+            _scoring(self.contest, self.language),
+            quorum=self.ranking.quorum,
+            unequal_jurors=self.ranking.unequal_sums,
+        )
+
     def placings(self) -> tuple[records.Placing, ...]:
+        places = ranking.winner_places(self.ranking)
         return tuple(
             _placing(
                 row,
                 self.applications.get(row.application_id, ("", ""))[1],
                 self.category_titles,
                 jurors=row.jurors,
+                winner_place=places.get(row.application_id),
             )
             for row in self.ranking.rows
         )
@@ -165,7 +175,9 @@ class _Results:
         return tuple(found)
 
 
-def _placing(row, community: str, titles: dict, *, jurors: int | None) -> records.Placing:
+def _placing(
+    row, community: str, titles: dict, *, jurors: int | None, winner_place: int | None
+) -> records.Placing:
     """A ranked row (the engine's, or the public one) as the documents print it."""
     return records.Placing(
         rank=row.rank,
@@ -178,6 +190,7 @@ def _placing(row, community: str, titles: dict, *, jurors: int | None) -> record
         jurors=jurors,
         winner=row.winner,
         note=notes_text(row.notes),
+        winner_place=winner_place,
     )
 
 
@@ -193,13 +206,20 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
         return records.Announcement(
             letterhead=letterhead(contest, language),
             published_at=contest.published_at if results_public(contest) else None,
-            placings=tuple(_placing(r, r.community, titles, jurors=None) for r in results.rows),
+            placings=tuple(
+                _placing(r, r.community, titles, jurors=None, winner_place=r.winner_place)
+                for r in results.rows
+            ),
             not_ranked=tuple(
                 records.Unranked(item.number, item.organisation, describe(item.note))
                 for item in results.not_ranked
             ),
             full_ranking=results.full_ranking,
-            scoring=_scoring(contest, language),
+            scoring=dataclasses.replace(
+                _scoring(contest, language),
+                quorum=results.quorum,
+                unequal_jurors=results.unequal_sums,
+            ),
             ties=tuple(
                 records.TieRecord(
                     rank=tie.rank,
@@ -267,18 +287,55 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
             Application.serial,
             User.name,
             Application.number,
-            Organisation.name,
+            Application.applicant_name,
             Scoresheet.declaration,
             Scoresheet.declared_at,
+            Scoresheet.entered_at,
         )
         .select_from(Scoresheet)
         .join(Application, Scoresheet.application_id == Application.id)
-        .join(Organisation, Application.organisation_id == Organisation.id)
         .join(User, Scoresheet.juror_id == User.id)
         .where(Application.contest_id == contest.id, Scoresheet.conflict == Conflict.RECUSED)
     ).all()
     rows.sort(key=lambda row: (row[0] or 0, row[1].casefold()))
     return tuple(records.Recusal(*row[1:]) for row in rows)
+
+
+def _names(user_ids) -> dict[int, str]:
+    """The names of these users (one query, none without ids)."""
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def _entered(contest: Contest) -> tuple[records.Entered, ...]:
+    """Sheets entered from paper without a declaration made in the system, grouped by
+    member, by who entered them and by day."""
+    enterer = aliased(User)
+    rows = db.session.execute(
+        select(User.name, enterer.name, Scoresheet.entered_at)
+        .select_from(Scoresheet)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .join(User, Scoresheet.juror_id == User.id)
+        .outerjoin(enterer, Scoresheet.entered_by_id == enterer.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.entered_at.is_not(None),
+            Scoresheet.declared_at.is_(None),
+            Scoresheet.conflict == Conflict.NONE,
+        )
+    ).all()
+    groups: dict[tuple, list] = defaultdict(list)
+    for juror, by, at in rows:
+        groups[juror, by or "", at.astimezone(clock.KYIV).date()].append(at)
+    return tuple(
+        records.Entered(juror, len(moments), by, min(moments))
+        for (juror, by, _day), moments in sorted(
+            groups.items(), key=lambda item: (item[0][0].casefold(), item[0][2], item[0][1])
+        )
+    )
 
 
 def protocol(
@@ -361,10 +418,11 @@ def protocol(
             letterhead=letterhead(contest, language),
             number=contest.protocol_number,
             place=contest.protocol_place,
-            date=published or clock.now(),
+            # The day of the meeting (SPEC §16), else of publication, else of printing.
+            date=contest.protocol_date or published or clock.now(),
             jurors=tuple(member for _id, member in jury),
             secretary=secretary,
-            scoring=_scoring(contest, language),
+            scoring=results.scoring(),
             recusals=_recusals(contest),
             matrix=tuple(matrix),
             placings=results.placings(),
@@ -377,6 +435,7 @@ def protocol(
             audit_last_entry=chain.last_id,
             audit_anchor_problem=audit.anchor_problem_text(chain),
             every_member_signs=every_member_signs,
+            entered=_entered(contest),
         )
 
 
@@ -394,8 +453,10 @@ def _sheet(
     juror: User | None,
     *,
     hide_organisation: bool = False,
+    entered_by: dict[int, str] | None = None,
 ) -> records.Sheet:
     scores = {s.criterion_id: s for s in sheet.scores} if sheet and sheet.scores else {}
+    entered_by = entered_by or {}
     lines = tuple(
         records.SheetLine(
             criterion=line,
@@ -407,7 +468,7 @@ def _sheet(
     scored = [line for line in lines if line.points is not None]
     return records.Sheet(
         number=application.number,
-        organisation="" if hide_organisation else application.organisation.name,
+        organisation="" if hide_organisation else application.facts.name,
         title=application.title,
         juror=juror.name if juror else "",
         juror_email=juror.email if juror else "",
@@ -418,6 +479,8 @@ def _sheet(
         overall_comment=sheet.overall_comment if sheet else "",
         submitted_at=sheet.submitted_at if sheet else None,
         declared_at=sheet.declared_at if sheet and sheet.conflict == Conflict.NONE else None,
+        entered_at=sheet.entered_at if sheet else None,
+        entered_by=entered_by.get(sheet.entered_by_id, "") if sheet else "",
     )
 
 
@@ -453,6 +516,7 @@ def scoresheets(
         by_application = defaultdict(list)
         for sheet in db.session.scalars(sheet_query):
             by_application[sheet.application_id].append(sheet)
+        entered_by = _names(s.entered_by_id for found in by_application.values() for s in found)
         criteria = _scoring(contest, language).criteria
         sheets = []
         for application in applications:
@@ -463,7 +527,10 @@ def scoresheets(
                 jurors = [s.juror for s in found] or [None]
                 sheets += [_sheet(contest, criteria, None, application, j) for j in jurors]
             else:
-                sheets += [_sheet(contest, criteria, s, application, s.juror) for s in found]
+                sheets += [
+                    _sheet(contest, criteria, s, application, s.juror, entered_by=entered_by)
+                    for s in found
+                ]
         head = letterhead(contest, language)
         if blank:  # forms to fill in by hand: nothing on them to call a draft
             head = dataclasses.replace(head, draft=False)
@@ -491,6 +558,7 @@ def juror_scoresheet(
                     application,
                     sheet.juror,
                     hide_organisation=contest.blind,
+                    entered_by=_names([sheet.entered_by_id]),
                 ),
             ),
             blank=False,
@@ -502,7 +570,8 @@ def juror_scoresheet(
 def receipt(application: Application, language: str) -> records.Receipt:
     """The applicant's proof of submission; the application must not be a draft."""
     with force_locale(language):
-        organisation = application.organisation
+        organisation = application.organisation  # the contact person and the code
+        facts = application.facts  # the applicant as submitted (SPEC §8)
         answers = []
         for row in answer_rows(application, language):
             if row["kind"] == "file":
@@ -517,12 +586,12 @@ def receipt(application: Application, language: str) -> records.Receipt:
             number=application.number,
             title=application.title,
             submitted_at=application.submitted_at,
-            organisation=organisation.name,
-            kind=organisation.kind.value,
+            organisation=facts.name,
+            kind=facts.kind.value,
             edrpou=organisation.edrpou,
-            oblast=organisation.oblast,
-            community=organisation.community,
-            status=organisation.status.value,
+            oblast=facts.oblast,
+            community=facts.community,
+            status=facts.status.value,
             contact=", ".join(
                 part
                 for part in (organisation.contact_person, organisation.email, organisation.phone)
@@ -553,10 +622,10 @@ def certificate(contest: Contest, application: Application, language: str) -> re
         published = contest.published_at if results_public(contest) else None
         return records.Certificate(
             letterhead=letterhead(contest, language),
-            organisation=application.organisation.name,
-            community=application.organisation.community,
-            oblast=application.organisation.oblast,
-            place=row.rank,
+            organisation=application.facts.name,
+            community=application.facts.community,
+            oblast=application.facts.oblast,
+            place=ranking.winner_places(results)[application.id],
             category=title(category, language) if category else "",
             date=published or clock.now(),
             chair=chair.name if chair else "",

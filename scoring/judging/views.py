@@ -97,7 +97,7 @@ def assignments(slug: str):
 
 
 def _conflict_page(contest, application, sheet, recusal_form=None):
-    proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+    proposed = operations.proposed_conflicts(contest, application, current_user)
     return render_template(
         "judging/conflict.html",
         contest=contest,
@@ -180,7 +180,7 @@ def no_conflict(slug: str, number: str):
     contest = jury_contest(slug)
     application, sheet = juror_assignment(contest, number)
     if NoConflictForm().validate_on_submit():
-        proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+        proposed = operations.proposed_conflicts(contest, application, current_user)
         try:
             operations.declare_no_conflict(
                 sheet, contest=contest, actor=current_user, proposed=proposed

@@ -1,7 +1,8 @@
 """Results: the contest's ranking from the database, deliberation and publication.
 
 - ``loading``: the one bridge between the models and the pure engine in
-  ``scoring.ranking`` (``load`` reads a contest in five queries, whatever its size);
+  ``scoring.ranking`` (``load`` reads a contest in six queries, whatever its size, the
+  applicants as submitted and the quorum capped by the jury's size);
 - ``presentation``: a ``Ranking`` as people see it, for pages, exports, the command
   line and documents;
 - ``operations``: the state changes of deliberation;

@@ -64,6 +64,7 @@ class PublicRow:
     score: Fraction | Decimal
     tie: bool
     winner: bool | None  # None: a tie awaiting the decision (only before publication)
+    winner_place: int | None  # the place among the winners (SPEC §16)
     notes: tuple[ranking.Note, ...]
 
 
@@ -106,6 +107,8 @@ class PublicResults:
     full_ranking: bool
     places: int  # how many can win, over the categories
     max_total: Fraction
+    quorum: int  # as the ranking applied it: capped by the jury's size
+    unequal_sums: tuple[int, int] | None  # (fewest, most) jurors summed, when unequal (§6.3)
     rows: tuple[PublicRow, ...]  # in ranking order, category by category
     not_ranked: tuple[PublicUnranked, ...]
     decisions: tuple[PublicDecision, ...]
@@ -125,6 +128,7 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
     result, stale = loaded.rank()
     full = contest.results_full_ranking
     names = {app.id: app.organisation for app in loaded.inputs.applications}
+    places = ranking.winner_places(result)
     categories = {c.id: c.code for c in loaded.categories}
     # Winners only: the undecided rows stay, so that the organisers' draft says that
     # places await a decision (after publication none does).
@@ -140,6 +144,7 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
             score=row.score,
             tie=row.tie,
             winner=row.winner,
+            winner_place=places.get(row.application_id),
             notes=row.notes,
         )
         for row in result.rows
@@ -172,6 +177,8 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
         full_ranking=full,
         places=sum(c.winners for c in loaded.categories) or contest.winners,
         max_total=result.max_total,
+        quorum=result.quorum,
+        unequal_sums=result.unequal_sums,
         rows=tuple(rows.values()),
         not_ranked=tuple(
             PublicUnranked(item.number, names[item.application_id], item.category, item.as_note)

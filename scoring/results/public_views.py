@@ -48,6 +48,7 @@ def public(slug: str):
     def line(row: disclosure.PublicRow) -> dict:
         return {
             "rank": row.rank,
+            "place": row.winner_place,
             "number": row.number,
             "name": row.organisation,
             "community": row.community,
