@@ -40,9 +40,12 @@ PAYLOADS = [
     "\uff1d1+1",  # a full-width equals sign
     "'=1+1",  # an apostrophe already in front
     "=1+1\n=2+2",
+    " =1+1",  # spaces that an import trims (Google Sheets, LibreOffice's «Trim spaces»)
+    "\n-1+1",
+    "\u00a0@SUM(1)",
 ]
 # An independent statement of the rule: what a spreadsheet would run as a formula.
-RISKY = re.compile("[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+RISKY = re.compile("\\s*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 
@@ -241,6 +244,9 @@ def test_rank_as_csv_shows_formulas_as_text(runner, poisoned):
         ("-5.41 грн", "'-5.41 грн"),
         ("'=1", "''=1"),
         ("'text", "'text"),
+        ("  =1+1", "'  =1+1"),
+        ("\n\t+1+1", "'\n\t+1+1"),
+        (" 5", " 5"),
         ("Звичайний текст", "Звичайний текст"),
         ("", ""),
     ],
