@@ -473,6 +473,9 @@ def test_sums_of_unequal_juror_counts_are_confirmed_and_printed(
         e for e in audit_entries(app, "contest.stage") if e.details["to_stage"] == "published"
     ]
     assert [w["warning"] for w in entry.details["confirmed"]] == ["unequal_sums"]
+    # The public page, the announcement on the web, says it as the PDF does.
+    public = _text(signed_in.get(f"/contests/{judged.slug}/results").get_data(as_text=True))
+    assert "scored by different numbers of jurors (from 2 to 3)" in public
 
 
 def test_applications_left_unranked_are_confirmed_before_publication(
