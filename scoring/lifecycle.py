@@ -107,6 +107,17 @@ TIES_OPEN = (Stage.DELIBERATION,)
 RESULTS_FROZEN = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
+def hold_stage(contest: Contest, *, to_change: bool = False) -> None:
+    """Re-read the contest's stage and keep it as read until the transaction ends.
+
+    A write that depends on the stage (a score saved while scoring is open) holds it
+    shared; a stage change holds it to change it, so it waits for those writes and they
+    wait for it, and two moves at once are made one after the other, the second seeing
+    the first (PostgreSQL row locks; SQLite's write transactions are one at a time).
+    """
+    db.session.refresh(contest, ["stage"], with_for_update=True if to_change else {"read": True})
+
+
 def screening_open(contest: Contest) -> bool:
     return contest.stage in SCREENING
 
@@ -636,6 +647,7 @@ def change_stage(
     ``confirmed`` is the ``fingerprint`` of the warnings the organiser confirmed; the move
     is refused while it differs from the warnings as they stand (``StageError``).
     """
+    hold_stage(contest, to_change=True)
     if stage_target(contest, target.value) is None:
         raise StageError({"to": _l("The contest cannot move to this stage from its current one.")})
     plan = preview(contest, target)

@@ -15,6 +15,7 @@ from scoring.models import (
     Application,
     Attachment,
     Conflict,
+    Contest,
     Organisation,
     Role,
     Scoresheet,
@@ -836,3 +837,35 @@ def test_a_juror_says_where_they_are_from_and_conflicts_follow_the_katottg_code(
     )
     with app.app_context():
         assert db.session.get(User, juror).community_code is None
+
+
+def test_a_save_waiting_while_scoring_closes_is_refused_after_it(app, juror, judged):
+    """An organiser's move to the deliberation and a juror's save at the same moment: the
+    save waits for the move and is then refused; it never lands after the scoring closed
+    (PostgreSQL: the contest's row; SQLite: the write lock)."""
+    number = _declared(app, judged, juror)
+    c = judged.criteria
+    device = app.test_client()
+    device.login(JUROR)
+    token = page_csrf(device, judged.url(number))
+    statuses: list[int] = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the move, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == judged.contest_id)
+                .values(stage=Stage.DELIBERATION)
+            )
+            thread = threading.Thread(
+                target=lambda: statuses.append(
+                    autosave(
+                        device, judged, number, {"points": {str(c["C1"]): "6"}}, token
+                    ).status_code
+                )
+            )
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and statuses == []  # waiting for the move
+        thread.join(timeout=30)
+    assert statuses in ([404], [409])  # no such sheet to save, or scoring closed
+    assert c["C1"] not in stored_scores(app, juror, number)

@@ -353,6 +353,7 @@ def _by_role(user) -> dict:
 
 @bp.route("/account/password", methods=["POST"])
 @login_required
+@limiter.limit(login_limit)  # it checks the current password: a copied cookie guesses none
 def change_password():
     form = PasswordChangeForm()
     form.known_inputs = [current_user.email, current_user.name]

@@ -211,6 +211,7 @@ def decide(
     queue and the second sees the first's decision (changing it needs a reason).
     """
     contest = application.contest
+    lifecycle.hold_stage(contest)  # the start of judging waits for the decision, or it for it
     problem = screening_problem(contest)
     if problem:
         raise ContestError({"decision": problem})

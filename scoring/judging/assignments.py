@@ -63,11 +63,6 @@ def _check_assigning(contest: Contest) -> None:
         )
 
 
-def _lock_contest(contest: Contest) -> None:
-    """Serialise the assignment changes of one contest (two organisers clicking at once)."""
-    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
-
-
 def _rules(contest: Contest) -> Rules:
     return Rules(
         per_application=contest.jurors_per_application,
@@ -110,8 +105,8 @@ class AutoResult:
 
 def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
     """Add the missing assignments of the admitted applications (see ``assignment``)."""
+    lifecycle.hold_stage(contest, to_change=True)  # one organiser's changes at a time
     _check_assigning(contest)
-    _lock_contest(contest)
     rows = db.session.execute(
         select(
             Application.id,
@@ -228,8 +223,8 @@ def add_assignment(
     contest: Contest, application: Application, user: User, *, actor: User
 ) -> Scoresheet:
     """Assign a member of the jury to one admitted application."""
+    lifecycle.hold_stage(contest, to_change=True)  # one organiser's changes at a time
     _check_assigning(contest)
-    _lock_contest(contest)
     if db.session.get(JuryMember, (contest.id, user.id)) is None:
         raise JuryError(_l("This person is not on the jury."))
     if application.state != ApplicationState.ADMITTED:
@@ -283,6 +278,7 @@ def add_least_loaded(contest: Contest, application: Application, *, actor: User)
 
 def remove_assignment(contest: Contest, sheet: Scoresheet, *, actor: User) -> None:
     """Take an assignment back while its sheet holds no score and no recusal."""
+    lifecycle.hold_stage(contest)
     _check_assigning(contest)
     sheet = lock_scoresheet(sheet.id)
     if sheet.state == SheetState.SUBMITTED:
@@ -411,6 +407,7 @@ def reopen(contest: Contest, sheet: Scoresheet, reason: str, *, actor: User) -> 
             _l("The reason is too long (at most %(max)d characters).", max=MAX_REASON), "reason"
         )
     sheet = lock_scoresheet(sheet.id)
+    lifecycle.hold_stage(contest)  # a publication waits for the reopening, or it for it
     problem = reopen_problem(contest, sheet)
     if problem:
         raise JuryError(problem)

@@ -295,6 +295,7 @@ def missing_criteria(criteria: list[Criterion], scores: dict[int, Score]) -> lis
 
 
 def _check_open(contest: Contest, sheet: Scoresheet) -> None:
+    lifecycle.hold_stage(contest)  # a move out of judging waits for this write, or it for it
     if not lifecycle.scoring_open(contest):
         raise JudgingError(_("Scoring in this contest is closed; nothing can change."))
     if sheet.conflict == Conflict.RECUSED:

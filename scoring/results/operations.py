@@ -80,6 +80,7 @@ def record_tie_decision(
 ) -> Decision:
     """Record which applications of the tie at ``rank`` (in ``category``) win, once the
     engine has accepted the choice."""
+    lifecycle.hold_stage(contest)  # a publication waits for the decision, or it for it
     if not lifecycle.ties_open(contest):
         raise ResultsError(
             {"winners": _l("Ties are decided in deliberation, once scoring has closed.")}
@@ -162,6 +163,7 @@ def record_divergence_decision(
     contest: Contest, application: Application, reason: str, *, actor: User
 ) -> Decision:
     """How the commission resolved a divergence of the jurors' totals on an application."""
+    lifecycle.hold_stage(contest)
     if not lifecycle.revisions_open(contest):
         raise ResultsError(
             {"reason": _l("Divergences are resolved while the jury scores or deliberates.")}
@@ -201,6 +203,7 @@ def revocation_problem(contest: Contest, decision: Decision):
 
 def revoke_decision(contest: Contest, decision: Decision, reason: str, *, actor: User) -> None:
     """Withdraw a decision; the audit log keeps what it said."""
+    lifecycle.hold_stage(contest)
     problem = revocation_problem(contest, decision)
     if problem:
         raise ResultsError({"reason": problem})
