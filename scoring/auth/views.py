@@ -156,9 +156,13 @@ def register():
             start_session(user)
             db.session.commit()
             flash(
-                _("The organisation is registered. You can now apply to open contests."), "success"
+                _(
+                    "The organisation is registered. Choose a contest open for applications "
+                    "below; your details are on the account page."
+                ),
+                "success",
             )
-            return redirect(url_for("auth.account"))
+            return redirect(url_for("pages.home", _anchor="open-heading"))
     return render_template("auth/register.html", form=form)
 
 

@@ -6,7 +6,7 @@ from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import choices, strip
-from ..i18n import OBLASTS, current_language
+from ..i18n import current_language, oblast_choices
 from ..models import ApplicationState, Contest
 from ..organisations import KIND_CHOICES
 from .applications import LISTED, REASON_MAX, Filters
@@ -50,10 +50,10 @@ class FilterForm(Form):
             [("", _l("All states"))] + [(s, STATE_CHOICES[s]) for s in LISTED]
         )
         self.kind.choices = choices([("", _l("All kinds"))]) + KIND_CHOICES
-        oblasts = contest.oblasts or list(OBLASTS)
-        self.oblast.choices = choices(
-            [("", _l("All oblasts"))] + [(code, OBLASTS.get(code, code)) for code in oblasts]
-        )
+        eligible = oblast_choices()
+        if contest.oblasts:
+            eligible = [(code, name) for code, name in eligible if code in contest.oblasts]
+        self.oblast.choices = choices([("", _l("All oblasts")), *eligible])
         self.category.choices = choices(
             [("", _l("All categories"))]
             + [(c.code, _category_title(c)) for c in contest.categories]

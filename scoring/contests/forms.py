@@ -30,7 +30,7 @@ from wtforms.widgets import TextInput
 from .. import forms
 from ..clock import KYIV
 from ..forms import REQUIRED, MultiCheckboxField, WholeNumberField, choices, strip
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS, input_number
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, input_number, oblast_choices
 from ..models import Aggregation, Contest, Normalise
 from ..organisations import KIND_CHOICES
 
@@ -186,7 +186,7 @@ class ContestForm(FlaskForm):
     )
     oblasts = MultiCheckboxField(
         _l("Oblasts"),
-        choices=choices(OBLASTS.items()),
+        choices=lambda: choices(oblast_choices()),
         invalid_choice_message=_l("Choose from the options given."),
         description=_l("Leave every box unticked to accept applicants from all oblasts."),
     )
