@@ -48,8 +48,7 @@ def required_progress(application: Application) -> tuple[int, int]:
     files = {a.question_id for a in application.attachments}
     required = [q for q in application.contest.questions if q.required]
     answered = sum(
-        q.id in files if q.kind == QuestionKind.FILE else bool(answers.get(q.id))
-        for q in required
+        q.id in files if q.kind == QuestionKind.FILE else bool(answers.get(q.id)) for q in required
     )
     return answered + bool(application.title.strip()), len(required) + 1
 

@@ -237,9 +237,7 @@ def _saved_at_text() -> str:
     return _("Saved at %(time)s", time=format_datetime(clock.now(), "HH:mm"))
 
 
-def _render_draft(
-    application: Application, *, typed=None, errors=None, problems=None, late=None
-):
+def _render_draft(application: Application, *, typed=None, errors=None, problems=None, late=None):
     """The draft's form: saved values, what was just typed where it was refused, errors;
     ``late``: why it was not submitted when the deadline has passed (not a form error)."""
     values = {field_name(a.question): a.value for a in application.answers}

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, or_, select
 
-from .. import audit, clock, lifecycle
+from .. import audit, lifecycle
 from ..auth import operations as accounts
 from ..extensions import db
 from ..models import (
@@ -172,17 +172,8 @@ def applications_summary(contest: Contest, jury_size: int) -> ApplicationsSummar
 
 
 def pending_invitations(contest: Contest) -> list[Invitation]:
-    """Invitations to the contest's jury that are not accepted and have not expired."""
-    return db.session.scalars(
-        select(Invitation)
-        .where(
-            Invitation.contest_id == contest.id,
-            Invitation.role == Role.JUROR,
-            Invitation.accepted_at.is_(None),
-            Invitation.expires_at > clock.now(),
-        )
-        .order_by(Invitation.created_at)
-    ).all()
+    """Invitations to the contest's jury neither accepted nor withdrawn."""
+    return accounts.pending_invitations(contest, Role.JUROR)
 
 
 def add_member(contest: Contest, user: User, *, actor: User) -> None:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import lifecycle
+from .. import clock, lifecycle
 from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
@@ -84,6 +84,7 @@ def members(slug: str):
         summary=jury.applications_summary(contest, len(jury_members)),
         invitations=jury.pending_invitations(contest),
         frozen=lifecycle.results_frozen(contest),
+        now=clock.now(),
     )
 
 
