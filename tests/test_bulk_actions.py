@@ -11,8 +11,18 @@ from sqlalchemy import select
 
 from scoring import clock
 from scoring.extensions import db
-from scoring.models import Application, ApplicationState, AuditEntry, Role, Stage, User
+from scoring.models import (
+    Application,
+    ApplicationState,
+    AuditEntry,
+    Contest,
+    Role,
+    Scoresheet,
+    Stage,
+    User,
+)
 
+from .test_jury import arrange, assign
 from .test_screening import LIST, SLUG, _applications, _contest, _text
 
 BULK = f"/manage/contests/{SLUG}/applications/bulk"
@@ -182,3 +192,148 @@ def test_other_organisers_cannot_decide_in_bulk(app, build, screening):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "stranger@example.org"))
     assert _states(app)[screening[0]] == "submitted"
+
+
+# One juror to several applications ---------------------------------------------------
+
+
+def _sheets(app, arranged) -> set[tuple[str, int]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Application.number, Scoresheet.juror_id).join(
+                Scoresheet, Scoresheet.application_id == Application.id
+            )
+        ).all()
+        return {(number, juror) for number, juror in rows if number in arranged.numbers}
+
+
+@pytest.fixture
+def matrix(app, build, organiser):
+    """A contest in screening with four admitted applications; the juror Ірина works for
+    the organisation of the fourth, and is assigned to the first already."""
+    iryna = build.user(Role.JUROR, email="iryna@example.org", name="Ірина Бондар")
+    petro = build.user(Role.JUROR, email="petro@example.org", name="Петро Коваль")
+    arranged = arrange(app, build, organiser, count=4, jurors=[iryna, petro], stage=Stage.SCREENING)
+    with app.app_context():
+        db.session.get(User, iryna).organisation_id = arranged.organisations[3]
+        db.session.commit()
+    assign(app, arranged, [(arranged.numbers[0], iryna)])
+    return arranged, iryna, petro
+
+
+def test_one_juror_is_assigned_to_the_ticked_applications_after_a_plan(client, app, matrix):
+    arranged, iryna, _petro = matrix
+    url = arranged.url("/assignments/bulk")
+    page = client.get(arranged.url("/assignments")).get_data(as_text=True)
+    assert f'action="{url}"' in page and f'value="{arranged.numbers[2]}"' in page
+    chosen = {"numbers": arranged.numbers, "juror": str(iryna)}
+    plan = _text(client.submit(url, chosen).get_data(as_text=True))
+    first, second, third, own = arranged.numbers
+    assert f"Ірина Бондар will be assigned to 2 applications: {second}" in plan and third in plan
+    assert "2 applications cannot get this juror:" in plan
+    assert f"{first} · ГО «Заявник jury-2026 1»: Ірина Бондар is already assigned" in plan
+    assert f"{own}" in plan and "conflict of interest with this applicant" in plan
+    assert _sheets(app, arranged) == {(first, iryna)}  # nothing yet
+
+    response = client.submit(url, {**chosen, "confirmed": "1"})
+    assert response.status_code == 302
+    assert _sheets(app, arranged) == {(first, iryna), (second, iryna), (third, iryna)}
+    entries = _entries(app, "assignment.added")  # one per pair, as one assignment is
+    assert sorted((e.details["juror"], e.details["application"]) for e in entries) == sorted(
+        (iryna, e.details["application"]) for e in entries
+    ) and len(entries) == 2
+    flashes = _flashes(client.get(arranged.url("/assignments")).get_data(as_text=True))
+    assert f"Ірина Бондар is assigned to 2 applications: {second}, {third}." in flashes
+    assert f"{own} is not changed:" in flashes and f"{first} is not changed:" in flashes
+
+
+def test_a_bulk_assignment_with_another_contests_application_changes_nothing(
+    client, app, build, organiser, matrix
+):
+    arranged, iryna, _petro = matrix
+    other = arrange(app, build, organiser, count=1, jurors=[iryna], slug="insha-2026")
+    response = client.submit(
+        arranged.url("/assignments/bulk"),
+        {"numbers": [arranged.numbers[1], other.numbers[0]], "juror": str(iryna), "confirmed": "1"},
+    )
+    assert response.status_code == 422
+    assert other.numbers[0] in _text(response.get_data(as_text=True))
+    assert _sheets(app, arranged) == {(arranged.numbers[0], iryna)}
+    assert not _entries(app, "assignment.added")
+
+
+def test_a_bulk_assignment_names_a_juror_who_is_not_on_the_jury(client, app, build, matrix):
+    arranged, iryna, _petro = matrix
+    outsider = build.user(Role.JUROR, email="outsider@example.org")
+    page = client.submit(
+        arranged.url("/assignments/bulk"),
+        {"numbers": [arranged.numbers[1]], "juror": str(outsider), "confirmed": "1"},
+    ).get_data(as_text=True)
+    assert 'id="error-summary"' in page and "Choose a member of the jury." in page
+    assert _sheets(app, arranged) == {(arranged.numbers[0], iryna)}
+
+
+def test_a_bulk_assignment_after_the_deliberation_is_refused(client, app, matrix):
+    arranged, iryna, _petro = matrix
+    with app.app_context():
+        db.session.get(Contest, arranged.contest_id).stage = Stage.PUBLISHED
+        db.session.commit()
+    response = client.submit(
+        arranged.url("/assignments/bulk"),
+        {"numbers": [arranged.numbers[1]], "juror": str(iryna), "confirmed": "1"},
+    )
+    assert response.status_code == 422
+    assert "Assignments are made from the screening stage" in response.get_data(as_text=True)
+    assert _sheets(app, arranged) == {(arranged.numbers[0], iryna)}
+
+
+# Reminding every late juror ------------------------------------------------------------
+
+
+def test_reminders_audit_each_juror_and_name_those_the_mail_did_not_reach(
+    client, app, build, organiser, outbox, monkeypatch
+):
+    people = [
+        build.user(Role.JUROR, email="iryna@example.org", name="Ірина Бондар"),
+        build.user(Role.JUROR, email="broken@example.org", name="Петро Коваль"),
+    ]
+    arranged = arrange(app, build, organiser, count=2, jurors=people)
+    assign(app, arranged, [(n, p) for n in arranged.numbers for p in people])
+    from scoring.judging import jury_views
+
+    real = jury_views.send_mail
+
+    def send(to, *args, **kwargs):
+        if to == "broken@example.org":
+            raise OSError("mailbox unavailable")
+        return real(to, *args, **kwargs)
+
+    monkeypatch.setattr(jury_views, "send_mail", send)
+    page = client.get(arranged.url("/jury/remind")).get_data(as_text=True)
+    assert "Send 2 reminders" in page
+    client.submit(arranged.url("/jury/remind"))
+    assert [m["To"] for m in outbox()] == ["iryna@example.org"]
+    (entry,) = _entries(app, "jury.reminded")
+    assert entry.object_id == str(people[0]) and entry.details == {"remaining": 2}
+    flashes = _flashes(client.get(arranged.url("/jury")).get_data(as_text=True))
+    assert "A reminder is sent to 1 juror." in flashes
+    assert "could not be sent to: Петро Коваль (broken@example.org)" in flashes
+
+
+def test_one_juror_is_reminded_alone_from_the_jury_page(client, app, build, organiser, outbox):
+    people = [
+        build.user(Role.JUROR, email="iryna@example.org", name="Ірина Бондар"),
+        build.user(Role.JUROR, email="petro@example.org", name="Петро Коваль"),
+    ]
+    arranged = arrange(app, build, organiser, count=1, jurors=people)
+    assign(app, arranged, [(arranged.numbers[0], p) for p in people])
+    page = client.get(arranged.url("/jury")).get_data(as_text=True)
+    alone = arranged.url(f"/jury/remind?juror={people[1]}")
+    assert f'href="{alone}"' in page
+    listed = client.get(alone).get_data(as_text=True)
+    assert "Петро Коваль — 1 scoresheet left" in listed and "Ірина" not in listed.split('id="reminded"')[1]
+    client.submit(alone)
+    assert [m["To"] for m in outbox()] == ["petro@example.org"]
+    assert [e.object_id for e in _entries(app, "jury.reminded")] == [str(people[1])]
+    stranger = build.user(Role.JUROR, email="stranger@example.org")
+    assert client.get(arranged.url(f"/jury/remind?juror={stranger}")).status_code == 404
