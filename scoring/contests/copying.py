@@ -8,6 +8,8 @@ the organiser who copies it as its only organiser. The audit entry is
 ``contest.imported`` with ``via: copy`` and the source's id.
 """
 
+import json
+
 from ..models import Contest, User
 from . import document, naming
 from .operations import ContestError, prefix_error, slug_error, slug_taken
@@ -29,9 +31,11 @@ def copy_contest(source: Contest, values: dict, *, organiser: User) -> Contest:
         "opens_at": document.moment_text(values["opens_at"]),
         "closes_at": document.moment_text(values["closes_at"]),
     }
+    # Through the file's own text, as an exported file is read back (decimals exact).
+    parsed = document.parse_contest_document(json.dumps(copied).encode())
     try:
         return document.import_contest(
-            copied, [organiser.email], actor=organiser, via="copy", source=source.id
+            parsed, [organiser.email], actor=organiser, via="copy", source=source.id
         )
     except document.ExchangeError as error:  # a source older than today's rules
         raise ContestError({"title_uk": "; ".join(error.problems)}) from error
