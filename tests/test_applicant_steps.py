@@ -10,15 +10,15 @@ from sqlalchemy import select
 from scoring.extensions import db
 from scoring.models import Application, ApplicationState, AuditEntry
 
+from . import test_applications
 from ._applications import autosave, fill_in, question_ids, start, submit
-from .test_applications import (  # noqa: F401 (fixtures)
-    APPLICANT,
-    CLOSES,
-    applicant,
-    contest,
-    organiser,
-)
+from .test_applications import APPLICANT, CLOSES
 from .test_auth import REGISTRATION
+
+# The applicants' fixtures: an open contest of the eastern oblasts, a signed-in NGO.
+organiser = test_applications.organiser
+contest = test_applications.contest
+applicant = test_applications.applicant
 
 
 def _text(html: str) -> str:
@@ -38,7 +38,11 @@ def test_the_draft_says_how_many_required_answers_are_done(client, app, contest,
     assert "0 of 5 required answers done" in page
     assert '<progress class="draft-progress" value="0" max="5"' in page
     names = question_ids(app, contest)
-    autosave(client, application_id, {"title": "Школа", names["summary"]: "Опис", names["website"]: "https://x.org"})
+    autosave(
+        client,
+        application_id,
+        {"title": "Школа", names["summary"]: "Опис", names["website"]: "https://x.org"},
+    )
     assert "2 of 5 required answers done" in client.get(url).get_data(as_text=True)
     fill_in(client, app, contest, application_id)
     assert "5 of 5 required answers done" in client.get(url).get_data(as_text=True)
@@ -54,7 +58,9 @@ def test_the_draft_leads_to_a_check_of_every_answer_before_submitting(
     page = client.submit(draft, {"title": "Школа", "action": "review"}).get_data(as_text=True)
     assert 'id="error-summary"' in page and "This field is required." in page
     missing = client.get(check).get_data(as_text=True)
-    assert 'value="submit"' not in missing and "Before you submit, complete 4 answers:" in _text(missing)
+    assert 'value="submit"' not in missing and "Before you submit, complete 4 answers:" in _text(
+        missing
+    )
 
     fill_in(client, app, contest, application_id)
     response = client.submit(draft, {"action": "review"})
@@ -72,7 +78,9 @@ def test_the_draft_leads_to_a_check_of_every_answer_before_submitting(
     assert _state(app, application_id) == ApplicationState.DRAFT  # nothing submitted yet
     assert f'action="{draft}"' in page and 'name="action" value="submit"' in page
     response = submit(client, application_id)
-    assert response.status_code == 302 and response.headers["Location"] == "/applications/UUG-2026-001"
+    assert (
+        response.status_code == 302 and response.headers["Location"] == "/applications/UUG-2026-001"
+    )
 
 
 def test_a_late_submission_says_the_deadline_passed_and_keeps_the_draft(
@@ -119,7 +127,9 @@ def test_withdrawing_asks_first_and_says_what_happens(client, app, contest, appl
         )
     # A draft has nothing to withdraw: the page leads back to it.
     again = client.get("/applications/UUG-2026-001/withdraw")
-    assert again.status_code == 302 and again.headers["Location"].endswith(f"/draft/{application_id}")
+    assert again.status_code == 302 and again.headers["Location"].endswith(
+        f"/draft/{application_id}"
+    )
 
 
 def test_after_the_deadline_the_withdrawal_page_says_it_is_too_late(
@@ -159,14 +169,22 @@ def test_registration_leads_to_the_open_contests(client):
 
 def test_oblasts_are_listed_in_ukrainian_alphabetical_order_with_kyiv_and_crimea_in_place(client):
     page = client.get("/register").get_data(as_text=True)
-    select_html = page[page.index('id="oblast"') : page.index("</select>", page.index('id="oblast"'))]
+    select_html = page[
+        page.index('id="oblast"') : page.index("</select>", page.index('id="oblast"'))
+    ]
     names = re.findall(r'<option[^>]*value="UA-\d\d"[^>]*>([^<]+)</option>', select_html)
     assert len(names) == 27
     assert names[:3] == ["Вінницька область", "Волинська область", "Дніпропетровська область"]
     position = {name: i for i, name in enumerate(names)}
     # Іва… after За…, і after и: code points would put them after я.
-    assert position["Запорізька область"] < position["Івано-Франківська область"] < position["м. Київ"]
+    assert (
+        position["Запорізька область"] < position["Івано-Франківська область"] < position["м. Київ"]
+    )
     assert position["м. Київ"] + 1 == position["Київська область"]  # the city beside the oblast
-    assert position["Кіровоградська область"] < position["Автономна Республіка Крим"] < position["Луганська область"]
+    assert (
+        position["Кіровоградська область"]
+        < position["Автономна Республіка Крим"]
+        < position["Луганська область"]
+    )
     assert position["Рівненська область"] < position["м. Севастополь"] < position["Сумська область"]
     assert names[-1] == "Чернігівська область"

@@ -42,7 +42,9 @@ def _entries(app, action: str) -> list[AuditEntry]:
 
 
 def _flashes(page: str) -> str:
-    return _text(" ".join(re.findall(r'<div class="alert[^"]*" role="status">(.*?)</div>', page, re.S)))
+    return _text(
+        " ".join(re.findall(r'<div class="alert[^"]*" role="status">(.*?)</div>', page, re.S))
+    )
 
 
 @pytest.fixture
@@ -88,7 +90,9 @@ def test_rejecting_several_with_one_reason_shows_what_will_happen_then_does_it(
     reason = "Заявка не відповідає темі конкурсу."
     chosen = {"numbers": [first, second], "decision": "rejected", "reason": reason}
     page = client.submit(BULK, chosen).get_data(as_text=True)
-    plan = _text(page[page.index('id="bulk-plan"') : page.index("</form>", page.index('id="bulk-plan"'))])
+    plan = _text(
+        page[page.index('id="bulk-plan"') : page.index("</form>", page.index('id="bulk-plan"'))]
+    )
     assert f"2 applications will be rejected: {first}" in plan and second in plan
     assert reason in page and "Reject 2 applications" in page
     assert _states(app)[first] == "submitted"  # nothing yet
@@ -121,7 +125,11 @@ def test_a_partial_failure_says_which_applications_are_left_and_why(client, app,
     assert "Give the reason for changing the decision." in text
     client.submit(BULK, {**chosen, "confirmed": "1"})
     states = _states(app)
-    assert (states[first], states[admitted], states[rejected]) == ("admitted", "admitted", "rejected")
+    assert (states[first], states[admitted], states[rejected]) == (
+        "admitted",
+        "admitted",
+        "rejected",
+    )
     flashes = _flashes(client.get(LIST).get_data(as_text=True))
     assert f"Already so, nothing changed: {admitted}." in flashes
     assert f"{rejected} is not changed: Give the reason for changing the decision." in flashes
@@ -148,7 +156,11 @@ def test_a_bulk_decision_with_another_contests_application_changes_nothing(
         db.session.commit()
     before = _states(app)
     for confirmed in ("", "1"):
-        chosen = {"numbers": [screening[0], foreign], "decision": "admitted", "confirmed": confirmed}
+        chosen = {
+            "numbers": [screening[0], foreign],
+            "decision": "admitted",
+            "confirmed": confirmed,
+        }
         response = client.submit(BULK, chosen)
         assert response.status_code == 422
         assert foreign in _text(response.get_data(as_text=True))
@@ -159,7 +171,9 @@ def test_a_bulk_decision_with_another_contests_application_changes_nothing(
 
 def test_a_bulk_decision_outside_screening_is_refused(client, app, screening):
     with app.app_context():
-        contest = db.session.scalar(select(Application).where(Application.number == screening[0])).contest
+        contest = db.session.scalar(
+            select(Application).where(Application.number == screening[0])
+        ).contest
         contest.stage = Stage.JUDGING
         db.session.commit()
     response = client.submit(
@@ -239,9 +253,11 @@ def test_one_juror_is_assigned_to_the_ticked_applications_after_a_plan(client, a
     assert response.status_code == 302
     assert _sheets(app, arranged) == {(first, iryna), (second, iryna), (third, iryna)}
     entries = _entries(app, "assignment.added")  # one per pair, as one assignment is
-    assert sorted((e.details["juror"], e.details["application"]) for e in entries) == sorted(
-        (iryna, e.details["application"]) for e in entries
-    ) and len(entries) == 2
+    assert (
+        sorted((e.details["juror"], e.details["application"]) for e in entries)
+        == sorted((iryna, e.details["application"]) for e in entries)
+        and len(entries) == 2
+    )
     flashes = _flashes(client.get(arranged.url("/assignments")).get_data(as_text=True))
     assert f"Ірина Бондар is assigned to 2 applications: {second}, {third}." in flashes
     assert f"{own} is not changed:" in flashes and f"{first} is not changed:" in flashes
@@ -331,7 +347,10 @@ def test_one_juror_is_reminded_alone_from_the_jury_page(client, app, build, orga
     alone = arranged.url(f"/jury/remind?juror={people[1]}")
     assert f'href="{alone}"' in page
     listed = client.get(alone).get_data(as_text=True)
-    assert "Петро Коваль — 1 scoresheet left" in listed and "Ірина" not in listed.split('id="reminded"')[1]
+    assert (
+        "Петро Коваль — 1 scoresheet left" in listed
+        and "Ірина" not in listed.split('id="reminded"')[1]
+    )
     client.submit(alone)
     assert [m["To"] for m in outbox()] == ["petro@example.org"]
     assert [e.object_id for e in _entries(app, "jury.reminded")] == [str(people[1])]

@@ -26,7 +26,9 @@ def _link(message) -> str:
 def _actions(app) -> list[str]:
     with app.app_context():
         return db.session.scalars(
-            select(AuditEntry.action).where(AuditEntry.action.like("invitation.%")).order_by(AuditEntry.id)
+            select(AuditEntry.action)
+            .where(AuditEntry.action.like("invitation.%"))
+            .order_by(AuditEntry.id)
         ).all()
 
 
@@ -101,9 +103,7 @@ def test_another_contests_invitation_cannot_be_resent_or_withdrawn(
     assert _actions(app) == ["invitation.created"]
 
 
-def test_an_accepted_invitation_and_a_published_jury_cannot_be_resent(
-    app, client, invited, outbox
-):
+def test_an_accepted_invitation_and_a_published_jury_cannot_be_resent(app, client, invited, outbox):
     arranged, invitation_id, link = invited
     newcomer = app.test_client()
     newcomer.post(
@@ -115,14 +115,18 @@ def test_an_accepted_invitation_and_a_published_jury_cannot_be_resent(
             "password_confirm": "correct horse battery",
         },
     )
-    response = client.submit(arranged.url(f"/invitations/{invitation_id}/resend"), follow_redirects=True)
+    response = client.submit(
+        arranged.url(f"/invitations/{invitation_id}/resend"), follow_redirects=True
+    )
     assert "already accepted" in response.get_data(as_text=True)
     assert len(outbox()) == 1 and "invitation.resent" not in _actions(app)
     used = app.test_client().get(link)
     assert used.status_code == 410 and "already accepted" in used.get_data(as_text=True)
 
 
-def test_organisers_invitations_are_resent_from_the_organisers_page(app, build, client, organiser, outbox):
+def test_organisers_invitations_are_resent_from_the_organisers_page(
+    app, build, client, organiser, outbox
+):
     arranged = arrange(app, build, organiser, stage=Stage.PUBLISHED)
     client.submit(arranged.url("/organisers"), {"email": "colleague@example.org"})
     with app.app_context():

@@ -53,8 +53,16 @@ def organiser(signed_in, clock_at):
 @pytest.mark.parametrize(
     ("text", "slug", "key"),
     [
-        ("Успішна участь громади 2026", "uspishna-uchast-hromady-2026", "uspishna_uchast_hromady_2026"),
-        ("Згурівка: Юрій, Яготин, Їжакевич", "zghurivka-yurii-yahotyn-yizhakevych", "zghurivka_yurii_yahotyn_yizhakevych"),
+        (
+            "Успішна участь громади 2026",
+            "uspishna-uchast-hromady-2026",
+            "uspishna_uchast_hromady_2026",
+        ),
+        (
+            "Згурівка: Юрій, Яготин, Їжакевич",
+            "zghurivka-yurii-yahotyn-yizhakevych",
+            "zghurivka_yurii_yahotyn_yizhakevych",
+        ),
         ("Знам’янка і Короп'є", "znamianka-i-koropie", "znamianka_i_koropie"),
         ("2. Бюджет (грн)", "2-biudzhet-hrn", "q_2_biudzhet_hrn"),
         ("!!!", "konkurs", "pytannia"),
@@ -72,7 +80,9 @@ def test_a_long_title_is_cut_at_a_word_and_a_taken_one_is_numbered():
     assert key_from("Опис", taken.__contains__) == "opys_3"
 
 
-def test_a_contest_created_without_an_address_gets_one_from_its_title(client, app, organiser, build):
+def test_a_contest_created_without_an_address_gets_one_from_its_title(
+    client, app, organiser, build
+):
     build.contest(slug="uspishna-uchast-hromady-2026", number_prefix="OLD")
     response = client.submit("/manage/contests/new", {**FORM, "slug": ""})
     assert response.status_code == 302
@@ -86,14 +96,19 @@ def test_a_contest_created_without_an_address_gets_one_from_its_title(client, ap
     assert 'value="my-own"' in page
     client.submit("/manage/contests/my-own/edit", {**FORM, "slug": "", "number_prefix": "OWN"})
     with app.app_context():
-        assert db.session.scalar(select(Contest.slug).where(Contest.number_prefix == "OWN")) == "my-own"
+        assert (
+            db.session.scalar(select(Contest.slug).where(Contest.number_prefix == "OWN"))
+            == "my-own"
+        )
 
 
 def test_a_question_added_without_a_key_gets_one_from_its_wording(client, app, organiser, build):
     build.contest(organisers=[organiser], slug="forma", stage=Stage.DRAFT)
     url = "/manage/contests/forma/questions/new"
     for _ in range(2):
-        response = client.submit(url, {"key": "", "label_uk": "Короткий опис проєкту", "kind": "textarea"})
+        response = client.submit(
+            url, {"key": "", "label_uk": "Короткий опис проєкту", "kind": "textarea"}
+        )
         assert response.status_code == 302
     client.submit(url, {"key": "budget", "label_uk": "Бюджет", "kind": "number"})
     with app.app_context():
@@ -145,7 +160,9 @@ def test_a_contest_is_copied_without_its_applications_jury_or_results(client, ap
             "closes_at": "2026-03-31T18:00",
         },
     )
-    errors = re.findall(r'invalid-feedback d-block">\s*<div>([^<]*)', response.get_data(as_text=True))
+    errors = re.findall(
+        r'invalid-feedback d-block">\s*<div>([^<]*)', response.get_data(as_text=True)
+    )
     assert response.status_code == 302, errors
     assert response.headers["Location"].endswith("/manage/contests/uchast-hromad-2026")
     with app.app_context():
@@ -158,8 +175,14 @@ def test_a_contest_is_copied_without_its_applications_jury_or_results(client, ap
         assert [q.key for q in new.questions] == [q.key for q in old.questions]
         assert [c.code for c in new.categories] == ["ngo"]
         assert [u.email for u in new.organisers] == ["org@example.org"]
-        assert db.session.scalar(select(Application.id).where(Application.contest_id == new.id)) is None
-        assert db.session.scalar(select(JuryMember.user_id).where(JuryMember.contest_id == new.id)) is None
+        assert (
+            db.session.scalar(select(Application.id).where(Application.contest_id == new.id))
+            is None
+        )
+        assert (
+            db.session.scalar(select(JuryMember.user_id).where(JuryMember.contest_id == new.id))
+            is None
+        )
         assert new.published_at is None and new.last_number == 0
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contest.imported"))
         assert entry.details["via"] == "copy" and entry.details["source"] == old.id
@@ -203,7 +226,11 @@ def test_a_drafts_dashboard_lists_what_is_done_and_missing_before_opening(
     )
     build.contest(slug="insha", number_prefix="CH")  # the same prefix, the same year
     page = client.get("/manage/contests/chernetka").get_data(as_text=True)
-    section = page[page.index('id="setup-checklist"') : page.index("</section>", page.index('id="setup-checklist"'))]
+    section = page[
+        page.index('id="setup-checklist"') : page.index(
+            "</section>", page.index('id="setup-checklist"')
+        )
+    ]
     assert "1 thing is missing before the contest can open." in section
     assert section.count('data-done="yes"') == 2 and section.count('data-done="no"') == 3
     assert "2 criteria" in section
@@ -229,4 +256,6 @@ def test_a_drafts_dashboard_lists_what_is_done_and_missing_before_opening(
     with app.app_context():
         db.session.get(Contest, contest).stage = Stage.OPEN
         db.session.commit()
-    assert 'id="setup-checklist"' not in client.get("/manage/contests/chernetka").get_data(as_text=True)
+    assert 'id="setup-checklist"' not in client.get("/manage/contests/chernetka").get_data(
+        as_text=True
+    )
