@@ -88,8 +88,8 @@ def test_an_applicant_checks_the_answers_submits_and_withdraws_by_keyboard(
     # Nothing typed yet: the form names what is missing and the focus moves to the list.
     tab_to(page, "e.name === 'action' && e.value === 'review'")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    assert page.evaluate("() => document.activeElement.id") == "error-summary"
+    page.wait_for_selector("#error-summary")
+    page.wait_for_function("() => document.activeElement.id === 'error-summary'")
     problems += accessibility_problems(page, "draft with errors", request)
     tab_to(page, "e.id === 'title'")
     page.keyboard.type("Школа активного мешканця")
@@ -224,7 +224,7 @@ def test_one_juror_for_several_applications_on_a_phone(
     tab_to(page, "e.type === 'submit' && !!e.closest('#bulk-assign')")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/assignments/bulk$"))
-    expect(page.locator("#bulk-plan")).to_contain_text("вже призначено")
+    expect(page.locator("#bulk-plan")).to_contain_text("уже оцінює цю заявку")
     problems += accessibility_problems(page, "bulk assignment confirmation", request)
     tab_to(page, "e.type === 'submit' && !!e.closest('main form')")
     page.keyboard.press("Enter")
