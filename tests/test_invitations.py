@@ -56,7 +56,8 @@ def test_an_invitation_sent_again_has_a_new_link_and_the_old_one_says_why(
     assert new_link != old_link
     stale = app.test_client().get(old_link)
     assert stale.status_code == 410
-    assert "A newer invitation was sent" in stale.get_data(as_text=True)
+    # The invitee is not signed in: the page speaks Ukrainian.
+    assert "Надіслано новіше запрошення" in stale.get_data(as_text=True)
     assert 'data-state="replaced"' in stale.get_data(as_text=True)
     fresh = app.test_client().get(new_link)
     assert fresh.status_code == 200 and 'id="password"' in fresh.get_data(as_text=True)
@@ -79,7 +80,7 @@ def test_a_withdrawn_invitation_answers_with_a_clear_page(app, client, invited):
     page = app.test_client().get(link)
     assert page.status_code == 410
     text = page.get_data(as_text=True)
-    assert "The invitation is withdrawn" in text and "organisers withdrew" in text
+    assert "Запрошення відкликано" in text and "Організатори відкликали" in text
     # Using it anyway joins nobody.
     newcomer = app.test_client()
     newcomer.post(link, data={"name": "Ганна", "password": "correct horse battery"})
@@ -121,7 +122,7 @@ def test_an_accepted_invitation_and_a_published_jury_cannot_be_resent(app, clien
     assert "already accepted" in response.get_data(as_text=True)
     assert len(outbox()) == 1 and "invitation.resent" not in _actions(app)
     used = app.test_client().get(link)
-    assert used.status_code == 410 and "already accepted" in used.get_data(as_text=True)
+    assert used.status_code == 410 and "Запрошення вже прийнято" in used.get_data(as_text=True)
 
 
 def test_organisers_invitations_are_resent_from_the_organisers_page(
