@@ -5,6 +5,7 @@ applications at once, sends an invitation again and withdraws another, assigns o
 juror to several applications, copies a contest and reads the set-up checklist."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -116,6 +117,31 @@ def test_an_applicant_checks_the_answers_submits_and_withdraws_by_keyboard(
     with app.app_context():
         assert db.session.scalar(select(Application.state)) == ApplicationState.DRAFT
     assert not problems, "accessibility problems:\n" + "\n".join(problems)
+
+
+def test_the_countdown_stops_at_the_deadline_whatever_the_devices_clock(
+    build, live_server, browser_page, clock_at
+):
+    """The page counts down with the server's time (the phone's clock is an hour fast),
+    says at the deadline that applications are closed, and from then on changes nothing."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    now = datetime(2026, 3, 9, 15, 57, 30, tzinfo=UTC)
+    clock_at(now)
+    build.contest(slug="uchast-2026", closes_at=now + timedelta(seconds=150))
+    page = browser_page
+    page.clock.install(time=now + timedelta(hours=1))
+    page.goto(f"{live_server.url}/contests/uchast-2026")
+    countdown = page.locator("[data-countdown]")
+    expect(countdown).to_have_text("залишилося 3 хвилини")
+    page.clock.run_for("01:00")
+    expect(countdown).to_have_text("залишилося 2 хвилини")
+    page.clock.run_for("01:31")
+    expect(countdown).to_have_text("Прийом заявок завершено.")
+    expect(countdown).to_have_attribute("data-closed", "")
+    # Stopped: an hour later nothing has rewritten the element.
+    countdown.evaluate("e => { e.textContent = 'untouched'; }")
+    page.clock.run_for("01:00:00")
+    expect(countdown).to_have_text("untouched")
 
 
 def test_an_organiser_screens_in_bulk_resends_an_invitation_and_sets_up_on_a_phone(
