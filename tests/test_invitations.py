@@ -137,3 +137,27 @@ def test_organisers_invitations_are_resent_from_the_organisers_page(
     response = client.submit(arranged.url(f"/invitations/{invitation_id}/resend"))
     assert response.headers["Location"].endswith("/organisers")
     assert [m["To"] for m in outbox()] == ["colleague@example.org"] * 2
+
+
+def test_inviting_the_same_address_again_sends_the_pending_invitation_again(
+    app, build, client, organiser, invited, outbox
+):
+    """Typing the address a second time (a lost e-mail) leaves one invitation and one
+    working link, not two."""
+    arranged, _invitation_id, old_link = invited
+    response = client.submit(
+        arranged.url("/jury"), {"email": "New.Expert@example.org ", "name": "Ганна Нова"}
+    )
+    assert response.status_code == 302
+    assert len(outbox()) == 2 and outbox()[-1]["To"] == "new.expert@example.org"
+    new_link = _link(outbox()[-1])
+    assert app.test_client().get(old_link).status_code == 410
+    assert app.test_client().get(new_link).status_code == 200
+    assert _actions(app) == ["invitation.created", "invitation.resent"]
+    page = client.get(arranged.url("/jury")).get_data(as_text=True)
+    assert page.count('data-invitation="') == 1
+    # Another contest's jury is another invitation: the first one keeps working.
+    other = arrange(app, build, organiser, slug="insha-2026")
+    client.submit(other.url("/jury"), {"email": "new.expert@example.org", "name": ""})
+    assert _actions(app) == ["invitation.created", "invitation.resent", "invitation.created"]
+    assert app.test_client().get(new_link).status_code == 200

@@ -151,7 +151,23 @@ def _new_invitation(*, inviter, email, name, role, contest) -> tuple[Invitation,
 def invite(
     *, inviter: User, email: str, name: str, role: Role, contest: Contest | None = None
 ) -> tuple[Invitation, str]:
-    """Create an invitation and return it with the token for the link."""
+    """Create an invitation and return it with the token for the link. The same person
+    invited again to the same place gets the pending invitation sent again, so that only
+    the newest link works (``resend_invitation``)."""
+    same_place = (
+        Invitation.contest_id.is_(None) if contest is None else Invitation.contest_id == contest.id
+    )
+    pending = db.session.scalar(
+        select(Invitation).where(
+            Invitation.email == email.strip().lower(),
+            Invitation.role == role,
+            same_place,
+            Invitation.accepted_at.is_(None),
+            Invitation.withdrawn_at.is_(None),
+        )
+    )
+    if pending is not None:
+        return resend_invitation(pending, actor=inviter, name=name)
     invitation, token = _new_invitation(
         inviter=inviter, email=email, name=name, role=role, contest=contest
     )
@@ -208,16 +224,19 @@ def invitation_problem(invitation: Invitation):
     return None
 
 
-def resend_invitation(invitation: Invitation, *, actor: User) -> tuple[Invitation, str]:
+def resend_invitation(
+    invitation: Invitation, *, actor: User, name: str = ""
+) -> tuple[Invitation, str]:
     """A new invitation with a new link and a new term in place of ``invitation``, whose
-    link stops working; (the new invitation, its token) for the e-mail."""
+    link stops working (addressed as ``name`` if given); (the new invitation, its token)
+    for the e-mail."""
     problem = invitation_problem(invitation)
     if problem:
         raise AccountError("invitation", problem)
     new, token = _new_invitation(
         inviter=actor,
         email=invitation.email,
-        name=invitation.name,
+        name=name or invitation.name,
         role=invitation.role,
         contest=invitation.contest,
     )

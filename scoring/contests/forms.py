@@ -294,7 +294,7 @@ class ContestForm(FlaskForm):
     )
 
     GROUPS = (
-        (_l("The contest"), ("slug", "title_uk", "title_en", "organising_body")),
+        (_l("The contest"), ("title_uk", "title_en", "slug", "organising_body")),
         (
             _l("Description and rules"),
             ("description_uk", "description_en", "rules_uk", "rules_en"),
