@@ -118,6 +118,20 @@ def test_a_question_added_without_a_key_gets_one_from_its_wording(client, app, o
     assert "korotkyi_opys_proiektu" in page
 
 
+def test_the_forms_ask_for_the_titles_before_what_is_made_from_them(client, organiser, build):
+    """The address and the key are filled in after the wording they are made from."""
+    build.contest(organisers=[organiser], slug="forma", stage=Stage.DRAFT)
+    pages = {
+        "/manage/contests/new": ("title_uk", "slug"),
+        "/manage/contests/forma/edit": ("title_uk", "slug"),
+        "/manage/contests/forma/copy": ("title_uk", "slug"),
+        "/manage/contests/forma/questions/new": ("label_uk", "key"),
+    }
+    for url, (wording, made) in pages.items():
+        page = client.get(url).get_data(as_text=True)
+        assert 0 < page.index(f'id="{wording}"') < page.index(f'id="{made}"'), url
+
+
 @pytest.fixture
 def source(app, build, organiser):
     """Last year's published contest with a form, categories, an application and a jury."""

@@ -300,7 +300,7 @@ class QuestionForm(FlaskForm):
     )
 
     GROUPS = (
-        (_l("The question"), ("key", "label_uk", "label_en", "help_uk", "help_en")),
+        (_l("The question"), ("label_uk", "label_en", "key", "help_uk", "help_en")),
         (_l("The answer"), ("kind", "required")),
         (
             _l("Limits"),
