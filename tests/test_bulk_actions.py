@@ -81,6 +81,9 @@ def test_the_list_offers_ticking_applications_while_screening(client, screening)
     for number in screening:
         assert f'name="numbers" value="{number}"' in page
         assert f'<label class="form-check-label" for="choose-{number}">' in page
+    # «Tick all» waits hidden for its script; without it each box is ticked on its own.
+    assert '<div class="form-check mb-2" data-select-all="numbers" hidden>' in page
+    assert "js/select-all.js" in page
 
 
 def test_rejecting_several_with_one_reason_shows_what_will_happen_then_does_it(
