@@ -74,6 +74,27 @@ OBLASTS = {
 }
 
 
+# Where people look for them in a list: the city of Kyiv beside Kyiv Oblast, Crimea and
+# Sevastopol under their own names (not under «А» and «м.»).
+OBLAST_SORT_NAMES = {"UA-30": _l("Kyiv"), "UA-40": _l("Sevastopol"), "UA-43": _l("Crimea")}
+UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+_LETTER_ORDER = {letter: number for number, letter in enumerate(UKRAINIAN_ALPHABET)}
+
+
+def collation_key(text: str) -> tuple[int, ...]:
+    """Sorts Ukrainian text in alphabetical order (ґ after г, є after е, і and ї after и),
+    which code points do not; other characters follow by code point, after the letters."""
+    return tuple(_LETTER_ORDER.get(c, 100 + ord(c)) for c in text.casefold())
+
+
+def oblast_choices() -> list[tuple[str, str]]:
+    """(code, name) of every oblast in the alphabetical order of the page's language."""
+    return sorted(
+        ((code, str(name)) for code, name in OBLASTS.items()),
+        key=lambda item: collation_key(str(OBLAST_SORT_NAMES.get(item[0], item[1]))),
+    )
+
+
 def select_locale() -> str:
     """The signed-in user's language, else the one chosen in this session, else Ukrainian."""
     languages = current_app.config["LANGUAGES"]

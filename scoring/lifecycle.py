@@ -351,29 +351,50 @@ def is_backward(contest: Contest, target: Stage) -> bool:
     return STAGE_BACK.get(contest.stage) == target
 
 
+@dataclass(frozen=True)
+class OpeningCheck:
+    """One thing a contest needs before it opens: done, or what to put right."""
+
+    code: str  # ``criteria``, ``dates``, ``prefix``
+    done: bool
+    problem: object = None  # the refusal while it is not done
+
+
+def opening_checks(contest: Contest) -> list[OpeningCheck]:
+    """The guardrail of draft → open, item by item (the dashboard's set-up checklist)."""
+    shared = contests_sharing_numbers(
+        contest.number_prefix, contest.opens_at, contest.closes_at, exclude_id=contest.id
+    )
+    return [
+        OpeningCheck(
+            "criteria",
+            bool(contest.criteria),
+            _l("Add at least one criterion: a contest cannot open without them."),
+        ),
+        # The schema requires both dates; a deadline already past would open nothing.
+        OpeningCheck(
+            "dates",
+            contest.closes_at > clock.now(),
+            _l("Set the dates first: the closing time of applications has already passed."),
+        ),
+        OpeningCheck(
+            "prefix",
+            not shared,
+            _l(
+                "Another contest of the same year numbers its applications with the prefix "
+                "%(prefix)s (%(slugs)s): change the prefix in the settings.",
+                prefix=contest.number_prefix,
+                slugs=", ".join(shared),
+            ),
+        ),
+    ]
+
+
 def stage_problems(contest: Contest, target: Stage) -> list:
     """What must be put right before the contest can move to ``target``."""
     problems = []
     if target == Stage.OPEN:
-        if not contest.criteria:
-            problems.append(_l("Add at least one criterion: a contest cannot open without them."))
-        # The schema requires both dates; a deadline already past would open nothing.
-        if contest.closes_at <= clock.now():
-            problems.append(
-                _l("Set the dates first: the closing time of applications has already passed.")
-            )
-        shared = contests_sharing_numbers(
-            contest.number_prefix, contest.opens_at, contest.closes_at, exclude_id=contest.id
-        )
-        if shared:
-            problems.append(
-                _l(
-                    "Another contest of the same year numbers its applications with the prefix "
-                    "%(prefix)s (%(slugs)s): change the prefix in the settings.",
-                    prefix=contest.number_prefix,
-                    slugs=", ".join(shared),
-                )
-            )
+        problems.extend(check.problem for check in opening_checks(contest) if not check.done)
     if target == Stage.DRAFT and _has_applications(contest):
         problems.append(
             _l(

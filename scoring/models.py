@@ -703,7 +703,11 @@ class Decision(db.Model):
 
 
 class Invitation(db.Model):
-    """An e-mailed link through which a juror or an organiser joins (only its hash is kept)."""
+    """An e-mailed link through which a juror or an organiser joins (only its hash is kept).
+
+    An organiser may withdraw it (``withdrawn_at``) or send it again: the new invitation
+    replaces this one (``replaced_by_id``), and only the newest link works.
+    """
 
     __tablename__ = "invitations"
 
@@ -719,6 +723,8 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
 
     contest: Mapped[Contest | None] = relationship()
     invited_by: Mapped[User | None] = relationship()

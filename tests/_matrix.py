@@ -210,6 +210,7 @@ class Scenario:
     other_criterion: int = 0
     other_question: int = 0
     other_session: int = 0  # the owner's second sign-in (another browser), made by the tests
+    invitation: int = 0  # to contest A's jury, not yet accepted (``INVITATION_TOKEN``)
 
 
 def _user(role: Role, email: str, name: str, organisation=None) -> User:
@@ -447,17 +448,16 @@ def build_scenario(app) -> Scenario:
             decided_by_id=users[ORGANISER].id,
         )
         db.session.add(decision)
-        db.session.add(
-            Invitation(
-                token_hash=accounts._token_hash(INVITATION_TOKEN),
-                email="invitee@jury.example",
-                name="Запрошена Експертка",
-                role=Role.JUROR,
-                contest=contest,
-                invited_by=users[ORGANISER],
-                expires_at=now + timedelta(days=7),
-            )
+        invitation = Invitation(
+            token_hash=accounts._token_hash(INVITATION_TOKEN),
+            email="invitee@jury.example",
+            name="Запрошена Експертка",
+            role=Role.JUROR,
+            contest=contest,
+            invited_by=users[ORGANISER],
+            expires_at=now + timedelta(days=7),
         )
+        db.session.add(invitation)
         db.session.commit()
 
         s.users = {role: user.id for role, user in users.items()}
@@ -470,4 +470,5 @@ def build_scenario(app) -> Scenario:
         s.organisation = own.id
         s.sheet, s.decision = submitted.id, decision.id
         s.reset_token = accounts.reset_token(bystander)
+        s.invitation = invitation.id
     return s

@@ -239,7 +239,6 @@ ROUTES: dict[str, Reach] = {
     "applications.withdraw": Reach(
         "applicant",
         lambda w: "/applications/BU-2026-001/withdraw",
-        page=lambda w: "/applications/BU-2026-001",
         setup=_submit_draft,
     ),
     # organisers: contests, criteria, questions, co-organisers
@@ -248,6 +247,19 @@ ROUTES: dict[str, Reach] = {
         "organiser", manage("/edit", "open"), readback=("title_uk", "description_uk")
     ),
     "contests.stage": Reach("organiser", manage("/stage?to=deliberation"), valid=lambda w: REASON),
+    "contests.copy": Reach("organiser", manage("/copy", "open"), readback=("title_uk",)),
+    "contests.applications_bulk": Reach(
+        "organiser",
+        manage("/applications/bulk"),
+        page=manage("/applications"),
+        setup=_await_screening,
+    ),
+    "contests.invitation_resend": Reach(
+        "organiser", manage("/invitations/{w.ids[invitation]}/resend"), page=manage("/jury")
+    ),
+    "contests.invitation_withdraw": Reach(
+        "organiser", manage("/invitations/{w.ids[invitation]}/withdraw")
+    ),
     "contests.application_show": Reach(
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/applications/{w.numbers[3]}",
@@ -296,6 +308,9 @@ ROUTES: dict[str, Reach] = {
     ),
     "jury.remove": Reach("organiser", manage("/jury/{w.ids[free_juror]}/remove")),
     "jury.remind": Reach("organiser", manage("/jury/remind")),
+    "jury.assign_bulk": Reach(
+        "organiser", manage("/assignments/bulk"), page=manage("/assignments")
+    ),
     "jury.assign_automatically": Reach(
         "organiser", manage("/assignments/auto"), page=manage("/assignments")
     ),

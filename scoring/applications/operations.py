@@ -74,11 +74,12 @@ FILENAME_MAX = 150
 
 
 class ApplicationError(Exception):
-    """A refusal; ``problems`` are (field name or "", message) pairs, every one at once."""
+    """A refusal; ``problems`` are (field name or "", message) pairs, every one at once;
+    ``late``: refused because the deadline has passed (nothing to correct in the form)."""
 
-    def __init__(self, problems: list[tuple[str, object]]):
+    def __init__(self, problems: list[tuple[str, object]], late: bool = False):
         super().__init__("; ".join(str(message) for _field, message in problems))
-        self.problems = problems
+        self.problems, self.late = problems, late
 
 
 # Starting an application ------------------------------------------------------------
@@ -548,7 +549,8 @@ def submit(application: Application, *, actor: User) -> None:
                         reason=late[0],
                     ),
                 )
-            ]
+            ],
+            late=True,
         )
     problems = submission_problems(application)
     if problems:

@@ -113,7 +113,7 @@ def _bilingual(uk: str, en: str) -> dict:
     return {"uk": uk or "", "en": en or ""}
 
 
-def _moment(value: datetime) -> str:
+def moment_text(value: datetime) -> str:
     return value.astimezone(KYIV).isoformat()
 
 
@@ -150,8 +150,8 @@ def export_contest(contest: Contest) -> dict:
         "description": _bilingual(contest.description_uk, contest.description_en),
         "applicant_kinds": list(contest.applicant_kinds),
         "oblasts": list(contest.oblasts),
-        "opens_at": _moment(contest.opens_at),
-        "closes_at": _moment(contest.closes_at),
+        "opens_at": moment_text(contest.opens_at),
+        "closes_at": moment_text(contest.closes_at),
         "winners": contest.winners,
         "categories": [
             {
@@ -870,9 +870,13 @@ def _find_organisers(reader: _Reader, emails) -> list[User]:
     return organisers
 
 
-def import_contest(document, organiser_emails=(), *, actor: User | None = None) -> Contest:
+def import_contest(
+    document, organiser_emails=(), *, actor: User | None = None, via="cli", **details
+) -> Contest:
     """Create the draft contest the document describes, or raise ``ExchangeError`` with
     every problem of the document and of the organisers named, having changed nothing.
+    ``via`` and ``details`` go into the audit entry (``copy`` and the source's id when
+    an organiser copies a contest in the browser).
     """
     reader = _Reader()
     document = reader.object(document, "", TOP_LEVEL)
@@ -901,7 +905,8 @@ def import_contest(document, organiser_emails=(), *, actor: User | None = None) 
         questions=len(questions),
         categories=len(categories),
         organisers=[user.id for user in organisers],
-        via="cli",
+        via=via,
+        **details,
     )
     return contest
 

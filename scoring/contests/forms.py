@@ -30,7 +30,7 @@ from wtforms.widgets import TextInput
 from .. import forms
 from ..clock import KYIV
 from ..forms import REQUIRED, MultiCheckboxField, WholeNumberField, choices, strip
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS, input_number
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, input_number, oblast_choices
 from ..models import Aggregation, Contest, Normalise
 from ..organisations import KIND_CHOICES
 
@@ -149,7 +149,7 @@ class ContestForm(FlaskForm):
     slug = StringField(
         _l("Address (slug)"),
         validators=[
-            forms.required(),
+            Optional(),
             Length(max=80),
             Regexp(
                 r"^[a-z0-9]+(-[a-z0-9]+)*$",
@@ -162,7 +162,8 @@ class ContestForm(FlaskForm):
         filters=[strip],
         description=_l(
             "Part of the contest’s web address, e.g. uspishna-uchast-2026 gives "
-            "/contests/uspishna-uchast-2026."
+            "/contests/uspishna-uchast-2026. Leave it empty to have it made from the "
+            "Ukrainian title by the official transliteration."
         ),
     )
     title_uk = _text(_l("Title in Ukrainian"), 300, required=True)
@@ -186,7 +187,7 @@ class ContestForm(FlaskForm):
     )
     oblasts = MultiCheckboxField(
         _l("Oblasts"),
-        choices=choices(OBLASTS.items()),
+        choices=lambda: choices(oblast_choices()),
         invalid_choice_message=_l("Choose from the options given."),
         description=_l("Leave every box unticked to accept applicants from all oblasts."),
     )
@@ -293,7 +294,7 @@ class ContestForm(FlaskForm):
     )
 
     GROUPS = (
-        (_l("The contest"), ("slug", "title_uk", "title_en", "organising_body")),
+        (_l("The contest"), ("title_uk", "title_en", "slug", "organising_body")),
         (
             _l("Description and rules"),
             ("description_uk", "description_en", "rules_uk", "rules_en"),
@@ -321,6 +322,9 @@ class ContestForm(FlaskForm):
         (_l("The jury’s meeting"), ("protocol_number", "protocol_date", "protocol_place")),
     )
 
+    # What a copy of the contest (``CopyForm``) gets anew rather than from its source.
+    COPIED_ANEW = ("title_uk", "title_en", "slug", "number_prefix", "opens_at", "closes_at")
+
     def contest_fields(self):
         return [f for f in self if f.name != "csrf_token"]
 
@@ -342,6 +346,22 @@ class ContestForm(FlaskForm):
         opens, closes = self.opens_at.data, field.data
         if opens and closes and closes <= opens:
             raise ValidationError(_l("Applications must close after they open."))
+
+
+class CopyForm(FlaskForm):
+    """What a copy of a contest gets anew: titles, address, prefix and dates."""
+
+    title_uk = ContestForm.title_uk
+    title_en = ContestForm.title_en
+    slug = ContestForm.slug
+    number_prefix = ContestForm.number_prefix
+    opens_at = ContestForm.opens_at
+    closes_at = ContestForm.closes_at
+
+    validate_closes_at = ContestForm.validate_closes_at
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in ContestForm.COPIED_ANEW}
 
 
 class StageForm(FlaskForm):

@@ -13,6 +13,7 @@ from .. import audit
 from ..extensions import db
 from ..lifecycle import contests_sharing_numbers, frozen_settings
 from ..models import Application, ApplicationState, Contest, Stage, User
+from . import naming
 
 # Paths under /manage/contests/ that a slug would shadow.
 RESERVED_SLUGS = {"new"}
@@ -26,7 +27,7 @@ class ContestError(Exception):
         self.errors = errors
 
 
-def _slug_error(slug: str, contest: Contest | None = None):
+def slug_error(slug: str, contest: Contest | None = None):
     if slug in RESERVED_SLUGS:
         return _l("This address is reserved; choose another one.")
     taken = db.session.scalar(select(Contest.id).where(Contest.slug == slug))
@@ -35,7 +36,7 @@ def _slug_error(slug: str, contest: Contest | None = None):
     return None
 
 
-def _prefix_error(values: dict, contest: Contest | None = None):
+def prefix_error(values: dict, contest: Contest | None = None):
     shared = contests_sharing_numbers(
         values["number_prefix"],
         values["opens_at"],
@@ -51,9 +52,16 @@ def _prefix_error(values: dict, contest: Contest | None = None):
     return None
 
 
+def slug_taken(slug: str) -> bool:
+    return slug in RESERVED_SLUGS or slug_error(slug) is not None
+
+
 def create_contest(values: dict, *, organiser: User) -> Contest:
-    """A new draft contest with ``values`` as its settings and ``organiser`` as its organiser."""
-    errors = {"slug": _slug_error(values["slug"]), "number_prefix": _prefix_error(values)}
+    """A new draft contest with ``values`` as its settings and ``organiser`` as its
+    organiser; an empty address is made from the Ukrainian title."""
+    if not values["slug"]:
+        values = {**values, "slug": naming.slug_from(values["title_uk"], slug_taken)}
+    errors = {"slug": slug_error(values["slug"]), "number_prefix": prefix_error(values)}
     errors = {name: message for name, message in errors.items() if message}
     if errors:
         raise ContestError(errors)
@@ -73,15 +81,18 @@ def _differs(old, new) -> bool:
 
 
 def update_contest(contest: Contest, values: dict, *, actor: User) -> list[str]:
-    """Apply the changed settings and return their names; refuse what the stage freezes."""
+    """Apply the changed settings and return their names; refuse what the stage freezes.
+    An address left empty stays as it is."""
+    if not values["slug"]:
+        values = {**values, "slug": contest.slug}
     changed = [name for name, value in values.items() if _differs(getattr(contest, name), value)]
     errors = frozen_settings(contest, changed, values)
     if "slug" in changed and "slug" not in errors:
-        error = _slug_error(values["slug"], contest)
+        error = slug_error(values["slug"], contest)
         if error:
             errors["slug"] = error
     if {"number_prefix", "opens_at", "closes_at"} & set(changed) and "number_prefix" not in errors:
-        error = _prefix_error(values, contest)
+        error = prefix_error(values, contest)
         if error:
             errors["number_prefix"] = error
     if errors:

@@ -8,8 +8,15 @@ and the CSRF token.
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..forms import PersonForm, strip
 from ..i18n import input_number
@@ -92,3 +99,27 @@ class ReopenForm(FlaskForm):
         ),
         render_kw={"rows": 3, "maxlength": MAX_REASON},
     )
+
+
+BULK_MAX = 200  # applications in one bulk assignment: four pages of the matrix
+
+
+class BulkAssignForm(FlaskForm):
+    """One juror for the applications ticked in the matrix; the first POST shows what
+    will happen, the second (``confirmed``) assigns. The view sets the juror's choices."""
+
+    numbers = SelectMultipleField(_l("Applications"), validate_choice=False)
+    juror = SelectField(
+        _l("Juror"),
+        validators=[InputRequired(message=_l("Choose a member of the jury."))],
+        validate_choice=False,  # a juror who is not a member is refused by name
+    )
+    confirmed = HiddenField()
+
+    def validate_numbers(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick at least one application in the list."))
+        if len(field.data) > BULK_MAX:
+            raise ValidationError(
+                _l("Choose at most %(max)d applications at once.", max=BULK_MAX)
+            )

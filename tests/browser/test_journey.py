@@ -212,8 +212,8 @@ def test_a_contest_from_setup_to_published_results(
         applicant.fill("#password_confirm", PASSWORD)
         applicant.check("#consent")
         applicant.click("main form button[type=submit]")
-        applicant.wait_for_url(re.compile(r"/account$"))
-        check(applicant, "applicant's account")
+        applicant.wait_for_url(re.compile(r"/#open-heading$"))  # on to the open contests
+        expect(applicant.locator(f"main a[href='/contests/{SLUG}']").first).to_be_visible()
 
     with step("the NGO starts an application and its draft is saved as it types"):
         applicant.goto(f"{url}/contests/{SLUG}")
@@ -243,6 +243,10 @@ def test_a_contest_from_setup_to_published_results(
         applicant.click("button[name=action][value^='upload:']")
         applicant.wait_for_load_state()
         expect(applicant.locator("main a[href^='/attachments/']")).to_have_text("statut.pdf")
+        applicant.click("button[name=action][value=review]")
+        applicant.wait_for_url(re.compile(r"/applications/draft/\d+/check(#.*)?$"))
+        expect(applicant.locator("#check-answers")).to_contain_text("statut.pdf")
+        check(applicant, "check your answers")
         applicant.click("button[name=action][value=submit]")
         applicant.wait_for_url(re.compile(r"/applications/UHR-2026-\d{3}(#.*)?$"))
         number = applicant.url.rsplit("/", 1)[1].partition("#")[0]
