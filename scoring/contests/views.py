@@ -12,6 +12,7 @@ from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, stage_label
+from ..judging import notices
 from ..lifecycle import STAGE_BACK, STAGE_FORWARD
 from ..models import Contest, Role, Stage, contest_organisers
 from ..results.operations import announce_publication
@@ -111,6 +112,8 @@ def stage(slug: str):
             )
             if target == Stage.PUBLISHED:
                 _announce_results(contest)
+            if target == Stage.JUDGING:
+                notices.tell(*notices.announce_judging(contest))
             return redirect(url_for(".dashboard", slug=slug))
     return render_template(
         "contests/stage.html",

@@ -20,7 +20,7 @@ from ..access import admitted_or_404, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..models import Application, Role, Scoresheet
-from . import assignments, jury
+from . import assignments, jury, notices
 from .forms import ReopenForm
 from .jury_views import actor, bp, jury_member
 
@@ -58,6 +58,7 @@ def assign_automatically(slug: str):
             ),
             "success",
         )
+        notices.tell(*notices.announce_assignments(contest, result.pairs))
     else:
         flash(_("Every application already has its jurors: nothing is added."), "info")
     if result.conflicts:
@@ -118,6 +119,7 @@ def add(slug: str, number: str, user_id: int):
     else:
         db.session.commit()
         flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
+        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
     return _back_to(contest, item)
 
 
@@ -134,6 +136,7 @@ def add_least_loaded(slug: str, number: str):
     else:
         db.session.commit()
         flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
+        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
     return _back_to(contest, item)
 
 

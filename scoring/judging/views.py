@@ -50,7 +50,6 @@ from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 
 
-
 def _sheet_url(contest: Contest, application: Application) -> str:
     return url_for(".scoresheet", slug=contest.slug, number=application.number)
 
@@ -177,9 +176,7 @@ def scoresheet(slug: str, number: str):
     return render_template(
         "judging/scoresheet.html",
         quick_max=operations.QUICK_POINTS_MAX,
-        next_item=None
-        if editable
-        else _next_unscored(contest, application),
+        next_item=None if editable else _next_unscored(contest, application),
         contest=contest,
         application=application,
         sheet=sheet,

@@ -27,6 +27,7 @@ from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
 from ..i18n import oblast_name
+from ..judging import notices
 from ..models import (
     Application,
     Contest,
@@ -216,6 +217,7 @@ def add_juror(slug: str, number: str):
                 number=application.number,
             )
         flash(message, "success")
+        notices.tell(*notices.announce_assignments(contest, [(application.id, juror.id)]))
     return redirect(_ranking_url(contest, "divergent"))
 
 
