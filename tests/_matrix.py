@@ -31,6 +31,7 @@ from scoring.models import (
     Criterion,
     Decision,
     DecisionKind,
+    DiscussionNote,
     Invitation,
     JuryMember,
     Organisation,
@@ -88,6 +89,7 @@ DECLARATION = "Маркер-Декларація-Конфлікту-7Q"
 DRAFT_TITLE = "Маркер-Чернетка-7Q"
 DRAFT_ANSWER = "Маркер-Відповідь-Чернетки-7Q"
 DECISION = "Маркер-Рішення-Комісії-7Q"
+NOTE = "Маркер-Нотатка-Обговорення-7Q"
 
 _CONTENT = {OWNER, JUROR, ORGANISER}
 MARKERS: dict[str, set[str]] = {
@@ -110,6 +112,8 @@ MARKERS: dict[str, set[str]] = {
     DRAFT_TITLE: {OWNER},
     DRAFT_ANSWER: {OWNER},
     DECISION: {ORGANISER},
+    # The commission's discussion notes: its organisers alone (issue 16).
+    NOTE: {ORGANISER},
 }
 
 PDF = _files.pdf()  # a real one: a blind contest's jurors get it stripped of metadata
@@ -307,6 +311,14 @@ def build_scenario(app) -> Scenario:
             decided_by_id=users[ORGANISER].id,
         )
         db.session.add(decision)
+        db.session.add(
+            DiscussionNote(
+                contest_id=contest.id,
+                application_id=second_application.id,
+                text=NOTE,
+                author_id=users[ORGANISER].id,
+            )
+        )
         db.session.add(
             Invitation(
                 token_hash=accounts._token_hash(INVITATION_TOKEN),

@@ -21,41 +21,13 @@ from scoring.models import (
     Scoresheet,
     SheetState,
     Stage,
-    User,
 )
 
-from ._judging import judged_contest, page_csrf, set_sheet, stored_scores
+from ._judging import judged_contest, organised_by, page_csrf, set_sheet, stored_scores
+from ._stages import move_stage
 
 ORGANISER = "org@example.org"
 JUROR = "juror@example.org"
-HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-
-
-def _organises(app, contest_id: int, organiser: int) -> None:
-    with app.app_context():
-        contest = db.session.get(Contest, contest_id)
-        contest.organisers.append(db.session.get(User, organiser))
-        db.session.commit()
-
-
-def _move(client, slug: str, to: str):
-    """Move the stage as a browser would: every hidden field of the confirmation page,
-    and its confirmation box ticked when the page has one."""
-    url = f"/manage/contests/{slug}/stage?to={to}"
-    page = client.get(url).get_data(as_text=True)
-    data = {}
-    for tag in HIDDEN.findall(page):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        if name:
-            data[name.group(1)] = value.group(1) if value else ""
-    if 'name="confirm"' in page:
-        data["confirm"] = "y"
-    data["reason"] = "Журі готове"
-    return client.post(url, data=data, follow_redirects=True)
-
-
-def _bodies(outbox) -> dict[str, str]:
-    return {m["To"]: m.get_content() for m in outbox()}
 
 
 # E-mails -----------------------------------------------------------------------------
@@ -70,7 +42,7 @@ def test_assigning_during_judging_sends_each_juror_one_email_with_all_their_appl
     judged = judged_contest(
         app, build, [english, ukrainian], count=3, assigned=[], jurors_per_application=0
     )
-    _organises(app, judged.contest_id, organiser)
+    organised_by(app, judged.contest_id, organiser)
 
     response = client.submit(
         f"/manage/contests/{judged.slug}/assignments/auto", follow_redirects=True
@@ -108,13 +80,13 @@ def test_before_judging_assignments_wait_for_one_email_when_judging_opens(
     busy = build.user(Role.JUROR, email="busy@example.org", name="Зайнятий Член")
     recused = build.user(Role.JUROR, email="recused@example.org", name="Відведений Член")
     judged = judged_contest(app, build, [busy, recused], count=2, stage=Stage.SCREENING)
-    _organises(app, judged.contest_id, organiser)
+    organised_by(app, judged.contest_id, organiser)
     for number in judged.numbers:
         set_sheet(app, recused, number, conflict=Conflict.RECUSED, declaration="Родич")
     client.submit(f"/manage/contests/{judged.slug}/assignments/auto")
     assert outbox() == []  # screening: nothing yet
 
-    response = _move(client, judged.slug, "judging")
+    response = move_stage(client, judged.slug, "judging", "Журі готове")
     page = response.get_data(as_text=True)
     assert "1 juror is informed by e-mail." in page
     (message,) = outbox()  # the recused member has nothing to score: no e-mail
@@ -134,7 +106,7 @@ def test_adding_a_juror_on_a_divergence_during_deliberation_sends_nothing(
     judged = judged_contest(
         app, build, [first, spare], count=1, assigned=[first], stage=Stage.DELIBERATION
     )
-    _organises(app, judged.contest_id, organiser)
+    organised_by(app, judged.contest_id, organiser)
     url = f"/manage/contests/{judged.slug}/divergences/{judged.numbers[0]}/add-juror"
     client.submit(url, {"juror": str(spare)})
     with app.app_context():
