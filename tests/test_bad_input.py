@@ -280,7 +280,6 @@ ROUTES: dict[str, Reach] = {
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}/notes",
         page=lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}",
-        readback=("text",),
     ),
     "results.add_juror": Reach(
         "organiser",

@@ -122,10 +122,15 @@ def test_the_deliberation_page_shows_the_ranking_jurors_flags_and_the_undecided_
     # One column per juror, each juror's total; the winner marked.
     for name in ("Олена Коваленко", "Андрій Мельник", "Ірина Бондар"):
         assert f'<th scope="col" class="text-end">{name}</th>' in page
+    # A juror's cell without a total says why: a recusal, or a sheet not submitted
+    # (issue 16: never one mark for both), as the legend under the table explains.
     assert re.search(
-        r"1 UUG-\d{4}-010 Балаклійська міська рада Kharkiv Oblast 60\.50 60\.50 – 60\.50 Winner",
+        r"1 UUG-\d{4}-010 Балаклійська міська рада Kharkiv Oblast 60\.50 60\.50 recused 60\.50 "
+        r"Winner",
         text,
     )
+    assert re.search(r"UUG-\d{4}-002 .*? 39\.00 — not submitted 35\.50 42\.50", text)
+    assert "«recused»: the juror declared a conflict of interest; «—»: the scoresheet" in text
     # The tie at the 5th place: both rows undecided, one place for them, a decision to record.
     for suffix in TIED:
         assert re.search(
@@ -136,7 +141,7 @@ def test_the_deliberation_page_shows_the_ranking_jurors_flags_and_the_undecided_
     assert "The results cannot be published until every winning place is decided" in text
     # Not-ranked, leniency against the panel, stability, exports.
     assert "Jurors’ leniency" in text and "The panel 31 44.03 9.80" in text
-    assert re.search(r"Андрій Мельник 11 38\.73 8\.38 -5\.30", text)
+    assert re.search(r"Андрій Мельник 11 38\.73 8\.38 −5\.30", text)  # a real minus sign
     assert "without Олена Коваленко: falls below the quorum" in text
     for url in ("ranking.csv", "ranking.xlsx", "scores.csv"):
         assert f'href="/manage/contests/{slug}/{url}"' in page

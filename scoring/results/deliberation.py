@@ -21,7 +21,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from .. import lifecycle, ranking
@@ -116,6 +116,21 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
 
+    # A juror's cell without a total says why, as the protocol does (the legend under
+    # the table): a recusal, a sheet not submitted, or empty for no assignment.
+    uncounted = operations.uncounted_sheets(contest)
+    recused, not_submitted, not_assigned = (
+        escape(_("recused")),
+        escape(_("not submitted")),
+        escape(_("not assigned")),
+    )
+    empty = {
+        "recused": f'<td class="text-end small">{recused}</td>',
+        "not_submitted": '<td class="text-end"><span aria-hidden="true">—</span>'
+        f'<span class="visually-hidden">{not_submitted}</span></td>',
+        None: f'<td><span class="visually-hidden">{not_assigned}</span></td>',
+    }
+
     tables: dict = {}
     for row in result.rows:
         table = tables.get(row.category)
@@ -151,7 +166,7 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
                     "".join(
                         f'<td class="text-end">{fmt(juror_totals[j.id])}</td>'
                         if j.id in juror_totals
-                        else '<td class="text-end">–</td>'
+                        else empty[uncounted.get((row.application_id, j.id))]
                         for j in jurors
                     )
                 ),

@@ -48,6 +48,7 @@ from ..models import (
     Organisation,
     Role,
     Scoresheet,
+    SheetState,
     User,
 )
 from .loading import load
@@ -264,6 +265,24 @@ def jury_load(contest: Contest) -> dict[int, int]:
             .group_by(Scoresheet.juror_id)
         ).all()
     )
+
+
+def uncounted_sheets(contest: Contest) -> dict[tuple[int, int], str]:
+    """(application id, juror id) → ``recused`` or ``not_submitted`` for the sheets of
+    admitted applications that do not count, so the pages never show the two alike."""
+    rows = db.session.execute(
+        select(Scoresheet.application_id, Scoresheet.juror_id, Scoresheet.conflict)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            (Scoresheet.conflict == Conflict.RECUSED) | (Scoresheet.state != SheetState.SUBMITTED),
+        )
+    )
+    return {
+        (app_id, juror_id): "recused" if conflict == Conflict.RECUSED else "not_submitted"
+        for app_id, juror_id, conflict in rows
+    }
 
 
 def sheets_of(contest: Contest, application_ids) -> list[tuple]:
