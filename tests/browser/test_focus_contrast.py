@@ -46,8 +46,8 @@ RING = """() => {
     if (alpha >= 1) { break; }
   }
   return {tag: e.tagName, id: e.id, text: (e.textContent || e.value || '').trim().slice(0, 30),
-          name: e.getAttribute('name'), value: e.value || '', outline: style.outlineStyle, color: style.outlineColor,
-          width, layers, visible: e.matches(':focus-visible')};
+          name: e.getAttribute('name'), value: e.value || '', outline: style.outlineStyle,
+          color: style.outlineColor, width, layers, visible: e.matches(':focus-visible')};
 }"""
 
 # Text colour and background of links inside alerts (the error summary among them).
