@@ -210,6 +210,12 @@ def test_quick_buttons_save_whole_points_without_javascript(app, build, client, 
     page = client.get(judged.url(number)).get_data(as_text=True)
     assert re.search(rf'value="{c["C1"]}:7"[^>]*aria-pressed="true"', page)
 
+    # A criterion that is not this sheet's, or no number at all: the button is ignored.
+    for forged in ("²:3", "999999:3", ":", "C1:7"):
+        kept = {**form, f"points_{c['C1']}": "7"}
+        response = client.submit(judged.url(number), {**kept, "quick": forged})
+        assert response.status_code == 302, forged
+    assert stored_scores(app, juror, number)[c["C1"]] == (Decimal(7), "Добре")
     # A forged value is refused beside its field, like a typed one.
     response = client.submit(judged.url(number), {**form, "quick": f"{c['C3']}:9"})
     assert response.status_code == 200

@@ -194,7 +194,9 @@ def _quick_points(value: str | None, criteria) -> tuple[int, str] | None:
     """A quick button's ``"<criterion id>:<points>"`` (the page without JavaScript):
     the criterion and the points as typed, checked by ``save_scores`` like any other."""
     criterion, _sep, points = (value or "").partition(":")
-    if not criterion.isdigit() or int(criterion) not in {c.id for c in criteria}:
+    if not (criterion.isascii() and criterion.isdigit()):  # «²» is a digit int() refuses
+        return None
+    if int(criterion) not in {c.id for c in criteria}:
         return None
     return int(criterion), points
 
