@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from scoring import clock
+from scoring import audit, clock
 from scoring.extensions import db
 from scoring.judging.operations import fair_order_key
 from scoring.models import (
@@ -257,3 +257,25 @@ def test_a_draft_left_when_the_results_were_published_says_what_happened(app, bu
     posted = client.post(judged.url(draft), data={"csrf_token": token, f"points_{c['C1']}": "9"})
     assert posted.status_code == 200
     assert stored_scores(app, juror, draft)[c["C1"]][0] == Decimal(2)  # nothing changed
+
+
+def test_a_sheet_never_started_when_scoring_closed_does_not_speak_of_what_was_entered(
+    app, build, client, juror
+):
+    judged = judged_contest(app, build, [juror], count=2, stage=Stage.DELIBERATION)
+    started, untouched = judged.numbers
+    set_sheet(app, juror, started, points={judged.criteria["C1"]: 2})
+    page = client.get(judged.url(started)).get_data(as_text=True)
+    assert "What you entered is kept: if the organisers reopen scoring" in page
+    page = client.get(judged.url(untouched)).get_data(as_text=True)
+    assert "was not submitted before scoring closed, so it does not count" in page
+    assert "you can still score this application" in page
+    assert "What you entered" not in page
+    with app.app_context():
+        contest = db.session.get(Contest, judged.contest_id)
+        contest.stage, contest.published_at = Stage.PUBLISHED, clock.now()
+        audit.record("contest.stage", contest=contest, to="published")  # as publishing does
+        db.session.commit()
+    page = client.get(judged.url(untouched)).get_data(as_text=True)
+    assert "they were decided without this scoresheet." in page
+    assert "What you entered" not in page
