@@ -30,3 +30,12 @@ def test_an_unexpected_failure_shows_a_calm_page_without_details(app, client):
 @pytest.mark.parametrize("url", ["/contests/missing", "/password/reset/%00%ff", "/invitations/'"])
 def test_odd_urls_never_fail(client, url):
     assert client.get(url).status_code in (404, 410)
+
+
+def test_the_favicon_is_an_icon_not_a_404(client):
+    """Browsers ask for /favicon.ico on every site by themselves (issue 16)."""
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/vnd.microsoft.icon"
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # the ICO file signature
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/").get_data(as_text=True)

@@ -114,3 +114,14 @@ def test_the_ukrainian_wording_keeps_the_agreed_terms():
             if re.search(r"(?:\d|N) ?%", text):
                 problems.append(f"no no-break space before % in {message.id!r}: {text}")
     assert not problems, "\n".join(problems)
+
+
+def test_an_organisations_name_is_not_called_a_persons_name(build, client):
+    """Issue 16: on the applicant's account the organisation's name is «Повна назва
+    організації», never «Ім’я» (a person's first name)."""
+    build.applicant(email="applicant@example.org", name="ГО «Світанок»")
+    client.login("applicant@example.org")
+    page = client.get("/account").get_data(as_text=True)
+    organisation = page.partition('id="org-heading"')[2].partition("</section>")[0]
+    assert "Повна назва організації" in organisation and "Ім’я" not in organisation
+    assert "ГО «Світанок»" in organisation
