@@ -545,7 +545,15 @@ def test_the_ranking_and_the_scores_export_as_csv_with_a_bom_and_as_xlsx(client,
     assert len(rows) == 13
     first = dict(zip(header, rows[1], strict=True))
     assert first["Applicant"] == "Балаклійська міська рада" and first["Score"] == "60.50"
-    assert first["Андрій Мельник"] == "" and first["Олена Коваленко"] == "60.50"
+    # A juror's cell without a total says why, as on the page (issue 16).
+    assert first["Андрій Мельник"] == "recused" and first["Олена Коваленко"] == "60.50"
+    by_number = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    (late,) = [r for number, r in by_number.items() if number.endswith("-002")]
+    assert sorted(late[name] for name in ("Олена Коваленко", "Андрій Мельник", "Ірина Бондар")) == [
+        "35.50",
+        "42.50",
+        "—",
+    ]
     assert first["Winner"] == "yes"
     assert [dict(zip(header, r, strict=True))["Winner"] for r in rows[5:7]] == ["undecided"] * 2
 

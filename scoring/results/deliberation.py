@@ -423,6 +423,7 @@ def export_table(contest: Contest) -> exports.Table:
         names=shown_names(contest, loaded),
         category_titles={c.code: title(c, language) for c in loaded.categories},
         normalised=contest.normalise != Normalise.NONE,
+        uncounted=operations.uncounted_sheets(contest),
     )
 
 
