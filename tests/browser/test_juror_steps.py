@@ -1,4 +1,5 @@
-"""A juror's new steps on a phone (360 × 740), with the keyboard only (issue 16).
+"""A juror's new steps on a phone (360 × 740) and on a laptop (1280 × 800), with the
+keyboard only (issue 16).
 
 The juror filters the assignments by status, opens the next application to score from
 the list, declares no conflict, scores with the quick buttons (arrow keys, Enter) and by
@@ -17,11 +18,12 @@ from scoring.models import Conflict, Role, SheetState
 
 from .._judging import judged_contest, set_sheet, sheet_row, stored_scores
 from ..conftest import PASSWORD
-from .conftest import accessibility_problems, focus_indicator, focus_is_visible
+from .conftest import PHONE, accessibility_problems, focus_indicator, focus_is_visible
 
 pytestmark = pytest.mark.browser
 
 JUROR = "juror@example.org"
+LAPTOP = {"width": 1280, "height": 800}
 
 # The focused element and the sticky bar, as the screen shows them.
 COVERED = """() => {
@@ -61,13 +63,15 @@ def _not_covered(page, problems: list, where: str) -> None:
         problems.append(f"{where}: {seen}")
 
 
+@pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=lambda s: str(s["width"]))
 def test_a_juror_filters_scores_with_quick_buttons_and_goes_on_to_the_next(
-    app, build, live_server, browser_page, expect, request
+    app, build, live_server, new_context, expect, request, screen
 ):
     juror = build.user(Role.JUROR, email=JUROR)
     judged = judged_contest(app, build, [juror], count=3)
     c = judged.criteria
-    page = browser_page
+    page = new_context(viewport=screen).new_page()
+    width, height = screen["width"], screen["height"]
     page.set_default_timeout(15_000)
     # One application is recused already: the filter and the "next" skip it.
     items = None
@@ -111,7 +115,7 @@ def test_a_juror_filters_scores_with_quick_buttons_and_goes_on_to_the_next(
     problems += accessibility_problems(page, "scoresheet", request)
 
     bar = page.evaluate("() => document.getElementById('scoresheet-bar').offsetHeight")
-    assert bar <= 0.15 * 740, f"the sticky bar takes {bar}px of a 740px screen"
+    assert bar <= 0.15 * height, f"the sticky bar takes {bar}px of a {height}px screen"
 
     # C1 with the quick buttons: one Tab stop, arrows to 7, Enter.
     _tab_to(page, f"e.id === 'points_{c['C1']}'")
@@ -154,14 +158,14 @@ def test_a_juror_filters_scores_with_quick_buttons_and_goes_on_to_the_next(
     expect(page.locator("#total")).to_have_text(re.compile(r"^20[,.]5$"))
     _tab_to(page, "e.id === 'overall_comment'")
     _not_covered(page, problems, "overall comment")
-    page.set_viewport_size({"width": 360, "height": 380})  # the keyboard slides up
+    page.set_viewport_size({"width": width, "height": 380})  # the keyboard slides up
     page.wait_for_function(
         "() => document.activeElement.getBoundingClientRect().bottom"
         " <= document.getElementById('scoresheet-bar').getBoundingClientRect().top"
     )
     _not_covered(page, problems, "overall comment, with the on-screen keyboard")
     page.keyboard.type("Варто підтримати")
-    page.set_viewport_size({"width": 360, "height": 740})
+    page.set_viewport_size(screen)
     expect(page.locator("#save-status")).to_have_attribute("data-state", "saved", timeout=30_000)
     assert stored_scores(app, juror, order[0]) == {
         c["C1"]: (Decimal(7), "Мета чітка"),
