@@ -1,7 +1,7 @@
 """The commission's discussion notes on divergent applications (issue 16).
 
 Revision ID: 0012
-Revises: 0002
+Revises: 0006
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0002"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
