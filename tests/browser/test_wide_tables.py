@@ -221,15 +221,18 @@ def test_the_public_results_are_cards_on_a_phone(app, build, live_server, new_co
     winners = page.locator("section table").first.locator("tbody tr")
     assert winners.count() == 2
     for place, row in enumerate(winners.all(), start=1):
-        # Each cell a line of the card, named by its column: «Місце: 1», «Бал: 27,00».
+        # Each cell a line of the card, named by its column: «Місце: 1», «Бал: 27,00»
+        # (an empty note shows no line).
         cells = row.locator("td, th")
-        lines = [
-            (c.evaluate("e => getComputedStyle(e, '::before').content"), c.inner_text())
+        lines = {
+            c.evaluate("e => getComputedStyle(e, '::before').content"): c.inner_text()
             for c in cells.all()
-        ]
-        assert lines[0] == ('"Місце: "', str(place)), lines
-        assert lines[-1][0] == '"Бал: "' and re.fullmatch(r"\d+,\d\d", lines[-1][1]), lines
-        for c in cells.all():
+            if c.is_visible()
+        }
+        assert lines['"Місце: "'] == str(place), lines
+        assert re.fullmatch(r"\d+,\d\d", lines['"Бал: "']), lines
+        assert lines['"Номер: "'] == judged.numbers[place - 1], lines
+        for c in [c for c in cells.all() if c.is_visible()]:
             box = c.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
         assert cells.nth(0).bounding_box()["y"] < cells.nth(1).bounding_box()["y"]  # stacked
