@@ -237,9 +237,8 @@ def test_the_public_results_are_cards_on_a_phone(app, build, live_server, new_co
             assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
         assert cells.nth(0).bounding_box()["y"] < cells.nth(1).bounding_box()["y"]  # stacked
     assert not page.locator(".scroll-hint").first.is_visible()  # cards do not scroll
-    # Between a phone and a laptop the tables are tables (community and oblast under the
-    # applicant, the score in view): one too long would scroll in its own area and say
-    # so; the page is never wider than the screen.
+    # Between a phone and a laptop the tables are tables: one too long scrolls in its own
+    # area and says so; the page is never wider than the screen.
     for width in (576, 600, 700, 1280):
         page.set_viewport_size({"width": width, "height": 800})
         seen = page.evaluate(OVERFLOW)
