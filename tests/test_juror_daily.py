@@ -81,6 +81,10 @@ def test_before_judging_assignments_wait_for_one_email_when_judging_opens(
     recused = build.user(Role.JUROR, email="recused@example.org", name="Відведений Член")
     judged = judged_contest(app, build, [busy, recused], count=2, stage=Stage.SCREENING)
     organised_by(app, judged.contest_id, organiser)
+    with app.app_context():  # judging opens only with a chair of the jury (issue 13)
+        contest = db.session.get(Contest, judged.contest_id)
+        next(m for m in contest.jury if m.user_id == busy).is_chair = True
+        db.session.commit()
     for number in judged.numbers:
         set_sheet(app, recused, number, conflict=Conflict.RECUSED, declaration="Родич")
     client.submit(f"/manage/contests/{judged.slug}/assignments/auto")
