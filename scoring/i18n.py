@@ -139,17 +139,34 @@ def long_datetime(value: datetime | None) -> str:
     return f"{long_date(value)}, {format_datetime(value, 'HH:mm')}"
 
 
+MINUS = "\u2212"  # «−5,41»: a real minus sign on pages and in documents, not a hyphen
+
+
+def _with_minus(text: str) -> str:
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def points(value) -> str:
-    """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian."""
+    """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian,
+    «−5,41» with a minus sign."""
     if value is None:
         return ""
     rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return format_decimal(rounded, format="#,##0.00")
+    return _with_minus(format_decimal(rounded, format="#,##0.00"))
 
 
 def number(value) -> str:
-    """A setting such as a weight or a maximum: «1,5», «10»."""
-    return "" if value is None else format_decimal(Decimal(value).normalize(), format="#,##0.##")
+    """A setting such as a weight or a maximum: «1,5», «10»; «−0,5» with a minus sign."""
+    if value is None:
+        return ""
+    return _with_minus(format_decimal(Decimal(value).normalize(), format="#,##0.##"))
+
+
+def percent(value) -> str:
+    """A fraction as a percentage: «30 %» in Ukrainian (a no-break space before the sign,
+    as Ukrainian typography wants), «30%» in English."""
+    text = format_decimal(Decimal(value) * 100, format="#,##0.##")
+    return f"{text}\u00a0%" if current_language() == "uk" else f"{text}%"
 
 
 def input_number(value) -> str:
@@ -177,6 +194,7 @@ def register(app) -> None:
         oblast=oblast_name,
         points=points,
         number=number,
+        percent=percent,
         input_number=input_number,
         kind_label=kind_label,
     )

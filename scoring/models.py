@@ -702,6 +702,23 @@ class Decision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
+class DiscussionNote(db.Model):
+    """A short note of the commission's discussion of a divergent application before its
+    decision (SPEC §6.6). The contest's organisers alone read it: never applicants,
+    jurors or the public, and no export or document prints it."""
+
+    __tablename__ = "discussion_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
 class Invitation(db.Model):
     """An e-mailed link through which a juror or an organiser joins (only its hash is kept).
 

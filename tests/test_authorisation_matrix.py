@@ -178,6 +178,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "pages.home": {"GET": everyone(200)},
     "pages.contest": {"GET": everyone(200)},
     "static": {"GET": everyone(200)},
+    "pages.favicon": {"GET": everyone(200)},
     "bootstrap.static": {"GET": everyone(200)},
     "health.healthz": {"GET": everyone(200)},
     "applications.communities": {"GET": everyone(200)},
@@ -308,6 +309,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.scores_csv": {"GET": manage()},
     "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
+    "results.divergence_note": {"POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
     "documents.protocol": {"GET": manage()},

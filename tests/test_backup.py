@@ -29,6 +29,7 @@ from scoring.models import (
     Contest,
     Decision,
     DecisionKind,
+    DiscussionNote,
     Invitation,
     Organisation,
     OrganisationKind,
@@ -75,7 +76,7 @@ ADDED_AFTER_0001 = {
     "scoresheets": ["entered_by_id", "entered_at"],
     "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
 }
-TABLES_AFTER_0001 = ("user_sessions", "recovery_codes")
+TABLES_AFTER_0001 = ("user_sessions", "recovery_codes", "discussion_notes")  # 0003, 0012
 
 
 @pytest.fixture
@@ -128,6 +129,14 @@ def _loaded(databases, kind: str):
                 application_id=application.id,
                 reason="Розбіжність обговорено на засіданні комісії.",
                 decided_by_id=organiser.id,
+            )
+        )
+        db.session.add(
+            DiscussionNote(
+                contest_id=judged.id,
+                application_id=application.id,
+                text="Комісія попросила пояснити розкид за C2.",
+                author_id=organiser.id,
             )
         )
         db.session.add(

@@ -351,6 +351,11 @@ ROUTES: dict[str, Reach] = {
         lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}",
         valid=lambda w: REASON,
     ),
+    "results.divergence_note": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}/notes",
+        page=lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}",
+    ),
     "results.add_juror": Reach(
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}/add-juror",

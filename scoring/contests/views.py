@@ -21,6 +21,7 @@ from ..i18n import (
     long_datetime,
     stage_label,
 )
+from ..judging import notices
 from ..lifecycle import STAGE_BACK, STAGE_FORWARD
 from ..links import external_url
 from ..models import Contest, Role, Stage, contest_organisers
@@ -227,6 +228,8 @@ def stage(slug: str):
             )
             if target == Stage.PUBLISHED:
                 _announce_results(contest)
+            if target == Stage.JUDGING:
+                notices.tell(*notices.announce_judging(contest))
             return redirect(url_for(".dashboard", slug=slug))
     form.warnings.data = plan.fingerprint
     if plan.warnings:

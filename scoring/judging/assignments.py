@@ -101,6 +101,7 @@ class AutoResult:
     added: int
     short: list[tuple[str, int]]  # (registration number, jurors missing)
     conflicts: int  # pairs left out because of a conflict of interest
+    pairs: tuple[tuple[int, int], ...] = ()  # the (application id, juror id) added
 
 
 def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
@@ -152,7 +153,7 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         ((numbers[app_id], missing) for app_id, missing in plan.short.items()),
         key=lambda item: item[0],
     )
-    return AutoResult(len(plan.pairs), short, plan.conflicts)
+    return AutoResult(len(plan.pairs), short, plan.conflicts, tuple(plan.pairs))
 
 
 @dataclass(frozen=True)

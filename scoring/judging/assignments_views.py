@@ -24,7 +24,7 @@ from ..auth import role_required
 from ..extensions import db
 from ..forms import choices
 from ..models import Application, Role, Scoresheet, User
-from . import assignments, jury
+from . import assignments, jury, notices
 from .forms import BulkAssignForm, ReopenForm
 from .jury_views import actor, bp, jury_member
 
@@ -63,6 +63,7 @@ def assign_automatically(slug: str):
             ),
             "success",
         )
+        notices.tell(*notices.announce_assignments(contest, result.pairs))
     else:
         flash(_("Every application already has its jurors: nothing is added."), "info")
     if result.conflicts:
@@ -124,6 +125,7 @@ def add(slug: str, number: str, user_id: int):
     else:
         db.session.commit()
         flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
+        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
     return _back_to(contest, item)
 
 
@@ -140,6 +142,7 @@ def add_least_loaded(slug: str, number: str):
     else:
         db.session.commit()
         flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
+        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
     return _back_to(contest, item)
 
 

@@ -116,12 +116,19 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
     normalised = contest.normalise != Normalise.NONE
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
-    # A juror's cell without a total says why: a recusal, or a sheet not submitted.
+    # A juror's cell without a total says why, as the protocol does (the legend under
+    # the table): a recusal, a sheet not submitted, or empty for no assignment.
     uncounted = operations.uncounted_sheets(contest)
+    recused, not_submitted, not_assigned = (
+        escape(_("recused")),
+        escape(_("not submitted")),
+        escape(_("not assigned")),
+    )
     empty = {
-        "recused": f'<td class="text-end small">{escape(_("recused"))}</td>',
-        "not_submitted": f'<td class="text-end small">{escape(_("not submitted"))}</td>',
-        None: '<td class="text-end">–</td>',
+        "recused": f'<td class="text-end small">{recused}</td>',
+        "not_submitted": '<td class="text-end"><span aria-hidden="true">—</span>'
+        f'<span class="visually-hidden">{not_submitted}</span></td>',
+        None: f'<td><span class="visually-hidden">{not_assigned}</span></td>',
     }
 
     tables: dict = {}
@@ -420,6 +427,7 @@ def export_table(contest: Contest) -> exports.Table:
         names=shown_names(contest, loaded),
         category_titles={c.code: title(c, language) for c in loaded.categories},
         normalised=contest.normalise != Normalise.NONE,
+        uncounted=operations.uncounted_sheets(contest),
     )
 
 

@@ -98,10 +98,17 @@ def ranking_table(
     names: dict,
     category_titles: dict[str, str],
     normalised: bool,
+    uncounted: dict[tuple[int, int], str] | None = None,
 ) -> Table:
     """The ranking as the deliberation page shows it, one row per application, then the
-    applications not ranked (without a place); ``names`` are the applicants as shown."""
+    applications not ranked (without a place); ``names`` are the applicants as shown.
+
+    A juror's cell without a total tells why, as the page and the protocol do: «recused»,
+    «—» for a sheet not submitted (``uncounted``, from ``operations.uncounted_sheets``),
+    empty for an application not assigned to the juror."""
     words = {True: _("yes"), False: _("no"), None: _("undecided")}
+    marks = {"recused": _("recused"), "not_submitted": "—", None: ""}
+    uncounted = uncounted or {}
     header = [_("Place"), _("Number"), _("Applicant"), _("Oblast")]
     if category_titles:
         header.append(_("Category"))
@@ -121,7 +128,12 @@ def ranking_table(
         totals = row.juror_totals
         line += [
             row.jurors,
-            *(display_score(totals[j.id]) if j.id in totals else "" for j in jurors),
+            *(
+                display_score(totals[j.id])
+                if j.id in totals
+                else marks[uncounted.get((row.application_id, j.id))]
+                for j in jurors
+            ),
         ]
         line += [
             words[row.tie],
@@ -135,6 +147,13 @@ def ranking_table(
         if category_titles:
             line.append(category_titles.get(item.category, ""))
         line += [""] * (2 if normalised else 1)
-        line += [item.jurors, *([""] * len(jurors)), "", "", words[False], describe(item.as_note)]
+        line += [
+            item.jurors,
+            *(marks[uncounted.get((item.application_id, j.id))] for j in jurors),
+            "",
+            "",
+            words[False],
+            describe(item.as_note),
+        ]
         rows.append(line)
     return Table(header, rows)

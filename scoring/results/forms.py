@@ -6,6 +6,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..forms import MAX_INTEGER, MultiCheckboxField, WholeNumberField, strip
+from .discussion import MAX_NOTE
 from .operations import MAX_REASON
 
 
@@ -56,3 +57,23 @@ class RevokeForm(FlaskForm):
 
 class AddJurorForm(FlaskForm):
     juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
+
+
+class NoteForm(FlaskForm):
+    """A short note of the commission's discussion (organisers only, never published)."""
+
+    text = TextAreaField(
+        _l("Note of the discussion"),
+        validators=[
+            DataRequired(message=_l("Write the note first.")),
+            Length(
+                max=MAX_NOTE, message=_l("The note is too long (at most %(max)d characters).")
+            ),
+        ],
+        filters=[strip],
+        description=_l(
+            "For the commission only: applicants, jurors and the public never see it, and "
+            "it is printed in no document."
+        ),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )

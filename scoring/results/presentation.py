@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import ranking
-from ..i18n import number, oblast_name, points
+from ..i18n import MINUS, number, oblast_name, points
 
 
 def describe(note: ranking.Note) -> str:
@@ -91,7 +91,7 @@ class Points:
 
     def signed(self, value) -> str:
         text = self(value)
-        return text if text.startswith("-") or value == 0 else "+" + text
+        return text if text.startswith(MINUS) or value == 0 else "+" + text
 
 
 @functools.lru_cache(maxsize=4096)  # a protocol repeats the same totals thousands of times

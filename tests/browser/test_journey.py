@@ -340,6 +340,8 @@ def test_a_contest_from_setup_to_published_results(
         ring = focus_indicator(juror)
         assert focus_is_visible(ring), f"no visible focus on the points input: {ring}"
         juror.keyboard.type("9")
+        juror.keyboard.press("Tab")  # the quick buttons of C1: one stop, «9» pressed
+        assert juror.evaluate("() => document.activeElement.value").endswith(":9")
         juror.keyboard.press("Tab")  # the comment on C1
         juror.keyboard.type("Чітко описана практика")
         tab_to(juror, "e.id.startsWith('points_')")
@@ -359,8 +361,9 @@ def test_a_contest_from_setup_to_published_results(
         check(juror, "scoresheet review")
         tab_to(juror, "e.tagName === 'BUTTON' && e.type === 'submit' && !!e.closest('main')")
         juror.keyboard.press("Enter")
-        juror.wait_for_url(re.compile(rf"/judging/{SLUG}$"))
+        juror.wait_for_url(re.compile(rf"/judging/{SLUG}\?after={number}$"))
         expect(juror.locator("li[data-status=submitted]")).to_have_count(1)
+        expect(juror.locator("#next-unscored")).to_have_count(0)  # nothing left to score
 
     with step("the invited juror recuses from the application"):
         invited.goto(f"{url}/judging/{SLUG}/{number}")

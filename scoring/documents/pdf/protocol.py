@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from ...i18n import long_date, number
+from ...i18n import long_date, number, percent
 from . import base, sections
 from .records import NOT_ASSIGNED, NOT_SUBMITTED, RECUSED, MatrixRow, Member, Protocol
 
@@ -242,7 +241,7 @@ def _divergences(data: Protocol) -> list:
                 "Scores are divergent when the highest and the lowest member’s total of an "
                 "application differ by more than %(share)s of the maximum possible total, "
                 "that is, when the difference exceeds %(points)s.",
-                share=format_percent(threshold),
+                share=percent(threshold),
                 points=number(threshold * data.scoring.max_total),
             ),
             s.body,

@@ -9,7 +9,7 @@ Every column is added with ALTER TABLE ... ADD COLUMN, on SQLite too: recreating
 there would run its ON DELETE CASCADE on the rows that refer to it.
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-08
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
