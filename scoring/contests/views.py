@@ -11,7 +11,7 @@ from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, stage_label
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, stage_label
 from ..lifecycle import STAGE_BACK, STAGE_FORWARD
 from ..links import external_url
 from ..models import Contest, Role, Stage, contest_organisers
@@ -37,7 +37,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def new():
-    form = ContestForm()
+    form = ContestForm.for_contest(None, current_language())
     if form.validate_on_submit():
         try:
             contest = operations.create_contest(
@@ -56,12 +56,17 @@ def new():
 @role_required(Role.ORGANISER)
 def edit(slug: str):
     contest = own_contest(slug)
-    form = ContestForm()
+    form = ContestForm.for_contest(contest, current_language())
     if not form.is_submitted():
         form.load(contest)
     elif form.validate():
         try:
-            operations.update_contest(contest, form.contest_values(), actor=current_user)
+            operations.update_contest(
+                contest,
+                form.contest_values(),
+                actor=current_user,
+                categories=form.category_values(),
+            )
         except operations.ContestError as error:
             show_errors(form, error)
         else:
@@ -140,9 +145,7 @@ def stage(slug: str):
 
 def _announce_results(contest: Contest) -> None:
     """After publication: e-mail the applicants the link to the results (SPEC §3)."""
-    sent, failed = announce_publication(
-        contest, external_url("results.public", slug=contest.slug)
-    )
+    sent, failed = announce_publication(contest, external_url("results.public", slug=contest.slug))
     if sent:
         flash(
             ngettext(
