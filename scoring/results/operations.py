@@ -95,7 +95,7 @@ def record_tie_decision(
     group = find_tie(result, category, rank)
     if group is None:
         raise ResultsError({"winners": _l("This tie is no longer awaiting a decision.")})
-    kept = tuple(spec for spec, model in loaded.tie_decisions if model not in stale)
+    kept = tuple(spec for spec, model in loaded.recorded if model not in stale)
     candidate = ranking.TieDecision(category=group.category, winner_ids=chosen)
     try:
         ranking.Inputs(
