@@ -141,14 +141,15 @@ def input_number(value) -> str:
     return plain.replace(".", ",") if current_language() == "uk" else plain
 
 
-def money(value) -> str:
+def money(value, unit: bool = True) -> str:
     """An amount of hryvnias for pages, files and documents: «48 000,00 грн» in
     Ukrainian, «48,000.00 UAH» in English; exact (two places, as stored), the spaces
-    non-breaking so that the amount never splits across lines (SPEC §12)."""
+    non-breaking so that the amount never splits across lines (SPEC §12). ``unit=False``:
+    the number alone, for a table column whose heading names the unit."""
     if value is None:
         return ""
     amount = format_decimal(Decimal(value), format="#,##0.00")
-    return f"{amount}\u00a0{_('UAH')}"
+    return f"{amount}\u00a0{_('UAH')}" if unit else amount
 
 
 def input_amount(value) -> str:

@@ -25,7 +25,7 @@ from ..i18n import oblast_name
 from ..judging.scores_file import RECUSED, export_scores
 from ..models import Contest, User
 from ..ranking import Ranking
-from .presentation import describe, display_score, notes_text
+from .presentation import balances, describe, display_score, notes_text
 
 BOM = "\ufeff"
 
@@ -100,14 +100,19 @@ def ranking_table(
     normalised: bool,
 ) -> Table:
     """The ranking as the deliberation page shows it, one row per application, then the
-    applications not ranked (without a place); ``names`` are the applicants as shown."""
+    applications not ranked (without a place); ``names`` are the applicants as shown.
+    With a fund (SPEC §12): the amount requested, awarded and left of the fund after it."""
     words = {True: _("yes"), False: _("no"), None: _("undecided")}
+    funded = bool(result.funds)
+    left = balances(result)
     header = [_("Place"), _("Number"), _("Applicant"), _("Oblast")]
     if category_titles:
         header.append(_("Category"))
     header.append(_("Score"))
     if normalised:
         header.append(_("Score without normalisation"))
+    if funded:
+        header += [_("Requested"), _("Awarded"), _("Fund left")]
     header += [_("Jurors"), *(juror.name for juror in jurors)]
     header += [_("Tie"), _("Divergent"), _("Winner"), _("Note")]
     rows = []
@@ -118,6 +123,12 @@ def ranking_table(
         line.append(display_score(row.score))
         if normalised:
             line.append(display_score(row.raw_score))
+        if funded:
+            line += [
+                _amount(row.requested),
+                _amount(row.awarded),
+                _amount(left.get(row.application_id)),
+            ]
         totals = row.juror_totals
         line += [
             row.jurors,
@@ -134,7 +145,12 @@ def ranking_table(
         line = ["", item.number, names[item.application_id], ""]
         if category_titles:
             line.append(category_titles.get(item.category, ""))
-        line += [""] * (2 if normalised else 1)
+        line += [""] * ((2 if normalised else 1) + (3 if funded else 0))
         line += [item.jurors, *([""] * len(jurors)), "", "", words[False], describe(item.as_note)]
         rows.append(line)
     return Table(header, rows)
+
+
+def _amount(value):
+    """An amount as a cell: a number (two places), or empty."""
+    return "" if value is None else value
