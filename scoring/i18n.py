@@ -149,7 +149,9 @@ def money(value, unit: bool = True) -> str:
     if value is None:
         return ""
     amount = format_decimal(Decimal(value), format="#,##0.00")
-    return f"{amount}\u00a0{_('UAH')}" if unit else amount
+    if not unit:
+        return amount
+    return amount + "\u00a0" + _("UAH")
 
 
 def input_amount(value) -> str:
