@@ -108,6 +108,8 @@ def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> lis
         seen.add(name)
         if name == "category" and not contest.categories:
             lines.problem(1, _("the contest has no categories: remove the column “category”"))
+        elif name == REQUESTED and not money.has_fund(contest):
+            lines.problem(1, _("the contest has no fund: remove the column “requested”"))
         elif name not in known:
             lines.problem(
                 1,
