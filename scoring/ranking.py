@@ -66,12 +66,15 @@ The rules, as implemented:
    places, the oblasts' room and the fund), the group is undecided (``tie_undecided``
    with ``left``). Whoever the commission picks, what is left below it is not known:
    the rows below that could still be funded get ``winner = None`` (``fund_pending``)
-   until the decision. A ``TieDecision`` there names winners that fit together and
-   leave out no tied row that would still fit. A ``PartialAward`` funds one skipped
-   application of its category with part of what is left when the walk reaches it
-   (note ``partial``); one that does not fit raises ``ValueError``. ``Row.awarded`` is
-   the amount awarded (None when nothing is), ``Ranking.funds`` the fund, the total
-   awarded and what is left, per category with a fund. Amounts are ``Decimal``s with at
+   until the decision, unless the tied requests all fit together and everything below
+   would fit even after the dearest pick (then the walk below goes on). A
+   ``TieDecision`` there names winners that fit together and leave out no tied row
+   that would still fit; a tied row it leaves out whose request no longer fits is
+   skipped (``fund``). A ``PartialAward`` funds one skipped application of its
+   category with part of what is left when the walk reaches it (note ``partial``);
+   one that does not fit raises ``ValueError``. ``Row.awarded`` is the amount awarded
+   (None when nothing is), ``Ranking.funds`` the fund, the total awarded and what is
+   left, per category with a fund. Amounts are ``Decimal``s with at
    most two places and are never rounded. Without a fund nothing of this applies.
 
 Preconditions the caller keeps (not checked here): every score lies in
@@ -986,9 +989,10 @@ class _Walk:
     def choose_within(self, groups: list[list[_Entry]], fund: Decimal) -> Fund:
         """Rule 9: as ``choose``, taking only requests that fit in what is left."""
         left = fund
+        reserved = Decimal(0)  # the most undecided ties above may still take
         award = self._award()
         blocked = False  # below an undecided tie, what is left is not known
-        for group in groups:
+        for index, group in enumerate(groups):
             if not self._open(group):
                 continue
             candidates, skipped = [], []
@@ -996,7 +1000,7 @@ class _Walk:
                 requested = entry.app.requested
                 if requested is None:
                     entry.notes.append(Note("no_request", {}))
-                elif requested > left:
+                elif requested > left - reserved:
                     entry.notes.append(Note("fund", {"requested": requested, "left": left}))
                     skipped.append(entry)
                 else:
@@ -1013,24 +1017,52 @@ class _Walk:
             else:
                 decision = self._decision(group)
                 if decision is None:
-                    self._undecided(candidates, {"places": can_win, "left": left})
-                    # Whoever the commission picks takes a place (each of them fits
-                    # alone); what it leaves of the fund is not known until then.
-                    self.taken += 1
-                    blocked = True
+                    self._undecided(candidates, {"places": can_win, "left": left - reserved})
+                    blocked = self._reserve(
+                        candidates, can_win, room, left - reserved, groups[index + 1 :]
+                    )
+                    if not blocked:
+                        reserved += _requested(sorted(candidates, key=_asks)[-can_win:])
                     continue
-                chosen = _check_decision(decision, candidates, can_win, room, left)
+                chosen = _check_decision(decision, candidates, can_win, room, left - reserved)
                 for entry in candidates:
                     entry.notes.append(Note("decision", {}))
             self._win(chosen)
             for entry in chosen:
                 entry.awarded = entry.app.requested
                 left -= entry.app.requested
+            for entry in candidates:
+                # Left out by the commission's decision since it no longer fits: skipped
+                # for the fund (and so it may be funded in part, from what is left now).
+                if entry not in chosen and entry.app.requested > left - reserved:
+                    params = {"requested": entry.app.requested, "left": left - reserved}
+                    entry.notes.append(Note("fund", params))
+                    skipped.append(entry)
             target = next((e for e in group if award and e.app.id == award.application_id), None)
             if target is not None:
-                left -= self._fund_partly(target, award, skipped, left)
+                left -= self._fund_partly(target, award, skipped, left - reserved)
                 award = None
         return Fund(fund, fund - left, left)
+
+    def _reserve(
+        self, candidates: list[_Entry], can_win: int, room: Counter, left: Decimal, below: list
+    ) -> bool:
+        """Count the places an undecided tie within a fund takes; whether what it leaves
+        is unknown to the rows ``below`` (they then await the decision).
+
+        When the tied requests all fit in ``left`` together, the commission must pick
+        exactly ``can_win`` of them (leaving out none that fits), and when everything
+        below would fit even after the dearest such pick, the walk below is the same
+        whoever wins: it goes on with that pick's amount held back. Otherwise at least
+        one of them takes a place and the rows below wait."""
+        if _requested(candidates) > left:
+            self.taken += 1
+            return True
+        self.taken += can_win
+        self.per_oblast.update(room)
+        dearest = _requested(sorted(candidates, key=_asks)[-can_win:])
+        rest = [e.app.requested or Decimal(0) for group in below for e in group if e.eligible]
+        return sum(rest, Decimal(0)) > left - dearest
 
     def _open(self, group: list[_Entry]) -> bool:
         """Whether places are left for the group (its rows lose until they win)."""
@@ -1116,6 +1148,10 @@ class _Walk:
         entry.awarded = award.amount
         self._win([entry])
         return award.amount
+
+
+def _asks(entry: _Entry) -> Decimal:
+    return entry.app.requested
 
 
 def _requested(entries: Iterable[_Entry]) -> Decimal:

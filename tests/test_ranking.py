@@ -670,7 +670,8 @@ def test_a_tie_that_does_not_fit_in_what_is_left_awaits_the_commission():
         ["50000", "30000", "30000", "10000", "60000"], decisions=[TieDecision(None, frozenset({3}))]
     )
     assert by_app(decided, "winner") == {1: True, 2: False, 3: True, 4: True, 5: False}
-    assert note_codes(decided)[2] == note_codes(decided)[3] == ["decision"]
+    assert note_codes(decided)[2] == ["decision", "fund"]  # 30 000 > the 20 000 left
+    assert note_codes(decided)[3] == ["decision"]
     assert decided.funds[None].left == Decimal(10_000)
     assert order(decided) == order(ranking)
 
@@ -876,3 +877,146 @@ def test_winner_places_leave_no_gap_for_rows_skipped_by_the_fund():
 def test_bad_amounts_are_refused(settings, apps, message):
     with pytest.raises(ValueError, match=message):
         rank_applications(ONE, apps or [], [], Settings(**settings))
+
+
+# Edges of the fund: exact fits, one kopiyka over, ties, categories, recusals.
+
+
+@pytest.mark.parametrize(
+    ("second", "winners", "left"),
+    [
+        ("40000.00", {1: True, 2: True, 3: False}, "0.00"),  # exactly what is left
+        ("40000.01", {1: True, 2: False, 3: True}, "0.00"),  # one kopiyka over
+    ],
+)
+def test_a_request_of_exactly_what_is_left_wins_and_one_kopiyka_more_is_skipped(
+    second, winners, left
+):
+    table = {1: panel(20, 20), 2: panel(18, 18), 3: panel(16, 16)}
+    apps = [grant(1, "60000"), grant(2, second), grant(3, "40000")]
+    ranking = rank(table, apps=apps, fund=Decimal("100000.00"))
+    assert by_app(ranking, "winner") == winners
+    assert str(ranking.funds[None].left) == left
+    assert sum(r.awarded for r in ranking.rows if r.awarded) == Decimal(100_000)
+    if not winners[2]:
+        assert notes(ranking, 2) == (
+            Note("fund", {"requested": Decimal("40000.01"), "left": Decimal("40000.00")}),
+        )
+
+
+def test_the_whole_fund_to_one_request_and_a_fund_of_one_kopiyka():
+    table = {1: panel(20, 20), 2: panel(18, 18)}
+    whole = rank(table, apps=[grant(1, "100000"), grant(2, "0.01")], fund=Decimal(100_000))
+    assert by_app(whole, "winner") == {1: True, 2: False}
+    assert whole.funds[None].left == 0
+    assert notes(whole, 2) == (Note("fund", {"requested": Decimal("0.01"), "left": Decimal(0)}),)
+    tiny = rank(table, apps=[grant(1, "0.02"), grant(2, "0.01")], fund=Decimal("0.01"))
+    assert by_app(tiny, "winner") == {1: False, 2: True}
+    assert tiny.funds[None].awarded == Decimal("0.01")
+
+
+def test_a_tie_whose_requests_add_up_to_exactly_what_is_left_wins_together():
+    # 1 takes 60 000; 2 and 3 tie for the 40 000 left.
+    together = edge(["60000", "20000", "20000", "1", "1"])
+    assert by_app(together, "winner") == {1: True, 2: True, 3: True, 4: False, 5: False}
+    assert not together.undecided and together.funds[None].left == 0
+    assert note_codes(together)[2] == ["tie"]
+    # One kopiyka more and they no longer fit together: the commission chooses, and
+    # either choice is accepted (the other then no longer fits).
+    requests = ["60000", "20000.01", "20000", "1", "1"]
+    over = edge(requests)
+    assert by_app(over, "winner") == {1: True, 2: None, 3: None, 4: None, 5: None}
+    assert notes(over, 3) == (Note("tie_undecided", {"places": 2, "left": Decimal(40_000)}),)
+    for chosen, lost, left in ((2, 3, "19997.99"), (3, 2, "19998")):
+        decided = edge(requests, decisions=[TieDecision(None, frozenset({chosen}))])
+        assert {n for n, won in by_app(decided, "winner").items() if won} == {1, chosen, 4, 5}
+        assert decided.funds[None].left == Decimal(left)  # 4 and 5 ask 1 each
+        assert [n.code for n in notes(decided, lost)] == ["decision", "fund"]
+    with pytest.raises(ValueError, match="request more than is left"):
+        edge(requests, decisions=[TieDecision(None, frozenset({2, 3}))])
+
+
+def test_ties_at_the_edge_of_each_categorys_fund_are_decided_apart():
+    # ngo: 1 (score 20) and 3 (16) and 5 (12); community: 2 (18) and 4 (14) tie with 6 (14).
+    table = {**LADDER, 6: panel(13, 15)}
+    kinds = {1: "ngo", 2: "community", 3: "ngo", 4: "community", 5: "ngo", 6: "community"}
+    requests = {1: "30000", 2: "10000", 3: "25000", 4: "8000", 5: "5000", 6: "8000"}
+    apps = [grant(n, requests[n], category=kind) for n, kind in kinds.items()]
+    settings = {
+        "apps": apps,
+        "categories": {"ngo": 3, "community": 3},
+        "category_funds": {"ngo": Decimal(60_000), "community": Decimal(25_000)},
+    }
+    ranking = rank(table, **settings)
+    # ngo: 30 000 + 25 000 + 5 000 fit exactly; community: 15 000 left for 8 000 + 8 000.
+    assert by_app(ranking, "winner") == {1: True, 2: True, 3: True, 4: None, 5: True, 6: None}
+    assert ranking.funds["ngo"].left == 0 and ranking.funds["community"].left == Decimal(15_000)
+    with pytest.raises(ValueError, match="not among the tied"):  # ngo's row, community's tie
+        rank(table, decisions=[TieDecision("community", frozenset({4, 5}))], **settings)
+    decided = rank(table, decisions=[TieDecision("community", frozenset({6}))], **settings)
+    assert by_app(decided, "winner") == {1: True, 2: True, 3: True, 4: False, 5: True, 6: True}
+    assert decided.funds["community"].left == Decimal(7_000)
+    # The community's leftover funds its tied loser partly; the ngo fund is untouched.
+    partly = rank(
+        table,
+        decisions=[
+            TieDecision("community", frozenset({6})),
+            PartialAward("community", 4, Decimal(7_000)),
+        ],
+        **settings,
+    )
+    assert awarded(partly)[4] == "7000" and partly.funds["community"].left == 0
+    assert partly.funds["ngo"] == ranking.funds["ngo"]
+    with pytest.raises(ValueError, match="does not fit"):  # the ngo fund has nothing left
+        rank(table, decisions=[PartialAward("ngo", 4, Decimal(1))], **settings)
+
+
+def test_recusals_rank_on_the_sheets_left_and_below_quorum_take_nothing_of_the_fund():
+    # 2's third juror recused: its mean of two sheets (17) still ranks it second. Two of
+    # 3's jurors recused: below the quorum of 2, it is not ranked and asks nothing of the
+    # fund, so 4's request fits in what 3 would have taken.
+    table = {
+        1: panel(20, 20, 20),
+        2: {"j0": 18, "j1": 16},
+        3: {"j2": 19},
+        4: panel(12, 12, 12),
+    }
+    apps = [grant(1, "50000"), grant(2, "30000"), grant(3, "20000"), grant(4, "20000")]
+    ranking = rank(table, apps=apps, fund=Decimal(100_000), jury_size=3)
+    assert order(ranking) == [(1, 1), (2, 2), (4, 3)]
+    assert [(r.application_id, r.reason) for r in ranking.not_ranked] == [(3, "below_quorum")]
+    assert by_app(ranking, "jurors") == {1: 3, 2: 2, 4: 3}
+    assert awarded(ranking) == {1: "50000", 2: "30000", 4: "20000"}
+    assert ranking.funds[None].left == 0
+    # Without the recusals 3 (then 17) would have taken the 20 000 before 4.
+    unrecused = rank({**table, 3: panel(19, 16, 16)}, apps=apps, fund=Decimal(100_000), jury_size=3)
+    assert awarded(unrecused) == {1: "50000", 2: "30000", 3: "20000", 4: None}
+
+
+def test_a_tie_for_the_places_within_a_fund_that_covers_it_leaves_the_walk_below_alone():
+    # Places 3, one per oblast: 2 and 3 (UA-63) tie for the one UA-63 place and both fit
+    # the fund; 5 (UA-14) fits whoever wins, so it wins as it would without a fund (found
+    # by the property test: a fund larger than every request changes no winner).
+    oblasts = {1: "UA-12", 2: "UA-63", 3: "UA-63", 4: "UA-63", 5: "UA-14"}
+    requests = {1: "10000", 2: "20000", 3: "30000", 4: "1000", 5: "40000"}
+    apps = [grant(n, requests[n], oblasts[n]) for n in EDGE]
+    table = {**EDGE, 3: panel(15, 15)}
+    settings = {"apps": apps, "winners": 3, "max_winners_per_oblast": 1}
+    plain = rank(table, **settings)
+    covered = rank(table, fund=Decimal(100_000), **settings)
+    expected = {1: True, 2: None, 3: None, 4: False, 5: True}
+    assert by_app(plain, "winner") == by_app(covered, "winner") == expected
+    assert note_codes(covered)[4] == ["oblast_cap"]
+    assert covered.funds[None].awarded == Decimal(50_000)  # only what is decided
+    # 40 000 for 5 fits after 3's 30 000 but not after a fund of 75 000: 5 waits.
+    tight = rank(table, fund=Decimal(75_000), **settings)
+    assert by_app(tight, "winner") == {1: True, 2: None, 3: None, 4: False, 5: None}
+    assert note_codes(tight)[5] == ["fund_pending"]
+    for chosen, five in ((2, True), (3, False)):
+        decided = rank(
+            table,
+            fund=Decimal(75_000),
+            decisions=[TieDecision(None, frozenset({chosen}))],
+            **settings,
+        )
+        assert by_app(decided, "winner")[5] is five

@@ -181,8 +181,11 @@ def award_candidate(result: ranking.Ranking, application_id: int) -> ranking.Row
 
 def award_limit(result: ranking.Ranking, row: ranking.Row):
     """The most ``row`` can get: what was left of the fund when the walk passed it, less
-    what the rows tied with it took."""
+    what the rows tied with it took (a row the commission's decision on its tie left out
+    was noted with what they left)."""
     left = next(n.params["left"] for n in row.notes if n.code == "fund")
+    if any(n.code == "decision" for n in row.notes):
+        return left
     tied = (r for r in result.rows if (r.category, r.rank) == (row.category, row.rank))
     return left - sum((r.awarded for r in tied if r.awarded is not None), 0)
 
