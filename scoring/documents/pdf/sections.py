@@ -21,6 +21,7 @@ from . import base
 from .records import AwardRecord, FundLine, Placing, Scoring, TieRecord, Unranked
 
 WIDTH = 170 * mm  # A4 less the margins of base.MARGINS
+AMOUNT_WIDTH = 21 * mm  # «999 999,99» on one line
 
 
 def cell(value: str, bold: bool = False) -> Paragraph:
@@ -203,14 +204,14 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
         widths = [13 * mm, 25 * mm, 48 * mm, 31 * mm, 15 * mm]
         if funded:
             header[2:4] = [_("Organisation, oblast")]
-            widths = [11 * mm, 23 * mm, 44 * mm if not with_jurors else 36 * mm, 14 * mm]
+            widths = [13 * mm, 23 * mm, 42 * mm if not with_jurors else 33 * mm, 14 * mm]
         if with_jurors:
             header.append(_("Jurors"))  # how many sheets count: «Оцінок»
             widths = widths if funded else [13 * mm, 25 * mm, 40 * mm, 31 * mm, 15 * mm]
-            widths.append(12 * mm if funded else 15 * mm)
+            widths.append(15 * mm)
         if funded:
             header += [_("Requested, UAH"), _("Awarded, UAH")]
-            widths += [23 * mm, 23 * mm]
+            widths += [AMOUNT_WIDTH, AMOUNT_WIDTH]
         header.append(_("Result"))
         widths.append(WIDTH - sum(widths))
         if category:
@@ -231,7 +232,10 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
             if with_jurors:
                 row.append(str(p.jurors))
             if funded:
-                row += [amount_cell(p.requested, 23 * mm), amount_cell(p.awarded, 23 * mm)]
+                row += [
+                    amount_cell(p.requested, AMOUNT_WIDTH),
+                    amount_cell(p.awarded, AMOUNT_WIDTH),
+                ]
             result = result_text(p)
             row.append(Paragraph(result, s.cell) if result else "")
             rows.append(row)
