@@ -63,10 +63,10 @@ def applications_csv(rows=APPLICANTS, *, amounts: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scores_csv() -> str:
+def scores_csv(rows=APPLICANTS) -> str:
     lines = ["application,juror,criterion,score,comment,juror_name"]
     for juror, name in zip(JURORS, ("Олена Коваленко", "Андрій Мельник"), strict=True):
-        for number, row in zip(NUMBERS, APPLICANTS, strict=True):
+        for number, row in zip(NUMBERS, rows, strict=True):
             lines.append(f"{number},{juror},C1,{row[4]},,{name}")
     return "\n".join(lines) + "\n"
 
@@ -78,14 +78,15 @@ class Grants:
     numbers: tuple[str, ...] = NUMBERS
 
 
-def grant_contest(app, runner, build, tmp_path, document=DOCUMENT) -> Grants:
-    """The contest of the module's docstring, imported through the commands, in judging
-    with a chair and the meeting's details entered (what publication needs)."""
+def grant_contest(app, runner, build, tmp_path, document=DOCUMENT, rows=APPLICANTS) -> Grants:
+    """The contest of the module's docstring (or of five other ``rows`` like
+    ``APPLICANTS``), imported through the commands, in judging with a chair and the
+    meeting's details entered (what publication needs)."""
     build.user(Role.ORGANISER, email=ORGANISER, name="Оксана Гнатюк")
     files = {
         "contest.json": json.dumps(document, ensure_ascii=False),
-        "applications.csv": applications_csv(amounts="fund" in document),
-        "scores.csv": scores_csv(),
+        "applications.csv": applications_csv(rows, amounts="fund" in document),
+        "scores.csv": scores_csv(rows),
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")

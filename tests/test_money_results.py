@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import AuditEntry, Decision
+from scoring.models import Application, AuditEntry, Decision
 
-from ._money import NUMBERS, ORGANISER, SLUG, grant_contest
+from ._money import APPLICANTS, NUMBERS, ORGANISER, SLUG, grant_contest
 from ._shown import results_tables, shows, visible_text
 from .test_documents import read
 
@@ -73,6 +73,8 @@ def test_the_ranking_shows_requested_awarded_and_the_running_balance(client, del
     assert "пропущено: запит на 50 000,00 грн не вміщається в залишок фонду 40 000,00 грн" in (
         page.replace(NBSP, " ")
     )
+    # Both jurors scored alike and there is one criterion: nothing changes the funded set.
+    assert 'id="funds-stability">Ті самі заявки отримують ті самі суми за кожної з 4 змін.' in page
     # Only the skipped applications can be funded in part.
     assert f"/awards/{NUMBERS[1]}" in page and f"/awards/{NUMBERS[0]}" not in page
 
@@ -223,3 +225,55 @@ def test_the_documents_show_the_amounts_and_what_is_left(app, client, deliberati
     # The API's JSON, as a machine reads it, is the same document the CLI prints.
     api = json.loads(app.test_client().get(f"/api/contests/{SLUG}/results").get_data())
     assert api["fund_left"] == "5000.00"
+
+
+# 60 000 at the top; 30 000 and 25 000 tie for the 40 000 left; 10 000 and 5 000 below.
+EDGE = tuple(
+    (name, oblast, community, requested, points)
+    for (name, oblast, community, _requested, _points), requested, points in zip(
+        APPLICANTS,
+        ("60 000", "30 000", "25 000", "10 000", "5 000"),
+        (10, 8, 8, 7, 6),
+        strict=True,
+    )
+)
+
+
+def test_a_tie_at_the_edge_of_the_fund_is_decided_then_its_loser_funded_in_part(
+    app, runner, build, tmp_path, client
+):
+    grant_contest(app, runner, build, tmp_path, rows=EDGE)
+    client.login(ORGANISER)
+    assert client.change_stage(SLUG, "deliberation").status_code == 302
+    page = client.get(RANKING).get_data(as_text=True).replace(NBSP, " ")
+    assert "Залишок фонду: 40 000,00 грн; разом їхні запити в нього не вміщаються." in page
+    _caption, rows = _table(client)
+    # Below the tie, what is left depends on the decision: 10 000 and 5 000 wait too.
+    assert [rows[n][3] for n in NUMBERS] == ["Переможець"] + ["не вирішено"] * 4
+    with app.app_context():
+        ids = dict(db.session.execute(select(Application.number, Application.id)).all())
+    tie = f"/manage/contests/{SLUG}/ties/2"
+    both = client.submit(
+        tie, {"winners": [str(ids[NUMBERS[1]]), str(ids[NUMBERS[2]])], "reason": "Обидві."}
+    )
+    assert both.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Decision.id)) is None
+    chosen = client.submit(
+        tie, {"winners": [str(ids[NUMBERS[2]])], "reason": "Голосування: 4 проти 3."}
+    )
+    assert chosen.status_code == 302
+    caption, rows = _table(client)
+    assert "надано 100 000,00 грн, залишок 0,00 грн" in caption
+    assert rows[NUMBERS[1]][1] == "—"  # 30 000 no longer fits in what 3 left
+    assert rows[NUMBERS[2]][1:3] == ("25 000,00 грн", "15 000,00 грн")
+    page = client.get(RANKING).get_data(as_text=True).replace(NBSP, " ")
+    assert "запит на 30 000,00 грн не вміщається в залишок фонду 15 000,00 грн" in page
+    assert rows[NUMBERS[3]][1] == "10 000,00 грн" and rows[NUMBERS[4]][1] == "5 000,00 грн"
+    # The tie's loser can be funded in part from the 15 000 its winner left.
+    page = client.get(f"/manage/contests/{SLUG}/awards/{NUMBERS[1]}").get_data(as_text=True)
+    assert 'id="limit">15 000,00 грн<' in page.replace(NBSP, " ")
+    assert _award(client, NUMBERS[1], "15 000").status_code == 302
+    caption, rows = _table(client)
+    assert rows[NUMBERS[1]][1] == "15 000,00 грн" and rows[NUMBERS[3]][1] == "—"
+    assert "надано 100 000,00 грн, залишок 0,00 грн" in caption
