@@ -79,6 +79,7 @@ def poisoned(app, runner):
             payload = PAYLOADS[i % len(PAYLOADS)]
             application.organisation.name = payload
             application.organisation.community = payload
+            application.freeze_facts()  # what the ranking shows: the facts as submitted
             application.title = payload
             application.decision_reason = payload
         for answer in db.session.scalars(select(Answer)):
