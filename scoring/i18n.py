@@ -3,8 +3,9 @@
 Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
 """
 
+import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -178,6 +179,47 @@ def input_number(value) -> str:
     return plain.replace(".", ",") if current_language() == "uk" else plain
 
 
+def money(value, unit: bool = True) -> str:
+    """An amount of hryvnias for pages, files and documents: «48 000,00 грн» in
+    Ukrainian, «48,000.00 UAH» in English; exact (two places, as stored), the spaces
+    non-breaking so that the amount never splits across lines (SPEC §12). ``unit=False``:
+    the number alone, for a table column whose heading names the unit."""
+    if value is None:
+        return ""
+    amount = format_decimal(Decimal(value), format="#,##0.00")
+    if not unit:
+        return amount
+    return amount + "\u00a0" + _("UAH")
+
+
+def input_amount(value) -> str:
+    """An amount as a person types it back into a form: «48000,50» in Ukrainian."""
+    if value is None:
+        return ""
+    plain = f"{Decimal(value):.2f}"
+    return plain.replace(".", ",") if current_language() == "uk" else plain
+
+
+# Digits in groups of three, separated by spaces (plain, non-breaking or narrow) or
+# apostrophes, as people and spreadsheets write thousands: «1 250», «48 000,50».
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?")
+_SEPARATORS = re.compile(r"[ \u00a0\u202f']")
+
+
+def parse_number(value: str) -> Decimal | None:
+    """A number as a person types it: «1 250», «12,5», «-3», «48 000,00»; None when it is
+    not one. Spaces separate thousands only (groups of three digits): «12 50» is refused,
+    not guessed."""
+    text = value.strip()
+    if _GROUPED.fullmatch(text):
+        text = _SEPARATORS.sub("", text)
+    try:
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 def file_size_text(size: int) -> str:
     """«2.5 MB», «340 KB», «12 B»: the size of a file for messages, pages and documents."""
     if size >= 1024 * 1024:
@@ -196,6 +238,7 @@ def register(app) -> None:
         number=number,
         percent=percent,
         input_number=input_number,
+        money=money,
         kind_label=kind_label,
     )
     app.jinja_env.globals.update(

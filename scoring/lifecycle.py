@@ -167,6 +167,7 @@ FROZEN_AFTER_PUBLICATION = (
     "divergence_threshold",
     "min_total",
     "max_winners_per_oblast",
+    "fund",
 )
 
 
@@ -191,6 +192,32 @@ def frozen_settings(contest: Contest, changed: list[str], values: dict) -> dict:
         errors |= dict.fromkeys(
             [name for name in changed if name in FROZEN_AFTER_PUBLICATION],
             _l("The results are published: the settings that decide the ranking cannot change."),
+        )
+    if {"fund", "max_request"} & set(changed):
+        before = (contest.fund, contest.max_request)
+        errors = frozen_money(contest, before, (values["fund"], values["max_request"])) | errors
+    return errors
+
+
+def frozen_money(contest: Contest, before: tuple, after: tuple) -> dict:
+    """Why a fund and its largest request (of the contest or of a category) cannot go
+    from ``before`` to ``after`` (each ``(fund, max_request)``) in the contest's stage:
+    once applications may be submitted, whether they state an amount is fixed (a fund
+    is neither added nor removed) and the largest request may only grow; the amount of
+    the fund may change until the results are published."""
+    if contest.stage == Stage.DRAFT:
+        return {}
+    (fund, limit), (new_fund, new_limit) = before, after
+    errors = {}
+    if (fund is None) != (new_fund is None):
+        errors["fund"] = _l(
+            "The contest is no longer a draft: applications are submitted with or without an "
+            "amount as it was set, so a fund can change but cannot be added or removed."
+        )
+    if new_limit is not None and (limit is None or new_limit < limit):
+        errors["max_request"] = _l(
+            "The contest is no longer a draft: the most one application may request can "
+            "grow, not shrink, since applications were made under it."
         )
     return errors
 

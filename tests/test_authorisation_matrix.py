@@ -310,6 +310,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
     "results.divergence_note": {"POST": manage(WRITE)},
+    # Contest A has no fund: the page says no application can be funded in part.
+    "results.award": {"GET": manage(), "POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
     "documents.protocol": {"GET": manage()},

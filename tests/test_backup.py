@@ -56,7 +56,10 @@ ADDED_AFTER_0001 = {
         "protocol_date",
         "closed_early_at",
         "closed_early_reason",  # 0006
+        "fund",
+        "max_request",  # 0014
     ],
+    "categories": ["fund", "max_request"],  # 0014
     "organisations": ["anonymised_at"],
     "users": [
         "anonymised_at",
@@ -72,9 +75,11 @@ ADDED_AFTER_0001 = {
         "applicant_community",
         "applicant_community_code",
         "applicant_status",
+        "requested",  # 0014
     ],
     "scoresheets": ["entered_by_id", "entered_at"],
     "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
+    "decisions": ["amount"],  # 0014
 }
 TABLES_AFTER_0001 = ("user_sessions", "recovery_codes", "discussion_notes")  # 0003, 0012
 

@@ -105,6 +105,20 @@ def _submit_draft(app, w: World) -> None:
         db.session.commit()
 
 
+def _skipped_for_the_fund(app, w: World) -> None:
+    """The judged contest gives grants from 100 000: the first place (…-010) takes 60 000,
+    so …-001 (50 000) does not fit in what is left and may be funded in part."""
+    with app.app_context():
+        contest = db.session.get(Contest, w.judged_id)
+        contest.fund = Decimal(100_000)
+        for application in db.session.scalars(
+            select(Application).where(Application.contest_id == contest.id)
+        ):
+            requested = {10: 60_000, 1: 50_000}.get(application.serial, 10_000)
+            application.requested = Decimal(requested)
+        db.session.commit()
+
+
 def _complete_sheet(app, w: World) -> None:
     """Every criterion of the juror's sheet for application 8 scored, so it can be submitted."""
     with app.app_context():
@@ -355,6 +369,13 @@ ROUTES: dict[str, Reach] = {
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}/notes",
         page=lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}",
+    ),
+    "results.award": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/awards/{w.numbers[1]}",
+        stage=Stage.DELIBERATION,
+        setup=_skipped_for_the_fund,
+        valid=lambda w: {"amount": ["40 000,00"], **REASON},
     ),
     "results.add_juror": Reach(
         "organiser",

@@ -31,10 +31,10 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, clock, files, hromadas, mail, organisations
+from .. import access, clock, files, hromadas, mail, money, organisations
 from ..auth import role_required
 from ..extensions import db
-from ..i18n import OBLASTS, current_language, file_size_text
+from ..i18n import OBLASTS, current_language, file_size_text, input_amount
 from ..links import external_url
 from ..models import (
     Application,
@@ -242,6 +242,7 @@ def _render_draft(application: Application, *, typed=None, errors=None, problems
     ``late``: why it was not submitted when the deadline has passed (not a form error)."""
     values = {field_name(a.question): a.value for a in application.answers}
     values[TITLE_FIELD] = application.title
+    values[money.REQUESTED_FIELD] = input_amount(application.requested)
     values.update(typed or {})
     errors = {name: [str(m) for m in messages] for name, messages in (errors or {}).items()}
     problems = problems or []
@@ -251,6 +252,7 @@ def _render_draft(application: Application, *, typed=None, errors=None, problems
     questions = application.contest.questions
     labels = {field_name(q): operations.question_label(q, current_language()) for q in questions}
     labels[TITLE_FIELD] = _("Title of the application")
+    labels[money.REQUESTED_FIELD] = _("Amount requested")
     summary = [(name, labels.get(name, ""), str(message)) for name, message in problems]
     for name, messages in errors.items():
         if not any(name == item[0] for item in summary):
@@ -271,11 +273,17 @@ def _render_draft(application: Application, *, typed=None, errors=None, problems
         progress=required_progress(application),
         late=late,
         now=now,
+        asks_amount=money.asks_amount(application.contest, application.category),
+        request_limit=money.request_limit(application.contest, application.category),
     )
 
 
 def _typed_values(application: Application) -> dict:
-    names = [TITLE_FIELD, *(field_name(q) for q in application.contest.questions)]
+    names = [
+        TITLE_FIELD,
+        money.REQUESTED_FIELD,
+        *(field_name(q) for q in application.contest.questions),
+    ]
     return {name: request.form[name] for name in names if name in request.form}
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..extensions import db
-from ..lifecycle import contests_sharing_numbers, frozen_settings
-from ..models import Application, ApplicationState, Contest, Stage, User
+from ..lifecycle import contests_sharing_numbers, frozen_money, frozen_settings, results_frozen
+from ..models import Application, ApplicationState, Category, Contest, Stage, User
 from . import naming
 
 # Paths under /manage/contests/ that a slug would shadow.
@@ -80,13 +80,26 @@ def _differs(old, new) -> bool:
     return old != new
 
 
-def update_contest(contest: Contest, values: dict, *, actor: User) -> list[str]:
+def update_contest(
+    contest: Contest, values: dict, *, actor: User, categories: dict | None = None
+) -> list[str]:
     """Apply the changed settings and return their names; refuse what the stage freezes.
-    An address left empty stays as it is."""
+    An address left empty stays as it is.
+
+    ``categories`` maps a category to its ``fund`` and ``max_request`` (SPEC §12); a
+    change is named ``fund_<category id>`` (the form's field) and audited with its code.
+    """
     if not values["slug"]:
         values = {**values, "slug": contest.slug}
     changed = [name for name, value in values.items() if _differs(getattr(contest, name), value)]
     errors = frozen_settings(contest, changed, values)
+    changed_categories = {
+        category: grants
+        for category, grants in (categories or {}).items()
+        if (category.fund, category.max_request) != (grants["fund"], grants["max_request"])
+    }
+    for category, grants in changed_categories.items():
+        errors |= _frozen_category(contest, category, grants)
     if "slug" in changed and "slug" not in errors:
         error = slug_error(values["slug"], contest)
         if error:
@@ -99,10 +112,28 @@ def update_contest(contest: Contest, values: dict, *, actor: User) -> list[str]:
         raise ContestError(errors)
     for name in changed:
         setattr(contest, name, values[name])
+    for category, grants in changed_categories.items():
+        for name in ("fund", "max_request"):
+            if getattr(category, name) != grants[name]:
+                setattr(category, name, grants[name])
+                changed.append(f"categories.{category.code}.{name}")
     if changed:
         db.session.flush()
         audit.record("contest.updated", actor=actor, contest=contest, obj=contest, fields=changed)
     return changed
+
+
+def _frozen_category(contest: Contest, category: Category, grants: dict) -> dict:
+    """Why the grants of ``category`` cannot change now, by the form's field names."""
+    before = (category.fund, category.max_request)
+    after = (grants["fund"], grants["max_request"])
+    errors = frozen_money(contest, before, after)
+    if results_frozen(contest) and before[0] != after[0]:
+        errors.setdefault(
+            "fund",
+            _l("The results are published: the settings that decide the ranking cannot change."),
+        )
+    return {f"{name}_{category.id}": message for name, message in errors.items()}
 
 
 def application_counts(contest: Contest) -> dict[ApplicationState, int]:

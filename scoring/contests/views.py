@@ -42,7 +42,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def new():
-    form = ContestForm()
+    form = ContestForm.for_contest(None, current_language())
     if form.validate_on_submit():
         try:
             contest = operations.create_contest(
@@ -101,12 +101,17 @@ def copy(slug: str):
 @role_required(Role.ORGANISER)
 def edit(slug: str):
     contest = own_contest(slug)
-    form = ContestForm()
+    form = ContestForm.for_contest(contest, current_language())
     if not form.is_submitted():
         form.load(contest)
     elif form.validate():
         try:
-            operations.update_contest(contest, form.contest_values(), actor=current_user)
+            operations.update_contest(
+                contest,
+                form.contest_values(),
+                actor=current_user,
+                categories=form.category_values(),
+            )
         except operations.ContestError as error:
             show_errors(form, error)
         else:

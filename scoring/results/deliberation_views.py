@@ -39,7 +39,7 @@ from ..models import (
 from ..pagecache import cached_page
 from . import deliberation, discussion, exports, operations
 from .blueprint import bp, document_url
-from .forms import AddJurorForm, DivergenceForm, NoteForm, RevokeForm, TieForm
+from .forms import AddJurorForm, AwardForm, DivergenceForm, NoteForm, RevokeForm, TieForm
 from .loading import load
 from .presentation import Points, find_tie, to_decimal
 
@@ -137,6 +137,44 @@ def tie(slug: str, rank: int):
         ],
         criteria=loaded.criteria,
         open=lifecycle.ties_open(contest),
+    )
+
+
+@bp.route("/manage/contests/<slug>/awards/<number>", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def award(slug: str, number: str):
+    """The commission funds one application partly from what is left (SPEC §12)."""
+    contest = _ranking_contest(slug)
+    application = admitted_or_404(contest, number)
+    form = AwardForm()
+    open_ = lifecycle.ties_open(contest)
+    if open_ and form.validate_on_submit():
+        try:
+            operations.record_partial_award(
+                contest,
+                application,
+                form.amount.data,
+                form.reason.data,
+                actor=current_user._get_current_object(),
+            )
+        except operations.ResultsError as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The commission’s decision is recorded."), "success")
+            return redirect(_ranking_url(contest, "decisions"))
+    loaded = load(contest)
+    result, _stale = loaded.rank()
+    row = operations.award_candidate(result, application.id)
+    return render_template(
+        "results/award.html",
+        contest=contest,
+        application=application,
+        name=deliberation.shown_names(contest, loaded).get(application.id, ""),
+        row=row,
+        limit=operations.award_limit(result, row) if row else None,
+        form=form,
+        open=open_,
     )
 
 
@@ -330,5 +368,3 @@ def ranking_xlsx(slug: str):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"{contest.slug}-ranking.xlsx",
     )
-
-

@@ -25,7 +25,7 @@ from ..i18n import oblast_name
 from ..judging.scores_file import RECUSED, export_scores
 from ..models import Contest, User
 from ..ranking import Ranking
-from .presentation import describe, display_score, notes_text
+from .presentation import balances, describe, display_score, notes_text
 
 BOM = "\ufeff"
 
@@ -105,16 +105,21 @@ def ranking_table(
 
     A juror's cell without a total tells why, as the page and the protocol do: «recused»,
     «—» for a sheet not submitted (``uncounted``, from ``operations.uncounted_sheets``),
-    empty for an application not assigned to the juror."""
+    empty for an application not assigned to the juror. With a fund (SPEC §12): the
+    amount requested, awarded and left of the fund after it."""
     words = {True: _("yes"), False: _("no"), None: _("undecided")}
     marks = {"recused": _("recused"), "not_submitted": "—", None: ""}
     uncounted = uncounted or {}
+    funded = bool(result.funds)
+    left = balances(result)
     header = [_("Place"), _("Number"), _("Applicant"), _("Oblast")]
     if category_titles:
         header.append(_("Category"))
     header.append(_("Score"))
     if normalised:
         header.append(_("Score without normalisation"))
+    if funded:
+        header += [_("Requested"), _("Awarded"), _("Fund left")]
     header += [_("Jurors"), *(juror.name for juror in jurors)]
     header += [_("Tie"), _("Divergent"), _("Winner"), _("Note")]
     rows = []
@@ -125,6 +130,12 @@ def ranking_table(
         line.append(display_score(row.score))
         if normalised:
             line.append(display_score(row.raw_score))
+        if funded:
+            line += [
+                _amount(row.requested),
+                _amount(row.awarded),
+                _amount(left.get(row.application_id)),
+            ]
         totals = row.juror_totals
         line += [
             row.jurors,
@@ -146,7 +157,7 @@ def ranking_table(
         line = ["", item.number, names[item.application_id], ""]
         if category_titles:
             line.append(category_titles.get(item.category, ""))
-        line += [""] * (2 if normalised else 1)
+        line += [""] * ((2 if normalised else 1) + (3 if funded else 0))
         line += [
             item.jurors,
             *(marks[uncounted.get((item.application_id, j.id))] for j in jurors),
@@ -157,3 +168,8 @@ def ranking_table(
         ]
         rows.append(line)
     return Table(header, rows)
+
+
+def _amount(value):
+    """An amount as a cell: a number (two places), or empty."""
+    return "" if value is None else value

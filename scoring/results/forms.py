@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import MAX_INTEGER, MultiCheckboxField, WholeNumberField, strip
+from ..forms import MAX_INTEGER, AmountField, MultiCheckboxField, WholeNumberField, strip
 from .discussion import MAX_NOTE
 from .operations import MAX_REASON
 
@@ -34,6 +34,19 @@ class TieForm(FlaskForm):
         coerce=int,
         invalid_choice_message=_l("Choose among the tied applications."),
         invalid_value_message=_l("Choose among the tied applications."),
+    )
+    reason = _reason(
+        _l("The commission’s reasons"),
+        _l("How the commission decided (e.g. a vote, with its result) and why."),
+    )
+
+
+class AwardForm(FlaskForm):
+    """Funding one application partly from what is left of the fund (SPEC §12)."""
+
+    amount = AmountField(
+        _l("Amount awarded, hryvnias"),
+        validators=[InputRequired(message=_l("Enter the amount the commission awards."))],
     )
     reason = _reason(
         _l("The commission’s reasons"),

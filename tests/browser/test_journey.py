@@ -76,10 +76,10 @@ def log_in(page, url: str, email: str) -> None:
     page.wait_for_url(re.compile(r"/account$"))
 
 
-def confirm_stage(page, url: str, to: str, reason: str = "") -> None:
-    """The organiser moves the contest on from its dashboard: reads what the move does,
-    gives the reason when asked, ticks that the warnings are read, and confirms."""
-    page.goto(f"{url}/manage/contests/{SLUG}")
+def confirm_stage(page, url: str, to: str, reason: str = "", slug: str = SLUG) -> None:
+    """The organiser moves the contest ``slug`` on from its dashboard: reads what the move
+    does, gives the reason when asked, ticks that the warnings are read, and confirms."""
+    page.goto(f"{url}/manage/contests/{slug}")
     page.click(f"a[href$='/stage?to={to}']")
     page.wait_for_url(re.compile(rf"/stage\?to={to}$"))
     problems = page.locator("#stage-problems")
@@ -89,7 +89,7 @@ def confirm_stage(page, url: str, to: str, reason: str = "") -> None:
     if page.locator("#confirm").count():
         page.check("#confirm")
     page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(rf"/manage/contests/{SLUG}$"))
+    page.wait_for_url(re.compile(rf"/manage/contests/{slug}$"))
 
 
 def tab_to(page, matches: str, limit: int = 80) -> None:
