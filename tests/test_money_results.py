@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import Application, AuditEntry, Decision
+from scoring.models import Application, AuditEntry, Contest, Decision, Stage
 
 from ._money import APPLICANTS, NUMBERS, ORGANISER, SLUG, grant_contest
 from ._shown import results_tables, shows, visible_text
@@ -156,6 +156,40 @@ def test_a_winner_cannot_be_funded_in_part_and_neither_outside_deliberation(
     assert "під час обговорення" in closed.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Decision.id)) is None
+
+
+def test_a_partial_award_while_the_results_are_published_waits_and_is_refused(
+    app, client, deliberating
+):
+    """Funding in part and publishing at the same moment: the award waits for the
+    publication and is then refused, so the published results never gain an award after
+    the fact (PostgreSQL: the contest's row; SQLite: the write lock)."""
+    import threading
+
+    url = f"/manage/contests/{SLUG}/awards/{NUMBERS[1]}"
+    token = client.csrf_token(url)
+    data = {"csrf_token": token, "amount": "35 000,00", "reason": "Голосування: 5 — за."}
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the publication, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == deliberating.contest_id)
+                .values(stage=Stage.PUBLISHED)
+            )
+            thread = threading.Thread(target=lambda: responses.append(client.post(url, data=data)))
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and responses == []  # waiting for the publication
+        thread.join(timeout=30)
+    assert responses[0].status_code == 200
+    assert "під час обговорення" in responses[0].get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Decision.id)) is None
+        assert (
+            db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "decision.partial"))
+            is None
+        )
 
 
 def test_amounts_reach_the_public_only_when_published(app, client, deliberating):
