@@ -133,6 +133,43 @@ def test_after_publication_the_fund_is_frozen(app, client, organiser_contest):
     assert _grants(app, organiser_contest) == (Decimal(100_000), None)
 
 
+def test_a_fund_changed_while_the_results_are_published_waits_and_is_refused(
+    app, client, organiser_contest
+):
+    """Changing the fund and publishing at the same moment: the edit waits for the
+    publication and is then refused, so published amounts never change after the fact
+    (PostgreSQL: the contest's row; SQLite: the write lock)."""
+    import threading
+
+    with app.app_context():
+        contest = db.session.get(Contest, organiser_contest)
+        contest.stage, contest.fund = Stage.DELIBERATION, Decimal(100_000)
+        db.session.commit()
+    url = "/manage/contests/granty/edit"
+    form = form_for(client.get(url).get_data(as_text=True), url, url)
+    values = {**form.valid(), "fund": ["90 000"]}
+    data = MultiDict(
+        [("csrf_token", client.csrf_token(url))]
+        + [(name, value) for name, many in values.items() for value in many]
+    )
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the publication, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == organiser_contest)
+                .values(stage=Stage.PUBLISHED)
+            )
+            thread = threading.Thread(target=lambda: responses.append(client.post(url, data=data)))
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and responses == []  # waiting for the publication
+        thread.join(timeout=30)
+    assert responses[0].status_code == 200
+    assert "Результати оприлюднено" in _shown(responses[0].get_data(as_text=True))
+    assert _grants(app, organiser_contest) == (Decimal(100_000), None)
+
+
 def test_with_categories_each_category_has_its_fund(app, client, organiser_contest):
     with app.app_context():
         contest = db.session.get(Contest, organiser_contest)

@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..extensions import db
-from ..lifecycle import contests_sharing_numbers, frozen_money, frozen_settings, results_frozen
+from ..lifecycle import (
+    contests_sharing_numbers,
+    frozen_money,
+    frozen_settings,
+    hold_stage,
+    results_frozen,
+)
 from ..models import Application, ApplicationState, Category, Contest, Stage, User
 from . import naming
 
@@ -89,6 +95,7 @@ def update_contest(
     ``categories`` maps a category to its ``fund`` and ``max_request`` (SPEC §12); a
     change is named ``fund_<category id>`` (the form's field) and audited with its code.
     """
+    hold_stage(contest, to_change=True)  # a stage move waits for the edit, or it for it
     if not values["slug"]:
         values = {**values, "slug": contest.slug}
     changed = [name for name, value in values.items() if _differs(getattr(contest, name), value)]
