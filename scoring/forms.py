@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, TextInput
 
 from .i18n import input_amount
@@ -21,6 +21,19 @@ MAX_INTEGER = 2**31 - 1  # PostgreSQL's INTEGER
 def choices(pairs) -> list[SelectChoice]:
     """Options of a select or radio field from (value, label) pairs."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+BULK_MAX = 200  # applications in one bulk action: four pages of a list
+
+
+def ticked(_form, field) -> None:
+    """The registration numbers ticked for a bulk action: blanks dropped, at least one
+    and at most ``BULK_MAX``."""
+    field.data = [number.strip() for number in field.data or [] if number.strip()]
+    if not field.data:
+        raise ValidationError(_l("Tick at least one application in the list."))
+    if len(field.data) > BULK_MAX:
+        raise ValidationError(_l("Choose at most %(max)d applications at once.", max=BULK_MAX))
 
 
 def strip(value):

@@ -281,6 +281,26 @@ def test_a_bulk_assignment_with_another_contests_application_changes_nothing(
     assert not _entries(app, "assignment.added")
 
 
+def test_blank_ticks_are_no_choice_on_either_bulk_page(client, app, screening):
+    """A body with only empty numbers (what a fuzzer sent) is told to tick, on the
+    decisions' page and on the assignments' page, and nothing changes."""
+    for blanks in ([""], ["", "  "]):
+        page = client.submit(BULK, {"numbers": blanks, "decision": "admitted"})
+        text = page.get_data(as_text=True)
+        assert 'id="error-summary"' in text
+        assert "Tick at least one application in the list." in text
+    assert _states(app)[screening[0]] == "submitted"
+
+
+def test_blank_ticks_assign_nobody(client, app, matrix):
+    arranged, iryna, _petro = matrix
+    page = client.submit(
+        arranged.url("/assignments/bulk"), {"numbers": [" "], "juror": str(iryna)}
+    ).get_data(as_text=True)
+    assert 'id="error-summary"' in page and "Tick at least one application in the list." in page
+    assert _sheets(app, arranged) == {(arranged.numbers[0], iryna)}
+
+
 def test_a_bulk_assignment_names_a_juror_who_is_not_on_the_jury(client, app, build, matrix):
     arranged, iryna, _petro = matrix
     outsider = build.user(Role.JUROR, email="outsider@example.org")

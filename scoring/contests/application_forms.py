@@ -11,13 +11,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import choices, strip
+from ..forms import choices, strip, ticked
 from ..i18n import current_language, oblast_choices
 from ..models import ApplicationState, Contest
 from ..organisations import KIND_CHOICES
-from .applications import BULK_MAX, LISTED, REASON_MAX, Filters
+from .applications import LISTED, REASON_MAX, Filters
 
 SEARCH_MAX = 200
 STATE_CHOICES = {
@@ -120,13 +120,5 @@ class BulkDecisionForm(DecisionForm):
     """One decision with one reason for the applications ticked in the list; the first
     POST shows what will happen, the second (``confirmed``) does it."""
 
-    numbers = SelectMultipleField(_l("Applications"), validate_choice=False)
+    numbers = SelectMultipleField(_l("Applications"), validate_choice=False, validators=[ticked])
     confirmed = HiddenField()
-
-    def validate_numbers(self, field):
-        if not field.data:
-            raise ValidationError(_l("Tick at least one application in the list."))
-        if len(field.data) > BULK_MAX:
-            raise ValidationError(
-                _l("Choose at most %(max)d applications at once.", max=BULK_MAX)
-            )

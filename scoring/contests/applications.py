@@ -262,8 +262,6 @@ def decide(
 
 # Several applications at once ---------------------------------------------------------
 
-BULK_MAX = 200  # applications in one bulk decision: four pages of the list
-
 
 def selected(contest: Contest, numbers: list[str]) -> tuple[list[Application], list[str]]:
     """The contest's submitted applications with these numbers, in registration order,

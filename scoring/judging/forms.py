@@ -16,9 +16,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import PersonForm, strip
+from ..forms import PersonForm, strip, ticked
 from ..i18n import input_number
 from ..models import Criterion, Score
 from .jury import MAX_REASON
@@ -101,25 +101,14 @@ class ReopenForm(FlaskForm):
     )
 
 
-BULK_MAX = 200  # applications in one bulk assignment: four pages of the matrix
-
-
 class BulkAssignForm(FlaskForm):
     """One juror for the applications ticked in the matrix; the first POST shows what
     will happen, the second (``confirmed``) assigns. The view sets the juror's choices."""
 
-    numbers = SelectMultipleField(_l("Applications"), validate_choice=False)
+    numbers = SelectMultipleField(_l("Applications"), validate_choice=False, validators=[ticked])
     juror = SelectField(
         _l("Juror"),
         validators=[InputRequired(message=_l("Choose a member of the jury."))],
         validate_choice=False,  # a juror who is not a member is refused by name
     )
     confirmed = HiddenField()
-
-    def validate_numbers(self, field):
-        if not field.data:
-            raise ValidationError(_l("Tick at least one application in the list."))
-        if len(field.data) > BULK_MAX:
-            raise ValidationError(
-                _l("Choose at most %(max)d applications at once.", max=BULK_MAX)
-            )

@@ -96,8 +96,12 @@ def _behind(layers: list[str]):
 
 def walk(page, limit: int = 80) -> list[dict]:
     """Tab from the top of the page to its end (or ``limit``), one ring per stop."""
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-    page.evaluate("() => window.scrollTo(0, 0)")
+    # Focus the page itself: a blur alone leaves the browser's starting point of Tab
+    # where the page put the focus (the error summary of a form sent back).
+    page.evaluate(
+        """() => { const body = document.body; body.tabIndex = -1; body.focus();
+                   body.removeAttribute('tabindex'); window.scrollTo(0, 0); }"""
+    )
     rings, seen = [], set()
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -143,6 +147,7 @@ def test_focus_rings_contrast_in_the_header_and_on_the_login_form(
     page.fill("#email", "nobody@example.org")
     page.fill("#password", "wrong-password-123")
     page.click("main button[type=submit]")  # a wrong login: the form comes back
+    page.wait_for_function("() => document.activeElement.id === 'error-summary'")
     rings = walk(page)
     tags = {(r["tag"], r["id"]) for r in rings}
     assert ("A", "") in tags and ("INPUT", "email") in tags and ("INPUT", "password") in tags

@@ -53,6 +53,13 @@ HINTS = """() => Array.from(document.querySelectorAll('[data-scroll-hint]')).map
   e.previousElementSibling.checkVisibility(), e.scrollWidth > e.clientWidth])"""
 
 
+def _resize(page, width: int) -> None:
+    """The window at ``width``, after the page has handled the resize (the event comes
+    with the next frame, not with Playwright's return)."""
+    page.set_viewport_size({"width": width, "height": 800})
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def _contest(app, build, stage: Stage):
     """A jury of five with long names; four applications scored by all but: the juror
     «Марія Коваль» recused from the first, «Петро Мельник» left his sheet of the second
@@ -145,7 +152,7 @@ def test_the_ranking_fits_a_laptop_and_scrolls_in_its_own_area_when_narrower(
     # Narrower: the hint shows exactly while the table is wider than its area (also above
     # Bootstrap's 1,200 px breakpoint), and the page itself stays the screen's width.
     for width in (1240, 1210, 1024, 800):
-        page.set_viewport_size({"width": width, "height": 800})
+        _resize(page, width)
         seen = page.evaluate(OVERFLOW)
         assert seen["page"] <= 0, (width, seen)
         hint = page.locator(".scroll-hint").first.is_visible()
@@ -240,7 +247,7 @@ def test_the_public_results_are_cards_on_a_phone(app, build, live_server, new_co
     # Between a phone and a laptop the tables are tables: one too long scrolls in its own
     # area and says so; the page is never wider than the screen.
     for width in (576, 600, 700, 1280):
-        page.set_viewport_size({"width": width, "height": 800})
+        _resize(page, width)
         seen = page.evaluate(OVERFLOW)
         assert seen["page"] <= 0, (width, seen)
         hints = page.evaluate(HINTS)
