@@ -385,6 +385,7 @@ def check(application_id: int):
         contest=application.contest,
         organisation=application.organisation,
         rows=answer_rows(application, current_language()),
+        asks_amount=money.asks_amount(application.contest, application.category),
         problems=operations.submission_problems(application),
         late=late[0] if late else None,
         editable=operations.editable(application),

@@ -94,13 +94,16 @@ def test_a_grant_contest_from_setup_to_published_amounts(
         assert "60 000,00 грн" in shown(applicant.locator("#requested-help"))
         applicant.fill("#title", "Сквер для всіх")
         applicant.fill("#requested", "70 000")
-        applicant.click("button[name=action][value=submit]")
+        applicant.click("button[name=action][value=review]")
         applicant.wait_for_load_state()
         expect(applicant.locator("#requested")).to_have_attribute("aria-invalid", "true")
         errors = shown(applicant.locator("#requested-errors"))
         assert "60 000,00 грн" in errors and "70 000,00 грн" in errors, errors
         check(applicant, "application draft with a refused amount")
         applicant.fill("#requested", "48 000,50")
+        applicant.click("button[name=action][value=review]")
+        applicant.wait_for_url(re.compile(r"/applications/draft/\d+/check(#.*)?$"))
+        expect(applicant.locator("#check-requested")).to_have_text(re.compile(r"48\s000,50\sгрн"))
         applicant.click("button[name=action][value=submit]")
         applicant.wait_for_url(re.compile(r"/applications/GR-2026-\d{3}(#.*)?$"))
         number = applicant.url.rsplit("/", 1)[1].partition("#")[0]
