@@ -115,30 +115,21 @@ def record_tie_decision(
     if errors:
         raise ResultsError(errors)
     category_id = next((c.id for c in loaded.categories if c.code == group.category), None)
-    decision = Decision(
-        contest_id=contest.id,
-        category_id=category_id,
-        kind=DecisionKind.TIE,
-        winner_ids=sorted(chosen),
-        reason=reason,
-        decided_by_id=actor.id,
-        decided_at=clock.now(),
-    )
-    db.session.add(decision)
-    db.session.flush()
-    audit.record(
-        "decision.tie",
+    return _record(
+        contest,
+        DecisionKind.TIE,
         actor=actor,
-        contest=contest,
-        obj=decision,
         reason=reason,
-        category=group.category,
-        rank=group.rank,
-        places=group.places,
-        tied=sorted(row.application_id for row in group.rows),
-        winners=sorted(chosen),
+        audited={
+            "category": group.category,
+            "rank": group.rank,
+            "places": group.places,
+            "tied": sorted(row.application_id for row in group.rows),
+            "winners": sorted(chosen),
+        },
+        category_id=category_id,
+        winner_ids=sorted(chosen),
     )
-    return decision
 
 
 def _tie_refusal(contest: Contest, group: TieGroup, chosen: frozenset) -> str:
@@ -241,31 +232,22 @@ def record_partial_award(
     if errors:
         raise ResultsError(errors)
     category_id = next((c.id for c in loaded.categories if c.code == row.category), None)
-    decision = Decision(
-        contest_id=contest.id,
+    return _record(
+        contest,
+        DecisionKind.PARTIAL,
+        actor=actor,
+        reason=reason,
+        audited={
+            "category": row.category,
+            "application": application.id,
+            "amount": str(amount),
+            "requested": str(row.requested),
+            "left": str(award_limit(result, row)),
+        },
         category_id=category_id,
-        kind=DecisionKind.PARTIAL,
         application_id=application.id,
         amount=amount,
-        reason=reason,
-        decided_by_id=actor.id,
-        decided_at=clock.now(),
     )
-    db.session.add(decision)
-    db.session.flush()
-    audit.record(
-        "decision.partial",
-        actor=actor,
-        contest=contest,
-        obj=decision,
-        reason=reason,
-        category=row.category,
-        application=application.id,
-        amount=str(amount),
-        requested=str(row.requested),
-        left=str(award_limit(result, row)),
-    )
-    return decision
 
 
 # Divergences and decisions ---------------------------------------------------------
@@ -281,24 +263,33 @@ def record_divergence_decision(
             {"reason": _l("Divergences are resolved while the jury scores or deliberates.")}
         )
     reason = _reason(reason)
+    return _record(
+        contest,
+        DecisionKind.DIVERGENCE,
+        actor=actor,
+        reason=reason,
+        audited={"application": application.id},
+        application_id=application.id,
+    )
+
+
+def _record(
+    contest: Contest, kind: DecisionKind, *, actor, reason: str, audited: dict, **columns
+) -> Decision:
+    """Store one decision of the commission and audit it as ``decision.<kind>`` with
+    ``audited`` beside the reason."""
     decision = Decision(
         contest_id=contest.id,
-        kind=DecisionKind.DIVERGENCE,
-        application_id=application.id,
+        kind=kind,
         reason=reason,
         decided_by_id=actor.id,
         decided_at=clock.now(),
+        **columns,
     )
     db.session.add(decision)
     db.session.flush()
-    audit.record(
-        "decision.divergence",
-        actor=actor,
-        contest=contest,
-        obj=decision,
-        reason=reason,
-        application=application.id,
-    )
+    action = f"decision.{kind.value}"
+    audit.record(action, actor=actor, contest=contest, obj=decision, reason=reason, **audited)
     return decision
 
 
