@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from .. import audit, clock, edrpou, lifecycle
 from ..clock import KYIV
-from ..csvfiles import FileError, LineProblems, decode, read_rows
+from ..csvfiles import FileError, LineProblems, Progress, decode, no_progress, read_rows
 from ..extensions import db
-from ..i18n import OBLASTS, kind_label, role_label
+from ..i18n import kind_code, kind_label, oblast_code, role_label
 from ..models import (
     Application,
     ApplicationState,
@@ -39,6 +39,20 @@ from .document import ExchangeError
 
 COLUMNS = ("number", "organisation", "kind", "edrpou", "oblast", "community", "email", "title")
 IMPORTED = "imported"  # the decision reason of an imported application
+
+
+def columns(contest: Contest) -> list[str]:
+    """The columns a file of applications for ``contest`` may have, in their usual order."""
+    return [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import stored, or what a dry run would store."""
+
+    applications: list[tuple[str, str]]  # (number, organisation) in the order of the file
+    organisations_created: int
+    accounts_created: int
 
 
 @dataclass
@@ -92,7 +106,7 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
     def required(column: str, max_length: int) -> str:
         value = values.get(column, "")
         if not value:
-            lines.problem(line, _("the column “%(column)s” is empty", column=column))
+            lines.problem(line, _("the column “%(column)s” is empty", column=column), column)
         elif len(value) > max_length:
             lines.problem(
                 line,
@@ -101,6 +115,7 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
                     column=column,
                     max=max_length,
                 ),
+                column,
             )
         return value
 
@@ -117,27 +132,44 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
                     number=number,
                     example=f"{contest.number_prefix}-{year}-001",
                 ),
+                "number",
             )
     name = required("organisation", 300)
-    kind = required("kind", 20).lower()
-    kinds = [k.value for k in OrganisationKind]
-    if kind and kind not in kinds:
-        lines.problem(line, _("the kind must be one of: %(values)s", values=", ".join(kinds)))
+    written_kind = required("kind", 60)
+    kind = kind_code(written_kind) or ""
+    if written_kind and not kind:
+        lines.problem(
+            line,
+            _(
+                "unknown kind “%(value)s”; the kinds are: %(values)s",
+                value=written_kind,
+                values=", ".join(k.value for k in OrganisationKind),
+            ),
+            "kind",
+        )
     code = required("edrpou", 20)
     if code.isdigit() and len(code) < 8:
         code = code.zfill(8)  # a spreadsheet drops the leading zeros of 00032129
     if code and not edrpou.is_valid(code):
-        lines.problem(line, _("EDRPOU code %(code)s is not valid", code=code))
-    oblast = required("oblast", 10).upper()
-    if oblast and oblast not in OBLASTS:
-        lines.problem(line, _("unknown oblast code “%(code)s”", code=oblast))
+        lines.problem(line, _("EDRPOU code %(code)s is not valid", code=code), "edrpou")
+    written_oblast = required("oblast", 60)
+    oblast = oblast_code(written_oblast) or ""
+    if written_oblast and not oblast:
+        lines.problem(
+            line,
+            _("unknown oblast “%(code)s”: give its code (UA-63) or name", code=written_oblast),
+            "oblast",
+        )
     community = required("community", 200)
-    email = required("email", 254).lower()
+    written_email = required("email", 254)
+    email = written_email.lower()
     if email:
         try:
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
-            lines.problem(line, _("“%(email)s” is not an e-mail address", email=email))
+            lines.problem(
+                line, _("“%(email)s” is not an e-mail address", email=written_email), "email"
+            )
     title = required("title", 300)
     category = None
     if contest.categories:
@@ -151,6 +183,7 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
                     code=code_given,
                     codes=", ".join(c.code for c in contest.categories),
                 ),
+                "category",
             )
     if len(lines) > before:
         return None
@@ -318,14 +351,26 @@ def _allocate_numbers(lines: LineProblems, rows: list[_Row], contest: Contest, y
     return last
 
 
-def import_applications(contest: Contest, data: bytes, *, actor: User | None = None):
+def import_applications(
+    contest: Contest,
+    data: bytes,
+    *,
+    actor: User | None = None,
+    columns: list[str | None] | None = None,
+    progress: Progress = no_progress,
+    dry_run: bool = False,
+    via: str = "cli",
+) -> Imported:
     """Import the CSV file in ``data`` into ``contest``: every line submitted and admitted.
 
-    Raises ``ExchangeError`` naming every bad line, having changed nothing; otherwise
-    returns the new applications in the order of the file.
+    ``columns`` maps the file's columns onto ours (``csvfiles.read_rows``); ``progress``
+    hears how far the work is. Raises ``ExchangeError`` naming every bad line, having
+    changed nothing; otherwise returns what was stored, in the order of the file. A
+    ``dry_run`` checks everything and stores nothing.
     """
-    # Registration numbers are allocated under the contest's row lock (PostgreSQL).
-    db.session.refresh(contest, with_for_update=True)
+    if not dry_run:
+        # Registration numbers are allocated under the contest's row lock (PostgreSQL).
+        db.session.refresh(contest, with_for_update=True)
     if lifecycle.results_frozen(contest):
         raise ExchangeError(
             [
@@ -346,17 +391,15 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
         return header
 
     try:
-        text = decode(data)
-        if "\x00" in text:
-            raise FileError([_("The file is not a CSV text file: it contains NUL characters.")])
-        header, records = read_rows(text, lines, read_header)
+        header, records = read_rows(decode(data), lines, read_header, columns)
     except FileError as error:
         raise ExchangeError(error.problems) from error
     rows: list[_Row] = []
-    for line, values in records:
+    for done, (line, values) in enumerate(records, start=1):
         row = _read_row(lines, line, values, contest, year)
         if row is not None:
             rows.append(row)
+        progress("check", done, len(records))
     if header is None or (not rows and not lines):
         raise ExchangeError([_("The file has no applications.")])
     if rows:
@@ -366,9 +409,16 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
     last = _allocate_numbers(lines, rows, contest, year)
     if lines:
         raise ExchangeError(lines.problems)
+    if dry_run:
+        return Imported(
+            [(row.number, row.name) for row in rows],
+            len({row.edrpou for row in rows if row.organisation is None}),
+            len({row.email for row in rows if row.user is None}),
+        )
 
     applications, created_organisations, created_accounts = [], 0, 0
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        progress("store", done, len(rows))
         organisation = row.organisation
         if organisation is None:
             organisation = Organisation(
@@ -421,6 +471,10 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
         numbers=[a.number for a in applications],
         organisations_created=created_organisations,
         accounts_created=created_accounts,
-        via="cli",
+        via=via,
     )
-    return applications
+    return Imported(
+        [(a.number, a.organisation.name) for a in applications],
+        created_organisations,
+        created_accounts,
+    )

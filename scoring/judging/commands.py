@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..commandline import CommandError
+from ..commandline import CommandError, describe_file
 from ..extensions import db
 from ..models import Contest
 from . import scores_file
@@ -33,8 +33,9 @@ def import_scores(slug: str, file: Path):
     """Import scoresheets filled outside the system from a CSV file (SPEC §9).
 
     Columns: application,juror,criterion,score,comment (the registration number, the
-    juror's e-mail, the criterion's code); UTF-8, separated by commas or semicolons. A
-    line with an empty criterion and score carries the sheet's overall comment. Every
+    juror's e-mail, the criterion's code); UTF-8 (with or without a BOM), UTF-16 or
+    Windows-1251, separated by commas, semicolons or tabs, scores with a decimal point or
+    comma. A line with an empty criterion and score carries the sheet's overall comment. Every
     sheet must score every criterion; imported sheets are submitted, unknown jurors are
     created (without a password) and added to the jury. A file with any bad line is
     refused whole. Refused once the results are published.
@@ -46,6 +47,7 @@ def import_scores(slug: str, file: Path):
         raise CommandError(
             _("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror or error)
         ) from error
+    describe_file(data)
     try:
         summary = scores_file.import_scores(contest, data)
     except scores_file.ScoresFileError as error:

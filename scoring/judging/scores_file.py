@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, clock, lifecycle
-from ..csvfiles import FileError, LineProblems, decode, read_rows
+from ..csvfiles import FileError, LineProblems, Progress, decode, no_progress, read_rows
 from ..extensions import db
 from ..i18n import role_label
 from ..models import (
@@ -55,6 +55,11 @@ from .operations import (
 
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
 VIA = "import-scores"  # in the audit entries of what the import stores
+
+
+def columns(_contest: Contest) -> list[str]:
+    """The columns of a scores file, in their usual order."""
+    return list(COLUMNS)
 
 
 class ScoresFileError(Exception):
@@ -137,9 +142,9 @@ def _read_header(cells: list[str]) -> list[str]:
     return header
 
 
-def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str, str]]]:
+def _read_file(data: bytes, problems: LineProblems, columns) -> list[tuple[int, dict[str, str]]]:
     try:
-        _header, rows = read_rows(decode(data), problems, _read_header)
+        _header, rows = read_rows(decode(data), problems, _read_header, columns)
     except FileError as error:
         raise ScoresFileError(error.problems) from error
     if not rows and not problems.problems:
@@ -147,17 +152,29 @@ def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str,
     return rows
 
 
-def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -> ImportSummary:
+def import_scores(
+    contest: Contest,
+    data: bytes,
+    *,
+    actor: User | None = None,
+    columns: list[str | None] | None = None,
+    progress: Progress = no_progress,
+    dry_run: bool = False,
+    via: str = "cli",
+) -> ImportSummary:
     """Import the CSV in ``data`` as submitted sheets of ``contest``, all or nothing.
 
-    Raises ``ScoresFileError`` listing every bad line, having changed nothing.
+    ``columns`` maps the file's columns onto ours (``csvfiles.read_rows``); ``progress``
+    hears how far the work is. Raises ``ScoresFileError`` listing every bad line, having
+    changed nothing. A ``dry_run`` checks everything and stores nothing: its summary
+    counts the sheets and the jurors to create, not the scores that would change.
     """
     if lifecycle.results_frozen(contest):
         raise ScoresFileError(
             [_("The contest’s results are already published: scores can no longer be imported.")]
         )
     problems = LineProblems()
-    rows = _read_file(data, problems)
+    rows = _read_file(data, problems, columns)
     criteria = db.session.scalars(
         select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
     ).all()
@@ -173,7 +190,9 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             validate_email(email, check_deliverability=False)
             emails.add(email)
         except EmailNotValidError:
-            problems.problem(line, _("“%(email)s” is not an e-mail address", email=email))
+            problems.problem(
+                line, _("“%(email)s” is not an e-mail address", email=values["juror"]), "juror"
+            )
     users = {
         u.email: u for u in db.session.scalars(select(User).where(User.email.in_(sorted(emails))))
     }
@@ -192,7 +211,8 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
 
     sheets: dict[tuple[str, str], _Sheet] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for line, values in rows:
+    for done, (line, values) in enumerate(rows, start=1):
+        progress("check", done, len(rows))
         number = values["application"].strip()
         email = values["juror"].strip().lower()
         code = values["criterion"].strip()
@@ -201,12 +221,16 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         application = applications.get(number)
         if application is None:
             problems.problem(
-                line, _("there is no application %(number)s in this contest", number=number)
+                line,
+                _("there is no application %(number)s in this contest", number=number),
+                "application",
             )
             continue
         if application.state != ApplicationState.ADMITTED:
             problems.problem(
-                line, _("the application %(number)s is not admitted to scoring", number=number)
+                line,
+                _("the application %(number)s is not admitted to scoring", number=number),
+                "application",
             )
             continue
         if email not in emails:
@@ -229,7 +253,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         sheet = sheets.setdefault((number, email), _Sheet(number, email, line))
         if not code:
             if raw_score:
-                problems.problem(line, _("the criterion is missing"))
+                problems.problem(line, _("the criterion is missing"), "criterion")
             elif len(comment) > MAX_OVERALL_COMMENT:
                 problems.problem(
                     line,
@@ -250,15 +274,18 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
                     code=code,
                     codes=", ".join(by_code),
                 ),
+                "criterion",
             )
             continue
         try:
             points = parse_points(raw_score, criterion)
         except PointsError as error:
-            problems.problem(line, str(error))
+            problems.problem(line, str(error), "score")
             continue
         if points is None:
-            problems.problem(line, _("the score for %(criterion)s is missing", criterion=code))
+            problems.problem(
+                line, _("the score for %(criterion)s is missing", criterion=code), "score"
+            )
             continue
         if len(comment) > MAX_COMMENT:
             problems.problem(
@@ -268,6 +295,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
                     criterion=code,
                     max=MAX_COMMENT,
                 ),
+                "comment",
             )
             continue
         sheet.points[criterion.id] = points
@@ -301,7 +329,11 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             )
     if problems.problems:
         raise ScoresFileError(problems.problems)
-    return _store(contest, criteria, applications, users, existing, sheets, actor)
+    if dry_run:
+        return ImportSummary(
+            len(sheets), sorted({email for _number, email in sheets} - set(users)), [], 0
+        )
+    return _store(contest, criteria, applications, users, existing, sheets, actor, via, progress)
 
 
 def _existing_sheets(contest: Contest, sheets: dict) -> dict[tuple[str, str], Scoresheet]:
@@ -320,7 +352,9 @@ def _existing_sheets(contest: Contest, sheets: dict) -> dict[tuple[str, str], Sc
     return {(number, email): sheet for number, email, sheet in rows}
 
 
-def _store(contest, criteria, applications, users, existing, sheets, actor) -> ImportSummary:
+def _store(
+    contest, criteria, applications, users, existing, sheets, actor, via, progress
+) -> ImportSummary:
     now = clock.now()
     created, added = [], []
     members = set(
@@ -347,7 +381,8 @@ def _store(contest, criteria, applications, users, existing, sheets, actor) -> I
         )
     }
     changed = 0
-    for key in sorted(sheets):
+    for done, key in enumerate(sorted(sheets), start=1):
+        progress("store", done, len(sheets))
         data = sheets[key]
         sheet = existing.get(key)
         if sheet is None:
@@ -382,6 +417,6 @@ def _store(contest, criteria, applications, users, existing, sheets, actor) -> I
         jurors_created=len(created),
         jurors_added=len(added),
         scores_changed=changed,
-        via="cli",
+        via=via,
     )
     return ImportSummary(len(sheets), created, added, changed)
