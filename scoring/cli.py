@@ -7,6 +7,7 @@ on failure.
 import csv
 import json
 import sys
+from decimal import Decimal
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -15,7 +16,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo
+from . import audit, demo, tables
 from .auth.operations import MIN_PASSWORD, find_user
 from .backup import commands as backup_commands
 from .commandline import CommandError
@@ -27,6 +28,7 @@ from .judging import commands as judging_commands
 from .models import Contest, Role, User
 from .results.loading import contest_ranking
 from .results.presentation import ranking_json
+from .tables import Table
 
 
 @click.command("init-db")
@@ -125,13 +127,19 @@ def _contest(slug: str) -> Contest:
     "--format",
     "output",
     type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="How to print the ranking.",
+    help="How to print the ranking (default: table; csv with --excel).",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: a byte-order mark, semicolons and decimal commas.",
 )
 @with_appcontext
-def rank(slug: str, output: str):
+def rank(slug: str, output: str | None, excel: bool):
     """Print the contest's ranking (SPEC §6) as it stands now, in any stage."""
+    if excel and output not in (None, "csv"):
+        raise CommandError(_("--excel writes CSV: use it with --format csv."))
+    output = output or ("csv" if excel else "table")
     contest = _contest(slug)
     document = ranking_json(contest_ranking(contest), contest.slug)
     if output == "json":
@@ -152,6 +160,10 @@ def rank(slug: str, output: str):
     ]
     if any("category" in row for row in rows):
         columns.insert(4, "category")
+    if output == "csv" and excel:
+        table = Table(columns, [[_excel_value(c, row.get(c)) for c in columns] for row in rows])
+        click.echo(tables.BOM + tables.csv_text(table, excel=True), nl=False)
+        return
     if output == "csv":
         flags = {True: "true", False: "false", None: ""}
         writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
@@ -162,6 +174,15 @@ def rank(slug: str, output: str):
         )
         return
     click.echo(_ranking_table(document, columns))
+
+
+def _excel_value(column: str, value):
+    """A value of ``rank --format json`` as a cell of the CSV for Excel: the score a number."""
+    if column == "score":
+        return Decimal(value)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: ""}[value]
+    return value
 
 
 def _ranking_table(document: dict, columns: list[str]) -> str:

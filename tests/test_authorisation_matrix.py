@@ -207,6 +207,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.edit": {"GET": manage(), "POST": manage(WRITE)},
     "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
     "contests.applications_list": {"GET": manage()},
+    "contests.applications_download": {"GET": manage()},
     "contests.application_show": {"GET": manage(), "POST": manage(WRITE)},
     "contests.criteria_list": {"GET": manage()},
     "contests.criterion_new": {"GET": manage(), "POST": manage(WRITE)},
@@ -222,6 +223,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.organisers_list": {"GET": manage(), "POST": manage(WRITE)},
     "contests.organiser_remove": {"GET": manage(), "POST": manage(WRITE)},
     "jury.members": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.progress_download": {"GET": manage()},
     "jury.chair": {"POST": manage(WRITE)},
     "jury.remove": {"GET": manage(), "POST": manage(WRITE)},
     "jury.remind": {"GET": manage(), "POST": manage(WRITE)},
@@ -236,6 +238,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.ranking_csv": {"GET": manage()},
     "results.ranking_xlsx": {"GET": manage()},
     "results.scores_csv": {"GET": manage()},
+    "results.scores_xlsx": {"GET": manage()},
     "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
@@ -270,6 +273,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "kind": "applicant",
         "person_id": s.organisation,
         "oblast": "UA-63",
+        "fmt": "xlsx",
     }
     values = {name: values[name] for name in RULES[endpoint].arguments if name in values}
     values |= {
@@ -585,7 +589,8 @@ def test_every_write_is_refused_or_allowed_by_role(matrix, endpoint, method, rol
 FOREIGN = sorted(
     endpoint
     for endpoint, rule in RULES.items()
-    if rule.rule.startswith("/manage/contests/<slug>/") and set(rule.arguments) - {"slug"}
+    if rule.rule.startswith("/manage/contests/<slug>/")
+    and set(rule.arguments) - {"slug", "fmt"}  # a file format is no object
 )
 
 

@@ -616,6 +616,13 @@ QUERY_PAGES = {
         manage("/applications"),
         ("q", "state", "kind", "oblast", "category", "page"),
     ),
+    "contests.applications_download": (
+        "organiser",
+        manage("/applications.csv"),
+        ("q", "state", "kind", "oblast", "category", "excel"),
+    ),
+    "jury.progress_download": ("organiser", manage("/jury.csv"), ("excel",)),
+    "results.ranking_csv": ("organiser", manage("/ranking.csv"), ("excel",)),
     "jury.assignments": ("organiser", manage("/assignments"), ("page",)),
     "results.ranking": ("organiser", manage("/ranking"), ("stability",)),
     "results.tie": ("organiser", manage("/ties/5"), ("category",)),

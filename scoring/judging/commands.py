@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import tables
 from ..commandline import CommandError, describe_file
 from ..extensions import db
 from ..models import Contest
@@ -79,15 +80,25 @@ def import_scores(slug: str, file: Path):
 
 @click.command("export-scores")
 @click.argument("slug")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="Write CSV for Excel: a byte-order mark, semicolons and decimal commas.",
+)
 @with_appcontext
-def export_scores(slug: str):
-    """Print every submitted scoresheet of the contest as CSV (SPEC §9).
+def export_scores(slug: str, excel: bool):
+    """Print every submitted scoresheet of the contest as CSV (SPEC §9, §15).
 
     Columns: application,juror,criterion,score,comment, ordered by application number,
     juror e-mail and criterion order; a line with an empty criterion and score carries
-    a sheet's overall comment. The output is what import-scores reads.
+    a sheet's overall comment. The output is what import-scores reads, with --excel too.
     """
-    click.echo(scores_file.export_scores(_contest(slug)), nl=False)
+    contest = _contest(slug)
+    if excel:
+        table = scores_file.scores_table(contest)
+        click.echo(tables.BOM + tables.csv_text(table, excel=True), nl=False)
+        return
+    click.echo(scores_file.export_scores(contest), nl=False)
 
 
 COMMANDS = (import_scores, export_scores)

@@ -43,6 +43,7 @@ from ..models import (
     SheetState,
     User,
 )
+from ..tables import Table
 from .operations import (
     MAX_COMMENT,
     MAX_OVERALL_COMMENT,
@@ -90,8 +91,9 @@ class ImportSummary:
     scores_changed: int
 
 
-def export_scores(contest: Contest) -> str:
-    """The CSV of every submitted, non-recused sheet of the contest (SPEC §9)."""
+def _score_rows(contest: Contest) -> list[list]:
+    """The rows of ``export_scores``: number, e-mail, criterion, points (or None for an
+    overall comment), comment."""
     criteria = db.session.scalars(
         select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
     ).all()
@@ -115,20 +117,32 @@ def export_scores(contest: Contest) -> str:
             .where(Application.contest_id == contest.id, Scoresheet.state == SheetState.SUBMITTED)
         )
     }
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    rows = []
     for sheet_id, _serial, number, email, sheet in sheets:
         for criterion in criteria:
             score = scores.get((sheet_id, criterion.id))
             if score is None or score.points is None:
                 continue
-            writer.writerow(
-                [number, email, criterion.code, points_text(score.points), score.comment]
-            )
+            points = Decimal(points_text(score.points))  # 7.5, 9: as the sheet shows them
+            rows.append([number, email, criterion.code, points, score.comment])
         if sheet.overall_comment:
-            writer.writerow([number, email, "", "", sheet.overall_comment])
+            rows.append([number, email, "", None, sheet.overall_comment])
+    return rows
+
+
+def export_scores(contest: Contest) -> str:
+    """The CSV of every submitted, non-recused sheet of the contest (SPEC §9)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for number, email, code, points, comment in _score_rows(contest):
+        writer.writerow([number, email, code, points_text(points), comment])
     return out.getvalue()
+
+
+def scores_table(contest: Contest) -> Table:
+    """The rows of ``export_scores`` as a table to download, the points as numbers."""
+    return Table(list(COLUMNS), _score_rows(contest), _("Scores"))
 
 
 def _read_header(cells: list[str]) -> list[str]:
