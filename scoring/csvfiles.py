@@ -20,7 +20,6 @@ its heading in the file) where one cell is to blame.
 import codecs
 import csv
 import io
-from collections.abc import Callable
 from typing import NamedTuple
 
 from charset_normalizer import from_bytes
@@ -304,13 +303,6 @@ def preview(text: str, count: int) -> tuple[list[str], list[tuple[int, list[str]
             [_("The file is not a readable CSV file: %(error)s.", error=error)]
         ) from error
     return header, first, total
-
-
-Progress = Callable[[str, int, int], None]  # (phase: "check" or "store", done, total)
-
-
-def no_progress(_phase: str, _done: int, _total: int) -> None:
-    """The progress of a command-line import: nobody watches it."""
 
 
 class LineProblems:

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, clock, lifecycle
-from ..csvfiles import FileError, LineProblems, Progress, decode, no_progress, read_rows
+from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
 from ..i18n import role_label
 from ..models import (
@@ -43,6 +43,7 @@ from ..models import (
     SheetState,
     User,
 )
+from ..progress import Progress, nothing
 from ..tables import Table
 from .operations import (
     MAX_COMMENT,
@@ -172,16 +173,18 @@ def import_scores(
     *,
     actor: User | None = None,
     columns: list[str | None] | None = None,
-    progress: Progress = no_progress,
+    progress: Progress = nothing,
     dry_run: bool = False,
     via: str = "cli",
 ) -> ImportSummary:
     """Import the CSV in ``data`` as submitted sheets of ``contest``, all or nothing.
 
-    ``columns`` maps the file's columns onto ours (``csvfiles.read_rows``); ``progress``
-    hears how far the work is. Raises ``ScoresFileError`` listing every bad line, having
-    changed nothing. A ``dry_run`` checks everything and stores nothing: its summary
-    counts the sheets and the jurors to create, not the scores that would change.
+    ``columns`` maps the file's columns onto ours (``csvfiles.read_rows``);
+    ``progress(done, total)`` hears of the lines checked, then of the sheets stored
+    (twice the lines in all; the lines alone in a dry run). Raises ``ScoresFileError``
+    listing every bad line, having changed nothing. A ``dry_run`` checks everything and
+    stores nothing: its summary counts the sheets and the jurors to create, not the
+    scores that would change.
     """
     if lifecycle.results_frozen(contest):
         raise ScoresFileError(
@@ -225,8 +228,9 @@ def import_scores(
 
     sheets: dict[tuple[str, str], _Sheet] = {}
     seen: dict[tuple[str, str, str], int] = {}
+    total = len(rows) if dry_run else 2 * len(rows)
     for done, (line, values) in enumerate(rows, start=1):
-        progress("check", done, len(rows))
+        progress(done, total)
         number = values["application"].strip()
         email = values["juror"].strip().lower()
         code = values["criterion"].strip()
@@ -347,7 +351,10 @@ def import_scores(
         return ImportSummary(
             len(sheets), sorted({email for _number, email in sheets} - set(users)), [], 0
         )
-    return _store(contest, criteria, applications, users, existing, sheets, actor, via, progress)
+    def stored(done: int, count: int) -> None:
+        progress(len(rows) + done * len(rows) // count, total)
+
+    return _store(contest, criteria, applications, users, existing, sheets, actor, via, stored)
 
 
 def _existing_sheets(contest: Contest, sheets: dict) -> dict[tuple[str, str], Scoresheet]:
@@ -396,7 +403,7 @@ def _store(
     }
     changed = 0
     for done, key in enumerate(sorted(sheets), start=1):
-        progress("store", done, len(sheets))
+        progress(done, len(sheets))
         data = sheets[key]
         sheet = existing.get(key)
         if sheet is None:
