@@ -82,7 +82,10 @@ def detect(data: bytes) -> Decoded:
                     )
                 ]
             )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if b"\x00" in data and not utf16:
+        raise FileError([_("The file is not a CSV text file: it contains NUL characters.")])
+    if utf16:
         try:
             decoded = Decoded(data.decode("utf-16"), _NAMES["utf_16"])
         except UnicodeDecodeError as error:

@@ -45,6 +45,7 @@ from scoring.models import (
     User,
 )
 
+from ._office_files import kept_upload
 from .conftest import PASSWORD
 
 ANONYMOUS = "anonymous"
@@ -87,6 +88,8 @@ DECLARATION = "Маркер-Декларація-Конфлікту-7Q"
 DRAFT_TITLE = "Маркер-Чернетка-7Q"
 DRAFT_ANSWER = "Маркер-Відповідь-Чернетки-7Q"
 DECISION = "Маркер-Рішення-Комісії-7Q"
+UPLOADED = "Маркер-Файл-Імпорту-7Q"
+UPLOAD_TOKEN = "MatrixUpload7qAAAAAAAAAA"
 
 _CONTENT = {OWNER, JUROR, ORGANISER}
 MARKERS: dict[str, set[str]] = {
@@ -109,6 +112,9 @@ MARKERS: dict[str, set[str]] = {
     DRAFT_TITLE: {OWNER},
     DRAFT_ANSWER: {OWNER},
     DECISION: {ORGANISER},
+    # A file uploaded for an import is its uploader's alone, even before its other
+    # organisers (SPEC §15).
+    UPLOADED: {ORGANISER},
 }
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -138,6 +144,7 @@ class Scenario:
     reset_token: str = ""
     other_criterion: int = 0
     other_question: int = 0
+    upload: str = UPLOAD_TOKEN  # the organiser's file uploaded for an import, checked
 
 
 def _user(role: Role, email: str, name: str, organisation=None) -> User:
@@ -329,4 +336,16 @@ def build_scenario(app) -> Scenario:
         s.organisation = own.id
         s.sheet, s.decision = submitted.id, decision.id
         s.reset_token = accounts.reset_token(bystander)
+    store_upload(app, s)
     return s
+
+
+def store_upload(app, s: Scenario) -> None:
+    """The organiser's file of one application for contest A, uploaded and checked."""
+    data = (
+        "number,organisation,kind,edrpou,oblast,community,email,title\n"
+        f",ГО Імпортована,ngo,{edrpou.complete('7700099')},UA-63,Харківська міська громада,"
+        f"imported@applicant.example,{UPLOADED}\n"
+    ).encode()
+    organiser = s.users[ORGANISER]
+    kept_upload(app, organiser, s.contest, "applications", data, token=s.upload, checked=True)

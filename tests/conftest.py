@@ -81,6 +81,7 @@ def _settings(tmp_path: Path, database_uri: str) -> dict:
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "IMPORT_IN_BACKGROUND": False,  # a check or an import runs within its request
     }
 
 

@@ -17,6 +17,7 @@ GET cases and refused writes share one module-wide database (they must not chang
 that is asserted). Allowed writes change it, and it is restored after each of them.
 """
 
+import io
 import shutil
 import sqlite3
 import tempfile
@@ -49,6 +50,7 @@ from ._matrix import (
     ROLES,
     Scenario,
     build_scenario,
+    store_upload,
 )
 from .conftest import TEST_DATABASE_URL, Client, _empty_postgresql_tables, _settings
 
@@ -249,6 +251,15 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "documents.certificate": {"GET": manage(404)},
     "privacy.people": {"GET": manage()},
     "privacy.anonymise": {"GET": manage(), "POST": manage(WRITE)},
+    # Imports in the browser: a contest's, or a new contest's from a document; each file
+    # uploaded is its uploader's alone (another organiser is told "not found").
+    "imports.upload": {"GET": manage(), "POST": manage(WRITE)},
+    "imports.upload_contest": {"GET": organisers(200), "POST": organisers(WRITE)},
+    "imports.preview": {"GET": manage(), "POST": manage(WRITE)},
+    "imports.job": {"GET": manage()},
+    "imports.progress": {"GET": manage()},
+    "imports.run": {"POST": manage(WRITE)},
+    "imports.discard": {"POST": manage(WRITE)},
 }
 
 
@@ -274,6 +285,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "person_id": s.organisation,
         "oblast": "UA-63",
         "fmt": "xlsx",
+        "token": s.upload,
     }
     values = {name: values[name] for name in RULES[endpoint].arguments if name in values}
     values |= {
@@ -283,6 +295,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "jury.unassign": {"user_id": s.users[JUROR_RECUSED]},
         "contests.organiser_remove": {"user_id": s.co_organiser},
         "contests.stage": {"to": "deliberation"},
+        "imports.upload": {"kind": "applications"},
         "auth.reset_password": {"token": s.reset_token},
         "auth.accept_invitation": {"token": INVITATION_TOKEN},
         "static": {"filename": "app.css"},
@@ -295,6 +308,10 @@ def url_values(endpoint: str, s: Scenario) -> dict:
 
 
 NEW_PASSWORD = "another horse battery staple"
+IMPORT_COLUMNS = ["number", "organisation", "kind", "edrpou", "oblast", "community"]
+IMPORT_COLUMNS += ["email", "title"]
+IMPORT_FILE = (",".join(IMPORT_COLUMNS) + "\n,ГО,ngo,00032129,UA-63,Г,a@b.example,Т\n").encode()
+CONTEST_FILE = b'{"format": "scoring.contest/1", "slug": "z-faila"}'
 
 
 @dataclass
@@ -377,6 +394,9 @@ def request_data(endpoint: str, s: Scenario):
         "results.divergence": {"reason": "Розбіжність обговорено на засіданні."},
         "results.add_juror": {"juror": str(s.users[JUROR_FREE])},
         "results.revoke": {"reason": "Рішення переглянуто."},
+        "imports.upload": {"file": (io.BytesIO(IMPORT_FILE), "applications.csv")},
+        "imports.upload_contest": {"file": (io.BytesIO(CONTEST_FILE), "contest.json")},
+        "imports.preview": {f"column_{i}": name for i, name in enumerate(IMPORT_COLUMNS)},
     }
     return data.get(endpoint, {})
 
@@ -435,6 +455,7 @@ class Matrix:
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.snapshot, path)
+        store_upload(self.app, self.scenario)  # an import removes its file
 
 
 @pytest.fixture(scope="module")
@@ -590,7 +611,7 @@ FOREIGN = sorted(
     endpoint
     for endpoint, rule in RULES.items()
     if rule.rule.startswith("/manage/contests/<slug>/")
-    and set(rule.arguments) - {"slug", "fmt"}  # a file format is no object
+    and set(rule.arguments) - {"slug", "fmt", "kind"}  # a format, a kind of file: no object
 )
 
 

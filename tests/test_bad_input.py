@@ -42,6 +42,7 @@ from ._bad_input import (
     set_stage,
     snapshot,
 )
+from ._office_files import google_forms, kept_upload
 
 settings.register_profile(
     "bad-input",
@@ -119,6 +120,21 @@ def _await_screening(app, w: World) -> None:
         )
         application.state, application.decided_at = ApplicationState.SUBMITTED, None
         db.session.commit()
+
+
+def _uploaded(checked: bool = False):
+    """A setup: the organiser's Google Forms export uploaded for the judged contest."""
+
+    def setup(app, w: World) -> None:
+        w.tokens["upload"] = kept_upload(
+            app, w.ids["organiser"], w.judged_id, "applications", google_forms(), checked=checked
+        )
+
+    return setup
+
+
+def upload(tail: str = "") -> Callable[[World], str]:
+    return lambda w: f"/manage/imports/{w.tokens['upload']}{tail}"
 
 
 REASON = {"reason": ["Рішення комісії від 12 березня, протокол № 3."]}
@@ -282,6 +298,12 @@ ROUTES: dict[str, Reach] = {
         page=manage("/ranking"),
         setup=_divergent,
     ),
+    # organisers: imports in the browser
+    "imports.upload": Reach("organiser", manage("/import/applications")),
+    "imports.upload_contest": Reach("organiser", lambda w: "/manage/imports/contest"),
+    "imports.preview": Reach("organiser", upload(), setup=_uploaded()),
+    "imports.run": Reach("organiser", upload("/run"), page=upload("/job"), setup=_uploaded(True)),
+    "imports.discard": Reach("organiser", upload("/discard"), page=upload(), setup=_uploaded()),
     "privacy.anonymise": Reach(
         "organiser", manage("/people/juror/{w.ids[free_juror]}/anonymise"), stage=Stage.ARCHIVED
     ),
@@ -341,8 +363,8 @@ def send(client, url: str, shape: str, pairs: list, token: str, multipart: bool)
     """POST ``pairs`` (plus the CSRF token) in the shape drawn."""
     if shape == "empty":
         return client.post(url, data=b"", headers={"X-CSRFToken": token})
-    if shape == "json":
-        body = {name: value for name, value in pairs}
+    if shape == "json":  # a file has no JSON form: its field is left out
+        body = {name: value for name, value in pairs if not isinstance(value, tuple)}
         return client.post(url, json=body, headers={"X-CSRFToken": token})
     if shape == "text":
         text = "&".join(f"{n}={v}" for n, v in pairs if isinstance(v, str))

@@ -865,9 +865,12 @@ def _find_organisers(reader: _Reader, emails) -> list[User]:
     return organisers
 
 
-def import_contest(document, organiser_emails=(), *, actor: User | None = None) -> Contest:
+def import_contest(
+    document, organiser_emails=(), *, actor: User | None = None, dry_run=False, via="cli"
+) -> Contest | None:
     """Create the draft contest the document describes, or raise ``ExchangeError`` with
     every problem of the document and of the organisers named, having changed nothing.
+    A ``dry_run`` checks everything, creates nothing and returns None.
     """
     reader = _Reader()
     document = reader.object(document, "", TOP_LEVEL)
@@ -880,6 +883,8 @@ def import_contest(document, organiser_emails=(), *, actor: User | None = None) 
     organisers = _find_organisers(reader, organiser_emails)
     if reader.problems:
         raise ExchangeError(reader.problems)
+    if dry_run:
+        return None
     contest = Contest(**values, stage=Stage.DRAFT, last_number=0, organisers=organisers)
     contest.criteria = criteria
     contest.questions = questions
@@ -896,7 +901,7 @@ def import_contest(document, organiser_emails=(), *, actor: User | None = None) 
         questions=len(questions),
         categories=len(categories),
         organisers=[user.id for user in organisers],
-        via="cli",
+        via=via,
     )
     return contest
 
