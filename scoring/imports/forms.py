@@ -40,7 +40,10 @@ class MappingForm(FlaskForm):
                 valid = False
             elif f.data and f.data in seen:
                 f.errors.append(
-                    _l("This column of ours is already chosen for %(other)s.", other=seen[f.data])
+                    _l(
+                        "This column of ours is already chosen for the file’s column %(other)s.",
+                        other=seen[f.data],
+                    )
                 )
                 valid = False
             elif f.data:

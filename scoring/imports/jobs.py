@@ -130,7 +130,7 @@ def _run(app, token: str, action: str, actor_id: int, language: str) -> None:
         try:
             data = uploads.data(upload)
             if data is None:
-                raise kinds.Refused([_("The file is already imported.")])
+                raise kinds.Refused([_("This file is already imported.")])
             contest = db.session.get(Contest, upload.contest_id) if upload.contest_id else None
             outcome = kinds.run(
                 upload.kind,

@@ -34,9 +34,9 @@ from ..models import Contest, ImportMapping, User
 
 PREVIEW_LINES = 10
 TITLES = {
-    "applications": _l("Applications"),
-    "scores": _l("Scores from paper scoresheets"),
-    "contest": _l("A contest from a file (scoring.contest/1)"),
+    "applications": _l("Import of applications"),
+    "scores": _l("Import of scores from paper scoresheets"),
+    "contest": _l("Import of a contest from a file (scoring.contest/1)"),
 }
 CSV_KINDS = ("applications", "scores")
 LABELS = {

@@ -7,15 +7,11 @@
   if (!box) return;
   var bar = document.getElementById("import-bar");
   var done = document.getElementById("import-done");
-  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
   function show(progress) {
     bar.value = progress.percent;
     bar.textContent = progress.percent + " %";
-    done.textContent = box.getAttribute("data-text")
-      .replace("{done}", numbers.format(progress.done))
-      .replace("{total}", numbers.format(progress.total))
-      .replace("{percent}", String(progress.percent));
+    done.textContent = box.getAttribute("data-text").replace("{percent}", String(progress.percent));
   }
 
   function poll() {
