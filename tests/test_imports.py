@@ -432,20 +432,23 @@ def test_a_file_can_be_removed_instead_of_imported(app, client, contest):
     assert client.get(f"/manage/imports/{token}").status_code == 404
 
 
-def test_a_formula_in_a_cell_is_shown_and_stored_as_text(app, client, contest):
+def test_a_formula_or_markup_in_a_cell_is_shown_and_stored_as_text(app, client, contest):
     rows = applications_rows()
+    rows[0][7] = "<b>title</b>"  # the heading of a column, shown in the preview and its label
     rows[1][1] = PAYLOAD
+    rows[2][7] = "<img src=x onerror=alert(1)>"
     token = _token(
         _upload(client, f"/manage/contests/{contest}/import/applications", excel_1251(rows))
     )
-    html, _form = _mapping_form(client, token)
-    assert (
-        "=cmd|&#39; /C calc&#39;!A0" in html
-        and "<script" not in html.split("</nav>")[1].split("<script src")[0]
-    )
-    _check(client, token)
+    html, form = _mapping_form(client, token)
+    assert "=cmd|&#39; /C calc&#39;!A0" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+    assert "&lt;b&gt;title&lt;/b&gt;" in html and "<b>title" not in html
+    assert form.shown("column_7") == ""  # «<b>title</b>» is no heading we know
+    _check(client, token, {"column_7": "title"})
     _import(client, token)
     assert _stored(app)[0][1] == PAYLOAD
+    assert _stored(app)[1][6] == "<img src=x onerror=alert(1)>"  # kept as typed, shown escaped
 
 
 def test_a_contest_document_through_the_browser(app, client, runner, build, organiser, tmp_path):
