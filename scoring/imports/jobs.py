@@ -66,10 +66,14 @@ class Job:
 def current(upload: uploads.Upload) -> Job | None:
     """The upload's latest job; a running one that stopped reporting is ``STOPPED``."""
     found = uploads.read_json(upload, "job.json")
-    if found is None:
+    if not isinstance(found, dict) or not isinstance(found.get("action"), str):
         return None
-    job = Job(**found)
-    if job.state == RUNNING and datetime.fromisoformat(job.reported_at) < clock.now() - STALE:
+    job = Job(**{name: value for name, value in found.items() if name in Job.__annotations__})
+    try:
+        reported = datetime.fromisoformat(job.reported_at)
+    except (TypeError, ValueError):
+        reported = None
+    if job.state == RUNNING and (reported is None or reported < clock.now() - STALE):
         job.state = STOPPED
     return job
 

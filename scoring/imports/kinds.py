@@ -200,14 +200,14 @@ def remembered(kind: str, contest: Contest) -> dict[str, str]:
 def propose(kind: str, contest: Contest, header: list[str]) -> list[str | None]:
     """Our column for each of the file's columns (None: not imported), each at most once."""
     ours = columns(kind, contest)
-    before = remembered(kind, contest)
     words = {fold(word): name for name, found in SYNONYMS[kind].items() for word in found}
     words |= {fold(name): name for name in ours} | {fold(str(LABELS[name])): name for name in ours}
+    words |= dict.fromkeys(NEVER, "")
+    words |= remembered(kind, contest)  # the organiser's choices, "not imported" too, win
     chosen: list[str | None] = []
     for heading in header:
-        key = fold(heading)
-        name = before.get(key) if key in before else words.get(key)
-        if key in NEVER or name not in ours or name in chosen:
+        name = words.get(fold(heading)) or None
+        if name not in ours or name in chosen:
             name = None
         chosen.append(name)
     return chosen
