@@ -26,6 +26,8 @@ from charset_normalizer import from_bytes
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .spreadsheets import plain
+
 MAX_COLUMNS = 200  # a header of more columns is not an organiser's table
 SEPARATORS = {",": _l("comma"), ";": _l("semicolon"), "\t": _l("tab")}
 # One-byte encodings a Ukrainian office may still produce, the likeliest first: Excel's
@@ -194,7 +196,7 @@ def records(text: str):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
     line = 1
     for cells in reader:
-        yield line, cells
+        yield line, [plain(cell) for cell in cells]  # what an export of ours escaped
         line = reader.line_num + 1
 
 

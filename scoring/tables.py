@@ -13,9 +13,8 @@ A ``Table`` is a header and rows of typed values: text, whole numbers, ``Decimal
   (a double click still shows Cyrillic), as the organisers' CSV files always were.
 - ``csv_text(table)``: the same without the mark, what the command line prints.
 
-Every row passes through ``_cells``, the one place where text that a spreadsheet would
-run as a formula is neutralised (``spreadsheets.row`` from the issue of files, once it
-is on main).
+Every row passes through ``spreadsheets`` (``row`` for CSV, ``xlsx_row`` for XLSX): no
+text a person typed runs as a formula in a spreadsheet (SPEC §8).
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from decimal import Decimal
 
 from flask import Response
 
+from . import files, spreadsheets
 from .clock import KYIV
 
 BOM = "\ufeff"
@@ -43,11 +43,6 @@ class Table:
     header: list[str]
     rows: list[list]
     title: str = ""  # the sheet's name in a workbook
-
-
-def _cells(row: list) -> list:
-    """The row as it may be written: the place of the formula neutralisation."""
-    return row
 
 
 def _local(value: datetime) -> datetime:
@@ -74,10 +69,12 @@ def _text(value, excel: bool) -> str:
 def csv_text(table: Table, *, excel: bool = False) -> str:
     """The table as CSV text: plain (commas, points) or for Excel (semicolons, commas)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(_cells(table.header))
+    writer = csv.writer(
+        out, delimiter=";" if excel else ",", lineterminator=spreadsheets.LINE_END
+    )
+    writer.writerow(spreadsheets.row(list(table.header)))
     for row in table.rows:
-        writer.writerow(_cells([_text(value, excel) for value in row]))
+        writer.writerow(spreadsheets.row([_text(value, excel) for value in row]))
     return out.getvalue()
 
 
@@ -95,12 +92,12 @@ def xlsx(*tables: Table) -> bytes:
     for index, table in enumerate(tables):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         sheet.title = (table.title or f"Sheet{index + 1}")[:31]
-        sheet.append(_cells(list(table.header)))
+        sheet.append(spreadsheets.xlsx_row(list(table.header)))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         places = _places(table)
         for row in table.rows:
-            sheet.append(_cells([_xlsx_value(value) for value in row]))
+            sheet.append(spreadsheets.xlsx_row([_xlsx_value(value) for value in row]))
             for cell, value in zip(sheet[sheet.max_row], row, strict=False):
                 _format(cell, value, places.get(cell.column - 1, 0))
         sheet.freeze_panes = "A2"
@@ -126,18 +123,11 @@ def _places(table: Table) -> dict[int, int]:
 
 
 def _xlsx_value(value):
-    if isinstance(value, datetime):
-        return _local(value)
-    if isinstance(value, str):
-        # What XML cannot carry (openpyxl refuses it) is shown as the replacement character.
-        return "".join(c if c in "\t\n\r" or c >= " " else "\ufffd" for c in value)
-    return value
+    return _local(value) if isinstance(value, datetime) else value
 
 
 def _format(cell, value, places: int) -> None:
-    if isinstance(value, str):
-        cell.data_type = "s"  # «=…» stays text: a workbook never runs what people typed
-    elif isinstance(value, datetime):
+    if isinstance(value, datetime):
         cell.number_format = _MOMENT_FORMAT
     elif isinstance(value, date):
         cell.number_format = _DATE_FORMAT
@@ -151,7 +141,7 @@ def download(content: bytes, filename: str) -> Response:
     return Response(
         content,
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": files.disposition(filename)},
     )
 
 

@@ -363,7 +363,8 @@ def send(client, url: str, shape: str, pairs: list, token: str, multipart: bool)
     """POST ``pairs`` (plus the CSRF token) in the shape drawn."""
     if shape == "empty":
         return client.post(url, data=b"", headers={"X-CSRFToken": token})
-    if shape == "json":  # a file has no JSON form: its field is left out
+    if shape == "json":
+        # A file part has no JSON form: a JSON body carries the text fields only.
         body = {name: value for name, value in pairs if not isinstance(value, tuple)}
         return client.post(url, json=body, headers={"X-CSRFToken": token})
     if shape == "text":

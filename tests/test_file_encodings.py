@@ -189,7 +189,10 @@ ROW = ",ГО «Ґава»,ngo,00032129,UA-63,Балаклійська міськ
             (HEADER_LINE + ROW).encode()[:-4],  # cut inside «Назва»
             "The file ends in the middle of a character: it seems cut short.",
         ),
-        (random.Random(7).randbytes(4096).replace(b"\x00", b""), "The encoding of the file cannot be told for certain"),
+        (
+            random.Random(7).randbytes(4096).replace(b"\x00", b""),
+            "The encoding of the file cannot be told for certain",
+        ),
         (b"PK\x03\x04" + random.Random(8).randbytes(200), "This is an Excel workbook (XLSX)"),
         (HEADER_LINE.encode() + b"\x00" * 20, "it contains NUL characters"),
         (

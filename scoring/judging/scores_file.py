@@ -26,7 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, lifecycle
+from .. import audit, clock, lifecycle, spreadsheets
 from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
 from ..i18n import role_label
@@ -132,12 +132,13 @@ def _score_rows(contest: Contest) -> list[list]:
 
 
 def export_scores(contest: Contest) -> str:
-    """The CSV of every submitted, non-recused sheet of the contest (SPEC §9)."""
+    """The CSV of every submitted, non-recused sheet of the contest (SPEC §9), every cell
+    through ``spreadsheets.row`` (no formula runs; ``import-scores`` reads it back)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
+    writer.writerow(spreadsheets.row(list(COLUMNS)))
     for number, email, code, points, comment in _score_rows(contest):
-        writer.writerow([number, email, code, points_text(points), comment])
+        writer.writerow(spreadsheets.row([number, email, code, points_text(points), comment]))
     return out.getvalue()
 
 

@@ -6,7 +6,8 @@
   ``export-scores`` prints and ``import-scores`` reads.
 
 ``scoring.tables`` writes them: XLSX (one workbook with both), CSV for Excel, or plain
-CSV (a byte-order mark, commas and a decimal point, as ``rank --format csv``).
+CSV (a byte-order mark, commas and a decimal point, as ``rank --format csv``); every cell
+goes through ``spreadsheets``: no text runs as a formula (SPEC §8).
 """
 
 from __future__ import annotations
