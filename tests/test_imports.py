@@ -573,3 +573,30 @@ def test_the_dashboard_and_the_lists_lead_to_the_imports(client, contest, judged
     jury = client.get(f"/manage/contests/{judged.slug}/jury").get_data(as_text=True)
     assert f"/manage/contests/{judged.slug}/import/scores" in jury
     assert "/manage/imports/contest" in client.get("/manage/contests").get_data(as_text=True)
+
+
+def test_a_check_and_an_import_report_their_progress_as_they_go(app, client, contest, monkeypatch):
+    """The page's bar follows ``progress(done, total)`` of the very import functions: the
+    lines checked, then the applications stored (twice the lines in all)."""
+    from scoring.imports import jobs
+
+    reports: list[tuple[str, str, int, int]] = []
+    write = jobs._write
+
+    def recorded(upload, job):
+        reports.append((job.action, job.state, job.done, job.total))
+        write(upload, job)
+
+    monkeypatch.setattr(jobs, "REPORT_EVERY", 0)
+    monkeypatch.setattr(jobs, "_write", recorded)
+    token = _token(
+        _upload(client, f"/manage/contests/{contest}/import/applications", google_forms())
+    )
+    _check(client, token)
+    checking = [(done, total) for action, state, done, total in reports if state == "running"]
+    assert checking[1:] == [(1, 3), (2, 3), (3, 3)]  # after the job's first, empty report
+    reports.clear()
+    _import(client, token)
+    importing = [(done, total) for action, state, done, total in reports if state == "running"]
+    assert importing[1:] == [(n, 6) for n in range(1, 7)]
+    assert reports[-1][:2] == ("import", "imported")

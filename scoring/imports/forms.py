@@ -51,19 +51,19 @@ class MappingForm(FlaskForm):
         return valid
 
 
-def mapping_form(header: list[str], ours: list[str], labels: dict, proposal, lines) -> MappingForm:
+def mapping_form(header: list[str], ours: list[str], label, proposal, lines) -> MappingForm:
     """The mapping form of a file with the headings ``header``, ``proposal`` preselected;
     each column shows its first value among the ``lines`` of the preview."""
 
     class Form(MappingForm):
         pass
 
-    options = choices([("", NOT_IMPORTED), *((name, labels[name]) for name in ours)])
+    options = choices([("", NOT_IMPORTED), *((name, label(name)) for name in ours)])
     for index, heading in enumerate(header):
-        label = f"{column_letter(index)} «{heading}»" if heading else column_letter(index)
+        title = f"{column_letter(index)} «{heading}»" if heading else column_letter(index)
         example = next((cells[index] for cells in lines if index < len(cells) and cells[index]), "")
         field = SelectField(
-            label,
+            title,
             choices=options,
             default=proposal[index] or "",
             validate_choice=False,

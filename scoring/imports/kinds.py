@@ -54,6 +54,10 @@ LABELS = {
     "criterion": _l("Criterion (its code)"),
     "score": _l("Score"),
     "comment": _l("Comment"),
+    # Columns the files may carry as the rules of issue 13 read them (SPEC §15).
+    "community_code": _l("KATOTTG code of the community"),
+    "status": _l("Where the organisation works (active, relocated, occupied)"),
+    "juror_name": _l("Name of the juror"),
 }
 # Headings people give our columns, folded (``fold``); per kind, as a word may differ.
 SYNONYMS = {
@@ -92,6 +96,8 @@ SYNONYMS = {
             "project",
         ],
         "category": ["категорія", "номінація"],
+        "community_code": ["код катоттг", "катоттг", "код громади"],
+        "status": ["статус", "статус організації"],
     },
     "scores": {
         "application": ["заявка", "номер заявки", "реєстраційний номер", "номер", "№"],
@@ -107,6 +113,7 @@ SYNONYMS = {
         "criterion": ["критерій", "код критерію"],
         "score": ["бал", "бали", "оцінка", "кількість балів", "points"],
         "comment": ["коментар", "примітка", "коментар експерта"],
+        "juror_name": ["ім’я експерта", "піб експерта", "прізвище та ім’я експерта"],
     },
 }
 NEVER = {"позначка часу", "timestamp", "час"}  # a form's own column: when it was sent
@@ -123,6 +130,11 @@ class Refused(Exception):
 def fold(heading: str) -> str:
     """A heading as headings are compared: case, spaces and a trailing mark ignored."""
     return " ".join(heading.casefold().replace("*", " ").split()).rstrip(":?").strip()
+
+
+def label(name: str) -> str:
+    """How the pages name our column ``name`` (its own name when it has no label)."""
+    return LABELS.get(name, name)
 
 
 def columns(kind: str, contest: Contest) -> list[str]:
@@ -201,7 +213,7 @@ def propose(kind: str, contest: Contest, header: list[str]) -> list[str | None]:
     """Our column for each of the file's columns (None: not imported), each at most once."""
     ours = columns(kind, contest)
     words = {fold(word): name for name, found in SYNONYMS[kind].items() for word in found}
-    words |= {fold(name): name for name in ours} | {fold(str(LABELS[name])): name for name in ours}
+    words |= {fold(name): name for name in ours} | {fold(str(label(name))): name for name in ours}
     words |= dict.fromkeys(NEVER, "")
     words |= remembered(kind, contest)  # the organiser's choices, "not imported" too, win
     chosen: list[str | None] = []

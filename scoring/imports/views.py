@@ -110,7 +110,7 @@ def _upload(kind: str, contest: Contest | None):
         frozen=frozen,
         limit=file_size_text(limit),
         columns=kinds.columns(kind, contest) if contest else [],
-        labels=kinds.LABELS,
+        label=kinds.label,
     )
 
 
@@ -128,7 +128,7 @@ def preview(token: str):
         if len(proposal) != len(header):
             proposal = [None] * len(header)
         lines = [line["cells"] for line in upload.facts.get("lines", [])]
-        form = mapping_form(header, ours, kinds.LABELS, proposal, lines)
+        form = mapping_form(header, ours, kinds.label, proposal, lines)
     running = (job := jobs.current(upload)) is not None and job.state == jobs.RUNNING
     if not running and form.validate_on_submit():
         if upload.kind in kinds.CSV_KINDS:
