@@ -15,11 +15,18 @@ import, where a Google Forms export names its columns «Позначка час�
 організації»), then every record as a mapping of column to cell. Every problem is told
 with its line number, and with its column (its letter, as a spreadsheet shows it, and
 its heading in the file) where one cell is to blame.
+
+A decimal comma is read wherever a number is expected («7,5» in a semicolon-separated
+file, or quoted, "7,5", in a comma-separated one). Unquoted in a comma-separated file,
+the comma splits the number into two cells (``APP,juror,C1,7,5`` reads as the score 7
+and the comment 5): ``split_number`` finds such a pair, so that the line is refused with
+its column named, never stored as 7 (``read_rows``'s ``check``).
 """
 
 import codecs
 import csv
 import io
+import re
 from typing import NamedTuple
 
 from charset_normalizer import from_bytes
@@ -191,12 +198,25 @@ def separator(text: str) -> str:
     return found if counts[found] else ","
 
 
+class Record(NamedTuple):
+    """One record of the file: its first line, its cells and its text as written."""
+
+    line: int
+    cells: list[str]
+    raw: str
+    delimiter: str
+
+
 def records(text: str):
-    """(first line number, cells) of every record, split by the header's ``separator``."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+    """Every ``Record`` of the file, split by the header's ``separator``."""
+    delimiter = separator(text)
+    lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
     for cells in reader:
-        yield line, [plain(cell) for cell in cells]  # what an export of ours escaped
+        raw = "".join(lines[line - 1 : reader.line_num])
+        cells = [plain(cell) for cell in cells]  # what an export of ours escaped
+        yield Record(line, cells, raw, delimiter)
         line = reader.line_num + 1
 
 
@@ -211,27 +231,34 @@ def column_letter(index: int) -> str:
 
 
 def read_rows(
-    text: str, lines, read_header, columns: list[str | None] | None = None
+    text: str, lines, read_header, columns: list[str | None] | None = None, check=None
 ) -> tuple[list[str] | None, list[tuple[int, dict[str, str]]]]:
     """The header and the records of a CSV text: (header, [(line, {column: cell})]).
 
     ``read_header(cells)`` turns the first record into the column names, telling what is
     wrong on ``lines`` (a ``LineProblems``) or raising. With ``columns`` (one entry per
     column of the file: our column's name, or None for a column not imported) the
-    header is read from those names instead of the file's. Blank records are skipped; a
-    record with another number of cells than the header is told on ``lines`` and left
-    out; cells are stripped. A text the ``csv`` module cannot read raises ``FileError``.
-    The header is None for an empty text.
+    header is read from those names instead of the file's. ``check(record, header)``,
+    when given, tells why a record cannot be read for certain: (our column to blame,
+    why), or None. Blank records are skipped; a record refused by ``check`` or with
+    another number of cells than the header is told on ``lines`` and left out; cells
+    are stripped. A text the ``csv`` module cannot read raises ``FileError``. The
+    header is None for an empty text.
     """
     header = None
     rows = []
     try:
-        for line, cells in records(text):
+        for record in records(text):
+            line, cells = record.line, record.cells
             if header is None:
                 header = _header(cells, read_header, columns)
                 lines.name_columns([cell.strip() for cell in cells], header)
                 continue
             if not any(cell.strip() for cell in cells):
+                continue
+            problem = check(record, header) if check else None
+            if problem:
+                lines.problem(line, problem[1], problem[0])
                 continue
             if len(cells) != len(header):
                 lines.problem(
@@ -293,7 +320,8 @@ def preview(text: str, count: int) -> tuple[list[str], list[tuple[int, list[str]
     first: list[tuple[int, list[str]]] = []
     total = 0
     try:
-        for line, cells in records(text):
+        for record in records(text):
+            line, cells = record.line, record.cells
             if not header:
                 _check_width(cells)
                 header = [cell.strip() for cell in cells]
@@ -308,6 +336,35 @@ def preview(text: str, count: int) -> tuple[list[str], list[tuple[int, list[str]
             [_("The file is not a readable CSV file: %(error)s.", error=error)]
         ) from error
     return header, first, total
+
+
+_WHOLE = re.compile(r"\d{1,5}")
+_FRACTION = re.compile(r"\d{1,4}")
+
+
+def split_number(record: Record, index: int) -> str | None:
+    """«7,5» when the cell at ``index`` and the next one are a number that an unquoted
+    decimal comma cut in two; None when they are not."""
+    cells = record.cells
+    if record.delimiter != "," or index + 1 >= len(cells):
+        return None
+    whole, fraction = cells[index].strip(), cells[index + 1].strip()
+    if not (_WHOLE.fullmatch(whole) and _FRACTION.fullmatch(fraction)):
+        return None
+    # Written as such, unquoted: «…,7,5» followed by a comma or the end of the record.
+    unquoted = rf"(?:^|,)\s*{whole}\s*,\s*{fraction}\s*(?:,|\r?\n?$)"
+    return f"{whole},{fraction}" if re.search(unquoted, record.raw) else None
+
+
+def split_number_problem(value: str) -> str:
+    """Why a number cut by a decimal comma is refused (the column is told beside it)."""
+    return _(
+        "«%(value)s» cannot be read for certain: in a file separated by commas the decimal "
+        "comma splits the number in two. Write it with a point (%(point)s), put it in "
+        'quotes ("%(value)s") or save the file with semicolons.',
+        value=value,
+        point=value.replace(",", "."),
+    )
 
 
 class LineProblems:

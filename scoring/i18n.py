@@ -35,9 +35,7 @@ STAGE_LABELS = {
 AGGREGATION_LABELS = {
     "mean": _l("Mean of the jurors’ totals"),
     "median": _l("Median of the jurors’ totals"),
-    "trimmed_mean": _l(
-        "Mean without the highest and the lowest total (with 4 or more jurors)"
-    ),
+    "trimmed_mean": _l("Mean without the highest and the lowest total (with 4 or more jurors)"),
     "sum": _l("Sum of the jurors’ totals"),
 }
 NORMALISE_LABELS = {
@@ -106,6 +104,15 @@ oblast_name = _label(OBLASTS)
 # Reading what people write in files (SPEC §15) ------------------------------------------
 
 _SHORT_KINDS = {"громада": "community", "тг": "community", "отг": "community", "го": "ngo"}
+_SHORT_STATUSES = {
+    "діє": "active",
+    "працює": "active",
+    "активна": "active",
+    "релокована": "relocated",
+    "переміщена": "relocated",
+    "окупована": "occupied",
+    "тимчасово окупована": "occupied",
+}
 _OBLAST_WORDS = frozenset({"область", "обл", "м", "місто"})  # «Харківська обл.», «м. Київ»
 
 
@@ -119,9 +126,10 @@ def _short(name: str) -> str:
 
 
 @cache
-def _names_read() -> tuple[dict[str, str], dict[str, str]]:
-    """{folded name: code} of the oblasts and of the kinds, in Ukrainian and in English."""
-    oblasts, kinds = {}, dict(_SHORT_KINDS)
+def _names_read() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """{folded name: code} of the oblasts, the kinds and the statuses, in Ukrainian and in
+    English."""
+    oblasts, kinds, statuses = {}, dict(_SHORT_KINDS), dict(_SHORT_STATUSES)
     for language in current_app.config["LANGUAGES"]:
         with force_locale(language):
             for code, label in OBLASTS.items():
@@ -130,7 +138,8 @@ def _names_read() -> tuple[dict[str, str], dict[str, str]]:
                 if language == "uk":  # «Харківська», «Київ»: the adjective tells them apart
                     oblasts[_short(name)] = code
             kinds |= {_folded(str(label)): code for code, label in KIND_LABELS.items()}
-    return oblasts, kinds
+            statuses |= {_folded(str(label)): code for code, label in STATUS_LABELS.items()}
+    return oblasts, kinds, statuses
 
 
 def oblast_code(text: str) -> str | None:
@@ -151,6 +160,16 @@ def kind_code(text: str) -> str | None:
     if code in KIND_LABELS:
         return code
     return _names_read()[1].get(_folded(text))
+
+
+def status_code(text: str) -> str | None:
+    """``active``, ``relocated`` or ``occupied`` for the code itself or the status's name
+    («релокована», «територія тимчасово окупована», «працює на своїй території»); None
+    for anything else."""
+    code = text.strip().lower()
+    if code in STATUS_LABELS:
+        return code
+    return _names_read()[2].get(_folded(text))
 
 
 # CLDR puts a narrow no-break space before «р.»; documents and searches want a plain one.
@@ -184,6 +203,15 @@ def number(value) -> str:
     return "" if value is None else format_decimal(Decimal(value).normalize(), format="#,##0.##")
 
 
+def input_number(value) -> str:
+    """A number as a person types it back into a form: «7,5» in Ukrainian, «7.5» in
+    English, every digit kept and no group separators (forms read both marks)."""
+    if value is None:
+        return ""
+    plain = format(Decimal(value).normalize(), "f")
+    return plain.replace(".", ",") if current_language() == "uk" else plain
+
+
 def file_size_text(size: int) -> str:
     """«2.5 MB», «340 KB», «12 B»: the size of a file for messages, pages and documents."""
     if size >= 1024 * 1024:
@@ -200,6 +228,7 @@ def register(app) -> None:
         oblast=oblast_name,
         points=points,
         number=number,
+        input_number=input_number,
         kind_label=kind_label,
     )
     app.jinja_env.globals.update(

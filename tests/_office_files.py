@@ -96,7 +96,7 @@ def _csv(rows: list[list], delimiter: str, quoting=csv.QUOTE_MINIMAL) -> str:
 
 def applications_rows(applicants=APPLICANTS) -> list[list[str]]:
     """Our columns, as an organiser fills in the template in a spreadsheet."""
-    rows = [HEADER]
+    rows = [list(HEADER)]  # a copy: a test may change a heading
     for a in applicants:
         # Excel keeps an EDRPOU code typed into a General cell as a number: no zeros.
         rows.append(
@@ -119,7 +119,7 @@ def excel_unicode_text(rows: list[list]) -> bytes:
 
 
 def google_forms(applicants=APPLICANTS) -> bytes:
-    rows = [FORM_HEADER]
+    rows = [list(FORM_HEADER)]
     for n, a in enumerate(applicants, start=1):
         rows.append(
             [

@@ -19,6 +19,8 @@ from scoring.clock import KYIV
 from scoring.extensions import db
 from scoring.models import Application, Contest, Organisation, Stage
 
+SCORE_COLUMNS = ("application", "juror", "criterion", "score", "comment", "juror_name")
+
 ORGANISER = "organiser@demo.example"
 DEMO_PASSWORD = "demo-pass-2026"
 PAYLOAD = "=cmd|' /C calc'!A0"
@@ -70,19 +72,24 @@ def test_the_ranking_workbook_has_numbers_as_numbers(client, demo):
     assert first["Applicant"].value == "Балаклійська міська рада"
     assert first["Applicant"].data_type == "s"
     scores = workbook["Scores"]
-    assert [c.value for c in scores[1]] == ["application", "juror", "criterion", "score", "comment"]
-    assert {row[3].data_type for row in scores.iter_rows(min_row=2)} == {"n"}
+    assert [c.value for c in scores[1]] == [*SCORE_COLUMNS]
+    points = [row[3] for row in scores.iter_rows(min_row=2) if row[3].value != "recused"]
+    assert len(points) == 31 * 6 and {cell.data_type for cell in points} == {"n"}
 
 
 def test_the_scores_workbook_and_the_csv_for_excel(client, demo):
     workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
     rows = list(workbook.active.iter_rows(min_row=2))
-    assert len(rows) == 31 * 6
-    assert all(isinstance(row[3].value, int | float) for row in rows)
+    # Every score of the 31 submitted sheets as a number, and the demo's one recusal.
+    recusals = [row for row in rows if row[3].value == "recused"]
+    assert len(rows) == 31 * 6 + 1 and len(recusals) == 1
+    assert recusals[0][4].value  # the declaration, as the comment
+    assert all(isinstance(row[3].value, int | float) for row in rows if row not in recusals)
+    assert {row[5].value for row in rows} >= {"Олена Коваленко", "Андрій Мельник"}
     lines = _excel_csv(client, f"/manage/contests/{demo}/scores.csv?excel=1")
-    assert lines[0] == ["application", "juror", "criterion", "score", "comment"]
-    assert len(lines) == 1 + 31 * 6
-    assert {len(line) for line in lines} == {5}
+    assert lines[0] == [*SCORE_COLUMNS]
+    assert len(lines) == 1 + 31 * 6 + 1
+    assert {len(line) for line in lines} == {6}
     assert any("," in line[3] for line in lines[1:])  # 7,5, never 7.5
     assert not any("." in line[3] for line in lines[1:])
 
@@ -168,11 +175,11 @@ def test_the_pages_offer_every_download(client, demo):
 
 def test_the_command_line_writes_csv_for_excel_on_request(app, runner, demo, tmp_path):
     plain = runner.invoke(args=["export-scores", demo]).output
-    assert plain.startswith("application,juror,criterion,score,comment\n")
+    assert plain.startswith("application,juror,criterion,score,comment,juror_name\n")
     excel = runner.invoke(args=["export-scores", demo, "--excel"])
     assert excel.exit_code == 0
     assert excel.stdout_bytes.startswith(
-        "\ufeffapplication;juror;criterion;score;comment\r\n".encode()
+        "\ufeffapplication;juror;criterion;score;comment;juror_name\r\n".encode()
     )
     assert any("," in line.split(";")[3] for line in excel.output.splitlines()[1:])
     # What --excel writes, import-scores reads back: nothing changes.
@@ -198,6 +205,8 @@ def test_an_organisation_name_with_a_formula_stays_text_in_every_download(app, c
     with app.app_context():
         for organisation in db.session.scalars(select(Organisation)):
             organisation.name = PAYLOAD
+        for application in db.session.scalars(select(Application)):
+            application.applicant_name = PAYLOAD  # the name it was submitted with
         db.session.commit()
     for url in ("ranking.xlsx", "applications.xlsx"):
         workbook = _workbook(client, f"/manage/contests/{demo}/{url}")

@@ -79,6 +79,11 @@ def poisoned(app, runner):
             payload = PAYLOADS[i % len(PAYLOADS)]
             application.organisation.name = payload
             application.organisation.community = payload
+            # The ranking and the documents show the facts the application was submitted
+            # with (SPEC §8): they are typed by the applicant as well.
+            if application.applicant_name is not None:
+                application.applicant_name = payload
+                application.applicant_community = payload
             application.title = payload
             application.decision_reason = payload
         for answer in db.session.scalars(select(Answer)):
@@ -132,7 +137,7 @@ def test_the_scores_csv_shows_comments_and_e_mails_as_text(client, organiser):
     cells = assert_no_formula(rows, "scores.csv")
     assert {escaped(p) for p in PAYLOADS} <= set(cells)
     assert escaped("-2+3@jury.example") in cells
-    assert all(float(row[3]) >= 0 for row in rows[1:] if row[3])
+    assert all(float(row[3]) >= 0 for row in rows[1:] if row[3] and row[3] != "recused")
 
 
 def test_the_workbook_has_no_formula_and_keeps_numbers_numeric(client, organiser):
@@ -153,7 +158,8 @@ def test_the_workbook_has_no_formula_and_keeps_numbers_numeric(client, organiser
     scores = list(workbook["Scores"].iter_rows())
     comments = {row[4].value for row in scores[1:]}
     assert {escaped(p) for p in PAYLOADS} <= comments
-    assert all(row[3].data_type == "n" for row in scores[1:] if row[3].value is not None)
+    points = [row[3] for row in scores[1:] if row[3].value not in (None, "recused")]
+    assert points and all(cell.data_type == "n" for cell in points)
 
 
 def test_a_control_character_in_a_comment_does_not_break_the_workbook(app, client, organiser):

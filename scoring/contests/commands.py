@@ -126,10 +126,12 @@ def import_applications(slug: str, file: Path):
     """Import applications received outside the system from a CSV file (SPEC §5, §9, §15).
 
     Columns: number,organisation,kind,edrpou,oblast,community,email,title (and category
-    when the contest has categories); UTF-8 (with or without a BOM), UTF-16 or
-    Windows-1251, separated by commas, semicolons or tabs. Each application is submitted
-    and admitted; an empty number is allocated. A file with any bad line is refused
-    whole.
+    when the contest has categories), and optionally community_code (the hromada's
+    KATOTTG code) and status (active, relocated or occupied); UTF-8 (with or without a
+    BOM), UTF-16 or Windows-1251, separated by commas, semicolons or tabs. The hromada is
+    found by its code, else by its name within the oblast, in the official list; the
+    oblast must agree with it. Each application is submitted and admitted with the facts
+    of its line; an empty number is allocated. A file with any bad line is refused whole.
     """
     contest = _contest(slug)
     data = _read(file)

@@ -37,6 +37,7 @@ from ..csvfiles import column_letter
 from ..extensions import db
 from ..i18n import current_language, file_size_text
 from ..models import Contest, Role
+from ..requestguard import accepts_files, refuse_files_except
 from . import jobs, kinds, uploads
 from .forms import ActionForm, UploadForm, mapping_form
 
@@ -66,6 +67,7 @@ def _back(upload: uploads.Upload, contest: Contest | None) -> str:
 
 @bp.route("/contests/<slug>/import/<any(applications, scores):kind>", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
+@accepts_files
 def upload(slug: str, kind: str):
     contest = own_contest(slug)
     return _upload(kind, contest)
@@ -73,11 +75,13 @@ def upload(slug: str, kind: str):
 
 @bp.route("/imports/contest", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
+@accepts_files
 def upload_contest():
     return _upload("contest", None)
 
 
 def _upload(kind: str, contest: Contest | None):
+    refuse_files_except(("file",))  # the one field that takes a file
     form = UploadForm()
     frozen = contest is not None and lifecycle.results_frozen(contest)
     limit = current_app.config["IMPORT_MAX_BYTES"]

@@ -26,7 +26,7 @@ from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
 from ..i18n import oblast_name
-from ..judging.scores_file import export_scores, scores_table
+from ..judging.scores_export import export_scores, scores_table
 from ..models import (
     Application,
     Contest,

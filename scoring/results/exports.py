@@ -2,7 +2,7 @@
 
 - ``ranking_table``: the full ranking with every juror's total, as the deliberation page
   shows it; scores and totals are numbers.
-- the scores come from ``judging.scores_file.scores_table``: the rows of the very file
+- the scores come from ``judging.scores_export.scores_table``: the rows of the very file
   ``export-scores`` prints and ``import-scores`` reads.
 
 ``scoring.tables`` writes them: XLSX (one workbook with both), CSV for Excel, or plain

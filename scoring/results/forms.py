@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import MultiCheckboxField, strip
+from ..forms import MAX_INTEGER, MultiCheckboxField, WholeNumberField, strip
 from .operations import MAX_REASON
 
 
@@ -55,4 +55,4 @@ class RevokeForm(FlaskForm):
 
 
 class AddJurorForm(FlaskForm):
-    juror = IntegerField(validators=[InputRequired(), NumberRange(1, 2**31 - 1)])  # an id
+    juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
