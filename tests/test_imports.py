@@ -18,17 +18,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from scoring import clock
+from scoring import clock, hromadas
 from scoring.extensions import db
 from scoring.models import (
     Application,
     AuditEntry,
+    Conflict,
     Contest,
     ImportMapping,
     Organisation,
+    OrganisationStatus,
     Role,
     Score,
     Scoresheet,
+    SheetState,
     Stage,
     User,
 )
@@ -600,3 +603,116 @@ def test_a_check_and_an_import_report_their_progress_as_they_go(app, client, con
     importing = [(done, total) for action, state, done, total in reports if state == "running"]
     assert importing[1:] == [(n, 6) for n in range(1, 7)]
     assert reports[-1][:2] == ("import", "imported")
+
+
+KATOTTG_HEADINGS = ["Код КАТОТТГ громади", "Статус організації"]
+
+
+def test_a_google_forms_export_with_katottg_codes_and_statuses(app, client, contest):
+    """The optional columns of issue 13 through the browser: the hromada by its KATOTTG
+    code (its official name stored beside it), and where the organisation works, written
+    as the form's answers («релокована», «Територія тимчасово окупована», left empty)."""
+    codes = [hromadas.find_by_name(a.oblast, a.community)[0]["code"] for a in APPLICANTS]
+    rows = [FORM_HEADER[:8] + KATOTTG_HEADINGS]
+    answers = ["релокована", "Територія тимчасово окупована", ""]
+    for n, (a, code, status) in enumerate(zip(APPLICANTS, codes, answers, strict=True)):
+        # The first row names its hromada only by the code: the official name is stored.
+        community = "" if n == 0 else a.community
+        rows.append(
+            [f"0{n + 1}.03.2026 10:15:00", a.organisation, a.kind_label, a.edrpou]
+            + [a.oblast_label, community, a.email, a.title, code, status]
+        )
+    token = _token(
+        _upload(client, f"/manage/contests/{contest}/import/applications", excel_utf8(rows, ","))
+    )
+    html, form = _mapping_form(client, token)
+    assert [form.shown(f"column_{i}") for i in (8, 9)] == ["community_code", "status"]
+    assert "KATOTTG code of the community" in html  # the label of our column
+    assert "3 applications will be imported" in _check(client, token)
+    _import(client, token)
+    with app.app_context():
+        facts = [
+            a.facts for a in db.session.scalars(select(Application).order_by(Application.serial))
+        ]
+    assert [(f.community, f.community_code, f.status) for f in facts] == [
+        (APPLICANTS[0].community, codes[0], OrganisationStatus.RELOCATED),
+        (APPLICANTS[1].community, codes[1], OrganisationStatus.OCCUPIED),
+        (APPLICANTS[2].community, codes[2], OrganisationStatus.ACTIVE),  # empty: the default
+    ]
+
+
+def test_a_katottg_code_or_a_status_that_does_not_fit_is_named_by_its_column(app, client, contest):
+    a = APPLICANTS[0]
+    lviv = hromadas.find_by_name("UA-46", APPLICANTS[2].community)[0]["code"]
+    rows = [FORM_HEADER[:8] + KATOTTG_HEADINGS]
+    rows.append(["", a.organisation, a.kind_label, a.edrpou, a.oblast_label, "", a.email, "Т"])
+    rows[-1] += [lviv, "переїхала"]  # a hromada of Lviv Oblast; a status we do not know
+    token = _token(
+        _upload(client, f"/manage/contests/{contest}/import/applications", excel_utf8(rows))
+    )
+    job = _check(client, token)
+    assert "The file cannot be imported as it is:" in job
+    assert (
+        f"<li>line 2, column E «Область»: the hromada {lviv} («{APPLICANTS[2].community}») is "
+        "in Lviv Oblast, not in Kharkiv Oblast: correct the oblast or the code</li>" in job
+    )
+    assert (
+        "<li>line 2, column J «Статус організації»: unknown status “переїхала”; the statuses "
+        "are: active, relocated, occupied</li>" in job
+    )
+    assert _stored(app) == []
+
+
+def test_paper_scores_with_the_jurors_names_and_a_recusal(app, client, judged, organiser):
+    """A secretary types in the paper sheets: headings in Ukrainian, the juror's full name
+    in a column of its own, and «самовідвід» where a juror declared a conflict."""
+    first, second, third = judged.numbers
+    rows = [["Номер заявки", "Електронна адреса експерта", "Критерій", "Бал", "Коментар"]]
+    rows[0].append("ПІБ експерта")
+    for number in (first, second):  # a juror the system does not know yet
+        rows += [
+            [number, "petro@jury.example", "C1", "7", "", "Петро Паперовий"],
+            [number, "petro@jury.example", "C2", "8", "", "Петро Паперовий"],
+            [number, "petro@jury.example", "C3", "4,5", "", "Петро Паперовий"],
+        ]
+    rows.append([third, "olena@jury.example", "", "Самовідвід", "Мій брат очолює цю ГО", ""])
+    token = _token(
+        _upload(client, f"/manage/contests/{judged.slug}/import/scores", excel_1251(rows))
+    )
+    html, form = _mapping_form(client, token)
+    assert "Read as Windows-1251; the columns are separated by: semicolon." in html
+    assert [form.shown(f"column_{i}") for i in range(6)] == [
+        "application",
+        "juror",
+        "criterion",
+        "score",
+        "comment",
+        "juror_name",
+    ]
+    job = _check(client, token)
+    assert "3 scoresheets will be imported and submitted." in job
+    assert "Recusals to record: 1" in job
+    done = _import(client, token)
+    assert "Recusals recorded: 1" in done
+    assert "Added to the jury: petro@jury.example" in done
+    with app.app_context():
+        petro = db.session.scalar(select(User).where(User.email == "petro@jury.example"))
+        assert petro.name == "Петро Паперовий"  # documents name him, not his address
+        sheets = {
+            (number, email): sheet
+            for number, email, sheet in db.session.execute(
+                select(Application.number, User.email, Scoresheet)
+                .select_from(Scoresheet)
+                .join(Application, Scoresheet.application_id == Application.id)
+                .join(User, Scoresheet.juror_id == User.id)
+            )
+        }
+        recused = sheets[(third, "olena@jury.example")]
+        assert recused.conflict == Conflict.RECUSED
+        assert recused.declaration == "Мій брат очолює цю ГО"
+        assert recused.declared_at is None  # declared on paper, not in the system
+        assert recused.entered_by_id == organiser
+        for number in (first, second):
+            sheet = sheets[(number, "petro@jury.example")]
+            assert sheet.state == SheetState.SUBMITTED and sheet.declared_at is None
+            assert sheet.entered_by_id == organiser

@@ -96,8 +96,15 @@ SYNONYMS = {
             "project",
         ],
         "category": ["категорія", "номінація"],
-        "community_code": ["код катоттг", "катоттг", "код громади"],
-        "status": ["статус", "статус організації"],
+        "community_code": [
+            "код катоттг",
+            "катоттг",
+            "код громади",
+            "код катоттг громади",
+            "код громади за катоттг",
+            "katottg code",
+        ],
+        "status": ["статус", "статус організації", "статус громади", "status"],
     },
     "scores": {
         "application": ["заявка", "номер заявки", "реєстраційний номер", "номер", "№"],
@@ -113,7 +120,15 @@ SYNONYMS = {
         "criterion": ["критерій", "код критерію"],
         "score": ["бал", "бали", "оцінка", "кількість балів", "points"],
         "comment": ["коментар", "примітка", "коментар експерта"],
-        "juror_name": ["ім’я експерта", "піб експерта", "прізвище та ім’я експерта"],
+        "juror_name": [
+            "ім’я експерта",
+            "піб експерта",
+            "піб",
+            "прізвище та ім’я експерта",
+            "прізвище, ім’я експерта",
+            "ім’я та прізвище експерта",
+            "juror name",
+        ],
     },
 }
 NEVER = {"позначка часу", "timestamp", "час"}  # a form's own column: when it was sent
@@ -129,7 +144,8 @@ class Refused(Exception):
 
 def fold(heading: str) -> str:
     """A heading as headings are compared: case, spaces and a trailing mark ignored."""
-    return " ".join(heading.casefold().replace("*", " ").split()).rstrip(":?").strip()
+    text = heading.casefold().replace("*", " ").replace("'", "’").replace("ʼ", "’")
+    return " ".join(text.split()).rstrip(":?").strip()
 
 
 def label(name: str) -> str:
@@ -333,6 +349,12 @@ def _scores(contest, data, actor, columns, progress, dry_run) -> Outcome:
                 changed=result.scores_changed,
             )
         ]
+    if result.recusals:
+        summary.append(
+            _("Recusals to record: %(count)s", count=result.recusals)
+            if dry_run
+            else _("Recusals recorded: %(count)s", count=result.recusals)
+        )
     if result.jurors_created:
         summary.append(
             _(

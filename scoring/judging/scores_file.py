@@ -5,8 +5,8 @@ The file has the columns ``application,juror,criterion,score,comment`` and may c
 criterion's code, the points and the juror's comment on that criterion, and the juror's
 full name (so that documents name the members, not their e-mail addresses). A line whose
 criterion and score are both empty carries the sheet's overall comment. A line whose
-score is ``recused`` records a recusal, with the declaration as the comment (its
-criterion may be empty). ``scores_export.export_scores`` writes the same columns, so
+score is ``recused`` (or «самовідвід») records a recusal, with the declaration as the
+comment (its criterion may be empty). ``scores_export.export_scores`` writes the same columns, so
 that an export imported again loses nothing.
 
 ``import_scores`` reads the encodings and separators ``csvfiles.detect`` knows (SPEC §15),
@@ -70,6 +70,7 @@ from .operations import (
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
 OPTIONAL = ("juror_name",)
 RECUSED = "recused"  # in place of a score: the juror recused themself
+RECUSAL_WORDS = (RECUSED, "самовідвід")  # as a secretary may type it on a Ukrainian sheet
 MAX_NAME = 200
 VIA = "import-scores"  # in the audit entries of what the import stores
 
@@ -276,7 +277,7 @@ def import_scores(
         if email not in emails:
             continue  # already reported as not an e-mail address
         sheet = sheets.setdefault((number, email), _Sheet(number, email, line))
-        if raw_score.lower() == RECUSED:
+        if raw_score.casefold() in RECUSAL_WORDS:
             _read_recusal(problems, line, sheet, code, comment, by_code)
             continue
         key = (number, email, code)
