@@ -9,7 +9,8 @@
    it remembers the choice for the contest and starts the check.
 3. ``job``: the progress of the check or the import (``progress.json`` for the page's
    script; without JavaScript the page reloads itself), then its result: every problem
-   by line and column, or what will be stored and the button that imports.
+   by line and column, or what will be stored and the button that imports. The result
+   takes the focus as the page loads, so that the next Tab reaches the next step.
 4. ``run`` starts the import — only after a check found nothing wrong — audited as the
    command line's import is; ``discard`` removes the file instead.
 

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from scoring import clock
 from scoring.extensions import db
-from scoring.models import Application, Role, Stage
+from scoring.models import Application, Contest, Role, Scoresheet, Stage, User
 
+from .._judging import judged_contest
 from .._office_files import applications_rows, excel_1251, google_forms, kept_upload
 from ..conftest import PASSWORD
 from .conftest import accessibility_problems
@@ -167,3 +168,108 @@ def test_a_windows_1251_file_with_bad_lines_lists_its_problems(
     expect(page.get_by_role("button", name="Імпортувати файл")).to_have_count(0)
     assert accessibility_problems(page, "problems", request) == []
     _shots(page, tmp_path, "1-problems")
+
+
+def _tab_to(page, selector: str, limit: int = 80) -> int:
+    """Press Tab until the element ``selector`` has the focus; how many presses it took.
+    Fails when it is not reached: it would be out of reach of a keyboard."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"{selector} is not reached by the keyboard in {limit} presses")
+
+
+def _focus_ring(page) -> str:
+    """The outline or box-shadow of the focused element: how a keyboard user sees it."""
+    return page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return s.outlineStyle !== 'none' && s.outlineWidth !== '0px'"
+        " ? s.outlineStyle : s.boxShadow; }"
+    )
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_paper_scores_are_imported_by_keyboard_alone(
+    app, build, live_server, new_context, request, tmp_path, width
+):
+    """The secretary types in the paper sheets and imports them without a mouse, on a
+    phone and on a desktop: the dashboard's link, the file chooser, the columns (one is
+    corrected with the arrow keys), the check, the import; the focus is seen at each step."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    juror = build.user(Role.JUROR, email="olena@jury.example", name="Олена Коваленко")
+    judged = judged_contest(app, build, [juror], count=2)
+    organiser = build.user(Role.ORGANISER, email=ORGANISER, name="Оксана Гнатюк")
+    with app.app_context():
+        contest = db.session.get(Contest, judged.contest_id)
+        contest.organisers.append(db.session.get(User, organiser))
+        db.session.commit()
+    first, second = judged.numbers
+    rows = [["Номер заявки", "Експерт", "Критерій", "Бал", "Примітка", "Хто оцінював"]]
+    rows += [
+        [first, "petro@jury.example", code, points, "", "Петро Паперовий"]
+        for code, points in (("C1", "7"), ("C2", "8"), ("C3", "4,5"))
+    ]
+    rows.append([second, "olena@jury.example", "", "самовідвід", "Мій брат очолює цю ГО", ""])
+    path = tmp_path / "аркуші.csv"
+    path.write_bytes(excel_1251(rows))
+
+    page = new_context(viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", ORGANISER)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/manage/contests/{judged.slug}")
+
+    _tab_to(page, f'a[href$="/manage/contests/{judged.slug}/import/scores"]')
+    page.keyboard.press("Enter")
+    title = "Імпорт оцінок з паперових оціночних листів"
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    _tab_to(page, "#file")
+    assert _focus_ring(page) not in ("", "none")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(path))
+    page.screenshot(path=str(tmp_path / f"k1-upload-{width}.png"), full_page=True)
+    _tab_to(page, "main button[type=submit]")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/manage/imports/[\w-]{24}$"))
+    expect(page.locator("#read-as")).to_have_text(
+        "Прочитано як Windows-1251; роздільник стовпців — крапка з комою."
+    )
+    # «Хто оцінював» is no heading we know: the secretary chooses «juror_name» from the keyboard.
+    names = page.get_by_label("F «Хто оцінював»")
+    expect(names).to_have_value("")
+    _tab_to(page, "#column_5")
+    assert _focus_ring(page) not in ("", "none")
+    for _press in range(8):
+        if names.input_value() == "juror_name":
+            break
+        page.keyboard.press("ArrowDown")
+    expect(names).to_have_value("juror_name")
+    expect(page.get_by_label("E «Примітка»")).to_have_value("comment")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(tmp_path / f"k2-columns-{width}.png"), full_page=True)
+    _tab_to(page, "form button.btn-primary")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/job$"))
+    expect(page.get_by_text("Перевірка не знайшла проблем: файл можна імпортувати.")).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_text("Самовідводів буде записано: 1")).to_be_visible()
+    page.screenshot(path=str(tmp_path / f"k3-checked-{width}.png"), full_page=True)
+    assert _tab_to(page, "form[action$='/run'] button", limit=3) <= 2  # the next step, at once
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Файл імпортовано.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Записано самовідводів: 1")).to_be_visible()
+    assert accessibility_problems(page, "imported by keyboard", request, widths=(width,)) == []
+    page.screenshot(path=str(tmp_path / f"k4-imported-{width}.png"), full_page=True)
+    with app.app_context():
+        petro = db.session.scalar(select(User).where(User.email == "petro@jury.example"))
+        assert petro.name == "Петро Паперовий"
+        recused = db.session.scalar(
+            select(Scoresheet).where(Scoresheet.juror_id == juror, Scoresheet.conflict == "recused")
+        )
+        assert recused.declaration == "Мій брат очолює цю ГО"
