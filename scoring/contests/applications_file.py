@@ -4,10 +4,12 @@ Applications received outside the system come as CSV (``import_applications``): 
 columns ``number,organisation,kind,edrpou,oblast,community,email,title`` (and
 ``category`` when the contest has categories; ``number`` may be left out), and
 optionally ``community_code`` (the hromada's KATOTTG code) and ``status`` (``active``,
-``relocated``, ``occupied``, or their names); in any encoding and with any separator
-``csvfiles.detect`` reads (SPEC §15); oblasts and kinds may be written as codes or by
-their names; an EDRPOU code of fewer than 8 digits gets
-back the leading zeros a spreadsheet drops. Every line is checked against the file and
+``relocated``, ``occupied``, or their names); ``requested``, the amount asked for, when
+the contest (or the line's category) has a fund (SPEC §12), written as people write it
+(``48000.50``, ``"48 000,50"`` quoted, or unquoted in a file separated by semicolons); in
+any encoding and with any separator ``csvfiles.detect`` reads (SPEC §15); oblasts and
+kinds may be written as codes or by their names; an EDRPOU code of fewer than 8 digits
+gets back the leading zeros a spreadsheet drops. Every line is checked against the file and
 the database first, as the browser's form checks the same facts: the hromada against the
 official list, by its code when given, else by its name within the oblast (a name that
 is not there, or that names several, is refused with the line), and the oblast against
@@ -18,27 +20,23 @@ owner sets one through "forgotten password"); each application is submitted and
 admitted at once, under the number given or the next free one, with the facts of its
 line as the facts it was submitted with (SPEC §8).
 
-Longer than 600 lines: the steps of one import — a line read on its own, its hromada
-against the official list, the rows against the database, the numbers allocated — each
-used once and in this order; apart, one would read them in four places.
+A line read on its own (its values, its hromada, its amount) is ``applications_lines``;
+here the lines together, against the database, and stored.
 """
 
-import re
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, edrpou, hromadas, lifecycle
+from .. import audit, clock, lifecycle, money
 from ..clock import KYIV
 from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
-from ..i18n import kind_code, kind_label, oblast_code, oblast_name, role_label, status_code
+from ..i18n import kind_label, oblast_name, role_label
 from ..models import (
     Application,
     ApplicationState,
-    Category,
     Contest,
     Organisation,
     OrganisationKind,
@@ -47,6 +45,7 @@ from ..models import (
     User,
 )
 from ..progress import Progress, nothing
+from .applications_lines import REQUESTED, Row, cut_amount, read_row
 from .document import ExchangeError
 
 COLUMNS = ("number", "organisation", "kind", "edrpou", "oblast", "community", "email", "title")
@@ -55,10 +54,19 @@ OPTIONAL_COLUMNS = ("community_code", "status")
 IMPORTED = "imported"  # the decision reason of an imported application
 
 
+def _required(contest: Contest) -> list[str]:
+    """The columns every file for ``contest`` has (``number`` may still be left out):
+    ``category`` with categories, ``requested`` with a fund (SPEC §12)."""
+    return [
+        *COLUMNS,
+        *(["category"] if contest.categories else []),
+        *([REQUESTED] if money.has_fund(contest) else []),
+    ]
+
+
 def columns(contest: Contest) -> list[str]:
     """The columns a file of applications for ``contest`` may have, in their usual order."""
-    required = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
-    return [*required, *OPTIONAL_COLUMNS]
+    return [*_required(contest), *OPTIONAL_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -70,39 +78,9 @@ class Imported:
     accounts_created: int
 
 
-@dataclass
-class _Row:
-    """One line of the file, read and checked; ``organisation`` and ``user`` when known."""
-
-    line: int
-    number: str
-    serial: int | None
-    name: str
-    kind: str
-    edrpou: str
-    oblast: str
-    community: str  # the official name
-    community_code: str
-    status: str
-    email: str
-    title: str
-    category: Category | None
-    organisation: Organisation | None = None
-    user: User | None = None
-
-    def freeze_facts(self, application: Application) -> None:
-        """The applicant as the application was submitted: as the file says (SPEC §8)."""
-        application.applicant_name = self.name
-        application.applicant_kind = OrganisationKind(self.kind)
-        application.applicant_oblast = self.oblast
-        application.applicant_community = self.community
-        application.applicant_community_code = self.community_code
-        application.applicant_status = OrganisationStatus(self.status)
-
-
 def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> list[str]:
     header = [cell.strip().lstrip("\ufeff").lower() for cell in cells]
-    required = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
+    required = _required(contest)
     known = [*required, *OPTIONAL_COLUMNS]
     seen = set()
     for name in header:
@@ -111,6 +89,8 @@ def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> lis
         seen.add(name)
         if name == "category" and not contest.categories:
             lines.problem(1, _("the contest has no categories: remove the column “category”"))
+        elif name == REQUESTED and not money.has_fund(contest):
+            lines.problem(1, _("the contest has no fund: remove the column “requested”"))
         elif name not in known:
             lines.problem(
                 1,
@@ -126,203 +106,7 @@ def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> lis
     return header
 
 
-def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, year: int):
-    """The row's values checked on their own, or ``None`` when any is wrong."""
-    before = len(lines)
-
-    def required(column: str, max_length: int) -> str:
-        value = values.get(column, "")
-        if not value:
-            lines.problem(line, _("the column “%(column)s” is empty", column=column), column)
-        elif len(value) > max_length:
-            lines.problem(
-                line,
-                _(
-                    "the column “%(column)s” is longer than %(max)s characters",
-                    column=column,
-                    max=max_length,
-                ),
-                column,
-            )
-        return value
-
-    number, serial = values.get("number", ""), None
-    if number:
-        match = re.fullmatch(rf"{re.escape(contest.number_prefix)}-\d{{4}}-(\d{{3,}})", number)
-        if match and int(match.group(1)) >= 1 and match.group(1) == f"{int(match.group(1)):03d}":
-            serial = int(match.group(1))
-        else:
-            lines.problem(
-                line,
-                _(
-                    "the number %(number)s does not fit this contest: write it as %(example)s",
-                    number=number,
-                    example=f"{contest.number_prefix}-{year}-001",
-                ),
-                "number",
-            )
-    name = required("organisation", 300)
-    written_kind = required("kind", 60)
-    kind = kind_code(written_kind) or ""
-    if written_kind and not kind:
-        lines.problem(
-            line,
-            _(
-                "unknown kind “%(value)s”; the kinds are: %(values)s",
-                value=written_kind,
-                values=", ".join(k.value for k in OrganisationKind),
-            ),
-            "kind",
-        )
-    code = required("edrpou", 20)
-    if code.isdigit() and len(code) < 8:
-        code = code.zfill(8)  # a spreadsheet drops the leading zeros of 00032129
-    if code and not edrpou.is_valid(code):
-        lines.problem(line, _("EDRPOU code %(code)s is not valid", code=code), "edrpou")
-    written_oblast = required("oblast", 60)
-    oblast = oblast_code(written_oblast) or ""
-    if written_oblast and not oblast:
-        lines.problem(
-            line,
-            _("unknown oblast “%(code)s”: give its code (UA-63) or name", code=written_oblast),
-            "oblast",
-        )
-    community, community_code = _read_community(lines, line, values, oblast, required)
-    written_status = values.get("status", "")
-    status = status_code(written_status) if written_status else OrganisationStatus.ACTIVE.value
-    if not status:
-        lines.problem(
-            line,
-            _(
-                "unknown status “%(value)s”; the statuses are: %(values)s",
-                value=written_status,
-                values=", ".join(s.value for s in OrganisationStatus),
-            ),
-            "status",
-        )
-    written_email = required("email", 254)
-    email = written_email.lower()
-    if email:
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError:
-            lines.problem(
-                line, _("“%(email)s” is not an e-mail address", email=written_email), "email"
-            )
-    title = required("title", 300)
-    category = None
-    if contest.categories:
-        code_given = required("category", 40)
-        category = next((c for c in contest.categories if c.code == code_given), None)
-        if code_given and category is None:
-            lines.problem(
-                line,
-                _(
-                    "unknown category “%(code)s”; the categories are: %(codes)s",
-                    code=code_given,
-                    codes=", ".join(c.code for c in contest.categories),
-                ),
-                "category",
-            )
-    if len(lines) > before:
-        return None
-    return _Row(
-        line,
-        number,
-        serial,
-        name,
-        kind,
-        code,
-        oblast,
-        community,
-        community_code,
-        status,
-        email,
-        title,
-        category,
-    )
-
-
-def _read_community(lines: LineProblems, line: int, values: dict, oblast: str, required):
-    """The hromada as the official list names it, and its KATOTTG code (checked as the
-    browser's form checks them): by the code when the row gives one, else by the name
-    within the oblast. ("", "") with a problem when it cannot be told for certain."""
-    code = values.get("community_code", "").strip().upper()
-    if code:
-        name = values.get("community", "")
-        found_oblast = hromadas.oblast_of(code)
-        if found_oblast is None:
-            lines.problem(
-                line,
-                _("unknown KATOTTG code of the hromada “%(code)s”", code=code),
-                "community_code",
-            )
-            return "", ""
-        official = hromadas.name_of(code)
-        if oblast and found_oblast != oblast:
-            lines.problem(
-                line,
-                _(
-                    "the hromada %(code)s («%(name)s») is in %(found)s, not in %(oblast)s: "
-                    "correct the oblast or the code",
-                    code=code,
-                    name=official,
-                    found=oblast_name(found_oblast),
-                    oblast=oblast_name(oblast),
-                ),
-                "oblast",
-            )
-            return "", ""
-        named = hromadas.find_by_name(found_oblast, name) if name else []
-        if name and named and all(entry["code"] != code for entry in named):
-            lines.problem(
-                line,
-                _(
-                    "the community «%(name)s» and the KATOTTG code %(code)s («%(official)s») "
-                    "name different hromadas: correct one of them",
-                    name=name,
-                    code=code,
-                    official=official,
-                ),
-                "community",
-            )
-            return "", ""
-        return official, code
-    name = required("community", 200)
-    if not name or not oblast:
-        return "", ""
-    found = hromadas.find_by_name(oblast, name)
-    if len(found) == 1:
-        return found[0]["name"], found[0]["code"]
-    if found:
-        lines.problem(
-            line,
-            _(
-                "«%(name)s» names several hromadas of %(oblast)s (%(found)s): give the "
-                "KATOTTG code in the column “community_code”",
-                name=name,
-                oblast=oblast_name(oblast),
-                found="; ".join(f"{e['name']}, {e['code']}" for e in found),
-            ),
-            "community",
-        )
-        return "", ""
-    similar = hromadas.similar(oblast, name)
-    lines.problem(
-        line,
-        _(
-            "there is no hromada «%(name)s» in the official list of %(oblast)s: write its "
-            "name as the list does or give its KATOTTG code in the column “community_code”",
-            name=name,
-            oblast=oblast_name(oblast),
-        )
-        + (_(" (similar: %(names)s)", names="; ".join(similar)) if similar else ""),
-        "community",
-    )
-    return "", ""
-
-
-def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Contest) -> None:
+def _check_against_database(lines: LineProblems, rows: list[Row], contest: Contest) -> None:
     """What the rows mean together and with what is already stored (a few bulk queries)."""
     organisations = {
         o.edrpou: o
@@ -455,7 +239,7 @@ def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Cont
             )
 
 
-def _allocate_numbers(lines: LineProblems, rows: list[_Row], contest: Contest, year: int) -> int:
+def _allocate_numbers(lines: LineProblems, rows: list[Row], contest: Contest, year: int) -> int:
     """Give numberless rows the next serials after every one in use; the new last serial."""
     last = max([contest.last_number, *(row.serial for row in rows if row.serial)])
     allocated = []
@@ -525,13 +309,13 @@ def import_applications(
         return header
 
     try:
-        header, records = read_rows(decode(data), lines, read_header, columns)
+        header, records = read_rows(decode(data), lines, read_header, columns, cut_amount)
     except FileError as error:
         raise ExchangeError(error.problems) from error
-    rows: list[_Row] = []
+    rows: list[Row] = []
     total = len(records) if dry_run else 2 * len(records)
     for done, (line, values) in enumerate(records, start=1):
-        row = _read_row(lines, line, values, contest, year)
+        row = read_row(lines, line, values, contest, year)
         if row is not None:
             rows.append(row)
         progress(done, total)
@@ -590,6 +374,7 @@ def import_applications(
             serial=row.serial,
             number=row.number,
             title=row.title,
+            requested=row.requested,
             submitted_at=now,
             decided_at=now,
             decision_reason=IMPORTED,

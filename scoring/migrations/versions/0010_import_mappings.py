@@ -1,7 +1,7 @@
 """The columns organisers chose for a contest's imports in the browser (SPEC §15).
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0014
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
