@@ -262,7 +262,7 @@ def test_a_decimal_comma_in_quotes_is_read_in_a_file_separated_by_commas(
         ("1e999999", "Введіть суму не більше ніж"),
         ("сто гривень", "Введіть суму в гривнях, наприклад 48 000,00."),
         ("12 50", "Введіть суму в гривнях"),  # spaces separate thousands only
-        ("", "стовпець «requested» порожній, а конкурс має фонд"),
+        ("", "запитувану суму не вказано, а конкурс має фонд"),
     ],
 )
 def test_an_amount_that_cannot_be_taken_is_refused_with_its_line(
@@ -272,7 +272,9 @@ def test_an_amount_that_cannot_be_taken_is_refused_with_its_line(
     result = _import(runner, tmp_path, applications_csv(rows))
     assert result.exit_code == 1
     shown = result.output.replace(NBSP, " ")
-    assert "рядок 3:" in shown and message in shown, result.output
+    assert f"рядок 3, стовпець I «requested»: {message}" in shown.replace(f"«{typed}»: ", ""), (
+        result.output
+    )
     assert _stored(app) == {}
 
 
@@ -282,7 +284,7 @@ def test_a_decimal_comma_unquoted_in_a_file_separated_by_commas_is_refused_with_
     text = applications_csv(APPLICANTS[:1]).replace(";", ",").replace("60 000,00", "48000,50")
     result = _import(runner, tmp_path, text)
     assert result.exit_code == 1
-    assert "рядок 2:" in result.output and "стовпець 9 (requested): «48000,50»" in result.output
+    assert "рядок 2, стовпець I «requested»: «48000,50» не можна" in result.output, result.output
     assert _stored(app) == {}
 
 

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import audit, clock, lifecycle
+from .. import audit, clock, lifecycle, money
 from ..extensions import db
 from ..i18n import kind_label, oblast_name, stage_label
 from ..models import (
@@ -140,21 +140,27 @@ def applications_page(contest: Contest, filters: Filters, page: int, per_page: i
 
 
 def applications_table(contest: Contest, filters: Filters, state_labels: dict) -> Table:
-    """The filtered list as a table to download (every page): who applied, with what,
+    """The filtered list as a table to download (every page): who applied, as submitted
+    (SPEC §8), with what, the amount requested when the contest has a fund (SPEC §12),
     its state and when it was submitted (two queries)."""
+    funded = money.has_fund(contest)
     header = [_("Number"), _("Applicant"), _("Kind"), _("EDRPOU code"), _("Oblast")]
     header += [_("Community"), _("E-mail"), _("Title")]
     if contest.categories:
         header.append(_("Category"))
+    if funded:
+        header.append(_("Requested"))
     header += [_("State"), _("Submitted")]
     rows = []
     for application in db.session.scalars(_listed(contest, filters)):
-        organisation = application.organisation
-        row = [application.number, organisation.name, kind_label(organisation.kind)]
-        row += [organisation.edrpou, oblast_name(organisation.oblast), organisation.community]
+        organisation, facts = application.organisation, application.facts
+        row = [application.number, facts.name, kind_label(facts.kind)]
+        row += [organisation.edrpou, oblast_name(facts.oblast), facts.community]
         row += [organisation.email, application.title]
         if contest.categories:
             row.append(application.category.code if application.category else "")
+        if funded:
+            row.append(application.requested)  # a number cell; empty when none is stated
         row += [str(state_labels[application.state]), application.submitted_at]
         rows.append(row)
     return Table(header, rows, _("Applications"))

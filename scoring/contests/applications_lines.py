@@ -30,6 +30,7 @@ REQUESTED = "requested"  # the amount asked for: required when the contest has a
 # An amount cut in two by an unquoted decimal comma: «48000», «50» or «48 000», «50».
 AMOUNT_WHOLE = re.compile(r"\d{1,12}|\d{1,3}(?:[ \u00a0]\d{3})+")
 AMOUNT_KOPECKS = re.compile(r"\d{1,2}")
+ECHOED = 40  # an amount refused is read back in its message up to this length
 
 
 @dataclass
@@ -198,9 +199,9 @@ def _read_requested(lines: LineProblems, line: int, values: dict, contest, categ
     try:
         value = money.read_amount(text)
     except money.AmountError as error:
-        lines.problem(
-            line, _("«%(value)s»: %(problem)s", value=text, problem=error.message), REQUESTED
-        )
+        # What was typed, when short enough to read back beside the reason.
+        told = _("«%(value)s»: %(problem)s", value=text, problem=error.message)
+        lines.problem(line, told if len(text) <= ECHOED else error.message, REQUESTED)
         return None
     problem = money.limit_problem(value, contest, category)
     if problem:

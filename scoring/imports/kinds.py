@@ -58,6 +58,8 @@ LABELS = {
     "community_code": _l("KATOTTG code of the community"),
     "status": _l("Where the organisation works (active, relocated, occupied)"),
     "juror_name": _l("Name of the juror"),
+    # With a fund (SPEC §12): the amount the application asks for.
+    "requested": _l("Amount requested, UAH"),
 }
 # Headings people give our columns, folded (``fold``); per kind, as a word may differ.
 SYNONYMS = {
@@ -105,6 +107,18 @@ SYNONYMS = {
             "katottg code",
         ],
         "status": ["статус", "статус організації", "статус громади", "status"],
+        "requested": [
+            "запитувана сума",
+            "запитувана сума, грн",
+            "запитувана сума (грн)",
+            "сума запиту",
+            "сума запиту, грн",
+            "сума, грн",
+            "сума (грн)",
+            "сума",
+            "requested amount",
+            "amount requested",
+        ],
     },
     "scores": {
         "application": ["заявка", "номер заявки", "реєстраційний номер", "номер", "№"],
