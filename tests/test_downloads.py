@@ -108,7 +108,8 @@ def test_the_applications_list_downloads_as_filtered_with_typed_cells(app, clien
             select(Application).join(Contest).where(Contest.slug == demo).order_by(Application.id)
         )
         application.organisation.edrpou = "00032129"
-        application.organisation.name = PAYLOAD
+        application.applicant_name = PAYLOAD  # the name it was submitted with (SPEC §8)
+        application.organisation.name = "ГО «Перейменована після подання»"
         number, submitted = application.number, application.submitted_at
         db.session.commit()
     workbook = _workbook(client, f"/manage/contests/{demo}/applications.xlsx?state=admitted")
@@ -119,7 +120,8 @@ def test_the_applications_list_downloads_as_filtered_with_typed_cells(app, clien
     row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
     assert row["Number"].value == number
     assert row["EDRPOU code"].value == "00032129" and row["EDRPOU code"].data_type == "s"
-    assert row["Applicant"].value == "'" + PAYLOAD  # spreadsheets.cell: text, not a formula
+    # As submitted, not as the profile was renamed since; text, not a formula.
+    assert row["Applicant"].value == "'" + PAYLOAD
     assert row["Applicant"].data_type == "s"
     assert row["State"].value == "Admitted to evaluation"
     moment = row["Submitted"]
