@@ -86,6 +86,25 @@ def test_rank_csv_carries_the_amounts_and_the_funds_totals(runner, grants):
     }
 
 
+def test_rank_csv_for_excel_carries_the_amounts_with_decimal_commas(runner, grants):
+    result = runner.invoke(args=["rank", SLUG, "--excel"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\ufeff")  # the byte-order mark Excel needs
+    rows = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff")), delimiter=";"))
+    assert list(rows[0])[4:7] == ["score", "requested", "awarded"]
+    assert list(rows[0])[-3:] == ["fund", "awarded_total", "fund_left"]
+    assert [(r["number"], r["requested"], r["awarded"]) for r in rows] == [
+        ("GR-2026-001", "60000,00", "60000,00"),
+        ("GR-2026-002", "50000,00", ""),
+        ("GR-2026-003", "45000,50", ""),
+        ("GR-2026-004", "30000,50", "30000,50"),
+        ("GR-2026-005", "20000,00", ""),
+    ]
+    assert {(r["fund"], r["awarded_total"], r["fund_left"]) for r in rows} == {
+        ("100000,00", "90000,50", "9999,50")
+    }
+
+
 def test_rank_table_says_what_is_left_of_the_fund(runner, grants):
     lines = _rank(runner, "table").splitlines()
     assert lines[0] == (
