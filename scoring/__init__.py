@@ -32,6 +32,7 @@ from .contests.views import bp as contests_bp
 from .documents.views import bp as documents_bp
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mailer, talisman
 from .health import bp as health_bp
+from .imports.views import bp as imports_bp
 from .judging import assignments_views  # noqa: F401 — its routes join jury_bp
 from .judging.jury_views import bp as jury_bp
 from .judging.views import bp as judging_bp
@@ -108,6 +109,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(imports_bp)
     errors.register(app)
     i18n.register(app)
     cli.register(app)

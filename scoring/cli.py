@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo, sessions, spreadsheets
+from . import audit, demo, sessions, spreadsheets, tables
 from .auth import two_factor
 from .auth.operations import find_user
 from .auth.passwords import weakness
@@ -30,6 +30,7 @@ from .judging import commands as judging_commands
 from .models import Contest, Role, User
 from .results.loading import contest_ranking
 from .results.presentation import ranking_json
+from .tables import Table
 
 
 @click.command("init-db")
@@ -164,13 +165,19 @@ def _contest(slug: str) -> Contest:
     "--format",
     "output",
     type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="How to print the ranking.",
+    help="How to print the ranking (default: table; csv with --excel).",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: a byte-order mark, semicolons and decimal commas.",
 )
 @with_appcontext
-def rank(slug: str, output: str):
+def rank(slug: str, output: str | None, excel: bool):
     """Print the contest's ranking (SPEC §6) as it stands now, in any stage."""
+    if excel and output not in (None, "csv"):
+        raise CommandError(_("--excel writes CSV: use it with --format csv."))
+    output = output or ("csv" if excel else "table")
     contest = _contest(slug)
     document = ranking_json(contest_ranking(contest), contest.slug)
     if output == "json":
@@ -194,6 +201,12 @@ def rank(slug: str, output: str):
     funds = _funds(document)  # SPEC §12: with a fund, its amounts beside the score
     if funds:
         columns[columns.index("score") + 1 : columns.index("score") + 1] = FUND_ROW
+    if output == "csv" and excel:
+        columns += list(FUND_TOP) if funds else []
+        lines = [row | funds.get(row.get("category"), {}) for row in rows]
+        table = Table(columns, [[_excel_value(c, line.get(c)) for c in columns] for line in lines])
+        click.echo(tables.BOM + tables.csv_text(table, excel=True), nl=False)
+        return
     if output == "csv":
         # A CSV is one table: each row carries its fund's totals (of its category).
         flags = {True: "true", False: "false", None: ""}
@@ -237,6 +250,16 @@ def _cell(value, words: dict, *, amount: bool) -> str:
     if amount:
         return "—" if value is None else value
     return words[value] if isinstance(value, bool) or value is None else str(value)
+
+
+def _excel_value(column: str, value):
+    """A value of ``rank --format json`` as a cell of the CSV for Excel: scores and amounts
+    numbers."""
+    if column in ("score", *FUND_ROW, *FUND_TOP) and value is not None:
+        return Decimal(value)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: ""}[value]
+    return value
 
 
 def _ranking_table(document: dict, columns: list[str], funds: dict) -> str:

@@ -6,9 +6,10 @@ Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from flask import current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -120,6 +121,77 @@ kind_label = _label(KIND_LABELS)
 status_label = _label(STATUS_LABELS)
 stage_label = _label(STAGE_LABELS)
 oblast_name = _label(OBLASTS)
+
+
+# Reading what people write in files (SPEC §15) ------------------------------------------
+
+_SHORT_KINDS = {"громада": "community", "тг": "community", "отг": "community", "го": "ngo"}
+_SHORT_STATUSES = {
+    "діє": "active",
+    "працює": "active",
+    "активна": "active",
+    "релокована": "relocated",
+    "переміщена": "relocated",
+    "окупована": "occupied",
+    "тимчасово окупована": "occupied",
+}
+_OBLAST_WORDS = frozenset({"область", "обл", "м", "місто"})  # «Харківська обл.», «м. Київ»
+
+
+def _folded(text: str) -> str:
+    words = text.casefold().replace("ʼ", "’").replace("'", "’").replace(".", " ").split()
+    return " ".join(words)
+
+
+def _short(name: str) -> str:
+    return " ".join(word for word in name.split() if word not in _OBLAST_WORDS)
+
+
+@cache
+def _names_read() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """{folded name: code} of the oblasts, the kinds and the statuses, in Ukrainian and in
+    English."""
+    oblasts, kinds, statuses = {}, dict(_SHORT_KINDS), dict(_SHORT_STATUSES)
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            for code, label in OBLASTS.items():
+                name = _folded(str(label))
+                oblasts[name] = code
+                if language == "uk":  # «Харківська», «Київ»: the adjective tells them apart
+                    oblasts[_short(name)] = code
+            kinds |= {_folded(str(label)): code for code, label in KIND_LABELS.items()}
+            statuses |= {_folded(str(label)): code for code, label in STATUS_LABELS.items()}
+    return oblasts, kinds, statuses
+
+
+def oblast_code(text: str) -> str | None:
+    """The ISO 3166-2:UA code of the oblast ``text`` names: the code itself («ua-63») or
+    the oblast's name, in Ukrainian with or without «область» («Харківська», «Харківська
+    обл.», «м. Київ») or in English («Kharkiv Oblast»); None for anything else."""
+    code = text.strip().upper()
+    if code in OBLASTS:
+        return code
+    names = _names_read()[0]
+    return names.get(_folded(text)) or names.get(_short(_folded(text)))
+
+
+def kind_code(text: str) -> str | None:
+    """``community`` or ``ngo`` for the code itself or the kind's name («громадська
+    організація», «ГО», «територіальна громада», «NGO»); None for anything else."""
+    code = text.strip().lower()
+    if code in KIND_LABELS:
+        return code
+    return _names_read()[1].get(_folded(text))
+
+
+def status_code(text: str) -> str | None:
+    """``active``, ``relocated`` or ``occupied`` for the code itself or the status's name
+    («релокована», «територія тимчасово окупована», «працює на своїй території»); None
+    for anything else."""
+    code = text.strip().lower()
+    if code in STATUS_LABELS:
+        return code
+    return _names_read()[2].get(_folded(text))
 
 
 # CLDR puts a narrow no-break space before «р.»; documents and searches want a plain one.

@@ -768,6 +768,21 @@ class Invitation(db.Model):
     invited_by: Mapped[User | None] = relationship()
 
 
+class ImportMapping(db.Model):
+    """The columns an organiser chose for a contest's imports in the browser (SPEC §15):
+    a file's heading, folded, → our column ("" for a column not imported), remembered so
+    that the next file with the same headings is mapped alike."""
+
+    __tablename__ = "import_mappings"
+    __table_args__ = (UniqueConstraint("contest_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # applications, scores
+    columns: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
 class UserSession(db.Model):
     """A signed-in browser (SPEC §8): its cookie holds a random token, this row its hash.
 

@@ -57,6 +57,7 @@ from scoring.models import (
 )
 
 from . import _files
+from ._office_files import kept_upload
 from .conftest import PASSWORD
 
 ANONYMOUS = "anonymous"
@@ -99,6 +100,8 @@ DECLARATION = "Маркер-Декларація-Конфлікту-7Q"
 DRAFT_TITLE = "Маркер-Чернетка-7Q"
 DRAFT_ANSWER = "Маркер-Відповідь-Чернетки-7Q"
 DECISION = "Маркер-Рішення-Комісії-7Q"
+UPLOADED = "Маркер-Файл-Імпорту-7Q"
+UPLOAD_TOKEN = "MatrixUpload7qAAAAAAAAAA"
 NOTE = "Маркер-Нотатка-Обговорення-7Q"
 # The results (see the module's docstring).
 THIRD = "ГО Маркер-Третє-Місце-7Q"  # 002: third, not a winner
@@ -134,6 +137,9 @@ MARKERS: dict[str, set[str]] = {
     DRAFT_TITLE: {OWNER},
     DRAFT_ANSWER: {OWNER},
     DECISION: {ORGANISER},
+    # A file uploaded for an import is its uploader's alone, even before its other
+    # organisers (SPEC §15).
+    UPLOADED: {ORGANISER},
     # The commission's discussion notes: its organisers alone (issue 16).
     NOTE: {ORGANISER},
 }
@@ -213,6 +219,7 @@ class Scenario:
     reset_token: str = ""
     other_criterion: int = 0
     other_question: int = 0
+    upload: str = UPLOAD_TOKEN  # the organiser's file uploaded for an import, checked
     other_session: int = 0  # the owner's second sign-in (another browser), made by the tests
     invitation: int = 0  # to contest A's jury, not yet accepted (``INVITATION_TOKEN``)
 
@@ -483,4 +490,16 @@ def build_scenario(app) -> Scenario:
         s.sheet, s.decision = submitted.id, decision.id
         s.reset_token = accounts.reset_token(bystander)
         s.invitation = invitation.id
+    store_upload(app, s)
     return s
+
+
+def store_upload(app, s: Scenario) -> None:
+    """The organiser's file of one application for contest A, uploaded and checked."""
+    data = (
+        "number,organisation,kind,edrpou,oblast,community,email,title\n"
+        f",ГО Імпортована,ngo,{edrpou.complete('7700099')},UA-63,Харківська міська громада,"
+        f"imported@applicant.example,{UPLOADED}\n"
+    ).encode()
+    organiser = s.users[ORGANISER]
+    kept_upload(app, organiser, s.contest, "applications", data, token=s.upload, checked=True)

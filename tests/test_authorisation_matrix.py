@@ -28,6 +28,7 @@ time, as the app writes one: the page cache keys on it).
 """
 
 import email
+import io
 import shutil
 import sqlite3
 import tempfile
@@ -89,6 +90,7 @@ from ._matrix import (
     build_scenario,
     markers,
     published,
+    store_upload,
 )
 from ._shown import results_tables, shows, squeeze, visible_text
 from .conftest import TEST_DATABASE_URL, Client, _empty_postgresql_tables, _settings
@@ -278,6 +280,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "jury.assign_bulk": {"POST": manage(WRITE)},
     "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
     "contests.applications_list": {"GET": manage()},
+    "contests.applications_download": {"GET": manage()},
     "contests.application_show": {"GET": manage(), "POST": manage(WRITE)},
     "contests.criteria_list": {"GET": manage()},
     "contests.criterion_new": {"GET": manage(), "POST": manage(WRITE)},
@@ -293,6 +296,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.organisers_list": {"GET": manage(), "POST": manage(WRITE)},
     "contests.organiser_remove": {"GET": manage(), "POST": manage(WRITE)},
     "jury.members": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.progress_download": {"GET": manage()},
     "jury.chair": {"POST": manage(WRITE)},
     "jury.remove": {"GET": manage(), "POST": manage(WRITE)},
     "jury.remind": {"GET": manage(), "POST": manage(WRITE)},
@@ -307,6 +311,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.ranking_csv": {"GET": manage()},
     "results.ranking_xlsx": {"GET": manage()},
     "results.scores_csv": {"GET": manage()},
+    "results.scores_xlsx": {"GET": manage()},
     "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
     "results.divergence_note": {"POST": manage(WRITE)},
@@ -321,6 +326,15 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "documents.certificate": {"GET": manage()},
     "privacy.people": {"GET": manage()},
     "privacy.anonymise": {"GET": manage(), "POST": manage(WRITE)},
+    # Imports in the browser: a contest's, or a new contest's from a document; each file
+    # uploaded is its uploader's alone (another organiser is told "not found").
+    "imports.upload": {"GET": manage(), "POST": manage(WRITE)},
+    "imports.upload_contest": {"GET": organisers(200), "POST": organisers(WRITE)},
+    "imports.preview": {"GET": manage(), "POST": manage(WRITE)},
+    "imports.job": {"GET": manage()},
+    "imports.progress": {"GET": manage()},
+    "imports.run": {"POST": manage(WRITE)},
+    "imports.discard": {"POST": manage(WRITE)},
 }
 
 
@@ -345,6 +359,8 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "kind": "applicant",
         "person_id": s.organisation,
         "oblast": "UA-63",
+        "fmt": "xlsx",
+        "token": s.upload,
         "session_id": s.other_session,
         "invitation_id": s.invitation,
     }
@@ -356,6 +372,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "jury.unassign": {"user_id": s.users[JUROR_RECUSED]},
         "contests.organiser_remove": {"user_id": s.co_organiser},
         "contests.stage": {"to": "deliberation"},
+        "imports.upload": {"kind": "applications"},
         "auth.reset_password": {"token": s.reset_token},
         "auth.accept_invitation": {"token": INVITATION_TOKEN},
         "static": {"filename": "app.css"},
@@ -368,6 +385,10 @@ def url_values(endpoint: str, s: Scenario) -> dict:
 
 
 NEW_PASSWORD = "another horse battery staple"
+IMPORT_COLUMNS = ["number", "organisation", "kind", "edrpou", "oblast", "community"]
+IMPORT_COLUMNS += ["email", "title"]
+IMPORT_FILE = (",".join(IMPORT_COLUMNS) + "\n,ГО,ngo,00032129,UA-63,Г,a@b.example,Т\n").encode()
+CONTEST_FILE = b'{"format": "scoring.contest/1", "slug": "z-faila"}'
 
 
 @dataclass
@@ -470,6 +491,9 @@ def request_data(endpoint: str, s: Scenario):
         "results.divergence": {"reason": "Розбіжність обговорено на засіданні."},
         "results.add_juror": {"juror": str(s.users[JUROR_FREE])},
         "results.revoke": {"reason": "Рішення переглянуто."},
+        "imports.upload": {"file": (io.BytesIO(IMPORT_FILE), "applications.csv")},
+        "imports.upload_contest": {"file": (io.BytesIO(CONTEST_FILE), "contest.json")},
+        "imports.preview": {f"column_{i}": name for i, name in enumerate(IMPORT_COLUMNS)},
     }
     return data.get(endpoint, {})
 
@@ -600,6 +624,7 @@ class Matrix:
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.snapshot, path)
+        store_upload(self.app, self.scenario)  # an import removes its file
 
 
 @pytest.fixture(scope="module")
@@ -775,7 +800,8 @@ def test_every_write_is_refused_or_allowed_by_role(matrix, endpoint, method, rol
 FOREIGN = sorted(
     endpoint
     for endpoint, rule in RULES.items()
-    if rule.rule.startswith("/manage/contests/<slug>/") and set(rule.arguments) - {"slug"}
+    if rule.rule.startswith("/manage/contests/<slug>/")
+    and set(rule.arguments) - {"slug", "fmt", "kind"}  # a format, a kind of file: no object
 )
 
 

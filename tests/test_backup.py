@@ -30,6 +30,7 @@ from scoring.models import (
     Decision,
     DecisionKind,
     DiscussionNote,
+    ImportMapping,
     Invitation,
     Organisation,
     OrganisationKind,
@@ -47,7 +48,7 @@ from .conftest import TEST_DATABASE_URL, _settings
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
 # What the migrations after 0001 added: columns (0002, 0003, 0006, 0013, 0014) and tables
-# (0003, 0012).
+# (0003, 0012, 0010).
 ADDED_AFTER_0001 = {
     "contests": [
         "protocol_number",
@@ -82,7 +83,12 @@ ADDED_AFTER_0001 = {
     "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
     "decisions": ["amount"],  # 0014
 }
-TABLES_AFTER_0001 = ("user_sessions", "recovery_codes", "discussion_notes")  # 0003, 0012
+TABLES_AFTER_0001 = (
+    "user_sessions",  # 0003
+    "recovery_codes",  # 0003
+    "discussion_notes",  # 0012
+    "import_mappings",  # 0010
+)
 
 
 @pytest.fixture
@@ -154,6 +160,13 @@ def _loaded(databases, kind: str):
                 contest_id=judged.id,
                 invited_by_id=organiser.id,
                 expires_at=clock.now() + timedelta(days=14),
+            )
+        )
+        db.session.add(
+            ImportMapping(
+                contest_id=judged.id,
+                kind="applications",
+                columns={"назва організації": "organisation"},
             )
         )
         # A juror's sign-in session and recovery code (the secret stays unset: the

@@ -58,6 +58,7 @@ from ._bad_input import (
     snapshot,
     text_field,
 )
+from ._office_files import google_forms, kept_upload
 
 settings.register_profile(
     "bad-input",
@@ -149,6 +150,21 @@ def _await_screening(app, w: World) -> None:
         )
         application.state, application.decided_at = ApplicationState.SUBMITTED, None
         db.session.commit()
+
+
+def _uploaded(checked: bool = False):
+    """A setup: the organiser's Google Forms export uploaded for the judged contest."""
+
+    def setup(app, w: World) -> None:
+        w.tokens["upload"] = kept_upload(
+            app, w.ids["organiser"], w.judged_id, "applications", google_forms(), checked=checked
+        )
+
+    return setup
+
+
+def upload(tail: str = "") -> Callable[[World], str]:
+    return lambda w: f"/manage/imports/{w.tokens['upload']}{tail}"
 
 
 def _two_factor_accounts(app, w: World) -> None:
@@ -383,6 +399,12 @@ ROUTES: dict[str, Reach] = {
         page=manage("/ranking"),
         setup=_divergent,
     ),
+    # organisers: imports in the browser
+    "imports.upload": Reach("organiser", manage("/import/applications")),
+    "imports.upload_contest": Reach("organiser", lambda w: "/manage/imports/contest"),
+    "imports.preview": Reach("organiser", upload(), setup=_uploaded()),
+    "imports.run": Reach("organiser", upload("/run"), page=upload("/job"), setup=_uploaded(True)),
+    "imports.discard": Reach("organiser", upload("/discard"), page=upload(), setup=_uploaded()),
     "privacy.anonymise": Reach(
         "organiser", manage("/people/juror/{w.ids[free_juror]}/anonymise"), stage=Stage.ARCHIVED
     ),
@@ -737,6 +759,13 @@ QUERY_PAGES = {
         manage("/applications"),
         ("q", "state", "kind", "oblast", "category", "page"),
     ),
+    "contests.applications_download": (
+        "organiser",
+        manage("/applications.csv"),
+        ("q", "state", "kind", "oblast", "category", "excel"),
+    ),
+    "jury.progress_download": ("organiser", manage("/jury.csv"), ("excel",)),
+    "results.ranking_csv": ("organiser", manage("/ranking.csv"), ("excel",)),
     "jury.assignments": ("organiser", manage("/assignments"), ("page",)),
     "results.ranking": ("organiser", manage("/ranking"), ("stability",)),
     "results.tie": ("organiser", manage("/ties/5"), ("category",)),
@@ -1060,6 +1089,7 @@ def _address_cases(app, world: World):
         "oblast": "UA-63",
         "token": world.tokens["reset"],
         "filename": "app.css",
+        "fmt": "xlsx",
     }
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.rule.startswith("/manage/"):

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import mail
+from .. import mail, tables
 from ..access import own_contest
 from ..applications.content import answers_and_files
 from ..applications.operations import lock_application
@@ -58,6 +58,18 @@ def applications_list(slug: str):
         listed=screening.LISTED,
         state_labels=STATE_CHOICES,
         problem=screening.screening_problem(contest),
+    )
+
+
+@bp.route("/<slug>/applications.<any(csv, xlsx):fmt>")
+@role_required(Role.ORGANISER)
+def applications_download(slug: str, fmt: str):
+    """The list as filtered on the page, every page of it: XLSX or CSV (``?excel=1``)."""
+    contest = own_contest(slug)
+    filters = FilterForm(request.args, contest).filters()
+    table = screening.applications_table(contest, filters, STATE_CHOICES)
+    return tables.respond(
+        table, fmt, request.args.get("excel") == "1", f"{contest.slug}-applications"
     )
 
 

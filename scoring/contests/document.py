@@ -940,12 +940,19 @@ def _find_organisers(reader: _Reader, emails) -> list[User]:
 
 
 def import_contest(
-    document, organiser_emails=(), *, actor: User | None = None, via="cli", **details
-) -> Contest:
+    document,
+    organiser_emails=(),
+    *,
+    actor: User | None = None,
+    dry_run=False,
+    via="cli",
+    **details,
+) -> Contest | None:
     """Create the draft contest the document describes, or raise ``ExchangeError`` with
     every problem of the document and of the organisers named, having changed nothing.
-    ``via`` and ``details`` go into the audit entry (``copy`` and the source's id when
-    an organiser copies a contest in the browser).
+    A ``dry_run`` checks everything, creates nothing and returns None. ``via`` and
+    ``details`` go into the audit entry (``copy`` and the source's id when an organiser
+    copies a contest in the browser).
     """
     reader = _Reader()
     document = reader.object(document, "", TOP_LEVEL)
@@ -958,6 +965,8 @@ def import_contest(
     organisers = _find_organisers(reader, organiser_emails)
     if reader.problems:
         raise ExchangeError(reader.problems)
+    if dry_run:
+        return None
     contest = Contest(**values, stage=Stage.DRAFT, last_number=0, organisers=organisers)
     contest.criteria = criteria
     contest.questions = questions

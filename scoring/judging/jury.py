@@ -20,6 +20,7 @@ changed.
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, or_, select
 
@@ -40,6 +41,7 @@ from ..models import (
     User,
 )
 from ..ranking import applied_quorum
+from ..tables import Table
 from .operations import Progress, sheet_status
 
 # The jury and the assignments are fixed once the results are published (SPEC §3):
@@ -121,6 +123,19 @@ def members(contest: Contest) -> list[Member]:
         for user_id, name, email, chair in rows
     ]
     return sorted(found, key=lambda m: (not m.is_chair, m.name.casefold(), m.id))
+
+
+def progress_table(contest: Contest) -> Table:
+    """The jury's progress as a table to download: one row per member."""
+    header = [_("Juror"), _("E-mail"), _("Chair"), _("Submitted"), _("Drafts")]
+    header += [_("Not started"), _("Recusals"), _("To score")]
+    rows = [
+        [m.name, m.email, _("yes") if m.is_chair else ""]
+        + [m.progress.submitted, m.progress.draft, m.progress.not_started]
+        + [m.progress.recused, m.progress.to_score]
+        for m in members(contest)
+    ]
+    return Table(header, rows, _("Jury"))
 
 
 @dataclass(frozen=True)

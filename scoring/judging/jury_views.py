@@ -1,8 +1,8 @@
 """Organisers' jury pages under /manage/contests/<slug> (the rules are in ``jury``).
 
-- ``/jury``: the members with their progress, adding or inviting a juror by e-mail, the
-  chair, removing a member who has not scored, reminders to one juror or to every juror
-  with sheets left.
+- ``/jury``: the members with their progress (``/jury.xlsx``, ``/jury.csv`` to download),
+  adding or inviting a juror by e-mail, the chair, removing a member who has not scored,
+  reminders to one juror or to every juror with sheets left.
 
 The assignment pages (``assignments_views``) add their routes to the same blueprint.
 
@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import clock, lifecycle
+from .. import clock, lifecycle, tables
 from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
@@ -96,6 +96,15 @@ def members(slug: str):
         frozen=lifecycle.results_frozen(contest),
         now=clock.now(),
     )
+
+
+@bp.route("/<slug>/jury.<any(csv, xlsx):fmt>")
+@role_required(Role.ORGANISER)
+def progress_download(slug: str, fmt: str):
+    """Each member's progress: XLSX or CSV (``?excel=1`` for Excel)."""
+    contest = own_contest(slug)
+    excel = request.args.get("excel") == "1"
+    return tables.respond(jury.progress_table(contest), fmt, excel, f"{contest.slug}-jury")
 
 
 @bp.route("/<slug>/jury/<int:user_id>/chair", methods=["POST"])

@@ -5,11 +5,11 @@ The file has the columns ``application,juror,criterion,score,comment`` and may c
 criterion's code, the points and the juror's comment on that criterion, and the juror's
 full name (so that documents name the members, not their e-mail addresses). A line whose
 criterion and score are both empty carries the sheet's overall comment. A line whose
-score is ``recused`` records a recusal, with the declaration as the comment (its
-criterion may be empty). ``export_scores`` writes the same columns, so that an export
-imported again loses nothing.
+score is ``recused`` (or «самовідвід») records a recusal, with the declaration as the
+comment (its criterion may be empty). ``scores_export.export_scores`` writes the same columns, so
+that an export imported again loses nothing.
 
-``import_scores`` reads UTF-8 with or without a BOM, separated by commas or semicolons,
+``import_scores`` reads the encodings and separators ``csvfiles.detect`` knows (SPEC §15),
 with a decimal point or a decimal comma; a decimal comma that a comma-separated file
 cuts in two (``APP,juror,C1,7,5``) is refused with its line and column, never stored as
 7. It checks the whole file first and changes nothing while any line is wrong; then it
@@ -20,13 +20,9 @@ and stores every sheet as submitted, or as a recusal, audited as in the browser.
 Import never claims that a juror declared anything they did not: a sheet entered from
 paper says who entered it and when (``entered_by_id``, ``entered_at``); it counts
 (``conflict`` is ``none``) but carries no declaration time unless the juror declared in
-the system. ``export_scores`` writes every submitted sheet and every recusal in a stable
-order (application number, juror e-mail, criterion order), so an export imported into a
-copy of the contest exports the same again.
+the system.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,7 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, lifecycle, spreadsheets
+from .. import audit, clock, lifecycle
 from ..csvfiles import (
     FileError,
     LineProblems,
@@ -59,6 +55,7 @@ from ..models import (
     SheetState,
     User,
 )
+from ..progress import Progress, nothing
 from .operations import (
     MAX_COMMENT,
     MAX_DECLARATION,
@@ -67,15 +64,20 @@ from .operations import (
     mark_recused,
     mark_submitted,
     parse_points,
-    points_text,
     store_points,
 )
 
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
 OPTIONAL = ("juror_name",)
 RECUSED = "recused"  # in place of a score: the juror recused themself
+RECUSAL_WORDS = (RECUSED, "самовідвід")  # as a secretary may type it on a Ukrainian sheet
 MAX_NAME = 200
 VIA = "import-scores"  # in the audit entries of what the import stores
+
+
+def columns(_contest: Contest) -> list[str]:
+    """The columns of a scores file, in their usual order."""
+    return [*COLUMNS, *OPTIONAL]
 
 
 class ScoresFileError(Exception):
@@ -123,61 +125,6 @@ def _criteria(contest: Contest) -> list[Criterion]:
     ).all()
 
 
-def export_scores(contest: Contest) -> str:
-    """The CSV of every submitted sheet and every recusal of the contest (SPEC §9, §15)."""
-    criteria = _criteria(contest)
-    sheets = db.session.execute(
-        select(Scoresheet.id, Application.number, User.email, User.name, Scoresheet)
-        .join(Application, Scoresheet.application_id == Application.id)
-        .join(User, Scoresheet.juror_id == User.id)
-        .where(
-            Application.contest_id == contest.id,
-            (Scoresheet.state == SheetState.SUBMITTED) | (Scoresheet.conflict == Conflict.RECUSED),
-        )
-        .order_by(Application.serial, Application.number, User.email)
-    ).all()
-    scores = {
-        (s.scoresheet_id, s.criterion_id): s
-        for s in db.session.scalars(
-            select(Score)
-            .join(Scoresheet, Score.scoresheet_id == Scoresheet.id)
-            .join(Application, Scoresheet.application_id == Application.id)
-            .where(Application.contest_id == contest.id, Scoresheet.state == SheetState.SUBMITTED)
-        )
-    }
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
-    writer.writerow(spreadsheets.row([*COLUMNS, *OPTIONAL]))
-    for sheet_id, number, email, name, sheet in sheets:
-        juror_name = "" if name == email else name
-        if sheet.conflict == Conflict.RECUSED:
-            writer.writerow(
-                spreadsheets.row([number, email, "", RECUSED, sheet.declaration, juror_name])
-            )
-            continue
-        for criterion in criteria:
-            score = scores.get((sheet_id, criterion.id))
-            if score is None or score.points is None:
-                continue
-            writer.writerow(
-                spreadsheets.row(
-                    [
-                        number,
-                        email,
-                        criterion.code,
-                        points_text(score.points),
-                        score.comment,
-                        juror_name,
-                    ]
-                )
-            )
-        if sheet.overall_comment:
-            writer.writerow(
-                spreadsheets.row([number, email, "", "", sheet.overall_comment, juror_name])
-            )
-    return out.getvalue()
-
-
 def _read_header(cells: list[str]) -> list[str]:
     header = [cell.strip().lower() for cell in cells]
     missing = [c for c in COLUMNS if c not in header]
@@ -195,9 +142,9 @@ def _read_header(cells: list[str]) -> list[str]:
     return header
 
 
-def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str, str]]]:
+def _read_file(data: bytes, problems: LineProblems, columns) -> list[tuple[int, dict[str, str]]]:
     try:
-        _header, rows = read_rows(decode(data), problems, _read_header, check=_cut_score)
+        _header, rows = read_rows(decode(data), problems, _read_header, columns, check=_cut_score)
     except FileError as error:
         raise ScoresFileError(error.problems) from error
     if not rows and not problems.problems:
@@ -205,11 +152,10 @@ def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str,
     return rows
 
 
-def _cut_score(record: Record, header: list[str]) -> str | None:
+def _cut_score(record: Record, header: list) -> tuple[str, str] | None:
     """Why the line is refused when an unquoted decimal comma cut its score in two."""
-    index = header.index("score")
-    value = split_number(record, index)
-    return split_number_problem(value, index + 1, "score") if value else None
+    value = split_number(record, header.index("score"))
+    return ("score", split_number_problem(value)) if value else None
 
 
 def _juror_names(rows, problems: LineProblems) -> dict[str, str]:
@@ -222,7 +168,9 @@ def _juror_names(rows, problems: LineProblems) -> dict[str, str]:
         email = values["juror"].strip().lower()
         if len(name) > MAX_NAME:
             problems.problem(
-                line, _("the juror’s name is longer than %(max)s characters", max=MAX_NAME)
+                line,
+                _("the juror’s name is longer than %(max)s characters", max=MAX_NAME),
+                "juror_name",
             )
             continue
         first = names.setdefault(email, (name, line))
@@ -236,25 +184,37 @@ def _juror_names(rows, problems: LineProblems) -> dict[str, str]:
                     first=first[0],
                     line=first[1],
                 ),
+                "juror_name",
             )
     return {email: name for email, (name, _line) in names.items()}
 
 
 def import_scores(
-    contest: Contest, data: bytes, *, actor: User | None = None, via: str = "cli"
+    contest: Contest,
+    data: bytes,
+    *,
+    actor: User | None = None,
+    columns: list[str | None] | None = None,
+    progress: Progress = nothing,
+    dry_run: bool = False,
+    via: str = "cli",
 ) -> ImportSummary:
     """Import the CSV in ``data`` as sheets of ``contest`` entered from paper, all or nothing.
 
     ``actor`` is who enters them (an organiser), named on every sheet; None when the
-    command line is used without ``--entered-by``. Raises ``ScoresFileError`` listing
-    every bad line, having changed nothing.
+    command line is used without ``--entered-by``. ``columns`` maps the file's columns
+    onto ours (``csvfiles.read_rows``); ``progress(done, total)`` hears of the lines
+    checked, then of the sheets stored (twice the lines in all; the lines alone in a dry
+    run). Raises ``ScoresFileError`` listing every bad line, having changed nothing. A
+    ``dry_run`` checks everything and stores nothing: its summary counts the sheets, the
+    recusals and the jurors to create, not the scores that would change.
     """
     if lifecycle.results_frozen(contest):
         raise ScoresFileError(
             [_("The contest’s results are already published: scores can no longer be imported.")]
         )
     problems = LineProblems()
-    rows = _read_file(data, problems)
+    rows = _read_file(data, problems, columns)
     criteria = _criteria(contest)
     by_code = {c.code: c for c in criteria}
     applications = {
@@ -268,7 +228,9 @@ def import_scores(
             validate_email(email, check_deliverability=False)
             emails.add(email)
         except EmailNotValidError:
-            problems.problem(line, _("“%(email)s” is not an e-mail address", email=email))
+            problems.problem(
+                line, _("“%(email)s” is not an e-mail address", email=values["juror"]), "juror"
+            )
     users = {
         u.email: u for u in db.session.scalars(select(User).where(User.email.in_(sorted(emails))))
     }
@@ -283,12 +245,15 @@ def import_scores(
                     email=email,
                     role=role_label(user.role),
                 ),
+                "juror",
             )
     names = _juror_names(rows, problems)
 
     sheets: dict[tuple[str, str], _Sheet] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for line, values in rows:
+    total = len(rows) if dry_run else 2 * len(rows)
+    for done, (line, values) in enumerate(rows, start=1):
+        progress(done, total)
         number = values["application"].strip()
         email = values["juror"].strip().lower()
         code = values["criterion"].strip()
@@ -297,18 +262,22 @@ def import_scores(
         application = applications.get(number)
         if application is None:
             problems.problem(
-                line, _("there is no application %(number)s in this contest", number=number)
+                line,
+                _("there is no application %(number)s in this contest", number=number),
+                "application",
             )
             continue
         if application.state != ApplicationState.ADMITTED:
             problems.problem(
-                line, _("the application %(number)s is not admitted to scoring", number=number)
+                line,
+                _("the application %(number)s is not admitted to scoring", number=number),
+                "application",
             )
             continue
         if email not in emails:
             continue  # already reported as not an e-mail address
         sheet = sheets.setdefault((number, email), _Sheet(number, email, line))
-        if raw_score.lower() == RECUSED:
+        if raw_score.casefold() in RECUSAL_WORDS:
             _read_recusal(problems, line, sheet, code, comment, by_code)
             continue
         key = (number, email, code)
@@ -328,7 +297,7 @@ def import_scores(
         seen[key] = line
         if not code:
             if raw_score:
-                problems.problem(line, _("the criterion is missing"))
+                problems.problem(line, _("the criterion is missing"), "criterion")
             elif len(comment) > MAX_OVERALL_COMMENT:
                 problems.problem(
                     line,
@@ -336,21 +305,24 @@ def import_scores(
                         "The overall comment is too long (at most %(max)s characters).",
                         max=MAX_OVERALL_COMMENT,
                     ),
+                    "comment",
                 )
             else:
                 sheet.overall_comment = comment
             continue
         criterion = by_code.get(code)
         if criterion is None:
-            problems.problem(line, _unknown_criterion(code, by_code))
+            problems.problem(line, _unknown_criterion(code, by_code), "criterion")
             continue
         try:
             points = parse_points(raw_score, criterion)
         except PointsError as error:
-            problems.problem(line, str(error))
+            problems.problem(line, str(error), "score")
             continue
         if points is None:
-            problems.problem(line, _("the score for %(criterion)s is missing", criterion=code))
+            problems.problem(
+                line, _("the score for %(criterion)s is missing", criterion=code), "score"
+            )
             continue
         if len(comment) > MAX_COMMENT:
             problems.problem(
@@ -360,6 +332,7 @@ def import_scores(
                     criterion=code,
                     max=MAX_COMMENT,
                 ),
+                "comment",
             )
             continue
         sheet.points[criterion.id] = points
@@ -370,7 +343,21 @@ def import_scores(
         _check_sheet(problems, sheet, criteria, seen, existing.get(key))
     if problems.problems:
         raise ScoresFileError(problems.problems)
-    return _store(contest, criteria, applications, users, names, existing, sheets, actor, via)
+    if dry_run:
+        return ImportSummary(
+            len(sheets),
+            sorted({email for _number, email in sheets} - set(users)),
+            [],
+            0,
+            sum(1 for sheet in sheets.values() if sheet.recused),
+        )
+
+    def stored(done: int, count: int) -> None:
+        progress(len(rows) + done * len(rows) // count, total)
+
+    return _store(
+        contest, criteria, applications, users, names, existing, sheets, actor, via, stored
+    )
 
 
 def _unknown_criterion(code: str, by_code: dict) -> str:
@@ -384,12 +371,13 @@ def _unknown_criterion(code: str, by_code: dict) -> str:
 def _read_recusal(problems, line, sheet: _Sheet, code: str, comment: str, by_code) -> None:
     """A line with ``recused`` in place of the score: the comment is the declaration."""
     if code and code not in by_code:
-        problems.problem(line, _unknown_criterion(code, by_code))
+        problems.problem(line, _unknown_criterion(code, by_code), "criterion")
         return
     if len(comment) > MAX_DECLARATION:
         problems.problem(
             line,
             _("The declaration is too long (at most %(max)d characters).", max=MAX_DECLARATION),
+            "comment",
         )
         return
     sheet.recusal_lines.append(line)
@@ -516,7 +504,7 @@ def _entered(sheet: Scoresheet, actor: User | None, now) -> None:
 
 
 def _store(
-    contest, criteria, applications, users, names, existing, sheets, actor, via
+    contest, criteria, applications, users, names, existing, sheets, actor, via, progress
 ) -> ImportSummary:
     now = clock.now()
     created, added = _jurors(contest, users, names, sheets, actor, via)
@@ -527,7 +515,8 @@ def _store(
         )
     }
     changed = recusals = 0
-    for key in sorted(sheets):
+    for done, key in enumerate(sorted(sheets), start=1):
+        progress(done, len(sheets))
         data = sheets[key]
         sheet = existing.get(key)
         touched = sheet is None
