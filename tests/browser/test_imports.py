@@ -19,8 +19,7 @@ from scoring.models import Application, Contest, Role, Scoresheet, Stage, User
 
 from .._judging import judged_contest
 from .._office_files import applications_rows, excel_1251, google_forms, kept_upload
-from ..conftest import PASSWORD
-from .conftest import accessibility_problems
+from .conftest import accessibility_problems, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -50,10 +49,7 @@ def test_an_organiser_imports_a_google_forms_export_on_a_phone(
     export = tmp_path / "Форма заявки (Відповіді).csv"
     export.write_bytes(google_forms())
     page = browser_page
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", ORGANISER)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url, ORGANISER)
     page.goto(f"{live_server.url}/manage/contests/uchast-2026")
 
     page.get_by_role("link", name="Заявки з файлу CSV (Google Форми, Excel)").click()
@@ -113,10 +109,7 @@ def test_the_progress_bar_moves_while_a_check_runs(app, build, live_server, brow
 
     job("running", 100)
     page = browser_page
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", ORGANISER)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url, ORGANISER)
     page.goto(f"{live_server.url}/manage/imports/{token}/job")
     expect(page.locator("#import-bar")).to_have_attribute("value", "25")
     expect(page.locator("#import-done")).to_have_text("Зроблено: 25\u00a0%")
@@ -144,10 +137,7 @@ def test_a_windows_1251_file_with_bad_lines_lists_its_problems(
     path = tmp_path / "заявки.csv"
     path.write_bytes(excel_1251(rows))
     page = browser_page
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", ORGANISER)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url, ORGANISER)
     page.goto(f"{live_server.url}/manage/contests/uchast-2026/import/applications")
     _shots(page, tmp_path, "0-upload")
     page.set_input_files("#file", str(path))
@@ -215,10 +205,7 @@ def test_paper_scores_are_imported_by_keyboard_alone(
     path.write_bytes(excel_1251(rows))
 
     page = new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", ORGANISER)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url, ORGANISER)
     page.goto(f"{live_server.url}/manage/contests/{judged.slug}")
 
     _tab_to(page, f'a[href$="/manage/contests/{judged.slug}/import/scores"]')
