@@ -204,15 +204,19 @@ def input_amount(value) -> str:
 # apostrophes, as people and spreadsheets write thousands: «1 250», «48 000,50».
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?")
 _SEPARATORS = re.compile(r"[ \u00a0\u202f']")
+# Digits with at most one decimal mark: no exponent («1e6»), no underscores («1_000»).
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 
 
 def parse_number(value: str) -> Decimal | None:
     """A number as a person types it: «1 250», «12,5», «-3», «48 000,00»; None when it is
     not one. Spaces separate thousands only (groups of three digits): «12 50» is refused,
-    not guessed."""
+    not guessed; so are what Python alone reads as numbers («1e6», «1_000», «NaN»)."""
     text = value.strip()
     if _GROUPED.fullmatch(text):
         text = _SEPARATORS.sub("", text)
+    if not _PLAIN.fullmatch(text):
+        return None
     try:
         number = Decimal(text.replace(",", "."))
     except InvalidOperation:
