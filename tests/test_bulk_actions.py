@@ -401,3 +401,18 @@ def test_seventy_thousand_ticks_are_told_the_limit_and_change_nothing(
     assert "Choose at most 200 applications at once." in text
     assert _states(app) == before
     assert not _entries(app, "application.admitted") and not _entries(app, "assignment.added")
+
+
+@pytest.mark.parametrize("juror", ["99999999999999999999999", "abc", "2147483648", ""])
+def test_reminding_a_juror_who_cannot_exist_is_a_404_and_reminds_nobody(
+    client, app, build, organiser, outbox, juror
+):
+    """``?juror=`` names one juror: a number no row can have (SQLite refused it with an
+    OverflowError, a 500) or no number at all is nobody, not every late juror."""
+    people = [build.user(Role.JUROR, email="iryna@example.org", name="Ірина Бондар")]
+    arranged = arrange(app, build, organiser, count=1, jurors=people)
+    assign(app, arranged, [(arranged.numbers[0], people[0])])
+    url = arranged.url(f"/jury/remind?juror={juror}")
+    assert client.get(url).status_code == 404
+    assert client.submit(url).status_code == 404
+    assert outbox() == [] and not _entries(app, "jury.reminded")
