@@ -199,7 +199,8 @@ def applications_bulk(slug: str):
     to each, then (``confirmed``) the decisions, each audited and e-mailed as one is."""
     contest = own_contest(slug)
     form = BulkDecisionForm()
-    found, unknown = screening.selected(contest, form.numbers.data or [])
+    valid = form.validate()  # first: the numbers are looked up only within the limit
+    found, unknown = screening.selected(contest, [] if form.numbers.errors else form.numbers.data)
     problem = screening.screening_problem(contest)
     if unknown:
         problem = _(
@@ -207,7 +208,6 @@ def applications_bulk(slug: str):
             "%(numbers)s. Nothing is changed; go back to the list and tick again.",
             numbers=", ".join(unknown[:20]),
         )
-    valid = form.validate()
     decision = form.decision_state()
     if valid and decision == ApplicationState.REJECTED and not form.reason.data:
         form.reason.errors.append(_("Give the reason for the rejection."))

@@ -29,6 +29,7 @@ from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
 from ..extensions import db
+from ..forms import MAX_INTEGER
 from ..links import external_url
 from ..mail import send as send_mail
 from ..models import JuryMember, Role, User
@@ -163,9 +164,13 @@ def remind(slug: str):
     not send."""
     contest = own_contest(slug)
     reminders = jury.unfinished(contest)
-    only = request.args.get("juror", type=int)
+    only = request.args.get("juror")
     if only is not None:
-        jury_member(contest, only)  # 404 for someone not on the jury
+        # 404 for someone not on the jury, and for what is no id at all (not everyone).
+        if not only.isascii() or not only.isdigit() or int(only) > MAX_INTEGER:
+            abort(404)
+        only = int(only)
+        jury_member(contest, only)
         reminders = [r for r in reminders if r.user.id == only]
     problem = jury.reminder_problem(contest, reminders)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
