@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, files, i18n, money
+from .. import audit, clock, files, i18n, lifecycle, money
 from ..extensions import db
 from ..i18n import file_size_text, input_number, kind_label, long_datetime, oblast_name
 from ..models import (
@@ -579,6 +579,7 @@ def withdraw(application: Application, *, actor: User) -> None:
     """Back to a draft before the deadline; the registration number stays."""
     if application.state != ApplicationState.SUBMITTED:
         raise ApplicationError([("", _l("Only a submitted application can be withdrawn."))])
+    lifecycle.hold_stage(application.contest)  # an early close waits for this, or it for it
     if not application.contest.accepts_applications(clock.now()):
         raise ApplicationError(
             [("", _l("Applications are closed: the application can no longer be withdrawn."))]
