@@ -41,6 +41,15 @@ NORMALISE_LABELS = {
     "none": _l("No normalisation"),
     "zscore": _l("Standardise each juror’s totals (z-score)"),
 }
+# What applicants learn of their scores after publication (SPEC §14).
+FEEDBACK_LABELS = {
+    "none": _l("None: applicants see their result only"),
+    "scores": _l("Each applicant’s mean score per criterion against the maximum"),
+    "comments": _l(
+        "The mean scores per criterion and the jurors’ comments, without names and in no "
+        "order that shows who wrote them"
+    ),
+}
 
 # ISO 3166-2:UA codes with their names (SPEC §2).
 OBLASTS = {
