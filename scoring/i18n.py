@@ -5,12 +5,15 @@ Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from . import ranking
 
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
 
@@ -128,9 +131,12 @@ def long_datetime(value: datetime | None) -> str:
 
 
 def points(value) -> str:
-    """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian."""
+    """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian.
+    An exact score (a ``Fraction``) is rounded exactly, as the engine rounds it."""
     if value is None:
         return ""
+    if isinstance(value, Fraction):
+        value = ranking.format_score(value)
     rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return format_decimal(rounded, format="#,##0.00")
 
