@@ -198,3 +198,31 @@ def publish(app, decided: Decided):
     with app.app_context():
         assert db.session.get(Contest, decided.contest_id).stage == Stage.PUBLISHED
     return organiser
+
+
+def settings_form(app, decided) -> dict:
+    """The contest's settings form as its page would send it back unchanged."""
+    with app.app_context():
+        contest = db.session.get(Contest, decided.contest_id)
+        return {
+            "slug": contest.slug,
+            "title_uk": contest.title_uk,
+            "organising_body": "Хаб участі",
+            "applicant_kinds": ["community", "ngo"],
+            "opens_at": contest.opens_at.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": contest.closes_at.strftime("%Y-%m-%dT%H:%M"),
+            "winners": "1",
+            "number_prefix": contest.number_prefix,
+            "aggregation": "mean",
+            "normalise": "none",
+            "jurors_per_application": "0",
+            "quorum": "2",
+            "divergence_threshold": "0.3",
+            "min_total": "0",
+            "protocol_number": "7",
+            "protocol_date": "2026-03-20",
+            "protocol_place": "м. Харків, зала засідань",
+            "feedback": "comments",
+            "appeal_days": "10",
+            "appeal_answer_days": "5",
+        }

@@ -19,6 +19,7 @@ from ._outcome import (
     OVERALL_A,
     decided_contest,
     publish,
+    settings_form,
     signed_in,
 )
 from ._shown import shows, visible_text
@@ -75,9 +76,7 @@ def test_the_winner_sees_the_place_the_score_the_results_and_downloads_the_diplo
     assert "Winner: place 1 among the winners" in a.get("/my/applications").get_data(as_text=True)
 
 
-def test_a_runner_up_sees_their_own_place_and_score_when_only_winners_are_published(
-    app, decided
-):
+def test_a_runner_up_sees_their_own_place_and_score_when_only_winners_are_published(app, decided):
     with app.app_context():
         db.session.get(Contest, decided.contest_id).results_full_ranking = False
         db.session.commit()
@@ -261,40 +260,11 @@ def test_nothing_of_another_applicants_feedback_is_ever_visible(app, decided, bu
 # The settings -----------------------------------------------------------------------------
 
 
-def _settings_form(app, decided) -> dict:
-    with app.app_context():
-        contest = db.session.get(Contest, decided.contest_id)
-        return {
-            "slug": contest.slug,
-            "title_uk": contest.title_uk,
-            "organising_body": "Хаб участі",
-            "applicant_kinds": ["community", "ngo"],
-            "opens_at": contest.opens_at.strftime("%Y-%m-%dT%H:%M"),
-            "closes_at": contest.closes_at.strftime("%Y-%m-%dT%H:%M"),
-            "winners": "1",
-            "number_prefix": contest.number_prefix,
-            "aggregation": "mean",
-            "normalise": "none",
-            "jurors_per_application": "0",
-            "quorum": "2",
-            "divergence_threshold": "0.3",
-            "min_total": "0",
-            "protocol_number": "7",
-            "protocol_date": "2026-03-20",
-            "protocol_place": "м. Харків, зала засідань",
-            "feedback": "comments",
-            "appeal_days": "10",
-            "appeal_answer_days": "5",
-        }
-
-
-def test_the_feedback_is_declared_before_judging_and_the_appeals_before_publication(
-    app, decided
-):
+def test_the_feedback_is_declared_before_judging_and_the_appeals_before_publication(app, decided):
     organiser = signed_in(app, decided.organiser)
     organiser.submit("/language", {"language": "en", "next": "/"})
     url = f"/manage/contests/{decided.slug}/edit"
-    form = _settings_form(app, decided)
+    form = settings_form(app, decided)
     page = organiser.submit(url, {**form, "feedback": "none"}).get_data(as_text=True)
     assert "The feedback was declared to applicants before the jury scored" in page
     # The rules of appeal can still change in deliberation …
