@@ -58,6 +58,8 @@ from scoring.models import (
 from ._databases import dump
 from ._matrix import (
     ANONYMOUS,
+    APPEAL,
+    CLARIFICATION,
     CONTACT,
     DECISION,
     EMAILS,
@@ -249,6 +251,21 @@ EXPECTED: dict[str, dict[str, dict]] = {
         )
     },
     "applications.withdraw": {"POST": table(WRITE, applicants=404, **{OWNER: True})},
+    # After the decision (SPEC §14): the owner's own answer to a clarification, appeal,
+    # feedback and diploma. The last two once the results are published (404 before,
+    # to everyone; the contest's organisers read them as the owner does).
+    "applications.clarification": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    "results.file_appeal": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    "documents.feedback": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
+    "documents.applicant_certificate": {
+        "GET": table(404, applicants=404, jurors=404, organisers=404)
+    },
     # Jurors.
     "judging.index": {"GET": table(302, jurors=302)},  # straight to the one contest judged
     "judging.assignments": {"GET": table(200, jurors=200)},
@@ -268,6 +285,10 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
     "contests.applications_list": {"GET": manage()},
     "contests.application_show": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.application_clarify": {"GET": manage(), "POST": manage(WRITE)},
+    "results.appeals": {"GET": manage()},
+    "results.appeal": {"GET": manage(), "POST": manage(WRITE)},
+    "documents.appeals": {"GET": manage()},
     "contests.criteria_list": {"GET": manage()},
     "contests.criterion_new": {"GET": manage(), "POST": manage(WRITE)},
     "contests.criterion_edit": {"GET": manage(), "POST": manage(WRITE)},
@@ -439,6 +460,14 @@ def request_data(endpoint: str, s: Scenario):
         "results.divergence": {"reason": "Розбіжність обговорено на засіданні."},
         "results.add_juror": {"juror": str(s.users[JUROR_FREE])},
         "results.revoke": {"reason": "Рішення переглянуто."},
+        "applications.clarification": {f"q-{s.question}": "Уточнений опис.", "action": "save"},
+        "results.file_appeal": {"reason": "Прошу переглянути оцінку за C2."},
+        "contests.application_clarify": {
+            "message": "Додайте статут.",
+            "questions": [str(s.question)],
+            "deadline": "2026-12-31T18:00",
+        },
+        "results.appeal": {"decision": "rejected", "answer": "Підстав для перегляду немає."},
     }
     return data.get(endpoint, {})
 
@@ -841,6 +870,9 @@ IN_ENGLISH = [
     "applications.mine",
     "applications.show",
     "documents.receipt",
+    "documents.feedback",
+    "documents.applicant_certificate",
+    "results.file_appeal",
     "judging.assignments",
     "judging.scoresheet",
     "documents.juror_scoresheet",
@@ -868,7 +900,13 @@ def test_in_english_too_results_reach_only_those_who_may_see_them(matrix, stage)
 
 def shown(stage: str) -> list[tuple[str, str, tuple]]:
     """Where results must show at ``stage``: (endpoint, role, markers)."""
-    places = []
+    # The appeal and the clarification, whatever the stage: the owner's and the organisers'.
+    places = [
+        ("results.appeal", ORGANISER, (APPEAL,)),
+        ("documents.appeals", ORGANISER, (APPEAL,)),
+        ("contests.application_show", ORGANISER, (CLARIFICATION,)),
+        ("applications.clarification", OWNER, (CLARIFICATION,)),
+    ]
     if STAGES[stage][0] not in (Stage.DRAFT, Stage.OPEN, Stage.SCREENING):
         everything = (SCORE_TIED, SCORE_THIRD, TOTAL_OTHER, TIE_NOTE, TIED_OUT, UNRANKED)
         places += [
@@ -890,6 +928,14 @@ def shown(stage: str) -> list[tuple[str, str, tuple]]:
         # The owner's application won the tie: the personal-data file says so, as the
         # public page does.
         places.append(("privacy.organisation_data", OWNER, (TIE_REASON,)))
+        # The owner's own result and feedback: the comments on their application without
+        # the name of the juror who wrote them, and the diploma (SPEC §14).
+        places += [
+            ("applications.show", OWNER, (SCORE_TIED, OTHER_COMMENT, APPEAL)),
+            ("documents.feedback", OWNER, (SCORE_TIED, OTHER_COMMENT)),
+            ("documents.applicant_certificate", OWNER, (ORGANISATION,)),
+            ("results.file_appeal", OWNER, (APPEAL,)),
+        ]
     return places
 
 
@@ -980,7 +1026,7 @@ def test_the_publication_email_tells_the_applicants_only_what_is_public(matrix):
                 f"/manage/contests/{s.slug}/stage?to=published",
                 data={"reason": "", "csrf_token": organiser.csrf_token("/")},
             )
-            assert response.status_code == 302
+            assert response.status_code == 302, response.text
             new = [m for name, m in matrix.mails().items() if name not in before]
             assert [m["To"].addresses[0].addr_spec for m in new] == [EMAILS[OWNER]]
             assert_mails_leak_nothing(matrix, before, "published")
