@@ -191,9 +191,7 @@ def signed_in(app, email: str):
 def publish(app, decided: Decided):
     """The organiser publishes the results on the stage page; the organiser's client."""
     organiser = signed_in(app, decided.organiser)
-    response = organiser.submit(
-        f"/manage/contests/{decided.slug}/stage?to=published", {"to": "published"}
-    )
+    response = organiser.change_stage(decided.slug, "published")
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Contest, decided.contest_id).stage == Stage.PUBLISHED

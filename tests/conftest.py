@@ -50,6 +50,8 @@ CSRF_INPUT = re.compile(
     r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
 )
 
+WARNINGS_INPUT = re.compile(r'name="warnings" type="hidden" value="([0-9a-f]*)"')
+
 
 class Client(FlaskClient):
     """A test client that fills in the CSRF token as a browser with the page open would."""
@@ -64,6 +66,14 @@ class Client(FlaskClient):
         """POST a form with the CSRF token taken from the page itself."""
         form = {"csrf_token": self.csrf_token(), **(data or {})}
         return self.post(url, data=form, **kwargs)
+
+    def change_stage(self, slug: str, stage: str, reason: str = ""):
+        """Move a contest as its organiser does: the stage page read, its warnings
+        (``lifecycle.preview``) confirmed by their fingerprint, the form sent."""
+        url = f"/manage/contests/{slug}/stage?to={stage}"
+        shown = WARNINGS_INPUT.search(self.get(url).get_data(as_text=True))
+        fingerprint = shown.group(1) if shown else ""
+        return self.submit(url, {"reason": reason, "warnings": fingerprint, "confirm": "y"})
 
     def login(self, email: str, password: str = PASSWORD):
         response = self.submit("/login", {"email": email, "password": password})

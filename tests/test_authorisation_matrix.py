@@ -1022,10 +1022,7 @@ def test_the_publication_email_tells_the_applicants_only_what_is_public(matrix):
     before = set(matrix.mails())
     try:
         with matrix.staged("deliberation"):
-            response = organiser.post(
-                f"/manage/contests/{s.slug}/stage?to=published",
-                data={"reason": "", "csrf_token": organiser.csrf_token("/")},
-            )
+            response = organiser.change_stage(s.slug, "published")
             assert response.status_code == 302, response.text
             new = [m for name, m in matrix.mails().items() if name not in before]
             assert [m["To"].addresses[0].addr_spec for m in new] == [EMAILS[OWNER]]

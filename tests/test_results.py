@@ -78,12 +78,7 @@ def _set(app, slug, **fields):
 
 def _move(client, slug, stage: str):
     """Move the contest as the organiser does: the warnings read and confirmed."""
-    page = client.get(f"/manage/contests/{slug}/stage?to={stage}").get_data(as_text=True)
-    shown = re.search(r'name="warnings" type="hidden" value="([0-9a-f]*)"', page)
-    response = client.submit(
-        f"/manage/contests/{slug}/stage?to={stage}",
-        {"reason": "", "warnings": shown.group(1) if shown else "", "confirm": "y"},
-    )
+    response = client.change_stage(slug, stage)
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
