@@ -337,7 +337,7 @@ def build_scenario(app) -> Scenario:
             criteria=_criteria(),
             questions=_questions(),
             jury=[JuryMember(user=users[r]) for r in (JUROR, JUROR_FREE, JUROR_RECUSED)]
-            + [JuryMember(user=u, is_chair=u is other_jurors[0]) for u in other_jurors],
+            + [JuryMember(user=u, is_chair=u is other_jurors[1]) for u in other_jurors],
             # A chair and the meeting's details: the contest may be published (SPEC §16).
             protocol_number="7",
             protocol_date=(now - timedelta(days=2)).date(),
