@@ -207,7 +207,8 @@ def test_published_results_go_back_to_deliberation_only_on_an_upheld_appeal(
     visitor = app.test_client()
     assert visitor.get(f"/contests/{decided.slug}/results").status_code == 404
     assert visitor.get(f"/api/contests/{decided.slug}/results").status_code == 404
-    assert "are being reviewed by the commission" in visitor.get(f"/contests/{decided.slug}").text
+    # A visitor reads the contest's page in Ukrainian, the default language.
+    assert "комісія переглядає після скарги" in visitor.get(f"/contests/{decided.slug}").text
     a = _client(app, decided.applicants["a"])
     page = a.get(f"/applications/{decided.numbers['a']}").text
     assert "Winner" not in page and "A-C1-перший" not in page
@@ -289,12 +290,12 @@ def test_the_organisers_are_reminded_once_the_day_before_an_answer_is_due(
     clock_at(datetime(2026, 4, 12, 6, 0, tzinfo=UTC))  # Sunday 9:00: the day before
     result = runner.invoke(args=["send-reminders"])
     assert result.exit_code == 0, result.output
-    assert "1 to organisers (appeals)" in result.output
+    assert "організаторам — 1 (скарги)" in result.output
     (mail,) = outbox()[before:]
     assert mail["To"].addresses[0].addr_spec == decided.organiser
     assert "Reminder" in mail["Subject"] and decided.numbers["b"] in mail["Subject"]
     clock_at(datetime(2026, 4, 13, 6, 0, tzinfo=UTC))  # again on the day itself
     result = runner.invoke(args=["send-reminders"])
-    assert "0 to organisers" in result.output
+    assert "організаторам — 0" in result.output
     assert len(outbox()) == before + 1
     assert len(_actions(app, "appeal.reminded")) == 1

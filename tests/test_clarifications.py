@@ -318,17 +318,17 @@ def test_the_applicant_is_reminded_once_the_day_before_the_deadline(
     _ask(_client(app, decided.organiser), decided)  # until Tuesday 14 April, 23:59
     before = len(outbox())
     clock_at(datetime(2026, 4, 12, 9, 0, tzinfo=UTC))  # Sunday: two days before
-    assert "0 to applicants" in runner.invoke(args=["send-reminders"]).output
+    assert "заявникам — 0" in runner.invoke(args=["send-reminders"]).output
     clock_at(datetime(2026, 4, 13, 5, 0, tzinfo=UTC))  # Monday, 8:00 in Kyiv
     result = runner.invoke(args=["send-reminders"])
-    assert result.exit_code == 0 and "1 to applicants" in result.output
+    assert result.exit_code == 0 and "заявникам — 1" in result.output
     (mail,) = outbox()[before:]
     assert mail["To"].addresses[0].addr_spec == decided.applicants["b"]
     assert "Reminder" in mail["Subject"]
     assert MESSAGE in mail.get_body(("plain",)).get_content()
     for moment in (datetime(2026, 4, 13, 18, 0, tzinfo=UTC), datetime(2026, 4, 14, 8, tzinfo=UTC)):
         clock_at(moment)
-        assert "0 to applicants" in runner.invoke(args=["send-reminders"]).output
+        assert "заявникам — 0" in runner.invoke(args=["send-reminders"]).output
     assert len(outbox()) == before + 1
     assert _actions(app, "clarification.reminded") == ["clarification.reminded"]
 
@@ -343,7 +343,7 @@ def test_an_answered_request_gets_no_reminder(app, screening, clock_at, runner, 
     )
     before = len(outbox())
     clock_at(datetime(2026, 4, 13, 5, 0, tzinfo=UTC))
-    assert "0 to applicants" in runner.invoke(args=["send-reminders"]).output
+    assert "заявникам — 0" in runner.invoke(args=["send-reminders"]).output
     assert len(outbox()) == before
 
 
