@@ -1196,7 +1196,11 @@ def test_every_route_survives_nasty_addresses(app_and_world, data):
     if query:
         address += "?" + "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in query)
     response = clients[who].open(
-        address, method=method, headers={"X-CSRFToken": tokens[who]}, environ_overrides=environ
+        address,
+        method=method,
+        headers={"X-CSRFToken": tokens[who]},
+        environ_overrides=environ,
+        buffered=True,  # a static file's handle is closed here, not whenever GC runs
     )
     assert response.status_code < 500, f"{method} {address!r} answered {response.status_code}"
     sent = [unquote_to_bytes(urlsplit(address).path)] + [v for _k, v in query]
