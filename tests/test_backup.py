@@ -33,6 +33,7 @@ from scoring.models import (
     Contest,
     Decision,
     DecisionKind,
+    DiscussionNote,
     Invitation,
     Organisation,
     OrganisationKind,
@@ -49,7 +50,8 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-# What the migrations after 0001 added: columns (0002, 0003, 0006) and tables (0003).
+# What the migrations after 0001 added: columns (0002, 0003, 0006, 0013, 0014, 0015) and
+# tables (0003, 0012, 0015).
 ADDED_AFTER_0001 = {
     "contests": [
         "protocol_number",
@@ -59,10 +61,13 @@ ADDED_AFTER_0001 = {
         "protocol_date",
         "closed_early_at",
         "closed_early_reason",  # 0006
+        "fund",
+        "max_request",  # 0014
         "feedback",
         "appeal_days",
         "appeal_answer_days",  # 0015
     ],
+    "categories": ["fund", "max_request"],  # 0014
     "organisations": ["anonymised_at"],
     "users": [
         "anonymised_at",
@@ -78,12 +83,16 @@ ADDED_AFTER_0001 = {
         "applicant_community",
         "applicant_community_code",
         "applicant_status",
+        "requested",  # 0014
     ],
     "scoresheets": ["entered_by_id", "entered_at"],
+    "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
+    "decisions": ["amount"],  # 0014
 }
 TABLES_AFTER_0001 = (
     "user_sessions",
     "recovery_codes",  # 0003
+    "discussion_notes",  # 0012
     "clarification_requests",
     "clarification_files",
     "appeals",  # 0015
@@ -140,6 +149,14 @@ def _loaded(databases, kind: str):
                 application_id=application.id,
                 reason="Розбіжність обговорено на засіданні комісії.",
                 decided_by_id=organiser.id,
+            )
+        )
+        db.session.add(
+            DiscussionNote(
+                contest_id=judged.id,
+                application_id=application.id,
+                text="Комісія попросила пояснити розкид за C2.",
+                author_id=organiser.id,
             )
         )
         db.session.add(

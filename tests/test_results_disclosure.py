@@ -47,9 +47,9 @@ def demo(runner, app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
-        contest.protocol_number = "2"
+        contest.protocol_number = "2"  # the jury's meeting, which publication needs
         contest.protocol_date = date(2026, 6, 12)
-        contest.protocol_place = "м. Харків, зала засідань хабу участі"
+        contest.protocol_place = "м. Харків, зала засідань"
         db.session.commit()
         slug = contest.slug
         applications = db.session.execute(
@@ -68,7 +68,7 @@ def _signed_in(app, email: str):
 
 
 def _move(organiser, slug: str, stage: str) -> None:
-    response = organiser.change_stage(slug, stage)
+    response = organiser.change_stage(slug, stage)  # its warnings confirmed
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

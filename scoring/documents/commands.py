@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
-from . import data, outcome, pdf
+from . import data, outcome, pdf, sheets
 
 KINDS = (
     "announcement",
@@ -93,7 +93,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                     )
                 )
         blank = options["blank"]
-        records = data.scoresheets(contest, language, number=number, blank=blank)
+        records = sheets.scoresheets(contest, language, number=number, blank=blank)
         stem = "blank-scoresheets" if blank else "scoresheets"
         return pdf.scoresheets.build(records, data.font_folder()), data.file_name(
             stem, number or contest.slug, language=language

@@ -6,9 +6,17 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import MAX_INTEGER, MultiCheckboxField, WholeNumberField, choices, strip
+from ..forms import (
+    MAX_INTEGER,
+    AmountField,
+    MultiCheckboxField,
+    WholeNumberField,
+    choices,
+    strip,
+)
 from ..models import AppealDecision
 from .appeals import ANSWER_MAX, REASON_MAX
+from .discussion import MAX_NOTE
 from .operations import MAX_REASON
 
 
@@ -36,6 +44,19 @@ class TieForm(FlaskForm):
         coerce=int,
         invalid_choice_message=_l("Choose among the tied applications."),
         invalid_value_message=_l("Choose among the tied applications."),
+    )
+    reason = _reason(
+        _l("The commission’s reasons"),
+        _l("How the commission decided (e.g. a vote, with its result) and why."),
+    )
+
+
+class AwardForm(FlaskForm):
+    """Funding one application partly from what is left of the fund (SPEC §12)."""
+
+    amount = AmountField(
+        _l("Amount awarded, hryvnias"),
+        validators=[InputRequired(message=_l("Enter the amount the commission awards."))],
     )
     reason = _reason(
         _l("The commission’s reasons"),
@@ -100,3 +121,23 @@ class AppealAnswerForm(FlaskForm):
             return AppealDecision(self.decision.data)
         except ValueError:
             return None
+
+
+class NoteForm(FlaskForm):
+    """A short note of the commission's discussion (organisers only, never published)."""
+
+    text = TextAreaField(
+        _l("Note of the discussion"),
+        validators=[
+            DataRequired(message=_l("Write the note first.")),
+            Length(
+                max=MAX_NOTE, message=_l("The note is too long (at most %(max)d characters).")
+            ),
+        ],
+        filters=[strip],
+        description=_l(
+            "For the commission only: applicants, jurors and the public never see it, and "
+            "it is printed in no document."
+        ),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )

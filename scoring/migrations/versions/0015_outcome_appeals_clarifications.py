@@ -11,7 +11,7 @@ The contests' columns are added with ALTER TABLE ... ADD COLUMN, on SQLite too: 
 the table there would run the ON DELETE CASCADE of the tables that refer to it.
 
 Revision ID: 0015
-Revises: 0006
+Revises: 0014
 Create Date: 2026-12-08
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
