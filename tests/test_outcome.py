@@ -3,12 +3,13 @@
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import Contest, Feedback, Score, Scoresheet, User
+from scoring.models import Application, Contest, Feedback, Score, Scoresheet, User
 from scoring.results.disclosure import anonymous_order
 
 from ._outcome import (
@@ -65,6 +66,7 @@ def test_the_winner_sees_the_place_the_score_the_results_and_downloads_the_diplo
     a = _applicant(app, decided, "a")
     page = _page(a, decided, "a")
     assert "Winner: place 1 among the winners, score 19.75" in page
+    assert "Amount awarded" not in page  # a contest without a fund awards no amount
     assert f'href="/contests/{decided.slug}/results"' in page
     number = decided.numbers["a"]
     diploma = a.get(f"/applications/{number}/certificate.pdf?lang=en")
@@ -109,9 +111,89 @@ def test_the_publication_email_tells_each_applicant_their_own_result(app, decide
     assert f"http://127.0.0.1:5000/contests/{decided.slug}/results" in a
     assert "you can file one appeal on the application’s page until" in a
     assert "The jury’s feedback on your application is on its page" in a
+    assert "Amount awarded" not in a  # no fund, no amount
     assert "Result: Not among the winners: place 2 in the ranking, score 12.50." in b
     assert "19.75" not in b and "diploma" not in b
     assert "Not admitted to evaluation" in c and "feedback" not in c
+
+
+# The amount awarded (SPEC §12) ---------------------------------------------------------
+
+
+def _with_fund(app, decided, requested: dict[str, str]) -> None:
+    """A fund of 100 000 for two winners; each application asks for ``requested``."""
+    with app.app_context():
+        contest = db.session.get(Contest, decided.contest_id)
+        contest.fund, contest.max_request, contest.winners = Decimal(100000), Decimal(60000), 2
+        for key, amount in requested.items():
+            db.session.get(Application, decided.ids[key]).requested = Decimal(amount)
+        db.session.commit()
+
+
+def _text(response) -> str:
+    assert response.status_code == 200
+    return visible_text(response)
+
+
+def test_the_amount_awarded_shows_once_published_the_request_or_the_partial_award(
+    app, decided, outbox
+):
+    """A asks 60 000 and wins it; B's 50 000 no longer fits in the 40 000 left, and the
+    commission funds it in part with 35 000. Until publication neither applicant sees an
+    amount awarded; then each sees their own on the page, in the e-mail and the PDFs."""
+    _in_english(app)
+    _with_fund(app, decided, {"a": "60000", "b": "50000", "c": "10000"})
+    organiser = signed_in(app, decided.organiser)
+    award = organiser.submit(
+        f"/manage/contests/{decided.slug}/awards/{decided.numbers['b']}",
+        {"amount": "35 000", "reason": "Голосування: 5 — за, 0 — проти."},
+    )
+    assert award.status_code == 302, award.get_data(as_text=True)
+    a, b = _applicant(app, decided, "a"), _applicant(app, decided, "b")
+    for client, key in ((a, "a"), (b, "b")):
+        page = _text(client.get(f"/applications/{decided.numbers[key]}"))
+        assert not shows(page, "Amount awarded") and not shows(page, "35,000.00"), key
+        assert client.get(f"/applications/{decided.numbers[key]}/feedback.pdf").status_code == 404
+    publish(app, decided)
+    page_a = _text(a.get(f"/applications/{decided.numbers['a']}"))
+    assert shows(page_a, "Winner: place 1 among the winners, score 19.75")
+    assert shows(page_a, "Amount awarded: 60,000.00 UAH")
+    page_b = _text(b.get(f"/applications/{decided.numbers['b']}"))
+    assert shows(page_b, "Winner: place 2 among the winners, score 12.50")
+    assert shows(page_b, "Amount awarded: 35,000.00 UAH")
+    assert shows(page_b, "funded in part by the commission’s decision: 35,000.00 UAH of the")
+    assert not shows(page_b, "60,000.00")  # nothing of A's
+    # The feedback PDF and the diploma say the same amount.
+    pdf_b = _text(b.get(f"/applications/{decided.numbers['b']}/feedback.pdf?lang=en"))
+    assert shows(pdf_b, "Amount awarded") and shows(pdf_b, "35,000.00 UAH")
+    diploma = _text(b.get(f"/applications/{decided.numbers['b']}/certificate.pdf?lang=en"))
+    assert shows(diploma, "35,000.00 UAH")
+    mails = {m["To"].addresses[0].addr_spec: m.get_body(("plain",)).get_content() for m in outbox()}
+    mail_a, mail_b, mail_c = (mails[decided.applicants[key]] for key in "abc")
+    assert shows(mail_a, "Amount awarded: 60,000.00 UAH.")
+    assert shows(mail_b, "Amount awarded: 35,000.00 UAH.") and "60,000" not in mail_b
+    assert "Amount awarded" not in mail_c  # rejected at screening: nothing awarded
+    page_c = _text(_applicant(app, decided, "c").get(f"/applications/{decided.numbers['c']}"))
+    assert not shows(page_c, "Amount awarded")
+
+
+def test_a_non_winner_of_a_contest_with_a_fund_is_awarded_nothing(app, decided, outbox):
+    """Without the commission's partial award, B's 50 000 does not fit in what is left:
+    B is not among the winners and sees no amount awarded; A sees theirs, in Ukrainian."""
+    _with_fund(app, decided, {"a": "60000", "b": "50000", "c": "10000"})
+    publish(app, decided)
+    a = signed_in(app, decided.applicants["a"])
+    page_a = _text(a.get(f"/applications/{decided.numbers['a']}"))
+    assert shows(page_a, "Призначена сума: 60 000,00 грн")
+    b = _applicant(app, decided, "b")
+    page_b = _text(b.get(f"/applications/{decided.numbers['b']}"))
+    assert shows(page_b, "Not among the winners: place 2 in the ranking, score 12.50")
+    assert not shows(page_b, "Amount awarded") and not shows(page_b, "60,000.00")
+    pdf_b = _text(b.get(f"/applications/{decided.numbers['b']}/feedback.pdf?lang=en"))
+    assert not shows(pdf_b, "Amount awarded")
+    mails = {m["To"].addresses[0].addr_spec: m.get_body(("plain",)).get_content() for m in outbox()}
+    assert shows(mails[decided.applicants["a"]], "Призначена сума: 60 000,00 грн.")
+    assert "Призначена сума" not in mails[decided.applicants["b"]]
 
 
 # Feedback ---------------------------------------------------------------------------------

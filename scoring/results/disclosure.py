@@ -311,7 +311,8 @@ class Outcome:
     score: Fraction | Decimal | None = None
     category: str | None = None
     notes: tuple[ranking.Note, ...] = ()  # its row's remarks, or why it is not ranked
-    # What the fund gives it (SPEC §12): filled in once the engine reckons with funds.
+    # What the fund gives it (SPEC §12), as the ranking reckons it (``ranking.Row.awarded``:
+    # the amount requested, or the commission's partial award); None without a fund or a grant.
     awarded: Decimal | None = None
 
     @property
@@ -335,6 +336,7 @@ def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcom
             score=row.score,
             category=row.category,
             notes=row.notes,
+            awarded=row.awarded,
         )
         for row in result.rows
     }

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
-from ...i18n import long_date, number
+from ...i18n import long_date, money, number
 from . import base, sections
 from .records import Feedback
 
@@ -45,9 +45,7 @@ def build(data: Feedback, fonts: Path) -> bytes:
             if data.result.note:
                 facts.append((_("Note"), data.result.note))
             if data.result.awarded is not None:
-                facts.append(
-                    (_("Amount awarded"), _("%(amount)s UAH", amount=number(data.result.awarded)))
-                )
+                facts.append((_("Amount awarded"), money(data.result.awarded)))
         story: list = [
             Paragraph(base.markup(_("Feedback of the jury")), s.title),
             Paragraph(
