@@ -299,3 +299,30 @@ def test_the_organisers_are_reminded_once_the_day_before_an_answer_is_due(
     assert "організаторам — 0" in result.output
     assert len(outbox()) == before + 1
     assert len(_actions(app, "appeal.reminded")) == 1
+
+
+def test_an_appeal_filed_while_the_results_are_reopened_waits_and_is_refused(app, decided):
+    """Filing and reopening the results at the same moment: the appeal waits for the
+    reopening (PostgreSQL: the contest's row; SQLite: the write lock) and is then refused,
+    nothing kept, so no appeal is ever filed against results under review."""
+    import threading
+
+    b = _client(app, decided.applicants["b"])
+    url = f"/applications/{decided.numbers['b']}/appeal"
+    data = {"csrf_token": b.csrf_token(url), "reason": REASON}
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the reopening, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == decided.contest_id)
+                .values(stage=Stage.DELIBERATION)
+            )
+            thread = threading.Thread(target=lambda: responses.append(b.post(url, data=data)))
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and responses == []  # waiting for the reopening
+        thread.join(timeout=30)
+    assert responses[0].status_code == 409
+    assert "The commission is reviewing the results" in responses[0].get_data(as_text=True)
+    assert _appeals(app) == [] and _actions(app, "appeal.filed") == []

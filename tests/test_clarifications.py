@@ -366,3 +366,40 @@ def test_clarifications_are_asked_only_in_screening(app, screening):
         f"/manage/contests/{decided.slug}/applications/{decided.numbers['b']}"
     ).text
     assert re.search("Ask for a clarification</a>", shown) is None
+
+
+def test_a_request_asked_while_judging_starts_waits_and_is_refused(app, screening):
+    """Asking and starting the judging at the same moment: the request waits for the move
+    (PostgreSQL: the contest's row; SQLite: the write lock) and is then refused, so no
+    request reopens an application the jury is already scoring."""
+    import threading
+
+    decided = screening
+    organiser = _client(app, decided.organiser)
+    url = f"/manage/contests/{decided.slug}/applications/{decided.numbers['b']}/clarify"
+    data = {
+        "csrf_token": organiser.csrf_token(url),
+        "message": MESSAGE,
+        "questions": [str(decided.questions["budget"])],
+        "deadline": "2026-04-14T23:59",
+    }
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the start of judging, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == decided.contest_id)
+                .values(stage=Stage.JUDGING)
+            )
+            thread = threading.Thread(
+                target=lambda: responses.append(organiser.post(url, data=data))
+            )
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and responses == []  # waiting for the move
+        thread.join(timeout=30)
+    assert responses[0].status_code == 422
+    assert "while the applications are being screened" in responses[0].get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(ClarificationRequest)).all() == []
+    assert _actions(app, "clarification.") == []

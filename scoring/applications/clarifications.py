@@ -118,8 +118,11 @@ def ask(
     deadline: datetime | None,
     actor: User,
 ) -> ClarificationRequest:
-    """Open a request on ``application``; ``ClarificationError`` names the fields at fault."""
+    """Open a request on ``application``; ``ClarificationError`` names the fields at fault.
+    The caller holds the application's row lock; a start of judging at once waits for
+    this, or this for it (and then refuses)."""
     contest = application.contest
+    lifecycle.hold_stage(contest)
     now = clock.now()
     if not lifecycle.screening_open(contest):
         raise ClarificationError(
@@ -361,8 +364,10 @@ def send_answer(request: ClarificationRequest, *, actor: User) -> list[int]:
     """Put the draft into the application; the ids of the questions changed.
 
     Refused after the deadline (the draft stays) and while a named answer would not pass
-    submission (``ClarificationError`` by field name). The caller holds the row lock.
+    submission (``ClarificationError`` by field name). The caller holds the row lock; a
+    stage move at once waits for this, or this for it.
     """
+    lifecycle.hold_stage(request.application.contest)
     now = clock.now()  # read under the lock: waiting for it cannot beat the deadline
     _refuse_unless_open(request, now)
     application = request.application

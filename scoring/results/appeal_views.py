@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock, lifecycle
 from ..access import own_contest, own_submitted_or_404
+from ..applications.operations import lock_application
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
@@ -36,6 +37,7 @@ def file_appeal_page(number: str):
     form = AppealForm()
     status = 200
     if request.method == "POST" and form.validate():
+        application = lock_application(application.id)  # two filings at once: one wins
         try:
             appeal = appeals.file_appeal(
                 application, form.reason.data, actor=current_user._get_current_object()

@@ -87,7 +87,12 @@ def filing_problem(application: Application, moment: datetime):
 
 
 def file_appeal(application: Application, reason: str, *, actor: User) -> Appeal:
-    """The applicant's one appeal; ``AppealError`` when it is refused (nothing kept)."""
+    """The applicant's one appeal; ``AppealError`` when it is refused (nothing kept).
+
+    The caller holds the application's row lock (two filings at once queue, the second
+    sees the first); a reopening of the results at once waits for this, or this for it.
+    """
+    lifecycle.hold_stage(application.contest)
     now = clock.now()
     problem = filing_problem(application, now)
     if problem is not None:
@@ -152,8 +157,10 @@ def answer_problem(contest: Contest, appeal: Appeal):
 def answer_appeal(
     appeal: Appeal, decision: AppealDecision | None, answer: str, *, actor: User
 ) -> None:
-    """Record the commission's answer; the view e-mails it (``send_answer``)."""
+    """Record the commission's answer; the view e-mails it (``send_answer``). The caller
+    holds the appeal's row lock; an archiving at once waits for this, or this for it."""
     contest = appeal.application.contest
+    lifecycle.hold_stage(contest)
     problem = answer_problem(contest, appeal)
     if problem is not None:
         raise AppealError({"decision": problem})
