@@ -118,6 +118,7 @@ UNRANKED = "ГО Маркер-Без-Кворуму-7Q"  # 004: one sheet of the
 OTHER_COMMENT = "Маркер-Коментар-Іншого-Експерта-7Q"  # a juror who is none of the roles
 THIRD_COMMENT = "Маркер-Коментар-Третьої-Заявки-7Q"  # the same juror's, on 003
 OTHER_JUROR = "Марко Маркер-Експерт-7Q"  # that juror's name: no applicant ever sees it
+OTHER_JUROR_EMAIL = "marko@jury.example"  # … but their own e-mails greet them by it
 APPEAL = "Маркер-Скарга-Заявника-7Q"  # the owner's appeal
 CLARIFICATION = "Маркер-Уточнення-7Q"  # what the organisers asked the owner to clarify
 OWN_DIVERGENCE = "Маркер-Розбіжність-Заявника-7Q"  # the resolution of a divergence on 001
@@ -323,7 +324,7 @@ def build_scenario(app) -> Scenario:
         }
         co_organiser = _user(Role.ORGANISER, "co-secretary@hub.example", "Співорганізатор")
         other_jurors = [
-            _user(Role.JUROR, "marko@jury.example", OTHER_JUROR),
+            _user(Role.JUROR, OTHER_JUROR_EMAIL, OTHER_JUROR),
             _user(Role.JUROR, "yana@jury.example", "Яна Інша"),
         ]
         bystander = _user(Role.APPLICANT, "bystander@applicant.example", "Сторонній")

@@ -73,6 +73,8 @@ from ._matrix import (
     ORGANISER,
     OTHER_APPLICANT,
     OTHER_COMMENT,
+    OTHER_JUROR,
+    OTHER_JUROR_EMAIL,
     OTHER_ORGANISER,
     OWN_DIVERGENCE,
     OWNER,
@@ -698,9 +700,13 @@ def assert_mails_leak_nothing(matrix, before: set, stage: str = "judging") -> No
     for name, message in matrix.mails().items():
         if name in before:
             continue
-        role = roles.get(message["To"].addresses[0].addr_spec, ANONYMOUS)
+        address = message["To"].addresses[0].addr_spec
+        role = roles.get(address, ANONYMOUS)
         text = f"{message['Subject']}\n{message.get_body(('plain',)).get_content()}"
-        found = leaks(text, role, markers(stage))
+        seen = markers(stage)
+        if address == OTHER_JUROR_EMAIL:  # that juror's own e-mail greets them by name
+            seen = {marker: who for marker, who in seen.items() if marker != OTHER_JUROR}
+        found = leaks(text, role, seen)
         assert not found, f"the e-mail «{message['Subject']}» to {role} shows {found}"
 
 
