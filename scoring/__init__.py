@@ -25,6 +25,7 @@ from . import (
     schema,
     sessions,
 )
+from .applications import clarification_views  # noqa: F401 — its routes join applications_bp
 from .applications.views import bp as applications_bp
 from .auth.security_views import bp as security_bp
 from .auth.views import bp as auth_bp
@@ -38,7 +39,11 @@ from .judging.jury_views import bp as jury_bp
 from .judging.views import bp as judging_bp
 from .pages import bp as pages_bp
 from .privacy.views import bp as privacy_bp
-from .results import deliberation_views, public_views  # noqa: F401 — their routes join results_bp
+from .results import (  # noqa: F401 — their routes join results_bp
+    appeal_views,
+    deliberation_views,
+    public_views,
+)
 from .results.blueprint import bp as results_bp
 
 ROOT = Path(__file__).resolve().parent.parent

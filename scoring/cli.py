@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import audit, demo, sessions, spreadsheets, tables
+from .applications import clarifications
 from .auth import two_factor
 from .auth.operations import find_user
 from .auth.passwords import weakness
@@ -28,6 +29,7 @@ from .extensions import db
 from .i18n import money, role_label
 from .judging import commands as judging_commands
 from .models import Contest, Role, User
+from .results import appeals
 from .results.loading import contest_ranking
 from .results.presentation import ranking_json
 from .tables import Table
@@ -364,8 +366,48 @@ def audit_verify(reanchor: bool):
         )
 
 
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders():
+    """E-mail the reminders due today: to applicants the day before their answer to a
+    request for a clarification is due, to organisers the day before an answer to an
+    appeal is (SPEC §14).
+
+    Run it from cron, e.g. every hour: each reminder goes out once, however often the
+    command runs (and when two runs overlap); one whose e-mail failed is tried again at
+    the next run, and the command then exits with 1.
+    """
+    applicants, applicants_failed = clarifications.send_reminders()
+    organisers, organisers_failed = appeals.send_reminders()
+    click.echo(
+        _(
+            "Reminders sent: %(applicants)s to applicants (clarifications), %(organisers)s to "
+            "organisers (appeals).",
+            applicants=applicants,
+            organisers=organisers,
+        )
+    )
+    failed = applicants_failed + organisers_failed
+    if failed:
+        raise CommandError(
+            _(
+                "%(count)s reminders could not be sent; see the log. They are tried again at "
+                "the next run.",
+                count=failed,
+            )
+        )
+
+
 def register(app) -> None:
-    for command in (init_db, create_user, two_factor_off, load_demo, rank, audit_verify):
+    for command in (
+        init_db,
+        create_user,
+        two_factor_off,
+        load_demo,
+        rank,
+        audit_verify,
+        send_reminders,
+    ):
         app.cli.add_command(command)
     for command in contests_commands.COMMANDS:
         app.cli.add_command(command)

@@ -6,6 +6,7 @@ Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from functools import cache
 
 from flask import current_app, has_request_context, session
@@ -13,6 +14,8 @@ from flask_babel import force_locale, format_date, format_datetime, format_decim
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from . import ranking
 
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
 
@@ -42,6 +45,15 @@ AGGREGATION_LABELS = {
 NORMALISE_LABELS = {
     "none": _l("No normalisation"),
     "zscore": _l("Standardise each juror’s totals (z-score)"),
+}
+# What applicants learn of their scores after publication (SPEC §14).
+FEEDBACK_LABELS = {
+    "none": _l("None: applicants see their result only"),
+    "scores": _l("Each applicant’s mean score per criterion against the maximum"),
+    "comments": _l(
+        "The mean scores per criterion and the jurors’ comments, without names and in no "
+        "order that shows who wrote them"
+    ),
 }
 
 # ISO 3166-2:UA codes with their names (SPEC §2).
@@ -221,9 +233,12 @@ def _with_minus(text: str) -> str:
 
 def points(value) -> str:
     """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian,
-    «−5,41» with a minus sign."""
+    «−5,41» with a minus sign. An exact score (a ``Fraction``) is rounded exactly, as the
+    engine rounds it."""
     if value is None:
         return ""
+    if isinstance(value, Fraction):
+        value = ranking.format_score(value)
     rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return _with_minus(format_decimal(rounded, format="#,##0.00"))
 

@@ -59,6 +59,8 @@ from scoring.models import (
 from ._databases import dump
 from ._matrix import (
     ANONYMOUS,
+    APPEAL,
+    CLARIFICATION,
     CONTACT,
     DECISION,
     EMAILS,
@@ -72,6 +74,8 @@ from ._matrix import (
     ORGANISER,
     OTHER_APPLICANT,
     OTHER_COMMENT,
+    OTHER_JUROR,
+    OTHER_JUROR_EMAIL,
     OTHER_ORGANISER,
     OWN_DIVERGENCE,
     OWNER,
@@ -257,6 +261,21 @@ EXPECTED: dict[str, dict[str, dict]] = {
     },
     # "Check your answers" of the owner's draft in contest B.
     "applications.check": {"GET": table(200, applicants=404, **{OWNER: True})},
+    # After the decision (SPEC §14): the owner's own answer to a clarification, appeal,
+    # feedback and diploma. The last two once the results are published (404 before,
+    # to everyone; the contest's organisers read them as the owner does).
+    "applications.clarification": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    "results.file_appeal": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    "documents.feedback": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
+    "documents.applicant_certificate": {
+        "GET": table(404, applicants=404, jurors=404, organisers=404)
+    },
     # Jurors.
     "judging.index": {"GET": table(302, jurors=302)},  # straight to the one contest judged
     "judging.assignments": {"GET": table(200, jurors=200)},
@@ -282,6 +301,10 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.applications_list": {"GET": manage()},
     "contests.applications_download": {"GET": manage()},
     "contests.application_show": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.application_clarify": {"GET": manage(), "POST": manage(WRITE)},
+    "results.appeals": {"GET": manage()},
+    "results.appeal": {"GET": manage(), "POST": manage(WRITE)},
+    "documents.appeals": {"GET": manage()},
     "contests.criteria_list": {"GET": manage()},
     "contests.criterion_new": {"GET": manage(), "POST": manage(WRITE)},
     "contests.criterion_edit": {"GET": manage(), "POST": manage(WRITE)},
@@ -494,6 +517,14 @@ def request_data(endpoint: str, s: Scenario):
         "imports.upload": {"file": (io.BytesIO(IMPORT_FILE), "applications.csv")},
         "imports.upload_contest": {"file": (io.BytesIO(CONTEST_FILE), "contest.json")},
         "imports.preview": {f"column_{i}": name for i, name in enumerate(IMPORT_COLUMNS)},
+        "applications.clarification": {f"q-{s.question}": "Уточнений опис.", "action": "save"},
+        "results.file_appeal": {"reason": "Прошу переглянути оцінку за C2."},
+        "contests.application_clarify": {
+            "message": "Додайте статут.",
+            "questions": [str(s.question)],
+            "deadline": "2026-12-31T18:00",
+        },
+        "results.appeal": {"decision": "rejected", "answer": "Підстав для перегляду немає."},
     }
     return data.get(endpoint, {})
 
@@ -694,9 +725,13 @@ def assert_mails_leak_nothing(matrix, before: set, stage: str = "judging") -> No
     for name, message in matrix.mails().items():
         if name in before:
             continue
-        role = roles.get(message["To"].addresses[0].addr_spec, ANONYMOUS)
+        address = message["To"].addresses[0].addr_spec
+        role = roles.get(address, ANONYMOUS)
         text = f"{message['Subject']}\n{message.get_body(('plain',)).get_content()}"
-        found = leaks(text, role, markers(stage))
+        seen = markers(stage)
+        if address == OTHER_JUROR_EMAIL:  # that juror's own e-mail greets them by name
+            seen = {marker: who for marker, who in seen.items() if marker != OTHER_JUROR}
+        found = leaks(text, role, seen)
         assert not found, f"the e-mail «{message['Subject']}» to {role} shows {found}"
 
 
@@ -898,10 +933,16 @@ IN_ENGLISH = [
     "applications.mine",
     "applications.show",
     "documents.receipt",
+    "documents.feedback",
+    "documents.applicant_certificate",
+    "results.file_appeal",
     "judging.assignments",
     "judging.scoresheet",
     "documents.juror_scoresheet",
 ]
+
+# The pages of the published results, which name the commission's decision on the tie.
+PUBLIC_RESULTS = ("results.public", "results.api", "documents.announcement")
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -919,13 +960,19 @@ def test_in_english_too_results_reach_only_those_who_may_see_them(matrix, stage)
                     assert response.status_code != 500, where
                     assert_nothing_leaks(response, role, where, seen)
                     english = visible_text(response)
-                if published(stage) and endpoint.startswith(("results.", "documents.ann")):
+                if published(stage) and endpoint in PUBLIC_RESULTS:
                     assert "the tie is decided by the commission" in english, where
 
 
 def shown(stage: str) -> list[tuple[str, str, tuple]]:
     """Where results must show at ``stage``: (endpoint, role, markers)."""
-    places = []
+    # The appeal and the clarification, whatever the stage: the owner's and the organisers'.
+    places = [
+        ("results.appeal", ORGANISER, (APPEAL,)),
+        ("documents.appeals", ORGANISER, (APPEAL,)),
+        ("contests.application_show", ORGANISER, (CLARIFICATION,)),
+        ("applications.clarification", OWNER, (CLARIFICATION,)),
+    ]
     if STAGES[stage][0] not in (Stage.DRAFT, Stage.OPEN, Stage.SCREENING):
         everything = (SCORE_TIED, SCORE_THIRD, TOTAL_OTHER, TIE_NOTE, TIED_OUT, UNRANKED)
         places += [
@@ -947,6 +994,14 @@ def shown(stage: str) -> list[tuple[str, str, tuple]]:
         # The owner's application won the tie: the personal-data file says so, as the
         # public page does.
         places.append(("privacy.organisation_data", OWNER, (TIE_REASON,)))
+        # The owner's own result and feedback: the comments on their application without
+        # the name of the juror who wrote them, and the diploma (SPEC §14).
+        places += [
+            ("applications.show", OWNER, (SCORE_TIED, OTHER_COMMENT, APPEAL)),
+            ("documents.feedback", OWNER, (SCORE_TIED, OTHER_COMMENT)),
+            ("documents.applicant_certificate", OWNER, (ORGANISATION,)),
+            ("results.file_appeal", OWNER, (APPEAL,)),
+        ]
     return places
 
 
@@ -1034,7 +1089,7 @@ def test_the_publication_email_tells_the_applicants_only_what_is_public(matrix):
     try:
         with matrix.staged("deliberation"):
             response = organiser.change_stage(s.slug, "published")
-            assert response.status_code == 302
+            assert response.status_code == 302, response.text
             new = [m for name, m in matrix.mails().items() if name not in before]
             assert [m["To"].addresses[0].addr_spec for m in new] == [EMAILS[OWNER]]
             assert_mails_leak_nothing(matrix, before, "published")

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 
@@ -27,6 +28,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from scoring import clock
+from scoring.applications import clarifications
 from scoring.extensions import db
 from scoring.models import (
     Answer,
@@ -37,8 +39,10 @@ from scoring.models import (
     Score,
     Scoresheet,
     Stage,
+    User,
     UserSession,
 )
+from scoring.results import appeals
 
 from ._bad_input import (
     MALFORMED,
@@ -184,6 +188,53 @@ def _two_factor_accounts(app, w: World) -> None:
         db.session.commit()
 
 
+def _own_application(w: World) -> Application:
+    """The applicant's own application in the judged contest (the demo's Балаклія)."""
+    return db.session.scalar(
+        select(Application).where(
+            Application.contest_id == w.judged_id,
+            Application.organisation_id == w.ids["applicant_organisation"],
+        )
+    )
+
+
+def _clarification_asked(app, w: World) -> None:
+    """Screening: the organisers asked the applicant to clarify every answer and file."""
+    set_stage(app, w.judged_id, Stage.SCREENING)
+    with app.app_context():
+        application = _own_application(w)
+        clarifications.ask(
+            application,
+            message="Додайте підписаний статут і уточніть опис.",
+            question_ids=[q.id for q in application.contest.questions],
+            deadline=clock.now() + timedelta(days=3),
+            actor=db.session.get(User, w.ids["organiser"]),
+        )
+        w.tokens["own"] = application.number
+        db.session.commit()
+
+
+def _published_with_appeals(app, w: World, *, filed: bool = False) -> None:
+    """The results published today, appeals taken for 10 days; ``filed``: the applicant's
+    appeal awaits the commission's answer."""
+    with app.app_context():
+        contest = db.session.get(Contest, w.judged_id)
+        contest.stage, contest.published_at, contest.appeal_days = (
+            Stage.PUBLISHED,
+            clock.now(),
+            10,
+        )
+        application = _own_application(w)
+        w.tokens["own"] = application.number
+        if filed:
+            appeals.file_appeal(
+                application,
+                "Комісія не врахувала додаток до заявки.",
+                actor=db.session.get(User, w.ids["applicant"]),
+            )
+        db.session.commit()
+
+
 REASON = {"reason": ["Рішення комісії від 12 березня, протокол № 3."]}
 ORGANISER_EMAIL = {"email": ["outsider.juror@example.org"]}
 NEW_PASSWORD = ["нове-довге-гасло-2026"]
@@ -266,6 +317,18 @@ ROUTES: dict[str, Reach] = {
     "applications.api.autosave": Reach(
         "applicant", lambda w: f"/applications/draft/{w.ids['draft']}/autosave", json=True
     ),
+    "applications.clarification": Reach(
+        "applicant",
+        lambda w: f"/applications/{w.tokens['own']}/clarification",
+        setup=_clarification_asked,
+        # The draft as typed is kept even when it cannot be sent (SPEC §14).
+        partial=frozenset({"clarification_requests", "clarification_files", "audit_log"}),
+    ),
+    "results.file_appeal": Reach(
+        "applicant",
+        lambda w: f"/applications/{w.tokens['own']}/appeal",
+        setup=_published_with_appeals,
+    ),
     "applications.withdraw": Reach(
         "applicant",
         lambda w: "/applications/BU-2026-001/withdraw",
@@ -293,6 +356,11 @@ ROUTES: dict[str, Reach] = {
     "contests.application_show": Reach(
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/applications/{w.numbers[3]}",
+        setup=_await_screening,
+    ),
+    "contests.application_clarify": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/applications/{w.numbers[3]}/clarify",
         setup=_await_screening,
     ),
     "contests.criterion_new": Reach("organiser", manage("/criteria/new", "open")),
@@ -405,6 +473,11 @@ ROUTES: dict[str, Reach] = {
     "imports.preview": Reach("organiser", upload(), setup=_uploaded()),
     "imports.run": Reach("organiser", upload("/run"), page=upload("/job"), setup=_uploaded(True)),
     "imports.discard": Reach("organiser", upload("/discard"), page=upload(), setup=_uploaded()),
+    "results.appeal": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/appeals/{w.tokens['own']}",
+        setup=lambda app, w: _published_with_appeals(app, w, filed=True),
+    ),
     "privacy.anonymise": Reach(
         "organiser", manage("/people/juror/{w.ids[free_juror]}/anonymise"), stage=Stage.ARCHIVED
     ),

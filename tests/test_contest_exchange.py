@@ -144,6 +144,7 @@ FULL = {
         "max_file_size": 5242880,
         "max_total_size": 20971520,
     },
+    "after_results": {"feedback": "comments", "appeal_days": 10, "appeal_answer_days": 7},
 }
 
 

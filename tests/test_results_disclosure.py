@@ -40,7 +40,9 @@ DIVERGENCE_REASON = "Експерти обговорили розбіжніст�
 
 @pytest.fixture
 def demo(runner, app):
-    """The demo loaded; its judged contest's slug and {number suffix: (number, name)}."""
+    """The demo loaded; its judged contest's slug and {number suffix: (number, name)},
+    with the jury's meeting entered for the protocol (publication needs its number, date
+    and place)."""
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():

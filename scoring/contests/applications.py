@@ -9,7 +9,9 @@ name regardless of case, in Cyrillic as in Latin (see ``fold``).
 Screening happens in the stage of the same name (SPEC §3): an organiser admits each
 submitted application to evaluation or rejects it. A rejection needs a reason; an
 admission may carry a note; the applicant sees both. While screening lasts a decision
-may be changed (admitted ↔ rejected), again with a reason. ``decide`` changes the
+may be changed (admitted ↔ rejected), again with a reason, and the organisers may ask the
+applicant for a clarification (``scoring.applications.clarifications``), which holds the
+decision until it is answered or its deadline passes. ``decide`` changes the
 application and writes ``application.admitted`` or ``application.rejected`` to the
 audit log; the view commits and then e-mails the applicant.
 """
@@ -24,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, clock, lifecycle, money
+from ..applications.clarifications import open_request
 from ..extensions import db
-from ..i18n import kind_label, oblast_name, stage_label
+from ..i18n import kind_label, long_datetime, oblast_name, stage_label
 from ..models import (
     Application,
     ApplicationState,
@@ -247,6 +250,15 @@ def decision_problem(application: Application, decision: ApplicationState, reaso
         return {"decision": _l("Choose one of the options.")}
     if application.state not in LISTED:
         return {"decision": _l("The application is not submitted, so there is nothing to decide.")}
+    asked = open_request(application, clock.now())
+    if asked is not None:
+        return {
+            "decision": _l(
+                "The applicant has until %(moment)s (Kyiv time) to answer the request for "
+                "a clarification: decide once it is answered or the deadline passes.",
+                moment=long_datetime(asked.deadline),
+            )
+        }
     if len(reason) > REASON_MAX:
         return {"reason": _l("Use at most %(max)d characters.", max=REASON_MAX)}
     changing = application.state in DECISIONS and application.state != decision

@@ -22,7 +22,10 @@ defaults as a contest created in the browser):
   the winners;
 - ``jury``: ``{"two_factor": bool}``, whether the jurors sign in with two factors (SPEC §8);
 - ``attachments``: ``{"types": [MIME types], "max_file_size": bytes, "max_total_size":
-  bytes}``, what applicants may upload (SPEC §5).
+  bytes}``, what applicants may upload (SPEC §5);
+- ``after_results``: ``{"feedback": "none" | "scores" | "comments", "appeal_days": days,
+  "appeal_answer_days": working days}``, what applicants learn of their scores and how
+  they may appeal (SPEC §14).
 
 Grants (SPEC §12): ``"fund"`` and ``"max_request"`` at the top level, or in each category
 when the contest has categories, are amounts of hryvnias written as decimal strings
@@ -57,6 +60,7 @@ from ..models import (
     Category,
     Contest,
     Criterion,
+    Feedback,
     Normalise,
     OrganisationKind,
     Question,
@@ -218,6 +222,11 @@ def export_contest(contest: Contest) -> dict:
             "types": list(contest.attachment_types),
             "max_file_size": contest.max_file_size,
             "max_total_size": contest.max_total_size,
+        },
+        "after_results": {
+            "feedback": contest.feedback.value,
+            "appeal_days": contest.appeal_days,
+            "appeal_answer_days": contest.appeal_answer_days,
         },
     }
 
@@ -544,6 +553,7 @@ TOP_LEVEL = (
     "results",
     "jury",
     "attachments",
+    "after_results",
 )
 SCORING = (
     "aggregation",
@@ -701,6 +711,17 @@ def _read_settings(reader: _Reader, document: dict) -> dict:
     )
     values["max_total_size"] = reader.integer(
         attachments, "max_total_size", "attachments", 1, LARGEST_FILE, default=25 * 1024 * 1024
+    )
+    after = reader.section(
+        document, "after_results", ("feedback", "appeal_days", "appeal_answer_days")
+    )
+    feedback = reader.choice(
+        after, "feedback", "after_results", [f.value for f in Feedback], default="none"
+    )
+    values["feedback"] = feedback and Feedback(feedback)
+    values["appeal_days"] = reader.integer(after, "appeal_days", "after_results", 0, 90, default=0)
+    values["appeal_answer_days"] = reader.integer(
+        after, "appeal_answer_days", "after_results", 1, 60, default=5
     )
     if (
         values["max_file_size"]

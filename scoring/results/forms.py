@@ -1,11 +1,21 @@
-"""Forms of deliberation: the commission's decisions, revocations, one more juror."""
+"""Forms of deliberation (the commission's decisions, revocations, one more juror) and of
+appeals (an applicant's appeal, the commission's answer)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import MAX_INTEGER, AmountField, MultiCheckboxField, WholeNumberField, strip
+from ..forms import (
+    MAX_INTEGER,
+    AmountField,
+    MultiCheckboxField,
+    WholeNumberField,
+    choices,
+    strip,
+)
+from ..models import AppealDecision
+from .appeals import ANSWER_MAX, REASON_MAX
 from .discussion import MAX_NOTE
 from .operations import MAX_REASON
 
@@ -70,6 +80,47 @@ class RevokeForm(FlaskForm):
 
 class AddJurorForm(FlaskForm):
     juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
+
+
+class AppealForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why you appeal"),
+        validators=[Length(max=REASON_MAX, message=_l("Use at most %(max)d characters."))],
+        filters=[strip],
+        description=_l(
+            "What the decision got wrong, and what you ask the commission to do. One appeal "
+            "per application: it cannot be changed once filed."
+        ),
+        render_kw={"rows": 8},
+    )
+
+
+class AppealAnswerForm(FlaskForm):
+    decision = RadioField(
+        _l("The commission’s decision"),
+        choices=choices(
+            [
+                (AppealDecision.UPHELD, _l("Upheld: the results are reviewed")),
+                (AppealDecision.REJECTED, _l("Rejected: the results stand")),
+            ]
+        ),
+        validate_choice=False,  # ``answer_appeal`` refuses anything else
+    )
+    answer = TextAreaField(
+        _l("The commission’s reasons"),
+        validators=[Length(max=ANSWER_MAX, message=_l("Use at most %(max)d characters."))],
+        filters=[strip],
+        description=_l(
+            "The applicant receives them by e-mail; the protocol’s addendum prints them."
+        ),
+        render_kw={"rows": 6},
+    )
+
+    def decision_value(self) -> AppealDecision | None:
+        try:
+            return AppealDecision(self.decision.data)
+        except ValueError:
+            return None
 
 
 class NoteForm(FlaskForm):

@@ -278,3 +278,66 @@ class Certificate:
     date: date | datetime
     chair: str
     awarded: Decimal | None = None  # the grant awarded (SPEC §12)
+
+
+@dataclass(frozen=True)
+class Result:
+    """An application's own result as its applicant reads it (SPEC §14)."""
+
+    kind: str  # "winner", "ranked", "not_ranked" or "not_admitted"
+    text: str  # the result in words: winner or not, the place, the score
+    note: str  # the remarks of its row, in words ("" when none)
+    awarded: Decimal | None = None  # SPEC §12
+
+
+@dataclass(frozen=True)
+class FeedbackLine:
+    code: str
+    title: str
+    mean: Decimal | None  # the counted sheets' mean, rounded; None when none scored it
+    max_points: Decimal
+    comments: tuple[str, ...]  # without names, in no order of the jurors
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The jury's feedback on one application, for its applicant (SPEC §14)."""
+
+    letterhead: Letterhead
+    number: str
+    title: str
+    organisation: str
+    published_at: datetime | None
+    result: Result | None
+    lines: tuple[FeedbackLine, ...]
+    overall: tuple[str, ...]
+    with_comments: bool
+    max_total: Decimal
+    results_url: str
+
+
+@dataclass(frozen=True)
+class AppealRecord:
+    number: str
+    organisation: str
+    filed_at: datetime
+    reason: str
+    answer_due: datetime
+    decision: str  # "upheld", "rejected", or "" while it awaits the answer
+    answer: str
+    answered_at: datetime | None
+    reopened_at: datetime | None  # the results were reopened on it
+
+
+@dataclass(frozen=True)
+class AppealsAddendum:
+    """The appeals and the commission's answers: an addendum to the protocol (SPEC §14)."""
+
+    letterhead: Letterhead
+    protocol_number: str  # "" prints a line to fill in
+    protocol_date: date | datetime | None
+    published_at: datetime | None
+    appeal_days: int
+    appeals: tuple[AppealRecord, ...]
+    chair: str
+    secretary: str

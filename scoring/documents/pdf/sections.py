@@ -1,4 +1,4 @@
-"""Parts that the results announcement and the jury's protocol both print.
+"""Parts that the results announcement, the jury's protocol and its addendum print.
 
 The rules that decide the ranking (criteria, aggregation, thresholds, the tie-break
 rule declared in advance), the winners, the full ranking and the ties with the
@@ -14,7 +14,7 @@ from itertools import groupby
 
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ...i18n import long_date, money, number, oblast_name
 from . import base
@@ -322,3 +322,31 @@ def ties(records: tuple[TieRecord, ...], awards: tuple[AwardRecord, ...] = ()) -
                 base.text(_("The commission has not yet decided which of them win."), s.body)
             )
     return story
+
+
+def signatures(lines: Iterable[tuple[str, str]]) -> list:
+    """Signature lines: (role, name) each over a line to sign on, «(signature)» below."""
+    s = base.styles()
+    rows = []
+    for role, name in lines:
+        rows.append([base.text(role, s.body), "", base.text(name, s.body)])
+        rows.append(["", base.text(_("(signature)"), s.caption), ""])
+    table = Table(
+        rows,
+        colWidths=[55 * mm, 55 * mm, 60 * mm],
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), base.FONT),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("ALIGN", (1, 0), (1, -1), "CENTER"),
+                *[
+                    ("LINEBELOW", (1, r), (1, r), 0.6, base.colors.black)
+                    for r in range(0, len(rows), 2)
+                ],
+                *[("TOPPADDING", (0, r), (-1, r), 7 * mm) for r in range(0, len(rows), 2)],
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+        hAlign="LEFT",
+    )
+    return [Spacer(1, 4 * mm), table]
