@@ -12,7 +12,7 @@ into a ``models/`` package when a feature brings a group of tables of its own.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -144,6 +145,15 @@ class Conflict(enum.StrEnum):
 class SheetState(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+
+
+class AgendaItem(enum.StrEnum):
+    """The questions of the jury's meeting, in the order of its protocol (SPEC §16)."""
+
+    CONFLICTS = "conflicts"  # the members' declarations of conflicts of interest
+    SCORING = "scoring"  # the results of scoring
+    DIVERGENCES = "divergences"  # applications with divergent scores
+    RANKING = "ranking"  # the ranking and the winners
 
 
 class DecisionKind(enum.StrEnum):
@@ -289,9 +299,14 @@ class Contest(db.Model):
     )
     max_file_size: Mapped[int] = mapped_column(default=10 * 1024 * 1024)
     max_total_size: Mapped[int] = mapped_column(default=25 * 1024 * 1024)
-    # The jury's protocol (SPEC §7): its number and the place of the meeting.
+    # The jury's meeting as its protocol records it (SPEC §7, §16): the protocol's
+    # number, the meeting's date and place, the secretary; who was present is on
+    # ``JuryMember.present``, the votes are ``ProtocolVote`` rows.
     protocol_number: Mapped[str] = mapped_column(String(40), default="")
+    protocol_date: Mapped[date | None] = mapped_column(Date)  # of the meeting (SPEC §16)
     protocol_place: Mapped[str] = mapped_column(String(200), default="")
+    protocol_secretary: Mapped[str] = mapped_column(String(200), default="")
+    protocol_secretary_position: Mapped[str] = mapped_column(String(300), default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
@@ -423,6 +438,9 @@ class JuryMember(db.Model):
     )
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # As the protocol of the jury's meeting names them (SPEC §16).
+    position: Mapped[str] = mapped_column(String(300), default="")
+    present: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded
 
     contest: Mapped[Contest] = relationship(back_populates="jury")
     user: Mapped[User] = relationship()
@@ -595,6 +613,25 @@ class Decision(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class ProtocolVote(db.Model):
+    """How the commission voted on one question of its meeting (SPEC §16)."""
+
+    __tablename__ = "protocol_votes"
+    __table_args__ = (
+        CheckConstraint(
+            "votes_for >= 0 AND votes_against >= 0 AND abstained >= 0", name="counts"
+        ),
+    )
+
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[AgendaItem] = mapped_column(_enum(AgendaItem, "agenda_item"), primary_key=True)
+    votes_for: Mapped[int] = mapped_column(Integer)
+    votes_against: Mapped[int] = mapped_column(Integer)
+    abstained: Mapped[int] = mapped_column(Integer)
 
 
 class Invitation(db.Model):

@@ -240,6 +240,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
+    "results.meeting": {"GET": manage(), "POST": manage(WRITE)},
     "documents.protocol": {"GET": manage()},
     "documents.scoresheets": {"GET": manage()},
     # The application has not won (the contest is not even ranked): no certificate.
@@ -373,6 +374,7 @@ def request_data(endpoint: str, s: Scenario):
         "results.divergence": {"reason": "Розбіжність обговорено на засіданні."},
         "results.add_juror": {"juror": str(s.users[JUROR_FREE])},
         "results.revoke": {"reason": "Рішення переглянуто."},
+        "results.meeting": {"protocol_number": "3", "protocol_place": "м. Харків"},
     }
     return data.get(endpoint, {})
 

@@ -282,6 +282,11 @@ ROUTES: dict[str, Reach] = {
         page=manage("/ranking"),
         setup=_divergent,
     ),
+    "results.meeting": Reach(
+        "organiser",
+        manage("/meeting"),
+        readback=("protocol_number", "protocol_place", "protocol_secretary"),
+    ),
     "privacy.anonymise": Reach(
         "organiser", manage("/people/juror/{w.ids[free_juror]}/anonymise"), stage=Stage.ARCHIVED
     ),

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import audit, clock, lifecycle, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
+from ..i18n import AGENDA_LABELS, AGGREGATION_LABELS, NORMALISE_LABELS
 from ..judging import scores_file
 from ..models import (
     Application,
@@ -34,13 +34,13 @@ from ..models import (
     Conflict,
     Contest,
     DecisionKind,
-    JuryMember,
     Normalise,
     Organisation,
     Scoresheet,
     SheetState,
     User,
 )
+from ..results import meeting
 from ..results.loading import contest_ranking, load
 from ..results.presentation import describe, display_score, notes_text, tie_groups, title
 from .pdf import fonts, records
@@ -191,14 +191,17 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
 
 
 def _jury(contest: Contest) -> list[tuple[int, records.Member]]:
-    """(user id, member) of the jury, the chair first, then by name."""
-    members = db.session.execute(
-        select(JuryMember.user_id, JuryMember.is_chair, User.name)
-        .join(User, JuryMember.user_id == User.id)
-        .where(JuryMember.contest_id == contest.id)
-    ).all()
-    members.sort(key=lambda m: (not m.is_chair, m.name.casefold(), m.user_id))
-    return [(m.user_id, records.Member(m.name, m.is_chair)) for m in members]
+    """(user id, member) of the jury, the chair first, then by name; with the position
+    and the attendance of the meeting (SPEC §16)."""
+    return [
+        (
+            user.id,
+            records.Member(
+                user.name, member.is_chair, position=member.position, present=member.present
+            ),
+        )
+        for member, user in meeting.jury(contest)
+    ]
 
 
 def _sheet_states(contest: Contest) -> dict[tuple[int, int], tuple[Conflict, SheetState]]:
@@ -258,7 +261,8 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
 def protocol(
     contest: Contest, language: str, *, secretary: str, every_member_signs: bool = False
 ) -> records.Protocol:
-    """The jury's protocol; ``secretary`` is the organiser who keeps it (a name)."""
+    """The jury's protocol with the record of the meeting (``results.meeting``);
+    ``secretary`` names who keeps it when the record does not (the organiser)."""
     with force_locale(language):
         results = _Results(contest, language)
         jury = _jury(contest)
@@ -269,7 +273,10 @@ def protocol(
             names = dict(
                 db.session.execute(select(User.id, User.name).where(User.id.in_(others))).all()
             )
-            jury += [(user_id, records.Member(names.get(user_id, "?"))) for user_id in others]
+            jury += [
+                (user_id, records.Member(names.get(user_id, "?"), former=True))
+                for user_id in others
+            ]
         juror_ids = [user_id for user_id, _member in jury]
         unranked_ids = [item.application_id for item in results.ranking.not_ranked]
         unranked_totals = _unranked_totals(results.loaded, unranked_ids)
@@ -330,14 +337,21 @@ def protocol(
             if row.divergent
         )
         chain = audit.verify()
-        published = contest.published_at if is_published(contest) else None
+        members = sum(1 for _id, member in jury if not member.former)
         return records.Protocol(
             letterhead=letterhead(contest, language),
             number=contest.protocol_number,
             place=contest.protocol_place,
-            date=published or clock.now(),
+            date=contest.protocol_date,  # of the meeting, never of the printing (SPEC §16)
             jurors=tuple(member for _id, member in jury),
-            secretary=secretary,
+            secretary=contest.protocol_secretary or secretary,
+            secretary_position=contest.protocol_secretary_position,
+            quorum_needed=meeting.quorum_needed(members),
+            agenda=tuple((item.value, str(AGENDA_LABELS[item.value])) for item in meeting.AGENDA),
+            votes={
+                item.value: records.Vote(vote.votes_for, vote.votes_against, vote.abstained)
+                for item, vote in meeting.votes(contest).items()
+            },
             scoring=_scoring(contest, language),
             recusals=_recusals(contest),
             matrix=tuple(matrix),

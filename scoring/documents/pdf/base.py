@@ -8,10 +8,11 @@ at all: ReportLab's defaults would bring in Helvetica (the canvas's initial font
 default paragraph and table styles).
 
 Pages: A4; a header with the contest's title and the document's name, a footer with
-the generation time and «сторінка N з M». The total is known only at the end, so the
-canvas keeps every page until the document is saved (the NumberedCanvas pattern) and
-draws the footers then. Until the results are published a document carries «ПРОЄКТ»
-in the header and as a light grey diagonal watermark, which prints in black and white.
+the generation time and «сторінка N з M» (not on a certificate). The total is known
+only at the end, so the canvas keeps every page until the document is saved (the
+NumberedCanvas pattern) and draws the footers then. Until the results are published a
+document carries «ПРОЄКТ» in the header and as a light grey diagonal watermark, which
+prints in black and white.
 """
 
 from __future__ import annotations
@@ -305,13 +306,15 @@ def render(
     pagesize=A4,
     margins: SimpleNamespace = MARGINS,
     header: bool = True,
+    footer: bool = True,
     on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None,
 ) -> bytes:
     """Lay out ``story`` on A4 pages with the header, footer and draft mark; the PDF bytes.
 
     ``name`` is the document's name (in the header and the PDF title); ``on_page`` draws
-    more on every page, under the content. Call it inside ``composing(letterhead, fonts)``,
-    like the building of the story.
+    more on every page, under the content; ``footer=False`` leaves out the generation
+    time and the page numbers (a certificate is not a report). Call it inside
+    ``composing(letterhead, fonts)``, like the building of the story.
     """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -351,6 +354,8 @@ def render(
             _draw_header(canvas, doc, letterhead, name)
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
-    footer = _footer(letterhead, margins)
-    doc.build(story, canvasmaker=_numbered_canvas(footer))
+    if footer:
+        doc.build(story, canvasmaker=_numbered_canvas(_footer(letterhead, margins)))
+    else:
+        doc.build(story, canvasmaker=Canvas)
     return buffer.getvalue()

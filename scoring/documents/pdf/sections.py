@@ -149,41 +149,40 @@ def result_text(placing: Placing) -> str:
 
 
 def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list:
-    """The full ranking, category by category."""
+    """The full ranking, category by category: the applicant with its oblast under the
+    name, so that the result (the engine's remarks) has room to read in a line or two."""
     s = base.styles()
     story: list = []
-    header = [_("Place"), _("Number"), _("Organisation"), _("Oblast"), _("Score")]
-    widths = [13 * mm, 25 * mm, 48 * mm, 31 * mm, 15 * mm]
+    header = [_("Place"), _("Number"), _("Applicant and oblast"), _("Score")]
+    widths = [12 * mm, 25 * mm, 0, 16 * mm]
     if with_jurors:
         header.append(_("Jurors"))  # how many sheets count: «Оцінок»
-        widths = [13 * mm, 25 * mm, 40 * mm, 31 * mm, 15 * mm, 15 * mm]
+        widths.append(15 * mm)
     header.append(_("Result"))
-    widths.append(WIDTH - sum(widths))
+    widths.append(50 * mm)
+    widths[2] = WIDTH - sum(widths)
     for category, group in _by_category(placings):
         if category:
             story.append(Paragraph(base.markup(category), s.label))
         rows = []
         for p in group:
-            row = [
-                str(p.rank),
-                p.number,
-                base.lines(p.organisation, widths[2]),
-                base.lines(oblast_name(p.oblast), widths[3]),
-                base.points(p.score),
-            ]
+            applicant = base.lines(p.organisation, widths[2])
+            if p.oblast:
+                applicant += "\n" + base.lines(oblast_name(p.oblast), widths[2])
+            row = [str(p.rank), p.number, applicant, base.points(p.score)]
             if with_jurors:
                 row.append(str(p.jurors))
             result = result_text(p)
             row.append(Paragraph(result, s.cell) if result else "")
             rows.append(row)
-        last_number = 5 if with_jurors else 4  # the score, and the count of sheets
+        last_number = 4 if with_jurors else 3  # the score, and the count of sheets
         story += base.tables(
             header,
             rows,
             widths,
             extra=[
                 ("ALIGN", (0, 1), (0, -1), "CENTER"),
-                ("ALIGN", (4, 1), (last_number, -1), "RIGHT"),
+                ("ALIGN", (3, 1), (last_number, -1), "RIGHT"),
             ],
         )
         story.append(Spacer(1, 3 * mm))
@@ -229,16 +228,23 @@ def ties(records: tuple[TieRecord, ...]) -> list:
                 s.body,
             )
         )
-        if tie.winners:
+        if not tie.winners:
+            story.append(
+                base.text(_("The commission has not yet decided which of them win."), s.body)
+            )
+            continue
+        if len(tie.winners) == 1:
+            decided = _(
+                "Decision of the commission (%(date)s): the winner is %(winner)s.",
+                date=long_date(tie.decided_at),
+                winner=tie.winners[0],
+            )
+        else:
             decided = _(
                 "Decision of the commission (%(date)s): the winners are %(winners)s.",
                 date=long_date(tie.decided_at),
                 winners="; ".join(tie.winners),
             )
-            story.append(base.text(decided, s.body))
-            story.append(base.text(_("Reason: %(reason)s", reason=tie.reason), s.body))
-        else:
-            story.append(
-                base.text(_("The commission has not yet decided which of them win."), s.body)
-            )
+        story.append(base.text(decided, s.body))
+        story.append(base.text(_("Reason: %(reason)s", reason=tie.reason), s.body))
     return story
