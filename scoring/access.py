@@ -3,7 +3,8 @@
 - ``own_contest``: a contest's pages for its organisers;
 - ``jury_contest`` and ``juror_assignment``: a juror's contest and assignment;
 - ``admitted_or_404``: an admitted application of a contest, by its number;
-- ``can_view``: an application and its attachments.
+- ``can_view``: an application and its attachments;
+- ``may_see_contacts``: the applicant's contact details and the receipt that holds them.
 
 Each answers 404 (``abort``) rather than 403 for what the person may not see, so that
 nothing leaks about what exists.
@@ -11,8 +12,10 @@ nothing leaks about what exists.
 Applications: a draft is its organisation's alone. A submitted (admitted, rejected) application is
 seen by its organisation, by the contest's organisers and by jurors assigned to it who
 have declared no conflict of interest: the content opens only after that declaration,
-and never after a recusal (SPEC §11). Views answer 404 to everyone else, so nothing
-leaks.
+and never after a recusal (SPEC §11). The applicant's contact details (and the receipt
+that holds them) are the applicant's and the organisers' alone: jurors judge the
+application, they do not contact the applicant. Views answer 404 to everyone else, so
+nothing leaks.
 """
 
 from flask import abort
@@ -46,6 +49,11 @@ def can_view(application: Application, user) -> bool:
     if user.is_juror:
         return is_assigned_juror(application, user)
     return False
+
+
+def may_see_contacts(application: Application, user) -> bool:
+    """Whether ``user`` may see the contact details and the receipt of ``application``."""
+    return can_view(application, user) and (user.is_organiser or application.belongs_to(user))
 
 
 def is_assigned_juror(application: Application, user) -> bool:

@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo
+from . import audit, demo, spreadsheets
 from .auth.operations import MIN_PASSWORD, find_user
 from .backup import commands as backup_commands
 from .commandline import CommandError
@@ -154,10 +154,14 @@ def rank(slug: str, output: str):
         columns.insert(4, "category")
     if output == "csv":
         flags = {True: "true", False: "false", None: ""}
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, lineterminator=spreadsheets.LINE_END
+        )
         writer.writeheader()
         writer.writerows(
-            {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            spreadsheets.row(
+                {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            )
             for row in rows
         )
         return

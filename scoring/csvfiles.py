@@ -11,6 +11,8 @@ import io
 
 from flask_babel import gettext as _
 
+from .spreadsheets import plain
+
 
 def not_utf8(error: UnicodeDecodeError) -> str:
     return _(
@@ -78,7 +80,7 @@ def records(text: str):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
     for cells in reader:
-        yield line, cells
+        yield line, [plain(cell) for cell in cells]  # what an export of ours escaped
         line = reader.line_num + 1
 
 

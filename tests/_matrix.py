@@ -45,6 +45,7 @@ from scoring.models import (
     User,
 )
 
+from . import _files
 from .conftest import PASSWORD
 
 ANONYMOUS = "anonymous"
@@ -97,10 +98,10 @@ MARKERS: dict[str, set[str]] = {
     # The application's content: its applicant, its organisers, its juror (SPEC §9).
     ANSWER: _CONTENT,
     FILENAME: _CONTENT,
-    # Personal data of the applicant's contact person.
-    EMAILS[OWNER]: _CONTENT,
-    CONTACT: _CONTENT,
-    PHONE: _CONTENT,
+    # Personal data of the applicant's contact person: jurors judge, they do not call.
+    EMAILS[OWNER]: {OWNER, ORGANISER},
+    CONTACT: {OWNER, ORGANISER},
+    PHONE: {OWNER, ORGANISER},
     # A juror's scoring is theirs and the organisers' (SPEC §6: never other jurors').
     COMMENT: {JUROR, ORGANISER},
     OVERALL: {JUROR, ORGANISER},
@@ -111,7 +112,7 @@ MARKERS: dict[str, set[str]] = {
     DECISION: {ORGANISER},
 }
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = _files.pdf()  # a real one: a blind contest's jurors get it stripped of metadata
 INVITATION_TOKEN = "matrix-invitation-token-7q-000000000000"
 _HASH = generate_password_hash(PASSWORD)  # once: every account shares it
 

@@ -17,6 +17,7 @@ GET cases and refused writes share one module-wide database (they must not chang
 that is asserted). Allowed writes change it, and it is restored after each of them.
 """
 
+import io
 import shutil
 import sqlite3
 import tempfile
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
+from pypdf import PdfReader
 
 from scoring import create_app
 from scoring.extensions import db
@@ -34,6 +36,7 @@ from scoring.models import Contest
 from ._databases import dump
 from ._matrix import (
     ANONYMOUS,
+    CONTACT,
     EMAILS,
     FILENAME,
     INVITATION_TOKEN,
@@ -46,6 +49,7 @@ from ._matrix import (
     OTHER_APPLICANT,
     OTHER_ORGANISER,
     OWNER,
+    PHONE,
     ROLES,
     Scenario,
     build_scenario,
@@ -187,7 +191,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
     },
     "applications.show": {"GET": the_application(200)},
     "applications.download": {"GET": the_application(200)},
-    "documents.receipt": {"GET": the_application(200)},
+    # The receipt holds the contact person's details: not the jurors' (issue 12).
+    "documents.receipt": {
+        "GET": table(
+            200, applicants=404, jurors=404, organisers=404, **{OWNER: True, ORGANISER: True}
+        )
+    },
     "applications.withdraw": {"POST": table(WRITE, applicants=404, **{OWNER: True})},
     # Jurors.
     "judging.index": {"GET": table(302, jurors=302)},  # straight to the one contest judged
@@ -481,8 +490,15 @@ def assert_status(response, want, where: str) -> None:
         assert got == want, f"{where}: expected {want}, got {got}"
 
 
+def _text(response) -> str:
+    """The response as text; a PDF's text as a reader sees it (its streams are packed)."""
+    if response.mimetype == "application/pdf" and response.status_code == 200:
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    return response.get_data().decode("utf-8", "replace")
+
+
 def assert_nothing_leaks(response, role: str, where: str) -> None:
-    body = response.get_data().decode("utf-8", "replace")
+    body = _text(response)
     headers = str(response.headers)
     for marker, seen_by in MARKERS.items():
         if role not in seen_by:
@@ -641,3 +657,14 @@ def test_a_juror_of_a_blind_contest_never_gets_a_file_under_its_own_name(matrix)
     assert neutral.status_code == 200
     assert f"{s.number}-1.pdf" in neutral.headers["Content-Disposition"]
     assert organiser.status_code == 200  # organisers see who applied
+
+
+def test_the_leak_check_reads_the_text_inside_pdfs(matrix):
+    """The receipt holds the contact person's details, and the check of every page above
+    finds them in a PDF (whose streams are compressed), so a juror's copy would fail."""
+    s = matrix.scenario
+    response = matrix.client(ORGANISER).get(f"/applications/{s.number}/receipt.pdf")
+    assert response.status_code == 200
+    text = _text(response)
+    assert all(marker in text for marker in (CONTACT, PHONE, EMAILS[OWNER], ORGANISATION))
+    assert CONTACT.encode() not in response.data  # not to be found without reading it

@@ -25,6 +25,7 @@ from scoring.models import (
 
 from ._databases import counted
 from ._judging import (
+    PDF,
     audit_entries,
     autosave,
     judged_contest,
@@ -609,7 +610,7 @@ def test_a_blind_contest_hides_who_applied_everywhere(app, build, client, juror)
         for secret in secrets:
             assert secret not in page, (secret, response.request.path)
     page = sheet.get_data(as_text=True)
-    assert "File 1 (PDF, 77 B)" in page
+    assert f"File 1 (PDF, {len(PDF)} B)" in page
     with app.app_context():
         attachment_id = _attachment_id(number)
     download = client.get(judged.url(number, f"/attachments/{attachment_id}"))
@@ -625,7 +626,7 @@ def test_a_blind_contest_hides_who_applied_everywhere(app, build, client, juror)
 def test_an_open_contest_names_the_attachment_by_its_own_name(app, client, juror, judged):
     number = _declared(app, judged, juror)
     page = client.get(judged.url(number)).get_data(as_text=True)
-    assert "Статут ГО Таємниця 1.pdf (PDF, 77 B)" in page
+    assert f"Статут ГО Таємниця 1.pdf (PDF, {len(PDF)} B)" in page
     with app.app_context():
         attachment_id = _attachment_id(number)
     download = client.get(judged.url(number, f"/attachments/{attachment_id}"))

@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock
+from .. import audit, clock, files
 from ..extensions import db
 from ..i18n import file_size_text, kind_label, long_datetime, oblast_name
 from ..models import (
@@ -360,6 +360,11 @@ def store_attachment(
                 )
             ]
         )
+    if contest.blind:
+        try:
+            files.without_metadata(data, detected)
+        except files.Unreadable as error:
+            raise ApplicationError([(name, files.refusal(error, label, shown))]) from error
     previous = next((a for a in application.attachments if a.question_id == question.id), None)
     others = db.session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0)).where(
@@ -386,7 +391,7 @@ def store_attachment(
         )
     attachment = Attachment(
         question_id=question.id,
-        filename=shown,
+        filename=files.typed_name(shown, detected),
         content_type=detected,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, clock, hromadas, mail, organisations
+from .. import access, clock, files, hromadas, mail, organisations
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import OBLASTS, current_language, file_size_text
@@ -436,6 +436,7 @@ def show(number: str):
         owner=owner,
         can_withdraw=owner and operations.can_withdraw(application, now),
         hide_applicant=current_user.is_juror and application.contest.blind,
+        contacts=access.may_see_contacts(application, current_user),
         now=now,
     )
 
@@ -476,12 +477,12 @@ def download(attachment_id: int):
     response = send_file(
         io.BytesIO(attachment.content),
         mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
         etag=attachment.sha256,
         last_modified=attachment.uploaded_at,
         max_age=0,
     )
+    name = files.typed_name(attachment.filename, attachment.content_type)
+    response.headers["Content-Disposition"] = files.disposition(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     return response

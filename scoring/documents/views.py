@@ -8,8 +8,8 @@
   ``…/certificates/<number>.pdf`` (winners only): the contest's organisers.
 - ``/judging/<slug>/<number>/scoresheet.pdf``: the juror's own sheet, once they have
   declared no conflict of interest.
-- ``/applications/<number>/receipt.pdf``: whoever may see the submitted application
-  (``access.can_view``), except jurors of a blind contest.
+- ``/applications/<number>/receipt.pdf``: the applicant and the contest's organisers
+  (``access.may_see_contacts``): it holds the contact person's details.
 
 Every document is Ukrainian unless ``?lang=en`` asks for English, and comes as a
 download with an ASCII file name.
@@ -169,8 +169,7 @@ def receipt_pdf(number: str):
     if (
         application is None
         or application.state == ApplicationState.DRAFT
-        or not access.can_view(application, current_user)
-        or (current_user.is_juror and application.contest.blind)
+        or not access.may_see_contacts(application, current_user)
     ):
         abort(404)
     lang = language()

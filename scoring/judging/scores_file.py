@@ -26,7 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, lifecycle
+from .. import audit, clock, lifecycle, spreadsheets
 from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
 from ..i18n import role_label
@@ -111,18 +111,20 @@ def export_scores(contest: Contest) -> str:
         )
     }
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
+    writer.writerow(spreadsheets.row(list(COLUMNS)))
     for sheet_id, _serial, number, email, sheet in sheets:
         for criterion in criteria:
             score = scores.get((sheet_id, criterion.id))
             if score is None or score.points is None:
                 continue
             writer.writerow(
-                [number, email, criterion.code, points_text(score.points), score.comment]
+                spreadsheets.row(
+                    [number, email, criterion.code, points_text(score.points), score.comment]
+                )
             )
         if sheet.overall_comment:
-            writer.writerow([number, email, "", "", sheet.overall_comment])
+            writer.writerow(spreadsheets.row([number, email, "", "", sheet.overall_comment]))
     return out.getvalue()
 
 

@@ -7,12 +7,12 @@ while the contest is in the judging stage; afterwards the juror still reads thei
 submitted sheets.
 """
 
-import mimetypes
 from io import BytesIO
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 from werkzeug.exceptions import NotFound
 
-from .. import lifecycle
+from .. import files, lifecycle
 from ..access import juror_assignment, jury_contest
 from ..applications.content import answers_and_files
 from ..auth import role_required
@@ -280,27 +280,43 @@ def attachment(slug: str, number: str, attachment_id: int):
     )
     if item is None:
         abort(404)
+    content, name = item.content, item.filename
     if contest.blind:
         index = db.session.scalar(
             select(func.count()).where(
                 Attachment.application_id == application.id, Attachment.id <= item.id
             )
         )
-        extension = mimetypes.guess_extension(item.content_type) or ""
-        name = f"{application.number}-{index}{extension}"
-    else:
-        name = item.filename
+        name = f"{application.number}-{index}"
+        try:
+            content = files.without_metadata(content, item.content_type)
+        except files.Unreadable:
+            return _unreadable_attachment(application)
     response = send_file(
-        BytesIO(item.content),
+        BytesIO(content),
         mimetype=item.content_type,
-        as_attachment=True,
-        download_name=name,
         conditional=False,
         etag=False,
         max_age=0,
     )
+    response.headers["Content-Disposition"] = files.disposition(
+        files.typed_name(name, item.content_type)
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _unreadable_attachment(application: Application):
+    """A file uploaded before its contest was blind that cannot be stripped: not shown."""
+    current_app.logger.warning("attachment of %s not stripped of metadata", application.number)
+    text = _(
+        "This file cannot be opened to remove the details of who made it, so in a blind "
+        "contest it is not shown. Ask the organisers for a copy without them."
+    )
+    page = render_template(
+        "errors/error.html", status=422, title=_("The file cannot be shown"), text=text
+    )
+    return page, 422
 
 
 def _json_error(status: int, error: str, message: str, **extra):
