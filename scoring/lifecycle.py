@@ -20,6 +20,8 @@ asks instead of naming stages itself:
 - ``revisions_open``: a sheet is reopened, a juror added, a divergence resolved (judging
   and deliberation);
 - ``ties_open``: the commission decides ties (deliberation);
+- ``meeting_open``: the record of the jury's meeting for its protocol changes (judging
+  and deliberation);
 - ``results_frozen``: the results are public and the jury, its work and the settings
   that decide the ranking no longer change (published and archived);
 - ``archived``: nothing in the contest changes any more.
@@ -39,7 +41,7 @@ from sqlalchemy import select
 from . import audit, clock
 from .extensions import db
 from .i18n import long_date
-from .models import Application, Contest, Stage, User
+from .models import Application, Contest, JuryMember, Stage, User
 from .results.loading import load
 from .results.presentation import undecided_ties
 
@@ -67,6 +69,7 @@ SCORING_STARTED = (Stage.JUDGING, Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARC
 SCORING_CLOSED = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
 REVISIONS_OPEN = (Stage.JUDGING, Stage.DELIBERATION)
 TIES_OPEN = (Stage.DELIBERATION,)
+MEETING_OPEN = (Stage.JUDGING, Stage.DELIBERATION)
 RESULTS_FROZEN = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
@@ -96,6 +99,10 @@ def revisions_open(contest: Contest) -> bool:
 
 def ties_open(contest: Contest) -> bool:
     return contest.stage in TIES_OPEN
+
+
+def meeting_open(contest: Contest) -> bool:
+    return contest.stage in MEETING_OPEN
 
 
 def results_frozen(contest: Contest) -> bool:
@@ -184,14 +191,52 @@ def _has_applications(contest: Contest) -> bool:
     ) is not None
 
 
+def meeting_quorum(members: int) -> int:
+    """How many members of the jury must be at its meeting for it to decide: more than
+    half (SPEC §16)."""
+    return members // 2 + 1
+
+
+def meeting_problems(contest: Contest) -> list:
+    """What the protocol must say before the results it approves are published: who was
+    present, and that the meeting could decide."""
+    marks = db.session.scalars(
+        select(JuryMember.present).where(JuryMember.contest_id == contest.id)
+    ).all()
+    if not marks:
+        return []
+    if any(mark is None for mark in marks):
+        return [
+            _l(
+                "The protocol does not say who was present at the jury’s meeting: mark every "
+                "member as present or absent on the page «The jury’s meeting»."
+            )
+        ]
+    present, needed = sum(marks), meeting_quorum(len(marks))
+    if present < needed:
+        return [
+            _l(
+                "The jury’s meeting was not quorate (%(present)s of %(members)s members "
+                "present, %(needed)s needed): the commission could not decide the results.",
+                present=present,
+                members=len(marks),
+                needed=needed,
+            )
+        ]
+    return []
+
+
 def publication_problems(contest: Contest) -> list:
-    """What must be put right before the results can be published (SPEC §6.8)."""
+    """What must be put right before the results can be published (SPEC §6.8, §16)."""
+    problems = meeting_problems(contest)
     loaded = load(contest)
     try:
         result, stale = loaded.rank()
     except ValueError:
-        return [_l("The ranking cannot be computed from the scores as they are; check them.")]
-    problems = []
+        return [
+            *problems,
+            _l("The ranking cannot be computed from the scores as they are; check them."),
+        ]
     if not result.rows:
         problems.append(_l("No application is ranked yet: there are no results to publish."))
     for group in undecided_ties(result):

@@ -26,6 +26,7 @@ from scoring.models import (
     Criterion,
     Decision,
     DecisionKind,
+    JuryMember,
     Normalise,
     Organisation,
     OrganisationKind,
@@ -96,6 +97,17 @@ def _numbers(app, slug) -> dict[str, int]:
                 select(Application.id, Application.number).join(Contest).where(Contest.slug == slug)
             )
         }
+
+
+def _record_meeting(client, app, slug, present: bool = True) -> None:
+    """The jury's meeting as its protocol records it: every member present (or not)."""
+    with app.app_context():
+        members = db.session.scalars(
+            select(JuryMember.user_id).join(Contest).where(Contest.slug == slug)
+        ).all()
+    form = {f"present_{uid}": "yes" if present else "no" for uid in members}
+    response = client.submit(f"/manage/contests/{slug}/meeting", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def _decide_tie(client, app, slug, winner="005", reason="Голосування комісії: 4 проти 3."):
@@ -367,6 +379,13 @@ def test_finalising_is_refused_while_the_tie_is_undecided_then_publication_mails
         )
 
     _decide_tie(client, app, slug)
+    # The protocol must say who was present, and that the meeting could decide.
+    page = _text(_page(client, f"/manage/contests/{slug}/stage?to=published"))
+    assert "does not say who was present at the jury’s meeting" in page
+    _record_meeting(client, app, slug, present=False)
+    page = _text(_page(client, f"/manage/contests/{slug}/stage?to=published"))
+    assert "The jury’s meeting was not quorate (0 of 3 members present, 2 needed)" in page
+    _record_meeting(client, app, slug)
     moment = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
     clock_at(moment)
     before = len(outbox())
@@ -391,6 +410,7 @@ def test_scores_and_criteria_are_frozen_after_publication(client, app, organiser
     slug = organiser
     _move(client, slug, "deliberation")
     _decide_tie(client, app, slug)
+    _record_meeting(client, app, slug)
     _move(client, slug, "published")
     with app.app_context():
         criterion = db.session.scalars(
@@ -447,6 +467,7 @@ def test_scores_and_criteria_are_frozen_after_publication(client, app, organiser
 def _publish(client, app, slug):
     _move(client, slug, "deliberation")
     assert _decide_tie(client, app, slug).status_code == 302
+    _record_meeting(client, app, slug)
     _move(client, slug, "published")
 
 

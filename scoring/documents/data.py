@@ -346,7 +346,7 @@ def protocol(
             jurors=tuple(member for _id, member in jury),
             secretary=contest.protocol_secretary or secretary,
             secretary_position=contest.protocol_secretary_position,
-            quorum_needed=meeting.quorum_needed(members),
+            quorum_needed=lifecycle.meeting_quorum(members),
             agenda=tuple((item.value, str(AGENDA_LABELS[item.value])) for item in meeting.AGENDA),
             votes={
                 item.value: records.Vote(vote.votes_for, vote.votes_against, vote.abstained)

@@ -10,7 +10,7 @@ lines to fill in by hand.
 Rules, checked by ``save`` before anything changes (``MeetingError`` names the fields):
 
 - the meeting is quorate when more than half of the members are present
-  (``quorum_needed``);
+  (``lifecycle.meeting_quorum``; publication waits for a quorate meeting);
 - attendance is recorded for every member or for none (then the paper protocol is
   filled in by hand);
 - a vote needs the attendance, a quorate meeting, at most as many votes as members
@@ -44,16 +44,6 @@ class MeetingError(Exception):
     def __init__(self, errors: dict):
         super().__init__(", ".join(errors))
         self.errors = errors
-
-
-def quorum_needed(members: int) -> int:
-    """How many members must be present for the meeting to decide: more than half."""
-    return members // 2 + 1
-
-
-def meeting_open(contest: Contest) -> bool:
-    """The record can change: the jury is at work and the results are not yet public."""
-    return lifecycle.scoring_started(contest) and not lifecycle.results_frozen(contest)
 
 
 def jury(contest: Contest) -> list[tuple[JuryMember, User]]:
@@ -120,7 +110,7 @@ def _check(contest: Contest, record: Record, members: list[int]) -> dict:
                     "protocol leaves the attendance to be filled in by hand)."
                 )
     present = sum(1 for m in marks if m)
-    needed = quorum_needed(len(members))
+    needed = lifecycle.meeting_quorum(len(members))
     for item in AGENDA:
         vote = record.votes.get(item)
         if vote is None:
@@ -155,7 +145,7 @@ def _check(contest: Contest, record: Record, members: list[int]) -> dict:
 
 def save(contest: Contest, record: Record, *, actor: User) -> None:
     """Store the record of the meeting (``MeetingError`` before anything changes)."""
-    if not meeting_open(contest):
+    if not lifecycle.meeting_open(contest):
         raise MeetingError(
             {
                 "protocol_number": _l(

@@ -80,7 +80,7 @@ def meeting_page(slug: str):
         abort(404)
     members = meeting.jury(contest)
     agenda = _agenda()
-    editable = meeting.meeting_open(contest)
+    editable = lifecycle.meeting_open(contest)
     form = meeting_form(members, agenda, data=_stored(contest, members))
     if editable and form.validate_on_submit():
         try:
@@ -106,7 +106,7 @@ def meeting_page(slug: str):
             "recorded": recorded,
             "present": present,
             "members": len(members),
-            "needed": meeting.quorum_needed(len(members)),
+            "needed": lifecycle.meeting_quorum(len(members)),
         },
         protocol_url=document_url(
             "documents.protocol",
