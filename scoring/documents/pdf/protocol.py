@@ -365,7 +365,8 @@ def _winners_list(data: Protocol) -> str:
     return "; ".join(parts) + "."
 
 
-def _ranking(data: Protocol) -> list:
+def _ranking(data: Protocol) -> tuple[list, list]:
+    """What was heard on the ranking, and what was decided (kept with the signatures)."""
     s = base.styles()
     story = [_heard(data, 4, _("on the ranking of the applications and the winners."))]
     story += sections.ranking(data.placings, with_jurors=True)
@@ -390,7 +391,7 @@ def _ranking(data: Protocol) -> list:
                     blank=BLANK * 3,
                 )
             )
-    return story + _decided(data, "ranking", lines)
+    return story, _decided(data, "ranking", lines)
 
 
 def _audit(data: Protocol) -> list:
@@ -505,7 +506,8 @@ def build(data: Protocol, fonts: Path) -> bytes:
         story += _scoring(data)
         story += _divergences(data)
         story.append(CondPageBreak(40 * mm))
-        story += _ranking(data)
-        # The signatures never stand alone on the last page.
-        story.append(KeepTogether(_audit(data) + _signatures(data)))
+        heard, decided = _ranking(data)
+        story += heard
+        # The signatures never stand alone on the last page: the last decision stays with them.
+        story.append(KeepTogether(decided + _audit(data) + _signatures(data)))
         return base.render(head, _("Protocol of the jury"), story)
