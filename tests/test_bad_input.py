@@ -347,7 +347,8 @@ def send(client, url: str, shape: str, pairs: list, token: str, multipart: bool)
     if shape == "empty":
         return client.post(url, data=b"", headers={"X-CSRFToken": token})
     if shape == "json":
-        body = {name: value for name, value in pairs}
+        # A file part has no JSON form: a JSON body carries the text fields only.
+        body = {name: value for name, value in pairs if not isinstance(value, tuple)}
         return client.post(url, json=body, headers={"X-CSRFToken": token})
     if shape == "text":
         text = "&".join(f"{n}={v}" for n, v in pairs if isinstance(v, str))
