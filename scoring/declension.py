@@ -7,12 +7,13 @@ sentence so that the name stays in the nominative. A wrong case is worse than a 
 sentence.
 
 People: «Олена Коваленко», «Коваленко Олена», «Коваленко Олена Петрівна», «Олена
-Петрівна Коваленко». The first name must be one the dictionary knows as a first name of
-one gender (the gender decides the surname: «Андрія Мельника», but «Ірини Бондар»);
-surnames follow the dictionary, or, for surnames it does not know, the rules of the
-grammar that hold without exception (a woman's surname ending in a consonant or in «-о»
-does not change; «-енко» of a man's becomes «-енка»; «-ська», «-ський» decline as
-adjectives). Anything else gives ``None``.
+Петрівна Коваленко», or a first name alone («Олена»). The first name must be one the
+dictionary knows as a first name of one gender (the gender decides the surname:
+«Андрія Мельника», but «Ірини Бондар»); surnames follow the dictionary, or, for
+surnames it does not know, the rules of the grammar that hold without exception (a
+woman's surname ending in a consonant or in «-о» does not change; a man's «-о» becomes
+«-а»: «Загорулька»; «-ська», «-ський» decline as adjectives). Anything else gives
+``None``.
 
 Organisations: the leading adjectives and the noun they describe change, the rest stays
 («Виконавчого комітету Апостолівської міської ради», «Громадської організації
@@ -171,18 +172,22 @@ class Person:
     gender: str  # "masc" or "femn"
     first: str
     patronymic: str  # "" without one
-    surname: str
+    surname: str  # "" without one («Олена»)
     order: tuple[str, ...]  # the parts as written: ("first", "surname"), …
 
 
 def person(full_name: str) -> Person | None:
     """The parts of a person's name, or None when they cannot be told apart for certain."""
     words = full_name.split()
-    if not 2 <= len(words) <= 3 or not all(WORD.match(w) for w in words):
+    if not 1 <= len(words) <= 3 or not all(WORD.match(w) for w in words):
         return None
     patronymics = [i for i, w in enumerate(words) if _is_patronymic(w)]
     names = [i for i, w in enumerate(words) if _is_first_name(w)]
-    if len(words) == 3:
+    if len(words) == 1:  # «Олена»: a first name alone
+        if names != [0]:
+            return None
+        first, patronymic = 0, None
+    elif len(words) == 3:
         if len(patronymics) != 1 or patronymics[0] == 0 or patronymics[0] - 1 not in names:
             return None
         first, patronymic = patronymics[0] - 1, patronymics[0]
@@ -197,15 +202,17 @@ def person(full_name: str) -> Person | None:
         "Patr" in p.tag and p.tag.gender == gender for p in _parses(words[patronymic])
     ):
         return None
-    surname = next(i for i in range(len(words)) if i not in (first, patronymic))
-    roles = {first: "first", surname: "surname"}
+    surname = next((i for i in range(len(words)) if i not in (first, patronymic)), None)
+    roles = {first: "first"}
+    if surname is not None:
+        roles[surname] = "surname"
     if patronymic is not None:
         roles[patronymic] = "patronymic"
     return Person(
         gender=gender,
         first=words[first],
         patronymic=words[patronymic] if patronymic is not None else "",
-        surname=words[surname],
+        surname=words[surname] if surname is not None else "",
         order=tuple(roles[i] for i in range(len(words))),
     )
 
@@ -220,7 +227,7 @@ def person_case(full_name: str, case: str) -> str | None:
         "patronymic": _given(found.patronymic, found.gender, case, "Patr")
         if found.patronymic
         else "",
-        "surname": _surname(found.surname, found.gender, case),
+        "surname": _surname(found.surname, found.gender, case) if found.surname else "",
     }
     if any(parts[role] is None for role in found.order):
         return None

@@ -20,6 +20,7 @@ from scoring import audit, clock, edrpou
 from scoring.backup import backup
 from scoring.extensions import db
 from scoring.models import (
+    AgendaItem,
     Application,
     Attachment,
     AuditEntry,
@@ -30,6 +31,7 @@ from scoring.models import (
     Invitation,
     Organisation,
     OrganisationKind,
+    ProtocolVote,
     Role,
     Score,
     Stage,
@@ -40,11 +42,22 @@ from ._databases import SUITE_KIND, Databases, dump
 from .conftest import TEST_DATABASE_URL
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
-ADDED_IN_0002 = {
-    "contests": ["protocol_number", "protocol_place", "published_at"],
+HEAD = "0011"  # the newest revision of the schema
+# What the revisions after 0001 added: columns of its tables, and tables of their own.
+ADDED_AFTER_0001 = {
+    "contests": [
+        "protocol_number",
+        "protocol_place",
+        "published_at",
+        "protocol_date",
+        "protocol_secretary",
+        "protocol_secretary_position",
+    ],
+    "jury_members": ["position", "present"],
     "organisations": ["anonymised_at"],
     "users": ["anonymised_at"],
 }
+TABLES_AFTER_0001 = ("protocol_votes",)
 
 
 @pytest.fixture
@@ -110,6 +123,16 @@ def _loaded(databases, kind: str):
                 expires_at=clock.now() + timedelta(days=14),
             )
         )
+        # The record of the jury's meeting: a vote on a question of its agenda.
+        db.session.add(
+            ProtocolVote(
+                contest_id=judged.id,
+                item=AgendaItem.RANKING,
+                votes_for=2,
+                votes_against=0,
+                abstained=1,
+            )
+        )
         audit.record("attachment.added", actor=organiser, contest=judged, obj=application)
         db.session.commit()
         slug = judged.slug
@@ -155,7 +178,7 @@ def test_a_restored_backup_has_every_row_and_gives_the_same_results(
     tables, scores = len(before), len(before["scores"])
     assert f"Table {tables} of {tables}: scores, rows: {scores}." in written
     manifest = _manifest(archive)
-    assert manifest["revision"] == "0002" and manifest["database"] == source
+    assert manifest["revision"] == HEAD and manifest["database"] == source
     assert {t["name"]: t["rows"] for t in manifest["tables"]} == {
         name: len(table) for name, table in before.items()
     }
@@ -483,12 +506,13 @@ def test_a_database_with_data_is_replaced_only_when_asked(demo, target):
 def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, tmp_path):
     def as_0001(document):
         document["revision"] = "0001"
+        document["tables"] = [t for t in document["tables"] if t["name"] not in TABLES_AFTER_0001]
         for entry in document["tables"]:
-            for column in ADDED_IN_0002.get(entry["name"], []):
+            for column in ADDED_AFTER_0001.get(entry["name"], []):
                 entry["columns"].remove(column)
 
-    change = {}
-    for table, columns in ADDED_IN_0002.items():
+    change = {f"tables/{table}.jsonl": None for table in TABLES_AFTER_0001}
+    for table, columns in ADDED_AFTER_0001.items():
         member = f"tables/{table}.jsonl"
         rows = _lines(demo.path, member)
         for row in rows:
@@ -501,8 +525,9 @@ def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, t
 
     restored = _ok(_run(target, "restore", older))
 
-    assert "schema revision: 0001" in restored and "upgraded to revision 0002" in restored
-    assert dump(target) == demo.rows  # the new columns hold their defaults
+    assert "schema revision: 0001" in restored and f"upgraded to revision {HEAD}" in restored
+    # The new columns hold their defaults; the new tables are empty.
+    assert dump(target) == {**demo.rows, **dict.fromkeys(TABLES_AFTER_0001, [])}
 
 
 def test_a_database_behind_the_code_is_not_backed_up(databases, tmp_path):

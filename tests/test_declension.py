@@ -54,6 +54,7 @@ from .test_screening import _contest, _decide
         ("Особу знеособлено", None),
         ("Emma Expert", None),
         ("Коваленко", None),
+        ("Олена", "Олени"),  # a first name alone
     ],
 )
 def test_a_persons_name_in_the_genitive(name, genitive):
@@ -102,6 +103,7 @@ def test_an_organisations_name_in_the_genitive(name, expected):
         ("Мельник Андрій Петрович", "masc", "Андрію Петровичу", True),
         ("Ірина Бондар", "femn", "Ірино", False),
         ("Андрій Зюзькевич", "masc", "Андрію", False),  # the surname is not needed
+        ("Олена", "femn", "Олено", False),
     ],
 )
 def test_how_a_letter_addresses_a_person(name, gender, vocative, patronymic):
