@@ -426,7 +426,8 @@ def test_a_contest_from_setup_to_published_results(
         organiser.click("main form button[type=submit]")
         organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}/meeting$"))
         expect(organiser.locator("#meeting-quorum")).to_contain_text(
-            f"{presence.count()} of {presence.count()} members of the commission are present"
+            f"Присутні {presence.count()} з {presence.count()} членів комісії, "
+            "засідання правомочне."
         )
 
     with step("the organiser publishes the results"):
