@@ -199,7 +199,7 @@ def test_a_meeting_without_a_quorum_is_said_so(app, client, meeting):
         (
             {"ranking_for": "1", "ranking_against": "1"},
             "ranking_for",
-            "щонайменше 2 голосів «за»",
+            "голосів «за» має бути щонайменше 2",
         ),
         ({"conflicts_against": "-1"}, "conflicts_against", "від 0 до 1000"),
         ({"conflicts_for": "два"}, "conflicts_for", "цілим числом"),
