@@ -4,6 +4,8 @@ PYTHON  := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app scoring
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
+# The address in documents (the QR code of the results) and e-mails: where `make run` serves.
+PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test bench translations lint
 
@@ -20,11 +22,12 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PYTHON) -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
-## Serve the app with the demo contests on SQLite in instance/ at http://127.0.0.1:5000
+## Serve the app with the demo contests on SQLite in instance/ at http://$(HOST):$(PORT)
 run: $(VENV)/.installed-run
 	$(FLASK) init-db
-	$(FLASK) demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_URL=$(PUBLIC_URL) $(FLASK) demo --if-empty
+	@echo "Адреса застосунку: $(PUBLIC_URL) (на неї посилаються документи й листи)"
+	PUBLIC_URL=$(PUBLIC_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite (set TEST_DATABASE_URL to run it on PostgreSQL)
 test: $(VENV)/.installed-test

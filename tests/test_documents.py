@@ -9,7 +9,10 @@ the Ukrainian catalogue gains the documents' messages.
 
 import hashlib
 import io
+import shutil
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -39,6 +42,7 @@ from scoring.models import (
 from ._applications import PDF, assign_juror, questions, submitted_application
 from ._judging import judged_contest, set_sheet
 
+ROOT = Path(__file__).resolve().parent.parent  # where the Makefile is
 ORGANISER = "organiser@demo.example"
 CHAIR = "olena.kovalenko@demo.example"
 APPLICANT = "applicant10@demo.example"  # Балаклійська міська рада, first place
@@ -644,6 +648,34 @@ def test_pdf_command_in_english_into_a_named_file(app, runner, demo_contest, tmp
     assert "Successful Community Participation" in document and "Kharkiv Oblast" in document
     assert_numbered(app, document, "en")
     assert_draft(app, document, True, "en")
+
+
+def test_make_run_serves_its_port_and_the_documents_link_there(
+    app, make_app, demo_contest, monkeypatch
+):
+    """`make run PORT=5207` gives the app PUBLIC_URL=http://127.0.0.1:5207, so the results'
+    link and QR code in the documents point where the app really serves (not at 5000)."""
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    make = shutil.which("make")
+    assert make, "the README's `make run` needs make"
+    plan = subprocess.run(  # noqa: S603 — our own Makefile, fixed arguments
+        [make, "--dry-run", "-o", ".venv/.installed-run", "run", "PORT=5207"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    serve = next(line for line in plan.splitlines() if " run --host " in line)
+    assert serve.startswith("PUBLIC_URL=http://127.0.0.1:5207 ")
+    assert serve.endswith("--port 5207")
+    assert "Адреса застосунку: http://127.0.0.1:5207" in plan  # what it prints
+    monkeypatch.setenv("PUBLIC_URL", "http://127.0.0.1:5207")
+    served = make_app()
+    client = served.test_client()
+    _login(client, ORGANISER)
+    document = read(client.get(f"/contests/{demo_contest}/results.pdf"))
+    assert f"http://127.0.0.1:5207/contests/{demo_contest}/results" in document.flat
+    assert "127.0.0.1:5000" not in document.flat
 
 
 def test_pdf_command_errors(app, runner, demo_contest, tmp_path):

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import audit, clock, lifecycle, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
+from ..hromadas import collation_key
 from ..i18n import AGENDA_LABELS, AGGREGATION_LABELS, NORMALISE_LABELS
 from ..judging import scores_file
 from ..models import (
@@ -42,7 +43,14 @@ from ..models import (
 )
 from ..results import meeting
 from ..results.loading import contest_ranking, load
-from ..results.presentation import describe, display_score, notes_text, tie_groups, title
+from ..results.presentation import (
+    describe,
+    display_score,
+    notes_text,
+    prize_places,
+    tie_groups,
+    title,
+)
 from .pdf import fonts, records
 
 
@@ -123,6 +131,7 @@ class _Results:
         self.decisions = self.loaded.decisions
 
     def placings(self) -> tuple[records.Placing, ...]:
+        places = prize_places(self.ranking.rows)
         return tuple(
             records.Placing(
                 rank=row.rank,
@@ -137,6 +146,7 @@ class _Results:
                 divergent=row.divergent,
                 winner=row.winner,
                 note=notes_text(row.notes),
+                place=places.get(row.application_id),
             )
             for row in self.ranking.rows
         )
@@ -164,8 +174,10 @@ class _Results:
                 records.TieRecord(
                     rank=group.rank,
                     category=self.category_titles.get(group.category, ""),
-                    applications=tuple(f"{r.number} {r.organisation}" for r in group.rows),
-                    winners=tuple(f"{r.number} {r.organisation}" for r in group.rows if r.winner)
+                    # «UCH-2026-004 (Апостолівська міська рада)»: the name stays in the
+                    # nominative in «переможцем визнано заявку …» (SPEC §16).
+                    applications=tuple(f"{r.number} ({r.organisation})" for r in group.rows),
+                    winners=tuple(f"{r.number} ({r.organisation})" for r in group.rows if r.winner)
                     if decision
                     else (),
                     reason=decision.reason if decision else "",
@@ -254,7 +266,7 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
         .join(User, Scoresheet.juror_id == User.id)
         .where(Application.contest_id == contest.id, Scoresheet.conflict == Conflict.RECUSED)
     ).all()
-    rows.sort(key=lambda row: (row[0] or 0, row[1].casefold()))
+    rows.sort(key=lambda row: (row[0] or 0, collation_key(row[1])))
     return tuple(records.Recusal(*row[1:]) for row in rows)
 
 
@@ -443,7 +455,7 @@ def scoresheets(
         sheets = []
         for application in applications:
             found = sorted(
-                by_application[application.id], key=lambda s: (s.juror.name.casefold(), s.id)
+                by_application[application.id], key=lambda s: (collation_key(s.juror.name), s.id)
             )
             if blank:
                 jurors = [s.juror for s in found] or [None]
@@ -542,7 +554,7 @@ def certificate(contest: Contest, application: Application, language: str) -> re
             organisation=application.organisation.name,
             community=application.organisation.community,
             oblast=application.organisation.oblast,
-            place=row.rank,
+            place=prize_places(results.rows)[application.id],  # among the winners (SPEC §16)
             category=title(category, language) if category else "",
             date=published or clock.now(),
             chair=chair.name if chair else "",

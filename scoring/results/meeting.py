@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from .. import audit, clock, lifecycle
 from ..extensions import db
+from ..hromadas import collation_key
 from ..i18n import long_date
 from ..models import AgendaItem, Contest, JuryMember, ProtocolVote, User
 
@@ -47,13 +48,14 @@ class MeetingError(Exception):
 
 
 def jury(contest: Contest) -> list[tuple[JuryMember, User]]:
-    """The members with their accounts, the chair first, then by name (one query)."""
+    """The members with their accounts, the chair first, then in Ukrainian alphabetical
+    order of their names (one query)."""
     rows = db.session.execute(
         select(JuryMember, User)
         .join(User, JuryMember.user_id == User.id)
         .where(JuryMember.contest_id == contest.id)
     ).all()
-    return sorted(rows, key=lambda r: (not r[0].is_chair, r[1].name.casefold(), r[1].id))
+    return sorted(rows, key=lambda r: (not r[0].is_chair, collation_key(r[1].name), r[1].id))
 
 
 def votes(contest: Contest) -> dict[AgendaItem, ProtocolVote]:

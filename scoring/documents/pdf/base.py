@@ -32,7 +32,6 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -140,7 +139,37 @@ def lines(value: str, width: float) -> str:
 
     A string cell costs a fraction of a paragraph: long tables use these.
     """
-    return "\n".join(simpleSplit(value or "", FONT, 8, width - 2 * CELL_PADDING))
+    room = width - 2 * CELL_PADDING
+    space = pdfmetrics.stringWidth(" ", FONT, 8)
+    broken = []
+    for line in (value or "").splitlines():
+        # Broken at plain spaces only: a no-break space («Ч5:\u00a016,50») holds its words.
+        current: list[str] = []
+        used = 0.0
+        for word in filter(None, line.split(" ")):
+            size = pdfmetrics.stringWidth(word, FONT, 8)
+            if current and used + space + size > room:
+                broken.append(" ".join(current))
+                current, used = [], 0.0
+            used += (space if current else 0) + size
+            current.append(word)
+        if current:
+            broken.append(" ".join(current))
+    return "\n".join(broken)
+
+
+def fitted_width(values: Sequence[str], minimum: float) -> float:
+    """The width of a column that holds each of ``values`` on one line (in the table's
+    8 pt, with the cell's padding), at least ``minimum``: a registration number is not
+    broken, and never runs into the next cell («UCH-2026-01001ГО»)."""
+    widest = max((pdfmetrics.stringWidth(v, FONT, 8) for v in values), default=0)
+    return max(minimum, widest + 2 * CELL_PADDING + 1)
+
+
+def nested(value: str) -> str:
+    """Text to be put in «»: its own «» become „“, as Ukrainian nests quotation marks
+    («Конкурс „Громада, що діє“»)."""
+    return (value or "").replace("«", "„").replace("»", "“")
 
 
 def markup(value: str) -> str:

@@ -83,7 +83,7 @@ def build(data: Certificate, fonts: Path) -> bytes:
             place = _(
                 "%(place)s in the category «%(category)s»", place=place, category=data.category
             )
-        title = f"«{head.contest_title}»"
+        title = f"«{base.nested(head.contest_title)}»"
         story: list = [
             Spacer(1, 6 * mm),
             Paragraph(base.markup(head.organising_body), s.body),

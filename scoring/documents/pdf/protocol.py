@@ -19,6 +19,7 @@ fits its cell: a recusal is «КІ» in the matrix, explained under it.
 
 from __future__ import annotations
 
+from itertools import groupby
 from pathlib import Path
 
 from flask_babel import format_percent, ngettext
@@ -32,6 +33,7 @@ from .records import NOT_ASSIGNED, NOT_SUBMITTED, RECUSED, MatrixRow, Member, Pr
 
 WIDTH = sections.WIDTH
 JURORS_PER_TABLE = 8  # more jurors than this: each line names the members instead
+MIN_ORGANISATION = 30 * mm  # the matrix's organisation column, at the least
 BLANK = "_" * 24
 SHORT_BLANK = "____"
 
@@ -156,19 +158,22 @@ def _conflicts(data: Protocol) -> list:
         )
     )
     if data.recusals:
+        dates = [long_date(r.declared_at) for r in data.recusals]
+        widths = [40 * mm, 46 * mm, 0, base.fitted_width(dates, 24 * mm)]  # a date on one line
+        widths[2] = WIDTH - sum(widths)
         rows = [
             [
                 sections.cell(r.juror),
                 Paragraph(f"{base.markup(r.number)}<br/>{base.markup(r.organisation)}", s.cell),
                 sections.cell(r.declaration),
-                sections.cell(long_date(r.declared_at)),
+                sections.cell(day),
             ]
-            for r in data.recusals
+            for r, day in zip(data.recusals, dates, strict=True)
         ]
         story += base.tables(
             [_("Member of the commission"), _("Application"), _("Declaration"), _("Date")],
             rows,
-            [34 * mm, 48 * mm, 58 * mm, 30 * mm],
+            widths,
         )
         story.append(Spacer(1, 2 * mm))
         decided = _(
@@ -192,35 +197,39 @@ def _cell_text(value, *, short: bool = True) -> str:
     return base.points(value)
 
 
-def _matrix_columns(data: Protocol) -> list:
-    """Up to ``JURORS_PER_TABLE`` members: a column each."""
+def _matrix_columns(data: Protocol) -> list | None:
+    """Up to ``JURORS_PER_TABLE`` members: a column each, each as wide as its widest
+    total; None when the organisation's column would be left too narrow to read."""
     count = len(data.jurors)
-    widths = [25 * mm, 0, *([12.5 * mm] * count), 16 * mm]
+    if count > JURORS_PER_TABLE:
+        return None
+    cells = [[_cell_text(total) for total in row.totals] for row in data.matrix]
+    scores = [_score_text(row) for row in data.matrix]
+    numbers = sections.number_width(row.number for row in data.matrix)
+    totals = [base.fitted_width([line[i] for line in cells], 12.5 * mm) for i in range(count)]
+    widths = [numbers, 0, *totals, base.fitted_width(scores, 16 * mm)]
     widths[1] = WIDTH - sum(widths)
+    if widths[1] < MIN_ORGANISATION:
+        return None
     header = [_("Number"), _("Organisation")]
     header += [_("J%(n)s", n=i + 1) for i in range(count)]
     header.append(_("Score"))
     rows = [
-        [
-            row.number,
-            base.lines(row.organisation, widths[1]),
-            *(_cell_text(total) for total in row.totals),
-            _score_text(row),
-        ]
-        for row in data.matrix
+        [row.number, base.lines(row.organisation, widths[1]), *line, score]
+        for row, line, score in zip(data.matrix, cells, scores, strict=True)
     ]
     return base.tables(header, rows, widths, extra=[("ALIGN", (2, 0), (-1, -1), "RIGHT")])
 
 
 def _matrix_lines(data: Protocol) -> list:
     """More members: each application's line names the members who scored it."""
-    widths = [25 * mm, 55 * mm, 0, 16 * mm]
+    widths = [sections.number_width(row.number for row in data.matrix), 50 * mm, 0, 16 * mm]
     widths[2] = WIDTH - sum(widths)
     header = [_("Number"), _("Organisation"), _("The members’ totals"), _("Score")]
     rows = []
     for row in data.matrix:
         totals = "; ".join(
-            f"{_('J%(n)s', n=i)}: {_cell_text(total, short=False)}"
+            f"{_('J%(n)s', n=i)}:\u00a0{_cell_text(total, short=False)}"  # never split
             for i, total in enumerate(row.totals, start=1)
             if total != NOT_ASSIGNED
         )
@@ -237,8 +246,9 @@ def _matrix_lines(data: Protocol) -> list:
 
 def _matrix(data: Protocol) -> list:
     s = base.styles()
-    columns = len(data.jurors) <= JURORS_PER_TABLE
-    story: list = _matrix_columns(data) if columns else _matrix_lines(data)
+    table = _matrix_columns(data)
+    columns = table is not None
+    story: list = table if columns else _matrix_lines(data)
     story.append(Spacer(1, 2 * mm))
     legend = [
         _("J%(n)s", n=i) + " — " + _member_name(m) for i, m in enumerate(data.jurors, start=1)
@@ -321,6 +331,8 @@ def _divergences(data: Protocol) -> list:
     if not data.divergences:
         story.append(base.text(_("No application has divergent scores."), s.body))
         return story + _decided(data, "divergences", [_("Take note.")])
+    widths = [sections.number_width(d.number for d in data.divergences), 0, 20 * mm, 70 * mm]
+    widths[1] = WIDTH - sum(widths)
     rows = [
         [
             d.number,
@@ -333,7 +345,7 @@ def _divergences(data: Protocol) -> list:
     story += base.tables(
         [_("Number"), _("Organisation"), _("Difference"), _("How it was resolved")],
         rows,
-        [25 * mm, 55 * mm, 20 * mm, 70 * mm],
+        widths,
         extra=[("ALIGN", (2, 1), (2, -1), "RIGHT")],
     )
     story.append(Spacer(1, 2 * mm))
@@ -350,12 +362,13 @@ def _divergences(data: Protocol) -> list:
     return story + _decided(data, "divergences", lines)
 
 
-def _winners_list(data: Protocol) -> str:
-    chosen = [p for p in data.placings if p.winner]
+def _winners_list(chosen: list) -> str:
+    """«1 місце — UCH-2026-001 (ГО «Світанок»), 28,50; 2 місце — …»: the places among
+    the winners, as the diplomas name them."""
     parts = [
         _(
             "place %(rank)s — %(number)s %(organisation)s (%(score)s)",
-            rank=p.rank,
+            rank=p.place or p.rank,
             number=p.number,
             organisation=p.organisation,
             score=base.points(p.score),
@@ -363,6 +376,37 @@ def _winners_list(data: Protocol) -> str:
         for p in chosen
     ]
     return "; ".join(parts) + "."
+
+
+def _declared(data: Protocol) -> list[str]:
+    """Who the commission declares the winners, category by category."""
+    lines = []
+    for category, group in groupby(data.placings, key=lambda p: p.category):
+        chosen = [p for p in group if p.winner]
+        if not chosen:
+            continue
+        listed = _winners_list(chosen)
+        if category and len(chosen) == 1:
+            lines.append(
+                _(
+                    "Declare the winner in the category «%(category)s»: %(winner)s",
+                    category=category,
+                    winner=listed,
+                )
+            )
+        elif category:
+            lines.append(
+                _(
+                    "Declare the winners in the category «%(category)s»: %(winners)s",
+                    category=category,
+                    winners=listed,
+                )
+            )
+        elif len(chosen) == 1:
+            lines.append(_("Declare the winner of the contest: %(winner)s", winner=listed))
+        else:
+            lines.append(_("Declare the winners of the contest: %(winners)s", winners=listed))
+    return lines or [_("No winner is determined yet.")]
 
 
 def _ranking(data: Protocol) -> tuple[list, list]:
@@ -374,23 +418,25 @@ def _ranking(data: Protocol) -> tuple[list, list]:
     story.append(Paragraph(base.markup(_("Ties and the commission’s decisions")), s.label))
     story += sections.ties(data.ties)
     story.append(Spacer(1, 2 * mm))
-    winners = sum(1 for p in data.placings if p.winner)
-    if winners == 1:
-        declared = _("Declare the winner of the contest: %(winner)s", winner=_winners_list(data))
-    elif winners:
-        declared = _("Declare the winners of the contest: %(winners)s", winners=_winners_list(data))
-    else:
-        declared = _("No winner is determined yet.")
-    lines = [_("Approve the ranking of the applications as given in the table."), declared]
+    lines = [_("Approve the ranking of the applications as given in the table."), *_declared(data)]
     for tie in data.ties:
-        if not tie.winners:
-            lines.append(
-                _(
-                    "On the tie at place %(rank)s the commission decides: %(blank)s",
-                    rank=tie.rank,
-                    blank=BLANK * 3,
-                )
+        if tie.winners:
+            continue
+        if tie.category:
+            undecided = _(
+                "On the tie at place %(rank)s in the category «%(category)s» the commission "
+                "decides: %(blank)s",
+                rank=tie.rank,
+                category=tie.category,
+                blank=BLANK * 3,
             )
+        else:
+            undecided = _(
+                "On the tie at place %(rank)s the commission decides: %(blank)s",
+                rank=tie.rank,
+                blank=BLANK * 3,
+            )
+        lines.append(undecided)
     return story, _decided(data, "ranking", lines)
 
 
@@ -482,7 +528,7 @@ def _heading(data: Protocol) -> list:
         Paragraph(
             base.markup(_("of the meeting of the contest commission"))
             + "<br/>"
-            + base.markup(_("of the contest «%(title)s»", title=head.contest_title)),
+            + base.markup(_("of the contest «%(title)s»", title=base.nested(head.contest_title))),
             s.subtitle,
         ),
         place_and_date,

@@ -64,6 +64,7 @@ class Placing:
     divergent: bool
     winner: bool | None  # None: a tie awaiting the commission's decision
     note: str  # the engine's remarks in words
+    place: int | None = None  # a winner's place among the winners (``prize_places``)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class TieRecord:
 
     rank: int
     category: str
-    applications: tuple[str, ...]  # "UUG-2026-004 Назва" of every tied application
+    applications: tuple[str, ...]  # "UUG-2026-004 (Назва)" of every tied application
     winners: tuple[str, ...]  # the ones the commission named (empty while undecided)
     reason: str
     decided_at: datetime | None

@@ -127,8 +127,8 @@ def _blank(sheet: Sheet, columns: tuple[str, ...]) -> list:
     story: list = [
         base.text(
             _(
-                "Dear member of the jury, for each criterion write your points within the "
-                "limits shown under it and, if you wish, a comment explaining them. Write your "
+                "For each criterion, write your points within the limits shown under it "
+                "and, if you wish, a comment explaining them. Write your "
                 "overall comment on the application in the box below the table. Then sign the "
                 "sheet and hand it to the secretary of the commission."
             ),

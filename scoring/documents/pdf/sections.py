@@ -21,6 +21,11 @@ from .records import Placing, Scoring, TieRecord, Unranked
 WIDTH = 170 * mm  # A4 less the margins of base.MARGINS
 
 
+def number_width(numbers: Iterable[str]) -> float:
+    """The column of registration numbers: as wide as the longest of them."""
+    return base.fitted_width(list(numbers), 20 * mm)
+
+
 def cell(value: str, bold: bool = False) -> Paragraph:
     s = base.styles()
     return Paragraph(base.markup(value), s.cell_bold if bold else s.cell)
@@ -92,7 +97,8 @@ def _by_category(placings: Iterable[Placing]):
 
 
 def winners(placings: tuple[Placing, ...]) -> list:
-    """Place, organisation, community, oblast and score of every winner."""
+    """Place (among the winners, as on the diplomas), organisation, community, oblast
+    and score of every winner."""
     s = base.styles()
     story: list = []
     header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
@@ -104,7 +110,7 @@ def winners(placings: tuple[Placing, ...]) -> list:
         chosen = [p for p in group if p.winner]
         rows = [
             [
-                str(p.rank),
+                str(p.place or p.rank),
                 Paragraph(
                     f"<b>{base.markup(p.organisation)}</b><br/>"
                     f'<font size="7">{base.markup(p.number)}</font>',
@@ -154,7 +160,7 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
     s = base.styles()
     story: list = []
     header = [_("Place"), _("Number"), _("Applicant and oblast"), _("Score")]
-    widths = [12 * mm, 25 * mm, 0, 16 * mm]
+    widths = [12 * mm, number_width(p.number for p in placings), 0, 16 * mm]
     if with_jurors:
         header.append(_("Jurors"))  # how many sheets count: «Оцінок»
         widths.append(15 * mm)
@@ -198,9 +204,9 @@ def not_ranked(items: tuple[Unranked, ...]) -> list:
     s = base.styles()
     story: list = [Paragraph(base.markup(_("Not ranked")), s.label)]
     rows = [[u.number, cell(u.organisation), cell(u.reason)] for u in items]
-    story += base.tables(
-        [_("Number"), _("Organisation"), _("Reason")], rows, [24 * mm, 76 * mm, 70 * mm]
-    )
+    widths = [number_width(u.number for u in items), 0, 70 * mm]
+    widths[1] = WIDTH - sum(widths)
+    story += base.tables([_("Number"), _("Organisation"), _("Reason")], rows, widths)
     return story
 
 
@@ -216,9 +222,11 @@ def ties(records: tuple[TieRecord, ...]) -> list:
         ]
     story: list = []
     for tie in records:
-        place = _("Place %(rank)s", rank=tie.rank)
-        if tie.category:
-            place = f"{place} ({tie.category})"
+        place = (
+            _("Place %(rank)s in the category «%(category)s»", rank=tie.rank, category=tie.category)
+            if tie.category
+            else _("Place %(rank)s", rank=tie.rank)
+        )
         story.append(
             Paragraph(
                 f"<b>{base.markup(place)}.</b> "
@@ -235,13 +243,14 @@ def ties(records: tuple[TieRecord, ...]) -> list:
             continue
         if len(tie.winners) == 1:
             decided = _(
-                "Decision of the commission (%(date)s): the winner is %(winner)s.",
+                "Decision of the commission (%(date)s): the winner is the application %(winner)s.",
                 date=long_date(tie.decided_at),
                 winner=tie.winners[0],
             )
         else:
             decided = _(
-                "Decision of the commission (%(date)s): the winners are %(winners)s.",
+                "Decision of the commission (%(date)s): the winners are the applications "
+                "%(winners)s.",
                 date=long_date(tie.decided_at),
                 winners="; ".join(tie.winners),
             )
