@@ -632,6 +632,8 @@ class ProtocolVote(db.Model):
     votes_for: Mapped[int] = mapped_column(Integer)
     votes_against: Mapped[int] = mapped_column(Integer)
     abstained: Mapped[int] = mapped_column(Integer)
+    # The votes for and against were equal and the chair's vote decided (SPEC §16).
+    chair_decided: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Invitation(db.Model):

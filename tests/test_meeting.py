@@ -5,6 +5,7 @@ The demo's contest in judging: three jurors (Олена Коваленко chair
 Ірина Бондар), the demo's organiser signed in, the interface in Ukrainian.
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from scoring.clock import KYIV
 from scoring.extensions import db
 from scoring.i18n import long_date
 from scoring.models import (
+    AgendaItem,
     AuditEntry,
     Contest,
     JuryMember,
@@ -186,6 +188,38 @@ def test_a_meeting_without_a_quorum_is_said_so(app, client, meeting):
     assert "Присутній 1 з 3 членів комісії, засідання неправомочне (кворум — 2)." in document
 
 
+def test_equal_votes_decided_by_the_chair_are_recorded_as_such(app, client, meeting):
+    """Two present (the chair and Ірина Бондар), one for and one against: the chair's
+    vote decides, as most commissions' regulations provide."""
+    slug, members = meeting
+    form = _form(members, ranking_for="1", ranking_against="1", ranking_abstained="0")
+    refused = _post(client, slug, form).get_data(as_text=True)
+    assert "Голосів «за» і «проти» порівну" in _field_errors(refused, "ranking_for")
+    response = _post(client, slug, {**form, "ranking_chair_decided": "y"})
+    assert response.status_code == 302
+    assert _stored(app, slug)[-1] == [("conflicts", 2, 0, 0), ("ranking", 1, 1, 0)]
+    page = client.get(f"/manage/contests/{slug}/meeting").get_data(as_text=True)
+    (box,) = re.findall(r'<input[^>]*id="ranking_chair_decided"[^>]*>', page)
+    assert "checked" in box
+    (other,) = re.findall(r'<input[^>]*id="conflicts_chair_decided"[^>]*>', page)
+    assert "checked" not in other
+    with app.app_context():
+        decided = dict(
+            db.session.execute(select(ProtocolVote.item, ProtocolVote.chair_decided)).all()
+        )
+        assert decided == {AgendaItem.CONFLICTS: False, AgendaItem.RANKING: True}
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "protocol.meeting")
+        ).all()[-1]
+        assert entry.details["votes"] == {"conflicts": [2, 0, 0], "ranking": [1, 1, 0, "chair"]}
+    document = read(client.get(f"/manage/contests/{slug}/protocol.pdf"))
+    assert (
+        "Голосували: «за» — 1, «проти» — 1, «утрималися» — 0. За рівного розподілу голосів "
+        "вирішальним був голос голови комісії." in document
+    )
+    assert document.flat.count("вирішальним був голос голови") == 1  # the ranking only
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
@@ -200,6 +234,22 @@ def test_a_meeting_without_a_quorum_is_said_so(app, client, meeting):
             {"ranking_for": "1", "ranking_against": "1"},
             "ranking_for",
             "голосів «за» має бути щонайменше 2",
+        ),
+        (
+            {"ranking_chair_decided": "y", "ranking_for": "2"},
+            "ranking_chair_decided",
+            "лише за рівного розподілу голосів «за» і «проти» (тут — 2 і 0)",
+        ),
+        (
+            {
+                "ranking_chair_decided": "y",
+                "ranking_for": "1",
+                "ranking_against": "1",
+                "present_{Олена Коваленко}": "no",
+                "present_{Андрій Мельник}": "yes",
+            },
+            "ranking_chair_decided",
+            "Голову комісії не позначено присутнім",
         ),
         ({"conflicts_against": "-1"}, "conflicts_against", "від 0 до 1000"),
         ({"conflicts_for": "два"}, "conflicts_for", "цілим числом"),

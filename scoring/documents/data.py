@@ -361,7 +361,9 @@ def protocol(
             quorum_needed=lifecycle.meeting_quorum(members),
             agenda=tuple((item.value, str(AGENDA_LABELS[item.value])) for item in meeting.AGENDA),
             votes={
-                item.value: records.Vote(vote.votes_for, vote.votes_against, vote.abstained)
+                item.value: records.Vote(
+                    vote.votes_for, vote.votes_against, vote.abstained, vote.chair_decided
+                )
                 for item, vote in meeting.votes(contest).items()
             },
             scoring=_scoring(contest, language),

@@ -3,7 +3,14 @@ record of the jury's meeting."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import MultiCheckboxField, choices, strip, stripped_text
@@ -131,6 +138,11 @@ def meeting_form(members, agenda, **kwargs) -> MeetingForm:
             ),
         )
     for number, (item, _wording) in enumerate(agenda, start=1):
+        setattr(
+            Form,
+            f"{item.value}_chair_decided",
+            BooleanField(_l("Question %(n)s: the chair’s vote decided", n=number)),
+        )
         for part, label in VOTE_PARTS:
             setattr(
                 Form,

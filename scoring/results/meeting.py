@@ -14,7 +14,10 @@ Rules, checked by ``save`` before anything changes (``MeetingError`` names the f
 - attendance is recorded for every member or for none (then the paper protocol is
   filled in by hand);
 - a vote needs the attendance, a quorate meeting, at most as many votes as members
-  present, and a majority of those present for the decision the protocol records;
+  present, and a majority of those present for the decision the protocol records, or,
+  the votes for and against being equal, the vote of the chair, who was present (the
+  rule of most Ukrainian commissions' regulations: «у разі рівного розподілу голосів
+  вирішальним є голос голови»);
 - the date is not in the future and not before the contest opened.
 
 The record can change while the jury works (judging and deliberation); once the
@@ -72,6 +75,7 @@ class Vote:
     votes_for: int
     against: int
     abstained: int
+    chair_decided: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class Record:
     votes: dict[AgendaItem, Vote | None]  # None: the commission did not vote
 
 
-def _check(contest: Contest, record: Record, members: list[int]) -> dict:
+def _check(contest: Contest, record: Record, members: list[int], chairs: list[int]) -> dict:
     errors = {}
     today = clock.now().astimezone(clock.KYIV).date()
     if record.date and record.date > today:
@@ -113,6 +117,7 @@ def _check(contest: Contest, record: Record, members: list[int]) -> dict:
                 )
     present = sum(1 for m in marks if m)
     needed = lifecycle.meeting_quorum(len(members))
+    chair_present = any(record.present.get(uid) for uid in chairs)
     for item in AGENDA:
         vote = record.votes.get(item)
         if vote is None:
@@ -135,7 +140,29 @@ def _check(contest: Contest, record: Record, members: list[int]) -> dict:
                 total=vote.votes_for + vote.against + vote.abstained,
                 present=present,
             )
-        elif vote.votes_for * 2 <= present:
+        elif vote.chair_decided and vote.votes_for != vote.against:
+            errors[f"{item.value}_chair_decided"] = _l(
+                "The chair’s vote decides only when the votes for and against are equal "
+                "(here %(for)s and %(against)s).",
+                against=vote.against,
+                **{"for": vote.votes_for},
+            )
+        elif vote.chair_decided and not vote.votes_for:
+            errors[field] = _l("Enter the votes for and against: at least one vote for.")
+        elif vote.chair_decided and not chair_present:
+            errors[f"{item.value}_chair_decided"] = _l(
+                "The chair of the commission is not marked as present, so their vote "
+                "could not decide."
+            )
+        elif not vote.chair_decided and vote.votes_for and vote.votes_for == vote.against:
+            errors[field] = _l(
+                "A decision needs a majority of the members present: at least %(needed)s "
+                "votes for. The votes for and against are equal: if the chair’s vote "
+                "decided, tick «The chair’s vote decided»; otherwise the decision was not "
+                "adopted and cannot be recorded here.",
+                needed=present // 2 + 1,
+            )
+        elif not vote.chair_decided and vote.votes_for * 2 <= present:
             errors[field] = _l(
                 "A decision needs a majority of the members present: at least %(needed)s "
                 "votes for. The protocol records the decision as adopted, so a decision "
@@ -156,7 +183,12 @@ def save(contest: Contest, record: Record, *, actor: User) -> None:
             }
         )
     members = jury(contest)
-    errors = _check(contest, record, [user.id for _member, user in members])
+    errors = _check(
+        contest,
+        record,
+        [user.id for _member, user in members],
+        [user.id for member, user in members if member.is_chair],
+    )
     if errors:
         raise MeetingError(errors)
     changed = [
@@ -193,14 +225,14 @@ def save(contest: Contest, record: Record, *, actor: User) -> None:
                 db.session.delete(old)
                 voted[item.value] = None
             continue
-        counts = (vote.votes_for, vote.against, vote.abstained)
+        counts = (vote.votes_for, vote.against, vote.abstained, vote.chair_decided)
         if old is None:
             old = ProtocolVote(contest_id=contest.id, item=item)
             db.session.add(old)
-        elif (old.votes_for, old.votes_against, old.abstained) == counts:
+        elif (old.votes_for, old.votes_against, old.abstained, old.chair_decided) == counts:
             continue
-        voted[item.value] = list(counts)
-        old.votes_for, old.votes_against, old.abstained = counts
+        voted[item.value] = list(counts[:3]) + (["chair"] if vote.chair_decided else [])
+        old.votes_for, old.votes_against, old.abstained, old.chair_decided = counts
     db.session.flush()
     audit.record(
         "protocol.meeting",

@@ -44,6 +44,7 @@ def _stored(contest, members) -> dict:
         values[f"{item.value}_for"] = vote.votes_for
         values[f"{item.value}_against"] = vote.votes_against
         values[f"{item.value}_abstained"] = vote.abstained
+        values[f"{item.value}_chair_decided"] = vote.chair_decided
     return values
 
 
@@ -52,9 +53,10 @@ def _record(form, members) -> meeting.Record:
     for item in meeting.AGENDA:
         counts = [form[f"{item.value}_{part}"].data for part, _label in VOTE_PARTS]
         # Any count given makes a vote; a count left empty is then none.
+        chair_decided = form[f"{item.value}_chair_decided"].data
         votes[item] = (
-            meeting.Vote(*(count or 0 for count in counts))
-            if any(count is not None for count in counts)
+            meeting.Vote(*(count or 0 for count in counts), chair_decided=chair_decided)
+            if chair_decided or any(count is not None for count in counts)
             else None
         )
     return meeting.Record(

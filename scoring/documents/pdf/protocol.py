@@ -124,10 +124,13 @@ def vote_text(data: Protocol, item: str) -> str:
         if vote
         else (SHORT_BLANK,) * 3
     )
-    return _(
+    voted = _(
         "Voted: for — %(for)s, against — %(against)s, abstained — %(abstained)s.",
         **dict(zip(("for", "against", "abstained"), counts, strict=True)),
     )
+    if vote and vote.chair_decided:
+        voted += " " + _("The votes being equal, the chair’s vote decided.")
+    return voted
 
 
 def _decided(data: Protocol, item: str, lines: list[str]) -> list:

@@ -119,6 +119,7 @@ class Vote:
     votes_for: int
     against: int
     abstained: int
+    chair_decided: bool = False  # equal votes, the chair's vote decided
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@
   who keeps the protocol.
 - ``jury_members.position``: the member's position, as the protocol names it;
   ``jury_members.present``: whether the member was at the meeting (NULL: not recorded).
-- ``protocol_votes``: how the commission voted on each question of the agenda.
+- ``protocol_votes``: how the commission voted on each question of the agenda, and
+  whether, the votes being equal, the chair's vote decided (``chair_decided``).
 
 Every column is added with ALTER TABLE ... ADD COLUMN, on SQLite too: recreating a table
 there would run the ON DELETE CASCADE of the rows that refer to it.
@@ -63,6 +64,7 @@ def upgrade():
         sa.Column("votes_for", sa.Integer(), nullable=False),
         sa.Column("votes_against", sa.Integer(), nullable=False),
         sa.Column("abstained", sa.Integer(), nullable=False),
+        sa.Column("chair_decided", sa.Boolean(), nullable=False),
         sa.CheckConstraint(
             "votes_for >= 0 AND votes_against >= 0 AND abstained >= 0",
             name=op.f("ck_protocol_votes_counts"),
