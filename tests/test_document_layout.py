@@ -83,6 +83,18 @@ def test_the_check_finds_text_over_text_and_text_off_the_page():
     assert layout_problems(_pdf(fine)) == []
 
 
+def test_a_cells_text_breaks_at_spaces_then_after_hyphens_and_never_at_a_no_break_space():
+    base.register_fonts(fonts.find_folder(fonts.FONT_DIRS))
+    name = "Олександра-Вікторія Константинопольська-Загорулько"
+    assert base.lines(name, 40 * mm) == "Олександра-Вікторія\nКонстантинопольська-\nЗагорулько"
+    assert base.lines(name, 120 * mm) == name
+    totals = base.lines("Ч1:\u00a016,50; Ч2:\u00a022,00; Ч3:\u00a01,00", 30 * mm)
+    assert all(line.count("\u00a0") == line.count("Ч") for line in totals.splitlines())
+    # Too narrow even for a part: broken between letters rather than running over.
+    narrow = base.lines("Константинопольська", 15 * mm)
+    assert narrow.replace("\n", "") == "Константинопольська" and "\n" in narrow
+
+
 # --- The demo: three jurors, a recusal in the matrix ---------------------------------------
 
 

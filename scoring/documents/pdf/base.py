@@ -134,27 +134,48 @@ def text(value: str, style: ParagraphStyle | None = None) -> Paragraph:
     return Paragraph(markup(value), style or styles().body)
 
 
+def _pieces(word: str, room: float) -> list[str]:
+    """A word too wide for its cell, broken after its hyphens («Константинопольська-» /
+    «Загорулько»), and only then, if a part is still too wide, between letters."""
+    if pdfmetrics.stringWidth(word, FONT, 8) <= room:
+        return [word]
+    parts = [p + "-" for p in word.split("-")]
+    parts[-1] = parts[-1][:-1]
+    pieces = []
+    for part in filter(None, parts):
+        while pdfmetrics.stringWidth(part, FONT, 8) > room and len(part) > 1:
+            cut = len(part) - 1
+            while cut > 1 and pdfmetrics.stringWidth(part[:cut], FONT, 8) > room:
+                cut -= 1
+            pieces.append(part[:cut])
+            part = part[cut:]
+        pieces.append(part)
+    return pieces
+
+
 def lines(value: str, width: float) -> str:
     """Plain text broken into lines for a table cell ``width`` wide (in the table's 8 pt).
 
-    A string cell costs a fraction of a paragraph: long tables use these.
+    Lines break at plain spaces (a no-break space holds its words together); a word
+    wider than the cell breaks after its hyphens, then between letters (``_pieces``),
+    so no text runs into the next cell. A string cell costs a fraction of a paragraph:
+    long tables use these.
     """
     room = width - 2 * CELL_PADDING
-    space = pdfmetrics.stringWidth(" ", FONT, 8)
     broken = []
     for line in (value or "").splitlines():
-        # Broken at plain spaces only: a no-break space («Ч5:\u00a016,50») holds its words.
-        current: list[str] = []
-        used = 0.0
+        current, used = "", 0.0
         for word in filter(None, line.split(" ")):
-            size = pdfmetrics.stringWidth(word, FONT, 8)
-            if current and used + space + size > room:
-                broken.append(" ".join(current))
-                current, used = [], 0.0
-            used += (space if current else 0) + size
-            current.append(word)
+            for index, piece in enumerate(_pieces(word, room)):
+                glue = "" if index or not current else " "  # a word's pieces join closely
+                size = pdfmetrics.stringWidth(glue + piece, FONT, 8)
+                if current and used + size > room:
+                    broken.append(current)
+                    current, used = piece, pdfmetrics.stringWidth(piece, FONT, 8)
+                else:
+                    current, used = current + glue + piece, used + size
         if current:
-            broken.append(" ".join(current))
+            broken.append(current)
     return "\n".join(broken)
 
 

@@ -166,7 +166,7 @@ def _conflicts(data: Protocol) -> list:
         widths[2] = WIDTH - sum(widths)
         rows = [
             [
-                sections.cell(r.juror),
+                base.lines(r.juror, widths[0]),  # a long name breaks at its hyphen
                 Paragraph(f"{base.markup(r.number)}<br/>{base.markup(r.organisation)}", s.cell),
                 sections.cell(r.declaration),
                 sections.cell(day),
