@@ -4,8 +4,6 @@ PYTHON  := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app scoring
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
-# The address in documents (the QR code of the results) and e-mails: where `make run` serves.
-PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test bench translations lint
 
@@ -23,11 +21,13 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	touch $@ $(VENV)/.installed-run
 
 ## Serve the app with the demo contests on SQLite in instance/ at http://$(HOST):$(PORT)
+# Links in e-mails and documents, and the address the demo prints, point where the app
+# really runs (unless PUBLIC_URL is set).
+run: export PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed-run
 	$(FLASK) init-db
-	PUBLIC_URL=$(PUBLIC_URL) $(FLASK) demo --if-empty
-	@echo "Адреса застосунку: $(PUBLIC_URL) (на неї посилаються документи й листи)"
-	PUBLIC_URL=$(PUBLIC_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Run the whole test suite (set TEST_DATABASE_URL to run it on PostgreSQL)
 test: $(VENV)/.installed-test

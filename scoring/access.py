@@ -6,6 +6,10 @@
 - ``can_view``: an application and its attachments;
 - ``may_see_contacts``: the applicant's contact details and the receipt that holds them.
 
+A contest that asks its jurors for two-factor sign-in (``jurors_two_factor``) opens
+nothing of itself to a juror whose session was not signed in with two factors: its
+jury pages lead to the set-up first, its applications' pages answer 404.
+
 Each answers 404 (``abort``) rather than 403 for what the person may not see, so that
 nothing leaks about what exists.
 
@@ -23,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import lifecycle
+from . import lifecycle, sessions
 from .extensions import db
 from .models import (
     Application,
@@ -47,6 +51,9 @@ def can_view(application: Application, user) -> bool:
     if user.is_organiser:
         return application.contest.is_organised_by(user)
     if user.is_juror:
+        # A contest that asks its jurors for two-factor sign-in opens nothing without it.
+        if application.contest.jurors_two_factor and sessions.two_factor_missing(user):
+            return False
         return is_assigned_juror(application, user)
     return False
 
@@ -108,6 +115,8 @@ def jury_contest(slug: str) -> Contest:
     )
     if contest is None or not lifecycle.scoring_started(contest):
         abort(404)
+    if contest.jurors_two_factor and sessions.two_factor_missing(current_user):
+        abort(sessions.lead_to_set_up())  # the contest asks its jurors for two factors
     return contest
 
 

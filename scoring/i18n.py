@@ -148,6 +148,15 @@ def number(value) -> str:
     return "" if value is None else format_decimal(Decimal(value).normalize(), format="#,##0.##")
 
 
+def input_number(value) -> str:
+    """A number as a person types it back into a form: «7,5» in Ukrainian, «7.5» in
+    English, every digit kept and no group separators (forms read both marks)."""
+    if value is None:
+        return ""
+    plain = format(Decimal(value).normalize(), "f")
+    return plain.replace(".", ",") if current_language() == "uk" else plain
+
+
 def file_size_text(size: int) -> str:
     """«2.5 MB», «340 KB», «12 B»: the size of a file for messages, pages and documents."""
     if size >= 1024 * 1024:
@@ -230,6 +239,7 @@ def register(app) -> None:
         oblast=oblast_name,
         points=points,
         number=number,
+        input_number=input_number,
         kind_label=kind_label,
     )
     app.jinja_env.globals.update(

@@ -8,13 +8,15 @@ the same state.
 
 The state is the newest entry of the audit log: every write of the app records one in
 the same transaction (SPEC §8), and the entry's hash covers the whole chain, so a
-restored or different database never matches. The key also holds the page's URL with
-its query and, from the signed session, the person (with the token that a new password
-changes), the language chosen and the CSRF secret (the page's forms carry a token made
-from it). Access needs no second check: a page is kept only after the access checks
-and the view answered 200 to this session's person, and any change of who may see
-what — an assignment, a recusal, a stage, an account — writes the audit log and so
-changes the key.
+restored or different database never matches. The same query checks that the
+session is alive (sessions.py): a session ended by logout, from another device or by a
+new password gets no kept page. The key also holds the page's URL with its query and,
+from the signed session, the person (with the token that a new password changes), the
+language chosen and the CSRF secret (the page's forms carry a token made from it).
+Access needs no second check: a page is kept only after the access checks and the view
+answered 200 to this session's person, and any change of who may see what — an
+assignment, a recusal, a stage, an account — writes the audit log and so changes the
+key.
 
 A page is not kept when the session holds flashed messages, for requests other than
 GET, or when the answer is not a plain 200 page. Each app keeps at most
@@ -30,7 +32,7 @@ from functools import wraps
 from flask import current_app, request, session
 from flask.globals import request_ctx
 
-from .extensions import db
+from . import sessions
 
 
 class PageCache:
@@ -67,26 +69,6 @@ def init_app(app) -> None:
     app.extensions["page_cache"] = PageCache(app.config.get("PAGE_CACHE_BYTES", 64 << 20))
 
 
-STATE = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
-
-
-def database_state() -> tuple | None:
-    """The id and hash of the newest audit entry: any write of the app changes them.
-
-    Read on a driver connection of the pool, outside the request's ORM session and
-    without a transaction around it: one cheap query is all a cached page costs.
-    """
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(STATE)
-        row = cursor.fetchone()
-        cursor.close()
-    finally:
-        connection.close()  # back to the pool
-    return tuple(row) if row else None
-
-
 def _key() -> tuple | None:
     """The page's key in this session, or None when it must not come from the cache."""
     person, secret = session.get("_user_id"), session.get("csrf_token")
@@ -94,7 +76,10 @@ def _key() -> tuple | None:
         return None
     if current_app.config.get("WTF_CSRF_TIME_LIMIT"):
         return None  # the page's tokens would expire while the page is served again
-    return (request.full_path, person, session.get("language"), secret, database_state())
+    state = sessions.alive_state(person)  # one query: the log's newest entry, if alive
+    if state is None:
+        return None  # an ended session: the view (and its login check) answers
+    return (request.full_path, person, session.get("language"), secret, state)
 
 
 def cached_page(view):

@@ -4,15 +4,25 @@ The page cache (scoring/pagecache.py) serves a page again until the audit log gr
 a request that changes data shown on a page without writing an audit entry would leave
 people looking at the old data. ``install()`` hooks the ORM: when a request commits
 changes to any table but adds no audit entry, the commit fails with the tables named.
-The exceptions are the changes no kept page shows: the time of the last login and an
-applicant's own draft (which only its applicant sees until it is submitted).
+The exceptions are the changes no kept page shows: the time of the last login and the
+last two-factor code's time step, an applicant's own draft (which only its applicant
+sees until it is submitted), and sign-in sessions (the cache checks the session itself
+in the query that reads the log, see scoring/sessions.py).
 """
 
 from flask import has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from scoring.models import Answer, Application, ApplicationState, Attachment, AuditEntry, User
+from scoring.models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Attachment,
+    AuditEntry,
+    User,
+    UserSession,
+)
 
 KEY = "audit_guard_changes"
 
@@ -21,7 +31,9 @@ def _unaudited_is_fine(obj) -> bool:
     if isinstance(obj, User):
         state = inspect(obj)
         changed = {a.key for a in state.attrs if a.history.has_changes()}
-        return not state.pending and changed <= {"last_login_at"}
+        return not state.pending and changed <= {"last_login_at", "totp_last_step"}
+    if isinstance(obj, UserSession):
+        return True
     if isinstance(obj, Application):
         return obj.state == ApplicationState.DRAFT
     if isinstance(obj, Answer | Attachment):

@@ -9,15 +9,12 @@ the Ukrainian catalogue gains the documents' messages.
 
 import hashlib
 import io
-import shutil
-import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import generate_password_hash
 
 from scoring import audit, demo, models
@@ -42,7 +39,6 @@ from scoring.models import (
 from ._applications import PDF, assign_juror, questions, submitted_application
 from ._judging import judged_contest, set_sheet
 
-ROOT = Path(__file__).resolve().parent.parent  # where the Makefile is
 ORGANISER = "organiser@demo.example"
 CHAIR = "olena.kovalenko@demo.example"
 APPLICANT = "applicant10@demo.example"  # Балаклійська міська рада, first place
@@ -315,6 +311,39 @@ def test_the_protocol_follows_the_commissions_form_and_ends_with_the_audit_hash(
     assert_draft(app, document, True)
     assert_numbered(app, document)
     assert_fonts_embedded(document)
+
+
+def test_the_protocol_prints_the_anchor_of_the_audit_log_and_warns_when_it_was_cut(
+    app, client, demo_contest
+):
+    """SPEC §8: the newest entry's number and hash on paper (an anchor nobody can move back
+    in the database), and a warning in the protocol itself when the log was cut."""
+    _login(client, ORGANISER)
+    url = f"/manage/contests/{demo_contest}/protocol.pdf"
+    with app.app_context():
+        newest = db.session.scalar(select(models.AuditEntry).order_by(models.AuditEntry.id.desc()))
+        number, digest = newest.id, newest.hash
+        count = db.session.scalar(select(func.count(models.AuditEntry.id)))
+    document = read(client.get(url))
+    printed = words(
+        app,
+        "Entries in the audit log of the system when this protocol is generated: %(count)s; "
+        "the last one is entry No. %(number)s, its hash (SHA-256):",
+        count=count,
+        number=number,
+    )
+    assert printed in document and digest in document.flat
+    assert words(app, "Warning: %(problem)s", problem="").strip() not in document.flat
+
+    with app.app_context(), db.engine.begin() as connection:  # as an intruder would
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        connection.execute(delete(models.AuditEntry).where(models.AuditEntry.id == number))
+    cut = read(client.get(url))
+    assert "З кінця журналу аудиту видалено записи" in cut.flat
+    assert f"контрольна точка вказує на запис {number}" in cut.flat
 
 
 def test_every_member_can_get_a_signature_line(app, client, demo_contest):
@@ -650,34 +679,6 @@ def test_pdf_command_in_english_into_a_named_file(app, runner, demo_contest, tmp
     assert_draft(app, document, True, "en")
 
 
-def test_make_run_serves_its_port_and_the_documents_link_there(
-    app, make_app, demo_contest, monkeypatch
-):
-    """`make run PORT=5207` gives the app PUBLIC_URL=http://127.0.0.1:5207, so the results'
-    link and QR code in the documents point where the app really serves (not at 5000)."""
-    monkeypatch.delenv("PUBLIC_URL", raising=False)
-    make = shutil.which("make")
-    assert make, "the README's `make run` needs make"
-    plan = subprocess.run(  # noqa: S603 — our own Makefile, fixed arguments
-        [make, "--dry-run", "-o", ".venv/.installed-run", "run", "PORT=5207"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    serve = next(line for line in plan.splitlines() if " run --host " in line)
-    assert serve.startswith("PUBLIC_URL=http://127.0.0.1:5207 ")
-    assert serve.endswith("--port 5207")
-    assert "Адреса застосунку: http://127.0.0.1:5207" in plan  # what it prints
-    monkeypatch.setenv("PUBLIC_URL", "http://127.0.0.1:5207")
-    served = make_app()
-    client = served.test_client()
-    _login(client, ORGANISER)
-    document = read(client.get(f"/contests/{demo_contest}/results.pdf"))
-    assert f"http://127.0.0.1:5207/contests/{demo_contest}/results" in document.flat
-    assert "127.0.0.1:5000" not in document.flat
-
-
 def test_pdf_command_errors(app, runner, demo_contest, tmp_path):
     numbers = _numbers(app, demo_contest)
     out = ["-o", str(tmp_path / "x.pdf")]
@@ -730,3 +731,47 @@ def test_generation_time_is_in_the_footer(app, client, demo_contest, clock_at):
     document = read(client.get(f"/contests/{demo_contest}/results.pdf"))
     moment = words(app, "Generated %(moment)s (Kyiv time)", moment="15 вересня 2026 р., 18:00")
     assert all(moment in text for text in document.pages)
+
+
+def test_a_diploma_names_the_place_among_the_winners(app, client, runner, build, tmp_path):
+    # SPEC §16: the second winner is ranked 3rd, because the 2nd cannot win (its mean on
+    # C1 is below the minimum): its diploma says «2 місце», not «3 місце».
+    jurors = [build.user(Role.JUROR, name=f"Член журі {i}") for i in range(2)]
+    judged = judged_contest(app, build, jurors, stage=Stage.DELIBERATION, winners=2)
+    with app.app_context():
+        contest = db.session.get(Contest, judged.contest_id)
+        contest.criteria[0].min_points = 5
+        organiser = contest.organisers[0].email
+        db.session.commit()
+    c = judged.criteria
+    points = [("9", "9", "5"), ("2", "10", "5"), ("6", "7", "4")]  # totals 27.5, 22, 20.5
+    for number, (c1, c2, c3) in zip(judged.numbers, points, strict=True):
+        for juror in jurors:
+            set_sheet(
+                app,
+                juror,
+                number,
+                state=SheetState.SUBMITTED,
+                points={c["C1"]: c1, c["C2"]: c2, c["C3"]: c3},
+            )
+    first, skipped, second = judged.numbers
+    client.login(organiser)
+    base_url = f"/manage/contests/{judged.slug}"
+    diploma = read(client.get(f"{base_url}/certificates/{second}.pdf"))
+    assert words(app, "place %(place)s", place=2) in diploma
+    assert words(app, "place %(place)s", place=3) not in diploma
+    assert client.get(f"{base_url}/certificates/{skipped}.pdf").status_code == 404
+    assert words(app, "place %(place)s", place=1) in read(
+        client.get(f"{base_url}/certificates/{first}.pdf")
+    )
+    # The winners' table of the announcement numbers them the same way.
+    announcement = read(client.get(f"/contests/{judged.slug}/results.pdf"))
+    winners = announcement.flat.split(words(app, "Winners"), 1)[1]
+    assert f"1 ГО «Таємниця {judged.slug} 1»" in winners
+    assert f"2 ГО «Таємниця {judged.slug} 3»" in winners
+    target = tmp_path / "diploma.pdf"
+    result = runner.invoke(
+        args=["pdf", judged.slug, "certificate", "--application", second, "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert words(app, "place %(place)s", place=2) in Document(target.read_bytes())

@@ -8,7 +8,6 @@ the winner ranked third takes the second prize place.
 """
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -29,7 +28,6 @@ from scoring.models import (
     SheetState,
     Stage,
 )
-from scoring.results.presentation import prize_places
 
 from ._judging import judged_contest, set_sheet
 from ._pdf_layout import layout_problems
@@ -215,26 +213,3 @@ def test_the_announcement_keeps_long_numbers_in_their_cells(client, contest):
     response = client.get(f"/contests/{contest}/results.pdf")
     assert response.status_code == 200
     assert layout_problems(response.get_data()) == []
-
-
-@dataclass(frozen=True)
-class _Row:
-    """What ``prize_places`` reads of a ranked row."""
-
-    application_id: str
-    rank: int
-    winner: bool | None
-    category: str | None = None
-
-
-def test_prize_places_skip_those_that_cannot_win_and_share_a_shared_rank():
-    rows = [
-        _Row("a", 1, True),
-        _Row("b", 2, False),  # cannot win: no place
-        _Row("c", 3, True),
-        _Row("d", 3, True),  # tied with c, both won: they share the place
-        _Row("e", 5, True),
-        _Row("f", 1, True, "other"),  # each category counts its own winners
-        _Row("g", 2, None, "other"),  # an undecided tie: not a winner yet
-    ]
-    assert prize_places(rows) == {"a": 1, "c": 2, "d": 2, "e": 4, "f": 1}

@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, files
 from ..extensions import db
-from ..i18n import file_size_text, kind_label, long_datetime, oblast_name
+from ..i18n import file_size_text, input_number, kind_label, long_datetime, oblast_name
 from ..models import (
     Answer,
     Application,
@@ -450,7 +450,7 @@ def parse_number(value: str) -> Decimal | None:
 
 
 def _number_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return input_number(value)  # «1,5» in Ukrainian, as the applicant would type it
 
 
 def answer_problem(question: Question, value: str):

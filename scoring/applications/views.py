@@ -35,6 +35,7 @@ from .. import access, clock, files, hromadas, mail, organisations
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import OBLASTS, current_language, file_size_text
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -44,6 +45,7 @@ from ..models import (
     Role,
     Stage,
 )
+from ..requestguard import accepts_files, json_endpoint, refuse_files_except
 from . import operations
 from .content import answer_rows
 from .forms import OrganisationForm
@@ -276,6 +278,7 @@ def _typed_values(application: Application) -> dict:
 
 @bp.route("/applications/draft/<int:application_id>", methods=["GET", "POST"])
 @role_required(Role.APPLICANT)
+@accepts_files
 def draft(application_id: int):
     """The application form; a POST saves every field, stores files, then does ``action``."""
     application = _load_draft(application_id, lock=request.method == "POST")
@@ -287,6 +290,9 @@ def draft(application_id: int):
         flash(_("This application cannot be changed now."), "warning")
         return redirect(url_for("applications.draft", application_id=application.id))
 
+    refuse_files_except(
+        {field_name(q) for q in application.contest.questions if q.kind == QuestionKind.FILE}
+    )
     user = current_user._get_current_object()
     typed = _typed_values(application)
     saved, errors = operations.save_answers(application, typed)
@@ -353,6 +359,7 @@ def autosave_csrf_error(_error):
 
 
 @api.route("/applications/draft/<int:application_id>/autosave", methods=["GET", "POST"])
+@json_endpoint
 def autosave(application_id: int):
     """POST {"fields": {name: text}} saves those fields; GET gives a fresh CSRF token.
 
@@ -405,7 +412,7 @@ def _send_receipt(application: Application, user) -> None:
         contest_title=application.contest.title(language),
         rows=answer_rows(application, language),
         attachments=application.attachments,
-        link=url_for("applications.show", number=application.number, _external=True),
+        link=external_url("applications.show", number=application.number),
     )
 
 

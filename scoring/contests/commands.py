@@ -126,8 +126,11 @@ def import_applications(slug: str, file: Path):
     """Import applications received outside the system from a CSV file (SPEC §5, §9).
 
     Columns: number,organisation,kind,edrpou,oblast,community,email,title (and category
-    when the contest has categories); UTF-8, separated by commas or semicolons. Each
-    application is submitted and admitted; an empty number is allocated. A file with
+    when the contest has categories), and optionally community_code (the hromada's
+    KATOTTG code) and status (active, relocated or occupied); UTF-8, separated by commas
+    or semicolons. The hromada is found by its code, else by its name within the oblast,
+    in the official list; the oblast must agree with it. Each application is submitted
+    and admitted with the facts of its line; an empty number is allocated. A file with
     any bad line is refused whole.
     """
     contest = _contest(slug)
@@ -145,7 +148,7 @@ def import_applications(slug: str, file: Path):
         )
     )
     for application in applications:
-        click.echo(f"  {application.number}  {application.organisation.name}")
+        click.echo(f"  {application.number}  {application.facts.name}")
 
 
 COMMANDS = (export_contest, import_contest, import_applications)

@@ -27,10 +27,12 @@ from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
+from ..results.disclosure import results_public
 from ..results.loading import contest_ranking
 from . import data, pdf
 
 bp = Blueprint("documents", __name__)
+
 
 def language() -> str:
     """``?lang=en`` for English; Ukrainian otherwise (SPEC §1)."""
@@ -65,7 +67,7 @@ def _contest(slug: str) -> Contest:
 @bp.route("/contests/<slug>/results.pdf", endpoint="announcement")
 def announcement_pdf(slug: str):
     contest = _contest(slug)
-    published = data.is_published(contest)
+    published = results_public(contest)
     if not published and not contest.is_organised_by(current_user):
         abort(404)
     lang = language()

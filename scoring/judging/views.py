@@ -26,7 +26,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
 from .. import files, lifecycle
 from ..access import juror_assignment, jury_contest
@@ -44,6 +44,7 @@ from ..models import (
     SheetState,
 )
 from ..pagecache import cached_page
+from ..requestguard import json_endpoint
 from . import operations
 from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
 
@@ -96,7 +97,7 @@ def assignments(slug: str):
 
 
 def _conflict_page(contest, application, sheet, recusal_form=None):
-    proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+    proposed = operations.proposed_conflicts(contest, application, current_user)
     return render_template(
         "judging/conflict.html",
         contest=contest,
@@ -179,7 +180,7 @@ def no_conflict(slug: str, number: str):
     contest = jury_contest(slug)
     application, sheet = juror_assignment(contest, number)
     if NoConflictForm().validate_on_submit():
-        proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+        proposed = operations.proposed_conflicts(contest, application, current_user)
         try:
             operations.declare_no_conflict(
                 sheet, contest=contest, actor=current_user, proposed=proposed
@@ -323,6 +324,25 @@ def _json_error(status: int, error: str, message: str, **extra):
     return jsonify(error=error, message=message, **extra), status
 
 
+def _wrong_part(payload: dict) -> str | None:
+    """The first part of an autosave's JSON that does not have the shape the scoresheet's
+    script sends (``autosave``), or None; a wrong part is refused, never skipped."""
+    for name, value in payload.items():
+        if name == "overall_comment":
+            fits = isinstance(value, str)
+        elif name in ("points", "comments"):
+            fits = isinstance(value, dict) and all(
+                isinstance(key, str) and key.isdigit() for key in value
+            )
+            if name == "comments":
+                fits = fits and all(isinstance(text, str) for text in value.values())
+        else:
+            fits = False
+        if not fits:
+            return name
+    return None
+
+
 def _ids(mapping) -> dict[int, object]:
     """``{"12": value}`` from JSON as ``{12: value}``; anything else is ignored."""
     if not isinstance(mapping, dict):
@@ -332,6 +352,7 @@ def _ids(mapping) -> dict[int, object]:
 
 @bp.route("/<slug>/<number>/autosave", methods=["POST"])
 @csrf.exempt  # checked below, after the login check: an expired session answers 401
+@json_endpoint
 def autosave(slug: str, number: str):
     """Background save (JSON): ``{"points": {id: "7.5"}, "comments": {id: "…"},
     "overall_comment": "…"}``, each part optional; what is not sent stays as it is.
@@ -366,9 +387,23 @@ def autosave(slug: str, number: str):
         application, sheet = juror_assignment(contest, number)
     except NotFound:
         return _json_error(404, "not_found", _("There is no such scoresheet."))
+    except HTTPException:  # led to set up two-factor sign-in first (access.jury_contest)
+        return _json_error(
+            403,
+            "two_factor",
+            _("This contest asks its jurors to sign in with two factors. Set it up to go on."),
+            setup_url=url_for("security.two_factor"),
+        )
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _json_error(400, "bad_request", _("The data sent are not valid."))
+    wrong = _wrong_part(payload)
+    if wrong is not None:
+        message = _(
+            "The data sent are not valid: «%(part)s» is not what a scoresheet sends.",
+            part=wrong,
+        )
+        return _json_error(400, "bad_request", message)
     overall = payload.get("overall_comment")
     criteria = _criteria(contest)
     try:
@@ -378,7 +413,7 @@ def autosave(slug: str, number: str):
             contest=contest,
             actor=current_user,
             points=_ids(payload.get("points")),
-            comments={k: v for k, v in _ids(payload.get("comments")).items() if isinstance(v, str)},
+            comments=_ids(payload.get("comments")),
             overall_comment=overall if isinstance(overall, str) else None,
         )
     except operations.JudgingError as error:

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from .. import spreadsheets
 from ..csvfiles import records
 from ..i18n import oblast_name
-from ..judging.scores_file import export_scores
+from ..judging.scores_file import RECUSED, export_scores
 from ..models import Contest, User
 from ..ranking import Ranking
 from .presentation import describe, display_score, notes_text
@@ -52,10 +52,11 @@ def ranking_csv(table: Table) -> bytes:
 
 def scores_table(contest: Contest) -> Table:
     """The scores of ``export-scores`` as a table (one query set, one source of truth)."""
-    lines = [cells for _line, cells in records(export_scores(contest))]
+    lines = [record.cells for record in records(export_scores(contest))]
     rows = []
-    for application, juror, criterion, score, comment in lines[1:]:
-        rows.append([application, juror, criterion, Decimal(score) if score else "", comment])
+    for application, juror, criterion, score, *rest in lines[1:]:
+        value = Decimal(score) if score and score != RECUSED else score  # a number stays one
+        rows.append([application, juror, criterion, value, *rest])
     return Table(lines[0], rows)
 
 

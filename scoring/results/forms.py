@@ -3,17 +3,17 @@ record of the jury's meeting."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import MultiCheckboxField, choices, strip, stripped_text
+from ..forms import (
+    MAX_INTEGER,
+    MultiCheckboxField,
+    WholeNumberField,
+    choices,
+    strip,
+    stripped_text,
+)
 from .operations import MAX_REASON
 
 
@@ -63,7 +63,7 @@ class RevokeForm(FlaskForm):
 
 
 class AddJurorForm(FlaskForm):
-    juror = IntegerField(validators=[InputRequired(), NumberRange(1, 2**31 - 1)])  # an id
+    juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
 
 
 # The jury's meeting (``meeting``) -------------------------------------------------------
@@ -147,7 +147,7 @@ def meeting_form(members, agenda, **kwargs) -> MeetingForm:
             setattr(
                 Form,
                 f"{item.value}_{part}",
-                IntegerField(
+                WholeNumberField(
                     _l("Question %(n)s: %(part)s", n=number, part=label),
                     validators=[
                         Optional(),

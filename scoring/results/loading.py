@@ -1,6 +1,11 @@
 """The contest's ranking from the database: ``load`` is the one bridge between the models
-and the pure engine in ``scoring.ranking``. It reads the contest in five queries,
+and the pure engine in ``scoring.ranking``. It reads the contest in six queries,
 whatever its size, and ``contest_ranking`` ranks what it read.
+
+The applicants are read as they were submitted (SPEC §8: the ``applicant_*`` facts of
+the application, never the organisation's profile as it is now), and the quorum is
+capped by the size of the jury: its members, and anyone else whose submitted sheets
+count (SPEC §6.1), never only those who have submitted something.
 """
 
 
@@ -20,7 +25,7 @@ from ..models import (
     Criterion,
     Decision,
     DecisionKind,
-    Organisation,
+    JuryMember,
     Score,
     Scoresheet,
     SheetState,
@@ -61,7 +66,7 @@ class Loaded:
 
 
 def load(contest: Contest) -> Loaded:
-    """Read what the ranking of the contest needs, in five queries."""
+    """Read what the ranking of the contest needs, in six queries."""
     criteria = db.session.scalars(
         select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
     ).all()
@@ -74,14 +79,14 @@ def load(contest: Contest) -> Loaded:
         select(
             Application.id,
             Application.number,
-            Organisation.name,
-            Organisation.oblast,
-            Organisation.community,
+            Application.applicant_name,
+            Application.applicant_oblast,
+            Application.applicant_community,
             Application.category_id,
             Application.serial,
+        ).where(
+            Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED
         )
-        .join(Organisation, Application.organisation_id == Organisation.id)
-        .where(Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED)
     ):
         applications.append(
             ranking.ApplicationSpec(
@@ -106,6 +111,10 @@ def load(contest: Contest) -> Loaded:
         )
     ):
         scores[application_id, juror_id][criterion_id] = points
+    jury = set(
+        db.session.scalars(select(JuryMember.user_id).where(JuryMember.contest_id == contest.id))
+    )
+    jury.update(juror_id for _app_id, juror_id in scores)
     decisions, decided_by = [], {}
     for decision, name in db.session.execute(
         select(Decision, User.name)
@@ -134,6 +143,7 @@ def load(contest: Contest) -> Loaded:
         max_winners_per_oblast=contest.max_winners_per_oblast,
         winners=contest.winners,
         categories={c.code: c.winners for c in categories} or None,
+        jury_size=len(jury),
     )
     inputs = ranking.Inputs(
         criteria=tuple(

@@ -94,25 +94,6 @@ class Points:
         return text if text.startswith("-") or value == 0 else "+" + text
 
 
-def prize_places(rows) -> dict:
-    """{application id: its place among the winners of its category} (SPEC §16): the
-    diploma's place. A row above a winner that cannot win (a threshold, an oblast cap)
-    takes no place, so the winners ranked 1, 3 and 4 take the places 1, 2 and 3; winners
-    that share a rank share the place."""
-    by_category: dict = {}
-    for row in rows:
-        if row.winner:
-            by_category.setdefault(row.category, []).append(row)
-    places = {}
-    for winners in by_category.values():
-        winners.sort(key=lambda row: row.rank)
-        for index, row in enumerate(winners):
-            before = winners[index - 1] if index else None
-            shared = before is not None and before.rank == row.rank
-            places[row.application_id] = places[before.application_id] if shared else index + 1
-    return places
-
-
 @functools.lru_cache(maxsize=4096)  # a protocol repeats the same totals thousands of times
 def display_score(value: Fraction | Decimal) -> Decimal:
     """A score rounded for display (two places, half up), SPEC §6.4."""

@@ -76,6 +76,21 @@ def scoring_rules(scoring: Scoring) -> list:
         settings.append((_("Most winners from one oblast"), str(scoring.max_winners_per_oblast)))
     story.append(base.key_values(settings, WIDTH, 55 * mm))
     story.append(Spacer(1, 3 * mm))
+    if scoring.unequal_jurors:
+        fewest, most = scoring.unequal_jurors
+        story.append(
+            base.text(
+                _(
+                    "Note: the scores are sums of the jurors’ totals, and the applications "
+                    "were scored by different numbers of jurors (from %(fewest)s to "
+                    "%(most)s): an application scored by fewer jurors has a lower sum.",
+                    fewest=fewest,
+                    most=most,
+                ),
+                s.body,
+            )
+        )
+        story.append(Spacer(1, 2 * mm))
     story.append(base.text(tie_break_rule(scoring), s.body))
     return story
 
@@ -97,8 +112,8 @@ def _by_category(placings: Iterable[Placing]):
 
 
 def winners(placings: tuple[Placing, ...]) -> list:
-    """Place (among the winners, as on the diplomas), organisation, community, oblast
-    and score of every winner."""
+    """Place among the winners, organisation (with its number and the notes), community,
+    oblast and score of every winner."""
     s = base.styles()
     story: list = []
     header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
@@ -110,10 +125,11 @@ def winners(placings: tuple[Placing, ...]) -> list:
         chosen = [p for p in group if p.winner]
         rows = [
             [
-                str(p.place or p.rank),
+                str(p.winner_place),
                 Paragraph(
                     f"<b>{base.markup(p.organisation)}</b><br/>"
-                    f'<font size="7">{base.markup(p.number)}</font>',
+                    f'<font size="7">{base.markup(p.number)}</font>'
+                    + (f'<br/><font size="7">{base.markup(p.note)}</font>' if p.note else ""),
                     s.cell,
                 ),
                 cell(p.community),
@@ -227,15 +243,12 @@ def ties(records: tuple[TieRecord, ...]) -> list:
             if tie.category
             else _("Place %(rank)s", rank=tie.rank)
         )
-        story.append(
-            Paragraph(
-                f"<b>{base.markup(place)}.</b> "
-                + base.markup(
-                    _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
-                ),
-                s.body,
+        heading = f"<b>{base.markup(place)}.</b>"
+        if tie.applications:
+            heading += " " + base.markup(
+                _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
             )
-        )
+        story.append(Paragraph(heading, s.body))
         if not tie.winners:
             story.append(
                 base.text(_("The commission has not yet decided which of them win."), s.body)

@@ -1,8 +1,7 @@
 """The jury's meeting as its protocol records it (SPEC §16).
 
-- ``contests.protocol_date``: the date of the meeting, which the protocol prints (not the
-  day it is printed); ``contests.protocol_secretary`` and ``protocol_secretary_position``:
-  who keeps the protocol.
+- ``contests.protocol_secretary`` and ``protocol_secretary_position``: who keeps the
+  protocol (the date of the meeting, ``contests.protocol_date``, came with 0006).
 - ``jury_members.position``: the member's position, as the protocol names it;
   ``jury_members.present``: whether the member was at the meeting (NULL: not recorded).
 - ``protocol_votes``: how the commission voted on each question of the agenda, and
@@ -12,7 +11,7 @@ Every column is added with ALTER TABLE ... ADD COLUMN, on SQLite too: recreating
 there would run the ON DELETE CASCADE of the rows that refer to it.
 
 Revision ID: 0011
-Revises: 0002
+Revises: 0006
 Create Date: 2026-12-05
 """
 
@@ -20,13 +19,12 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0002"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.add_column("contests", sa.Column("protocol_date", sa.Date(), nullable=True))
     op.add_column(
         "contests",
         sa.Column("protocol_secretary", sa.String(length=200), nullable=False, server_default=""),
@@ -92,4 +90,4 @@ def _drop(table: str, *columns: str) -> None:
 def downgrade():
     op.drop_table("protocol_votes")
     _drop("jury_members", "present", "position")
-    _drop("contests", "protocol_secretary_position", "protocol_secretary", "protocol_date")
+    _drop("contests", "protocol_secretary_position", "protocol_secretary")
