@@ -94,6 +94,7 @@ def contest(app, client, build, clock_at):
             application = db.session.scalar(select(Application).where(Application.number == number))
             application.number = _number(i)
             application.organisation.name = NAMES[i]
+            application.freeze_facts()  # the applicant as submitted, as documents show it
             application.category_id = small.id if i < 3 else ngo.id
         chair = db.session.scalar(select(JuryMember).where(JuryMember.user_id == jurors[1]))
         chair.is_chair = True

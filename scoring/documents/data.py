@@ -20,14 +20,13 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from .. import audit, clock, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
 from ..hromadas import collation_key
 from ..i18n import AGENDA_LABELS, AGGREGATION_LABELS, NORMALISE_LABELS
-from ..judging import scores_file
 from ..lifecycle import meeting_quorum
 from ..links import external_url
 from ..models import (
@@ -81,7 +80,7 @@ def results_url(contest: Contest) -> str:
     return external_url("results.public", slug=contest.slug)
 
 
-def _scoring(contest: Contest, language: str) -> records.Scoring:
+def scoring_rules(contest: Contest, language: str) -> records.Scoring:
     return records.Scoring(
         criteria=tuple(
             records.CriterionLine(
@@ -125,7 +124,7 @@ class _Results:
         """The rules as the ranking applied them: the quorum capped by the jury's size,
         and whether the scores are sums of unequal numbers of jurors' totals."""
         return dataclasses.replace(
-            _scoring(self.contest, self.language),
+            scoring_rules(self.contest, self.language),
             quorum=self.ranking.quorum,
             unequal_jurors=self.ranking.unequal_sums,
         )
@@ -224,7 +223,7 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
             ),
             full_ranking=results.full_ranking,
             scoring=dataclasses.replace(
-                _scoring(contest, language),
+                scoring_rules(contest, language),
                 quorum=results.quorum,
                 unequal_jurors=results.unequal_sums,
             ),
@@ -312,7 +311,7 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
     return tuple(records.Recusal(*row[1:]) for row in rows)
 
 
-def _names(user_ids) -> dict[int, str]:
+def user_names(user_ids) -> dict[int, str]:
     """The names of these users (one query, none without ids)."""
     ids = sorted({i for i in user_ids if i is not None})
     if not ids:
@@ -466,128 +465,6 @@ def secretary_of(contest: Contest) -> str:
     """The organiser who keeps the protocol when nobody in particular asks for it."""
     organisers = sorted(contest.organisers, key=lambda user: user.id)
     return organisers[0].name if organisers else ""
-
-
-def _sheet(
-    contest: Contest,
-    criteria: tuple[records.CriterionLine, ...],
-    sheet: Scoresheet | None,
-    application: Application,
-    juror: User | None,
-    *,
-    hide_organisation: bool = False,
-    entered_by: dict[int, str] | None = None,
-) -> records.Sheet:
-    scores = {s.criterion_id: s for s in sheet.scores} if sheet and sheet.scores else {}
-    entered_by = entered_by or {}
-    lines = tuple(
-        records.SheetLine(
-            criterion=line,
-            points=scores[c.id].points if c.id in scores else None,
-            comment=scores[c.id].comment if c.id in scores else "",
-        )
-        for c, line in zip(contest.criteria, criteria, strict=True)
-    )
-    scored = [line for line in lines if line.points is not None]
-    return records.Sheet(
-        number=application.number,
-        organisation="" if hide_organisation else application.facts.name,
-        title=application.title,
-        juror=juror.name if juror else "",
-        juror_email=juror.email if juror else "",
-        lines=lines,
-        total=ranking.juror_total(
-            (line.criterion.weight for line in scored), (line.points for line in scored)
-        ),
-        overall_comment=sheet.overall_comment if sheet else "",
-        submitted_at=sheet.submitted_at if sheet else None,
-        declared_at=sheet.declared_at if sheet and sheet.conflict == Conflict.NONE else None,
-        entered_at=sheet.entered_at if sheet else None,
-        entered_by=entered_by.get(sheet.entered_by_id, "") if sheet else "",
-    )
-
-
-def scoresheets(
-    contest: Contest, language: str, *, number: str | None = None, blank: bool = False
-) -> records.Scoresheets:
-    """Every submitted scoresheet (or one application's); ``blank``: forms to fill by hand.
-
-    Blank forms go to every juror assigned to the application who has not recused;
-    an application without assignments gets one form with the juror left to fill in.
-    """
-    with force_locale(language):
-        query = (
-            select(Application)
-            .where(
-                Application.contest_id == contest.id,
-                Application.state == ApplicationState.ADMITTED,
-            )
-            .options(joinedload(Application.organisation))
-        )
-        if number is not None:
-            query = query.where(Application.number == number)
-        applications = db.session.scalars(query.order_by(Application.serial)).all()
-        sheet_query = (
-            select(Scoresheet)
-            .where(Scoresheet.application_id.in_([a.id for a in applications]))
-            .options(joinedload(Scoresheet.juror), selectinload(Scoresheet.scores))
-        )
-        if blank:
-            sheet_query = sheet_query.where(Scoresheet.conflict != Conflict.RECUSED)
-        else:
-            sheet_query = sheet_query.where(Scoresheet.state == SheetState.SUBMITTED)
-        by_application = defaultdict(list)
-        for sheet in db.session.scalars(sheet_query):
-            by_application[sheet.application_id].append(sheet)
-        entered_by = _names(s.entered_by_id for found in by_application.values() for s in found)
-        criteria = _scoring(contest, language).criteria
-        sheets = []
-        for application in applications:
-            found = sorted(
-                by_application[application.id], key=lambda s: (collation_key(s.juror.name), s.id)
-            )
-            if blank:
-                jurors = [s.juror for s in found] or [None]
-                sheets += [_sheet(contest, criteria, None, application, j) for j in jurors]
-            else:
-                sheets += [
-                    _sheet(contest, criteria, s, application, s.juror, entered_by=entered_by)
-                    for s in found
-                ]
-        head = letterhead(contest, language)
-        if blank:  # forms to fill in by hand: nothing on them to call a draft
-            head = dataclasses.replace(head, draft=False)
-        return records.Scoresheets(
-            letterhead=head,
-            sheets=tuple(sheets),
-            blank=blank,
-            max_total=contest.max_total,
-            columns=scores_file.COLUMNS,
-        )
-
-
-def juror_scoresheet(
-    contest: Contest, application: Application, sheet: Scoresheet, language: str
-) -> records.Scoresheets:
-    """The juror's own sheet; in a blind contest without the applicant's name."""
-    with force_locale(language):
-        return records.Scoresheets(
-            letterhead=letterhead(contest, language),
-            sheets=(
-                _sheet(
-                    contest,
-                    _scoring(contest, language).criteria,
-                    sheet,
-                    application,
-                    sheet.juror,
-                    hide_organisation=contest.blind,
-                    entered_by=_names([sheet.entered_by_id]),
-                ),
-            ),
-            blank=False,
-            max_total=contest.max_total,
-            columns=scores_file.COLUMNS,
-        )
 
 
 def receipt(application: Application, language: str) -> records.Receipt:

@@ -29,7 +29,7 @@ from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
 from ..results.disclosure import results_public
 from ..results.loading import contest_ranking
-from . import data, pdf
+from . import data, pdf, sheets
 
 bp = Blueprint("documents", __name__)
 
@@ -103,7 +103,7 @@ def scoresheets_pdf(slug: str):
     blank = request.args.get("blank") == "1"
     lang = language()
     content = _built(
-        pdf.scoresheets.build, data.scoresheets, contest, lang, number=number, blank=blank
+        pdf.scoresheets.build, sheets.scoresheets, contest, lang, number=number, blank=blank
     )
     kind = "blank-scoresheets" if blank else "scoresheets"
     return pdf_response(content, data.file_name(kind, number or contest.slug, language=lang))
@@ -150,7 +150,7 @@ def juror_scoresheet_pdf(slug: str, number: str):
         abort(404)  # the content opens only after the declaration (SPEC §11)
     lang = language()
     content = _built(
-        pdf.scoresheets.build, data.juror_scoresheet, contest, application, sheet, lang
+        pdf.scoresheets.build, sheets.juror_scoresheet, contest, application, sheet, lang
     )
     return pdf_response(content, data.file_name("scoresheet", number, language=lang))
 
