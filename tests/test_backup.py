@@ -30,6 +30,7 @@ from scoring.models import (
     Contest,
     Decision,
     DecisionKind,
+    DiscussionNote,
     Invitation,
     Organisation,
     OrganisationKind,
@@ -47,7 +48,8 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-# What the migrations after 0001 added: columns (0002, 0003, 0006) and tables (0003).
+# What the migrations after 0001 added: columns (0002, 0003, 0006, 0011, 0013, 0014) and tables
+# (0003, 0012).
 ADDED_AFTER_0001 = {
     "contests": [
         "protocol_number",
@@ -57,9 +59,12 @@ ADDED_AFTER_0001 = {
         "protocol_date",
         "closed_early_at",
         "closed_early_reason",  # 0006
+        "fund",
+        "max_request",  # 0014
         "protocol_secretary",
         "protocol_secretary_position",  # 0011
     ],
+    "categories": ["fund", "max_request"],  # 0014
     "jury_members": ["position", "present"],  # 0011
     "organisations": ["anonymised_at"],
     "users": [
@@ -76,10 +81,18 @@ ADDED_AFTER_0001 = {
         "applicant_community",
         "applicant_community_code",
         "applicant_status",
+        "requested",  # 0014
     ],
     "scoresheets": ["entered_by_id", "entered_at"],
+    "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
+    "decisions": ["amount"],  # 0014
 }
-TABLES_AFTER_0001 = ("user_sessions", "recovery_codes", "protocol_votes")
+TABLES_AFTER_0001 = (
+    "user_sessions",
+    "recovery_codes",  # 0003
+    "discussion_notes",  # 0012
+    "protocol_votes",  # 0011
+)
 
 
 @pytest.fixture
@@ -132,6 +145,14 @@ def _loaded(databases, kind: str):
                 application_id=application.id,
                 reason="Розбіжність обговорено на засіданні комісії.",
                 decided_by_id=organiser.id,
+            )
+        )
+        db.session.add(
+            DiscussionNote(
+                contest_id=judged.id,
+                application_id=application.id,
+                text="Комісія попросила пояснити розкид за C2.",
+                author_id=organiser.id,
             )
         )
         db.session.add(

@@ -138,8 +138,23 @@ class _Results:
                 self.category_titles,
                 jurors=row.jurors,
                 winner_place=places.get(row.application_id),
+                funded=row.category in self.ranking.funds,
             )
             for row in self.ranking.rows
+        )
+
+    def funds(self) -> tuple[records.FundLine, ...]:
+        return _fund_lines(self.ranking.funds, self.category_titles)
+
+    def awards(self) -> tuple[records.AwardRecord, ...]:
+        """The partial awards the ranking applies (SPEC §12)."""
+        rows = {row.application_id: row for row in self.ranking.rows}
+        return tuple(
+            _award(rows[d.application_id], d)
+            for d in self.decisions
+            if d.kind == DecisionKind.PARTIAL
+            and d.application_id in rows
+            and rows[d.application_id].awarded == d.amount
         )
 
     def not_ranked(self) -> tuple[records.Unranked, ...]:
@@ -166,9 +181,7 @@ class _Results:
                     rank=group.rank,
                     category=self.category_titles.get(group.category, ""),
                     applications=tuple(tie_entry(r) for r in group.rows),
-                    winners=tuple(tie_entry(r) for r in group.rows if r.winner)
-                    if decision
-                    else (),
+                    winners=tuple(tie_entry(r) for r in group.rows if r.winner) if decision else (),
                     reason=decision.reason if decision else "",
                     decided_at=decision.decided_at if decision else None,
                 )
@@ -182,8 +195,32 @@ def tie_entry(row) -> str:
     return f"{row.number} ({row.organisation})"
 
 
+def _award(row, decision) -> records.AwardRecord:
+    """A partial award (the engine's or the public row, the model or the public decision)."""
+    return records.AwardRecord(
+        application=tie_entry(row),
+        requested=row.requested,
+        amount=decision.amount,
+        reason=decision.reason,
+        decided_at=decision.decided_at,
+    )
+
+
+def _fund_lines(funds, titles: dict) -> tuple[records.FundLine, ...]:
+    return tuple(
+        records.FundLine(titles.get(code, ""), fund.fund, fund.awarded, fund.left)
+        for code, fund in funds.items()
+    )
+
+
 def _placing(
-    row, community: str, titles: dict, *, jurors: int | None, winner_place: int | None
+    row,
+    community: str,
+    titles: dict,
+    *,
+    jurors: int | None,
+    winner_place: int | None,
+    funded: bool,
 ) -> records.Placing:
     """A ranked row (the engine's, or the public one) as the documents print it."""
     return records.Placing(
@@ -198,6 +235,9 @@ def _placing(
         winner=row.winner,
         note=notes_text(row.notes),
         winner_place=winner_place,
+        requested=row.requested if funded else None,
+        awarded=row.awarded,
+        funded=funded,
     )
 
 
@@ -210,11 +250,20 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
         def named(rows) -> tuple[str, ...]:
             return tuple(tie_entry(r) for r in rows)
 
+        rows = {r.number: r for r in results.rows}
+
         return records.Announcement(
             letterhead=letterhead(contest, language),
             published_at=contest.published_at if results_public(contest) else None,
             placings=tuple(
-                _placing(r, r.community, titles, jurors=None, winner_place=r.winner_place)
+                _placing(
+                    r,
+                    r.community,
+                    titles,
+                    jurors=None,
+                    winner_place=r.winner_place,
+                    funded=r.category in results.funds,
+                )
                 for r in results.rows
             ),
             not_ranked=tuple(
@@ -240,6 +289,12 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
                 for tie in results.ties
             ),
             results_url=results_url(contest),
+            funds=_fund_lines(results.funds, titles),
+            awards=tuple(
+                _award(rows[d.numbers[0]], d)
+                for d in results.decisions
+                if d.amount is not None and d.numbers and d.numbers[0] in rows
+            ),
         )
 
 
@@ -458,6 +513,8 @@ def protocol(
             audit_anchor_problem=audit.anchor_problem_text(chain),
             every_member_signs=every_member_signs,
             entered=_entered(contest),
+            funds=results.funds(),
+            awards=results.awards(),
         )
 
 
@@ -501,6 +558,7 @@ def receipt(application: Application, language: str) -> records.Receipt:
             files=tuple(
                 records.FileLine(a.filename, a.size, a.sha256) for a in application.attachments
             ),
+            requested=application.requested,
         )
 
 
@@ -529,4 +587,5 @@ def certificate(contest: Contest, application: Application, language: str) -> re
             category=title(category, language) if category else "",
             date=published or clock.now(),
             chair=chair.name if chair else "",
+            awarded=row.awarded,
         )

@@ -1,6 +1,7 @@
 """The scoresheets' records (SPEC §7, §11): the submitted ones to print and sign, blank
 forms to fill in on paper, and a juror's own sheet (without the applicant's name in a
-blind contest). The other documents' records are in ``data``."""
+blind contest). The other documents' records are in ``data``. Like ``data``, a fixed
+number of queries whatever the number of applications; nothing here checks access."""
 
 from __future__ import annotations
 

@@ -26,7 +26,14 @@ from sqlalchemy import select
 
 from .. import lifecycle, ranking
 from ..extensions import db
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name, person_in
+from ..i18n import (
+    AGGREGATION_LABELS,
+    NORMALISE_LABELS,
+    current_language,
+    money,
+    oblast_name,
+    person_in,
+)
 from ..models import (
     Application,
     Contest,
@@ -40,6 +47,7 @@ from .loading import load
 from .presentation import (
     Points,
     applicant_names,
+    balances,
     describe,
     notes_text,
     title,
@@ -58,6 +66,10 @@ FLAG_LABELS = {
     "below_min_total": _l("below a threshold"),
     "below_min_points": _l("below a threshold"),
     "oblast_cap": _l("oblast cap"),
+    "fund": _l("does not fit in the fund"),
+    "no_request": _l("no amount"),
+    "fund_pending": _l("awaits a decision"),
+    "partial": _l("funded in part"),
 }
 
 
@@ -120,12 +132,25 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
     normalised = contest.normalise != Normalise.NONE
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
-    # A juror's cell without a total says why: a recusal, or a sheet not submitted.
+    left_after = balances(result)
+    awardable = (
+        operations.award_candidates(result)
+        if result.funds and lifecycle.ties_open(contest)
+        else set()
+    )
+    # A juror's cell without a total says why, as the protocol does (the legend under
+    # the table): a recusal, a sheet not submitted, or empty for no assignment.
     uncounted = operations.uncounted_sheets(contest)
+    recused, not_submitted, not_assigned = (
+        escape(_("recused")),
+        escape(_("not submitted")),
+        escape(_("not assigned")),
+    )
     empty = {
-        "recused": f'<td class="text-end small">{escape(_("recused"))}</td>',
-        "not_submitted": f'<td class="text-end small">{escape(_("not submitted"))}</td>',
-        None: '<td class="text-end">–</td>',
+        "recused": f'<td class="text-end small">{recused}</td>',
+        "not_submitted": '<td class="text-end"><span aria-hidden="true">—</span>'
+        f'<span class="visually-hidden">{not_submitted}</span></td>',
+        None: f'<td><span class="visually-hidden">{not_assigned}</span></td>',
     }
 
     tables: dict = {}
@@ -133,10 +158,12 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
         table = tables.get(row.category)
         if table is None:
             category = categories.get(row.category)
+            fund = result.funds.get(row.category)
             table = tables[row.category] = {
                 "title": title(category, language) if category else "",
                 "places": category.winners if category else contest.winners,
                 "rows": [],
+                "fund": _fund_view(fund) if fund else None,
             }
         oblast = oblasts.get(row.oblast)
         if oblast is None:
@@ -171,6 +198,12 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
                 "flags": flags,
                 "note": notes_text(row.notes, memo),
                 "winner": row.winner,
+                "requested": money(row.requested),
+                "awarded": money(row.awarded),
+                "left": money(left_after.get(row.application_id)),
+                "award_url": url_for(".award", slug=contest.slug, number=row.number)
+                if row.application_id in awardable
+                else "",
             }
         )
 
@@ -188,6 +221,7 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
             "places": group.places,
             "category": title(categories[group.category], language) if group.category else "",
             "rows": [f"{row.number} {shown[row.application_id]}" for row in group.rows],
+            "left": money(group.left),
             "url": url_for(".tie", slug=contest.slug, rank=group.rank, category=group.category),
         }
         for group in undecided_ties(result)
@@ -246,10 +280,15 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
     }
 
 
+def _fund_view(fund: ranking.Fund) -> dict:
+    return {"fund": money(fund.fund), "awarded": money(fund.awarded), "left": money(fund.left)}
+
+
 def _decision_view(contest: Contest, decision: Decision, loaded, numbers: dict) -> dict:
     return {
         "id": decision.id,
         "kind": decision.kind.value,
+        "amount": decision.amount,
         "numbers": [numbers.get(i, str(i)) for i in decision.winner_ids or []]
         if decision.kind == DecisionKind.TIE
         else [numbers.get(decision.application_id, "")],
@@ -331,6 +370,8 @@ def _stability_view(check: stability.Stability, users: dict, names: dict) -> dic
         "undecided": check.undecided,
         "changes": len(check.changes),
         "overturning": [_change_text(c, users) for c in check.overturning],
+        "funded": check.funded,
+        "refunding": [_change_text(c, users) for c in check.refunding],
         "places": [
             {
                 "rank": place.rank,
@@ -424,6 +465,5 @@ def export_table(contest: Contest) -> exports.Table:
         names=shown_names(contest, loaded),
         category_titles={c.code: title(c, language) for c in loaded.categories},
         normalised=contest.normalise != Normalise.NONE,
+        uncounted=operations.uncounted_sheets(contest),
     )
-
-

@@ -8,12 +8,14 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from ..forms import (
     MAX_INTEGER,
+    AmountField,
     MultiCheckboxField,
     WholeNumberField,
     choices,
     strip,
     stripped_text,
 )
+from .discussion import MAX_NOTE
 from .operations import MAX_REASON
 
 
@@ -48,6 +50,19 @@ class TieForm(FlaskForm):
     )
 
 
+class AwardForm(FlaskForm):
+    """Funding one application partly from what is left of the fund (SPEC §12)."""
+
+    amount = AmountField(
+        _l("Amount awarded, hryvnias"),
+        validators=[InputRequired(message=_l("Enter the amount the commission awards."))],
+    )
+    reason = _reason(
+        _l("The commission’s reasons"),
+        _l("How the commission decided (e.g. a vote, with its result) and why."),
+    )
+
+
 class DivergenceForm(FlaskForm):
     reason = _reason(
         _l("How the divergence was resolved"),
@@ -64,6 +79,24 @@ class RevokeForm(FlaskForm):
 
 class AddJurorForm(FlaskForm):
     juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
+
+
+class NoteForm(FlaskForm):
+    """A short note of the commission's discussion (organisers only, never published)."""
+
+    text = TextAreaField(
+        _l("Note of the discussion"),
+        validators=[
+            DataRequired(message=_l("Write the note first.")),
+            Length(max=MAX_NOTE, message=_l("The note is too long (at most %(max)d characters).")),
+        ],
+        filters=[strip],
+        description=_l(
+            "For the commission only: applicants, jurors and the public never see it, and "
+            "it is printed in no document."
+        ),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )
 
 
 # The jury's meeting (``meeting``) -------------------------------------------------------

@@ -3,11 +3,11 @@ and the pure engine in ``scoring.ranking``. It reads the contest in six queries,
 whatever its size, and ``contest_ranking`` ranks what it read.
 
 The applicants are read as they were submitted (SPEC §8: the ``applicant_*`` facts of
-the application, never the organisation's profile as it is now), and the quorum is
+the application, never the organisation's profile as it is now), with the amounts they
+request and the funds of the contest or its categories (SPEC §12); the quorum is
 capped by the size of the jury: its members, and anyone else whose submitted sheets
 count (SPEC §6.1), never only those who have submitted something.
 """
-
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -52,12 +52,13 @@ class Loaded:
     applicants: dict[int, Applicant]  # admitted applications by id
     decisions: list[Decision]  # every decision of the contest, oldest first
     decided_by: dict[int, str]  # decision id → the name of who recorded it
-    tie_decisions: tuple[tuple[ranking.TieDecision, Decision], ...]
+    # The decisions the engine applies (on ties, partial awards) with their models.
+    recorded: tuple[tuple[ranking.TieDecision | ranking.PartialAward, Decision], ...]
 
     def rank(self) -> tuple[ranking.Ranking, list[Decision]]:
-        """The ranking, and the tie decisions that no longer fit it (left out of it)."""
+        """The ranking, and the decisions that no longer fit it (left out of it)."""
         result, dropped = ranking.rank_fitting(self.inputs)
-        stale = [model for spec, model in self.tie_decisions if any(spec is d for d in dropped)]
+        stale = [model for spec, model in self.recorded if any(spec is d for d in dropped)]
         return result, stale
 
     @property
@@ -75,7 +76,16 @@ def load(contest: Contest) -> Loaded:
     ).all()
     category_codes = {c.id: c.code for c in categories}
     applications, applicants = [], {}
-    for app_id, number_, name, oblast, community, category_id, serial in db.session.execute(
+    for (
+        app_id,
+        number_,
+        name,
+        oblast,
+        community,
+        category_id,
+        serial,
+        requested,
+    ) in db.session.execute(
         select(
             Application.id,
             Application.number,
@@ -84,6 +94,7 @@ def load(contest: Contest) -> Loaded:
             Application.applicant_community,
             Application.category_id,
             Application.serial,
+            Application.requested,
         ).where(
             Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED
         )
@@ -95,6 +106,7 @@ def load(contest: Contest) -> Loaded:
                 organisation=name,
                 oblast=oblast,
                 category=category_codes.get(category_id),
+                requested=requested,
             )
         )
         applicants[app_id] = Applicant(serial, community, category_id)
@@ -124,16 +136,8 @@ def load(contest: Contest) -> Loaded:
     ):
         decisions.append(decision)
         decided_by[decision.id] = name or ""
-    tie_decisions = tuple(
-        (
-            ranking.TieDecision(
-                category=category_codes.get(d.category_id), winner_ids=frozenset(d.winner_ids)
-            ),
-            d,
-        )
-        for d in decisions
-        if d.kind == DecisionKind.TIE
-    )
+    recorded = tuple((_engine_decision(d, category_codes), d) for d in decisions)
+    recorded = tuple((spec, d) for spec, d in recorded if spec is not None)
     settings = ranking.Settings(
         aggregation=contest.aggregation.value,
         normalise=contest.normalise.value,
@@ -144,6 +148,8 @@ def load(contest: Contest) -> Loaded:
         winners=contest.winners,
         categories={c.code: c.winners for c in categories} or None,
         jury_size=len(jury),
+        fund=None if categories else contest.fund,
+        category_funds={c.code: c.fund for c in categories} or None,
     )
     inputs = ranking.Inputs(
         criteria=tuple(
@@ -162,7 +168,7 @@ def load(contest: Contest) -> Loaded:
             for (app_id, juror_id), points in scores.items()
         ),
         settings=settings,
-        decisions=tuple(spec for spec, _model in tie_decisions),
+        decisions=tuple(spec for spec, _model in recorded),
     )
     return Loaded(
         inputs=inputs,
@@ -171,8 +177,18 @@ def load(contest: Contest) -> Loaded:
         applicants=applicants,
         decisions=decisions,
         decided_by=decided_by,
-        tie_decisions=tie_decisions,
+        recorded=recorded,
     )
+
+
+def _engine_decision(decision: Decision, category_codes: dict):
+    """A decision as the engine applies it, or None (a divergence's resolution)."""
+    category = category_codes.get(decision.category_id)
+    if decision.kind == DecisionKind.TIE:
+        return ranking.TieDecision(category=category, winner_ids=frozenset(decision.winner_ids))
+    if decision.kind == DecisionKind.PARTIAL:
+        return ranking.PartialAward(category, decision.application_id, decision.amount)
+    return None
 
 
 def contest_ranking(contest: Contest) -> ranking.Ranking:

@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from ...i18n import long_date, oblast_name
+from ...i18n import long_date, money, oblast_name
 from . import base
 from .records import Certificate
 
@@ -97,8 +97,15 @@ def build(data: Certificate, fonts: Path) -> bytes:
             ),
             Paragraph(base.markup(where), _fitted(where, s.line, 2)),
             Paragraph(base.markup(place), s.place),
-            Spacer(1, 12 * mm),
         ]
+        if data.awarded is not None:
+            story.append(
+                Paragraph(
+                    base.markup(_("grant awarded: %(amount)s", amount=money(data.awarded))),
+                    s.line,
+                )
+            )
+        story.append(Spacer(1, 12 * mm if data.awarded is None else 8 * mm))
         small = base.styles()
         signature = Table(
             [

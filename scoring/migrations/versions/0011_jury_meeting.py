@@ -11,7 +11,7 @@ Every column is added with ALTER TABLE ... ADD COLUMN, on SQLite too: recreating
 there would run the ON DELETE CASCADE of the rows that refer to it.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0014
 Create Date: 2026-12-05
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
