@@ -137,7 +137,7 @@ def split_number_problem(value: str, column: int, name: str) -> str:
     return _(
         "column %(column)s (%(name)s): «%(value)s» cannot be read for certain: in a file "
         "separated by commas the decimal comma splits the number in two. Write it with a "
-        'point (%(point)s), put it in quotes ("%(value)s") or save the file with '
+        "point (%(point)s), put it in quotes (\"%(value)s\") or save the file with "
         "semicolons.",
         column=column,
         name=name,

@@ -174,8 +174,7 @@ def build_big_contest(app) -> Big:
             )
         db.session.execute(insert(Organisation), organisations)
         org_ids = db.session.scalars(
-            select(Organisation.id)
-            .where(Organisation.email.like("%@big.example"))
+            select(Organisation.id).where(Organisation.email.like("%@big.example"))
             .order_by(Organisation.id)
         ).all()
         numbers = [f"BIG-2026-{i:04d}" for i in range(1, APPLICATIONS + 1)]
@@ -196,8 +195,7 @@ def build_big_contest(app) -> Big:
             ],
         )
         app_ids = db.session.scalars(
-            select(Application.id)
-            .where(Application.contest_id == contest.id)
+            select(Application.id).where(Application.contest_id == contest.id)
             .order_by(Application.serial)
         ).all()
         db.session.execute(

@@ -75,7 +75,9 @@ def page_problems(page, number: int) -> list[str]:
             if other["top"] >= word["bottom"]:
                 break
             if _boxes_overlap(word, other):
-                problems.append(f"page {number}: «{word['text']}» and «{other['text']}» overlap")
+                problems.append(
+                    f"page {number}: «{word['text']}» and «{other['text']}» overlap"
+                )
     # The grid's ruling lines only: filled rectangles (shaded headers, the modules of a QR
     # code) would make cells of their own.
     ruled = page.filter(lambda obj: obj["object_type"] != "rect")

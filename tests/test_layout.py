@@ -136,7 +136,9 @@ def test_no_feature_imports_another_features_views_or_forms():
     for name in MODULES:
         own = _feature(name)
         found = sorted(
-            m for m in imports(name) if _is_views_or_forms(m) and _feature(m) and _feature(m) != own
+            m
+            for m in imports(name)
+            if _is_views_or_forms(m) and _feature(m) and _feature(m) != own
         )
         if found and name != "scoring":
             bad[name] = found

@@ -144,7 +144,9 @@ def test_0006_copies_the_organisation_into_applications_already_submitted(empty_
         db.engine.dispose()
 
 
-def test_0014_keeps_the_decisions_and_takes_partial_awards_then_goes_back(empty_database, tmp_path):
+def test_0014_keeps_the_decisions_and_takes_partial_awards_then_goes_back(
+    empty_database, tmp_path
+):
     # SQLite cannot alter the CHECK of the decision kinds: the table is built anew.
     app = create_app(_settings(tmp_path, empty_database))
     with app.app_context():
@@ -174,9 +176,9 @@ def test_0014_keeps_the_decisions_and_takes_partial_awards_then_goes_back(empty_
         )
         db.session.commit()
         upgrade()
-        assert db.session.execute(text("SELECT id, kind, reason, amount FROM decisions")).all() == [
-            (7, "tie", "Жеребкування", None)
-        ]
+        assert db.session.execute(
+            text("SELECT id, kind, reason, amount FROM decisions")
+        ).all() == [(7, "tie", "Жеребкування", None)]
         db.session.execute(
             text(
                 "INSERT INTO decisions (id, contest_id, kind, winner_ids, amount, reason, "

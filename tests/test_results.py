@@ -680,7 +680,7 @@ def test_a_divergent_application_gets_a_juror_in_one_click_and_a_recorded_resolu
     assert "The totals differ by 25.00 points (the threshold is 7.50)" in text
     # Every member has a column of the ranking (Галина and Віра have no sheets yet); in
     # the divergences section Галина is never proposed.
-    divergences = text.split("Divergences", 2)[2]
+    divergences = text.split('Divergences', 2)[2]
     assert "Add a juror: Віра" in divergences and "Галина" not in divergences
     with app.app_context():
         sheets = db.session.scalars(select(Scoresheet).order_by(Scoresheet.id)).all()

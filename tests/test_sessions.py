@@ -118,9 +118,9 @@ def test_nobody_ends_another_persons_session(app, build):
     attacker.login("other@example.org")
     with app.app_context():
         victims = db.session.scalar(
-            select(UserSession.id)
-            .join(UserSession.user)
-            .where(UserSession.user.has(email="juror@example.org"))
+            select(UserSession.id).join(UserSession.user).where(
+                UserSession.user.has(email="juror@example.org")
+            )
         )
     assert attacker.submit(f"/account/sessions/{victims}/end").status_code == 404
     assert attacker.submit("/account/sessions/999999/end").status_code == 404

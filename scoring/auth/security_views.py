@@ -294,7 +294,9 @@ def end_other_sessions():
     audit.record("user.sessions_ended", actor=current_user, obj=current_user, count=ended)
     db.session.commit()
     flash(
-        ngettext("%(num)d other session is ended.", "%(num)d other sessions are ended.", ended)
+        ngettext(
+            "%(num)d other session is ended.", "%(num)d other sessions are ended.", ended
+        )
         if ended
         else _("There were no other sessions."),
         "success",

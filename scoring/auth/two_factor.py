@@ -181,5 +181,7 @@ def check_code(user: User, code: str) -> str | None:
     )
     if spent.rowcount != 1:
         return None
-    audit.record("user.recovery_code_used", actor=user, obj=user, left=recovery_codes_left(user))
+    audit.record(
+        "user.recovery_code_used", actor=user, obj=user, left=recovery_codes_left(user)
+    )
     return "recovery"

@@ -108,7 +108,6 @@ def organiser_remove(slug: str, user_id: int):
 
 # Invitations ------------------------------------------------------------------------
 
-
 def _invitation(contest, invitation_id: int) -> Invitation:
     """The contest's invitation, else 404 (another contest's is not found either)."""
     invitation = db.session.get(Invitation, invitation_id)

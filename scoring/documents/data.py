@@ -181,7 +181,9 @@ class _Results:
                     rank=group.rank,
                     category=self.category_titles.get(group.category, ""),
                     applications=tuple(tie_entry(r) for r in group.rows),
-                    winners=tuple(tie_entry(r) for r in group.rows if r.winner) if decision else (),
+                    winners=tuple(tie_entry(r) for r in group.rows if r.winner)
+                    if decision
+                    else (),
                     reason=decision.reason if decision else "",
                     decided_at=decision.decided_at if decision else None,
                 )

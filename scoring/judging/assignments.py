@@ -115,7 +115,8 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
             Application.organisation_id,
             Application.applicant_oblast,
             Application.applicant_community_code,
-        ).where(
+        )
+        .where(
             Application.contest_id == contest.id,
             Application.state == ApplicationState.ADMITTED,
         )
@@ -127,7 +128,8 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         raise JuryError(_l("The jury has no members yet: add the jurors first."))
     numbers = {app_id: number for app_id, number, *_rest in rows}
     applicants = [
-        Applicant(app_id, party(org, oblast, code)) for app_id, _number, org, oblast, code in rows
+        Applicant(app_id, party(org, oblast, code))
+        for app_id, _number, org, oblast, code in rows
     ]
     existing, recused = _existing(contest)
     plan = plan_assignments(applicants, jurors, _rules(contest), existing=existing, recused=recused)

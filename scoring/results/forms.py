@@ -88,7 +88,9 @@ class NoteForm(FlaskForm):
         _l("Note of the discussion"),
         validators=[
             DataRequired(message=_l("Write the note first.")),
-            Length(max=MAX_NOTE, message=_l("The note is too long (at most %(max)d characters).")),
+            Length(
+                max=MAX_NOTE, message=_l("The note is too long (at most %(max)d characters).")
+            ),
         ],
         filters=[strip],
         description=_l(

@@ -65,7 +65,8 @@ NOTE_TEXTS = {
     "fund": _l("skipped: the request of {requested} does not fit in the {left} left of the fund"),
     "no_request": _l("skipped: no amount requested"),
     "fund_pending": _l(
-        "awaits the commission’s decision on the tie above: what is left of the fund depends on it"
+        "awaits the commission’s decision on the tie above: what is left of the fund depends "
+        "on it"
     ),
     "partial": _l("funded in part by the commission’s decision: {amount} of the {requested}"),
     "tie_undecided_fund": _l(

@@ -72,7 +72,9 @@ def test_a_juror_sets_up_two_factor_and_signs_in_with_a_code(
     page.get_by_role("link", name="Коди збережено — продовжити").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/account$"))
-    expect(page.locator("section[aria-labelledby=two-factor-heading]")).to_contain_text("Увімкнено")
+    expect(page.locator("section[aria-labelledby=two-factor-heading]")).to_contain_text(
+        "Увімкнено"
+    )
 
     page.goto(f"{url}/logout")
     page.get_by_role("button", name="Вийти").last.focus()
