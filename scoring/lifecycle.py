@@ -20,9 +20,11 @@ The guardrails of each move (issue 13):
 - **judging → deliberation**: the sheets not submitted, listed by juror and number,
   must be confirmed; from then on they show as "not submitted", never as a recusal;
 - **deliberation → published**: refused with an undecided tie, a decision that no longer
-  fits, nothing ranked, no chair, or the meeting's number, date or place missing; a
-  warning when scores are sums of unequal numbers of jurors' totals, and for admitted
-  applications left unranked; the page says how many e-mails will go out.
+  fits, nothing ranked, no chair, the meeting's number, date or place missing, its
+  attendance not recorded or short of a quorum (all entered on the page «The jury's
+  meeting», which the refusal links to: ``PagedProblem``); a warning when scores are
+  sums of unequal numbers of jurors' totals, and for admitted applications left
+  unranked; the page says how many e-mails will go out.
 
 What each stage allows is answered here, each rule by one predicate that every feature
 asks instead of naming stages itself:
@@ -299,6 +301,20 @@ NO_CHAIR = _l(
 )
 
 
+@dataclass(frozen=True)
+class PagedProblem:
+    """A refusal that one page of the contest puts right: the stage page links to it
+    (``endpoint``, given the contest's slug) by its name (``link``); as text, the
+    message alone."""
+
+    message: object
+    endpoint: str
+    link: object
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
 def meeting_details_missing(contest: Contest) -> list:
     """The details of the jury's meeting (SPEC §16) that the protocol still lacks."""
     labels = {
@@ -315,33 +331,42 @@ def meeting_quorum(members: int) -> int:
     return members // 2 + 1
 
 
-def meeting_problems(contest: Contest) -> list:
-    """What the protocol must say before the results it approves are published: who was
-    present, and that the meeting could decide."""
+def meeting_problems(contest: Contest) -> list[PagedProblem]:
+    """What the protocol must say before the results it approves are published: the
+    meeting's number, date and place, who was present, and that the meeting could
+    decide. All of it is entered on the page «The jury's meeting»."""
+    problems = []
+    missing = meeting_details_missing(contest)
+    if missing:
+        problems.append(
+            _l(
+                "The protocol of the jury’s meeting lacks %(missing)s: enter them on the "
+                "page «The jury’s meeting».",
+                missing=", ".join(str(m) for m in missing),
+            )
+        )
     marks = db.session.scalars(
         select(JuryMember.present).where(JuryMember.contest_id == contest.id)
     ).all()
-    if not marks:
-        return []
     if any(mark is None for mark in marks):
-        return [
+        problems.append(
             _l(
                 "The protocol does not say who was present at the jury’s meeting: mark every "
                 "member as present or absent on the page «The jury’s meeting»."
             )
-        ]
-    present, needed = sum(marks), meeting_quorum(len(marks))
-    if present < needed:
-        return [
+        )
+    elif marks and sum(marks) < meeting_quorum(len(marks)):
+        problems.append(
             _l(
                 "The jury’s meeting was not quorate (%(present)s of %(members)s members "
                 "present, %(needed)s needed): the commission could not decide the results.",
-                present=present,
+                present=sum(marks),
                 members=len(marks),
-                needed=needed,
+                needed=meeting_quorum(len(marks)),
             )
-        ]
-    return []
+        )
+    link = _l("Open the page «The jury’s meeting»")
+    return [PagedProblem(problem, "results.meeting", link) for problem in problems]
 
 
 def publication_problems(contest: Contest) -> list:
@@ -349,15 +374,6 @@ def publication_problems(contest: Contest) -> list:
     problems = []
     if not _has_chair(contest):
         problems.append(NO_CHAIR)
-    missing = meeting_details_missing(contest)
-    if missing:
-        problems.append(
-            _l(
-                "The protocol of the jury’s meeting lacks %(missing)s: enter them in the "
-                "contest’s settings, section «The jury’s meeting».",
-                missing=", ".join(str(m) for m in missing),
-            )
-        )
     problems += meeting_problems(contest)
     loaded = load(contest)
     try:

@@ -9,6 +9,8 @@ from the database as the app reads them, through ``documents.data``.
 - Every 25th application has a recusal (with a declaration of several lines), every
   40th a sheet not submitted, every 60th divergent scores; two applications tie at the
   last winning place and the commission decided the tie; one divergence is resolved.
+- With a fund (``build_big_contest(app, fund=...)``), every application requests an
+  amount, every 100th the widest, 999 999,99.
 """
 
 from __future__ import annotations
@@ -86,8 +88,17 @@ def _long_name(n: int) -> str:
     return (name + " " + "і партнерів" * 40)[:300]
 
 
-def build_big_contest(app) -> Big:
-    """The contest in deliberation, committed; see the module's docstring."""
+def _requested(i: int) -> Decimal:
+    """What application ``i`` requests when the contest has a fund: from 48 000,50 to
+    the widest amount a cell must hold, 999 999,99."""
+    if i % 100 == 0:
+        return Decimal("999999.99")
+    return Decimal(48000 + i * 7919 % 450000) + Decimal("0.5")
+
+
+def build_big_contest(app, fund: Decimal | None = None) -> Big:
+    """The contest in deliberation, committed; see the module's docstring. With a
+    ``fund``, every application requests an amount (``_requested``)."""
     rnd = random.Random(20260915)  # noqa: S311 — test data, repeatable
     now = clock.now()
     with app.app_context():
@@ -114,6 +125,7 @@ def build_big_contest(app) -> Big:
             divergence_threshold=Decimal("0.4"),
             min_total=Decimal(20),
             stage=Stage.DELIBERATION,
+            fund=fund,
             protocol_number="17/2026",
             protocol_place="м. Харків, вул. Сумська, 64, зала засідань обласної ради",
         )
@@ -190,6 +202,7 @@ def build_big_contest(app) -> Big:
                     "title": f"Проєкт участі мешканців у плануванні громадського простору № {i}",
                     "submitted_at": now - timedelta(days=40, minutes=i),
                     "decided_at": now - timedelta(days=25),
+                    "requested": _requested(i) if fund else None,
                 }
                 for i in range(1, APPLICATIONS + 1)
             ],

@@ -8,6 +8,7 @@ a recusal in the matrix. First, the check itself is shown to find each kind of f
 
 import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from reportlab.lib.pagesizes import A4
@@ -132,6 +133,16 @@ def big(app, client, clock_at):
     return contest
 
 
+@pytest.fixture
+def big_funded(app, client, clock_at):
+    """The same contest with a fund of 3 000 000 грн: amounts up to 999 999,99 requested."""
+    clock_at(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    contest = build_big_contest(app, fund=Decimal("3000000"))
+    decide(app, contest)
+    client.login(ORGANISER)
+    return contest
+
+
 def _record_meeting(app, client, big) -> None:
     """The organiser records the meeting through the form: 13 of 15 present, every vote."""
     with app.app_context():
@@ -182,6 +193,25 @@ def test_the_protocol_of_a_thousand_applications_keeps_every_word_in_its_cell(ap
     # Fifteen members: each application's line names its members and their totals.
     assert "Ч15" in document.flat
     assert "BIG-2026-1000" in document
+
+
+def test_the_protocol_of_a_thousand_funded_applications_keeps_the_amounts_in_their_cells(
+    app, client, big_funded
+):
+    """With a fund the ranking gains the amounts requested and awarded: the applicant's
+    column narrows, and still no word of a name of 300 characters, of an amount or of
+    the result runs over another cell."""
+    _record_meeting(app, client, big_funded)
+    response = client.get(f"/manage/contests/{big_funded.slug}/protocol.pdf")
+    data = response.get_data()
+    document = read(response)
+    assert layout_problems(data) == []
+    assert all(
+        document.flat.count(f"BIG-2026-{i:04d}") >= 2 for i in range(1, 1001)
+    )  # the members' totals and the ranking: nothing cut
+    assert "Запитано, грн" in document.flat and "Надано, грн" in document.flat
+    assert document.flat.count("999 999,99") >= 10  # every 100th application requests it
+    assert "Фонд 3 000 000,00 грн" in document.flat
 
 
 def test_the_announcement_of_a_thousand_applications_keeps_every_word_in_its_cell(app, client, big):

@@ -275,12 +275,9 @@ def test_a_contest_that_publishes_only_the_winners_leaves_out_the_full_ranking(
 
 
 def test_the_protocol_follows_the_commissions_form_and_ends_with_the_audit_hash(
-    app, client, demo_contest
+    app, client, build, demo_contest
 ):
-    with app.app_context():
-        contest = db.session.scalar(select(Contest).where(Contest.slug == demo_contest))
-        contest.protocol_number, contest.protocol_place = "3", "м. Харків"
-        db.session.commit()
+    build.meeting(demo_contest, number="3", place="м. Харків", attendance=False)
     url = f"/manage/contests/{demo_contest}/protocol.pdf"
     assert client.get(url).status_code == 302  # to the login page
     _login(client, CHAIR)

@@ -167,11 +167,11 @@ def test_the_protocol_keeps_long_numbers_in_their_cells_and_names_the_winners_by
     # winners: the third in the ranking is the second prize place, as on its diploma.
     assert (
         f"Визнати переможцем у категорії «{SMALL}»: 1 місце — {_number(1)} "
-        "(Балаклійська міська рада), 27,50." in document
+        "(Балаклійська міська рада), бал 27,50." in document
     )
     assert (
         f"Визнати переможцями в категорії «{NGO}»: 1 місце — {_number(3)} (ГО «Світанок»), "
-        f"30,00; 2 місце — {_number(5)} (ГО «Третя в рейтингу»), 22,50." in document
+        f"бал 30,00; 2 місце — {_number(5)} (ГО «Третя в рейтингу»), бал 22,50." in document
     )
     assert "Голосували: «за» — 6, «проти» — 1, «утрималися» — 0." in document
     # The recusal's narrow column breaks the longest name after its hyphen, not inside it.

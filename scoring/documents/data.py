@@ -200,7 +200,7 @@ def tie_entry(row) -> str:
 def _award(row, decision) -> records.AwardRecord:
     """A partial award (the engine's or the public row, the model or the public decision)."""
     return records.AwardRecord(
-        application=tie_entry(row),
+        application=f"{row.number} {row.organisation}",
         requested=row.requested,
         amount=decision.amount,
         reason=decision.reason,

@@ -174,6 +174,7 @@ def _check(contest: Contest, record: Record, members: list[int], chairs: list[in
 
 def save(contest: Contest, record: Record, *, actor: User) -> None:
     """Store the record of the meeting (``MeetingError`` before anything changes)."""
+    lifecycle.hold_stage(contest)  # a publication waits for the record, or it for it
     if not lifecycle.meeting_open(contest):
         raise MeetingError(
             {

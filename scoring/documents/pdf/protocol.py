@@ -392,8 +392,9 @@ def _divergences(data: Protocol) -> list:
 
 
 def _winners_list(chosen: list) -> str:
-    """«1 місце — UCH-2026-001 (ГО «Світанок»), 28,50; 2 місце — …»: the places among
-    the winners, as the diplomas name them."""
+    """«1 місце — UCH-2026-001 (ГО «Світанок»), бал 28,50, надано 48 000,00 грн; 2 місце
+    — …»: the places among the winners, as the diplomas name them, and with a fund the
+    amount awarded."""
     parts = [
         _(
             "place %(rank)s — %(number)s %(organisation)s (%(score)s)",
