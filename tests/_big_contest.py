@@ -38,6 +38,7 @@ from scoring.models import (
     JuryMember,
     Organisation,
     OrganisationKind,
+    OrganisationStatus,
     Question,
     QuestionKind,
     Role,
@@ -203,6 +204,12 @@ def build_big_contest(app, fund: Decimal | None = None) -> Big:
                     "submitted_at": now - timedelta(days=40, minutes=i),
                     "decided_at": now - timedelta(days=25),
                     "requested": _requested(i) if fund else None,
+                    # The applicant as submitted, which the documents print (SPEC §8).
+                    "applicant_name": organisations[i - 1]["name"],
+                    "applicant_kind": organisations[i - 1]["kind"],
+                    "applicant_oblast": organisations[i - 1]["oblast"],
+                    "applicant_community": organisations[i - 1]["community"],
+                    "applicant_status": OrganisationStatus.ACTIVE,
                 }
                 for i in range(1, APPLICATIONS + 1)
             ],

@@ -206,16 +206,20 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
     for category, group in _by_category(placings):
         group = list(group)
         funded = any(p.funded for p in group)
+        # With a fund the two amounts take their room from the others, so that the
+        # applicant's column still holds the longest word of a name.
         header = [_("Place"), _("Number"), _("Applicant and oblast"), _("Score")]
-        widths = [12 * mm, number_width(p.number for p in group), 0, 15 * mm]
+        widths = [12 * mm, number_width(p.number for p in group), 0, (14 if funded else 15) * mm]
         if with_jurors:
             header.append(_("Jurors"))  # how many sheets count: «Оцінок»
-            widths.append(15 * mm)
+            widths.append((14 if funded else 15) * mm)
         if funded:
+            amounts = [money(a, unit=False) for p in group for a in (p.requested, p.awarded) if a]
+            amount_width = base.fitted_width(amounts, 16 * mm)  # «Запитано,» in bold
             header += [_("Requested, UAH"), _("Awarded, UAH")]
-            widths += [AMOUNT_WIDTH, AMOUNT_WIDTH]
+            widths += [amount_width, amount_width]
         header.append(_("Result"))
-        widths.append((32 if funded else 50) * mm)
+        widths.append((30 if funded else 50) * mm)  # «2 204 208,00 грн» on one line
         widths[2] = WIDTH - sum(widths)
         if category:
             story.append(Paragraph(base.markup(category), s.label))
@@ -228,10 +232,7 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
             if with_jurors:
                 row.append(str(p.jurors))
             if funded:
-                row += [
-                    amount_cell(p.requested, AMOUNT_WIDTH),
-                    amount_cell(p.awarded, AMOUNT_WIDTH),
-                ]
+                row += [amount_cell(a, amount_width) for a in (p.requested, p.awarded)]
             result = result_text(p)
             row.append(Paragraph(result, s.cell) if result else "")
             rows.append(row)
