@@ -112,7 +112,7 @@ SCORE_TIED = ("17,63", "17.63")  # the score of 001 and 003: (20.125 + 15.125) /
 SCORE_THIRD = ("12,31", "12.31")  # the score of 002: (16 + 8.625) / 2
 TOTAL_OTHER = ("20,13", "20.13")  # another juror's total on 001 and 003
 # The note on the tied rows: the commission decided the tie (Ukrainian, English).
-TIE_NOTE = ("рівність балів розв’язано рішенням комісії", "the tie is decided by the commission")
+TIE_NOTE = ("рівність балів вирішено рішенням комісії", "the tie is decided by the commission")
 
 _CONTENT = {OWNER, JUROR, ORGANISER}
 MARKERS: dict[str, set[str]] = {

@@ -15,6 +15,10 @@ The members' totals: up to ``JURORS_PER_TABLE`` members, a matrix with a column 
 member; with more, each application's line names the members who scored it (a matrix
 of fifteen narrow columns has no room for the organisation's name). Every cell's text
 fits its cell: a recusal is «КІ» in the matrix, explained under it.
+
+Longer than 600 lines: the protocol is one document whose sections follow the agenda
+and share its record, its wording of decisions and votes; split, they would be read
+apart from the order the commission signs.
 """
 
 from __future__ import annotations
