@@ -118,7 +118,6 @@ def test_a_grant_contest_from_setup_to_published_amounts(
                 select(Application).where(Application.number == number)
             ).state = ApplicationState.ADMITTED
             contest.stage = Stage.JUDGING
-            record_meeting(contest)
             db.session.commit()
         rows = ["number;organisation;kind;edrpou;oblast;community;email;title;requested"]
         for n, (name, requested, _points) in enumerate(PAPER, start=1):
@@ -148,6 +147,7 @@ def test_a_grant_contest_from_setup_to_published_amounts(
                     JuryMember.contest_id == contest.id, JuryMember.user_id == chair
                 )
             ).is_chair = True
+            record_meeting(contest)  # the jury the scores brought, all present
             db.session.commit()
         skipped = numbers["Проєкт 2"]
 
