@@ -19,8 +19,8 @@ from scoring.extensions import db
 from scoring.models import Application, ApplicationState, Contest, JuryMember, Role, Stage, User
 
 from .._meeting import record_meeting
-from .conftest import PHONE, accessibility_problems
-from .test_journey import LAPTOP, confirm_stage, log_in, step
+from .conftest import PHONE, accessibility_problems, log_in
+from .test_journey import LAPTOP, confirm_stage, step
 
 pytestmark = pytest.mark.browser
 
