@@ -42,6 +42,7 @@ from .privacy.views import bp as privacy_bp
 from .results import (  # noqa: F401 — their routes join results_bp
     appeal_views,
     deliberation_views,
+    meeting_views,
     public_views,
 )
 from .results.blueprint import bp as results_bp

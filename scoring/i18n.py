@@ -10,12 +10,20 @@ from fractions import Fraction
 from functools import cache
 
 from flask import current_app, has_request_context, session
-from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    force_locale,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    ngettext,
+    pgettext,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from . import ranking
+from . import declension, ranking
 
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
 
@@ -54,6 +62,14 @@ FEEDBACK_LABELS = {
         "The mean scores per criterion and the jurors’ comments, without names and in no "
         "order that shows who wrote them"
     ),
+}
+
+# The questions of the jury's meeting (``models.AgendaItem``), as its protocol words them.
+AGENDA_LABELS = {
+    "conflicts": _l("On the members’ declarations of conflicts of interest."),
+    "scoring": _l("On the results of scoring the applications."),
+    "divergences": _l("On applications with divergent scores."),
+    "ranking": _l("On the ranking of the applications and the winners of the contest."),
 }
 
 # ISO 3166-2:UA codes with their names (SPEC §2).
@@ -318,6 +334,72 @@ def file_size_text(size: int) -> str:
     return _("%(size)s B", size=size)
 
 
+# The jury's meeting (SPEC §16) ---------------------------------------------------
+
+
+def quorum_sentence(present: int, members: int, needed: int) -> str:
+    """«Присутні 5 з 7 членів комісії, засідання правомочне.» (or «… неправомочне»)."""
+    if present == 1:
+        presence = ngettext(
+            "%(present)d of %(num)d member of the commission is present",
+            "%(present)d of %(num)d members of the commission is present",
+            members,
+            present=present,
+        )
+    else:
+        presence = ngettext(
+            "%(present)d of %(num)d member of the commission are present",
+            "%(present)d of %(num)d members of the commission are present",
+            members,
+            present=present,
+        )
+    if present >= needed:
+        return _("%(presence)s; the meeting is quorate.", presence=presence)
+    return _(
+        "%(presence)s; the meeting is not quorate (the quorum is %(needed)s).",
+        presence=presence,
+        needed=needed,
+    )
+
+
+# Names in sentences (SPEC §16) ---------------------------------------------------
+
+
+def person_in(case: str, name: str) -> str | None:
+    """A person's name in a grammatical case of the current language: Ukrainian declines
+    it («без Олени Коваленко»), None when that cannot be done for certain (the caller
+    then words the sentence with the name in the nominative); English keeps it."""
+    if current_language() != "uk":
+        return name
+    return declension.person_case(name, case)
+
+
+def organisation_in(case: str, name: str) -> str | None:
+    """An organisation's name in a grammatical case, as ``person_in``: «Заявку
+    Апостолівської міської ради подано»."""
+    if current_language() != "uk":
+        return name
+    return declension.organisation_case(name, case)
+
+
+def greeting(name: str) -> str:
+    """The first line of a letter: «Шановна пані Ольго!», «Шановний пане Андрію!»,
+    «Шановна Ольго Петрівно!»; «Добрий день!» when the vocative cannot be formed for
+    certain; in English «Hello, Olena Kovalenko!»."""
+    if current_language() != "uk":
+        return _("Hello, %(name)s!", name=name) if name else _("Hello!")
+    found = declension.address(name or "")
+    if found is None:
+        return _("Hello!")
+    if found.with_patronymic:
+        if found.gender == "femn":
+            return pgettext("a woman, by name and patronymic", "Dear %(name)s!", name=found.name)
+        return pgettext("a man, by name and patronymic", "Dear %(name)s!", name=found.name)
+    if found.gender == "femn":
+        return pgettext("a woman, by first name", "Dear Ms %(name)s!", name=found.name)
+    return pgettext("a man, by first name", "Dear Mr %(name)s!", name=found.name)
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(
         long_date=long_date,
@@ -337,4 +419,8 @@ def register(app) -> None:
         kind_label=kind_label,
         status_label=status_label,
         stage_label=stage_label,
+        greeting=greeting,
+        quorum_sentence=quorum_sentence,
+        person_in=person_in,
+        organisation_in=organisation_in,
     )

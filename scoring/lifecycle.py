@@ -20,9 +20,11 @@ The guardrails of each move (issue 13):
 - **judging → deliberation**: the sheets not submitted, listed by juror and number,
   must be confirmed; from then on they show as "not submitted", never as a recusal;
 - **deliberation → published**: refused with an undecided tie, a decision that no longer
-  fits, nothing ranked, no chair, or the meeting's number, date or place missing; a
-  warning when scores are sums of unequal numbers of jurors' totals, and for admitted
-  applications left unranked; the page says how many e-mails will go out;
+  fits, nothing ranked, no chair, the meeting's number, date or place missing, its
+  attendance not recorded or short of a quorum (all entered on the page «The jury's
+  meeting», which the refusal links to: ``PagedProblem``); a warning when scores are
+  sums of unequal numbers of jurors' totals, and for admitted applications left
+  unranked; the page says how many e-mails will go out;
 - **published → deliberation** (reopening the results, SPEC §14): only on an appeal the
   commission upheld and no reopening has acted on yet, with a reason; the organiser
   confirms that the results stop being public (page, API, announcement, the applicants'
@@ -46,6 +48,8 @@ asks instead of naming stages itself:
 - ``revisions_open``: a sheet is reopened, a juror added, a divergence resolved (judging
   and deliberation);
 - ``ties_open``: the commission decides ties (deliberation);
+- ``meeting_open``: the record of the jury's meeting for its protocol changes (judging
+  and deliberation);
 - ``results_frozen``: the results are public and the jury, its work and the settings
   that decide the ranking no longer change (published and archived);
 - ``archived``: nothing in the contest changes any more.
@@ -119,6 +123,7 @@ SCORING_STARTED = (Stage.JUDGING, Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARC
 SCORING_CLOSED = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
 REVISIONS_OPEN = (Stage.JUDGING, Stage.DELIBERATION)
 TIES_OPEN = (Stage.DELIBERATION,)
+MEETING_OPEN = (Stage.JUDGING, Stage.DELIBERATION)
 RESULTS_FROZEN = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
@@ -159,6 +164,10 @@ def revisions_open(contest: Contest) -> bool:
 
 def ties_open(contest: Contest) -> bool:
     return contest.stage in TIES_OPEN
+
+
+def meeting_open(contest: Contest) -> bool:
+    return contest.stage in MEETING_OPEN
 
 
 def results_frozen(contest: Contest) -> bool:
@@ -329,6 +338,20 @@ NO_CHAIR = _l(
 )
 
 
+@dataclass(frozen=True)
+class PagedProblem:
+    """A refusal that one page of the contest puts right: the stage page links to it
+    (``endpoint``, given the contest's slug) by its name (``link``); as text, the
+    message alone."""
+
+    message: object
+    endpoint: str
+    link: object
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
 def meeting_details_missing(contest: Contest) -> list:
     """The details of the jury's meeting (SPEC §16) that the protocol still lacks."""
     labels = {
@@ -339,20 +362,56 @@ def meeting_details_missing(contest: Contest) -> list:
     return [label for name, label in labels.items() if not getattr(contest, name)]
 
 
+def meeting_quorum(members: int) -> int:
+    """How many members of the jury must be at its meeting for it to decide: more than
+    half (SPEC §16)."""
+    return members // 2 + 1
+
+
+def meeting_problems(contest: Contest) -> list[PagedProblem]:
+    """What the protocol must say before the results it approves are published: the
+    meeting's number, date and place, who was present, and that the meeting could
+    decide. All of it is entered on the page «The jury's meeting»."""
+    problems = []
+    missing = meeting_details_missing(contest)
+    if missing:
+        problems.append(
+            _l(
+                "The protocol of the jury’s meeting lacks %(missing)s: enter them on the "
+                "page «The jury’s meeting».",
+                missing=", ".join(str(m) for m in missing),
+            )
+        )
+    marks = db.session.scalars(
+        select(JuryMember.present).where(JuryMember.contest_id == contest.id)
+    ).all()
+    if any(mark is None for mark in marks):
+        problems.append(
+            _l(
+                "The protocol does not say who was present at the jury’s meeting: mark every "
+                "member as present or absent on the page «The jury’s meeting»."
+            )
+        )
+    elif marks and sum(marks) < meeting_quorum(len(marks)):
+        problems.append(
+            _l(
+                "The jury’s meeting was not quorate (%(present)s of %(members)s members "
+                "present, %(needed)s needed): the commission could not decide the results.",
+                present=sum(marks),
+                members=len(marks),
+                needed=meeting_quorum(len(marks)),
+            )
+        )
+    link = _l("Open the page «The jury’s meeting»")
+    return [PagedProblem(problem, "results.meeting", link) for problem in problems]
+
+
 def publication_problems(contest: Contest) -> list:
     """What must be put right before the results can be published (SPEC §6.8, §16)."""
     problems = []
     if not _has_chair(contest):
         problems.append(NO_CHAIR)
-    missing = meeting_details_missing(contest)
-    if missing:
-        problems.append(
-            _l(
-                "The protocol of the jury’s meeting lacks %(missing)s: enter them in the "
-                "contest’s settings, section «The jury’s meeting».",
-                missing=", ".join(str(m) for m in missing),
-            )
-        )
+    problems += meeting_problems(contest)
     loaded = load(contest)
     try:
         result, stale = loaded.rank()

@@ -167,6 +167,13 @@ class Feedback(enum.StrEnum):
 class AppealDecision(enum.StrEnum):
     UPHELD = "upheld"
     REJECTED = "rejected"
+class AgendaItem(enum.StrEnum):
+    """The questions of the jury's meeting, in the order of its protocol (SPEC §16)."""
+
+    CONFLICTS = "conflicts"  # the members' declarations of conflicts of interest
+    SCORING = "scoring"  # the results of scoring
+    DIVERGENCES = "divergences"  # applications with divergent scores
+    RANKING = "ranking"  # the ranking and the winners
 
 
 class DecisionKind(enum.StrEnum):
@@ -337,10 +344,14 @@ class Contest(db.Model):
     )
     max_file_size: Mapped[int] = mapped_column(default=10 * 1024 * 1024)
     max_total_size: Mapped[int] = mapped_column(default=25 * 1024 * 1024)
-    # The jury's protocol (SPEC §7): its number and the place of the meeting.
+    # The jury's meeting as its protocol records it (SPEC §7, §16): the protocol's
+    # number, the meeting's date and place, the secretary; who was present is on
+    # ``JuryMember.present``, the votes are ``ProtocolVote`` rows.
     protocol_number: Mapped[str] = mapped_column(String(40), default="")
     protocol_date: Mapped[date | None] = mapped_column(Date)  # of the meeting (SPEC §16)
     protocol_place: Mapped[str] = mapped_column(String(200), default="")
+    protocol_secretary: Mapped[str] = mapped_column(String(200), default="")
+    protocol_secretary_position: Mapped[str] = mapped_column(String(300), default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Applications closed before the announced deadline: when and why (shown publicly).
     closed_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -485,6 +496,9 @@ class JuryMember(db.Model):
     )
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # As the protocol of the jury's meeting names them (SPEC §16).
+    position: Mapped[str] = mapped_column(String(300), default="")
+    present: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded
 
     contest: Mapped[Contest] = relationship(back_populates="jury")
     user: Mapped[User] = relationship()
@@ -839,6 +853,23 @@ class Appeal(db.Model):
 
     application: Mapped[Application] = relationship()
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+class ProtocolVote(db.Model):
+    """How the commission voted on one question of its meeting (SPEC §16)."""
+
+    __tablename__ = "protocol_votes"
+    __table_args__ = (
+        CheckConstraint("votes_for >= 0 AND votes_against >= 0 AND abstained >= 0", name="counts"),
+    )
+
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[AgendaItem] = mapped_column(_enum(AgendaItem, "agenda_item"), primary_key=True)
+    votes_for: Mapped[int] = mapped_column(Integer)
+    votes_against: Mapped[int] = mapped_column(Integer)
+    abstained: Mapped[int] = mapped_column(Integer)
+    # The votes for and against were equal and the chair's vote decided (SPEC §16).
+    chair_decided: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class DiscussionNote(db.Model):

@@ -68,6 +68,7 @@ from scoring.models import (
 )
 
 from . import _files
+from ._meeting import record_meeting
 from ._office_files import kept_upload
 from .conftest import PASSWORD
 
@@ -351,10 +352,6 @@ def build_scenario(app) -> Scenario:
             questions=_questions(),
             jury=[JuryMember(user=users[r]) for r in (JUROR, JUROR_FREE, JUROR_RECUSED)]
             + [JuryMember(user=u, is_chair=u is other_jurors[1]) for u in other_jurors],
-            # A chair and the meeting's details: the contest may be published (SPEC §16).
-            protocol_number="7",
-            protocol_date=(now - timedelta(days=2)).date(),
-            protocol_place="м. Харків, зала засідань",
         )
         other = Contest(
             slug=s.other_slug,
@@ -370,6 +367,8 @@ def build_scenario(app) -> Scenario:
         )
         db.session.add_all([contest, other])
         db.session.flush()
+        # A chair and the meeting's record: the contest may be published (SPEC §16).
+        record_meeting(contest, day=(now - timedelta(days=2)).date())
         summary, statute = contest.questions
         c1, c2 = contest.criteria
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 from werkzeug import security
 
@@ -42,6 +42,7 @@ from scoring.models import (
     User,
 )
 from tests import _audit_guard
+from tests._meeting import record_meeting
 
 _audit_guard.install()  # every request's write carries an audit entry (the page cache)
 
@@ -398,6 +399,18 @@ class Builders:
             db.session.add(contest)
             db.session.commit()
             return contest.id
+
+    def meeting(self, contest: int | str, **details) -> None:
+        """The jury's meeting entered for the protocol of the contest (its id or slug),
+        as publication needs it: ``record_meeting``'s number, date, place and attendance."""
+        with self.app.app_context():
+            found = (
+                db.session.get(Contest, contest)
+                if isinstance(contest, int)
+                else db.session.scalar(select(Contest).where(Contest.slug == contest))
+            )
+            record_meeting(found, **details)
+            db.session.commit()
 
 
 @pytest.fixture

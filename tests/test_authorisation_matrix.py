@@ -342,6 +342,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.award": {"GET": manage(), "POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
+    "results.meeting": {"GET": manage(), "POST": manage(WRITE)},
     "documents.protocol": {"GET": manage()},
     "documents.scoresheets": {"GET": manage()},
     # The owner's application wins the tie by the commission's decision: its certificate
@@ -525,6 +526,7 @@ def request_data(endpoint: str, s: Scenario):
             "deadline": "2026-12-31T18:00",
         },
         "results.appeal": {"decision": "rejected", "answer": "Підстав для перегляду немає."},
+        "results.meeting": {"protocol_number": "3", "protocol_place": "м. Харків"},
     }
     return data.get(endpoint, {})
 

@@ -22,6 +22,7 @@ from scoring.backup import archive as backup_archive
 from scoring.backup import backup
 from scoring.extensions import db
 from scoring.models import (
+    AgendaItem,
     Appeal,
     AppealDecision,
     Application,
@@ -38,6 +39,7 @@ from scoring.models import (
     Invitation,
     Organisation,
     OrganisationKind,
+    ProtocolVote,
     RecoveryCode,
     Role,
     Score,
@@ -51,8 +53,8 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-# What the migrations after 0001 added: columns (0002, 0003, 0006, 0013, 0014, 0015) and
-# tables (0003, 0012, 0010, 0015).
+# What the migrations after 0001 added: columns (0002, 0003, 0006, 0011, 0013, 0014, 0015)
+# and tables (0003, 0012, 0010, 0011, 0015).
 ADDED_AFTER_0001 = {
     "contests": [
         "protocol_number",
@@ -67,8 +69,11 @@ ADDED_AFTER_0001 = {
         "feedback",
         "appeal_days",
         "appeal_answer_days",  # 0015
+        "protocol_secretary",
+        "protocol_secretary_position",  # 0011
     ],
     "categories": ["fund", "max_request"],  # 0014
+    "jury_members": ["position", "present"],  # 0011
     "organisations": ["anonymised_at"],
     "users": [
         "anonymised_at",
@@ -95,6 +100,7 @@ TABLES_AFTER_0001 = (
     "recovery_codes",  # 0003
     "discussion_notes",  # 0012
     "import_mappings",  # 0010
+    "protocol_votes",  # 0011
     "clarification_requests",
     "clarification_files",
     "appeals",  # 0015
@@ -218,6 +224,16 @@ def _loaded(databases, kind: str):
                 answer="Підстав для перегляду немає.",
                 answered_by_id=organiser.id,
                 answered_at=clock.now(),
+            )
+        )
+        # The record of the jury's meeting: a vote on a question of its agenda.
+        db.session.add(
+            ProtocolVote(
+                contest_id=judged.id,
+                item=AgendaItem.RANKING,
+                votes_for=2,
+                votes_against=0,
+                abstained=1,
             )
         )
         audit.record("attachment.added", actor=organiser, contest=judged, obj=application)

@@ -478,6 +478,11 @@ ROUTES: dict[str, Reach] = {
         lambda w: f"/manage/contests/{w.judged}/appeals/{w.tokens['own']}",
         setup=lambda app, w: _published_with_appeals(app, w, filed=True),
     ),
+    "results.meeting": Reach(
+        "organiser",
+        manage("/meeting"),
+        readback=("protocol_number", "protocol_place", "protocol_secretary"),
+    ),
     "privacy.anonymise": Reach(
         "organiser", manage("/people/juror/{w.ids[free_juror]}/anonymise"), stage=Stage.ARCHIVED
     ),

@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     DecimalField,
     HiddenField,
@@ -329,22 +328,6 @@ class ContestForm(FlaskForm):
             "Friday); the organisers are reminded the day before. Empty: 5."
         ),
     )
-    # The jury's meeting, as the protocol prints it (SPEC §16); needed to publish.
-    protocol_number = _text(
-        _l("Number of the protocol"), 40, description=_l("As the secretary numbers it, e.g. 3.")
-    )
-    protocol_date = DateField(
-        _l("Date of the meeting"),
-        validators=[Optional()],
-        format=["%Y-%m-%d", "%d.%m.%Y"],
-        invalid_value_message=_l("Enter the date, e.g. 15.09.2026."),
-        description=_l("The protocol is dated the day of the meeting, not the day it is printed."),
-    )
-    protocol_place = _text(
-        _l("Place of the meeting"),
-        200,
-        description=_l("E.g. «м. Харків, вул. Сумська, 64, зала засідань» or «онлайн (Zoom)»."),
-    )
 
     GROUPS = (
         (_l("The contest"), ("title_uk", "title_en", "slug", "organising_body")),
@@ -374,7 +357,6 @@ class ContestForm(FlaskForm):
         ),
         (_l("The jury’s sign-in"), ("jurors_two_factor",)),
         (_l("After the results"), ("feedback", "appeal_days", "appeal_answer_days")),
-        (_l("The jury’s meeting"), ("protocol_number", "protocol_date", "protocol_place")),
     )
 
     # What a copy of the contest (``CopyForm``) gets anew rather than from its source.

@@ -27,6 +27,7 @@ from sqlalchemy import case, delete, func, or_, select
 from .. import audit, lifecycle
 from ..auth import operations as accounts
 from ..extensions import db
+from ..hromadas import collation_key
 from ..models import (
     Application,
     ApplicationState,
@@ -122,7 +123,7 @@ def members(contest: Contest) -> list[Member]:
         Member(user_id, name, email, bool(chair), progress.get(user_id, Progress()))
         for user_id, name, email, chair in rows
     ]
-    return sorted(found, key=lambda m: (not m.is_chair, m.name.casefold(), m.id))
+    return sorted(found, key=lambda m: (not m.is_chair, collation_key(m.name), m.id))
 
 
 def progress_table(contest: Contest) -> Table:

@@ -336,6 +336,8 @@ def _anonymise_user(user: User, now: datetime) -> None:
         .where(Invitation.email == user.email)
         .values(email=f"anonymised-{user.id}@invalid", name=ANONYMISED_NAME)
     )
+    # A position on a jury («директорка ГО …») tells who the member was as well as a name.
+    db.session.execute(update(JuryMember).where(JuryMember.user_id == user.id).values(position=""))
     user.name = ANONYMISED_NAME
     user.email = f"anonymised-{user.id}@invalid"
     user.password_hash = None  # no login, and every session of the account ends

@@ -1,10 +1,11 @@
-"""Forms of deliberation (the commission's decisions, revocations, one more juror) and of
-appeals (an applicant's appeal, the commission's answer)."""
+"""Forms of deliberation (the commission's decisions, revocations, one more juror, the
+record of the jury's meeting) and of appeals (an applicant's appeal, the commission's
+answer)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import (
     MAX_INTEGER,
@@ -13,6 +14,7 @@ from ..forms import (
     WholeNumberField,
     choices,
     strip,
+    stripped_text,
 )
 from ..models import AppealDecision
 from .appeals import ANSWER_MAX, REASON_MAX
@@ -141,3 +143,97 @@ class NoteForm(FlaskForm):
         ),
         render_kw={"rows": 3, "maxlength": MAX_NOTE},
     )
+
+
+# The jury's meeting (``meeting``) -------------------------------------------------------
+
+PRESENCE = (("", _l("not recorded")), ("yes", _l("present")), ("no", _l("absent")))
+VOTE_PARTS = (("for", _l("for")), ("against", _l("against")), ("abstained", _l("abstained")))
+
+
+def _line(label, max_length, description=None):
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=max_length, message=_l("At most %(max)d characters."))],
+        filters=[stripped_text],
+        description=description,
+    )
+
+
+class MeetingForm(FlaskForm):
+    """The meeting's details; ``meeting_form`` adds a position and an attendance field
+    per member and three vote fields per question of the agenda."""
+
+    protocol_number = _line(
+        _l("Number of the protocol"), 40, _l("As the secretary numbers it, e.g. 3 or 17/2026.")
+    )
+    protocol_date = DateField(
+        _l("Date of the meeting"),
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d.%m.%Y"],
+        invalid_value_message=_l("Enter the date of the meeting, e.g. 15.09.2026."),
+        description=_l("The protocol is dated the day of the meeting, not the day it is printed."),
+    )
+    protocol_place = _line(
+        _l("Place of the meeting"),
+        200,
+        _l("E.g. «м. Харків, вул. Сумська, 64, зала засідань» or «онлайн (Zoom)»."),
+    )
+    protocol_secretary = _line(
+        _l("Secretary of the commission"),
+        200,
+        _l("Full name. Left empty, the protocol names the organiser who downloads it."),
+    )
+    protocol_secretary_position = _line(_l("Position of the secretary"), 300)
+
+
+def meeting_form(members, agenda, **kwargs) -> MeetingForm:
+    """The form for these ``members`` ((JuryMember, User) pairs) and questions
+    (``agenda``: (item, its wording) pairs)."""
+
+    class Form(MeetingForm):
+        pass
+
+    for _member, user in members:
+        setattr(
+            Form,
+            f"position_{user.id}",
+            _line(_l("%(name)s: position", name=user.name), 300),
+        )
+        setattr(
+            Form,
+            f"present_{user.id}",
+            SelectField(
+                _l("%(name)s: at the meeting", name=user.name),
+                choices=choices(PRESENCE),
+                default="",
+                validate_choice=False,  # AnyOf says it in our words
+                validators=[
+                    AnyOf(
+                        [value for value, _label in PRESENCE],
+                        message=_l("Choose present, absent or not recorded."),
+                    )
+                ],
+            ),
+        )
+    for number, (item, _wording) in enumerate(agenda, start=1):
+        setattr(
+            Form,
+            f"{item.value}_chair_decided",
+            BooleanField(_l("Question %(n)s: the chair’s vote decided", n=number)),
+        )
+        for part, label in VOTE_PARTS:
+            setattr(
+                Form,
+                f"{item.value}_{part}",
+                WholeNumberField(
+                    _l("Question %(n)s: %(part)s", n=number, part=label),
+                    validators=[
+                        Optional(),
+                        NumberRange(0, 1000, message=_l("Enter a whole number from 0 to 1000.")),
+                    ],
+                    invalid_value_message=_l("Enter a whole number of votes, e.g. 5."),
+                    render_kw={"inputmode": "numeric", "min": 0, "max": 1000},
+                ),
+            )
+    return Form(**kwargs)

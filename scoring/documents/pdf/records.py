@@ -8,7 +8,7 @@ builders turn them into PDF bytes. Scores are ``Decimal`` already rounded for di
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -106,7 +106,7 @@ class TieRecord:
 
     rank: int
     category: str
-    # "UUG-2026-004 Назва" of every tied application; empty when the document shows
+    # "UUG-2026-004 (Назва)" of every tied application; empty when the document shows
     # only the winners and the tie is decided (the others are not published).
     applications: tuple[str, ...]
     winners: tuple[str, ...]  # the ones the commission named (empty while undecided)
@@ -130,8 +130,24 @@ class Announcement:
 
 @dataclass(frozen=True)
 class Member:
+    """A member of the jury, or someone no longer on it whose scoresheets still count
+    (``former``: a column of the matrix, not a member of the meeting)."""
+
     name: str
     chair: bool = False
+    position: str = ""
+    present: bool | None = None  # at the meeting; None: not recorded
+    former: bool = False
+
+
+@dataclass(frozen=True)
+class Vote:
+    """How the commission voted on a question of the agenda."""
+
+    votes_for: int
+    against: int
+    abstained: int
+    chair_decided: bool = False  # equal votes, the chair's vote decided
 
 
 @dataclass(frozen=True)
@@ -178,11 +194,14 @@ class Divergence:
 
 @dataclass(frozen=True)
 class Protocol:
+    """The protocol of the jury's meeting (SPEC §16); what the organisers have not entered
+    yet («», None) is printed as a line to fill in by hand."""
+
     letterhead: Letterhead
-    number: str  # "" prints a line to fill in
+    number: str
     place: str
-    date: date | datetime
-    jurors: tuple[Member, ...]  # the jury, chair first; the matrix's columns
+    date: date | None  # the day of the meeting
+    jurors: tuple[Member, ...]  # the jury, chair first, then former members; the matrix's columns
     secretary: str
     scoring: Scoring
     recusals: tuple[Recusal, ...]
@@ -197,6 +216,10 @@ class Protocol:
     audit_last_entry: int = 0  # the newest entry's number: with its hash, the anchor
     audit_anchor_problem: str = ""  # what the anchor shows is wrong, "" when nothing
     every_member_signs: bool = False
+    secretary_position: str = ""
+    quorum_needed: int = 1  # members present for the meeting to decide
+    agenda: tuple[tuple[str, str], ...] = ()  # (item, its wording), in order
+    votes: dict[str, Vote] = field(default_factory=dict)  # by item; missing: no vote
     entered: tuple[Entered, ...] = ()
     funds: tuple[FundLine, ...] = ()
     awards: tuple[AwardRecord, ...] = ()
