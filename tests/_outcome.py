@@ -16,7 +16,7 @@ A's jurors' totals are 21 and 18.5 (mean 19.75, the winner, place 1); B's 13.5, 
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from scoring.models import (
     User,
 )
 
+from ._meeting import record_meeting
 from .conftest import PASSWORD
 
 JURORS = ("Оксана Суддівська", "Богдан Оцінювач", "Марта Рецензентка")
@@ -76,9 +77,6 @@ def decided_contest(app, build, *, slug: str = "pislia-rishennia", **fields) -> 
         "feedback": Feedback.COMMENTS,
         "appeal_days": 10,
         "appeal_answer_days": 5,
-        "protocol_number": "7",
-        "protocol_date": date(2026, 3, 20),
-        "protocol_place": "м. Харків, зала засідань",
         "opens_at": now - timedelta(days=60),
         "closes_at": now - timedelta(days=30),
         "number_prefix": "PR",
@@ -92,6 +90,7 @@ def decided_contest(app, build, *, slug: str = "pislia-rishennia", **fields) -> 
     with app.app_context():
         contest = db.session.get(Contest, contest_id)
         contest.jury[0].is_chair = True
+        record_meeting(contest)  # the meeting publication needs (SPEC §16)
         contest.questions = [
             Question(
                 key="summary",
@@ -217,9 +216,6 @@ def settings_form(app, decided) -> dict:
             "quorum": "2",
             "divergence_threshold": "0.3",
             "min_total": "0",
-            "protocol_number": "7",
-            "protocol_date": "2026-03-20",
-            "protocol_place": "м. Харків, зала засідань",
             "feedback": "comments",
             "appeal_days": "10",
             "appeal_answer_days": "5",

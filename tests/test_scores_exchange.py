@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 
 from scoring.extensions import db
 from scoring.models import (
+    Application,
     Conflict,
     Contest,
     Criterion,
@@ -436,7 +437,11 @@ def test_a_sheet_entered_from_paper_and_reopened_asks_the_juror_to_declare(
         from scoring.judging import assignments
 
         contest = db.session.get(Contest, judged.contest_id)
-        sheet = db.session.scalar(select(Scoresheet).where(Scoresheet.juror_id == juror))
+        sheet = db.session.scalar(  # the sheet of the application imported, not another
+            select(Scoresheet)
+            .join(Application)
+            .where(Scoresheet.juror_id == juror, Application.number == first)
+        )
         assignments.reopen(contest, sheet, "Уточнити бали", actor=contest.organisers[0])
         db.session.commit()
     client.login("known@jury.example")
