@@ -237,11 +237,28 @@
     window.clearTimeout(timer); // the form itself carries every field
   });
 
-  // What was typed here but never acknowledged comes back and is sent again.
+  // What was typed before this script arrived (a slow connection) is saved too: every
+  // control that differs from what the server sent.
+  Array.prototype.forEach.call(form.querySelectorAll("[data-autosave]"), function (element) {
+    if (!element.name || element.type === "file") return;
+    var changed =
+      element.type === "radio" || element.type === "checkbox"
+        ? element.checked && !element.defaultChecked
+        : element.tagName === "SELECT"
+          ? Array.prototype.some.call(element.options, function (option) {
+              return option.selected !== option.defaultSelected;
+            })
+          : element.value !== element.defaultValue;
+    if (changed) pending[element.name] = element.value;
+  });
+
+  // What was typed here but never acknowledged comes back and is sent again (unless it
+  // was typed again on this page before the script ran).
   var stored = readStorage();
   Object.keys(stored).forEach(function (name) {
     var element = field(name);
     if (!element || typeof stored[name] !== "string" || element.value === stored[name]) return;
+    if (Object.prototype.hasOwnProperty.call(pending, name)) return;
     element.value = stored[name];
     pending[name] = stored[name];
   });

@@ -88,6 +88,9 @@
     }
     var restored = false;
     fields.forEach(function (field) {
+      if (Object.prototype.hasOwnProperty.call(pending, field.name)) {
+        return; // typed on this page before the script ran: newer than what was kept
+      }
       if (Object.prototype.hasOwnProperty.call(saved, field.name) && field.value !== saved[field.name]) {
         field.value = saved[field.name];
         pending[field.name] = saved[field.name];
@@ -364,13 +367,21 @@
   });
   (window.visualViewport || window).addEventListener("resize", clearBar);
 
+  // The server holds what it sent (a field's default value). On a slow connection the
+  // juror may type before this script arrives: that is saved too, not only what is
+  // typed afterwards.
   fields.forEach(function (field) {
-    acknowledged[field.name] = field.value;
+    acknowledged[field.name] = field.defaultValue;
+    if (field.value !== field.defaultValue) {
+      pending[field.name] = field.value;
+    }
   });
+  var typedEarly = Object.keys(pending).length > 0;
   updateTotal();
-  if (restore()) {
+  if (restore() || typedEarly) {
+    store();
     updateTotal();
-    showStatus("restored");
+    showStatus(typedEarly ? "unsaved" : "restored");
     schedule(0);
   }
 })();

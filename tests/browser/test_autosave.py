@@ -98,3 +98,21 @@ def test_after_the_session_ends_it_asks_to_log_in_and_then_resends(
     expect(status).to_have_text(SAVED, timeout=15_000)
     page.reload()
     expect(page.locator("#title")).to_have_value("Набрано після кінця сесії")
+
+
+def test_what_is_typed_before_the_script_arrives_is_saved_too(app, draft_page):
+    """On a slow connection the draft shows before autosave.js arrives: what the
+    applicant types and ticks meanwhile is saved once it runs, not only later typing."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page, names = draft_page
+    held = []
+    page.route("**/js/autosave*.js", lambda route: held.append(route))  # held on the way
+    page.reload(wait_until="commit")
+    page.locator(f"#{names['summary']}").fill("Набрано до скрипта.")
+    page.locator(f"#{names['scale']}-1").check()
+    assert _answers(app) == []
+    page.wait_for_function("() => true")  # let the held request reach the route
+    assert held, "the script was not requested"
+    held[0].continue_()
+    expect(page.locator("#autosave-status")).to_have_text(SAVED, timeout=10_000)
+    assert sorted(_answers(app)) == ["region", "Набрано до скрипта."]

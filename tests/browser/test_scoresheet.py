@@ -195,3 +195,24 @@ def test_a_decimal_comma_is_typed_as_the_hint_says_and_saved(app, live_server, s
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         assert _fits_the_screen(page)
+
+
+def test_points_typed_before_the_script_arrives_are_saved(app, live_server, scoring, expect):
+    """On a slow connection the sheet shows before scoresheet.js arrives: points typed
+    meanwhile are saved once it runs (a full run under load once lost them: only what
+    was typed after the script started was sent)."""
+    page, judged, juror = scoring
+    c = judged.criteria
+    number = judged.numbers[0]
+    page.goto(f"{live_server.url}{judged.url(number)}")
+    held = []
+    page.route("**/js/scoresheet*.js", lambda route: held.append(route))  # held on the way
+    page.click("form[action$='/no-conflict'] button", no_wait_after=True)
+    field = page.locator(f"#points_{c['C1']}")
+    field.fill("7")
+    assert stored_scores(app, juror, number) == {}
+    page.wait_for_function("() => true")  # let the held request reach the route
+    assert held, "the script was not requested"
+    held[0].continue_()
+    _expect_state(expect, page, "saved")
+    assert stored_scores(app, juror, number) == {c["C1"]: (Decimal("7"), "")}
