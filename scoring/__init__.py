@@ -12,12 +12,22 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import cli, config, database, errors, i18n, pagecache, requestlog, schema
+from . import assets, cli, config, database, errors, i18n, pagecache, requestlog, schema
 from .applications.views import bp as applications_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
 from .documents.views import bp as documents_bp
-from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, mailer, talisman
+from .extensions import (
+    babel,
+    bootstrap,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mailer,
+    talisman,
+)
 from .health import bp as health_bp
 from .judging.manage import bp as jury_bp
 from .judging.views import bp as judging_bp
@@ -92,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     i18n.register(app)
     cli.register(app)
+    assets.register(app)
     return app
 
 
@@ -102,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mailer.init_app(app)
     bootstrap.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     babel.init_app(
         app,

@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,3 +35,4 @@ limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
 mailer = Mail()  # not "mail": scoring.mail is the module that sends
 bootstrap = Bootstrap5()
+compress = Compress()  # pages (and CSV) as the browser accepts them: Brotli or gzip

@@ -76,6 +76,19 @@ def _settings(tmp_path: Path, database_uri: str) -> dict:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def static_build(tmp_path_factory):
+    """One build of the static files for the session (scoring/assets.py), not one per app."""
+    folder = tmp_path_factory.mktemp("static-build")
+    previous = os.environ.get("STATIC_BUILD_DIR")
+    os.environ["STATIC_BUILD_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("STATIC_BUILD_DIR", None)
+    else:
+        os.environ["STATIC_BUILD_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     """The URL of a database migrated to the latest schema (a template file for SQLite)."""
