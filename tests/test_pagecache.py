@@ -1,10 +1,13 @@
 """Heavy pages served again from the cache (scoring/pagecache.py) — and never stale."""
 
+import gzip
 import logging
 import re
 
+import brotli
 import pytest
 
+from scoring import audit
 from scoring.extensions import db
 from scoring.models import Contest, Role, SheetState, User
 from scoring.pagecache import PageCache
@@ -133,7 +136,8 @@ def test_the_cache_keeps_the_most_recent_pages_within_its_size():
     for name in "abcde":
         cache.put((name,), name.encode() * 100, "text/html")
     assert cache.get(("a",)) is None  # the oldest went out
-    assert cache.get(("b",)) == (b"b" * 100, "text/html")
+    kept = cache.get(("b",))
+    assert (kept.body, kept.mimetype) == (b"b" * 100, "text/html")
     cache.put(("f",), b"f" * 100, "text/html")  # "b" was just used: "c" goes out
     assert cache.get(("c",)) is None and cache.get(("b",)) is not None
     assert cache.size <= 400
@@ -166,3 +170,98 @@ def test_the_request_log_names_the_person_of_a_cached_page(app, build, client, c
     (line,) = [r for r in caplog.records if r.name == "scoring" and hasattr(r, "status")]
     assert queries[0] <= 1  # from the cache: the person was never loaded
     assert (line.path, line.status, line.user_id) == (url, 200, juror)
+
+
+def _two_contests(app, build):
+    """A juror and an organiser on two contests in judging, each with a draft sheet."""
+    juror = build.user(Role.JUROR, email=JUROR, name="Оксана Кешована")
+    first = judged_contest(app, build, [juror], count=2, slug="pershyi")
+    second = judged_contest(app, build, [juror], count=2, slug="druhyi")
+    organiser = build.user(Role.ORGANISER, email=ORGANISER)
+    with app.app_context():
+        for judged in (first, second):
+            contest = db.session.get(Contest, judged.contest_id)
+            contest.organisers.append(db.session.get(User, organiser))
+        db.session.commit()
+    for judged in (first, second):
+        set_sheet(app, juror, judged.numbers[0])
+    return first, second
+
+
+def test_a_write_in_one_contest_leaves_the_other_contests_pages_cached(app, build, client):
+    first, second = _two_contests(app, build)
+    client.login(JUROR)
+    sheet = first.url(first.numbers[0])
+    page = client.get(sheet).get_data(as_text=True)
+
+    # The juror saves in the other contest: this contest's page is served again as it was.
+    token = page_csrf(client, second.url(second.numbers[0]))
+    c1 = second.criteria["C1"]
+    saved = autosave(client, second, second.numbers[0], {"points": {str(c1): "9"}}, token)
+    assert saved.status_code == 200
+    with counted(app) as again:
+        assert client.get(sheet).get_data(as_text=True) == page
+    assert again[0] <= 3, again
+
+    # A save in this contest renders it anew.
+    c1 = first.criteria["C1"]
+    saved = autosave(client, first, first.numbers[0], {"points": {str(c1): "6"}}, token)
+    assert saved.status_code == 200
+    with counted(app) as after:
+        assert 'value="6"' in client.get(sheet).get_data(as_text=True)
+    assert after[0] > 3, after
+
+
+def test_a_change_of_no_contest_or_of_a_person_everywhere_renders_every_contest_anew(
+    app, build, client
+):
+    first, second = _two_contests(app, build)
+    c = first.criteria
+    full = {c["C1"]: "8", c["C2"]: "6", c["C3"]: "4.5"}
+    set_sheet(app, first.jurors[0], first.numbers[1], points=full, state=SheetState.SUBMITTED)
+    client.login(ORGANISER)
+    ranking = f"/manage/contests/{first.slug}/ranking"
+    assert "Оксана Кешована" in client.get(ranking).get_data(as_text=True)
+    assert client.get(ranking).status_code == 200
+    with counted(app) as cached:
+        client.get(ranking)
+    assert cached[0] <= 3
+
+    with app.app_context():  # a renamed account: an entry of no contest
+        db.session.get(User, first.jurors[0]).name = "Оксана Перейменована"
+        audit.record("user.updated", obj=db.session.get(User, first.jurors[0]), fields=["name"])
+        db.session.commit()
+    assert "Оксана Перейменована" in client.get(ranking).get_data(as_text=True)
+
+    with counted(app) as cached:
+        client.get(ranking)
+    assert cached[0] <= 3
+    with app.app_context():  # anonymised through the other contest: shown everywhere
+        user = db.session.get(User, first.jurors[0])
+        user.name = "Анонімізовано"
+        contest = db.session.get(Contest, second.contest_id)
+        audit.record("person.anonymised", contest=contest, obj=user, users=[user.id])
+        db.session.commit()
+    page = client.get(ranking).get_data(as_text=True)
+    assert "Анонімізовано" in page and "Оксана Перейменована" not in page
+
+
+def test_a_cached_page_is_sent_compressed_as_the_browser_accepts(app, build, client):
+    _juror, judged = _sheet(app, build)
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers
+    html = plain.get_data()
+    for accept, encoding, decode in (
+        ("gzip, deflate, br, zstd", "br", brotli.decompress),
+        ("gzip", "gzip", gzip.decompress),
+    ):
+        for _time in range(2):  # compressed once, then served as it was kept
+            with counted(app) as queries:
+                response = client.get(url, headers={"Accept-Encoding": accept})
+            assert queries[0] <= 3, queries
+            assert response.headers["Content-Encoding"] == encoding
+            assert "Accept-Encoding" in response.headers["Vary"]
+            assert len(response.get_data()) < len(html) / 3
+            assert decode(response.get_data()) == html
