@@ -13,10 +13,10 @@ import json
 import re
 from collections import namedtuple
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import String, select, text, type_coerce
+from sqlalchemy import String, insert, select, text, type_coerce
 
 from . import clock
 from .extensions import db
@@ -49,15 +49,21 @@ def _hash(entry, at: str, details) -> str:
     return hashlib.sha256(_CANONICAL.encode(payload).encode()).hexdigest()
 
 
+def _last_hash() -> str:
+    """The hash the next entry follows, once no other transaction can append (see the module)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+    last = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    return last or GENESIS
+
+
 def record(action: str, *, actor=None, contest=None, obj=None, reason: str = "", **details):
     """Append an entry to the log in the current transaction and return it.
 
     ``obj`` is the model the action concerns; ``details`` must be JSON-serialisable
     and should name objects by id, never hold personal data.
     """
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
-    last = db.session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    last = _last_hash()
     entry = AuditEntry(
         at=clock.now(),
         actor_id=getattr(actor, "id", None),
@@ -67,12 +73,49 @@ def record(action: str, *, actor=None, contest=None, obj=None, reason: str = "",
         object_id=str(getattr(obj, "id", "")) if obj is not None else "",
         details=details,
         reason=reason,
-        prev_hash=last or GENESIS,
+        prev_hash=last,
     )
     entry.hash = _digest(entry)
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+@dataclass
+class Entry:
+    """An entry for ``record_many``: ``record``'s arguments, the objects named by id."""
+
+    action: str
+    actor_id: int | None = None
+    contest_id: int | None = None
+    object_type: str = ""
+    object_id: str = ""
+    details: dict = field(default_factory=dict)
+    reason: str = ""
+    at: datetime | None = None
+    prev_hash: str = ""
+    hash: str = ""
+
+
+def record_many(entries: list[Entry]) -> None:
+    """Append many entries in the current transaction, in order: one lock, one read of the
+    last hash and one INSERT of all (an import of 420,000 scores records as many)."""
+    if not entries:
+        return
+    previous, now = _last_hash(), clock.now()
+    for entry in entries:
+        entry.at, entry.prev_hash = now, previous
+        entry.hash = previous = _digest(entry)
+    db.session.execute(
+        insert(AuditEntry.__table__),
+        [{name: getattr(entry, name) for name in _ENTRY_COLUMNS} for entry in entries],
+    )
+
+
+_ENTRY_COLUMNS = (
+    "at", "actor_id", "contest_id", "action", "object_type", "object_id", "details", "reason",
+    "prev_hash", "hash",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

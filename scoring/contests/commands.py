@@ -136,6 +136,9 @@ def import_applications(slug: str, file: Path):
         applications = exchange.import_applications(contest, data)
     except exchange.ExchangeError as error:
         raise _refused(_("The applications are not imported:"), error) from error
+    # Read before the commit expires them: after it, each would be loaded again (two
+    # queries an application, 20,000 for a file of 10,000).
+    listed = [f"  {a.number}  {a.organisation.name}" for a in applications]
     db.session.commit()
     click.echo(
         _(
@@ -144,8 +147,7 @@ def import_applications(slug: str, file: Path):
             count=len(applications),
         )
     )
-    for application in applications:
-        click.echo(f"  {application.number}  {application.organisation.name}")
+    click.echo("\n".join(listed))
 
 
 COMMANDS = (export_contest, import_contest, import_applications)

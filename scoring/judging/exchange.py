@@ -19,11 +19,12 @@ of the contest exports the same again.
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from .. import audit, clock
 from ..csvfiles import LineProblems, not_utf8, records
@@ -181,14 +182,19 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
         a.number: a
         for a in db.session.scalars(select(Application).where(Application.contest_id == contest.id))
     }
-    emails = set()
+    emails, refused = set(), set()
     for line, values in rows:
         email = values["juror"].strip().lower()
-        try:
-            validate_email(email, check_deliverability=False)
-            emails.add(email)
-        except EmailNotValidError:
-            problems.problem(line, _("“%(email)s” is not an e-mail address", email=email))
+        if email in emails:
+            continue  # each address is checked once: a file names a few jurors many times
+        if email not in refused:
+            try:
+                validate_email(email, check_deliverability=False)
+                emails.add(email)
+                continue
+            except EmailNotValidError:
+                refused.add(email)
+        problems.problem(line, _("“%(email)s” is not an e-mail address", email=email))
     users = {
         u.email: u for u in db.session.scalars(select(User).where(User.email.in_(sorted(emails))))
     }
@@ -207,6 +213,7 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
 
     sheets: dict[tuple[str, str], _Sheet] = {}
     seen: dict[tuple[str, str, str], int] = {}
+    parsed: dict[tuple[str, str], Decimal | None] = {}  # a file repeats a few values
     for line, values in rows:
         number = values["application"].strip()
         email = values["juror"].strip().lower()
@@ -268,7 +275,9 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             )
             continue
         try:
-            points = parse_points(raw_score, criterion)
+            points = parsed.get((raw_score, code))
+            if points is None:
+                points = parsed[raw_score, code] = parse_points(raw_score, criterion)
         except PointsError as error:
             problems.problem(line, str(error))
             continue
@@ -319,23 +328,58 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
     return _store(contest, criteria, applications, users, existing, sheets, actor)
 
 
-def _existing_sheets(contest: Contest, sheets: dict) -> dict[tuple[str, str], Scoresheet]:
+@dataclass
+class _Stored:
+    """A sheet the database holds already, with its scores: {criterion id: (points, comment)}."""
+
+    id: int
+    conflict: Conflict
+    state: SheetState
+    overall_comment: str
+    declared_at: datetime | None
+    submitted_at: datetime | None
+    scores: dict[int, tuple[Decimal | None, str]] = field(default_factory=dict)
+
+
+def _existing_sheets(contest: Contest, sheets: dict) -> dict[tuple[str, str], _Stored]:
+    """The sheets of the file's jurors in the contest, locked, and their scores: read as
+    rows (an import of 70,000 sheets and 420,000 scores builds no model of each)."""
     if not sheets:
         return {}
-    rows = db.session.execute(
-        select(Application.number, User.email, Scoresheet)
-        .join(Application, Scoresheet.application_id == Application.id)
-        .join(User, Scoresheet.juror_id == User.id)
-        .where(
-            Application.contest_id == contest.id,
-            User.email.in_(sorted({email for _number, email in sheets})),
+    jurors = select(User.id).where(User.email.in_(sorted({email for _n, email in sheets})))
+    found = {
+        row[0]: (row[1:3], _Stored(row[0], *row[3:]))
+        for row in db.session.execute(
+            select(
+                Scoresheet.id,
+                Application.number,
+                User.email,
+                Scoresheet.conflict,
+                Scoresheet.state,
+                Scoresheet.overall_comment,
+                Scoresheet.declared_at,
+                Scoresheet.submitted_at,
+            )
+            .join(Application, Scoresheet.application_id == Application.id)
+            .join(User, Scoresheet.juror_id == User.id)
+            .where(Application.contest_id == contest.id, Scoresheet.juror_id.in_(jurors))
+            .with_for_update(of=Scoresheet)
         )
-        .with_for_update(of=Scoresheet)
-    ).all()
-    return {(number, email): sheet for number, email, sheet in rows}
+    }
+    for sheet_id, criterion_id, points, comment in db.session.execute(
+        select(Score.scoresheet_id, Score.criterion_id, Score.points, Score.comment)
+        .join(Scoresheet, Score.scoresheet_id == Scoresheet.id)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .where(Application.contest_id == contest.id, Scoresheet.juror_id.in_(jurors))
+    ):
+        found[sheet_id][1].scores[criterion_id] = (points, comment)
+    return dict(found.values())
 
 
 def _store(contest, criteria, applications, users, existing, sheets, actor) -> ImportSummary:
+    """Write the sheets and their scores in bulk: the new rows in one INSERT, the changed
+    ones in one UPDATE, the audit entries in one go (``audit.record_many``) — the same
+    rows and entries as one sheet at a time would give, 420,000 scores in seconds."""
     now = clock.now()
     created, added = [], []
     members = set(
@@ -355,59 +399,69 @@ def _store(contest, criteria, applications, users, existing, sheets, actor) -> I
             members.add(user.id)
             added.append(email)
     db.session.flush()
-    scores = {
-        (s.scoresheet_id, s.criterion_id): s
-        for s in db.session.scalars(
-            select(Score).where(Score.scoresheet_id.in_([s.id for s in existing.values()]))
+
+    new = [key for key in sheets if key not in existing]
+    if new:
+        db.session.execute(
+            insert(Scoresheet),
+            [
+                {
+                    "application_id": applications[number].id,
+                    "juror_id": users[email].id,
+                    "assigned_at": now,
+                }  # fmt: skip
+                for number, email in new
+            ],
         )
-    }
+        existing = {**existing, **_existing_sheets(contest, dict.fromkeys(new))}
+
+    actor_id = getattr(actor, "id", None)
+    entries, new_scores, changed_scores, sheet_rows = [], [], [], []
     changed = 0
     for key in sorted(sheets):
-        data = sheets[key]
-        sheet = existing.get(key)
-        if sheet is None:
-            sheet = Scoresheet(
-                application_id=applications[data.number].id, juror_id=users[data.email].id
-            )
-            db.session.add(sheet)
-            db.session.flush()
+        data, sheet = sheets[key], existing[key]
         for criterion in criteria:
-            score = scores.get((sheet.id, criterion.id))
-            if score is None:
-                score = Score(scoresheet_id=sheet.id, criterion_id=criterion.id, comment="")
-                db.session.add(score)
-            old, new = score.points, data.points[criterion.id]
-            if old != new:
-                score.points = new
+            stored = sheet.scores.get(criterion.id)
+            old, points = (stored[0] if stored else None), data.points[criterion.id]
+            comment = data.comments[criterion.id]
+            row = {"scoresheet_id": sheet.id, "criterion_id": criterion.id, "points": points,
+                   "comment": comment, "updated_at": now}  # fmt: skip
+            if stored is None:
+                new_scores.append(row)
+            elif stored != (points, comment):
+                changed_scores.append(row)
+            if old != points:
                 changed += 1
-                audit.record(
-                    "score.changed",
-                    actor=actor,
-                    contest=contest,
-                    obj=sheet,
-                    criterion=criterion.id,
-                    old=points_text(old),
-                    new=points_text(new),
-                    via="import-scores",
-                )
-            score.comment = data.comments[criterion.id]
-        if data.overall_comment is not None:
-            sheet.overall_comment = data.overall_comment
-        if sheet.conflict != Conflict.NONE:
-            sheet.conflict, sheet.declared_at = Conflict.NONE, now
-        if sheet.state != SheetState.SUBMITTED:
-            sheet.state, sheet.submitted_at = SheetState.SUBMITTED, now
-            db.session.flush()
-            audit.record(
-                "scoresheet.submitted",
-                actor=actor,
-                contest=contest,
-                obj=sheet,
-                application=sheet.application_id,
-                via="import-scores",
-            )
-        sheet.updated_at = now
-    db.session.flush()
+                details = {"criterion": criterion.id, "old": points_text(old),
+                           "new": points_text(points), "via": "import-scores"}  # fmt: skip
+                entries.append(_entry("score.changed", actor_id, contest, sheet, details))
+        submitted = sheet.state == SheetState.SUBMITTED
+        sheet_rows.append(
+            {
+                "sheet": sheet.id,
+                "overall_comment": sheet.overall_comment
+                if data.overall_comment is None
+                else data.overall_comment,
+                "conflict": Conflict.NONE,
+                "declared_at": sheet.declared_at if sheet.conflict == Conflict.NONE else now,
+                "state": SheetState.SUBMITTED,
+                "submitted_at": sheet.submitted_at if submitted else now,
+                "updated_at": now,
+            }
+        )
+        if not submitted:
+            details = {"application": applications[data.number].id, "via": "import-scores"}
+            entries.append(_entry("scoresheet.submitted", actor_id, contest, sheet, details))
+    scores, sheets_table = Score.__table__, Scoresheet.__table__
+    by_key = (scores.c.scoresheet_id == bindparam("sheet"), scores.c.criterion_id == bindparam("c"))
+    for statement, rows in (  # Core statements: the ORM's bulk layer costs a third more
+        (insert(scores), new_scores),
+        (update(scores).where(*by_key), [_keyed(row) for row in changed_scores]),
+        (update(sheets_table).where(sheets_table.c.id == bindparam("sheet")), sheet_rows),
+    ):
+        if rows:
+            db.session.execute(statement, rows)
+    audit.record_many(entries)
     audit.record(
         "scores.imported",
         actor=actor,
@@ -420,3 +474,13 @@ def _store(contest, criteria, applications, users, existing, sheets, actor) -> I
         via="cli",
     )
     return ImportSummary(len(sheets), created, added, changed)
+
+
+def _keyed(row: dict) -> dict:
+    """A score's row for an UPDATE by its key (bound as ``sheet`` and ``c``)."""
+    return {"sheet": row["scoresheet_id"], "c": row["criterion_id"], "points": row["points"],
+            "comment": row["comment"], "updated_at": row["updated_at"]}  # fmt: skip
+
+
+def _entry(action, actor_id, contest, sheet, details) -> audit.Entry:
+    return audit.Entry(action, actor_id, contest.id, "Scoresheet", str(sheet.id), details)
