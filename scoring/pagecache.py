@@ -42,6 +42,7 @@ from functools import wraps
 
 from flask import current_app, request, session
 from flask.globals import request_ctx
+from sqlalchemy import text
 
 from .extensions import compress, db
 
@@ -138,6 +139,22 @@ def contest_state(slug: str) -> tuple:
         cursor.close()
     finally:
         connection.close()  # back to the pool
+    return tuple(tuple(row) for row in rows)
+
+
+STATE_BY_ID = text(
+    "SELECT id, hash FROM audit_log WHERE id IN ("
+    "(SELECT max(id) FROM audit_log WHERE contest_id = :contest),"
+    "(SELECT max(id) FROM audit_log WHERE contest_id IS NULL),"
+    "(SELECT max(id) FROM audit_log WHERE action = :shared)"
+    ") ORDER BY id"
+)
+
+
+def state_in_session(contest_id: int) -> tuple:
+    """``contest_state`` of a contest by id, read in the session's own transaction: what
+    the session reads after it is never older than the state (``results._Kept``)."""
+    rows = db.session.execute(STATE_BY_ID, {"contest": contest_id, "shared": SHARED_ACTION})
     return tuple(tuple(row) for row in rows)
 
 

@@ -304,7 +304,10 @@ def app_in_process(env: dict, **settings):
 
 def logged_in(app, email: str):
     client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    form = {"email": email, "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
+    response = client.post("/login", data=form)
     assert response.status_code == 302, f"cannot log in as {email}"
     return client
 
@@ -347,7 +350,8 @@ def cross_contest_validity(env: dict) -> tuple[int, int]:
         return -1, -1
     here, there = slugs[0], slugs[1]
     ranking = f"/manage/contests/{here}/ranking"
-    with app_in_process(env) as (app, statements):
+    # As served: the page cache keys on the session's CSRF secret.
+    with app_in_process(env, WTF_CSRF_ENABLED=True) as (app, statements):
         organiser, juror = logged_in(app, ORGANISER), logged_in(app, JURORS[0])
         organiser.get(ranking)
         counts = []

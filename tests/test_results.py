@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, insert, select
 
-from scoring import clock, edrpou
+from scoring import audit, clock, edrpou, ranking
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -833,3 +833,42 @@ def test_chart_text_is_escaped():
     )
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "T &amp; T" in svg
     assert svg.count("<circle") == 2 and "1 × 2" in svg  # equal totals share one dot
+
+
+def test_the_ranking_is_computed_once_per_change_for_the_page_the_exports_and_the_protocol(
+    client, app, build, monkeypatch
+):
+    slug = _bulk_contest(app, build, 20)
+    computed = []
+    rank_fitting = ranking.rank_fitting
+
+    def counting(inputs):
+        computed.append(inputs)
+        return rank_fitting(inputs)
+
+    monkeypatch.setattr(ranking, "rank_fitting", counting)
+    monkeypatch.setattr(views, "STABILITY_BUDGET", 0)  # its rankings of changed inputs aside
+    client.login("bulk20@example.org")
+    base = f"/manage/contests/{slug}"
+    for path in ("/ranking", "/ranking.csv", "/protocol.pdf", "/ranking.xlsx", "/ranking"):
+        assert client.get(base + path).status_code == 200, path
+    assert len(computed) == 1
+
+    first = "B20-2026-0001"
+    before = next(r for r in csv.reader(io.StringIO(client.get(base + "/ranking.csv").text))
+                  if first in r)  # fmt: skip
+    with app.app_context():  # the commission corrects a score of the first application
+        score = db.session.scalars(
+            select(Score).join(Scoresheet).join(Application).where(Application.number == first)
+        ).first()
+        score.points = Decimal(0)
+        audit.record(
+            "score.changed",
+            contest=db.session.get(Contest, score.scoresheet.application.contest_id),
+            obj=score.scoresheet,
+        )
+        db.session.commit()
+    after = next(r for r in csv.reader(io.StringIO(client.get(base + "/ranking.csv").text))
+                 if first in r)  # fmt: skip
+    assert len(computed) == 2 and after != before
+    assert client.get(base + "/ranking").status_code == 200 and len(computed) == 2
