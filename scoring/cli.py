@@ -203,7 +203,7 @@ def _ranking_table(document: dict, columns: list[str]) -> str:
 @with_appcontext
 def audit_verify():
     """Check the hash chain of the audit log and say where it breaks."""
-    report = audit.verify()
+    report = audit.verify(whole=True)
     if not report.ok:
         raise CommandError(
             _(

@@ -490,7 +490,11 @@ def gunicorn(env: dict, target: str, *extra: str):
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker still busy with a long request
+            process.kill()
+            process.wait()
 
 
 class Session:

@@ -49,3 +49,29 @@ def test_a_changed_entry_is_found(app, runner):
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1
     assert f"на записі {middle.id}" in result.output
+
+
+def test_the_app_goes_on_from_the_part_of_the_chain_it_has_checked(app, monkeypatch):
+    walked = []
+    stored = audit._stored
+
+    def counting(rows):
+        for entry in stored(rows):
+            walked.append(entry.id)
+            yield entry
+
+    monkeypatch.setattr(audit, "_stored", counting)
+    with app.app_context():
+        for n in range(3):
+            audit.record("score.changed", n=n)
+        db.session.commit()
+        assert audit.verify().entries == 3 and len(walked) == 3
+        newer = [audit.record("score.changed", n=n) for n in range(3, 5)]
+        db.session.commit()
+        walked.clear()
+        report = audit.verify()
+        assert len(walked) == 2  # only the new entries
+        assert (report.ok, report.entries, report.last_hash) == (True, 5, newer[-1].hash)
+        walked.clear()
+        whole = audit.verify(whole=True)  # what `flask audit-verify` asks for
+        assert len(walked) == 5 and whole == report

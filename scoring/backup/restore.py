@@ -380,7 +380,7 @@ def restore(
         upgrade()
         restored.upgraded_to = schema.head()
     db.session.remove()
-    restored.chain = audit.verify()
+    restored.chain = audit.verify(whole=True)
     return restored
 
 
