@@ -872,3 +872,25 @@ def test_the_ranking_is_computed_once_per_change_for_the_page_the_exports_and_th
                  if first in r)  # fmt: skip
     assert len(computed) == 2 and after != before
     assert client.get(base + "/ranking").status_code == 200 and len(computed) == 2
+
+
+def test_a_long_ranking_is_shown_a_page_at_a_time(client, app, build, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_ROWS", 8)  # 1,000 on the site; 20 rows here
+    slug = _bulk_contest(app, build, 20)
+    client.login("bulk20@example.org")
+    numbers = re.compile(r'<th scope="row" class="text-nowrap">(B20-2026-\d{4})</th>')
+    pages = [
+        client.get(f"/manage/contests/{slug}/ranking?page={n}").get_data(as_text=True)
+        for n in (1, 2, 3)
+    ]
+    section = re.compile(r'<section id="ranking".*?</section>', re.S)
+    shown = [numbers.findall(section.search(page).group(0)) for page in pages]
+    assert [len(rows) for rows in shown] == [8, 8, 4]
+    assert len(set(sum(shown, []))) == 20  # every application once
+    assert "Заявки 9–16 з 20. Сторінка 2 з 3" in pages[1]
+    assert f'href="/manage/contests/{slug}/ranking?page=3#ranking" rel="next"' in pages[1]
+    assert 'rel="next"' not in pages[2] and 'rel="prev"' not in pages[0]
+    for odd in ("0", "99", "x", "-1"):  # out of range or not a page: the nearest page
+        response = client.get(f"/manage/contests/{slug}/ranking?page={odd}")
+        rows = numbers.findall(section.search(response.text).group(0))
+        assert response.status_code == 200 and len(rows) in (8, 4)

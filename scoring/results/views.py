@@ -74,6 +74,9 @@ bp = Blueprint("results", __name__)
 
 # Below this many sheet rankings (sheets × changes), the stability check runs with the page.
 STABILITY_BUDGET = 40_000
+# The ranking page shows this many rows at a time: a contest of 1,000 on one page, one of
+# 10,000 in ten, and no row out of sight is formatted or rendered.
+PAGE_ROWS = 1000
 
 FLAG_LABELS = {
     "divergent": _l("divergent"),
@@ -199,8 +202,8 @@ def _upset_text(upset: stability.Upset) -> str:
 # The deliberation page -------------------------------------------------------------
 
 
-def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
-    """Everything the ranking page shows, formatted."""
+def _deliberation(contest: Contest, *, want_stability: bool, page: int = 1) -> dict:
+    """Everything the ranking page shows, formatted: the rows of ``page`` only."""
     language = current_language()
     loaded = load(contest)
     try:
@@ -222,8 +225,11 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
 
+    pages = max(1, -(-len(result.rows) // PAGE_ROWS))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * PAGE_ROWS
     tables: dict = {}
-    for row in result.rows:
+    for row in result.rows[first : first + PAGE_ROWS]:
         table = tables.get(row.category)
         if table is None:
             category = categories.get(row.category)
@@ -253,11 +259,11 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
                 "raw": fmt(row.raw_score) if normalised else "",
                 # Formatted numbers hold only digits and separators: one cell string a
                 # row keeps the template loop lean for 1,000 rows × 7 jurors.
-                "totals": Markup(  # noqa: S704
+                "totals": Markup(  # noqa: S704  (aligned by the table's CSS: less markup a row)
                     "".join(
-                        f'<td class="text-end">{fmt(juror_totals[j.id])}</td>'
+                        f"<td>{fmt(juror_totals[j.id])}</td>"
                         if j.id in juror_totals
-                        else '<td class="text-end">–</td>'
+                        else "<td>–</td>"
                         for j in jurors
                     )
                 ),
@@ -298,6 +304,13 @@ def _deliberation(contest: Contest, *, want_stability: bool) -> dict:
         "result": result,
         "fmt": fmt,
         "tables": list(tables.values()),
+        "paging": {
+            "page": page,
+            "pages": pages,
+            "first": first + 1,
+            "last": min(first + PAGE_ROWS, len(result.rows)),
+            "total": len(result.rows),
+        },
         "with_categories": bool(loaded.categories),
         "jurors": jurors,
         "normalised": normalised,
@@ -508,7 +521,12 @@ def ranking_page(slug: str):
     contest = own_contest(slug)
     if contest.stage not in operations.RANKING_STAGES:
         return render_template("results/ranking.html", contest=contest, not_yet=True)
-    data = _deliberation(contest, want_stability=request.args.get("stability") == "1")
+    page = request.args.get("page", "1")
+    data = _deliberation(
+        contest,
+        want_stability=request.args.get("stability") == "1",
+        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+    )
     return render_template(
         "results/ranking.html",
         contest=contest,
