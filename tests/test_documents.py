@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from scoring import audit, demo, models
-from scoring.documents import base
+from scoring import audit, demo, documents, models, progress
+from scoring.documents import base, data
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -686,3 +686,13 @@ def test_generation_time_is_in_the_footer(app, client, demo_contest, clock_at):
     document = read(client.get(f"/contests/{demo_contest}/results.pdf"))
     moment = words(app, "Generated %(moment)s (Kyiv time)", moment="15 вересня 2026 р., 18:00")
     assert all(moment in text for text in document.pages)
+
+
+def test_laying_out_the_protocol_tells_its_progress(app, demo_contest):
+    heard = []
+    with app.test_request_context(), progress.reporting(lambda *call: heard.append(call)):
+        contest = db.session.scalar(select(Contest).where(Contest.slug == demo_contest))
+        pdf = documents.protocol.build(data.protocol(contest, "uk", secretary="Секретар"))
+    assert pdf.startswith(b"%PDF") and len(heard) > 3
+    total = heard[-1][1]
+    assert heard[-1] == (total, total) and all(done <= total for done, _t in heard)

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Contest
@@ -133,7 +134,9 @@ def import_applications(slug: str, file: Path):
     contest = _contest(slug)
     data = _read(file)
     try:
-        applications = exchange.import_applications(contest, data)
+        applications = exchange.import_applications(
+            contest, data, progress=progress.on_terminal(_("Importing the applications"))
+        )
     except exchange.ExchangeError as error:
         raise _refused(_("The applications are not imported:"), error) from error
     # Read before the commit expires them: after it, each would be loaded again (two

@@ -72,6 +72,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..progress import Progress, nothing
 from .operations import RESERVED_SLUGS, contests_sharing_numbers
 
 FORMAT = "scoring.contest/1"
@@ -1204,11 +1205,14 @@ def _allocate_numbers(lines: LineProblems, rows: list[_Row], contest: Contest, y
     return last
 
 
-def import_applications(contest: Contest, data: bytes, *, actor: User | None = None):
+def import_applications(
+    contest: Contest, data: bytes, *, actor: User | None = None, progress: Progress = nothing
+):
     """Import the CSV file in ``data`` into ``contest``: every line submitted and admitted.
 
     Raises ``ExchangeError`` naming every bad line, having changed nothing; otherwise
-    returns the new applications in the order of the file.
+    returns the new applications in the order of the file. ``progress(done, total)``
+    hears of the lines read (``scoring.progress``); writing them is the last step.
     """
     # Registration numbers are allocated under the contest's row lock (PostgreSQL).
     db.session.refresh(contest, with_for_update=True)
@@ -1232,6 +1236,7 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
     lines = LineProblems()
     rows: list[_Row] = []
     header = None
+    lines_in_all = text.count("\n") + 1
     try:
         for line, cells in records(text):
             if header is None:
@@ -1252,6 +1257,8 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
                 )
                 continue
             values = dict(zip(header, (cell.strip() for cell in cells), strict=True))
+            if line % 1000 == 0:
+                progress(line, lines_in_all)
             row = _read_row(lines, line, values, contest, year)
             if row is not None:
                 rows.append(row)
@@ -1325,4 +1332,5 @@ def import_applications(contest: Contest, data: bytes, *, actor: User | None = N
         accounts_created=created_accounts,
         via="cli",
     )
+    progress(1, 1)
     return applications

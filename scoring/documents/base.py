@@ -39,7 +39,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
 
-from .. import i18n
+from .. import i18n, progress
 from ..i18n import long_datetime
 from .records import Letterhead
 
@@ -352,7 +352,7 @@ def render(
 
     ``name`` is the document's name (in the header and the PDF title); ``on_page`` draws
     more on every page, under the content. Call it inside ``composing(letterhead)``,
-    like the building of the story.
+    like the building of the story. The layout's progress goes to ``progress.current()``.
     """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -393,5 +393,15 @@ def render(
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     footer = _footer(letterhead, margins)
+    report, size = progress.current(), [len(story)]
+
+    def laid_out(kind: str, value: int) -> None:  # ReportLab's own progress
+        if kind == "SIZE_EST":
+            size[0] = max(value, 1)
+        elif kind == "PROGRESS":
+            report(min(value, size[0]), size[0])
+
+    doc.setProgressCallBack(laid_out)
     doc.build(story, canvasmaker=_numbered_canvas(footer))
+    report(size[0], size[0])
     return buffer.getvalue()

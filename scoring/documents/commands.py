@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import documents
+from .. import documents, progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
@@ -172,9 +172,10 @@ def pdf(
             _("--application is used only with scoresheets, receipt and certificate.")
         )
     try:
-        document, default_name = _document(
-            contest, kind, number, language, blank=blank, every_member_signs=every_member_signs
-        )
+        with progress.reporting(progress.on_terminal(_("Laying out the document"))):
+            document, default_name = _document(
+                contest, kind, number, language, blank=blank, every_member_signs=every_member_signs
+            )
     except documents.base.FontsNotFound as error:
         raise CommandError(str(error)) from error
     path = output or Path(default_name)

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Contest
@@ -47,7 +48,9 @@ def import_scores(slug: str, file: Path):
             _("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror or error)
         ) from error
     try:
-        summary = exchange.import_scores(contest, data)
+        summary = exchange.import_scores(
+            contest, data, progress=progress.on_terminal(_("Importing the scores"))
+        )
     except exchange.ScoresFileError as error:
         db.session.rollback()
         heading = _("The scores are not imported:")

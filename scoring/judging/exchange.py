@@ -44,9 +44,11 @@ from ..models import (
     Stage,
     User,
 )
+from ..progress import Progress, nothing
 from .operations import MAX_COMMENT, MAX_OVERALL_COMMENT, PointsError, parse_points, points_text
 
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
+PROGRESS_STEP = 10_000  # lines between two calls of the progress callback
 
 
 class ScoresFileError(Exception):
@@ -163,10 +165,18 @@ def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str,
     return rows
 
 
-def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -> ImportSummary:
+def import_scores(
+    contest: Contest,
+    data: bytes,
+    *,
+    actor: User | None = None,
+    progress: Progress = nothing,
+) -> ImportSummary:
     """Import the CSV in ``data`` as submitted sheets of ``contest``, all or nothing.
 
     Raises ``ScoresFileError`` listing every bad line, having changed nothing.
+    ``progress(done, total)`` hears of the lines checked and then of the sheets
+    written: twice the lines in all (``scoring.progress``).
     """
     if contest.stage in (Stage.PUBLISHED, Stage.ARCHIVED):
         raise ScoresFileError(
@@ -214,7 +224,10 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
     sheets: dict[tuple[str, str], _Sheet] = {}
     seen: dict[tuple[str, str, str], int] = {}
     parsed: dict[tuple[str, str], Decimal | None] = {}  # a file repeats a few values
-    for line, values in rows:
+    total = 2 * len(rows)
+    for done, (line, values) in enumerate(rows):
+        if done % PROGRESS_STEP == 0:
+            progress(done, total)
         number = values["application"].strip()
         email = values["juror"].strip().lower()
         code = values["criterion"].strip()
@@ -325,7 +338,13 @@ def import_scores(contest: Contest, data: bytes, *, actor: User | None = None) -
             )
     if problems.problems:
         raise ScoresFileError(problems.problems)
-    return _store(contest, criteria, applications, users, existing, sheets, actor)
+
+    def writing(done: int, sheets_in_all: int) -> None:  # the second half of the progress
+        progress(len(rows) + len(rows) * done // max(sheets_in_all, 1), total)
+
+    summary = _store(contest, criteria, applications, users, existing, sheets, actor, writing)
+    progress(total, total)
+    return summary
 
 
 @dataclass
@@ -376,7 +395,9 @@ def _existing_sheets(contest: Contest, sheets: dict) -> dict[tuple[str, str], _S
     return dict(found.values())
 
 
-def _store(contest, criteria, applications, users, existing, sheets, actor) -> ImportSummary:
+def _store(
+    contest, criteria, applications, users, existing, sheets, actor, progress
+) -> ImportSummary:
     """Write the sheets and their scores in bulk: the new rows in one INSERT, the changed
     ones in one UPDATE, the audit entries in one go (``audit.record_many``) — the same
     rows and entries as one sheet at a time would give, 420,000 scores in seconds."""
@@ -418,7 +439,9 @@ def _store(contest, criteria, applications, users, existing, sheets, actor) -> I
     actor_id = getattr(actor, "id", None)
     entries, new_scores, changed_scores, sheet_rows = [], [], [], []
     changed = 0
-    for key in sorted(sheets):
+    for done, key in enumerate(sorted(sheets)):
+        if done % (PROGRESS_STEP // max(len(criteria), 1)) == 0:
+            progress(done, len(sheets))
         data, sheet = sheets[key], existing[key]
         for criterion in criteria:
             stored = sheet.scores.get(criterion.id)
