@@ -633,17 +633,17 @@ class Report:
     def line(self, what: str, value: str, goal: str, ok: bool) -> None:
         mark = "ok " if ok else "MISSED"
         print(f"  {mark:6} {what:58} {value:>22}   goal {goal}", flush=True)
-        self.rows.append((what, value, goal))
+        self.rows.append((what, value, goal, "yes" if ok else "**no**"))
         if not ok:
             self.missed.append(what)
 
     def note(self, what: str, value: str) -> None:
         print(f"  {'':6} {what:58} {value:>22}   (no goal: for reference)", flush=True)
-        self.rows.append((what, value, "—"))
+        self.rows.append((what, value, "—", "—"))
 
     def markdown(self, heading: str) -> str:
-        lines = [heading, "", "| SPEC §10 goal | measured | goal |", "|---|---|---|"]
-        lines += [f"| {what} | {value} | {goal} |" for what, value, goal in self.rows]
+        lines = [heading, "", "| SPEC §10 goal | measured | goal | met |", "|---|---|---|---|"]
+        lines += [f"| {' | '.join(row)} |" for row in self.rows]
         return "\n".join(lines) + "\n"
 
 
