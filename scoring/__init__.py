@@ -34,7 +34,8 @@ from .judging.views import bp as judging_bp
 from .models import User
 from .pages import bp as pages_bp
 from .privacy.views import bp as privacy_bp
-from .results.views import bp as results_bp
+from .results import deliberation_views, public_views  # noqa: F401 — their routes join results_bp
+from .results.blueprint import bp as results_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,8 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo, ranking
-from .auth.forms import MIN_PASSWORD
-from .auth.operations import find_user
+from . import audit, demo
+from .auth.operations import MIN_PASSWORD, find_user
 from .backup import commands as backup_commands
 from .commandline import CommandError
 from .contests import commands as contests_commands
@@ -26,7 +25,8 @@ from .extensions import db
 from .i18n import role_label
 from .judging import commands as judging_commands
 from .models import Contest, Role, User
-from .results import contest_ranking, describe
+from .results.loading import contest_ranking
+from .results.presentation import ranking_json
 
 
 @click.command("init-db")
@@ -133,7 +133,7 @@ def _contest(slug: str) -> Contest:
 def rank(slug: str, output: str):
     """Print the contest's ranking (SPEC §6) as it stands now, in any stage."""
     contest = _contest(slug)
-    document = ranking.to_json(contest_ranking(contest), contest.slug, describe=describe)
+    document = ranking_json(contest_ranking(contest), contest.slug)
     if output == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return

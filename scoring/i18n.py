@@ -29,6 +29,19 @@ STAGE_LABELS = {
     "published": _l("Results published"),
     "archived": _l("Archived"),
 }
+# How a contest combines the jurors' totals (SPEC §4), by the settings' values.
+AGGREGATION_LABELS = {
+    "mean": _l("Mean of the jurors’ totals"),
+    "median": _l("Median of the jurors’ totals"),
+    "trimmed_mean": _l(
+        "Mean without the highest and the lowest total (with 4 or more jurors)"
+    ),
+    "sum": _l("Sum of the jurors’ totals"),
+}
+NORMALISE_LABELS = {
+    "none": _l("No normalisation"),
+    "zscore": _l("Standardise each juror’s totals (z-score)"),
+}
 
 # ISO 3166-2:UA codes with their names (SPEC §2).
 OBLASTS = {

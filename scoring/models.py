@@ -33,7 +33,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import clock
+from . import clock, ranking
 from .extensions import db
 
 
@@ -101,24 +101,6 @@ class Stage(enum.StrEnum):
     DELIBERATION = "deliberation"
     PUBLISHED = "published"
     ARCHIVED = "archived"
-
-
-# SPEC §3: forward one step at a time; backwards only where nothing is lost,
-# and then with a reason.
-STAGE_FORWARD = {
-    Stage.DRAFT: Stage.OPEN,
-    Stage.OPEN: Stage.SCREENING,
-    Stage.SCREENING: Stage.JUDGING,
-    Stage.JUDGING: Stage.DELIBERATION,
-    Stage.DELIBERATION: Stage.PUBLISHED,
-    Stage.PUBLISHED: Stage.ARCHIVED,
-}
-STAGE_BACK = {
-    Stage.OPEN: Stage.DRAFT,
-    Stage.SCREENING: Stage.OPEN,
-    Stage.JUDGING: Stage.SCREENING,
-    Stage.DELIBERATION: Stage.JUDGING,
-}
 
 
 class Aggregation(enum.StrEnum):
@@ -340,7 +322,7 @@ class Contest(db.Model):
     @property
     def max_total(self) -> Decimal:
         """The maximum possible juror total, Σ weight × max_points (SPEC §6.6)."""
-        return sum((c.weight * c.max_points for c in self.criteria), Decimal(0))
+        return ranking.max_total(self.criteria, Decimal)
 
 
 class Category(db.Model):

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import clock
+from . import clock, lifecycle
 from .extensions import db
 from .models import Contest, Stage
 
@@ -57,7 +57,7 @@ def home():
             if c.stage in (Stage.OPEN, Stage.SCREENING, Stage.JUDGING, Stage.DELIBERATION)
             and not c.accepts_applications(now)
         ],
-        published=[c for c in contests if c.stage in (Stage.PUBLISHED, Stage.ARCHIVED)],
+        published=[c for c in contests if lifecycle.results_frozen(c)],
     )
 
 

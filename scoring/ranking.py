@@ -255,6 +255,25 @@ class Ranking:
         return [row for row in self.rows if row.winner]
 
 
+def juror_total(weights: Iterable, points: Iterable, start: Any = 0) -> Any:
+    """A juror's total ``T = Σ weight × points`` (rule 2): the one place it is summed.
+
+    ``weights`` and ``points`` go criterion by criterion. The sum is exact in the numbers
+    given: the ``Decimal`` weights and points of a scoresheet (the pages, the documents,
+    ``juror_totals``), ``Fraction``s (``max_total``) or the integer images of ``_Scale``
+    in the engine's own loop.
+    """
+    return sum(map(operator.mul, weights, points), start)
+
+
+def max_total(criteria: Sequence[CriterionSpec], number: Callable = Fraction) -> Any:
+    """The largest total a juror can give, ``Σ weight × max_points`` (rules 6 and 7), as
+    ``number``s: exact ``Fraction``s for the engine, ``Decimal``s for the pages."""
+    return juror_total(
+        (number(c.weight) for c in criteria), (number(c.max_points) for c in criteria), number(0)
+    )
+
+
 def rank_applications(
     criteria: Sequence[CriterionSpec],
     applications: Iterable[ApplicationSpec],
@@ -291,8 +310,8 @@ def rank_applications(
             entries.append(_score(app, totals[app_id], scored[app_id], scale, settings, adjusted))
     not_ranked.sort(key=lambda n: (_number_key(n.number), _id_key(n.application_id)))
 
-    max_total = sum((Fraction(c.weight) * Fraction(c.max_points) for c in criteria), Fraction(0))
-    divergence_limit = Fraction(settings.divergence_threshold) * max_total * scale.den
+    maximum = max_total(criteria)
+    divergence_limit = Fraction(settings.divergence_threshold) * maximum * scale.den
     thresholds = _Thresholds.of(criteria, settings)
     for entry in entries:
         entry.divergent = entry.spread > divergence_limit
@@ -309,7 +328,7 @@ def rank_applications(
             f"a recorded decision does not fit any undecided tie: category {pending[0].category!r}"
             f", winners {sorted(pending[0].winner_ids, key=_id_key)}"
         )
-    return Ranking(rows, not_ranked, max_total, quorum, settings)
+    return Ranking(rows, not_ranked, maximum, quorum, settings)
 
 
 def format_score(value: Fraction | Decimal | int) -> str:
@@ -418,7 +437,9 @@ def juror_totals(criteria: Sequence[CriterionSpec], sheets: Iterable[Sheet]) -> 
     with localcontext(_ZSCORE_CONTEXT):
         for sheet in sheets:
             scores = sheet.scores
-            totals[sheet.juror_id].append(sum(w * Decimal(scores[cid]) for cid, w in weights))
+            totals[sheet.juror_id].append(
+                juror_total((w for _cid, w in weights), (Decimal(scores[c]) for c, _w in weights))
+            )
     for values in totals.values():
         values.sort()
     return dict(totals)
@@ -559,7 +580,7 @@ def _read_sheets(
                 "must score every criterion and nothing else"
             )
         ints = [point(scores[cid]) for cid in ids]
-        totals[app_id][juror] = sum(map(operator.mul, weights, ints))
+        totals[app_id][juror] = juror_total(weights, ints)
         scored[app_id].append(ints)
     return totals, scored
 

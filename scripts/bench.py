@@ -223,8 +223,7 @@ def to_judging(env: dict) -> None:
     """Open, close and move the contests to judging; reopen one sheet of the first juror."""
     from sqlalchemy import select
 
-    from scoring import create_app
-    from scoring.contests import operations
+    from scoring import create_app, lifecycle
     from scoring.extensions import db
     from scoring.judging import jury
     from scoring.models import Application, Contest, Scoresheet, Stage, User
@@ -237,7 +236,7 @@ def to_judging(env: dict) -> None:
         for slug in SIZES:
             contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
             for stage in (Stage.OPEN, Stage.SCREENING, Stage.JUDGING):
-                operations.change_stage(contest, stage, actor=organiser)
+                lifecycle.change_stage(contest, stage, actor=organiser)
             sheet = db.session.scalar(
                 select(Scoresheet)
                 .join(Application)
@@ -435,7 +434,7 @@ def engine_time(env: dict, slug: str) -> tuple[float, int]:
     from scoring import ranking
     from scoring.extensions import db
     from scoring.models import Contest
-    from scoring.results import load
+    from scoring.results.loading import load
 
     with app_in_process(env) as (app, _statements), app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.slug == slug))

@@ -1,5 +1,5 @@
 """Attachments: checked by content and size, kept with their SHA-256, served as downloads
-only to the people allowed to see the application (``scoring.applications.access``)."""
+only to the people allowed to see the application (``scoring.access``)."""
 
 import hashlib
 import io
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from scoring.applications import access
+from scoring import access
 from scoring.applications.operations import clean_filename
 from scoring.extensions import db
 from scoring.models import Application, Attachment, AuditEntry, Conflict, Role, User

@@ -36,7 +36,7 @@ from scoring.models import (
     Stage,
     User,
 )
-from scoring.results import charts, views
+from scoring.results import charts, deliberation
 
 ORGANISER = "organiser@demo.example"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -159,7 +159,7 @@ def test_with_normalisation_raw_and_normalised_scores_stand_side_by_side(client,
 
 def test_a_large_contest_checks_stability_only_on_request(client, organiser, monkeypatch):
     slug = organiser
-    monkeypatch.setattr(views, "STABILITY_BUDGET", 0)
+    monkeypatch.setattr(deliberation, "STABILITY_BUDGET", 0)
     text = _text(_page(client, f"/manage/contests/{slug}/ranking"))
     assert "for a contest this large it runs only on request" in text
     assert "ranks the contest 15 more times" in text  # 3 jurors + 2 × 6 criteria
@@ -847,7 +847,7 @@ def test_the_ranking_is_computed_once_per_change_for_the_page_the_exports_and_th
         return rank_fitting(inputs)
 
     monkeypatch.setattr(ranking, "rank_fitting", counting)
-    monkeypatch.setattr(views, "STABILITY_BUDGET", 0)  # its rankings of changed inputs aside
+    monkeypatch.setattr(deliberation, "STABILITY_BUDGET", 0)  # its rankings of changed inputs aside
     client.login("bulk20@example.org")
     base = f"/manage/contests/{slug}"
     for path in ("/ranking", "/ranking.csv", "/protocol.pdf", "/ranking.xlsx", "/ranking"):
@@ -875,7 +875,7 @@ def test_the_ranking_is_computed_once_per_change_for_the_page_the_exports_and_th
 
 
 def test_a_long_ranking_is_shown_a_page_at_a_time(client, app, build, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_ROWS", 8)  # 1,000 on the site; 20 rows here
+    monkeypatch.setattr(deliberation, "PAGE_ROWS", 8)  # 1,000 on the site; 20 rows here
     slug = _bulk_contest(app, build, 20)
     client.login("bulk20@example.org")
     numbers = re.compile(r'<th scope="row" class="text-nowrap">(B20-2026-\d{4})</th>')

@@ -1,4 +1,5 @@
-"""State changes of organisations and applications (SPEC §5).
+"""State changes of applications (SPEC §5); an organisation's details are in
+``scoring.organisations``.
 
 The workflow of an application:
 
@@ -34,7 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, edrpou, hromadas
+from .. import audit, clock
 from ..extensions import db
 from ..i18n import kind_label, long_datetime, oblast_name
 from ..models import (
@@ -44,8 +45,6 @@ from ..models import (
     Attachment,
     Contest,
     Organisation,
-    OrganisationKind,
-    OrganisationStatus,
     Question,
     QuestionKind,
     Stage,
@@ -76,82 +75,12 @@ DEFAULT_EXTENSION = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png
 FILENAME_MAX = 150
 
 
-class OrganisationError(Exception):
-    """Details that cannot be saved; ``field`` names the form field to blame."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
-
-
 class ApplicationError(Exception):
     """A refusal; ``problems`` are (field name or "", message) pairs, every one at once."""
 
     def __init__(self, problems: list[tuple[str, object]]):
         super().__init__("; ".join(str(message) for _field, message in problems))
         self.problems = problems
-
-
-# The organisation -------------------------------------------------------------------
-
-
-def apply_organisation_values(organisation: Organisation, values: dict) -> list[str]:
-    """Check and set an organisation's details; return the names of what changed.
-
-    ``values`` holds ``Organisation`` attributes with the community as
-    ``community_code``; its official name is stored beside the code.
-    """
-    if not edrpou.is_valid(values["edrpou"]):
-        raise OrganisationError(
-            "edrpou", _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
-        )
-    community = hromadas.find(values["oblast"], values["community_code"])
-    if community is None:
-        raise OrganisationError("community", _l("Choose the community from the list."))
-    same_code = select(Organisation.id).where(Organisation.edrpou == values["edrpou"])
-    if organisation.id is not None:
-        same_code = same_code.where(Organisation.id != organisation.id)
-    taken = db.session.scalar(same_code)
-    if taken is not None:
-        raise OrganisationError(
-            "edrpou",
-            _l(
-                "An organisation with this EDRPOU code is already "
-                "registered. Ask its contact person to invite you."
-            ),
-        )
-    new = {
-        **values,
-        "kind": OrganisationKind(values["kind"]),
-        "status": OrganisationStatus(values["status"]),
-        "community": community["name"],
-    }
-    changed = [name for name, value in new.items() if getattr(organisation, name) != value]
-    for name in changed:
-        setattr(organisation, name, new[name])
-    return changed
-
-
-def save_organisation(user: User, values: dict) -> Organisation:
-    """Update the applicant's organisation (or create it when the account has none)."""
-    organisation = user.organisation
-    created = organisation is None
-    if created:
-        organisation = Organisation()
-    changed = apply_organisation_values(organisation, values)
-    if created:
-        db.session.add(organisation)
-        user.organisation = organisation
-    db.session.flush()
-    if changed:
-        audit.record(
-            "organisation.created" if created else "organisation.updated",
-            actor=user,
-            obj=organisation,
-            fields=sorted(changed),
-        )
-    return organisation
 
 
 # Starting an application ------------------------------------------------------------

@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import clock, hromadas, mail
+from .. import access, clock, hromadas, mail, organisations
 from ..auth import role_required
 from ..extensions import db
 from ..i18n import OBLASTS, current_language
@@ -44,7 +44,8 @@ from ..models import (
     Role,
     Stage,
 )
-from . import access, operations
+from . import operations
+from .content import answer_rows
 from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
 
@@ -191,8 +192,8 @@ def organisation():
             form.load(saved)
     elif form.validate():
         try:
-            operations.save_organisation(current_user._get_current_object(), form.values())
-        except operations.OrganisationError as error:
+            organisations.save_organisation(current_user._get_current_object(), form.values())
+        except organisations.OrganisationError as error:
             form[error.field].errors.append(error.message)
         else:
             db.session.commit()
@@ -391,28 +392,6 @@ bp.register_blueprint(api)
 
 
 # Submitted applications --------------------------------------------------------------
-
-
-def answer_rows(application: Application, language: str) -> list[dict]:
-    """Each question in order with its answer (text) or its file, for pages and e-mails."""
-    answers = {a.question_id: a.value for a in application.answers}
-    files = {a.question_id: a for a in application.attachments}
-    rows = []
-    for question in application.contest.questions:
-        value = answers.get(question.id, "")
-        if question.kind == QuestionKind.CHOICE:  # the option's label, not its code
-            option = next((c for c in question.choices or [] if str(c.get("value")) == value), None)
-            if option is not None:
-                value = (option.get("en") if language == "en" else "") or option.get("uk") or value
-        rows.append(
-            {
-                "label": operations.question_label(question, language),
-                "kind": question.kind.value,
-                "value": value,
-                "file": files.get(question.id),
-            }
-        )
-    return rows
 
 
 def _send_receipt(application: Application, user) -> None:

@@ -1,80 +1,30 @@
 """Forms of the accounts pages; every message is in gettext and shown beside its field."""
 
-import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    EmailField,
+    BooleanField,
     HiddenField,
     PasswordField,
     RadioField,
     SelectField,
     StringField,
 )
-from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from .. import edrpou
+from ..forms import choices, email_field, required, strip
 from ..i18n import LANGUAGE_NAMES
-from ..models import OrganisationKind, OrganisationStatus, Role
-
-MIN_PASSWORD = 10
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """Options of a select or radio field from (value, label) pairs."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-KIND_CHOICES = choices(
-    [
-        (OrganisationKind.COMMUNITY, _l("Territorial community (local council)")),
-        (OrganisationKind.NGO, _l("Non-governmental organisation")),
-    ]
-)
-STATUS_CHOICES = choices(
-    [
-        (OrganisationStatus.ACTIVE, _l("Works in its own territory")),
-        (OrganisationStatus.RELOCATED, _l("Relocated")),
-        (OrganisationStatus.OCCUPIED, _l("Territory temporarily occupied")),
-    ]
-)
-
-
-def strip(value):
-    """Typed text as stored: stripped, without NUL characters (PostgreSQL refuses them)."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
-
-
-def lower_strip(value):
-    return strip(value).lower() if isinstance(value, str) else value
-
-
-def _required():
-    return DataRequired(message=_l("This field is required."))
-
-
-def email_field(label=None):
-    return EmailField(
-        label or _l("E-mail"),
-        validators=[
-            _required(),
-            Length(max=254),
-            Email(
-                message=_l("Enter an e-mail address such as name@example.org."),
-                check_deliverability=False,
-            ),
-        ],
-        filters=[lower_strip],
-    )
+from ..models import Role
+from ..organisations import OrganisationFields
+from .operations import MIN_PASSWORD
 
 
 def new_password_fields(label=None):
     password = PasswordField(
         label or _l("Password"),
         validators=[
-            _required(),
+            required(),
             Length(
                 min=MIN_PASSWORD,
                 max=200,
@@ -89,29 +39,16 @@ def new_password_fields(label=None):
     )
     confirm = PasswordField(
         _l("Repeat the password"),
-        validators=[_required(), EqualTo("password", message=_l("The passwords do not match."))],
+        validators=[required(), EqualTo("password", message=_l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
 
 
-def validate_edrpou(form, field):
-    if not edrpou.is_valid(field.data or ""):
-        raise ValidationError(
-            _l("An EDRPOU code has 8 digits and a correct check digit; check the code.")
-        )
-
-
-def validate_phone(form, field):
-    digits = re.sub(r"[\s()\-]", "", field.data or "")
-    if not re.fullmatch(r"\+?\d{10,15}", digits):
-        raise ValidationError(_l("Enter a phone number such as +380 67 123 45 67."))
-
-
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField(
-        _l("Password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
+        _l("Password"), validators=[required()], render_kw={"autocomplete": "current-password"}
     )
 
 
@@ -125,7 +62,7 @@ class ResetPasswordForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     email = email_field()
-    name = StringField(_l("Name"), validators=[_required(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     role = RadioField(
         _l("Role"),
         choices=choices([(Role.JUROR, _l("Juror")), (Role.ORGANISER, _l("Organiser"))]),
@@ -138,7 +75,7 @@ class InvitationForm(FlaskForm):
 class AcceptInvitationForm(FlaskForm):
     name = StringField(
         _l("Your name"),
-        validators=[_required(), Length(max=200)],
+        validators=[required(), Length(max=200)],
         filters=[strip],
         render_kw={"autocomplete": "name"},
     )
@@ -146,7 +83,7 @@ class AcceptInvitationForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[_required(), Length(max=200)], filters=[strip])
+    name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     language = SelectField(
         _l("Language of pages and e-mails"), choices=choices(LANGUAGE_NAMES.items())
     )
@@ -155,7 +92,7 @@ class AccountForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[_required()],
+        validators=[required()],
         render_kw={"autocomplete": "current-password"},
     )
     password, password_confirm = new_password_fields(_l("New password"))
@@ -164,3 +101,16 @@ class PasswordChangeForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[DataRequired()])
     next = HiddenField()
+
+
+class RegistrationForm(OrganisationFields):
+    """/register: the organisation, then its contact person's account."""
+
+    password, password_confirm = new_password_fields()
+    consent = BooleanField(
+        _l(
+            "I consent to the processing of the personal data given here for the purpose of "
+            "taking part in contests."
+        ),
+        validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
+    )

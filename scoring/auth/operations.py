@@ -7,13 +7,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from .. import audit, clock
-from ..applications.operations import OrganisationError, apply_organisation_values
+from .. import audit, clock, mail
 from ..extensions import db
 from ..models import (
     Contest,
@@ -23,6 +22,9 @@ from ..models import (
     Role,
     User,
 )
+from ..organisations import OrganisationError, apply_organisation_values
+
+MIN_PASSWORD = 10
 
 
 class AccountError(Exception):
@@ -171,3 +173,16 @@ def accept_invitation(
     db.session.flush()
     audit.record("invitation.accepted", actor=user, contest=contest, obj=invitation, user=user.id)
     return user
+
+
+def send_invitation(invitation, token: str) -> None:
+    """E-mail the invitation's link (``token`` as ``invite`` returned it)."""
+    mail.send(
+        invitation.email,
+        _l("Invitation to join the jury or the organisers"),
+        "invitation",
+        invitation=invitation,
+        name=invitation.name or invitation.email,
+        days=current_app.config["INVITATION_DAYS"],
+        link=url_for("auth.accept_invitation", token=token, _external=True),
+    )

@@ -19,7 +19,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import clock, mail
-from ..applications.forms import RegistrationForm
 from ..extensions import db, limiter
 from ..models import Contest, JuryMember, Role, contest_organisers
 from . import operations, role_required
@@ -30,6 +29,7 @@ from .forms import (
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
+    RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
     choices,
@@ -180,19 +180,6 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form)
 
 
-def send_invitation(invitation, token: str) -> None:
-    """E-mail the invitation's link (``token`` as ``operations.invite`` returned it)."""
-    mail.send(
-        invitation.email,
-        _l("Invitation to join the jury or the organisers"),
-        "invitation",
-        invitation=invitation,
-        name=invitation.name or invitation.email,
-        days=current_app.config["INVITATION_DAYS"],
-        link=url_for("auth.accept_invitation", token=token, _external=True),
-    )
-
-
 @bp.route("/invitations/new", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def invite():
@@ -222,7 +209,7 @@ def invite():
                 role=role,
                 contest=contest,
             )
-            send_invitation(invitation, token)
+            operations.send_invitation(invitation, token)
             db.session.commit()
             flash(_("The invitation is sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("auth.invite"))

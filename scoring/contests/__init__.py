@@ -4,8 +4,9 @@ Any organiser may create a contest and becomes its organiser; only a contest's
 organisers see its pages (everyone else gets 404). A contest starts as a draft, where
 everything can change. Once it has left the draft, the settings that submitted
 applications depend on (address, applicant kinds, oblasts, number prefix, an earlier
-opening) are frozen. Stage changes follow ``STAGE_FORWARD`` and ``STAGE_BACK`` of the
-models, are confirmed on a page of their own and go to the audit log with their reason.
+opening) are frozen (``lifecycle.frozen_settings``). Stage changes follow the rules of
+``scoring.lifecycle``, are confirmed on a page of their own and go to the audit log with
+their reason.
 """
 
 # The criteria editor, the form builder, the organisers' page and the applications

@@ -5,9 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..auth.forms import KIND_CHOICES, choices, strip
+from ..forms import choices, strip
 from ..i18n import OBLASTS, current_language
 from ..models import ApplicationState, Contest
+from ..organisations import KIND_CHOICES
 from .applications import LISTED, REASON_MAX, Filters
 
 SEARCH_MAX = 200

@@ -10,15 +10,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import mail
+from ..access import own_contest
+from ..applications.content import answers_and_files
 from ..applications.operations import lock_application
 from ..auth import role_required
 from ..extensions import db
-from ..judging.views import answers_and_files
+from ..forms import show_errors
 from ..models import Application, ApplicationState, Role, User
 from . import applications as screening
 from .application_forms import STATE_CHOICES, DecisionForm, FilterForm
 from .operations import ContestError, application_counts
-from .views import bp, own_contest, show_errors
+from .views import bp
 
 MAX_PAGE = 100_000  # a larger page number in the address is no page at all
 HISTORY_LABELS = {

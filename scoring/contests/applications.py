@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import audit, clock
+from .. import audit, clock, lifecycle
 from ..extensions import db
 from ..i18n import stage_label
 from ..models import (
@@ -185,7 +185,7 @@ def decision_note(application: Application) -> str:
 
 def screening_problem(contest: Contest):
     """Why applications of the contest cannot be admitted or rejected now, or None."""
-    if contest.stage == Stage.SCREENING:
+    if lifecycle.screening_open(contest):
         return None
     screening = stage_label(Stage.SCREENING)
     if contest.stage in (Stage.DRAFT, Stage.OPEN):
@@ -194,7 +194,7 @@ def screening_problem(contest: Contest):
             "close. Move the contest on to it from the dashboard.",
             stage=screening,
         )
-    if contest.stage == Stage.JUDGING:
+    if lifecycle.scoring_open(contest):
         return _l(
             "Screening is over: the jury is scoring the admitted applications. To change a "
             "decision, move the contest back to the stage «%(stage)s» (with a reason) from the "

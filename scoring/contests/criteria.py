@@ -18,13 +18,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit
+from .. import audit, lifecycle
 from ..extensions import db
-from ..models import Contest, Criterion, Score, Stage, User
+from ..models import Contest, Criterion, Score, User
 from .operations import ContestError
 
 SCORING_FIELDS = ("max_points", "weight", "step")
-SCORING_STAGES = (Stage.JUDGING, Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
 ARCHIVED = _l("The contest is archived: nothing in it can change.")
 
 
@@ -43,7 +42,7 @@ def scored_criteria(contest: Contest) -> set[int]:
 def scoring_lock(contest: Contest, scored: set[int], criterion: Criterion | None = None):
     """Why the scoring rules (maximum, weight, step, the set and order of criteria) are
     fixed now, or None when they can still change. ``scored`` is ``scored_criteria``."""
-    if contest.stage == Stage.ARCHIVED:
+    if lifecycle.archived(contest):
         return ARCHIVED
     if criterion is not None and criterion.id in scored:
         return _l(
@@ -51,7 +50,7 @@ def scoring_lock(contest: Contest, scored: set[int], criterion: Criterion | None
             "step cannot change and it cannot be removed: the scores given would no longer "
             "fit."
         )
-    if contest.stage in SCORING_STAGES:
+    if lifecycle.scoring_started(contest):
         return _l(
             "Judging has started. The criteria’s maximum points, weights and steps, their "
             "order and their number are fixed, so that every application is scored and "
@@ -122,13 +121,13 @@ def update_criterion(criterion: Criterion, values: dict, *, actor: User) -> list
     contest = criterion.contest
     changed = [name for name, value in values.items() if _differs(getattr(criterion, name), value)]
     errors = {}
-    if contest.stage == Stage.ARCHIVED:
+    if lifecycle.archived(contest):
         errors = dict.fromkeys(changed, ARCHIVED)
     else:
         lock = scoring_lock(contest, scored_criteria(contest), criterion)
         if lock:
             errors |= dict.fromkeys([n for n in changed if n in SCORING_FIELDS], lock)
-        if "min_points" in changed and contest.stage == Stage.PUBLISHED:
+        if "min_points" in changed and lifecycle.results_frozen(contest):
             errors["min_points"] = _l(
                 "The results are published: the settings that decide the ranking cannot change."
             )

@@ -4,13 +4,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import lifecycle
+from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
-from ..models import Contest, Criterion, Role, Stage
+from ..forms import show_errors
+from ..models import Contest, Criterion, Role
 from . import criteria
 from .operations import ContestError
 from .setup_forms import CriterionForm, MoveForm
-from .views import bp, own_contest, show_errors
+from .views import bp
 
 
 def _own_criterion(contest: Contest, criterion_id: int) -> Criterion:
@@ -34,7 +37,7 @@ def criteria_list(slug: str):
         contest=contest,
         lock=criteria.scoring_lock(contest, scored),
         scored=scored,
-        archived=contest.stage == Stage.ARCHIVED,
+        archived=lifecycle.archived(contest),
     )
 
 

@@ -51,11 +51,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, edrpou
+from .. import audit, clock, edrpou, lifecycle
 from ..clock import KYIV
 from ..csvfiles import LineProblems, not_utf8, records
 from ..extensions import db
 from ..i18n import OBLASTS, kind_label, role_label
+from ..lifecycle import contests_sharing_numbers
 from ..models import (
     Aggregation,
     Application,
@@ -73,7 +74,7 @@ from ..models import (
     User,
 )
 from ..progress import Progress, nothing
-from .operations import RESERVED_SLUGS, contests_sharing_numbers
+from .operations import RESERVED_SLUGS
 
 FORMAT = "scoring.contest/1"
 
@@ -1216,7 +1217,7 @@ def import_applications(
     """
     # Registration numbers are allocated under the contest's row lock (PostgreSQL).
     db.session.refresh(contest, with_for_update=True)
-    if contest.stage in (Stage.PUBLISHED, Stage.ARCHIVED):
+    if lifecycle.results_frozen(contest):
         raise ExchangeError(
             [
                 _(

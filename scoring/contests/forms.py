@@ -12,7 +12,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -26,49 +25,18 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput
 
-from ..auth.forms import KIND_CHOICES, choices, strip
+from .. import forms
 from ..clock import KYIV
-from ..i18n import OBLASTS
+from ..forms import REQUIRED, MultiCheckboxField, choices, strip
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS
 from ..models import Aggregation, Contest, Normalise
-
-AGGREGATION_LABELS = {
-    Aggregation.MEAN: _l("Mean of the jurors’ totals"),
-    Aggregation.MEDIAN: _l("Median of the jurors’ totals"),
-    Aggregation.TRIMMED_MEAN: _l(
-        "Mean without the highest and the lowest total (with 4 or more jurors)"
-    ),
-    Aggregation.SUM: _l("Sum of the jurors’ totals"),
-}
-NORMALISE_LABELS = {
-    Normalise.NONE: _l("No normalisation"),
-    Normalise.ZSCORE: _l("Standardise each juror’s totals (z-score)"),
-}
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes; ``_macros/forms.html`` renders it in a fieldset."""
-
-    option_widget = CheckboxInput()
-
-
-REQUIRED = _l("This field is required.")
-
-
-def _required():
-    return DataRequired(message=REQUIRED)
-
-
-def _stripped_text(value) -> str:
-    """The text as stored: stripped, and "" for a field the request did not send at all
-    (WTForms gives None, which the NOT NULL text columns refuse)."""
-    return strip(value) if isinstance(value, str) else ""
+from ..organisations import KIND_CHOICES
 
 
 def _text(label, max_length, required=False, area=False, **kwargs):
-    validators = [_required() if required else Optional(), Length(max=max_length)]
-    filters = [_stripped_text]
+    validators = [forms.required() if required else Optional(), Length(max=max_length)]
+    filters = [forms.stripped_text]
     if area:
         return TextAreaField(
             label, validators=validators, filters=filters, render_kw={"rows": 6}, **kwargs
@@ -147,7 +115,7 @@ class ContestForm(FlaskForm):
     slug = StringField(
         _l("Address (slug)"),
         validators=[
-            _required(),
+            forms.required(),
             Length(max=80),
             Regexp(
                 r"^[a-z0-9]+(-[a-z0-9]+)*$",
@@ -194,7 +162,7 @@ class ContestForm(FlaskForm):
     number_prefix = StringField(
         _l("Prefix of registration numbers"),
         validators=[
-            _required(),
+            forms.required(),
             Regexp(
                 r"^[A-Z0-9]{2,12}$",
                 message=_l("Use from 2 to 12 latin letters and digits, e.g. UUG."),

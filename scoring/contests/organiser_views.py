@@ -4,15 +4,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
-from ..auth.views import send_invitation
 from ..extensions import db
+from ..forms import show_errors
 from ..models import Role, User
 from . import organisers
 from .operations import ContestError
 from .setup_forms import OrganiserForm
-from .views import bp, own_contest, show_errors
+from .views import bp
 
 
 @bp.route("/<slug>/organisers", methods=["GET", "POST"])
@@ -35,7 +36,7 @@ def organisers_list(slug: str):
                     role=Role.ORGANISER,
                     contest=contest,
                 )
-                send_invitation(invitation, token)
+                accounts.send_invitation(invitation, token)
         except ContestError as error:
             show_errors(form, error)
         else:

@@ -11,14 +11,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
+from ..forms import show_errors
 from ..i18n import number
 from ..models import Contest, Question, QuestionKind, Role
 from . import questions
 from .operations import ContestError
 from .setup_forms import KIND_LABELS, KIND_LIMITS, MoveForm, QuestionForm
-from .views import bp, own_contest, show_errors
+from .views import bp
 
 
 @bp.app_template_global()

@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import audit
+from .. import audit, lifecycle
 from ..extensions import db
 from ..models import Contest, Question, Stage, User
 from .criteria import move
@@ -62,7 +62,7 @@ def _key_taken(contest: Contest, key: str, question: Question | None = None) -> 
 
 def add_question(contest: Contest, values: dict, *, actor: User) -> Question:
     """A new question at the end of the form."""
-    if contest.stage == Stage.ARCHIVED:
+    if lifecycle.archived(contest):
         raise ContestError({"key": ARCHIVED})
     if contest.stage != Stage.DRAFT and values["required"]:
         raise ContestError(
@@ -129,7 +129,7 @@ def update_question(question: Question, values: dict, *, actor: User) -> list[st
     contest = question.contest
     changed = [name for name, value in values.items() if _differs(getattr(question, name), value)]
     errors = {}
-    if contest.stage == Stage.ARCHIVED:
+    if lifecycle.archived(contest):
         errors = dict.fromkeys(changed, ARCHIVED)
     elif contest.stage != Stage.DRAFT:
         refused = [name for name in ("key", "kind") if name in changed]
@@ -160,7 +160,7 @@ def update_question(question: Question, values: dict, *, actor: User) -> list[st
 def removal_problem(question: Question):
     """Why the question cannot be removed now, or None."""
     stage = question.contest.stage
-    if stage == Stage.ARCHIVED:
+    if lifecycle.archived(question.contest):
         return ARCHIVED
     if stage != Stage.DRAFT:
         return _l(
@@ -192,7 +192,7 @@ def remove_question(question: Question, *, actor: User) -> None:
 def move_question(question: Question, direction: str, *, actor: User) -> bool:
     """Move the question one place up or down; False when it is already at that end."""
     contest = question.contest
-    if contest.stage == Stage.ARCHIVED:
+    if lifecycle.archived(contest):
         raise ContestError({"question": ARCHIVED})
     moved = move(contest.questions, question, direction)
     if moved is None:

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     HiddenField,
     RadioField,
     SelectField,
@@ -15,7 +14,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -24,14 +22,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..auth.forms import choices, lower_strip, strip
+from ..forms import MultiCheckboxField, PersonForm, choices, required, strip
 from ..models import QuestionKind
 from .forms import (
     FiniteDecimalField,
-    MultiCheckboxField,
     _decimal,
     _plain,
-    _required,
     _text,
     _upper,
     _whole_number,
@@ -68,7 +64,7 @@ class CriterionForm(FlaskForm):
     code = StringField(
         _l("Code"),
         validators=[
-            _required(),
+            required(),
             Regexp(
                 r"^[A-Z0-9]([A-Z0-9.\-]{0,19})$",
                 message=_l("Use up to 20 latin letters, digits, dots or hyphens, e.g. C1."),
@@ -242,7 +238,7 @@ class QuestionForm(FlaskForm):
     key = StringField(
         _l("Key"),
         validators=[
-            _required(),
+            required(),
             Length(max=40, message=_l("Use at most %(max)d characters.")),
             Regexp(
                 r"^[A-Za-z][A-Za-z0-9_]*$",
@@ -391,25 +387,8 @@ class QuestionForm(FlaskForm):
             raise ValidationError(_l("Give at least two options, one per line."))
 
 
-class OrganiserForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            _required(),
-            Length(max=254),
-            Email(
-                message=_l("Enter an e-mail address such as name@example.org."),
-                check_deliverability=False,
-            ),
-        ],
-        filters=[lower_strip],
-        render_kw={"autocomplete": "off"},
-    )
-    name = _text(
-        _l("Name (optional)"),
-        200,
-        description=_l("Used to greet the person in the invitation if they have no account yet."),
-    )
+class OrganiserForm(PersonForm):
+    """A colleague to organise the contest: an organiser's account, or an invitation."""
 
 
 class MoveForm(FlaskForm):

@@ -1,33 +1,24 @@
 """Organisers' contest pages under /manage/contests: list, create, edit, dashboard, stage."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import lifecycle
+from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
-from ..i18n import stage_label
-from ..models import STAGE_BACK, STAGE_FORWARD, Contest, Role, Stage, contest_organisers
+from ..forms import show_errors
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, stage_label
+from ..lifecycle import STAGE_BACK, STAGE_FORWARD
+from ..models import Contest, Role, Stage, contest_organisers
 from ..results.operations import announce_publication
 from . import operations
-from .forms import AGGREGATION_LABELS, NORMALISE_LABELS, ContestForm, StageForm
+from .forms import ContestForm, StageForm
 
 bp = Blueprint("contests", __name__, url_prefix="/manage/contests")
-
-
-def own_contest(slug: str) -> Contest:
-    """The contest at ``slug`` if the current user organises it, else 404 (nothing leaks)."""
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None or not contest.is_organised_by(current_user):
-        abort(404)
-    return contest
-
-
-def show_errors(form, error: operations.ContestError) -> None:
-    for name, message in error.errors.items():
-        form[name].errors.append(message)
 
 
 @bp.route("")
@@ -100,17 +91,17 @@ def stage(slug: str):
     """GET ``?to=STAGE`` asks for confirmation (and a reason); POST moves the contest."""
     contest = own_contest(slug)
     form = StageForm(to=request.args.get("to"))
-    target = operations.stage_target(contest, form.to.data)
+    target = lifecycle.stage_target(contest, form.to.data)
     if target is None:
         flash(_("The contest cannot move to this stage from its current one."), "warning")
         return redirect(url_for(".dashboard", slug=slug))
-    backward = operations.is_backward(contest, target)
+    backward = lifecycle.is_backward(contest, target)
     form.reason.flags.required = backward  # marks the field; change_stage enforces it
-    problems = operations.stage_problems(contest, target)
+    problems = lifecycle.stage_problems(contest, target)
     if not problems and form.validate_on_submit():
         try:
-            operations.change_stage(contest, target, actor=current_user, reason=form.reason.data)
-        except operations.ContestError as error:
+            lifecycle.change_stage(contest, target, actor=current_user, reason=form.reason.data)
+        except lifecycle.StageError as error:
             show_errors(form, error)
         else:
             db.session.commit()

@@ -1,19 +1,18 @@
 """From the database to the records the documents are built from (``records.py``).
 
 Each function reads what its document needs in a fixed number of queries, whatever
-the number of applications (the ranking comes from ``scoring.results.contest_ranking``),
-and words everything in the document's language. Nothing here checks access: the
-views and the command line decide who gets which document.
+the number of applications (the ranking comes from ``scoring.results.loading``, worded
+by ``scoring.results.presentation``), and words everything in the document's language.
+Nothing here checks access: the views and the command line decide who gets which
+document.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections import defaultdict
 from decimal import Decimal
-from fractions import Fraction
 
 from flask import current_app
 from flask_babel import force_locale
@@ -21,31 +20,27 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, clock, ranking
-from ..applications.views import answer_rows
-from ..contests.forms import AGGREGATION_LABELS, NORMALISE_LABELS
+from .. import audit, clock, lifecycle, ranking
+from ..applications.content import answer_rows
 from ..extensions import db
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..models import (
     Application,
     ApplicationState,
     Category,
     Conflict,
     Contest,
-    Decision,
     DecisionKind,
     JuryMember,
     Normalise,
     Organisation,
-    Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
-from ..results import contest_ranking, describe
+from ..results.loading import contest_ranking, load
+from ..results.presentation import describe, display_score, notes_text, tie_groups, title
 from . import records
-
-FINAL_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
 class NotAWinner(Exception):
@@ -53,7 +48,7 @@ class NotAWinner(Exception):
 
 
 def is_published(contest: Contest) -> bool:
-    return contest.stage in FINAL_STAGES
+    return lifecycle.results_frozen(contest)
 
 
 def letterhead(contest: Contest, language: str) -> records.Letterhead:
@@ -76,22 +71,12 @@ def results_url(contest: Contest) -> str:
     return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/contests/{contest.slug}/results"
 
 
-@functools.lru_cache(maxsize=4096)  # a protocol repeats the same totals thousands of times
-def _display(value: Fraction | Decimal) -> Decimal:
-    """A score rounded for display (two places, half up), SPEC §6.4."""
-    return Decimal(ranking.format_score(value))
-
-
-def _title(item, language: str) -> str:
-    return (item.title_en if language == "en" else "") or item.title_uk
-
-
 def _scoring(contest: Contest, language: str) -> records.Scoring:
     return records.Scoring(
         criteria=tuple(
             records.CriterionLine(
                 code=c.code,
-                title=_title(c, language),
+                title=title(c, language),
                 max_points=c.max_points,
                 weight=c.weight,
                 step=c.step,
@@ -112,32 +97,19 @@ def _scoring(contest: Contest, language: str) -> records.Scoring:
 
 
 class _Results:
-    """The ranking with what the documents print beside it (four more queries)."""
+    """The ranking with what the documents print beside it, loaded once (``load``)."""
 
     def __init__(self, contest: Contest, language: str):
         self.contest = contest
         self.language = language
-        self.ranking = contest_ranking(contest)
-        categories = db.session.scalars(
-            select(Category).where(Category.contest_id == contest.id)
-        ).all()
-        self.category_titles = {c.code: _title(c, language) for c in categories}
+        self.loaded = load(contest)
+        self.ranking = self.loaded.rank()[0]
+        self.category_titles = {c.code: title(c, language) for c in self.loaded.categories}
         self.applications = {
-            app_id: (name, community)
-            for app_id, name, community in db.session.execute(
-                select(Application.id, Organisation.name, Organisation.community)
-                .join(Organisation, Application.organisation_id == Organisation.id)
-                .where(
-                    Application.contest_id == contest.id,
-                    Application.state == ApplicationState.ADMITTED,
-                )
-            )
+            app.id: (app.organisation, self.loaded.applicants[app.id].community)
+            for app in self.loaded.inputs.applications
         }
-        self.decisions = db.session.scalars(
-            select(Decision)
-            .where(Decision.contest_id == contest.id)
-            .order_by(Decision.decided_at, Decision.id)
-        ).all()
+        self.decisions = self.loaded.decisions
 
     def placings(self) -> tuple[records.Placing, ...]:
         return tuple(
@@ -148,12 +120,12 @@ class _Results:
                 community=self.applications.get(row.application_id, ("", ""))[1],
                 oblast=row.oblast,
                 category=self.category_titles.get(row.category, ""),
-                score=_display(row.score),
+                score=display_score(row.score),
                 jurors=row.jurors,
                 tie=row.tie,
                 divergent=row.divergent,
                 winner=row.winner,
-                note="; ".join(describe(n) for n in row.notes),
+                note=notes_text(row.notes),
             )
             for row in self.ranking.rows
         )
@@ -170,22 +142,19 @@ class _Results:
 
     def ties(self) -> tuple[records.TieRecord, ...]:
         """The tie groups at the last winning places, with the decision that settled each."""
-        groups: dict[tuple, list[ranking.Row]] = defaultdict(list)
-        for row in self.ranking.rows:
-            if any(n.code in ("decision", "tie_undecided") for n in row.notes):
-                groups[row.category, row.rank].append(row)
         tie_decisions = [d for d in self.decisions if d.kind == DecisionKind.TIE]
         found = []
-        for (category, rank), rows in groups.items():
-            ids = {row.application_id for row in rows}
-            decided = any(n.code == "decision" for row in rows for n in row.notes)
-            decision = next((d for d in tie_decisions if decided and ids & set(d.winner_ids)), None)
+        for group in tie_groups(self.ranking):
+            ids = {row.application_id for row in group.rows}
+            decision = next(
+                (d for d in tie_decisions if group.decided and ids & set(d.winner_ids)), None
+            )
             found.append(
                 records.TieRecord(
-                    rank=rank,
-                    category=self.category_titles.get(category, ""),
-                    applications=tuple(f"{r.number} {r.organisation}" for r in rows),
-                    winners=tuple(f"{r.number} {r.organisation}" for r in rows if r.winner)
+                    rank=group.rank,
+                    category=self.category_titles.get(group.category, ""),
+                    applications=tuple(f"{r.number} {r.organisation}" for r in group.rows),
+                    winners=tuple(f"{r.number} {r.organisation}" for r in group.rows if r.winner)
                     if decision
                     else (),
                     reason=decision.reason if decision else "",
@@ -240,24 +209,19 @@ def _sheet_states(contest: Contest) -> dict[tuple[int, int], tuple[Conflict, She
     }
 
 
-def _unranked_totals(contest: Contest, application_ids: list[int]) -> dict[tuple, Fraction]:
-    """Jurors' totals on the submitted sheets of applications below the quorum."""
-    if not application_ids:
-        return {}
-    weights = {c.id: Fraction(c.weight) for c in contest.criteria}
-    totals: dict[tuple, Fraction] = defaultdict(Fraction)
-    for app_id, juror_id, criterion_id, value in db.session.execute(
-        select(Scoresheet.application_id, Scoresheet.juror_id, Score.criterion_id, Score.points)
-        .join(Score, Score.scoresheet_id == Scoresheet.id)
-        .where(
-            Scoresheet.application_id.in_(application_ids),
-            Scoresheet.state == SheetState.SUBMITTED,
-            Scoresheet.conflict == Conflict.NONE,
+def _unranked_totals(loaded, application_ids: list[int]) -> dict[tuple, Decimal]:
+    """Jurors' totals on the submitted sheets of applications below the quorum (the
+    sheets ``load`` read: submitted, without a conflict, of admitted applications)."""
+    wanted = set(application_ids)
+    criteria = loaded.inputs.criteria
+    return {
+        (sheet.application_id, sheet.juror_id): ranking.juror_total(
+            (c.weight for c in criteria if sheet.scores.get(c.id) is not None),
+            (sheet.scores[c.id] for c in criteria if sheet.scores.get(c.id) is not None),
         )
-    ):
-        if value is not None and criterion_id in weights:
-            totals[app_id, juror_id] += weights[criterion_id] * Fraction(value)
-    return totals
+        for sheet in loaded.inputs.sheets
+        if sheet.application_id in wanted
+    }
 
 
 def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
@@ -297,7 +261,7 @@ def protocol(
             jury += [(user_id, records.Member(names.get(user_id, "?"))) for user_id in others]
         juror_ids = [user_id for user_id, _member in jury]
         unranked_ids = [item.application_id for item in results.ranking.not_ranked]
-        unranked_totals = _unranked_totals(contest, unranked_ids)
+        unranked_totals = _unranked_totals(results.loaded, unranked_ids)
 
         def cells(app_id: int, totals) -> tuple:
             row = []
@@ -308,7 +272,7 @@ def protocol(
                 elif conflict == Conflict.RECUSED:
                     row.append(records.RECUSED)
                 elif juror in totals:
-                    row.append(_display(totals[juror]))
+                    row.append(display_score(totals[juror]))
                 else:
                     row.append(records.NOT_SUBMITTED)
             return tuple(row)
@@ -318,7 +282,7 @@ def protocol(
                 number=row.number,
                 organisation=row.organisation,
                 totals=cells(row.application_id, row.juror_totals),
-                score=_display(row.score),
+                score=display_score(row.score),
                 divergent=row.divergent,
             )
             for row in results.ranking.rows
@@ -346,7 +310,9 @@ def protocol(
             records.Divergence(
                 number=row.number,
                 organisation=row.organisation,
-                spread=_display(max(row.juror_totals.values()) - min(row.juror_totals.values())),
+                spread=display_score(
+                    max(row.juror_totals.values()) - min(row.juror_totals.values())
+                ),
                 resolutions=tuple(reason for _at, reason in resolutions[row.application_id]),
             )
             for row in results.ranking.rows
@@ -399,6 +365,7 @@ def _sheet(
         )
         for c, line in zip(contest.criteria, criteria, strict=True)
     )
+    scored = [line for line in lines if line.points is not None]
     return records.Sheet(
         number=application.number,
         organisation="" if hide_organisation else application.organisation.name,
@@ -406,6 +373,9 @@ def _sheet(
         juror=juror.name if juror else "",
         juror_email=juror.email if juror else "",
         lines=lines,
+        total=ranking.juror_total(
+            (line.criterion.weight for line in scored), (line.points for line in scored)
+        ),
         overall_comment=sheet.overall_comment if sheet else "",
         submitted_at=sheet.submitted_at if sheet else None,
         declared_at=sheet.declared_at if sheet and sheet.conflict == Conflict.NONE else None,
@@ -458,7 +428,9 @@ def scoresheets(
         head = letterhead(contest, language)
         if blank:  # forms to fill in by hand: nothing on them to call a draft
             head = dataclasses.replace(head, draft=False)
-        return records.Scoresheets(letterhead=head, sheets=tuple(sheets), blank=blank)
+        return records.Scoresheets(
+            letterhead=head, sheets=tuple(sheets), blank=blank, max_total=contest.max_total
+        )
 
 
 def juror_scoresheet(
@@ -479,6 +451,7 @@ def juror_scoresheet(
                 ),
             ),
             blank=False,
+            max_total=contest.max_total,
         )
 
 
@@ -540,7 +513,7 @@ def certificate(contest: Contest, application: Application, language: str) -> re
             community=application.organisation.community,
             oblast=application.organisation.oblast,
             place=row.rank,
-            category=_title(category, language) if category else "",
+            category=title(category, language) if category else "",
             date=published or clock.now(),
             chair=chair.name if chair else "",
         )

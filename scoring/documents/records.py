@@ -173,6 +173,7 @@ class Sheet:
     juror: str
     juror_email: str
     lines: tuple[SheetLine, ...]
+    total: Decimal  # Σ weight × points over the criteria scored
     overall_comment: str
     submitted_at: datetime | None
     declared_at: datetime | None  # when the juror declared no conflict of interest
@@ -183,6 +184,7 @@ class Scoresheets:
     letterhead: Letterhead
     sheets: tuple[Sheet, ...]
     blank: bool  # forms to fill in by hand and type back with import-scores
+    max_total: Decimal  # Σ weight × max_points
 
 
 @dataclass(frozen=True)

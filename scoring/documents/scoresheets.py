@@ -10,6 +10,8 @@ with empty criterion and score, carries the overall comment, as in the CSV.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
@@ -83,7 +85,7 @@ def _facts(sheet: Sheet, blank: bool) -> Table:
     return base.key_values(pairs, WIDTH, 42 * mm)
 
 
-def _filled(sheet: Sheet, max_total) -> list:
+def _filled(sheet: Sheet, max_total: Decimal) -> list:
     s = base.styles()
     rows = [
         [
@@ -93,10 +95,6 @@ def _filled(sheet: Sheet, max_total) -> list:
         ]
         for line in sheet.lines
     ]
-    total = sum(
-        (line.criterion.weight * line.points for line in sheet.lines if line.points is not None),
-        start=0,
-    )
     story: list = base.tables(
         [_("Criterion"), _("Points"), _("Comment")],
         rows,
@@ -111,7 +109,7 @@ def _filled(sheet: Sheet, max_total) -> list:
             + base.markup(
                 _(
                     "%(total)s of %(max)s possible (Σ weight × points)",
-                    total=base.points(total),
+                    total=base.points(sheet.total),
                     max=number(max_total),
                 )
             ),
@@ -175,14 +173,11 @@ def build(data: Scoresheets) -> bytes:
         for index, sheet in enumerate(data.sheets):
             if index:
                 story.append(PageBreak())
-            max_total = sum(
-                (line.criterion.weight * line.criterion.max_points for line in sheet.lines), start=0
-            )
             story.append(Paragraph(base.markup(_("Scoresheet")), s.title))
             story.append(Paragraph(base.markup(head.contest_title), s.subtitle))
             story.append(_facts(sheet, data.blank))
             story.append(Spacer(1, 4 * mm))
-            story += _blank(sheet) if data.blank else _filled(sheet, max_total)
+            story += _blank(sheet) if data.blank else _filled(sheet, data.max_total)
             story.append(
                 KeepTogether(
                     [

@@ -9,7 +9,7 @@
 - ``/judging/<slug>/<number>/scoresheet.pdf``: the juror's own sheet, once they have
   declared no conflict of interest.
 - ``/applications/<number>/receipt.pdf``: whoever may see the submitted application
-  (``applications.access.can_view``), except jurors of a blind contest.
+  (``access.can_view``), except jurors of a blind contest.
 
 Every document is Ukrainian unless ``?lang=en`` asks for English, and comes as a
 download with an ASCII file name.
@@ -22,20 +22,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import documents
-from ..applications import access
+from .. import access, documents, lifecycle
+from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
-from ..contests.views import own_contest
 from ..extensions import db
-from ..judging.views import juror_assignment, jury_contest
-from ..models import Application, ApplicationState, Conflict, Contest, Role, Stage
-from ..results import contest_ranking
+from ..models import Application, ApplicationState, Conflict, Contest, Role
+from ..results.loading import contest_ranking
 from . import data
 
 bp = Blueprint("documents", __name__)
-
-RANKED_STAGES = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
-
 
 def language() -> str:
     """``?lang=en`` for English; Ukrainian otherwise (SPEC §1)."""
@@ -186,6 +181,6 @@ def receipt_pdf(number: str):
 @bp.app_template_global()
 def winner_certificates(contest: Contest) -> list[tuple[str, str]]:
     """(number, organisation) of the winners, for the certificate links on the dashboard."""
-    if contest.stage not in RANKED_STAGES:
+    if not lifecycle.scoring_closed(contest):
         return []
     return [(row.number, row.organisation) for row in contest_ranking(contest).winners]

@@ -26,7 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
-from .. import audit, clock
+from .. import audit, clock, lifecycle
 from ..csvfiles import LineProblems, not_utf8, records
 from ..extensions import db
 from ..i18n import role_label
@@ -41,7 +41,6 @@ from ..models import (
     Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
 from ..progress import Progress, nothing
@@ -178,7 +177,7 @@ def import_scores(
     ``progress(done, total)`` hears of the lines checked and then of the sheets
     written: twice the lines in all (``scoring.progress``).
     """
-    if contest.stage in (Stage.PUBLISHED, Stage.ARCHIVED):
+    if lifecycle.results_frozen(contest):
         raise ScoresFileError(
             [_("The contest’s results are already published: scores can no longer be imported.")]
         )

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..auth.forms import strip
+from ..forms import strip
 from ..models import Criterion, Score
 from .operations import MAX_DECLARATION, points_text
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, or_, select
 
-from .. import audit, clock
+from .. import audit, clock, lifecycle
 from ..auth import operations as accounts
 from ..extensions import db
 from ..models import (
@@ -47,18 +47,15 @@ from ..models import (
     Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
 from .assignment import Applicant, Juror, Party, Rules, conflicts, least_loaded, plan_assignments
 from .operations import Progress, lock_scoresheet, sheet_status
 
-# The jury and the assignments are fixed once the results are published (SPEC §3).
-FROZEN_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
+# The jury and the assignments are fixed once the results are published (SPEC §3):
+# ``lifecycle.results_frozen``. Assignments need admitted applications, and deliberation
+# may add a juror (SPEC §6.6): ``lifecycle.assignments_open``.
 FROZEN_MESSAGE = _l("The results are published: the jury and its work can no longer change.")
-# Assignments need admitted applications; deliberation may add a juror (SPEC §6.6).
-ASSIGNING_STAGES = (Stage.SCREENING, Stage.JUDGING, Stage.DELIBERATION)
-REOPENING_STAGES = (Stage.JUDGING, Stage.DELIBERATION)
 MAX_REASON = 2000
 PER_PAGE = 50
 CONFLICT_LABELS = {
@@ -83,14 +80,14 @@ class JuryError(Exception):
 
 
 def _check_not_frozen(contest: Contest) -> None:
-    if contest.stage in FROZEN_STAGES:
+    if lifecycle.results_frozen(contest):
         raise JuryError(
             _l("The results are published: the jury and its work can no longer change.")
         )
 
 
 def _check_assigning(contest: Contest) -> None:
-    if contest.stage not in ASSIGNING_STAGES:
+    if not lifecycle.assignments_open(contest):
         raise JuryError(
             _l(
                 "Assignments are made from the screening stage until the deliberation, "
@@ -285,7 +282,7 @@ def _has_scores(sheet_ids: list[int]) -> bool:
 
 
 def _removal_problem(contest: Contest, sheets: list[Scoresheet]):
-    if contest.stage in FROZEN_STAGES:
+    if lifecycle.results_frozen(contest):
         return FROZEN_MESSAGE
     if any(s.state == SheetState.SUBMITTED for s in sheets):
         return _l(
@@ -700,7 +697,7 @@ def unfinished(contest: Contest) -> list[Reminder]:
 
 
 def reminder_problem(contest: Contest, reminders: list[Reminder]):
-    if contest.stage != Stage.JUDGING:
+    if not lifecycle.scoring_open(contest):
         return _l("Reminders are sent while the jury is scoring (the judging stage).")
     if not reminders:
         return _l("Every juror has finished: there is nobody to remind.")
@@ -724,7 +721,7 @@ def record_reminders(contest: Contest, reminders: list[Reminder], *, actor: User
 
 def reopen_problem(contest: Contest, sheet: Scoresheet):
     """Why the sheet cannot be reopened now, or None."""
-    if contest.stage not in REOPENING_STAGES:
+    if not lifecycle.revisions_open(contest):
         return _l("A scoresheet can be reopened only while the jury is scoring or deliberating.")
     if sheet.state != SheetState.SUBMITTED:
         return _l("This scoresheet is not submitted: the juror can still change it.")

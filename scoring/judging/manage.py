@@ -21,22 +21,20 @@ from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..applications.access import admitted_or_404
+from .. import lifecycle
+from ..access import admitted_or_404, own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
-from ..auth.forms import strip
-from ..auth.views import send_invitation
-from ..contests.setup_forms import OrganiserForm
-from ..contests.views import own_contest
 from ..extensions import db
+from ..forms import PersonForm, strip
 from ..mail import send as send_mail
-from ..models import Application, JuryMember, Role, Scoresheet, Stage, User
+from ..models import Application, JuryMember, Role, Scoresheet, User
 from . import jury
 
 bp = Blueprint("jury", __name__, url_prefix="/manage/contests")
 
 
-class JurorForm(OrganiserForm):
+class JurorForm(PersonForm):
     """The juror's e-mail and, for an invitation, a name to greet them with."""
 
 
@@ -88,7 +86,7 @@ def members(slug: str):
                 invitation, token = jury.invite_juror(
                     contest, form.email.data, form.name.data or "", actor=_actor()
                 )
-                send_invitation(invitation, token)
+                accounts.send_invitation(invitation, token)
         except jury.JuryError as error:
             db.session.rollback()
             form[error.field or "email"].errors.append(error.message)
@@ -114,7 +112,7 @@ def members(slug: str):
         members=jury_members,
         summary=jury.applications_summary(contest, len(jury_members)),
         invitations=jury.pending_invitations(contest),
-        frozen=contest.stage in jury.FROZEN_STAGES,
+        frozen=lifecycle.results_frozen(contest),
     )
 
 
@@ -216,8 +214,8 @@ def assignments(slug: str):
         "jury/assignments.html",
         contest=contest,
         matrix=jury.matrix(contest, page),
-        assigning=contest.stage in jury.ASSIGNING_STAGES,
-        reopening=contest.stage in jury.REOPENING_STAGES,
+        assigning=lifecycle.assignments_open(contest),
+        reopening=lifecycle.revisions_open(contest),
     )
 
 
@@ -276,8 +274,8 @@ def application(slug: str, number: str):
         contest=contest,
         application=item,
         seats=jury.application_seats(contest, item),
-        assigning=contest.stage in jury.ASSIGNING_STAGES,
-        reopening=contest.stage in jury.REOPENING_STAGES,
+        assigning=lifecycle.assignments_open(contest),
+        reopening=lifecycle.revisions_open(contest),
     )
 
 
@@ -375,7 +373,7 @@ def reopen(slug: str, sheet_id: int):
                 problem = error.message
         else:
             db.session.commit()
-            if contest.stage == Stage.JUDGING:
+            if lifecycle.scoring_open(contest):
                 flash(
                     _(
                         "The scoresheet is a draft again: %(name)s can change it and submit "

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .. import audit, clock
+from .. import audit, clock, lifecycle, ranking
 from ..applications.operations import clean_text
 from ..extensions import db
 from ..i18n import current_language, number
@@ -34,7 +34,6 @@ from ..models import (
     Score,
     Scoresheet,
     SheetState,
-    Stage,
     User,
 )
 from .assignment import Party, conflicts
@@ -42,8 +41,6 @@ from .assignment import Party, conflicts
 MAX_COMMENT = 5000
 MAX_OVERALL_COMMENT = 10000
 MAX_DECLARATION = 2000
-# Stages after judging in which jurors still read their submitted sheets.
-LATER_STAGES = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
 POINTS_TEXT = re.compile(r"\d{1,5}(?:[.,]\d{1,4})?")
 
 
@@ -269,13 +266,9 @@ def sheet_scores(sheet: Scoresheet) -> dict[int, Score]:
 
 def total(criteria: list[Criterion], scores: dict[int, Score]) -> Decimal:
     """The juror's total so far: Σ weight × points over the scored criteria (SPEC §6.2)."""
-    return sum(
-        (
-            c.weight * scores[c.id].points
-            for c in criteria
-            if c.id in scores and scores[c.id].points is not None
-        ),
-        Decimal(0),
+    scored = [c for c in criteria if c.id in scores and scores[c.id].points is not None]
+    return ranking.juror_total(
+        (c.weight for c in scored), (scores[c.id].points for c in scored), Decimal(0)
     )
 
 
@@ -284,7 +277,7 @@ def missing_criteria(criteria: list[Criterion], scores: dict[int, Score]) -> lis
 
 
 def _check_open(contest: Contest, sheet: Scoresheet) -> None:
-    if contest.stage != Stage.JUDGING:
+    if not lifecycle.scoring_open(contest):
         raise JudgingError(_("Scoring in this contest is closed; nothing can change."))
     if sheet.conflict == Conflict.RECUSED:
         raise JudgingError(_("You have recused yourself from this application."))

@@ -25,25 +25,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import undefer
 from werkzeug.exceptions import NotFound
 
-from ..applications.operations import file_size_text
+from .. import lifecycle
+from ..access import juror_assignment, jury_contest
+from ..applications.content import answers_and_files
 from ..auth import role_required
 from ..extensions import csrf, db
 from ..i18n import number as number_text
 from ..models import (
-    Answer,
     Application,
-    ApplicationState,
     Attachment,
     Conflict,
     Contest,
     JuryMember,
     Role,
-    Scoresheet,
     SheetState,
-    Stage,
 )
 from ..pagecache import cached_page
 from . import operations
@@ -51,43 +49,6 @@ from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 
-JURY_STAGES = (Stage.JUDGING, *operations.LATER_STAGES)
-FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-
-
-def jury_contest(slug: str) -> Contest:
-    """The contest if the current juror is on its jury and it is judging or later, else 404."""
-    contest = db.session.scalar(
-        select(Contest)
-        .join(JuryMember, JuryMember.contest_id == Contest.id)
-        .where(Contest.slug == slug, JuryMember.user_id == current_user.id)
-    )
-    if contest is None or contest.stage not in JURY_STAGES:
-        abort(404)
-    return contest
-
-
-def juror_assignment(contest: Contest, number: str) -> tuple[Application, Scoresheet]:
-    """The application and the juror's sheet for it, if the juror may open it, else 404."""
-    row = db.session.execute(
-        select(Application, Scoresheet)
-        .join(Scoresheet, Scoresheet.application_id == Application.id)
-        .where(
-            Application.contest_id == contest.id,
-            Application.number == number,
-            Application.state == ApplicationState.ADMITTED,
-            Scoresheet.juror_id == current_user.id,
-        )
-        .options(selectinload(Application.organisation))
-    ).first()
-    if row is None:
-        abort(404)
-    application, sheet = row
-    if sheet.conflict == Conflict.RECUSED:
-        abort(404)  # SPEC §6: a recused juror never sees the application again
-    if contest.stage != Stage.JUDGING and sheet.state != SheetState.SUBMITTED:
-        abort(404)  # scoring is closed; only submitted sheets stay readable
-    return application, sheet
 
 
 def _sheet_url(contest: Contest, application: Application) -> str:
@@ -105,17 +66,17 @@ def index():
     contests = db.session.scalars(
         select(Contest)
         .join(JuryMember, JuryMember.contest_id == Contest.id)
-        .where(JuryMember.user_id == current_user.id, Contest.stage.in_(JURY_STAGES))
+        .where(JuryMember.user_id == current_user.id, Contest.stage.in_(lifecycle.SCORING_STARTED))
         .order_by(Contest.closes_at.desc(), Contest.id)
     ).all()
-    judging = [c for c in contests if c.stage == Stage.JUDGING]
+    judging = [c for c in contests if lifecycle.scoring_open(c)]
     if len(judging) == 1 and not request.args.get("all"):
         return redirect(url_for(".assignments", slug=judging[0].slug))
     progress = operations.progress_by_contest(current_user, [c.id for c in contests])
     return render_template(
         "judging/index.html",
         judging=judging,
-        earlier=[c for c in contests if c.stage != Stage.JUDGING],
+        earlier=[c for c in contests if not lifecycle.scoring_open(c)],
         progress=progress,
     )
 
@@ -130,7 +91,7 @@ def assignments(slug: str):
         contest=contest,
         items=items,
         progress=operations.progress(items),
-        open=contest.stage == Stage.JUDGING,
+        open=lifecycle.scoring_open(contest),
     )
 
 
@@ -145,41 +106,6 @@ def _conflict_page(contest, application, sheet, recusal_form=None):
         no_conflict_form=NoConflictForm(),
         recusal_form=recusal_form or RecusalForm(formdata=None),
     )
-
-
-def attachment_label(attachment: Attachment, index: int, blind: bool) -> str:
-    """«Файл 1 (PDF, 1,2 МБ)» in a blind contest, else the file's own name with the same."""
-    kind = FILE_TYPES.get(attachment.content_type) or attachment.content_type.rpartition("/")[2]
-    size = file_size_text(attachment.size)
-    if blind:
-        return _("File %(n)s (%(type)s, %(size)s)", n=index, type=kind.upper(), size=size)
-    return _("%(name)s (%(type)s, %(size)s)", name=attachment.filename, type=kind, size=size)
-
-
-def answers_and_files(application: Application, *, blind: bool, url) -> dict:
-    """The answers by question and the attachments for ``judging/_answers.html`` (two
-    queries); ``url(attachment)`` is where each file is downloaded from."""
-    answers = {
-        a.question_id: a.value
-        for a in db.session.scalars(select(Answer).where(Answer.application_id == application.id))
-    }
-    attachments = db.session.scalars(
-        select(Attachment)
-        .where(Attachment.application_id == application.id)
-        .order_by(Attachment.id)
-    ).all()
-    files = [
-        {"question_id": a.question_id, "label": attachment_label(a, i, blind), "url": url(a)}
-        for i, a in enumerate(attachments, start=1)
-    ]
-    questions = application.contest.questions
-    question_ids = {q.id for q in questions}
-    return {
-        "questions": questions,
-        "answers": answers,
-        "files": files,
-        "other_files": [f for f in files if f["question_id"] not in question_ids],
-    }
 
 
 def _content(contest: Contest, application: Application) -> dict:
@@ -207,7 +133,7 @@ def scoresheet(slug: str, number: str):
     criteria = _criteria(contest)
     scores = operations.sheet_scores(sheet)
     form = scoresheet_form(criteria, scores, sheet.overall_comment)
-    editable = contest.stage == Stage.JUDGING and sheet.state == SheetState.DRAFT
+    editable = lifecycle.scoring_open(contest) and sheet.state == SheetState.DRAFT
     if request.method == "POST" and form.validate_on_submit():
         try:
             result = operations.save_scores(
@@ -272,7 +198,7 @@ def recuse(slug: str, number: str):
     """Recusal with a declaration, before or after reading (not once submitted)."""
     contest = jury_contest(slug)
     application, sheet = juror_assignment(contest, number)
-    if contest.stage != Stage.JUDGING or sheet.state == SheetState.SUBMITTED:
+    if not lifecycle.scoring_open(contest) or sheet.state == SheetState.SUBMITTED:
         flash(_("A submitted scoresheet cannot be withdrawn by recusal."), "warning")
         return redirect(_sheet_url(contest, application))
     form = RecusalForm()
@@ -308,7 +234,7 @@ def submit(slug: str, number: str):
     application, sheet = juror_assignment(contest, number)
     if sheet.conflict != Conflict.NONE or sheet.state == SheetState.SUBMITTED:
         return redirect(_sheet_url(contest, application))
-    if contest.stage != Stage.JUDGING:
+    if not lifecycle.scoring_open(contest):
         abort(404)
     criteria = _criteria(contest)
     form = SubmitForm()

@@ -6,8 +6,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..access import own_contest
 from ..auth import role_required
-from ..contests.views import own_contest
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Role

@@ -21,8 +21,8 @@ from flask_babel import gettext as _
 from ..i18n import oblast_name
 from ..judging.exchange import export_scores
 from ..models import Contest, User
-from ..ranking import Ranking, format_score
-from . import describe
+from ..ranking import Ranking
+from .presentation import describe, display_score, notes_text
 
 BOM = "\ufeff"
 
@@ -88,11 +88,6 @@ def ranking_xlsx(ranking: Table, scores: Table) -> bytes:
     return out.getvalue()
 
 
-def _number(value) -> Decimal:
-    """A score or total rounded for the file (two places, half up)."""
-    return Decimal(format_score(value))
-
-
 def ranking_table(
     result: Ranking,
     jurors: list[User],
@@ -117,16 +112,19 @@ def ranking_table(
         line = [row.rank, row.number, names[row.application_id], oblast_name(row.oblast)]
         if category_titles:
             line.append(category_titles.get(row.category, ""))
-        line.append(_number(row.score))
+        line.append(display_score(row.score))
         if normalised:
-            line.append(_number(row.raw_score))
+            line.append(display_score(row.raw_score))
         totals = row.juror_totals
-        line += [row.jurors, *(_number(totals[j.id]) if j.id in totals else "" for j in jurors)]
+        line += [
+            row.jurors,
+            *(display_score(totals[j.id]) if j.id in totals else "" for j in jurors),
+        ]
         line += [
             words[row.tie],
             words[row.divergent],
             words[row.winner],
-            "; ".join(describe(n) for n in row.notes),
+            notes_text(row.notes),
         ]
         rows.append(line)
     for item in result.not_ranked:

@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..auth.forms import strip
-from ..contests.forms import MultiCheckboxField
+from ..forms import MultiCheckboxField, strip
 from .operations import MAX_REASON
 
 

@@ -17,8 +17,8 @@ fields to blame, before anything has changed.
   the least-loaded juror of the jury without a conflict, with the rules of
   ``judging.assignment``, for every divergent application at once (no query per row);
   the assignment itself is ``judging.jury.add_assignment``.
-- ``publication_problems``: what keeps the results from being published; the stage page
-  shows it (``contests.operations.stage_problems``).
+- What keeps the results from being published is a guardrail of the lifecycle
+  (``scoring.lifecycle.publication_problems``), shown on the stage page.
 - ``announce_publication``: the e-mail to the applicants once the results are public.
 """
 
@@ -32,9 +32,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from .. import audit, clock, mail, ranking
+from .. import audit, clock, lifecycle, mail, ranking
 from ..extensions import db
-from ..i18n import long_date
 from ..judging.assignment import Juror, Party, conflicts, least_loaded
 from ..judging.jury import JuryError, add_assignment
 from ..models import (
@@ -48,14 +47,11 @@ from ..models import (
     Organisation,
     Role,
     Scoresheet,
-    Stage,
     User,
 )
-from . import load
+from .loading import load
+from .presentation import TieGroup, find_tie
 
-RANKING_STAGES = (Stage.JUDGING, Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
-PUBLISHED_STAGES = (Stage.PUBLISHED, Stage.ARCHIVED)
-ASSIGNING_STAGES = (Stage.JUDGING, Stage.DELIBERATION)
 MAX_REASON = 2000
 
 
@@ -78,44 +74,12 @@ def _reason(text: str | None) -> str:
     return reason
 
 
-# Ties ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TieGroup:
-    """Applications tied at the last winning place, of which ``places`` can win."""
-
-    category: str | None
-    rank: int
-    places: int
-    rows: tuple[ranking.Row, ...]
-
-
-def undecided_ties(result: ranking.Ranking) -> list[TieGroup]:
-    """The ties that await the commission's decision, in ranking order."""
-    groups: dict[tuple, list[ranking.Row]] = {}
-    for row in result.rows:
-        if row.winner is None:
-            groups.setdefault((row.category, row.rank), []).append(row)
-    found = []
-    for (category, rank), rows in groups.items():
-        note = next(n for n in rows[0].notes if n.code == "tie_undecided")
-        found.append(TieGroup(category, rank, note.params["places"], tuple(rows)))
-    return found
-
-
-def find_tie(result: ranking.Ranking, category: str | None, rank: int) -> TieGroup | None:
-    return next(
-        (g for g in undecided_ties(result) if g.category == category and g.rank == rank), None
-    )
-
-
 def record_tie_decision(
     contest: Contest, category: str | None, rank: int, winner_ids, reason: str, *, actor: User
 ) -> Decision:
     """Record which applications of the tie at ``rank`` (in ``category``) win, once the
     engine has accepted the choice."""
-    if contest.stage != Stage.DELIBERATION:
+    if not lifecycle.ties_open(contest):
         raise ResultsError(
             {"winners": _l("Ties are decided in deliberation, once scoring has closed.")}
         )
@@ -197,7 +161,7 @@ def record_divergence_decision(
     contest: Contest, application: Application, reason: str, *, actor: User
 ) -> Decision:
     """How the commission resolved a divergence of the jurors' totals on an application."""
-    if contest.stage not in ASSIGNING_STAGES:
+    if not lifecycle.revisions_open(contest):
         raise ResultsError(
             {"reason": _l("Divergences are resolved while the jury scores or deliberates.")}
         )
@@ -225,9 +189,9 @@ def record_divergence_decision(
 
 def revocation_problem(contest: Contest, decision: Decision):
     """Why the decision cannot be revoked now, or None."""
-    if decision.kind == DecisionKind.TIE and contest.stage != Stage.DELIBERATION:
+    if decision.kind == DecisionKind.TIE and not lifecycle.ties_open(contest):
         return _l("Decisions on ties can be revoked only in deliberation.")
-    if decision.kind == DecisionKind.DIVERGENCE and contest.stage not in ASSIGNING_STAGES:
+    if decision.kind == DecisionKind.DIVERGENCE and not lifecycle.revisions_open(contest):
         return _l(
             "Decisions on divergences can be revoked only while the jury scores or deliberates."
         )
@@ -356,7 +320,7 @@ def pick_juror(
 def add_juror(contest: Contest, application: Application, juror: User, *, actor: User):
     """Assign one more juror to a divergent application (``judging.jury.add_assignment``
     checks the jury, the pair and the conflicts, and writes the audit entry)."""
-    if contest.stage not in ASSIGNING_STAGES:
+    if not lifecycle.revisions_open(contest):
         raise ResultsError({"juror": _l("Jurors are added while the jury scores or deliberates.")})
     try:
         return add_assignment(contest, application, juror, actor=actor)
@@ -365,39 +329,6 @@ def add_juror(contest: Contest, application: Application, juror: User, *, actor:
 
 
 # Publication -----------------------------------------------------------------------
-
-
-def publication_problems(contest: Contest) -> list:
-    """What must be put right before the results can be published (SPEC §6.8)."""
-    loaded = load(contest)
-    try:
-        result, stale = loaded.rank()
-    except ValueError:
-        return [_l("The ranking cannot be computed from the scores as they are; check them.")]
-    problems = []
-    if not result.rows:
-        problems.append(_l("No application is ranked yet: there are no results to publish."))
-    for group in undecided_ties(result):
-        problems.append(
-            ngettext(
-                "The applications %(numbers)s are tied at place %(rank)s, and %(num)d place "
-                "is left for them: record the commission’s decision on the ranking page.",
-                "The applications %(numbers)s are tied at place %(rank)s, and %(num)d places "
-                "are left for them: record the commission’s decision on the ranking page.",
-                group.places,
-                numbers=", ".join(row.number for row in group.rows),
-                rank=group.rank,
-            )
-        )
-    for decision in stale:
-        problems.append(
-            _l(
-                "The commission’s decision of %(date)s no longer fits the ranking: the "
-                "scores changed after it. Revoke it on the ranking page and decide again.",
-                date=long_date(decision.decided_at),
-            )
-        )
-    return problems
 
 
 def applicants_to_notify(contest: Contest) -> list[tuple[User, str]]:

@@ -1,0 +1,80 @@
+"""What the forms of every feature share: filters of typed text, options, common fields.
+
+A feature's own forms live in its ``forms.py``; what two features use lives here, so
+that no feature imports another feature's forms (``tests/test_layout.py``).
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectMultipleField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput
+
+REQUIRED = _l("This field is required.")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Options of a select or radio field from (value, label) pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def strip(value):
+    """Typed text as stored: stripped, without NUL characters (PostgreSQL refuses them)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def stripped_text(value) -> str:
+    """The text as stored: stripped, and "" for a field the request did not send at all
+    (WTForms gives None, which the NOT NULL text columns refuse)."""
+    return strip(value) if isinstance(value, str) else ""
+
+
+def lower_strip(value):
+    return strip(value).lower() if isinstance(value, str) else value
+
+
+def required():
+    return DataRequired(message=REQUIRED)
+
+
+def email_field(label=None, **kwargs):
+    return EmailField(
+        label or _l("E-mail"),
+        validators=[
+            required(),
+            Length(max=254),
+            Email(
+                message=_l("Enter an e-mail address such as name@example.org."),
+                check_deliverability=False,
+            ),
+        ],
+        filters=[lower_strip],
+        **kwargs,
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes; ``_macros/forms.html`` renders it in a fieldset."""
+
+    option_widget = CheckboxInput()
+
+
+class PersonForm(FlaskForm):
+    """A person by e-mail (an organiser, a juror), and a name to greet them with should
+    they get an invitation because they have no account yet."""
+
+    email = email_field(render_kw={"autocomplete": "off"})
+    name = StringField(
+        _l("Name (optional)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[stripped_text],
+        description=_l("Used to greet the person in the invitation if they have no account yet."),
+    )
+
+
+def show_errors(form, error) -> None:
+    """Put the messages of a refusal (``error.errors``: field name → message) beside the
+    fields of ``form`` they blame."""
+    for name, message in error.errors.items():
+        form[name].errors.append(message)

@@ -1,0 +1,424 @@
+"""What the organisers' ranking page shows (SPEC §6, §11), formatted for the template.
+
+``page`` loads the contest once (``loading.load``, five queries) plus a fixed number of
+queries for names and for the divergent applications, whatever the number of
+applications; the rows are formatted here, so the template loop only prints.
+
+In a blind contest the applicants' names stay hidden on these pages and in the
+exports («Application 3») while the jury is still scoring (``shown_names``): the ranking page
+can be on a screen at a meeting of the jury, and blind scoring promises the jurors that
+they do not learn who applied before their scores are in. From deliberation on, the
+commission discusses named applications.
+
+The stability check (``stability.check``) costs ``jurors + 2 × criteria`` rankings: it
+runs with the page while ``sheets × rankings`` stays under ``STABILITY_BUDGET`` (every
+contest of a few hundred applications), and on request (``?stability=1``, a button)
+above it.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+
+from .. import lifecycle, ranking
+from ..extensions import db
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name
+from ..models import (
+    Application,
+    Contest,
+    Decision,
+    DecisionKind,
+    Normalise,
+    Organisation,
+    SheetState,
+)
+from . import charts, exports, operations, stability
+from .loading import load
+from .presentation import (
+    Points,
+    applicant_names,
+    describe,
+    notes_text,
+    title,
+    to_decimal,
+    undecided_ties,
+)
+
+# Below this many sheet rankings (sheets × changes), the stability check runs with the page.
+STABILITY_BUDGET = 40_000
+# The ranking page shows this many rows at a time: a contest of 1,000 on one page, one of
+# 10,000 in ten, and no row out of sight is formatted or rendered.
+PAGE_ROWS = 1000
+
+FLAG_LABELS = {
+    "divergent": _l("divergent"),
+    "tie": _l("tie"),
+    "tie_undecided": _l("undecided tie"),
+    "decision": _l("decided by the commission"),
+    "below_min_total": _l("below a threshold"),
+    "below_min_points": _l("below a threshold"),
+    "oblast_cap": _l("oblast cap"),
+}
+
+
+def _change_text(change: stability.Change, jurors: dict) -> str:
+    if change.kind == "without_juror":
+        juror = jurors.get(change.juror)
+        return _("without %(juror)s", juror=juror.name if juror else change.juror)
+    if change.factor < 1:
+        return _("weight of %(code)s −10 %%", code=change.criterion)
+    return _("weight of %(code)s +10 %%", code=change.criterion)
+
+
+def _upset_text(upset: stability.Upset) -> str:
+    if upset.outcome == "not_ranked":
+        return _("falls below the quorum")
+    if upset.outcome == "tied":
+        return _("tied at place %(rank)s, undecided", rank=upset.rank)
+    return _("drops to place %(rank)s", rank=upset.rank)
+
+
+def names_hidden(contest: Contest) -> bool:
+    """Whether the applicants' names are hidden: a blind contest while the jury scores."""
+    return contest.blind and lifecycle.scoring_open(contest)
+
+
+def shown_names(contest: Contest, loaded) -> dict[int, str]:
+    """Applicants as the organisers' pages show them (hidden while blind judging goes on)."""
+    return applicant_names(loaded, hidden=names_hidden(contest))
+
+
+def _jurors(crowd: operations.People, juror_ids) -> list:
+    """The jurors with sheets in the ranking, by name, as the columns of the tables."""
+    found = (crowd.users[j] for j in juror_ids if j in crowd.users)
+    return sorted(found, key=lambda u: (u.name, u.id))
+
+
+def page(contest: Contest, *, want_stability: bool, page_number: int = 1) -> dict:
+    """Everything the ranking page shows, formatted."""
+    language = current_language()
+    loaded = load(contest)
+    try:
+        result, stale = loaded.rank()
+    except ValueError as error:
+        return {"broken": str(error)}
+    fmt = Points()
+    sheets = loaded.inputs.sheets
+    crowd = operations.people(contest, {s.juror_id for s in sheets})
+    totals = ranking.juror_totals(loaded.inputs.criteria, sheets)
+    jurors = _jurors(crowd, totals)
+    shown = shown_names(contest, loaded)
+    oblasts: dict[str, str] = {}
+    flag_text = {code: str(label) for code, label in FLAG_LABELS.items()}
+    memo: dict = {}
+    normalised = contest.normalise != Normalise.NONE
+    categories = {c.code: c for c in loaded.categories}
+    numbers = {app.id: app.number for app in loaded.inputs.applications}
+
+    tables: dict = {}
+    pages = max(1, -(-len(result.rows) // PAGE_ROWS))
+    page_number = min(max(page_number, 1), pages)
+    first = (page_number - 1) * PAGE_ROWS
+    for row in result.rows[first : first + PAGE_ROWS]:
+        table = tables.get(row.category)
+        if table is None:
+            category = categories.get(row.category)
+            table = tables[row.category] = {
+                "title": title(category, language) if category else "",
+                "places": category.winners if category else contest.winners,
+                "rows": [],
+            }
+        oblast = oblasts.get(row.oblast)
+        if oblast is None:
+            oblast = oblasts[row.oblast] = oblast_name(row.oblast)
+        flags = [flag_text["divergent"]] if row.divergent else []
+        seen = set()
+        for note in row.notes:
+            label = flag_text[note.code]
+            if label not in seen:
+                seen.add(label)
+                flags.append(label)
+        juror_totals = row.juror_totals
+        table["rows"].append(
+            {
+                "rank": row.rank,
+                "number": row.number,
+                "name": shown[row.application_id],
+                "oblast": oblast,
+                "score": fmt(row.score),
+                "raw": fmt(row.raw_score) if normalised else "",
+                # Formatted numbers hold only digits and separators: one cell string a
+                # row keeps the template loop lean for 1,000 rows × 7 jurors.
+                "totals": Markup(  # noqa: S704  (aligned by the table's CSS: less markup a row)
+                    "".join(
+                        f"<td>{fmt(juror_totals[j.id]) if j.id in juror_totals else '–'}</td>"
+                        for j in jurors
+                    )
+                ),
+                "jurors": row.jurors,
+                "flags": flags,
+                "note": notes_text(row.notes, memo),
+                "winner": row.winner,
+            }
+        )
+
+    not_ranked = [
+        {
+            "number": item.number,
+            "name": shown[item.application_id],
+            "reason": describe(item.as_note),
+        }
+        for item in result.not_ranked
+    ]
+    ties = [
+        {
+            "rank": group.rank,
+            "places": group.places,
+            "category": title(categories[group.category], language) if group.category else "",
+            "rows": [f"{row.number} {shown[row.application_id]}" for row in group.rows],
+            "url": url_for(".tie", slug=contest.slug, rank=group.rank, category=group.category),
+        }
+        for group in undecided_ties(result)
+    ]
+
+    divergent = _divergent(contest, loaded, result, crowd, shown, fmt, jurors)
+    leniency = ranking.leniency(totals)
+    check = None
+    cost = stability.cost(loaded.inputs) * max(len(sheets), 1)
+    if result.winners and (want_stability or cost <= STABILITY_BUDGET):
+        check = stability.check(loaded.inputs, result)
+
+    return {
+        "result": result,
+        "fmt": fmt,
+        "tables": list(tables.values()),
+        "paging": {
+            "page": page_number,
+            "pages": pages,
+            "first": first + 1,
+            "last": min(first + PAGE_ROWS, len(result.rows)),
+            "total": len(result.rows),
+        },
+        "with_categories": bool(loaded.categories),
+        "jurors": jurors,
+        "normalised": normalised,
+        "not_ranked": not_ranked,
+        "ties": ties,
+        "stale": [_decision_view(contest, d, loaded, numbers) for d in stale],
+        "divergent": divergent,
+        "leniency": [
+            {
+                "name": j.name,
+                "count": leniency.jurors[j.id].count,
+                "mean": fmt(leniency.jurors[j.id].mean),
+                "sd": fmt(leniency.jurors[j.id].sd),
+                "difference": fmt.signed(leniency.difference(j.id)),
+            }
+            for j in jurors
+        ],
+        "panel": {
+            "count": leniency.panel.count,
+            "mean": fmt(leniency.panel.mean),
+            "sd": fmt(leniency.panel.sd),
+        },
+        "stability": _stability_view(check, crowd.users, shown) if check else None,
+        "stability_cost": stability.cost(loaded.inputs),
+        "different_counts": contest.aggregation.value == "sum"
+        and len({row.jurors for row in result.rows}) > 1,
+        "charts": _charts(contest, loaded, result, jurors, totals, shown, fmt, language),
+        "decisions": [_decision_view(contest, d, loaded, numbers) for d in loaded.decisions],
+        "aggregation": AGGREGATION_LABELS[contest.aggregation],
+        "normalisation": NORMALISE_LABELS[contest.normalise],
+    }
+
+
+def _decision_view(contest: Contest, decision: Decision, loaded, numbers: dict) -> dict:
+    return {
+        "id": decision.id,
+        "kind": decision.kind.value,
+        "numbers": [numbers.get(i, str(i)) for i in decision.winner_ids or []]
+        if decision.kind == DecisionKind.TIE
+        else [numbers.get(decision.application_id, "")],
+        "reason": decision.reason,
+        "at": decision.decided_at,
+        "by": loaded.decided_by.get(decision.id, ""),
+        "revocable": operations.revocation_problem(contest, decision) is None,
+        "revoke_url": url_for(".revoke", slug=contest.slug, decision_id=decision.id),
+    }
+
+
+def _divergent(contest, loaded, result, crowd, names, fmt, jurors) -> list[dict]:
+    rows = [row for row in result.rows if row.divergent]
+    if not rows:
+        return []
+    ids = [row.application_id for row in rows]
+    organisations = dict(
+        db.session.execute(
+            select(Application.id, Organisation)
+            .join(Organisation, Application.organisation_id == Organisation.id)
+            .where(Application.id.in_(ids))
+        ).all()
+    )
+    sheets = operations.sheets_of(contest, ids)
+    load_by_juror = operations.jury_load(contest)
+    limit = to_decimal(result.max_total) * contest.divergence_threshold
+    resolutions: dict[int, list] = {}
+    for decision in loaded.decisions:
+        if decision.kind == DecisionKind.DIVERGENCE:
+            resolutions.setdefault(decision.application_id, []).append(decision)
+    can_assign = lifecycle.revisions_open(contest)
+    by_application: dict[int, list] = {}
+    for sheet in sheets:
+        by_application.setdefault(sheet[1], []).append(sheet)
+    items = []
+    for row in rows:
+        own = by_application.get(row.application_id, [])
+        assigned = {juror_id for _id, _app, juror_id, _state, _conflict in own}
+        candidate = (
+            operations.pick_juror(
+                contest,
+                row.application_id,
+                organisations[row.application_id],
+                crowd.jury,
+                assigned,
+                load_by_juror,
+            )
+            if can_assign
+            else None
+        )
+        values = list(row.juror_totals.values())
+        items.append(
+            {
+                "number": row.number,
+                "name": names[row.application_id],
+                "spread": fmt(max(values) - min(values)),
+                "limit": fmt(limit),
+                "totals": [
+                    (crowd.users[j].name if j in crowd.users else str(j), fmt(t))
+                    for j, t in sorted(row.juror_totals.items(), key=lambda item: item[1])
+                ],
+                "sheets": [
+                    {
+                        "juror": crowd.users[juror_id].name if juror_id in crowd.users else "",
+                        # The organisers' reopening page (another module) lives at this path.
+                        "reopen": f"/manage/contests/{contest.slug}/scoresheets/{sheet_id}/reopen",
+                    }
+                    for sheet_id, _app, juror_id, state, _conflict in own
+                    if state == SheetState.SUBMITTED
+                ],
+                "candidate": candidate,
+                "candidate_load": load_by_juror.get(candidate.id, 0) if candidate else 0,
+                "add_url": url_for(".add_juror", slug=contest.slug, number=row.number),
+                "resolve_url": url_for(".divergence", slug=contest.slug, number=row.number),
+                "resolutions": resolutions.get(row.application_id, []),
+            }
+        )
+    return items
+
+
+def _stability_view(check: stability.Stability, users: dict, names: dict) -> dict:
+    return {
+        "stable": check.stable,
+        "undecided": check.undecided,
+        "changes": len(check.changes),
+        "overturning": [_change_text(c, users) for c in check.overturning],
+        "places": [
+            {
+                "rank": place.rank,
+                "number": place.number,
+                "name": names.get(place.application_id, ""),
+                "stable": place.stable,
+                "upsets": [
+                    f"{_change_text(u.change, users)}: {_upset_text(u)}" for u in place.upsets
+                ],
+            }
+            for place in check.places
+        ],
+    }
+
+
+def _charts(contest, loaded, result, jurors, totals, names, fmt, language) -> dict:
+    max_total = to_decimal(result.max_total)
+    boxes = [charts.box(j.name, totals[j.id]) for j in jurors]
+    distribution = charts.distribution(
+        [(j.name, totals[j.id]) for j in jurors],
+        max_total,
+        chart_id="chart-jurors",
+        title=_("How each juror scores"),
+        desc=_(
+            "For each juror, the box spans the middle half of their totals, the thick line "
+            "is the median, the whiskers reach the lowest and the highest total, and the "
+            "dots are the totals themselves (a larger dot: several equal totals). The table "
+            "below gives the same numbers."
+        ),
+        axis=_("Juror’s total, points (maximum %(max)s)", max=fmt(max_total)),
+        fmt=fmt,
+    )
+    winners = result.winners
+    profile = None
+    if winners:
+        profile = charts.profile(
+            [(c.code, title(c, language), c.max_points) for c in loaded.criteria],
+            [
+                (
+                    f"{row.number} {names[row.application_id]}",
+                    [to_decimal(m) for m in row.criterion_means],
+                )
+                for row in winners
+            ],
+            chart_id="chart-winners",
+            title=_("The winners’ scores by criterion"),
+            desc=_(
+                "For each criterion, one bar per winner: the mean of the jurors’ scores as a "
+                "share of the criterion’s maximum. The table below gives the same numbers."
+            ),
+            bar_title=lambda label, code, mean, maximum: _(
+                "%(winner)s, %(code)s: %(mean)s of %(max)s",
+                winner=label,
+                code=code,
+                mean=fmt(mean),
+                max=fmt(maximum),
+            ),
+        )
+    return {
+        "distribution": distribution,
+        "boxes": [
+            {
+                "label": b.label,
+                "count": b.count,
+                "cells": [fmt(v) for v in (b.minimum, b.q1, b.median, b.q3, b.maximum, b.mean)],
+            }
+            for b in boxes
+        ],
+        "profile": profile,
+        "criteria": loaded.criteria,
+        "winners": [
+            {
+                "label": f"{row.number} {names[row.application_id]}",
+                "means": [fmt(m) for m in row.criterion_means],
+            }
+            for row in winners
+        ],
+    }
+
+
+def export_table(contest: Contest) -> exports.Table:
+    """The ranking as the exports give it: the rows of the page, plain values."""
+    loaded = load(contest)
+    result, _stale = loaded.rank()
+    juror_ids = {s.juror_id for s in loaded.inputs.sheets}
+    jurors = _jurors(operations.people(contest, juror_ids), juror_ids)
+    language = current_language()
+    return exports.ranking_table(
+        result,
+        jurors,
+        names=shown_names(contest, loaded),
+        category_titles={c.code: title(c, language) for c in loaded.categories},
+        normalised=contest.normalise != Normalise.NONE,
+    )
+
+

@@ -1,0 +1,311 @@
+"""Deliberation pages for the organisers (SPEC §3, §6, §11) and their exports.
+
+Organisers' routes (``/manage/contests/<slug>/…``) answer only the contest's organisers
+(anyone else: 404, a signed-in non-organiser: 403) and only from the judging stage on.
+What the ranking page shows, and how the applicants of a blind contest are hidden, is
+made in ``deliberation``; the decisions are recorded by ``operations``.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import lifecycle
+from ..access import admitted_or_404, own_contest
+from ..auth import role_required
+from ..extensions import db
+from ..forms import show_errors
+from ..i18n import oblast_name
+from ..models import (
+    Application,
+    Contest,
+    Decision,
+    DecisionKind,
+    Role,
+    User,
+)
+from ..pagecache import cached_page
+from . import deliberation, exports, operations
+from .blueprint import bp, document_url
+from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
+from .loading import load
+from .presentation import Points, find_tie, to_decimal
+
+# Access ----------------------------------------------------------------------------
+
+
+def _ranking_contest(slug: str) -> Contest:
+    contest = own_contest(slug)
+    if not lifecycle.scoring_started(contest):
+        abort(404)
+    return contest
+
+
+def _ranking_url(contest: Contest, anchor: str = "") -> str:
+    return url_for(".ranking", slug=contest.slug) + (f"#{anchor}" if anchor else "")
+
+
+@bp.route("/manage/contests/<slug>/ranking", endpoint="ranking")
+@cached_page
+@role_required(Role.ORGANISER)
+def ranking_page(slug: str):
+    contest = own_contest(slug)
+    if not lifecycle.scoring_started(contest):
+        return render_template("results/ranking.html", contest=contest, not_yet=True)
+    page = request.args.get("page", "1")
+    data = deliberation.page(
+        contest,
+        want_stability=request.args.get("stability") == "1",
+        page_number=int(page) if page.isdigit() and len(page) < 7 else 1,
+    )
+    return render_template(
+        "results/ranking.html",
+        contest=contest,
+        not_yet=False,
+        add_juror_form=AddJurorForm(formdata=None),
+        protocol_url=document_url(
+            "documents.protocol",
+            f"/manage/contests/{contest.slug}/protocol.pdf",
+            slug=contest.slug,
+        ),
+        **data,
+    )
+
+
+# Decisions -------------------------------------------------------------------------
+
+
+def _tie_group(contest: Contest, rank: int, category: str | None):
+    loaded = load(contest)
+    result, _stale = loaded.rank()
+    return loaded, find_tie(result, category or None, rank)
+
+
+@bp.route("/manage/contests/<slug>/ties/<int:rank>", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def tie(slug: str, rank: int):
+    """The commission's decision on one undecided tie: which of the tied rows win."""
+    contest = _ranking_contest(slug)
+    category = request.args.get("category") or None
+    loaded, group = _tie_group(contest, rank, category)
+    if group is None:
+        flash(_("This tie no longer awaits a decision."), "info")
+        return redirect(_ranking_url(contest, "ties"))
+    names = deliberation.shown_names(contest, loaded)
+    form = TieForm()
+    form.winners.choices = [
+        (row.application_id, f"{row.number} — {names[row.application_id]}") for row in group.rows
+    ]
+    if lifecycle.ties_open(contest) and form.validate_on_submit():
+        try:
+            operations.record_tie_decision(
+                contest,
+                group.category,
+                group.rank,
+                form.winners.data or [],
+                form.reason.data,
+                actor=current_user._get_current_object(),
+            )
+        except operations.ResultsError as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The commission’s decision is recorded."), "success")
+            return redirect(_ranking_url(contest, "decisions"))
+    fmt = Points()
+    return render_template(
+        "results/tie.html",
+        contest=contest,
+        group=group,
+        form=form,
+        rows=[
+            {
+                "number": row.number,
+                "name": names[row.application_id],
+                "oblast": oblast_name(row.oblast),
+                "score": fmt(row.score),
+                "means": [fmt(m) for m in row.criterion_means],
+            }
+            for row in group.rows
+        ],
+        criteria=loaded.criteria,
+        open=lifecycle.ties_open(contest),
+    )
+
+
+@bp.route("/manage/contests/<slug>/divergences/<number>", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def divergence(slug: str, number: str):
+    """How the commission resolved a divergent application."""
+    contest = _ranking_contest(slug)
+    application = admitted_or_404(contest, number)
+    form = DivergenceForm()
+    open_ = lifecycle.revisions_open(contest)
+    if open_ and form.validate_on_submit():
+        try:
+            operations.record_divergence_decision(
+                contest, application, form.reason.data, actor=current_user._get_current_object()
+            )
+        except operations.ResultsError as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The resolution of the divergence is recorded."), "success")
+            return redirect(_ranking_url(contest, "divergent"))
+    loaded = load(contest)
+    result, _stale = loaded.rank()
+    row = next((r for r in result.rows if r.application_id == application.id), None)
+    crowd = operations.people(contest, set(row.juror_totals) if row else set())
+    fmt = Points()
+    hidden = deliberation.names_hidden(contest)
+    return render_template(
+        "results/divergence.html",
+        contest=contest,
+        application=application,
+        name=deliberation.shown_names(contest, loaded).get(application.id, ""),
+        hidden=hidden,
+        row=row,
+        totals=[
+            (crowd.users[j].name if j in crowd.users else str(j), fmt(t))
+            for j, t in sorted(row.juror_totals.items(), key=lambda item: item[1])
+        ]
+        if row
+        else [],
+        limit=fmt(to_decimal(result.max_total) * contest.divergence_threshold),
+        resolutions=[d for d in loaded.decisions if d.application_id == application.id],
+        decided_by=loaded.decided_by,
+        form=form,
+        open=open_,
+    )
+
+
+@bp.route("/manage/contests/<slug>/divergences/<number>/add-juror", methods=["POST"])
+@role_required(Role.ORGANISER)
+def add_juror(slug: str, number: str):
+    """One click: the juror proposed on the ranking page gets the application."""
+    contest = _ranking_contest(slug)
+    application = admitted_or_404(contest, number)
+    form = AddJurorForm()
+    juror = db.session.get(User, form.juror.data) if form.validate_on_submit() else None
+    if juror is None:
+        flash(_("Choose a juror of the contest’s jury."), "warning")
+        return redirect(_ranking_url(contest, "divergent"))
+    try:
+        operations.add_juror(contest, application, juror, actor=current_user._get_current_object())
+    except operations.ResultsError as error:
+        flash(str(error.errors["juror"]), "warning")
+    else:
+        db.session.commit()
+        if lifecycle.scoring_open(contest):
+            message = _(
+                "%(juror)s is added to application %(number)s and can score it now.",
+                juror=juror.name,
+                number=application.number,
+            )
+        else:
+            message = _(
+                "%(juror)s is added to application %(number)s. Scoring is closed: move the "
+                "contest back to the judging stage so that the juror can score it.",
+                juror=juror.name,
+                number=application.number,
+            )
+        flash(message, "success")
+    return redirect(_ranking_url(contest, "divergent"))
+
+
+@bp.route("/manage/contests/<slug>/decisions/<int:decision_id>/revoke", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def revoke(slug: str, decision_id: int):
+    contest = _ranking_contest(slug)
+    decision = db.session.scalar(
+        select(Decision).where(Decision.id == decision_id, Decision.contest_id == contest.id)
+    )
+    if decision is None:
+        abort(404)
+    form = RevokeForm()
+    problem = operations.revocation_problem(contest, decision)
+    if not problem and form.validate_on_submit():
+        try:
+            operations.revoke_decision(
+                contest, decision, form.reason.data, actor=current_user._get_current_object()
+            )
+        except operations.ResultsError as error:
+            form.reason.errors.append(error.errors["reason"])
+        else:
+            db.session.commit()
+            flash(_("The decision is revoked."), "success")
+            return redirect(_ranking_url(contest, "decisions"))
+    numbers = dict(
+        db.session.execute(
+            select(Application.id, Application.number).where(
+                Application.id.in_([*(decision.winner_ids or []), decision.application_id or 0])
+            )
+        ).all()
+    )
+    return render_template(
+        "results/revoke.html",
+        contest=contest,
+        decision=decision,
+        numbers=[numbers.get(i, "") for i in decision.winner_ids or []]
+        if decision.kind == DecisionKind.TIE
+        else [numbers.get(decision.application_id, "")],
+        form=form,
+        problem=problem,
+    )
+
+
+# Exports ---------------------------------------------------------------------------
+
+
+def _download(content: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/manage/contests/<slug>/ranking.csv")
+@role_required(Role.ORGANISER)
+def ranking_csv(slug: str):
+    contest = _ranking_contest(slug)
+    return _download(
+        exports.ranking_csv(deliberation.export_table(contest)),
+        "text/csv; charset=utf-8",
+        f"{contest.slug}-ranking.csv",
+    )
+
+
+@bp.route("/manage/contests/<slug>/scores.csv")
+@role_required(Role.ORGANISER)
+def scores_csv(slug: str):
+    contest = _ranking_contest(slug)
+    return _download(
+        exports.scores_csv(contest), "text/csv; charset=utf-8", f"{contest.slug}-scores.csv"
+    )
+
+
+@bp.route("/manage/contests/<slug>/ranking.xlsx")
+@role_required(Role.ORGANISER)
+def ranking_xlsx(slug: str):
+    contest = _ranking_contest(slug)
+    table = deliberation.export_table(contest)
+    content = exports.ranking_xlsx(table, exports.scores_table(contest))
+    return _download(
+        content,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{contest.slug}-ranking.xlsx",
+    )
+
+

@@ -1,0 +1,277 @@
+"""The contest's ranking from the database: ``load`` is the one bridge between the models
+and the pure engine in ``scoring.ranking``. It reads the contest in five queries,
+whatever its size, and ``contest_ranking`` ranks what it read. What is heavy is kept
+per app by the state of the contest (``_Kept``): the ranking is computed once per change
+and shared by the ranking page, its exports and the documents.
+"""
+
+import gc
+import threading
+from collections import OrderedDict, defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import select
+
+from .. import ranking
+from ..database import READ_ONLY_METHODS, driver_rows
+from ..extensions import db
+from ..models import (
+    Application,
+    ApplicationState,
+    Category,
+    Conflict,
+    Contest,
+    Criterion,
+    Decision,
+    DecisionKind,
+    Organisation,
+    Score,
+    Scoresheet,
+    SheetState,
+    User,
+)
+from ..pagecache import state_in_session
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What the pages show of an admitted application besides what the engine keeps."""
+
+    serial: int | None
+    community: str
+    category_id: int | None
+
+
+@dataclass
+class _Kept:
+    """The heavy part of a contest's ranking — its applications, its sheets and, once
+    asked for, the ranking itself — kept by the state of the contest.
+
+    A page view computes the ranking once after a change, and the ranking page, its
+    exports, the protocol and the other pages read after it share the result until the
+    contest changes again. The state is ``pagecache.contest_state`` (the newest audit
+    entries that concern the contest), read in the request's own transaction before
+    the data, so what is kept is never older than its key. Only requests that read
+    (GET, HEAD) use it: a request that writes reads the database as it is.
+    """
+
+    applications: tuple[ranking.ApplicationSpec, ...]
+    applicants: dict[int, Applicant]
+    sheets: tuple[ranking.Sheet, ...]
+    ranked: tuple | None = None  # (Ranking, indexes of the decisions left out)
+
+
+class _KeptRankings:
+    """The last few contests ranked in this process, least recently used first out."""
+
+    SIZE = 4
+
+    def __init__(self):
+        self.items: OrderedDict[tuple, _Kept] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> _Kept | None:
+        with self.lock:
+            kept = self.items.get(key)
+            if kept is not None:
+                self.items.move_to_end(key)
+            return kept
+
+    def put(self, key: tuple, kept: _Kept) -> None:
+        with self.lock:
+            self.items[key] = kept
+            while len(self.items) > self.SIZE:
+                self.items.popitem(last=False)
+
+
+@contextmanager
+def _without_cyclic_gc():
+    """Python's cycle collector paused while a ranking is read or computed: they make
+    hundreds of thousands of objects and no cycle, and the collector's passes over them
+    cost a fifth of the CPU of reading 420,000 scores (``make bench``)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _kept_rankings() -> _KeptRankings:
+    """This app's kept rankings (one per app: a process may serve several databases)."""
+    return current_app.extensions.setdefault("kept_rankings", _KeptRankings())
+
+
+def _reading_state(contest: Contest) -> tuple | None:
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return None
+    return (contest.id, state_in_session(contest.id))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A contest as the ranking sees it, with the models the pages print beside it."""
+
+    inputs: ranking.Inputs
+    criteria: list[Criterion]
+    categories: list[Category]
+    applicants: dict[int, Applicant]  # admitted applications by id
+    decisions: list[Decision]  # every decision of the contest, oldest first
+    decided_by: dict[int, str]  # decision id → the name of who recorded it
+    tie_decisions: tuple[tuple[ranking.TieDecision, Decision], ...]
+    kept: _Kept
+
+    def rank(self) -> tuple[ranking.Ranking, list[Decision]]:
+        """The ranking, and the tie decisions that no longer fit it (left out of it).
+
+        Computed once per state of the contest in this process (see ``_Kept``)."""
+        if self.kept.ranked is None:
+            with _without_cyclic_gc():
+                result, dropped = ranking.rank_fitting(self.inputs)
+            decisions = self.inputs.decisions
+            self.kept.ranked = (result, [i for i, d in enumerate(decisions) if d in dropped])
+        result, dropped = self.kept.ranked
+        return result, [self.tie_decisions[i][1] for i in dropped]
+
+    @property
+    def category_codes(self) -> dict[int, str]:
+        return {c.id: c.code for c in self.categories}
+
+
+def load(contest: Contest) -> Loaded:
+    """Read what the ranking of the contest needs, in five queries.
+
+    The scores are read as the driver gives them (``database.driver_rows``): 420,000
+    of them through SQLAlchemy's rows would cost seconds.
+    """
+    criteria = db.session.scalars(
+        select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
+    ).all()
+    categories = db.session.scalars(
+        select(Category).where(Category.contest_id == contest.id).order_by(Category.position)
+    ).all()
+    category_codes = {c.id: c.code for c in categories}
+    key = _reading_state(contest)
+    kept = _kept_rankings().get(key) if key is not None else None
+    if kept is None:
+        with _without_cyclic_gc():
+            kept = _read(contest, category_codes)
+        if key is not None:
+            _kept_rankings().put(key, kept)
+    decisions, decided_by = [], {}
+    for decision, name in db.session.execute(
+        select(Decision, User.name)
+        .outerjoin(User, Decision.decided_by_id == User.id)
+        .where(Decision.contest_id == contest.id)
+        .order_by(Decision.decided_at, Decision.id)
+    ):
+        decisions.append(decision)
+        decided_by[decision.id] = name or ""
+    tie_decisions = tuple(
+        (
+            ranking.TieDecision(
+                category=category_codes.get(d.category_id), winner_ids=frozenset(d.winner_ids)
+            ),
+            d,
+        )
+        for d in decisions
+        if d.kind == DecisionKind.TIE
+    )
+    settings = ranking.Settings(
+        aggregation=contest.aggregation.value,
+        normalise=contest.normalise.value,
+        quorum=contest.quorum,
+        divergence_threshold=contest.divergence_threshold,
+        min_total=contest.min_total,
+        max_winners_per_oblast=contest.max_winners_per_oblast,
+        winners=contest.winners,
+        categories={c.code: c.winners for c in categories} or None,
+    )
+    inputs = ranking.Inputs(
+        criteria=tuple(
+            ranking.CriterionSpec(
+                id=c.id,
+                code=c.code,
+                weight=c.weight,
+                max_points=c.max_points,
+                min_points=c.min_points,
+            )
+            for c in criteria
+        ),
+        applications=kept.applications,
+        sheets=kept.sheets,
+        settings=settings,
+        decisions=tuple(spec for spec, _model in tie_decisions),
+    )
+    return Loaded(
+        inputs=inputs,
+        criteria=list(criteria),
+        categories=list(categories),
+        applicants=kept.applicants,
+        decisions=decisions,
+        decided_by=decided_by,
+        tie_decisions=tie_decisions,
+        kept=kept,
+    )
+
+
+def _read(contest: Contest, category_codes: dict) -> _Kept:
+    """The admitted applications and the submitted sheets of the contest: the heavy part."""
+    applications, applicants = [], {}
+    for app_id, number_, name, oblast, community, category_id, serial in db.session.execute(
+        select(
+            Application.id,
+            Application.number,
+            Organisation.name,
+            Organisation.oblast,
+            Organisation.community,
+            Application.category_id,
+            Application.serial,
+        )
+        .join(Organisation, Application.organisation_id == Organisation.id)
+        .where(Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED)
+    ):
+        applications.append(
+            ranking.ApplicationSpec(
+                id=app_id,
+                number=number_,
+                organisation=name,
+                oblast=oblast,
+                category=category_codes.get(category_id),
+            )
+        )
+        applicants[app_id] = Applicant(serial, community, category_id)
+    scores: dict[tuple[int, int], dict[int, object]] = defaultdict(dict)
+    exact: dict = {}  # each distinct value of the driver as a Decimal, made once
+    for application_id, juror_id, criterion_id, points in driver_rows(
+        select(Scoresheet.application_id, Scoresheet.juror_id, Score.criterion_id, Score.points)
+        .join(Score, Score.scoresheet_id == Scoresheet.id)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.state == SheetState.SUBMITTED,
+            Scoresheet.conflict == Conflict.NONE,
+        )
+    ):
+        value = exact.get(points)
+        if value is None and points is not None:
+            value = exact[points] = Decimal(str(points))
+        scores[application_id, juror_id][criterion_id] = value
+    sheets = tuple(
+        ranking.Sheet(application_id=app_id, juror_id=juror_id, scores=points)
+        for (app_id, juror_id), points in scores.items()
+    )
+    return _Kept(tuple(applications), applicants, sheets)
+
+
+def contest_ranking(contest: Contest) -> ranking.Ranking:
+    """The ranking of SPEC §6 for the contest as the database holds it now.
+
+    Tie decisions that no longer fit the scores are left out (see ``Loaded.rank``).
+    """
+    return load(contest).rank()[0]
