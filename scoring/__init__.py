@@ -29,7 +29,8 @@ from .extensions import (
     talisman,
 )
 from .health import bp as health_bp
-from .judging.manage import bp as jury_bp
+from .judging import assignments_views  # noqa: F401 — its routes join jury_bp
+from .judging.jury_views import bp as jury_bp
 from .judging.views import bp as judging_bp
 from .models import User
 from .pages import bp as pages_bp

@@ -1,7 +1,9 @@
 """Reading the CSV files organisers bring from spreadsheets (applications, scores).
 
 UTF-8 with or without a byte-order mark; comma or semicolon separated, as spreadsheet
-programs in Ukraine write them; every problem told with its line number.
+programs in Ukraine write them; every problem told with its line number. ``decode`` and
+``read_rows`` are the loop both imports share: the header line through the caller's
+own reader, then every record as a mapping of column to cell.
 """
 
 import csv
@@ -15,6 +17,58 @@ def not_utf8(error: UnicodeDecodeError) -> str:
         "The file is not in UTF-8 (see the byte at position %(position)s): save it in UTF-8.",
         position=error.start,
     )
+
+
+class FileError(Exception):
+    """A file that is no readable CSV text at all; ``problems`` says why."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def decode(data: bytes) -> str:
+    """The file's text (UTF-8, a byte-order mark allowed), or ``FileError``."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileError([not_utf8(error)]) from error
+
+
+def read_rows(text: str, lines, read_header):
+    """The header and the records of a CSV text: (header, [(line, {column: cell})]).
+
+    ``read_header(cells)`` turns the first record into the column names, telling what is
+    wrong on ``lines`` (a ``LineProblems``) or raising. Blank records are skipped; a
+    record with another number of cells than the header is told on ``lines`` and left
+    out; cells are stripped. A text the ``csv`` module cannot read raises ``FileError``.
+    The header is None for an empty text.
+    """
+    header = None
+    rows = []
+    try:
+        for line, cells in records(text):
+            if header is None:
+                header = read_header(cells)
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                lines.problem(
+                    line,
+                    _(
+                        "%(count)s values instead of %(expected)s (one for each column)",
+                        count=len(cells),
+                        expected=len(header),
+                    ),
+                )
+                continue
+            rows.append((line, dict(zip(header, (cell.strip() for cell in cells), strict=True))))
+    except csv.Error as error:
+        raise FileError(
+            [_("The file is not a readable CSV file: %(error)s.", error=error)]
+        ) from error
+    return header, rows
 
 
 def records(text: str):

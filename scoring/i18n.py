@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -130,6 +131,15 @@ def points(value) -> str:
 def number(value) -> str:
     """A setting such as a weight or a maximum: «1,5», «10»."""
     return "" if value is None else format_decimal(Decimal(value).normalize(), format="#,##0.##")
+
+
+def file_size_text(size: int) -> str:
+    """«2.5 MB», «340 KB», «12 B»: the size of a file for messages, pages and documents."""
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=format_decimal(round(size / 1024 / 1024, 1), "#,##0.#"))
+    if size >= 1024:
+        return _("%(size)s KB", size=format_decimal(size // 1024, "#,##0"))
+    return _("%(size)s B", size=size)
 
 
 def register(app) -> None:

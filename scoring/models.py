@@ -1,8 +1,12 @@
 """The domain of SPEC §2–§6 as typed SQLAlchemy models, with permission predicates.
 
 Tables hold facts; rules that span rows (ranking, deadlines, transitions) live in
-the feature packages. Constraints here are the last line of defence: forms and
-operations check the same things first and explain them in Ukrainian.
+the feature packages and ``scoring.lifecycle``. Constraints here are the last line of
+defence: forms and operations check the same things first and explain them in Ukrainian.
+
+Longer than 600 lines: every table is declared here, so that the schema reads in one
+place beside its migrations (``tests/test_migrations.py`` compares the two); split it
+into a ``models/`` package when a feature brings a group of tables of its own.
 """
 
 from __future__ import annotations

@@ -60,6 +60,10 @@ Preconditions the caller keeps (not checked here): every score lies in
 Categories: when ``Settings.categories`` maps category codes to places, each category
 is ranked on its own (ranks restart) and ``rows`` lists the categories in mapping
 order; otherwise ``Row.category`` is ``None`` and ``Settings.winners`` applies.
+
+Longer than 600 lines: the engine is one pure module, its rules (above) and their
+implementation read together with nothing of the app around them, and tested as such
+(``tests/test_ranking.py``, ``tests/test_ranking_properties.py``).
 """
 
 from __future__ import annotations

@@ -225,7 +225,7 @@ def to_judging(env: dict) -> None:
 
     from scoring import create_app, lifecycle
     from scoring.extensions import db
-    from scoring.judging import jury
+    from scoring.judging import assignments
     from scoring.models import Application, Contest, Scoresheet, Stage, User
 
     os.environ.update(env)
@@ -244,8 +244,8 @@ def to_judging(env: dict) -> None:
                 .order_by(Application.serial)
                 .limit(1)
             )
-            jury.reopen(contest, sheet, "Перевірка навантаження: чернетка для виміру.",
-                        actor=organiser)  # fmt: skip
+            assignments.reopen(contest, sheet, "Перевірка навантаження: чернетка для виміру.",
+                               actor=organiser)  # fmt: skip
         db.session.commit()
 
 

@@ -4,7 +4,8 @@ The page cache (scoring/pagecache.py) serves a page again until the audit log gr
 a request that changes data shown on a page without writing an audit entry would leave
 people looking at the old data. ``install()`` hooks the ORM: when a request commits
 changes to any table but adds no audit entry, the commit fails with the tables named.
-The exceptions are the changes no kept page shows: the time of the last login and an
+Writes in bulk (INSERT and UPDATE statements run through the session) are noted as they
+run. The exceptions are the changes no kept page shows: the time of the last login and an
 applicant's own draft (which only its applicant sees until it is submitted).
 """
 
@@ -43,6 +44,18 @@ def _note(session: Session, *_flush_arguments) -> None:
             changes["tables"].add(obj.__table__.name)
 
 
+def _note_statement(state) -> None:
+    """INSERT and UPDATE statements run through the session (bulk writes) count too."""
+    if not has_request_context() or not (state.is_insert or state.is_update or state.is_delete):
+        return
+    changes = state.session.info.setdefault(KEY, {"audited": False, "tables": set()})
+    table = state.statement.table.name
+    if table == AuditEntry.__tablename__:
+        changes["audited"] = True
+    else:
+        changes["tables"].add(table)
+
+
 def _check(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: the audit entry may follow before the real commit
@@ -62,5 +75,6 @@ def _forget(session: Session) -> None:
 
 def install() -> None:
     event.listen(Session, "before_flush", _note)
+    event.listen(Session, "do_orm_execute", _note_statement)
     event.listen(Session, "before_commit", _check)
     event.listen(Session, "after_rollback", _forget)

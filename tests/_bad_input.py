@@ -51,16 +51,15 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
 
 
-def build_world(app, monkeypatch) -> World:
-    """The demo and a few extras, committed; what the route table refers to."""
+def build_world(app, monkeypatch, logins: list) -> World:
+    """The demo (loaded already; ``logins`` as ``demo.load`` returned them) and a few
+    extras, committed; what the route table refers to."""
     monkeypatch.setattr(
         models,
         "generate_password_hash",
         functools.partial(security.generate_password_hash, method="pbkdf2:sha256:1"),
     )
     with app.app_context():
-        logins = demo.load()
-        db.session.flush()
         organiser = db.session.scalar(select(User).where(User.role == Role.ORGANISER))
         judged, open_ = db.session.scalars(select(Contest).order_by(Contest.id)).all()
         users = {

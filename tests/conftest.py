@@ -3,13 +3,20 @@
 SQLite (default): the schema is migrated once per session into a template file that
 each test copies. PostgreSQL (``TEST_DATABASE_URL``): the schema is migrated once and
 every test starts from truncated tables.
+
+The demo (``flask demo``) is loaded once per session too (``demo_template``): a test
+that asks for ``demo_loaded`` gets it copied into its own database. ``signed_in``
+signs the test's client in as a new user of a role, the interface in English.
 """
 
+import contextlib
 import email
+import functools
 import os
 import re
 import shutil
 import sqlite3
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from email import policy
@@ -19,8 +26,9 @@ import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from werkzeug import security
 
-from scoring import clock, config, create_app, edrpou
+from scoring import clock, config, create_app, demo, edrpou, models
 from scoring.extensions import db
 from scoring.models import (
     Contest,
@@ -129,6 +137,93 @@ def database_uri(migrated_database, tmp_path):
     copy = tmp_path / "scoring.sqlite"
     shutil.copyfile(template, copy)
     return f"sqlite:///{copy}"
+
+
+@contextlib.contextmanager
+def cheap_password_hashes():
+    """Password hashes that take no time to make or check: the demo's 17 scrypt hashes
+    take seconds, and every login checks one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            models,
+            "generate_password_hash",
+            functools.partial(security.generate_password_hash, method="pbkdf2:sha256:1"),
+        )
+        yield
+
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    """The demo loaded once: a database file (SQLite) or every table's rows (PostgreSQL)."""
+
+    logins: list  # (role, e-mail, password), as ``demo.load`` returns them
+    path: Path | None = None
+    rows: dict | None = None
+
+
+@pytest.fixture(scope="session")
+def demo_template(migrated_database, tmp_path_factory) -> DemoTemplate:
+    folder = tmp_path_factory.mktemp("demo")
+    if TEST_DATABASE_URL:
+        _empty_postgresql_tables(migrated_database)
+        url = migrated_database
+    else:
+        path = folder / "demo.sqlite"
+        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), path)
+        url = f"sqlite:///{path}"
+    app = create_app(_settings(folder, url))
+    rows = None
+    with app.app_context(), cheap_password_hashes():
+        logins = demo.load()
+        db.session.commit()
+        if TEST_DATABASE_URL:
+            with db.engine.connect() as connection:
+                rows = {
+                    table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                    for table in db.metadata.sorted_tables
+                }
+        db.session.remove()
+        db.engine.dispose()
+    if TEST_DATABASE_URL:
+        _empty_postgresql_tables(url)
+        return DemoTemplate(logins, rows=rows)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return DemoTemplate(logins, path=path)
+
+
+def load_demo(app, database_uri: str, template: DemoTemplate) -> list:
+    """Put the demo into the (empty) database of ``app``, as ``flask demo`` leaves it."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+        if not TEST_DATABASE_URL:
+            target = Path(database_uri.removeprefix("sqlite:///"))
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(template.path, target)
+            return template.logins
+        with db.engine.begin() as connection:
+            for table in db.metadata.sorted_tables:
+                if template.rows[table.name]:
+                    connection.execute(table.insert(), template.rows[table.name])
+            for table in db.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.primary_key:
+                    # The names are those of our own tables, not input.
+                    restart = (
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                        f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"
+                    )
+                    connection.execute(text(restart))
+        db.engine.dispose()
+    return template.logins
+
+
+@pytest.fixture
+def demo_loaded(app, database_uri, demo_template) -> list:
+    """The demo in this test's database (copied from ``demo_template``); its logins."""
+    return load_demo(app, database_uri, demo_template)
 
 
 @pytest.fixture
@@ -275,3 +370,17 @@ class Builders:
 @pytest.fixture
 def build(app) -> Builders:
     return Builders(app)
+
+
+@pytest.fixture
+def signed_in(build, client):
+    """Sign the test's client in as a new user: ``signed_in(Role.ORGANISER, email,
+    name=..., **fields)`` gives the user's id; the interface is switched to English."""
+
+    def sign_in(role: Role, email: str, **fields) -> int:
+        user_id = build.user(role, email=email, **fields)
+        client.login(email)
+        client.submit("/language", {"language": "en", "next": "/"})
+        return user_id
+
+    return sign_in

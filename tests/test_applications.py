@@ -86,16 +86,10 @@ def contest(build, organiser, clock_at):
 
 
 @pytest.fixture
-def applicant(build, client):
+def applicant(build, signed_in):
     """A signed-in NGO from Kharkiv oblast, the interface in English; its user id."""
-    user_id = build.user(Role.APPLICANT, email=APPLICANT)
     organisation_id = build.organisation(kind=OrganisationKind.NGO, oblast="UA-63")
-    with client.application.app_context():
-        db.session.get(User, user_id).organisation_id = organisation_id
-        db.session.commit()
-    client.login(APPLICANT)
-    english(client)
-    return user_id
+    return signed_in(Role.APPLICANT, APPLICANT, organisation_id=organisation_id)
 
 
 def start(client, slug="uchast-2026") -> int:

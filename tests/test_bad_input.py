@@ -321,8 +321,8 @@ def test_every_post_route_is_in_the_table(app):
 
 
 @pytest.fixture
-def world(app, monkeypatch) -> World:
-    world = build_world(app, monkeypatch)
+def world(app, monkeypatch, demo_loaded) -> World:
+    world = build_world(app, monkeypatch, demo_loaded)
     return world
 
 

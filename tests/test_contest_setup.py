@@ -88,12 +88,9 @@ def _question_form(key="summary", kind="textarea", **changes) -> dict:
 
 
 @pytest.fixture
-def organiser(build, client):
+def organiser(signed_in):
     """The signed-in organiser's id; the interface is switched to English."""
-    user_id = build.user(Role.ORGANISER, email=ORGANISER, name="Світлана Гребенюк")
-    client.login(ORGANISER)
-    client.submit("/language", {"language": "en", "next": "/"})
-    return user_id
+    return signed_in(Role.ORGANISER, ORGANISER, name="Світлана Гребенюк")
 
 
 def _audit(app, action: str) -> list[AuditEntry]:

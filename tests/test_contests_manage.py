@@ -46,12 +46,9 @@ FORM = {
 
 
 @pytest.fixture
-def organiser(build, client):
+def organiser(signed_in):
     """The signed-in organiser's id; the interface is switched to English."""
-    user_id = build.user(Role.ORGANISER, email=ORGANISER)
-    client.login(ORGANISER)
-    client.submit("/language", {"language": "en", "next": "/"})
-    return user_id
+    return signed_in(Role.ORGANISER, ORGANISER)
 
 
 def _contest(app, slug: str) -> Contest:

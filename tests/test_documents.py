@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from scoring import audit, demo, documents, models, progress
-from scoring.documents import base, data
+from scoring import audit, demo, documents, models
+from scoring.documents.pdf import fonts
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -116,13 +116,12 @@ def assert_attachment(response, name: str) -> None:
 
 
 @pytest.fixture
-def demo_contest(app, runner, monkeypatch) -> str:
+def demo_contest(app, demo_loaded, monkeypatch) -> str:
     """The demo's contest in judging (12 applications, a tie at the 5th place); its slug."""
-    # Cheap password hashes for the arrange step: the demo's 17 scrypt hashes take seconds.
+    # Cheap password hashes for the users a test adds (the demo's come so from the template).
     monkeypatch.setattr(
         models, "generate_password_hash", lambda p: generate_password_hash(p, "pbkdf2:sha256:1")
     )
-    assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
         return db.session.scalar(select(Contest.slug).where(Contest.stage == Stage.JUDGING))
 
@@ -663,7 +662,7 @@ def test_pdf_command_errors(app, runner, demo_contest, tmp_path):
 def test_without_the_fonts_the_command_says_how_to_get_them(
     make_app, demo_contest, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(base, "FONT_DIRS", ())
+    monkeypatch.setattr(fonts, "FONT_DIRS", ())
     app = make_app(PDF_FONT_DIR=str(tmp_path))  # a folder without the fonts
     result = app.test_cli_runner().invoke(
         args=["pdf", demo_contest, "announcement", "-o", str(tmp_path / "x.pdf")]
@@ -690,9 +689,12 @@ def test_generation_time_is_in_the_footer(app, client, demo_contest, clock_at):
 
 def test_laying_out_the_protocol_tells_its_progress(app, demo_contest):
     heard = []
-    with app.test_request_context(), progress.reporting(lambda *call: heard.append(call)):
+    with app.test_request_context():
         contest = db.session.scalar(select(Contest).where(Contest.slug == demo_contest))
-        pdf = documents.protocol.build(data.protocol(contest, "uk", secretary="Секретар"))
+        record = documents.data.protocol(contest, "uk", secretary="Секретар")
+        pdf = documents.pdf.protocol.build(
+            record, documents.data.font_folder(), lambda *call: heard.append(call)
+        )
     assert pdf.startswith(b"%PDF") and len(heard) > 3
     total = heard[-1][1]
     assert heard[-1] == (total, total) and all(done <= total for done, _t in heard)

@@ -39,12 +39,9 @@ OTHER = "other.juror@example.org"
 
 
 @pytest.fixture
-def juror(build, client):
+def juror(signed_in):
     """The signed-in juror's id; the interface is switched to English."""
-    user_id = build.user(Role.JUROR, email=JUROR, name="Олена Суддя")
-    client.login(JUROR)
-    client.submit("/language", {"language": "en", "next": "/"})
-    return user_id
+    return signed_in(Role.JUROR, JUROR, name="Олена Суддя")
 
 
 @pytest.fixture

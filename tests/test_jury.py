@@ -33,12 +33,9 @@ ORGANISER = "org@example.org"
 
 
 @pytest.fixture
-def organiser(build, client):
+def organiser(signed_in):
     """The signed-in organiser's id; the interface is switched to English."""
-    user_id = build.user(Role.ORGANISER, email=ORGANISER, name="Оксана Секретар")
-    client.login(ORGANISER)
-    client.submit("/language", {"language": "en", "next": "/"})
-    return user_id
+    return signed_in(Role.ORGANISER, ORGANISER, name="Оксана Секретар")
 
 
 @dataclass

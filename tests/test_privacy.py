@@ -36,10 +36,8 @@ FILE = b"%PDF-1.4 the content of a statute, never in the export"
 
 
 @pytest.fixture
-def demo(app, runner):
+def demo(app, demo_loaded):
     """The demo loaded: «Успішна участь громади» in judging, three jurors, twelve applicants."""
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
     with app.app_context():
         judged = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
         other = db.session.scalar(select(Contest).where(Contest.stage == Stage.OPEN))

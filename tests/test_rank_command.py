@@ -4,18 +4,20 @@ import csv
 import io
 import json
 
+import pytest
+
 from scoring.extensions import db
 from scoring.models import Application, Contest, Decision, DecisionKind, Stage
 
 
-def _demo_slug(runner, app) -> str:
-    assert runner.invoke(args=["demo"]).exit_code == 0
+@pytest.fixture
+def slug(app, demo_loaded) -> str:
+    """The demo's contest in judging."""
     with app.app_context():
         return db.session.scalar(db.select(Contest.slug).where(Contest.stage == Stage.JUDGING))
 
 
-def test_rank_json_has_the_spec_shape_and_the_demo_tie_at_the_last_place(runner, app):
-    slug = _demo_slug(runner, app)
+def test_rank_json_has_the_spec_shape_and_the_demo_tie_at_the_last_place(runner, app, slug):
     result = runner.invoke(args=["rank", slug, "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
@@ -52,8 +54,7 @@ def test_rank_json_has_the_spec_shape_and_the_demo_tie_at_the_last_place(runner,
     }
 
 
-def test_a_recorded_decision_settles_the_tie(runner, app):
-    slug = _demo_slug(runner, app)
+def test_a_recorded_decision_settles_the_tie(runner, app, slug):
     ranking = json.loads(runner.invoke(args=["rank", slug, "--format", "json"]).output)
     tied = [r["number"] for r in ranking["ranking"] if r["winner"] is None]
     with app.app_context():
@@ -75,8 +76,7 @@ def test_a_recorded_decision_settles_the_tie(runner, app):
     assert sum(r["winner"] is True for r in rows) == 5
 
 
-def test_rank_csv_and_table(runner, app):
-    slug = _demo_slug(runner, app)
+def test_rank_csv_and_table(runner, app, slug):
     result = runner.invoke(args=["rank", slug, "--format", "csv"])
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.output)))

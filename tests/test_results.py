@@ -44,10 +44,8 @@ TIED = ("004", "005")
 
 
 @pytest.fixture
-def demo(runner, app):
+def demo(app, demo_loaded):
     """The demo loaded; its judged contest's slug."""
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
     with app.app_context():
         return db.session.scalar(select(Contest.slug).where(Contest.stage == Stage.JUDGING))
 

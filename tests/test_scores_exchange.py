@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 
 from scoring import progress
 from scoring.extensions import db
-from scoring.judging import exchange
+from scoring.judging import scores_file
 from scoring.models import (
     Conflict,
     Contest,
@@ -312,7 +312,7 @@ def test_the_import_tells_its_progress_to_whoever_waits(app, juror, judged):
     heard = []
     with app.app_context():
         contest = db.session.get(Contest, judged.contest_id)
-        summary = exchange.import_scores(
+        summary = scores_file.import_scores(
             contest, text.encode(), progress=lambda done, total: heard.append((done, total))
         )
         db.session.commit()

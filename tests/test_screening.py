@@ -31,12 +31,9 @@ SUBMITTED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def organiser(build, client):
+def organiser(signed_in):
     """The signed-in organiser's id; the interface is switched to English."""
-    user_id = build.user(Role.ORGANISER, email=ORGANISER, name="Олена Секретар")
-    client.login(ORGANISER)
-    client.submit("/language", {"language": "en", "next": "/"})
-    return user_id
+    return signed_in(Role.ORGANISER, ORGANISER, name="Олена Секретар")
 
 
 def _contest(build, organiser_id: int, stage=Stage.SCREENING, **fields) -> int:

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import file_size_text
 from ..models import Answer, Application, Attachment, QuestionKind
-from .operations import file_size_text, question_label
+from .operations import question_label
 
 FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 

@@ -29,15 +29,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock
 from ..extensions import db
-from ..i18n import kind_label, long_datetime, oblast_name
+from ..i18n import file_size_text, kind_label, long_datetime, oblast_name
 from ..models import (
     Answer,
     Application,
@@ -284,15 +282,6 @@ def clean_filename(name: str | None, content_type: str) -> str:
         extension = extension[:10]
         stem = stem[: FILENAME_MAX - len(extension)]
     return stem + extension
-
-
-def file_size_text(size: int) -> str:
-    """«2.5 MB», «340 KB», «12 B» for messages (the template filter does the same)."""
-    if size >= 1024 * 1024:
-        return _("%(size)s MB", size=format_decimal(round(size / 1024 / 1024, 1), "#,##0.#"))
-    if size >= 1024:
-        return _("%(size)s KB", size=format_decimal(size // 1024, "#,##0"))
-    return _("%(size)s B", size=size)
 
 
 def question_label(question: Question, language: str = "uk") -> str:

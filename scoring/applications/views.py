@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import access, clock, hromadas, mail, organisations
 from ..auth import role_required
 from ..extensions import db
-from ..i18n import OBLASTS, current_language
+from ..i18n import OBLASTS, current_language, file_size_text
 from ..models import (
     Application,
     ApplicationState,
@@ -68,7 +68,7 @@ def application_state_label(state) -> str:
 
 @bp.app_template_filter()
 def file_size(size: int) -> str:
-    return operations.file_size_text(size)
+    return file_size_text(size)
 
 
 # The time left until the deadline ----------------------------------------------------

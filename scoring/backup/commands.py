@@ -11,8 +11,8 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from ..applications.operations import file_size_text
 from ..commandline import CommandError
+from ..i18n import file_size_text
 from . import backup, restore
 
 

@@ -36,7 +36,7 @@ from ..models import (
     Stage,
     User,
 )
-from .exchange import IMPORTED
+from .applications_file import IMPORTED
 from .operations import ContestError
 
 PER_PAGE = 50

@@ -1,8 +1,8 @@
 """Contests on the command line (SPEC §9): import and export of contests, import of applications.
 
-The work is done in ``exchange``; these commands read and write the files, commit what
-``exchange`` created and turn its ``ExchangeError`` into an error message that lists every
-problem, with a non-zero exit.
+The work is done in ``document`` and ``applications_file``; these commands read and
+write the files, commit what they created and turn their ``ExchangeError`` into an error
+message that lists every problem, with a non-zero exit.
 """
 
 import json
@@ -17,7 +17,7 @@ from .. import progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Contest
-from . import exchange
+from . import applications_file, document
 
 
 def _contest(slug: str) -> Contest:
@@ -36,7 +36,7 @@ def _read(path: Path) -> bytes:
         ) from error
 
 
-def _refused(heading: str, error: exchange.ExchangeError) -> CommandError:
+def _refused(heading: str, error: document.ExchangeError) -> CommandError:
     db.session.rollback()
     return CommandError("\n".join([heading, *(f"  {problem}" for problem in error.problems)]))
 
@@ -53,7 +53,7 @@ def _refused(heading: str, error: exchange.ExchangeError) -> CommandError:
 def export_contest(slug: str, output: Path | None):
     """Print the contest as a scoring.contest/1 JSON document, a template for import-contest."""
     contest = _contest(slug)
-    text = json.dumps(exchange.export_contest(contest), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(document.export_contest(contest), ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
         return
@@ -84,9 +84,9 @@ def import_contest(file: Path, organisers: tuple[str, ...]):
     """
     heading = _("The contest is not imported:")
     try:
-        document = exchange.parse_contest_document(_read(file))
-        contest = exchange.import_contest(document, organisers)
-    except exchange.ExchangeError as error:
+        parsed = document.parse_contest_document(_read(file))
+        contest = document.import_contest(parsed, organisers)
+    except document.ExchangeError as error:
         raise _refused(heading, error) from error
     db.session.commit()
     click.echo(
@@ -106,7 +106,7 @@ def import_contest(file: Path, organisers: tuple[str, ...]):
                 "when importing."
             )
         )
-    shared = exchange.contests_with_prefix(contest)
+    shared = document.contests_with_prefix(contest)
     if shared:
         click.echo(
             _(
@@ -134,10 +134,10 @@ def import_applications(slug: str, file: Path):
     contest = _contest(slug)
     data = _read(file)
     try:
-        applications = exchange.import_applications(
+        applications = applications_file.import_applications(
             contest, data, progress=progress.on_terminal(_("Importing the applications"))
         )
-    except exchange.ExchangeError as error:
+    except document.ExchangeError as error:
         raise _refused(_("The applications are not imported:"), error) from error
     # Read before the commit expires them: after it, each would be loaded again (two
     # queries an application, 20,000 for a file of 10,000).

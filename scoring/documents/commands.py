@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import documents, progress
+from .. import progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
-from . import data
+from . import data, pdf
 
 KINDS = ("announcement", "protocol", "scoresheets", "receipt", "certificate")
 ONE_APPLICATION = ("receipt", "certificate")  # --application is required
@@ -55,20 +55,24 @@ def _application(contest: Contest, number: str) -> Application:
 
 
 def _document(contest: Contest, kind: str, number: str | None, language: str, **options):
-    """The PDF bytes and the default file name."""
+    """The PDF bytes and the default file name; the long documents (the protocol, the
+    scoresheets) show on the terminal how far their layout has gone."""
+    shown = progress.on_terminal(_("Laying out the document"))
     if kind == "announcement":
-        pdf = documents.announcement.build(data.announcement(contest, language))
-        return pdf, data.file_name("results", contest.slug, language=language)
+        content = pdf.announcement.build(data.announcement(contest, language), data.font_folder())
+        return content, data.file_name("results", contest.slug, language=language)
     if kind == "protocol":
-        pdf = documents.protocol.build(
+        content = pdf.protocol.build(
             data.protocol(
                 contest,
                 language,
                 secretary=data.secretary_of(contest),
                 every_member_signs=options["every_member_signs"],
-            )
+            ),
+            data.font_folder(),
+            shown,
         )
-        return pdf, data.file_name("protocol", contest.slug, language=language)
+        return content, data.file_name("protocol", contest.slug, language=language)
     if kind == "scoresheets":
         if number is not None:
             application = _application(contest, number)
@@ -83,7 +87,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
         blank = options["blank"]
         records = data.scoresheets(contest, language, number=number, blank=blank)
         stem = "blank-scoresheets" if blank else "scoresheets"
-        return documents.scoresheets.build(records), data.file_name(
+        return pdf.scoresheets.build(records, data.font_folder(), shown), data.file_name(
             stem, number or contest.slug, language=language
         )
     application = _application(contest, number)
@@ -96,9 +100,8 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                     number=number,
                 )
             )
-        return documents.receipt.build(data.receipt(application, language)), data.file_name(
-            "receipt", number, language=language
-        )
+        content = pdf.receipt.build(data.receipt(application, language), data.font_folder())
+        return content, data.file_name("receipt", number, language=language)
     try:
         records = data.certificate(contest, application, language)
     except data.NotAWinner as error:
@@ -109,7 +112,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                 number=number,
             )
         ) from error
-    return documents.certificate.build(records), data.file_name(
+    return pdf.certificate.build(records, data.font_folder()), data.file_name(
         "certificate", number, language=language
     )
 
@@ -145,7 +148,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
     help="protocol: a signature line for every member of the jury.",
 )
 @with_appcontext
-def pdf(
+def pdf_command(
     slug: str,
     kind: str,
     number: str | None,
@@ -172,11 +175,10 @@ def pdf(
             _("--application is used only with scoresheets, receipt and certificate.")
         )
     try:
-        with progress.reporting(progress.on_terminal(_("Laying out the document"))):
-            document, default_name = _document(
-                contest, kind, number, language, blank=blank, every_member_signs=every_member_signs
-            )
-    except documents.base.FontsNotFound as error:
+        document, default_name = _document(
+            contest, kind, number, language, blank=blank, every_member_signs=every_member_signs
+        )
+    except pdf.fonts.FontsNotFound as error:
         raise CommandError(str(error)) from error
     path = output or Path(default_name)
     try:
@@ -188,4 +190,4 @@ def pdf(
     click.echo(_("The document is written to %(file)s.", file=path.resolve()))
 
 
-COMMANDS = (pdf,)
+COMMANDS = (pdf_command,)

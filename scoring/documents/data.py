@@ -10,9 +10,11 @@ document.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
@@ -24,6 +26,7 @@ from .. import audit, clock, lifecycle, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
+from ..judging import scores_file
 from ..models import (
     Application,
     ApplicationState,
@@ -40,7 +43,7 @@ from ..models import (
 )
 from ..results.loading import contest_ranking, load
 from ..results.presentation import describe, display_score, notes_text, tie_groups, title
-from . import records
+from .pdf import fonts, records
 
 
 class NotAWinner(Exception):
@@ -59,6 +62,14 @@ def letterhead(contest: Contest, language: str) -> records.Letterhead:
         draft=not is_published(contest),
         generated_at=clock.now(),
     )
+
+
+def font_folder() -> Path:
+    """The folder of the documents' fonts: ``PDF_FONT_DIR`` (the setting, then the
+    environment variable), else the first of the usual places that holds them."""
+    configured = current_app.config.get("PDF_FONT_DIR")
+    given = [d for d in (configured, os.environ.get("PDF_FONT_DIR")) if d]
+    return fonts.find_folder([*given, *fonts.FONT_DIRS])
 
 
 def file_name(*parts: str, language: str = "uk") -> str:
@@ -429,7 +440,11 @@ def scoresheets(
         if blank:  # forms to fill in by hand: nothing on them to call a draft
             head = dataclasses.replace(head, draft=False)
         return records.Scoresheets(
-            letterhead=head, sheets=tuple(sheets), blank=blank, max_total=contest.max_total
+            letterhead=head,
+            sheets=tuple(sheets),
+            blank=blank,
+            max_total=contest.max_total,
+            columns=scores_file.COLUMNS,
         )
 
 
@@ -452,6 +467,7 @@ def juror_scoresheet(
             ),
             blank=False,
             max_total=contest.max_total,
+            columns=scores_file.COLUMNS,
         )
 
 

@@ -22,13 +22,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, documents, lifecycle
+from .. import access, lifecycle
 from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
 from ..results.loading import contest_ranking
-from . import data
+from . import data, pdf
 
 bp = Blueprint("documents", __name__)
 
@@ -37,8 +37,8 @@ def language() -> str:
     return "en" if request.args.get("lang") == "en" else "uk"
 
 
-def pdf_response(pdf: bytes, name: str, *, public: bool = False) -> Response:
-    response = Response(pdf, mimetype="application/pdf")
+def pdf_response(content: bytes, name: str, *, public: bool = False) -> Response:
+    response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
@@ -47,8 +47,8 @@ def pdf_response(pdf: bytes, name: str, *, public: bool = False) -> Response:
 def _built(build, gather, *args, **kwargs) -> bytes:
     """Gather and build; a server without the fonts answers 500 and says why in the log."""
     try:
-        return build(gather(*args, **kwargs))
-    except documents.base.FontsNotFound as error:
+        return build(gather(*args, **kwargs), data.font_folder())
+    except pdf.fonts.FontsNotFound as error:
         current_app.logger.error("%s", error)
         abort(500)
 
@@ -69,9 +69,9 @@ def announcement_pdf(slug: str):
     if not published and not contest.is_organised_by(current_user):
         abort(404)
     lang = language()
-    pdf = _built(documents.announcement.build, data.announcement, contest, lang)
+    content = _built(pdf.announcement.build, data.announcement, contest, lang)
     return pdf_response(
-        pdf, data.file_name("results", contest.slug, language=lang), public=published
+        content, data.file_name("results", contest.slug, language=lang), public=published
     )
 
 
@@ -80,15 +80,15 @@ def announcement_pdf(slug: str):
 def protocol_pdf(slug: str):
     contest = own_contest(slug)
     lang = language()
-    pdf = _built(
-        documents.protocol.build,
+    content = _built(
+        pdf.protocol.build,
         data.protocol,
         contest,
         lang,
         secretary=current_user.name,
         every_member_signs=request.args.get("members") == "1",
     )
-    return pdf_response(pdf, data.file_name("protocol", contest.slug, language=lang))
+    return pdf_response(content, data.file_name("protocol", contest.slug, language=lang))
 
 
 @bp.route("/manage/contests/<slug>/scoresheets.pdf", endpoint="scoresheets")
@@ -100,11 +100,11 @@ def scoresheets_pdf(slug: str):
         abort(404)
     blank = request.args.get("blank") == "1"
     lang = language()
-    pdf = _built(
-        documents.scoresheets.build, data.scoresheets, contest, lang, number=number, blank=blank
+    content = _built(
+        pdf.scoresheets.build, data.scoresheets, contest, lang, number=number, blank=blank
     )
     kind = "blank-scoresheets" if blank else "scoresheets"
-    return pdf_response(pdf, data.file_name(kind, number or contest.slug, language=lang))
+    return pdf_response(content, data.file_name(kind, number or contest.slug, language=lang))
 
 
 def _has_application(contest: Contest, number: str) -> bool:
@@ -133,10 +133,10 @@ def certificate_pdf(slug: str, number: str):
         abort(404)
     lang = language()
     try:
-        pdf = _built(documents.certificate.build, data.certificate, contest, application, lang)
+        content = _built(pdf.certificate.build, data.certificate, contest, application, lang)
     except data.NotAWinner:
         abort(404)
-    return pdf_response(pdf, data.file_name("certificate", number, language=lang))
+    return pdf_response(content, data.file_name("certificate", number, language=lang))
 
 
 @bp.route("/judging/<slug>/<number>/scoresheet.pdf", endpoint="juror_scoresheet")
@@ -147,10 +147,10 @@ def juror_scoresheet_pdf(slug: str, number: str):
     if sheet.conflict != Conflict.NONE:
         abort(404)  # the content opens only after the declaration (SPEC §11)
     lang = language()
-    pdf = _built(
-        documents.scoresheets.build, data.juror_scoresheet, contest, application, sheet, lang
+    content = _built(
+        pdf.scoresheets.build, data.juror_scoresheet, contest, application, sheet, lang
     )
-    return pdf_response(pdf, data.file_name("scoresheet", number, language=lang))
+    return pdf_response(content, data.file_name("scoresheet", number, language=lang))
 
 
 @bp.route("/applications/<number>/receipt.pdf", endpoint="receipt")
@@ -174,8 +174,8 @@ def receipt_pdf(number: str):
     ):
         abort(404)
     lang = language()
-    pdf = _built(documents.receipt.build, data.receipt, application, lang)
-    return pdf_response(pdf, data.file_name("receipt", number, language=lang))
+    content = _built(pdf.receipt.build, data.receipt, application, lang)
+    return pdf_response(content, data.file_name("receipt", number, language=lang))
 
 
 @bp.app_template_global()

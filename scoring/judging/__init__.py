@@ -1,4 +1,12 @@
-"""Jurors' side of a contest (SPEC §6, §8, §11): assignments, conflicts, scoresheets.
+"""Judging (SPEC §6, §8, §11): the jurors' scoresheets and the organisers' jury.
+
+Two audiences, each with its rules beside its pages:
+
+- jurors: ``operations`` (conflicts, points, submission) and ``views`` (``/judging``);
+- organisers: ``jury`` and ``jury_views`` (the members, their progress, reminders),
+  ``assignments`` and ``assignments_views`` (who scores what, the matrix, reopening a
+  sheet), with the pure rules of choosing jurors in ``assignment``;
+- both: ``forms``, and ``scores_file`` with ``commands`` on the command line.
 
 An organiser assigns a juror to an application by creating their ``Scoresheet`` row.
 The juror's workflow:
@@ -15,6 +23,6 @@ The juror's workflow:
 4. Submitting needs every criterion scored and a confirmation step; a submitted sheet
    is read-only. After the judging stage jurors still see their submitted sheets.
 
-``exchange`` reads and writes the scores as CSV for the ``import-scores`` and
+``scores_file`` reads and writes the scores as CSV for the ``import-scores`` and
 ``export-scores`` commands (SPEC §9, paper sheets filled during a power cut).
 """

@@ -1,7 +1,7 @@
 """Scores on the command line (SPEC §9): ``import-scores SLUG FILE.csv``, ``export-scores SLUG``.
 
-The work is done in ``exchange``; these commands read and write the files, commit what
-``exchange`` stored and turn its ``ScoresFileError`` into an error message that lists
+The work is done in ``scores_file``; these commands read and write the files, commit what
+``scores_file`` stored and turn its ``ScoresFileError`` into an error message that lists
 every problem, with a non-zero exit.
 """
 
@@ -16,7 +16,7 @@ from .. import progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Contest
-from . import exchange
+from . import scores_file
 
 
 def _contest(slug: str) -> Contest:
@@ -48,10 +48,10 @@ def import_scores(slug: str, file: Path):
             _("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror or error)
         ) from error
     try:
-        summary = exchange.import_scores(
+        summary = scores_file.import_scores(
             contest, data, progress=progress.on_terminal(_("Importing the scores"))
         )
-    except exchange.ScoresFileError as error:
+    except scores_file.ScoresFileError as error:
         db.session.rollback()
         heading = _("The scores are not imported:")
         raise CommandError(
@@ -88,7 +88,7 @@ def export_scores(slug: str):
     juror e-mail and criterion order; a line with an empty criterion and score carries
     a sheet's overall comment. The output is what import-scores reads.
     """
-    click.echo(exchange.export_scores(_contest(slug)), nl=False)
+    click.echo(scores_file.export_scores(_contest(slug)), nl=False)
 
 
 COMMANDS = (import_scores, export_scores)

@@ -1,4 +1,5 @@
-"""Forms of the jurors' pages: conflict declarations, the scoresheet, the submission.
+"""Forms of the judging pages: the jurors' conflict declarations, scoresheet and
+submission, and the organisers' juror by e-mail and reopening of a sheet.
 
 The scoresheet's points and comments are checked by ``operations.save_scores`` (the
 same rules for the form and for the background saves); these forms carry the values
@@ -10,8 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import strip
+from ..forms import PersonForm, strip
 from ..models import Criterion, Score
+from .jury import MAX_REASON
 from .operations import MAX_DECLARATION, points_text
 
 
@@ -66,3 +68,26 @@ def scoresheet_form(
         data[f"points_{criterion.id}"] = points_text(score.points) if score else ""
         data[f"comment_{criterion.id}"] = score.comment if score else ""
     return Form(data=data)
+
+
+class JurorForm(PersonForm):
+    """The juror's e-mail and, for an invitation, a name to greet them with."""
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Give the reason for reopening the scoresheet.")),
+            Length(
+                max=MAX_REASON,
+                message=_l("The reason is too long (at most %(max)d characters)."),
+            ),
+        ],
+        filters=[strip],
+        description=_l(
+            "Why the scoresheet needs another look, for example a divergence the commission "
+            "discussed. It is written into the audit log."
+        ),
+        render_kw={"rows": 3, "maxlength": MAX_REASON},
+    )

@@ -19,7 +19,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from ..i18n import oblast_name
-from ..judging.exchange import export_scores
+from ..judging.scores_file import export_scores
 from ..models import Contest, User
 from ..ranking import Ranking
 from .presentation import describe, display_score, notes_text

@@ -35,7 +35,8 @@ from sqlalchemy import func, select
 from .. import audit, clock, lifecycle, mail, ranking
 from ..extensions import db
 from ..judging.assignment import Juror, Party, conflicts, least_loaded
-from ..judging.jury import JuryError, add_assignment
+from ..judging.assignments import add_assignment
+from ..judging.jury import JuryError
 from ..models import (
     Application,
     ApplicationState,

@@ -10,14 +10,15 @@ with empty criterion and score, carries the overall comment, as in the CSV.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_datetime, number
-from ..judging.exchange import COLUMNS
+from ...i18n import long_datetime, number
 from . import base, sections
 from .records import CriterionLine, Scoresheets, Sheet
 
@@ -122,7 +123,7 @@ def _filled(sheet: Sheet, max_total: Decimal) -> list:
     return story
 
 
-def _blank(sheet: Sheet) -> list:
+def _blank(sheet: Sheet, columns: tuple[str, ...]) -> list:
     s = base.styles()
     story: list = [
         base.text(
@@ -147,7 +148,7 @@ def _blank(sheet: Sheet) -> list:
         Paragraph(f'<b>{base.markup(label)}</b><br/><font size="7">{column}</font>', s.cell)
         for label, column in zip(
             (_("Application"), _("Juror"), _("Criterion"), _("Points"), _("Comment")),
-            COLUMNS,
+            columns,
             strict=True,
         )
     ]
@@ -160,10 +161,13 @@ def _blank(sheet: Sheet) -> list:
     return story
 
 
-def build(data: Scoresheets) -> bytes:
-    """Every sheet on its own page(s), as PDF bytes, in ``data.letterhead.language``."""
+def build(
+    data: Scoresheets, fonts: Path, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """Every sheet on its own page(s), as PDF bytes, in ``data.letterhead.language``;
+    ``progress(done, total)`` hears how far the layout has gone."""
     head = data.letterhead
-    with base.composing(head):
+    with base.composing(head, fonts):
         s = base.styles()
         name = _("Blank scoresheets") if data.blank else _("Scoresheets")
         story: list = []
@@ -177,7 +181,7 @@ def build(data: Scoresheets) -> bytes:
             story.append(Paragraph(base.markup(head.contest_title), s.subtitle))
             story.append(_facts(sheet, data.blank))
             story.append(Spacer(1, 4 * mm))
-            story += _blank(sheet) if data.blank else _filled(sheet, data.max_total)
+            story += _blank(sheet, data.columns) if data.blank else _filled(sheet, data.max_total)
             story.append(
                 KeepTogether(
                     [
@@ -187,4 +191,4 @@ def build(data: Scoresheets) -> bytes:
                     ]
                 )
             )
-        return base.render(head, name, story)
+        return base.render(head, name, story, progress=progress)

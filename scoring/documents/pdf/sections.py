@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from ..i18n import long_date, number, oblast_name
+from ...i18n import long_date, number, oblast_name
 from . import base
 from .records import Placing, Scoring, TieRecord, Unranked
 

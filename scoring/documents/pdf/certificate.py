@@ -6,6 +6,7 @@ the draft mark like every results document.
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
@@ -15,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_date, oblast_name
+from ...i18n import long_date, oblast_name
 from . import base
 from .records import Certificate
 
@@ -60,10 +61,10 @@ def _frame(canvas, doc) -> None:
     canvas.restoreState()
 
 
-def build(data: Certificate) -> bytes:
+def build(data: Certificate, fonts: Path) -> bytes:
     """The certificate as PDF bytes, in ``data.letterhead.language``."""
     head = data.letterhead
-    with base.composing(head):
+    with base.composing(head, fonts):
         s = _styles()
         where = ", ".join(part for part in (data.community, oblast_name(data.oblast)) if part)
         place = _("place %(place)s", place=data.place)

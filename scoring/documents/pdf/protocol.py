@@ -9,12 +9,15 @@ with the final hash of the audit log and the signature lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_date, number
+from ...i18n import long_date, number
 from . import base, sections
 from .records import NOT_ASSIGNED, NOT_SUBMITTED, RECUSED, MatrixRow, Member, Protocol
 
@@ -348,10 +351,11 @@ def _signatures(data: Protocol) -> list:
     return [Spacer(1, 4 * mm), table]
 
 
-def build(data: Protocol) -> bytes:
-    """The protocol as PDF bytes, in ``data.letterhead.language``."""
+def build(data: Protocol, fonts: Path, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The protocol as PDF bytes, in ``data.letterhead.language``; ``progress(done, total)``
+    hears how far the layout has gone."""
     head = data.letterhead
-    with base.composing(head):
+    with base.composing(head, fonts):
         s = base.styles()
         number_text = data.number or "____"
         story: list = [
@@ -386,4 +390,4 @@ def build(data: Protocol) -> bytes:
         story += _ranking(data)
         # The signatures never stand alone on the last page.
         story.append(KeepTogether(_audit(data) + _signatures(data)))
-        return base.render(head, _("Protocol of the jury"), story)
+        return base.render(head, _("Protocol of the jury"), story, progress=progress)

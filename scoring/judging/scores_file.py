@@ -10,10 +10,11 @@ is an overall comment), so that an export imported again loses nothing.
 semicolons. It checks the whole file first and changes nothing while any line is wrong;
 then it creates the jurors it does not know (role juror, no password: they can set one
 through "Forgot your password?"), adds them to the jury, creates the sheets that do not
-exist and stores every sheet as submitted with no conflict of interest, audited as in
-the browser. ``export_scores`` writes every submitted sheet in a stable order
-(application number, juror e-mail, criterion order), so an export imported into a copy
-of the contest exports the same again.
+exist and stores every sheet as submitted with no conflict of interest, through the
+same operations as the browser (``operations.store_points`` and
+``operations.mark_submitted``), so it is audited alike. ``export_scores`` writes every
+submitted sheet in a stable order (application number, juror e-mail, criterion order),
+so an export imported into a copy of the contest exports the same again.
 """
 
 import csv
@@ -24,10 +25,10 @@ from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 
 from .. import audit, clock, lifecycle
-from ..csvfiles import LineProblems, not_utf8, records
+from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
 from ..i18n import role_label
 from ..models import (
@@ -44,9 +45,20 @@ from ..models import (
     User,
 )
 from ..progress import Progress, nothing
-from .operations import MAX_COMMENT, MAX_OVERALL_COMMENT, PointsError, parse_points, points_text
+from .operations import (
+    MAX_COMMENT,
+    MAX_OVERALL_COMMENT,
+    PointsError,
+    ScoreValue,
+    Submission,
+    mark_submitted,
+    parse_points,
+    points_text,
+    store_points,
+)
 
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
+VIA = "import-scores"  # in the audit entries of what the import stores
 PROGRESS_STEP = 10_000  # lines between two calls of the progress callback
 
 
@@ -119,46 +131,22 @@ def export_scores(contest: Contest) -> str:
     return out.getvalue()
 
 
+def _read_header(cells: list[str]) -> list[str]:
+    header = [cell.strip().lower() for cell in cells]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        raise ScoresFileError(
+            [_("line 1 must name the columns %(columns)s.", columns=",".join(COLUMNS))]
+        )
+    return header
+
+
 def _read_file(data: bytes, problems: LineProblems) -> list[tuple[int, dict[str, str]]]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ScoresFileError([not_utf8(error)]) from error
-    rows = []
-    header = None
-    try:
-        for line, cells in records(text):
-            if header is None:
-                header = [cell.strip().lower() for cell in cells]
-                missing = [c for c in COLUMNS if c not in header]
-                unknown = [c for c in header if c not in COLUMNS]
-                if missing or unknown or len(set(header)) != len(header):
-                    raise ScoresFileError(
-                        [
-                            _(
-                                "line 1 must name the columns %(columns)s.",
-                                columns=",".join(COLUMNS),
-                            )
-                        ]
-                    )
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                problems.problem(
-                    line,
-                    _(
-                        "%(count)s values instead of %(expected)s (one for each column)",
-                        count=len(cells),
-                        expected=len(header),
-                    ),
-                )
-                continue
-            rows.append((line, dict(zip(header, cells, strict=True))))
-    except csv.Error as error:
-        raise ScoresFileError(
-            [_("The file is not a readable CSV file: %(error)s.", error=error)]
-        ) from error
+        _header, rows = read_rows(decode(data), problems, _read_header)
+    except FileError as error:
+        raise ScoresFileError(error.problems) from error
     if not rows and not problems.problems:
         raise ScoresFileError([_("The file has no scores.")])
     return rows
@@ -413,7 +401,7 @@ def _store(
             db.session.flush()
             users[email] = user
             created.append(email)
-            audit.record("user.created", actor=actor, obj=user, role="juror", via="import-scores")
+            audit.record("user.created", actor=actor, obj=user, role="juror", via=VIA)
         if user.id not in members:
             db.session.add(JuryMember(contest_id=contest.id, user_id=user.id))
             members.add(user.id)
@@ -421,69 +409,59 @@ def _store(
     db.session.flush()
 
     new = [key for key in sheets if key not in existing]
-    if new:
+    if new:  # created as declared without a conflict; submitted below with the others
         db.session.execute(
             insert(Scoresheet),
             [
                 {
                     "application_id": applications[number].id,
                     "juror_id": users[email].id,
+                    "conflict": Conflict.NONE,
+                    "declared_at": now,
+                    "overall_comment": sheets[number, email].overall_comment or "",
                     "assigned_at": now,
-                }  # fmt: skip
+                    "updated_at": now,
+                }
                 for number, email in new
             ],
         )
         existing = {**existing, **_existing_sheets(contest, dict.fromkeys(new))}
+    kept = [  # sheets held before: the file's overall comment, no conflict, updated now
+        {
+            "id": sheet.id,
+            "overall_comment": data.overall_comment
+            if data.overall_comment is not None
+            else sheet.overall_comment,
+            "conflict": Conflict.NONE,
+            "declared_at": sheet.declared_at if sheet.conflict == Conflict.NONE else now,
+            "updated_at": now,
+        }  # fmt: skip
+        for key, data in sheets.items()
+        if key not in new and (sheet := existing[key])
+    ]
+    if kept:
+        db.session.execute(update(Scoresheet), kept)
 
-    actor_id = getattr(actor, "id", None)
-    entries, new_scores, changed_scores, sheet_rows = [], [], [], []
-    changed = 0
-    for done, key in enumerate(sorted(sheets)):
-        if done % (PROGRESS_STEP // max(len(criteria), 1)) == 0:
-            progress(done, len(sheets))
-        data, sheet = sheets[key], existing[key]
-        for criterion in criteria:
-            stored = sheet.scores.get(criterion.id)
-            old, points = (stored[0] if stored else None), data.points[criterion.id]
-            comment = data.comments[criterion.id]
-            row = {"scoresheet_id": sheet.id, "criterion_id": criterion.id, "points": points,
-                   "comment": comment, "updated_at": now}  # fmt: skip
-            if stored is None:
-                new_scores.append(row)
-            elif stored != (points, comment):
-                changed_scores.append(row)
-            if old != points:
-                changed += 1
-                details = {"criterion": criterion.id, "old": points_text(old),
-                           "new": points_text(points), "via": "import-scores"}  # fmt: skip
-                entries.append(_entry("score.changed", actor_id, contest, sheet, details))
-        submitted = sheet.state == SheetState.SUBMITTED
-        sheet_rows.append(
-            {
-                "sheet": sheet.id,
-                "overall_comment": sheet.overall_comment
-                if data.overall_comment is None
-                else data.overall_comment,
-                "conflict": Conflict.NONE,
-                "declared_at": sheet.declared_at if sheet.conflict == Conflict.NONE else now,
-                "state": SheetState.SUBMITTED,
-                "submitted_at": sheet.submitted_at if submitted else now,
-                "updated_at": now,
-            }
-        )
-        if not submitted:
-            details = {"application": applications[data.number].id, "via": "import-scores"}
-            entries.append(_entry("scoresheet.submitted", actor_id, contest, sheet, details))
-    scores, sheets_table = Score.__table__, Scoresheet.__table__
-    by_key = (scores.c.scoresheet_id == bindparam("sheet"), scores.c.criterion_id == bindparam("c"))
-    for statement, rows in (  # Core statements: the ORM's bulk layer costs a third more
-        (insert(scores), new_scores),
-        (update(scores).where(*by_key), [_keyed(row) for row in changed_scores]),
-        (update(sheets_table).where(sheets_table.c.id == bindparam("sheet")), sheet_rows),
-    ):
-        if rows:
-            db.session.execute(statement, rows)
-    audit.record_many(entries)
+    def scores():  # every score of the file, the progress told as they go
+        for done, key in enumerate(sorted(sheets)):
+            if done % (PROGRESS_STEP // max(len(criteria), 1)) == 0:
+                progress(done, len(sheets))
+            data, sheet = sheets[key], existing[key]
+            for c in criteria:
+                held = sheet.scores.get(c.id)
+                yield ScoreValue(sheet.id, c.id, data.points[c.id], data.comments[c.id], held)
+
+    changed = store_points(scores(), contest=contest, actor=actor, via=VIA)
+    mark_submitted(
+        [
+            Submission(sheet.id, applications[number].id, {"via": VIA})
+            for (number, _email), sheet in sorted(existing.items())
+            if (number, _email) in sheets and sheet.state != SheetState.SUBMITTED
+        ],
+        now,
+        contest=contest,
+        actor=actor,
+    )
     audit.record(
         "scores.imported",
         actor=actor,
@@ -496,13 +474,3 @@ def _store(
         via="cli",
     )
     return ImportSummary(len(sheets), created, added, changed)
-
-
-def _keyed(row: dict) -> dict:
-    """A score's row for an UPDATE by its key (bound as ``sheet`` and ``c``)."""
-    return {"sheet": row["scoresheet_id"], "c": row["criterion_id"], "points": row["points"],
-            "comment": row["comment"], "updated_at": row["updated_at"]}  # fmt: skip
-
-
-def _entry(action, actor_id, contest, sheet, details) -> audit.Entry:
-    return audit.Entry(action, actor_id, contest.id, "Scoresheet", str(sheet.id), details)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import gettext as _
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from ..i18n import long_date
+from ...i18n import long_date
 from . import base, sections
 from .records import Announcement
 
@@ -58,9 +60,9 @@ def _link(data: Announcement) -> Table:
     )
 
 
-def build(data: Announcement) -> bytes:
+def build(data: Announcement, fonts: Path) -> bytes:
     """The announcement as PDF bytes, in ``data.letterhead.language``."""
-    with base.composing(data.letterhead):
+    with base.composing(data.letterhead, fonts):
         s = base.styles()
         head = data.letterhead
         story: list = [

@@ -7,22 +7,23 @@ SHA-256, so the applicant can show later which exact files they sent.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from ..applications.operations import file_size_text
-from ..i18n import kind_label, long_datetime, oblast_name, status_label
+from ...i18n import file_size_text, kind_label, long_datetime, oblast_name, status_label
 from . import base, sections
 from .records import Receipt
 
 WIDTH = sections.WIDTH
 
 
-def build(data: Receipt) -> bytes:
+def build(data: Receipt, fonts: Path) -> bytes:
     """The receipt as PDF bytes, in ``data.letterhead.language``."""
     head = data.letterhead
-    with base.composing(head):
+    with base.composing(head, fonts):
         s = base.styles()
         story: list = [
             Paragraph(base.markup(_("Receipt of an application")), s.title),

@@ -184,6 +184,7 @@ class Scoresheets:
     letterhead: Letterhead
     sheets: tuple[Sheet, ...]
     blank: bool  # forms to fill in by hand and type back with import-scores
+    columns: tuple[str, ...]  # the columns of the file import-scores reads
     max_total: Decimal  # Σ weight × max_points
 
 

@@ -1,11 +1,11 @@
 """What every document shares: fonts, styles, the page, the draft mark, page numbers.
 
-Fonts: DejaVu Sans and DejaVu Sans Bold, TrueType, embedded as subsets. They are
-looked for in ``PDF_FONT_DIR`` (setting or environment variable) and then in the
-usual places; without them no document is built and ``FontsNotFound`` says how to
-fix it. Every style and every canvas call names one of these two fonts, so the file
-refers to no standard (unembedded) PDF font at all: ReportLab's defaults would bring
-in Helvetica (the canvas's initial font, default paragraph and table styles).
+Fonts: DejaVu Sans and DejaVu Sans Bold, TrueType, embedded as subsets, from the folder
+each ``build`` is given (``fonts.find_folder`` finds it; without them no document is
+built and ``FontsNotFound`` says how to fix it). Every style and every canvas call
+names one of these two fonts, so the file refers to no standard (unembedded) PDF font
+at all: ReportLab's defaults would bring in Helvetica (the canvas's initial font,
+default paragraph and table styles).
 
 Pages: A4; a header with the contest's title and the document's name, a footer with
 the generation time and «сторінка N з M». The total is known only at the end, so the
@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from xml.sax.saxutils import escape
 
-from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -39,22 +37,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
 
-from .. import i18n, progress
-from ..i18n import long_datetime
+from ... import i18n
+from ...i18n import long_datetime
+from .fonts import BOLD, FONT, find_folder, font_files
 from .records import Letterhead
-
-FONT = "DejaVuSans"
-BOLD = "DejaVuSans-Bold"
-FONT_FILES = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
-# Debian and Ubuntu (fonts-dejavu-core), Fedora, Arch, hand-installed fonts.
-FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/dejavu",
-    "/usr/share/fonts/dejavu-sans-fonts",
-    "/usr/share/fonts/TTF",
-    "/usr/local/share/fonts",
-    "/usr/local/share/fonts/dejavu",
-)
 
 GREY = colors.Color(0.35, 0.35, 0.35)
 LIGHT = colors.Color(0.9, 0.9, 0.9)
@@ -64,38 +50,10 @@ CELL_PADDING = 3  # points, left and right in every table cell
 TABLE_CHUNK = 100  # rows per Table: long tables are built as several, each with its header
 
 
-class FontsNotFound(RuntimeError):
-    """The TrueType fonts the documents need are not installed."""
-
-
-def font_dirs() -> list[Path]:
-    """Where the fonts are looked for: ``PDF_FONT_DIR`` first, then the usual places."""
-    configured = current_app.config.get("PDF_FONT_DIR") if has_app_context() else None
-    given = [d for d in (configured, os.environ.get("PDF_FONT_DIR")) if d]
-    return [Path(d) for d in (*given, *FONT_DIRS)]
-
-
-def find_fonts() -> dict[str, Path]:
-    """The path of each font file, from the first folder that holds both."""
-    searched = font_dirs()
-    for folder in searched:
-        paths = {name: folder / file for name, file in FONT_FILES.items()}
-        if all(path.is_file() for path in paths.values()):
-            return paths
-    raise FontsNotFound(
-        _(
-            "The fonts for PDF documents (%(files)s) are not found in: %(folders)s. Install "
-            "the package fonts-dejavu-core (apt-get install fonts-dejavu-core) or set "
-            "PDF_FONT_DIR to a folder that holds these files.",
-            files=", ".join(FONT_FILES.values()),
-            folders=", ".join(str(f) for f in searched),
-        )
-    )
-
-
-def register_fonts() -> None:
-    """Register the two fonts with ReportLab once per process (after checking they exist)."""
-    paths = find_fonts()
+def register_fonts(folder: Path) -> None:
+    """Register the two fonts of ``folder`` with ReportLab once per process (after
+    checking that the folder holds them)."""
+    paths = font_files(find_folder([folder]))  # FontsNotFound names the folder
     if BOLD in pdfmetrics.getRegisteredFontNames():
         return
     for name, path in paths.items():
@@ -105,9 +63,10 @@ def register_fonts() -> None:
 
 
 @contextmanager
-def composing(letterhead: Letterhead) -> Iterator[None]:
-    """Where a document is put together: its fonts registered, its language spoken."""
-    register_fonts()
+def composing(letterhead: Letterhead, fonts: Path) -> Iterator[None]:
+    """Where a document is put together: its fonts (the folder ``fonts``) registered, its
+    language spoken."""
+    register_fonts(fonts)
     with force_locale(letterhead.language):
         yield
 
@@ -347,12 +306,14 @@ def render(
     margins: SimpleNamespace = MARGINS,
     header: bool = True,
     on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """Lay out ``story`` on A4 pages with the header, footer and draft mark; the PDF bytes.
 
     ``name`` is the document's name (in the header and the PDF title); ``on_page`` draws
-    more on every page, under the content. Call it inside ``composing(letterhead)``,
-    like the building of the story. The layout's progress goes to ``progress.current()``.
+    more on every page, under the content. Call it inside ``composing(letterhead, fonts)``,
+    like the building of the story. ``progress(done, total)`` hears how far the layout
+    has gone (``scoring.progress``: a person may be waiting for a long document).
     """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -393,15 +354,17 @@ def render(
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     footer = _footer(letterhead, margins)
-    report, size = progress.current(), [len(story)]
+    size = [len(story)]
 
     def laid_out(kind: str, value: int) -> None:  # ReportLab's own progress
         if kind == "SIZE_EST":
             size[0] = max(value, 1)
         elif kind == "PROGRESS":
-            report(min(value, size[0]), size[0])
+            progress(min(value, size[0]), size[0])
 
-    doc.setProgressCallBack(laid_out)
+    if progress:
+        doc.setProgressCallBack(laid_out)
     doc.build(story, canvasmaker=_numbered_canvas(footer))
-    report(size[0], size[0])
+    if progress:
+        progress(size[0], size[0])
     return buffer.getvalue()
