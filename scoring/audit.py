@@ -9,15 +9,18 @@ migration) and a second entry after the same predecessor (unique ``prev_hash``).
 """
 
 import hashlib
+import hmac
 import json
+import os
 import re
 from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from flask import current_app, has_app_context
-from sqlalchemy import String, insert, select, text, type_coerce
+from flask import current_app
+from sqlalchemy import String, func, insert, select, text, type_coerce
 
 from . import clock
 from .extensions import db
@@ -132,32 +135,25 @@ class ChainReport:
 
 
 def verify(*, whole: bool = False) -> ChainReport:
-    """Walk the whole chain in the database and report the first entry that does not fit.
+    """Walk the chain in the database and report the first entry that does not fit.
 
     ``at`` and ``details`` are read as the driver gives them, without the models'
     conversions: 50,000 entries are checked in well under a second.
 
-    Inside the app, the part of the chain this app has already checked is not walked
-    again: the walk goes on from the last entry checked (whose hash must still be the
-    one checked). A log of 500,000 entries (an import of 10,000 applications' scores)
-    costs the jury's protocol seconds each time otherwise. ``whole`` walks it all
-    (``flask audit-verify`` does).
+    The walk goes on from the ``Checkpoint`` of the last one that found the chain intact,
+    when it can be trusted (see there): an import of 10,000 applications' scores makes
+    half a million entries, and hashing them all again would cost every protocol
+    seconds, in every new process. ``whole`` walks from the first entry
+    (``flask audit-verify``, a restore).
     """
     table = AuditEntry.__table__
-    checked = _checked()
-    start = None if whole else checked.get("report")
-    if (
-        start is not None
-        and db.session.scalar(select(table.c.hash).where(table.c.id == start[1]))
-        != start[0].last_hash
-    ):
-        start = None  # the entry checked last is gone or changed: walk it all
+    start = None if whole else _trusted_checkpoint()
     raw = {"at": type_coerce(table.c.at, String), "details": type_coerce(table.c.details, String)}
     query = select(*(raw.get(name, table.c[name]) for name in _Stored._fields)).order_by(table.c.id)
     if start is not None:
-        query = query.where(table.c.id > start[1])
+        query = query.where(table.c.id > start.entry)
     rows = db.session.execute(query.execution_options(yield_per=5000))
-    last = [start[1] if start else None]
+    last = [start.entry if start else None]
 
     def walked(entries):  # remembers the last entry walked: the next walk goes on after it
         for entry in entries:
@@ -165,23 +161,112 @@ def verify(*, whole: bool = False) -> ChainReport:
             yield entry
 
     try:
-        entries = walked(_stored(rows))
         if start is None:
-            report = check_chain(entries, digest=lambda e: _hash(e, e.at, e.details))
+            report = check_chain(walked(_stored(rows)), digest=_stored_digest)
         else:
-            report = check_chain(entries, digest=lambda e: _hash(e, e.at, e.details),
-                                 previous=start[0].last_hash, count=start[0].entries)  # fmt: skip
+            report = check_chain(walked(_stored(rows)), digest=_stored_digest,
+                                 previous=start.hash, count=start.entries)  # fmt: skip
     finally:
         rows.close()  # a broken chain stops the walk early: release the server's cursor
-    if report.ok and last[0] is not None:
-        checked["report"] = (report, last[0])
+    if report.ok and last[0] is not None and (start is None or last[0] != start.entry):
+        hashed_at = start.hashed_at if start else clock.now()
+        _save_checkpoint(Checkpoint(last[0], report.entries, report.last_hash, hashed_at))
     return report
 
 
-def _checked() -> dict:
-    if has_app_context():
-        return current_app.extensions.setdefault("audit_checked", {})
-    return {}
+# The checkpoint ----------------------------------------------------------------------
+
+CHECKPOINT_FILE = "audit-checked.json"
+CHECKPOINT_AGE = timedelta(days=1)  # the part before a checkpoint is hashed again after
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """How far a walk found the chain intact: up to ``entry`` (its id), ``entries`` in
+    all, ending with ``hash``; the part up to it was last hashed from the first entry on
+    at ``hashed_at``.
+
+    Kept in ``instance/audit-checked.json``, signed with an HMAC under a key derived from
+    ``SECRET_KEY`` (which the database does not hold), so that every process of the app
+    goes on from it. A walk starts after it only while it can be trusted
+    (``_trusted_checkpoint``): its signature holds, its entry still has its hash, the
+    part before it still has as many entries each linked to the one before (one query
+    in the database), and the part was hashed whole less than ``CHECKPOINT_AGE`` ago.
+    What that leaves unseen for at most a day is an entry before the checkpoint whose
+    content was changed in place with its stored hashes kept: the next whole walk finds
+    it, and ``flask audit-verify`` always walks whole.
+    """
+
+    entry: int
+    entries: int
+    hash: str
+    hashed_at: datetime
+
+
+def _checkpoint_path() -> Path:
+    return Path(current_app.instance_path) / CHECKPOINT_FILE
+
+
+def _signature(text: str) -> str:
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"audit-checked", "sha256")
+    return hmac.new(key.digest(), text.encode(), "sha256").hexdigest()
+
+
+def _save_checkpoint(checkpoint: Checkpoint) -> None:
+    body = _CANONICAL.encode(
+        {
+            "entry": checkpoint.entry,
+            "entries": checkpoint.entries,
+            "hash": checkpoint.hash,
+            "hashed_at": checkpoint.hashed_at.isoformat(),
+        }
+    )
+    path = _checkpoint_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps({"checkpoint": body, "mac": _signature(body)}))
+        os.replace(partial, path)  # never half a file; the last writer wins, both hold
+    except OSError as error:  # the walk stands; the next one is only longer
+        current_app.logger.warning("audit checkpoint not saved: %s", error)
+
+
+def _read_checkpoint() -> Checkpoint | None:
+    try:
+        document = json.loads(_checkpoint_path().read_text())
+        body = document["checkpoint"]
+        if not hmac.compare_digest(str(document["mac"]), _signature(body)):
+            return None
+        fields = json.loads(body)
+        return Checkpoint(
+            int(fields["entry"]),
+            int(fields["entries"]),
+            str(fields["hash"]),
+            datetime.fromisoformat(fields["hashed_at"]),
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _trusted_checkpoint() -> Checkpoint | None:
+    """The checkpoint a walk may go on from, or None: walk from the first entry."""
+    checkpoint = _read_checkpoint()
+    if checkpoint is None or clock.now() - checkpoint.hashed_at > CHECKPOINT_AGE:
+        return None
+    table = AuditEntry.__table__
+    before = func.lag(table.c.hash).over(order_by=table.c.id)
+    head = select(table.c.prev_hash, before.label("before")).where(table.c.id <= checkpoint.entry)
+    head = head.subquery()
+    entries, broken = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(head.c.prev_hash != func.coalesce(head.c.before, GENESIS)),
+        ).select_from(head)
+    ).one()
+    stored = db.session.scalar(select(table.c.hash).where(table.c.id == checkpoint.entry))
+    if stored != checkpoint.hash or entries != checkpoint.entries or broken:
+        return None  # changed since: the whole walk says where
+    return checkpoint
 
 
 # An entry as stored, with ``at`` as the text the hash covers.
@@ -190,6 +275,10 @@ _Stored = namedtuple(
     "id at actor_id contest_id action object_type object_id details reason prev_hash hash",
 )
 _SQLITE_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+
+
+def _stored_digest(entry: _Stored) -> str:
+    return _hash(entry, entry.at, entry.details)
 
 
 def _stored(rows) -> Iterator[_Stored]:

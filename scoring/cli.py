@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo
+from . import audit, database, demo
 from .auth.operations import MIN_PASSWORD, find_user
 from .backup import commands as backup_commands
 from .commandline import CommandError
@@ -132,8 +132,9 @@ def _contest(slug: str) -> Contest:
 @with_appcontext
 def rank(slug: str, output: str):
     """Print the contest's ranking (SPEC §6) as it stands now, in any stage."""
-    contest = _contest(slug)
-    document = ranking_json(contest_ranking(contest), contest.slug)
+    with database.reading():  # SQLite's write lock stays free for the app meanwhile
+        contest = _contest(slug)
+        document = ranking_json(contest_ranking(contest), contest.slug)
     if output == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return

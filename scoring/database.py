@@ -4,8 +4,14 @@ SQLite runs in WAL mode with a busy timeout and enforced foreign keys. Its defau
 deferred transactions fail at once ("database is locked") when two writers race, so a
 transaction that may write begins with ``BEGIN IMMEDIATE``: writers queue for the lock
 (up to the busy timeout) instead of failing, while page views keep plain ``BEGIN``
-and read concurrently.
+and read concurrently. Work outside a request that only reads (a document made in the
+background, ``rank``, ``pdf``) says so with ``reading()``: it would hold the write lock
+for all its seconds otherwise, and every save would wait for it.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
@@ -14,6 +20,17 @@ from .extensions import db
 
 BUSY_TIMEOUT_MS = 15_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_reading: ContextVar[bool] = ContextVar("reading", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside the block only read: plain ``BEGIN`` on SQLite."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def register(app: Flask) -> None:
@@ -37,8 +54,8 @@ def _sqlite_on_connect(dbapi_connection, _record):
 
 
 def _sqlite_begin(connection):
-    reading = has_request_context() and request.method in READ_ONLY_METHODS
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    only_reads = _reading.get() or (has_request_context() and request.method in READ_ONLY_METHODS)
+    connection.exec_driver_sql("BEGIN" if only_reads else "BEGIN IMMEDIATE")
 
 
 def driver_rows(statement) -> list[tuple]:

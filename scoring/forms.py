@@ -11,6 +11,8 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput
 
+from .csrftokens import MaskedFormCSRF
+
 REQUIRED = _l("This field is required.")
 
 
@@ -54,13 +56,21 @@ def email_field(label=None, **kwargs):
     )
 
 
+class AppForm(FlaskForm):
+    """Every form of the app: a FlaskForm whose CSRF token is masked anew in every page
+    (``scoring.csrftokens``: against BREACH, since pages go out compressed)."""
+
+    class Meta:
+        csrf_class = MaskedFormCSRF
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as checkboxes; ``_macros/forms.html`` renders it in a fieldset."""
 
     option_widget = CheckboxInput()
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     """A person by e-mail (an organiser, a juror), and a name to greet them with should
     they get an invitation because they have no account yet."""
 

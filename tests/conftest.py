@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text
 from werkzeug import security
 
 from scoring import clock, config, create_app, demo, edrpou, models
+from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import (
     Contest,
@@ -238,6 +239,7 @@ def make_app(database_uri, tmp_path):
         return app
 
     yield make
+    jobs.join()  # documents still being made in the background read the database
     for app in apps:
         with app.app_context():
             db.engine.dispose()

@@ -28,6 +28,7 @@ import pytest
 from flask import url_for
 
 from scoring import create_app
+from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import Contest
 
@@ -240,8 +241,11 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
-    "documents.protocol": {"GET": manage()},
-    "documents.scoresheets": {"GET": manage()},
+    "documents.protocol": {"GET": manage(), "POST": manage(WRITE)},  # POST: in the background
+    "documents.scoresheets": {"GET": manage(), "POST": manage(WRITE)},
+    # A document made in the background answers only the one who asked (none here).
+    "documents.job": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
+    "documents.job_file": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
     # The application has not won (the contest is not even ranked): no certificate.
     "documents.certificate": {"GET": manage(404)},
     "privacy.people": {"GET": manage()},
@@ -270,6 +274,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "kind": "applicant",
         "person_id": s.organisation,
         "oblast": "UA-63",
+        "job": "no-such-job",
     }
     values = {name: values[name] for name in RULES[endpoint].arguments if name in values}
     values |= {
@@ -420,6 +425,7 @@ class Matrix:
 
     def restore(self) -> None:
         """Back to the scenario as it was after the logins (same ids, same sessions)."""
+        jobs.join()  # a document asked for in the background reads the database
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()

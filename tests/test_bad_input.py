@@ -25,6 +25,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from scoring import clock
+from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import Answer, Application, ApplicationState, Contest, Score, Scoresheet, Stage
 
@@ -282,6 +283,9 @@ ROUTES: dict[str, Reach] = {
         page=manage("/ranking"),
         setup=_divergent,
     ),
+    # organisers: long documents, asked for by the page's script (a POST without a body)
+    "documents.protocol": Reach("organiser", manage("/protocol.pdf"), json=True),
+    "documents.scoresheets": Reach("organiser", manage("/scoresheets.pdf"), json=True),
     "privacy.anonymise": Reach(
         "organiser", manage("/people/juror/{w.ids[free_juror]}/anonymise"), stage=Stage.ARCHIVED
     ),
@@ -606,6 +610,39 @@ def test_juror_autosave_survives_bad_input(app, world):
             assert now_overall == overall
 
     run()
+
+
+def test_documents_asked_for_in_the_background_survive_bad_input(app, world):
+    """Any query and any body: the job starts and ends with its document, or the request is
+    refused; never a 500, and nothing is written."""
+    client = logged_in(app, world, "organiser")
+    token = token_of(client, manage("")(world))
+    before = snapshot(app)
+    names = st.sampled_from(["members", "lang", "application", "blank"]) | st.text(max_size=5)
+
+    @settings(fuzz, max_examples=12)
+    @given(
+        endpoint=st.sampled_from(["documents.protocol", "documents.scoresheets"]),
+        query=st.lists(st.tuples(names, nasty_text), max_size=3),
+        body=raw_bodies,
+    )
+    def run(endpoint, query, body):
+        url = ROUTES[endpoint].url(world)
+        response = client.post(
+            url,
+            query_string=MultiDict(query),
+            data=body[0],
+            content_type=body[1],
+            headers={"X-CSRFToken": token},
+        )
+        assert response.status_code in (202, 404), f"{url} {query!r:.300}: {response.status_code}"
+        if response.status_code == 202:
+            jobs.join()
+            state = client.get(response.get_json()["progress"]).get_json()
+            assert state["state"] == "ready", f"{url} {query!r:.300}: {state}"
+
+    run()
+    assert snapshot(app) == before, "asking for documents changed the database"
 
 
 # Query strings of GET pages ------------------------------------------------------------

@@ -9,6 +9,8 @@ the Ukrainian catalogue gains the documents' messages.
 
 import hashlib
 import io
+import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from scoring import audit, demo, documents, models
+from scoring.documents import jobs
 from scoring.documents.pdf import fonts
 from scoring.extensions import db
 from scoring.models import (
@@ -698,3 +701,73 @@ def test_laying_out_the_protocol_tells_its_progress(app, demo_contest):
     assert pdf.startswith(b"%PDF") and len(heard) > 3
     total = heard[-1][1]
     assert heard[-1] == (total, total) and all(done <= total for done, _t in heard)
+
+
+# --- Long documents made in the background, with their progress --------------------------
+
+
+def test_a_long_document_is_made_in_the_background_and_tells_its_progress(
+    app, client, build, demo_contest, monkeypatch
+):
+    written = []  # every state the job wrote, as the script would read them in turn
+    real_write = jobs._write
+
+    def write(path, state):
+        written.append(state)
+        real_write(path, state)
+
+    monkeypatch.setattr(jobs, "_write", write)
+    go_on = threading.Event()  # the layout waits until the test has looked at the job
+    lay_out = documents.pdf.protocol.build
+
+    def held(*args):
+        go_on.wait(timeout=60)
+        return lay_out(*args)
+
+    monkeypatch.setattr(documents.pdf.protocol, "build", held)
+    _login(client, ORGANISER)
+    url = f"/manage/contests/{demo_contest}/protocol.pdf?members=1"
+    token = client.csrf_token(f"/manage/contests/{demo_contest}")
+    assert client.post(url).status_code == 400  # a POST without the CSRF token: refused
+    started = client.post(url, headers={"X-CSRFToken": token})
+    assert started.status_code == 202
+    progress = started.get_json()["progress"]
+    again = client.post(url, headers={"X-CSRFToken": token})  # asked twice: the same job
+    assert again.get_json()["progress"] == progress
+    assert client.get(progress).get_json() == {"state": "working", "done": 0, "total": 0}
+    assert client.get(f"{progress}/file").status_code == 404  # not made yet
+    go_on.set()
+    jobs.join()
+    laid_out = [s for s in written if s["state"] == "working" and s["total"]]
+    assert len(laid_out) >= 3 and laid_out[-1]["done"] <= laid_out[-1]["total"]
+    assert [s["done"] for s in laid_out] == sorted(s["done"] for s in laid_out)
+
+    client.submit("/logout")
+    build.user(Role.ORGANISER, email="other.organiser@example.org")
+    client.login("other.organiser@example.org")  # the job is only its owner's
+    assert client.get(progress).status_code == 404
+    assert client.get(f"{progress}/file").status_code == 404
+    client.submit("/logout")
+
+    _login(client, ORGANISER)
+    state = client.get(progress)
+    assert state.headers["Cache-Control"] == "private, no-store"
+    state = state.get_json()
+    assert state["state"] == "ready" and state["done"] == state["total"]
+    response = client.get(state["file"])
+    assert_attachment(response, f"protocol-{demo_contest}.pdf")
+    background = read(response)
+    direct = read(client.get(url))  # the link without the script: the same document
+    member = words(app, "Member of the commission")
+    assert background.flat.count(member) == direct.flat.count(member) > 2
+    assert len(background.pages) == len(direct.pages)
+    assert client.get(state["file"]).status_code == 404  # given once, then gone
+    assert client.get(progress).status_code == 404
+
+
+def test_pages_offer_the_long_documents_with_their_progress(client, demo_contest):
+    _login(client, ORGANISER)
+    for page in (f"/manage/contests/{demo_contest}", f"/manage/contests/{demo_contest}/ranking"):
+        html = client.get(page).get_data(as_text=True)
+        assert re.search(r'href="[^"]*/protocol\.pdf"[^>]*data-progress', html), page
+        assert 'id="document-progress"' in html and "js/progress." in html

@@ -892,3 +892,45 @@ def test_a_long_ranking_is_shown_a_page_at_a_time(client, app, build, monkeypatc
         response = client.get(f"/manage/contests/{slug}/ranking?page={odd}")
         rows = numbers.findall(section.search(response.text).group(0))
         assert response.status_code == 200 and len(rows) in (8, 4)
+
+
+def test_the_ranking_can_be_filtered_and_formats_only_the_rows_it_shows(
+    client, app, build, monkeypatch
+):
+    monkeypatch.setattr(deliberation, "PAGE_ROWS", 8)
+    formatted = []  # the rows whose notes were worded: every row the page formats
+    worded = deliberation.notes_text
+    monkeypatch.setattr(
+        deliberation,
+        "notes_text",
+        lambda notes, memo: formatted.append(notes) or worded(notes, memo),
+    )
+    slug = _bulk_contest(app, build, 20)
+    client.login("bulk20@example.org")
+    row_numbers = re.compile(r'<th scope="row" class="text-nowrap">(B20-2026-\d{4})</th>')
+    section = re.compile(r'<section id="ranking".*?</section>', re.S)
+    url = f"/manage/contests/{slug}/ranking"
+
+    def numbers_in(page: str) -> list[str]:
+        return row_numbers.findall(section.search(page).group(0))
+
+    page = _page(client, f"{url}?q=2026-0007")
+    assert numbers_in(page) == ["B20-2026-0007"] and len(formatted) == 1
+    assert "Показано заявок: 1 із 20 у рейтингу" in _text(page)
+    assert 'value="2026-0007"' in page  # the search stays in its field
+    assert f'href="{url}#ranking">Скинути фільтри' in page
+
+    formatted.clear()
+    page = _page(client, f"{url}?q=Масова 1")  # by the applicant's name: 1 and 10–19
+    assert len(numbers_in(page)) == 8 and len(formatted) == 8  # the first page of 11
+    assert f'href="{url}?page=2&amp;q=%D0%9C%D0%B0%D1%81%D0%BE%D0%B2%D0%B0+1#ranking"' in page
+
+    winners = numbers_in(_page(client, f"{url}?show=winners"))
+    everyone = sum((numbers_in(_page(client, f"{url}?page={n}")) for n in (1, 2, 3)), [])
+    assert 0 < len(winners) < 8 and winners == everyone[: len(winners)]  # the top places
+
+    page = _page(client, f"{url}?oblast=UA-99&show=nonsense")  # not options: no filter
+    assert len(numbers_in(page)) == 8
+    assert page.count("Оберіть один із варіантів.") == 2
+    page = _page(client, f"{url}?oblast=UA-14")  # nobody from there
+    assert numbers_in(page) == [] and "Жодна заявка в рейтингу не відповідає фільтрам." in page

@@ -2,7 +2,6 @@
 
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from ..forms import choices, email_field, required, strip
+from ..forms import AppForm, choices, email_field, required, strip
 from ..i18n import LANGUAGE_NAMES
 from ..models import Role
 from ..organisations import OrganisationFields
@@ -45,22 +44,22 @@ def new_password_fields(label=None):
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = email_field()
     password = PasswordField(
         _l("Password"), validators=[required()], render_kw={"autocomplete": "current-password"}
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(AppForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     password, password_confirm = new_password_fields()
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(AppForm):
     email = email_field()
     name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     role = RadioField(
@@ -72,7 +71,7 @@ class InvitationForm(FlaskForm):
     contest = SelectField(_l("Contest"), coerce=str, validate_choice=True)
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(AppForm):
     name = StringField(
         _l("Your name"),
         validators=[required(), Length(max=200)],
@@ -82,14 +81,14 @@ class AcceptInvitationForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class AccountForm(FlaskForm):
+class AccountForm(AppForm):
     name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     language = SelectField(
         _l("Language of pages and e-mails"), choices=choices(LANGUAGE_NAMES.items())
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[required()],
@@ -98,7 +97,7 @@ class PasswordChangeForm(FlaskForm):
     password, password_confirm = new_password_fields(_l("New password"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     language = HiddenField(validators=[DataRequired()])
     next = HiddenField()
 

@@ -1,11 +1,10 @@
 """Forms of the applications list (filters, sent by GET) and of screening decisions."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import choices, strip
+from ..forms import AppForm, choices, strip
 from ..i18n import OBLASTS, current_language
 from ..models import ApplicationState, Contest
 from ..organisations import KIND_CHOICES
@@ -75,7 +74,7 @@ class FilterForm(Form):
         return Filters(search=self.q.data or "", **values)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     decision = RadioField(
         _l("Decision"),
         choices=choices(

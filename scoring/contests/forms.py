@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -28,7 +27,7 @@ from wtforms.validators import (
 
 from .. import forms
 from ..clock import KYIV
-from ..forms import REQUIRED, MultiCheckboxField, choices, strip
+from ..forms import REQUIRED, AppForm, MultiCheckboxField, choices, strip
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS
 from ..models import Aggregation, Contest, Normalise
 from ..organisations import KIND_CHOICES
@@ -109,7 +108,7 @@ def _plain(value):
     return Decimal(format(value.normalize(), "f")) if isinstance(value, Decimal) else value
 
 
-class ContestForm(FlaskForm):
+class ContestForm(AppForm):
     """Every field is a ``Contest`` attribute of the same name; ``GROUPS`` lays them out."""
 
     slug = StringField(
@@ -283,7 +282,7 @@ class ContestForm(FlaskForm):
             raise ValidationError(_l("Applications must close after they open."))
 
 
-class StageForm(FlaskForm):
+class StageForm(AppForm):
     to = HiddenField(_l("New stage"))
     reason = TextAreaField(
         _l("Reason"),

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import progress
+from .. import database, progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
@@ -162,6 +162,12 @@ def pdf_command(
     KIND is announcement, protocol, scoresheets (all of them, or one application's),
     receipt or certificate (one application's: give --application).
     """
+    with database.reading():  # SQLite's write lock stays free for the app meanwhile
+        path = _write(slug, kind, number, language, output, blank, every_member_signs)
+    click.echo(_("The document is written to %(file)s.", file=path.resolve()))
+
+
+def _write(slug, kind, number, language, output, blank, every_member_signs) -> Path:
     contest = _contest(slug)
     if kind in ONE_APPLICATION and not number:
         raise CommandError(
@@ -187,7 +193,7 @@ def pdf_command(
         raise CommandError(
             _("Cannot write %(file)s: %(reason)s", file=path, reason=error.strerror or error)
         ) from error
-    click.echo(_("The document is written to %(file)s.", file=path.resolve()))
+    return path
 
 
 COMMANDS = (pdf_command,)

@@ -7,21 +7,20 @@ and the CSRF token.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import PersonForm, strip
+from ..forms import AppForm, PersonForm, strip
 from ..models import Criterion, Score
 from .jury import MAX_REASON
 from .operations import MAX_DECLARATION, points_text
 
 
-class NoConflictForm(FlaskForm):
+class NoConflictForm(AppForm):
     """“I have no conflict of interest with this applicant”: the button is the statement."""
 
 
-class RecusalForm(FlaskForm):
+class RecusalForm(AppForm):
     declaration = TextAreaField(
         _l("Declaration of the conflict of interest"),
         validators=[
@@ -40,11 +39,11 @@ class RecusalForm(FlaskForm):
     )
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(AppForm):
     """The confirmation that submits a complete scoresheet."""
 
 
-class ScoresheetForm(FlaskForm):
+class ScoresheetForm(AppForm):
     """The scoresheet without JavaScript; ``scoresheet_form`` adds two fields per criterion."""
 
     overall_comment = TextAreaField(_l("Overall comment"), filters=[strip])
@@ -74,7 +73,7 @@ class JurorForm(PersonForm):
     """The juror's e-mail and, for an invitation, a name to greet them with."""
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(AppForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[

@@ -371,10 +371,10 @@ def store_points(
             details = {"criterion": value.criterion_id, "old": points_text(old),
                        "new": points_text(value.points), **via}  # fmt: skip
             entries.append(_entry("score.changed", actor_id, contest, value.sheet_id, details))
-    # ORM bulk statements: the session's own copies of these rows stay true.
-    for statement, rows in ((insert(Score), new), (update(Score), changed)):
-        if rows:
-            db.session.execute(statement, rows)
+    if new:  # the table's own INSERT: the session holds no copy of a new row to keep true
+        db.session.execute(insert(Score.__table__), new)
+    if changed:  # by primary key through the ORM: the session's copies of them stay true
+        db.session.execute(update(Score), changed)
     audit.record_many(entries)
     return len(entries)
 

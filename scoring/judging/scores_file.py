@@ -425,7 +425,6 @@ def _store(
                 for number, email in new
             ],
         )
-        existing = {**existing, **_existing_sheets(contest, dict.fromkeys(new))}
     kept = [  # sheets held before: the file's overall comment, no conflict, updated now
         {
             "id": sheet.id,
@@ -437,10 +436,12 @@ def _store(
             "updated_at": now,
         }  # fmt: skip
         for key, data in sheets.items()
-        if key not in new and (sheet := existing[key])
+        if (sheet := existing.get(key)) is not None
     ]
     if kept:
         db.session.execute(update(Scoresheet), kept)
+    if new:
+        existing = {**existing, **_existing_sheets(contest, dict.fromkeys(new))}
 
     def scores():  # every score of the file, the progress told as they go
         for done, key in enumerate(sorted(sheets)):

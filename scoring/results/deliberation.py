@@ -18,6 +18,8 @@ above it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,8 +53,42 @@ from .presentation import (
 # Below this many sheet rankings (sheets × changes), the stability check runs with the page.
 STABILITY_BUDGET = 40_000
 # The ranking page shows this many rows at a time: a contest of 1,000 on one page, one of
-# 10,000 in ten, and no row out of sight is formatted or rendered.
+# 10,000 in ten, and no row out of sight (another page, or left out by the filters) is
+# formatted or rendered.
 PAGE_ROWS = 1000
+SEARCH_MAX = 200
+
+
+@dataclass(frozen=True)
+class RankingFilters:
+    """Which ranked rows the page shows; an empty value means "any". The places stay those
+    of the whole ranking."""
+
+    search: str = ""  # a part of the number or of the applicant's name as shown
+    show: str = ""  # "", winners, divergent, flagged
+    oblast: str = ""
+    category: str = ""  # the category's code
+
+    def args(self) -> dict[str, str]:
+        """The filters set, as the query parameters of the page's URL."""
+        names = {"search": "q"}
+        return {names.get(k, k): v for k, v in self.__dict__.items() if v}
+
+    def keeps(self, row: ranking.Row, name: str) -> bool:
+        """Whether the page shows ``row``, its applicant shown as ``name``."""
+        if self.oblast and row.oblast != self.oblast:
+            return False
+        if self.category and row.category != self.category:
+            return False
+        if self.show == "winners" and row.winner is False:
+            return False
+        if self.show == "divergent" and not row.divergent:
+            return False
+        if self.show == "flagged" and not (row.divergent or row.tie or row.notes):
+            return False
+        needle = self.search.casefold()
+        return not needle or needle in row.number.casefold() or needle in name.casefold()
+
 
 FLAG_LABELS = {
     "divergent": _l("divergent"),
@@ -98,8 +134,15 @@ def _jurors(crowd: operations.People, juror_ids) -> list:
     return sorted(found, key=lambda u: (u.name, u.id))
 
 
-def page(contest: Contest, *, want_stability: bool, page_number: int = 1) -> dict:
-    """Everything the ranking page shows, formatted."""
+def page(
+    contest: Contest,
+    *,
+    want_stability: bool,
+    page_number: int = 1,
+    filters: RankingFilters = RankingFilters(),  # noqa: B008  (frozen: never changed)
+) -> dict:
+    """Everything the ranking page shows, formatted: of the ranking itself, only the rows
+    of this page that the filters keep."""
     language = current_language()
     loaded = load(contest)
     try:
@@ -120,10 +163,13 @@ def page(contest: Contest, *, want_stability: bool, page_number: int = 1) -> dic
     numbers = {app.id: app.number for app in loaded.inputs.applications}
 
     tables: dict = {}
-    pages = max(1, -(-len(result.rows) // PAGE_ROWS))
+    kept = result.rows
+    if filters.args():
+        kept = [row for row in result.rows if filters.keeps(row, shown[row.application_id])]
+    pages = max(1, -(-len(kept) // PAGE_ROWS))
     page_number = min(max(page_number, 1), pages)
     first = (page_number - 1) * PAGE_ROWS
-    for row in result.rows[first : first + PAGE_ROWS]:
+    for row in kept[first : first + PAGE_ROWS]:
         table = tables.get(row.category)
         if table is None:
             category = categories.get(row.category)
@@ -200,9 +246,11 @@ def page(contest: Contest, *, want_stability: bool, page_number: int = 1) -> dic
             "page": page_number,
             "pages": pages,
             "first": first + 1,
-            "last": min(first + PAGE_ROWS, len(result.rows)),
-            "total": len(result.rows),
+            "last": min(first + PAGE_ROWS, len(kept)),
+            "total": len(kept),
+            "ranked": len(result.rows),
         },
+        "filters": filters,
         "with_categories": bool(loaded.categories),
         "jurors": jurors,
         "normalised": normalised,
@@ -420,5 +468,3 @@ def export_table(contest: Contest) -> exports.Table:
         category_titles={c.code: title(c, language) for c in loaded.categories},
         normalised=contest.normalise != Normalise.NONE,
     )
-
-

@@ -26,7 +26,7 @@ from ..access import admitted_or_404, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
-from ..i18n import oblast_name
+from ..i18n import current_language, oblast_name
 from ..models import (
     Application,
     Contest,
@@ -38,7 +38,7 @@ from ..models import (
 from ..pagecache import cached_page
 from . import deliberation, exports, operations
 from .blueprint import bp, document_url
-from .forms import AddJurorForm, DivergenceForm, RevokeForm, TieForm
+from .forms import AddJurorForm, DivergenceForm, RankingFilterForm, RevokeForm, TieForm
 from .loading import load
 from .presentation import Points, find_tie, to_decimal
 
@@ -64,15 +64,18 @@ def ranking_page(slug: str):
     if not lifecycle.scoring_started(contest):
         return render_template("results/ranking.html", contest=contest, not_yet=True)
     page = request.args.get("page", "1")
+    form = RankingFilterForm(request.args, contest, current_language())
     data = deliberation.page(
         contest,
         want_stability=request.args.get("stability") == "1",
         page_number=int(page) if page.isdigit() and len(page) < 7 else 1,
+        filters=form.filters(),
     )
     return render_template(
         "results/ranking.html",
         contest=contest,
         not_yet=False,
+        filter_form=form,
         add_juror_form=AddJurorForm(formdata=None),
         protocol_url=document_url(
             "documents.protocol",

@@ -354,12 +354,13 @@ def render(
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     footer = _footer(letterhead, margins)
-    size = [len(story)]
+    size, done = [len(story)], [0]
 
     def laid_out(kind: str, value: int) -> None:  # ReportLab's own progress
         if kind == "SIZE_EST":
             size[0] = max(value, 1)
-        elif kind == "PROGRESS":
+        elif kind == "PROGRESS" and value > done[0]:  # a split table counts back a little
+            done[0] = value
             progress(min(value, size[0]), size[0])
 
     if progress:
