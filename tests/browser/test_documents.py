@@ -2,17 +2,19 @@
 has gone, and gets the file; without the script the same link downloads it directly."""
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import select
 
-from scoring import demo
+from scoring import demo, documents
 from scoring.extensions import db
 from scoring.models import Contest, Stage
 
 pytestmark = pytest.mark.browser
 
 READY = re.compile(r"The document is ready|Документ готовий")
+HALFWAY = re.compile(r"(laid out|зверстано) 50\u00a0%")
 
 
 @pytest.fixture
@@ -30,17 +32,37 @@ def ranking_page(app, demo_loaded, live_server, browser_page):
     return page, slug
 
 
-def test_the_protocol_is_made_in_the_background_with_its_progress_shown(ranking_page):
+def test_the_protocol_is_made_in_the_background_with_its_progress_shown(ranking_page, monkeypatch):
+    """Asked for by keyboard; the page shows the layout halfway (held there until the
+    test has seen it), then that it is ready, and the file downloads."""
     expect = pytest.importorskip("playwright.sync_api").expect
     page, slug = ranking_page
+    go_on = threading.Event()
+    lay_out = documents.pdf.protocol.build
+
+    def halfway_then_on(record, fonts, progress):  # in the job's thread of the live server
+        progress(1, 2)
+        go_on.wait(timeout=60)
+        return lay_out(record, fonts, progress)
+
+    monkeypatch.setattr(documents.pdf.protocol, "build", halfway_then_on)
     asked = []
     page.on("request", lambda request: asked.append((request.method, request.url)))
-    link = page.locator("a[data-progress]", has_text=re.compile("Protocol|Протокол"))
-    with page.expect_download(timeout=60_000) as download:
-        link.click()
+    link = page.locator("a[data-progress]", has_text=re.compile("Protocol|Протокол")).first
     status = page.locator(".document-progress[role=status]")
+    try:
+        with page.expect_download(timeout=60_000) as download:
+            link.focus()
+            page.keyboard.press("Enter")
+            expect(status).to_have_text(HALFWAY)
+            expect(status.locator("progress")).to_have_attribute("value", "50")
+            expect(link).to_have_attribute("aria-disabled", "true")  # not asked for twice
+            go_on.set()
+    finally:
+        go_on.set()
     expect(status).to_have_text(READY)
     expect(status.locator("progress")).to_have_attribute("value", "100")
+    expect(link).not_to_have_attribute("aria-disabled", "true")
     assert download.value.suggested_filename == f"protocol-{slug}.pdf"
     with open(download.value.path(), "rb") as file:
         assert file.read(5) == b"%PDF-"
