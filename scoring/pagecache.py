@@ -143,7 +143,7 @@ def contest_state(slug: str) -> tuple:
 
 
 STATE_BY_ID = text(
-    "SELECT id, hash FROM audit_log WHERE id IN ("
+    "SELECT id, hash, contest_id FROM audit_log WHERE id IN ("
     "(SELECT max(id) FROM audit_log WHERE contest_id = :contest),"
     "(SELECT max(id) FROM audit_log WHERE contest_id IS NULL),"
     "(SELECT max(id) FROM audit_log WHERE action = :shared)"
@@ -153,7 +153,8 @@ STATE_BY_ID = text(
 
 def state_in_session(contest_id: int) -> tuple:
     """``contest_state`` of a contest by id, read in the session's own transaction: what
-    the session reads after it is never older than the state (``results._Kept``)."""
+    the session reads after it is never older than the state (``results._Kept``). Each
+    entry comes as ``(id, hash, contest_id)``: which one is the contest's own newest."""
     rows = db.session.execute(STATE_BY_ID, {"contest": contest_id, "shared": SHARED_ACTION})
     return tuple(tuple(row) for row in rows)
 

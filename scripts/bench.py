@@ -615,6 +615,12 @@ class Session:
                    "X-CSRFToken": token}  # fmt: skip
         return fetch(self.base, path, headers, data)[0]
 
+    def post_form(self, path: str, form: dict, token: str) -> int:
+        data = urllib.parse.urlencode({"csrf_token": token, **form}).encode()
+        headers = {"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded",
+                   "X-CSRFToken": token}  # fmt: skip
+        return fetch(self.base, path, headers, data)[0]
+
 
 def fetch(base: str, path: str, headers: dict, data: bytes | None = None):
     """(status, headers, body as sent) of one request on a new connection."""
@@ -780,7 +786,7 @@ def check_served(env: dict, report: Report) -> None:
             check_wire(served.url, juror, organiser, report)
             check_rates(env, served, juror, organiser, report)
         for slug in SIZES:
-            check_after_write(served, slug, juror, organiser, report)
+            check_after_write(env, served, slug, juror, organiser, report)
         for slug in SIZES:
             path = f"/manage/contests/{slug}/protocol.pdf"
             organiser.get(path)  # the first one loads ReportLab and checks the audit chain
@@ -851,8 +857,30 @@ def check_rates(env: dict, served: Served, juror: Session, organiser: Session, r
     report.bare_table = best(table)
 
 
-def check_after_write(served: Served, slug: str, juror: Session, organiser: Session, report):
-    """The ranking page's first render right after a juror's autosave (best of 3)."""
+def draft_sheet(env: dict, slug: str) -> int:
+    """The id of the first juror's draft in the contest (``to_judging`` reopened it)."""
+    from sqlalchemy import select
+
+    from scoring.extensions import db
+    from scoring.models import Application, Contest, Scoresheet, SheetState, User
+
+    with app_in_process(env) as (app, _statements), app.app_context():
+        return db.session.scalar(
+            select(Scoresheet.id)
+            .join(Application)
+            .join(Contest)
+            .join(User, Scoresheet.juror_id == User.id)
+            .where(
+                Contest.slug == slug, User.email == JURORS[0], Scoresheet.state == SheetState.DRAFT
+            )
+        )
+
+
+def check_after_write(env: dict, served: Served, slug: str, juror: Session, organiser: Session,
+                      report):  # fmt: skip
+    """The ranking page's first render right after a juror's autosave (best of 3), and,
+    for reference, after writes that change the ranking: the juror submits the draft and
+    the organiser reopens it (best of 4; the sheet is a draft again at the end)."""
     sheet = f"/judging/{slug}/{first_number(slug)}"
     ranking = f"/manage/contests/{slug}/ranking"
     html = decode(*juror.get(sheet, BROWSER)[1:]).decode()
@@ -862,6 +890,19 @@ def check_after_write(served: Served, slug: str, juror: Session, organiser: Sess
         status = juror.post_json(sheet + "/autosave", autosave_body(html, turn + 1), token)
         assert status == 200, status
         times.append(served.timed(lambda: organiser.get(ranking, BROWSER)))
+    reopen = f"/manage/contests/{slug}/scoresheets/{draft_sheet(env, slug)}/reopen"
+    organiser_token = csrf_token(decode(*organiser.get(ranking, BROWSER)[1:]).decode())
+    ranked_anew = []
+    for _turn in range(2):
+        for who, path, form, key in (
+            (juror, sheet + "/submit", {}, token),
+            (organiser, reopen, {"reason": "Перевірка навантаження."}, organiser_token),
+        ):
+            status = who.post_form(path, form, key)
+            assert status == 302, (path, status)
+            ranked_anew.append(served.timed(lambda: organiser.get(ranking, BROWSER)))
+    report.note(f"ranking page ({size_of(slug):,}): first render after a submission or a "
+                "reopening", best(ranked_anew).text())  # fmt: skip
     took, size = best(times), size_of(slug)
     if size in RENDER_AFTER_WRITE:
         goal = RENDER_AFTER_WRITE[size]

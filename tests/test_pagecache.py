@@ -6,11 +6,13 @@ import re
 
 import brotli
 import pytest
+from sqlalchemy import select
 
-from scoring import audit
+from scoring import audit, ranking
 from scoring.extensions import db
-from scoring.models import Contest, Role, SheetState, User
+from scoring.models import Application, Contest, Role, Scoresheet, SheetState, User
 from scoring.pagecache import PageCache
+from scoring.results import deliberation, loading
 from tests._databases import counted
 from tests._judging import autosave, judged_contest, page_csrf, set_sheet
 
@@ -85,7 +87,9 @@ def test_a_message_shown_once_is_not_served_again(app, build, client):
     assert "alert-success" not in again and 'value="4"' in again
 
 
-def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
+def _ranked(app, build):
+    """``_sheet``'s contest, its other sheets submitted, with an organiser: the juror,
+    the contest and the points of a full sheet (21,50 in all)."""
     juror, judged = _sheet(app, build)
     organiser = build.user(Role.ORGANISER, email=ORGANISER)
     with app.app_context():
@@ -96,6 +100,11 @@ def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
     full = {c["C1"]: "8", c["C2"]: "6", c["C3"]: "4.5"}
     for number in judged.numbers[1:]:
         set_sheet(app, juror, number, points=full, state=SheetState.SUBMITTED)
+    return juror, judged, full
+
+
+def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
+    _juror, judged, full = _ranked(app, build)
     client.login(ORGANISER)
     ranking = f"/manage/contests/{judged.slug}/ranking"
     before = client.get(ranking).get_data(as_text=True)
@@ -116,6 +125,76 @@ def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
     after = client.get(ranking).get_data(as_text=True)
     ranked = re.compile(rf'{judged.numbers[0]}</th>((?!</tr>).)*fw-semibold">21,50</td>', re.S)
     assert ranked.search(after) and not ranked.search(before)
+
+
+def test_a_draft_saved_leaves_the_ranking_as_read_and_a_submission_ranks_anew(
+    app, build, client, monkeypatch
+):
+    """Jurors' drafts count in no ranking: after a draft is saved the ranking page is
+    rendered anew, from the sheets read and the ranking computed before. Any other write
+    of the contest (a submission, a change of its settings) reads and ranks again."""
+    _juror, judged, full = _ranked(app, build)
+    with app.app_context():  # the contest's history (its creation, in the app)
+        audit.record("contest.created", contest=db.session.get(Contest, judged.contest_id))
+        db.session.commit()
+    done = {"read": 0, "ranked": 0}
+
+    def counting(name, real):
+        def call(*args):
+            done[name] += 1
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(loading, "_read", counting("read", loading._read))
+    monkeypatch.setattr(ranking, "rank_fitting", counting("ranked", ranking.rank_fitting))
+    monkeypatch.setattr(deliberation, "STABILITY_BUDGET", 0)  # its rankings of changed inputs aside
+    ranking_url = f"/manage/contests/{judged.slug}/ranking"
+    ranked = re.compile(rf'{judged.numbers[0]}</th>((?!</tr>).)*fw-semibold">21,50</td>', re.S)
+
+    def organiser_sees() -> str:
+        """The ranking's table as the organiser sees it (the page's tokens aside)."""
+        client.login(ORGANISER)
+        page = client.get(ranking_url).get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": client.csrf_token()})
+        return re.search(r"<tbody>.*</tbody>", page, re.S).group(0)
+
+    before = organiser_sees()
+    assert done == {"read": 1, "ranked": 1} and not ranked.search(before)
+
+    client.login(JUROR)
+    sheet = judged.url(judged.numbers[0])
+    token = page_csrf(client, sheet)
+    points = {str(k): v for k, v in full.items()}
+    body = {"points": points, "comments": {str(judged.criteria["C1"]): "Добре"}}
+    assert autosave(client, judged, judged.numbers[0], body, token).status_code == 200
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    with counted(app) as rendered:
+        assert organiser_sees() == before
+    assert rendered[0] > 6, rendered  # not the kept page: rendered anew after the write
+    assert done == {"read": 1, "ranked": 1}  # but from the sheets and ranking kept
+
+    client.login(JUROR)
+    assert client.submit(judged.url(judged.numbers[0], "/submit")).status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    after = organiser_sees()
+    assert done == {"read": 2, "ranked": 2} and ranked.search(after)
+
+    with app.app_context():  # any other write of the contest: read and ranked again
+        audit.record("contest.updated", contest=db.session.get(Contest, judged.contest_id))
+        db.session.commit()
+    assert organiser_sees() == after and done == {"read": 3, "ranked": 3}
+
+    # Reopened, the sheet is a draft again: it leaves the ranking at once.
+    with app.app_context():
+        sheet_id = db.session.scalar(
+            select(Scoresheet.id).join(Application).where(Application.number == judged.numbers[0])
+        )
+    client.login(ORGANISER)
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{sheet_id}/reopen"
+    assert client.submit(reopen, {"reason": "Оцінку за C2 треба переглянути."}).status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    assert organiser_sees() == before and done == {"read": 4, "ranked": 4}
 
 
 def test_with_the_cache_turned_off_every_request_renders_the_page(app, build, make_app):

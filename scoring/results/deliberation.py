@@ -152,7 +152,7 @@ def page(
     fmt = Points()
     sheets = loaded.inputs.sheets
     crowd = operations.people(contest, {s.juror_id for s in sheets})
-    totals = ranking.juror_totals(loaded.inputs.criteria, sheets)
+    totals = loaded.juror_totals()
     jurors = _jurors(crowd, totals)
     shown = shown_names(contest, loaded)
     oblasts: dict[str, str] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import ranking
 from ..database import READ_ONLY_METHODS, driver_rows
@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import (
     Application,
     ApplicationState,
+    AuditEntry,
     Category,
     Conflict,
     Contest,
@@ -55,13 +56,15 @@ class _Kept:
     contest changes again. The state is ``pagecache.contest_state`` (the newest audit
     entries that concern the contest), read in the request's own transaction before
     the data, so what is kept is never older than its key. Only requests that read
-    (GET, HEAD) use it: a request that writes reads the database as it is.
+    (GET, HEAD) use it: a request that writes reads the database as it is. A reading
+    outlives the writes that only change jurors' drafts (``_still_true``).
     """
 
     applications: tuple[ranking.ApplicationSpec, ...]
     applicants: dict[int, Applicant]
     sheets: tuple[ranking.Sheet, ...]
     ranked: tuple | None = None  # (Ranking, indexes of the decisions left out)
+    totals: dict | None = None  # ranking.juror_totals of the sheets
 
 
 class _KeptRankings:
@@ -79,6 +82,14 @@ class _KeptRankings:
             if kept is not None:
                 self.items.move_to_end(key)
             return kept
+
+    def latest(self, contest_id: int) -> tuple[tuple, _Kept] | None:
+        """The contest's most recently used key and reading."""
+        with self.lock:
+            for key in reversed(self.items):
+                if key[0] == contest_id:
+                    return key, self.items[key]
+        return None
 
     def put(self, key: tuple, kept: _Kept) -> None:
         with self.lock:
@@ -112,6 +123,68 @@ def _reading_state(contest: Contest) -> tuple | None:
     return (contest.id, state_in_session(contest.id))
 
 
+# What a juror's draft records: its points and comments. A draft is not in the ranking.
+DRAFT_ACTIONS = frozenset({"score.changed", "comment.changed"})
+DRAFT_WRITES_LIMIT = 1000  # more entries than this since a kept reading: read anew
+
+
+def _still_true(key: tuple) -> _Kept | None:
+    """The contest's last kept reading, when every write since only changed drafts.
+
+    Jurors save their drafts every few seconds while they score, and a draft counts in
+    no ranking: after such a write the ranking page is rendered anew (it is kept by the
+    newest entry), but the applications, the sheets and the ranking read and computed
+    before are still true. They are, when the entries of no contest and of the shared
+    action are the same as then, the contest's entry of then is still in the log with
+    its hash (the same chain), and each of the contest's entries since records points
+    or comments of a sheet that is a draft now (a sheet submitted or reopened in
+    between has an entry of its own, which is not such an entry). Two small queries,
+    instead of reading every score and ranking them again.
+    """
+    contest_id, state = key
+    found = _kept_rankings().latest(contest_id)
+    if found is None:
+        return None
+    (_id, then), kept = found
+    own_then = max((row for row in then if row[2] == contest_id), default=None)
+    own_now = max((row for row in state if row[2] == contest_id), default=None)
+    if own_then is None or own_now is None or own_now[0] <= own_then[0]:
+        return None
+    if [row for row in then if row[2] != contest_id] != [r for r in state if r[2] != contest_id]:
+        return None
+    entries = db.session.execute(
+        select(
+            AuditEntry.id,
+            AuditEntry.hash,
+            AuditEntry.action,
+            AuditEntry.object_type,
+            AuditEntry.object_id,
+        )  # fmt: skip
+        .where(
+            AuditEntry.contest_id == contest_id,
+            AuditEntry.id >= own_then[0],
+            AuditEntry.id <= own_now[0],
+        )
+        .order_by(AuditEntry.id)
+        .limit(DRAFT_WRITES_LIMIT + 1)
+    ).all()
+    if not entries or tuple(entries[0][:2]) != tuple(own_then[:2]) or entries[-1][0] != own_now[0]:
+        return None  # another chain (a restored database), or too many entries to look at
+    since = entries[1:]
+    if not all(
+        action in DRAFT_ACTIONS and kind == "Scoresheet" and sheet.isdigit()
+        for _id, _hash, action, kind, sheet in since
+    ):
+        return None
+    sheets = {int(sheet) for *_entry, sheet in since}
+    not_drafts = db.session.scalar(
+        select(func.count())
+        .select_from(Scoresheet)
+        .where(Scoresheet.id.in_(sheets), Scoresheet.state != SheetState.DRAFT)
+    )
+    return kept if not_drafts == 0 else None
+
+
 @dataclass(frozen=True)
 class Loaded:
     """A contest as the ranking sees it, with the models the pages print beside it."""
@@ -137,6 +210,12 @@ class Loaded:
         result, dropped = self.kept.ranked
         return result, [self.tie_decisions[i][1] for i in dropped]
 
+    def juror_totals(self) -> dict:
+        """Each juror's totals (``ranking.juror_totals``), kept with the ranking."""
+        if self.kept.totals is None:
+            self.kept.totals = ranking.juror_totals(self.inputs.criteria, self.inputs.sheets)
+        return self.kept.totals
+
     @property
     def category_codes(self) -> dict[int, str]:
         return {c.id: c.code for c in self.categories}
@@ -156,12 +235,14 @@ def load(contest: Contest) -> Loaded:
     ).all()
     category_codes = {c.id: c.code for c in categories}
     key = _reading_state(contest)
-    kept = _kept_rankings().get(key) if key is not None else None
+    kept = None
+    if key is not None:
+        kept = _kept_rankings().get(key) or _still_true(key)
     if kept is None:
         with _without_cyclic_gc():
             kept = _read(contest, category_codes)
-        if key is not None:
-            _kept_rankings().put(key, kept)
+    if key is not None:
+        _kept_rankings().put(key, kept)
     decisions, decided_by = [], {}
     for decision, name in db.session.execute(
         select(Decision, User.name)
