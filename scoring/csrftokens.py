@@ -7,10 +7,13 @@ token begins with the same string for a whole session (only its timestamp and si
 change, with the second), so every page would carry it.
 
 Each token written into a page is therefore Flask-WTF's token XOR a fresh random mask,
-with the mask in front, in URL-safe Base64 (``mask``): no two pages carry the same
-bytes. A token that comes back (the form field, the ``X-CSRFToken`` header) is unmasked
-before Flask-WTF checks it (``CSRFProtect``, ``MaskedFormCSRF``); a plain token (it
-holds dots, which URL-safe Base64 never does) is checked as it is.
+with the mask in front, in URL-safe Base64 (``mask``): no two responses carry the same
+bytes. Within one response the forms share one masked token (``_masked``): BREACH
+needs a secret that stays the same from one response to the next, and each mask is
+some 180 bytes that no compression shortens. A token that comes back (the form field,
+the ``X-CSRFToken`` header) is unmasked before Flask-WTF checks it (``CSRFProtect``,
+``MaskedFormCSRF``); a plain token (it holds dots, which URL-safe Base64 never does) is
+checked as it is.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import binascii
 import re
 import secrets
 
+from flask import g
 from flask_wtf import CSRFProtect as _CSRFProtect
 from flask_wtf.csrf import _FlaskFormCSRF, generate_csrf
 
@@ -52,9 +56,17 @@ def unmask(token: str | None) -> str | None:
         return token
 
 
+def _masked(token: str) -> str:
+    """``token`` masked once for this response (every form of the page shares it)."""
+    kept = g.get("masked_csrf_token")
+    if kept is None or kept[0] != token:
+        kept = g.masked_csrf_token = (token, mask(token))
+    return kept[1]
+
+
 def masked_token() -> str:
-    """The session's CSRF token, masked for this one use (``{{ csrf_token() }}``)."""
-    return mask(generate_csrf())
+    """The session's CSRF token, masked for this response (``{{ csrf_token() }}``)."""
+    return _masked(generate_csrf())
 
 
 class MaskedFormCSRF(_FlaskFormCSRF):
@@ -62,7 +74,7 @@ class MaskedFormCSRF(_FlaskFormCSRF):
     unmasked."""
 
     def generate_csrf_token(self, csrf_token_field):
-        return mask(super().generate_csrf_token(csrf_token_field))
+        return _masked(super().generate_csrf_token(csrf_token_field))
 
     def validate_csrf_token(self, form, field):
         field.data = unmask(field.data)
