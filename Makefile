@@ -20,7 +20,10 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PYTHON) -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
-## Serve the app with the demo contests on SQLite in instance/ at http://127.0.0.1:5000
+## Serve the app with the demo contests on SQLite in instance/ at http://$(HOST):$(PORT)
+# Links in e-mails and documents, and the address the demo prints, point where the app
+# really runs (unless PUBLIC_URL is set).
+run: export PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed-run
 	$(FLASK) init-db
 	$(FLASK) demo --if-empty

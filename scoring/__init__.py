@@ -12,8 +12,22 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import assets, cli, config, database, errors, i18n, pagecache, requestlog, schema
+from . import (
+    assets,
+    cli,
+    config,
+    database,
+    errors,
+    i18n,
+    links,
+    pagecache,
+    requestguard,
+    requestlog,
+    schema,
+    sessions,
+)
 from .applications.views import bp as applications_bp
+from .auth.security_views import bp as security_bp
 from .auth.views import bp as auth_bp
 from .contests.views import bp as contests_bp
 from .documents.views import bp as documents_bp
@@ -32,7 +46,6 @@ from .health import bp as health_bp
 from .judging import assignments_views  # noqa: F401 — its routes join jury_bp
 from .judging.jury_views import bp as jury_bp
 from .judging.views import bp as judging_bp
-from .models import User
 from .pages import bp as pages_bp
 from .privacy.views import bp as privacy_bp
 from .results import deliberation_views, public_views  # noqa: F401 — their routes join results_bp
@@ -100,12 +113,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
     app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # The client's address and scheme from the proxy; never X-Forwarded-Host: the
+        # proxy passes the real host in Host, and a client could send anything there.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)
+    app.add_template_global(links.external_url)
 
     register_extensions(app)
+    requestguard.register(app)  # before every hook but the log's
     requestlog.register(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(security_bp)
     app.register_blueprint(contests_bp)
     app.register_blueprint(applications_bp)
     app.register_blueprint(judging_bp)
@@ -156,10 +174,4 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "warning"
 
-    @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id = session_id.partition(":")[0]
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.get_id() == session_id else None
+    login_manager.user_loader(sessions.load_user)  # signed in while the session lives

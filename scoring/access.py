@@ -3,7 +3,12 @@
 - ``own_contest``: a contest's pages for its organisers;
 - ``jury_contest`` and ``juror_assignment``: a juror's contest and assignment;
 - ``admitted_or_404``: an admitted application of a contest, by its number;
-- ``can_view``: an application and its attachments.
+- ``can_view``: an application and its attachments;
+- ``may_see_contacts``: the applicant's contact details and the receipt that holds them.
+
+A contest that asks its jurors for two-factor sign-in (``jurors_two_factor``) opens
+nothing of itself to a juror whose session was not signed in with two factors: its
+jury pages lead to the set-up first, its applications' pages answer 404.
 
 Each answers 404 (``abort``) rather than 403 for what the person may not see, so that
 nothing leaks about what exists.
@@ -11,8 +16,10 @@ nothing leaks about what exists.
 Applications: a draft is its organisation's alone. A submitted (admitted, rejected) application is
 seen by its organisation, by the contest's organisers and by jurors assigned to it who
 have declared no conflict of interest: the content opens only after that declaration,
-and never after a recusal (SPEC §11). Views answer 404 to everyone else, so nothing
-leaks.
+and never after a recusal (SPEC §11). The applicant's contact details (and the receipt
+that holds them) are the applicant's and the organisers' alone: jurors judge the
+application, they do not contact the applicant. Views answer 404 to everyone else, so
+nothing leaks.
 """
 
 from flask import abort
@@ -20,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import lifecycle
+from . import lifecycle, sessions
 from .extensions import db
 from .models import (
     Application,
@@ -44,8 +51,16 @@ def can_view(application: Application, user) -> bool:
     if user.is_organiser:
         return application.contest.is_organised_by(user)
     if user.is_juror:
+        # A contest that asks its jurors for two-factor sign-in opens nothing without it.
+        if application.contest.jurors_two_factor and sessions.two_factor_missing(user):
+            return False
         return is_assigned_juror(application, user)
     return False
+
+
+def may_see_contacts(application: Application, user) -> bool:
+    """Whether ``user`` may see the contact details and the receipt of ``application``."""
+    return can_view(application, user) and (user.is_organiser or application.belongs_to(user))
 
 
 def is_assigned_juror(application: Application, user) -> bool:
@@ -100,6 +115,8 @@ def jury_contest(slug: str) -> Contest:
     )
     if contest is None or not lifecycle.scoring_started(contest):
         abort(404)
+    if contest.jurors_two_factor and sessions.two_factor_missing(current_user):
+        abort(sessions.lead_to_set_up())  # the contest asks its jurors for two factors
     return contest
 
 

@@ -15,8 +15,10 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, database, demo
-from .auth.operations import MIN_PASSWORD, find_user
+from . import audit, database, demo, sessions, spreadsheets
+from .auth import two_factor
+from .auth.operations import find_user
+from .auth.passwords import weakness
 from .backup import commands as backup_commands
 from .commandline import CommandError
 from .contests import commands as contests_commands
@@ -32,11 +34,19 @@ from .results.presentation import ranking_json
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the database schema or upgrade it to the latest version."""
+    """Create the database schema or upgrade it to the latest version.
+
+    An installation without an anchor of the audit log (a new one, or one upgraded from
+    a version without anchors) gets one at the log's newest entry.
+    """
     from flask_migrate import upgrade  # Alembic loads only for this command
 
     upgrade()
     click.echo(_("The database schema is up to date."))
+    report = audit.verify()
+    if report.anchor_problem == "none":  # an intact chain, and no anchor file at all
+        audit.move_anchor(audit.Anchor(report.last_id, report.last_hash))
+        click.echo(_anchored_line(report))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -74,8 +84,9 @@ def create_user(email: str, role: str, name: str, password_stdin: bool):
             _("Applicants register on the site together with their organisation (/register).")
         )
     password = _read_password(password_stdin)
-    if len(password) < MIN_PASSWORD:
-        raise CommandError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD))
+    problem = weakness(password, [email, name])
+    if problem:
+        raise CommandError(str(problem))
     user = User(email=email, name=name.strip() or email, role=Role(role))
     user.set_password(password)
     db.session.add(user)
@@ -83,6 +94,28 @@ def create_user(email: str, role: str, name: str, password_stdin: bool):
     audit.record("user.created", obj=user, role=role, via="cli")
     db.session.commit()
     click.echo(_("User %(email)s (%(role)s) is created.", email=email, role=role_label(role)))
+
+
+@click.command("two-factor-off")
+@click.argument("email")
+@with_appcontext
+def two_factor_off(email: str):
+    """Turn off a person's two-factor sign-in (lost phone and codes); end their sessions."""
+    user = find_user(email)
+    if user is None:
+        raise CommandError(_("There is no user with the e-mail %(email)s.", email=email))
+    if not user.has_two_factor:
+        raise CommandError(_("%(email)s does not use two-factor sign-in.", email=user.email))
+    two_factor.turn_off(user, actor=None, via="cli")
+    sessions.end_all(user)
+    db.session.commit()
+    click.echo(
+        _(
+            "Two-factor sign-in of %(email)s is off and their sessions are ended; it can be "
+            "set up again after the next login.",
+            email=user.email,
+        )
+    )
 
 
 @click.command("demo")
@@ -98,7 +131,12 @@ def load_demo(if_empty: bool):
         raise CommandError(_("The demo is not loaded in production (SCORING_ENV=production)."))
     if db.session.scalar(select(User.id).limit(1)) is not None:
         if if_empty:
-            click.echo(_("The database already has data; the demo is not loaded."))
+            click.echo(
+                _(
+                    "The database already has data; the demo is not loaded. The site: %(url)s",
+                    url=current_app.config["PUBLIC_URL"],
+                )
+            )
             return
         raise CommandError(
             _("The database already has data. The demo is loaded only into an empty database.")
@@ -155,10 +193,14 @@ def rank(slug: str, output: str):
         columns.insert(4, "category")
     if output == "csv":
         flags = {True: "true", False: "false", None: ""}
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, lineterminator=spreadsheets.LINE_END
+        )
         writer.writeheader()
         writer.writerows(
-            {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            spreadsheets.row(
+                {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+            )
             for row in rows
         )
         return
@@ -200,12 +242,32 @@ def _ranking_table(document: dict, columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _anchored_line(report: audit.ChainReport) -> str:
+    return _(
+        "The audit log is anchored at its newest entry %(id)s (hash %(hash)s).",
+        id=report.last_id,
+        hash=report.last_hash,
+    )
+
+
 @click.command("audit-verify")
+@click.option(
+    "--reanchor",
+    is_flag=True,
+    help="When the chain itself is intact, accept its end as the new anchor, even an "
+    "earlier one (after a restore on another server, or a new instance folder).",
+)
 @with_appcontext
-def audit_verify():
-    """Check the hash chain of the audit log and say where it breaks."""
+def audit_verify(reanchor: bool):
+    """Check the hash chain of the audit log and its anchor; say where it breaks.
+
+    The chain must verify from its first entry to its newest, and the entry named by the
+    anchor (kept in the instance folder, outside the database) must still be in it with
+    the same hash: entries removed from the end, a truncated table or a chain rewritten
+    from some entry on show here.
+    """
     report = audit.verify(whole=True)
-    if not report.ok:
+    if not report.ok and report.broken_at is not None:
         raise CommandError(
             _(
                 "The audit log is broken at entry %(id)s (%(count)s entries read): the entry "
@@ -214,6 +276,14 @@ def audit_verify():
                 count=report.entries,
             )
         )
+    if reanchor:
+        before = audit.move_anchor(audit.Anchor(report.last_id, report.last_hash))
+        if before is not None and before.entry != report.last_id:
+            click.echo(_("The anchor was at entry %(id)s.", id=before.entry))
+        click.echo(_anchored_line(report))
+        report = audit.verify()
+    if not report.ok:
+        raise CommandError(audit.anchor_problem_text(report))
     click.echo(
         _(
             "The audit log is intact: %(count)s entries, the last hash is %(hash)s.",
@@ -221,10 +291,17 @@ def audit_verify():
             hash=report.last_hash,
         )
     )
+    if report.anchor is not None:
+        click.echo(
+            _(
+                "It holds the anchor kept outside the database: entry %(id)s with the same hash.",
+                id=report.anchor.entry,
+            )
+        )
 
 
 def register(app) -> None:
-    for command in (init_db, create_user, load_demo, rank, audit_verify):
+    for command in (init_db, create_user, two_factor_off, load_demo, rank, audit_verify):
         app.cli.add_command(command)
     for command in contests_commands.COMMANDS:
         app.cli.add_command(command)

@@ -8,8 +8,13 @@ import os
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
+
+from .links import public_host
+
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
 
 
 def _secret_key(instance_path: Path, given: str | None, production: bool = False) -> str | None:
@@ -80,12 +85,19 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "scoring@localhost"),
         "MAIL_OUTBOX": str(instance_path / "outbox"),
-        # Public address used in e-mails and documents when there is no request.
-        "PUBLIC_URL": env("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The site's address: every link in e-mails, documents and QR codes is built from
+        # it (links.py), never from the request. Production requires it to be given.
+        "PUBLIC_URL": env("PUBLIC_URL") or (None if production else DEVELOPMENT_URL),
+        # Organisers sign in with a second factor (a TOTP app) before anything else.
+        "REQUIRE_ORGANISER_2FA": env("REQUIRE_ORGANISER_2FA", "0") == "1",
         "PROXY_FIX": env("PROXY_FIX", "0") == "1",
         # The app's log: one JSON line per request and per message (requestlog.py).
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
         "ORGANISING_BODY": env("ORGANISING_BODY", "Хаб участі"),
+        # Signs backup archives (backup/archive.py); kept by the administrator, off the
+        # database server. Without it, backups are unsigned and restore refuses them
+        # unless told --skip-signature-check.
+        "BACKUP_SIGNING_KEY": env("BACKUP_SIGNING_KEY"),
         # A folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf for the PDF documents,
         # when they are not in the usual places (fonts-dejavu-core).
         "PDF_FONT_DIR": env("PDF_FONT_DIR"),
@@ -98,6 +110,14 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "INVITATION_DAYS": 14,
     }
     settings.update(overrides)
+    # Requests for any other host are refused (400): in production the host of
+    # PUBLIC_URL and those listed in TRUSTED_HOSTS; elsewhere only when it is listed.
+    extra = overrides.get("TRUSTED_HOSTS", env("TRUSTED_HOSTS"))
+    if isinstance(extra, str):
+        extra = [host.strip().lower() for host in re.split(r"[\s,]+", extra) if host.strip()]
+    if (production or extra) and settings["PUBLIC_URL"]:
+        extra = [public_host(settings["PUBLIC_URL"]), *(extra or [])]
+    settings["TRUSTED_HOSTS"] = list(dict.fromkeys(extra)) if extra else None
     # A server may drop connections (restart, failover): test each one on checkout. An
     # SQLite file cannot, and the test would cost a query on every request.
     sqlite = settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
@@ -140,6 +160,8 @@ def production_problems(settings, environ, *, debug: bool) -> list[str]:
       would differ between servers and vanish with the folder) and be strong: at least
       32 characters, not a known example, not one character repeated.
     - Debug mode must be off: the debugger runs code sent from the browser.
+    - ``PUBLIC_URL`` must name the site (``https://host``): links are built from it and
+      requests for other hosts are refused (``TRUSTED_HOSTS``).
     - SQLite: never in memory (each process would have its own empty database, lost at
       every restart). Several processes on one machine share a SQLite file safely in
       WAL mode, which ``database.py`` sets on every connection, but WAL needs memory
@@ -166,6 +188,13 @@ def production_problems(settings, environ, *, debug: bool) -> list[str]:
         problems.append(
             "Debug mode is on. Unset FLASK_DEBUG (and do not pass --debug): the debugger "
             "lets anyone who sees an error page run code on the server."
+        )
+    public = urlsplit(settings.get("PUBLIC_URL") or "")
+    if public.scheme not in ("http", "https") or not public.hostname:
+        problems.append(
+            "PUBLIC_URL is not set to the site's address. Set PUBLIC_URL to the address people "
+            "open, e.g. https://contests.example.org: links in e-mails and documents are built "
+            "from it, and requests for other hosts are refused."
         )
     problems.extend(_sqlite_problems(settings.get("SQLALCHEMY_DATABASE_URI", ""), environ))
     return problems

@@ -1,15 +1,26 @@
 """Reading the CSV files organisers bring from spreadsheets (applications, scores).
 
 UTF-8 with or without a byte-order mark; comma or semicolon separated, as spreadsheet
-programs in Ukraine write them; every problem told with its line number. ``decode`` and
-``read_rows`` are the loop both imports share: the header line through the caller's
-own reader, then every record as a mapping of column to cell.
+programs in Ukraine write them; every problem told with its line number (and column,
+where one cell is to blame). ``decode`` and ``read_rows`` are the loop both imports
+share: the header line through the caller's own reader, then every record as a mapping
+of column to cell.
+
+A decimal comma is read wherever a number is expected («7,5» in a semicolon-separated
+file, or quoted, "7,5", in a comma-separated one). Unquoted in a comma-separated file,
+the comma splits the number into two cells (``APP,juror,C1,7,5`` reads as the score 7
+and the comment 5): ``split_number`` finds such a pair, so that the line is refused with
+its column named, never stored as 7 (``read_rows``'s ``check``).
 """
 
 import csv
 import io
+import re
+from typing import NamedTuple
 
 from flask_babel import gettext as _
+
+from .spreadsheets import plain
 
 
 def not_utf8(error: UnicodeDecodeError) -> str:
@@ -35,23 +46,38 @@ def decode(data: bytes) -> str:
         raise FileError([not_utf8(error)]) from error
 
 
-def read_rows(text: str, lines, read_header):
+class Record(NamedTuple):
+    """One record of the file: its first line, its cells and its text as written."""
+
+    line: int
+    cells: list[str]
+    raw: str
+    delimiter: str
+
+
+def read_rows(text: str, lines, read_header, check=None):
     """The header and the records of a CSV text: (header, [(line, {column: cell})]).
 
     ``read_header(cells)`` turns the first record into the column names, telling what is
-    wrong on ``lines`` (a ``LineProblems``) or raising. Blank records are skipped; a
-    record with another number of cells than the header is told on ``lines`` and left
-    out; cells are stripped. A text the ``csv`` module cannot read raises ``FileError``.
-    The header is None for an empty text.
+    wrong on ``lines`` (a ``LineProblems``) or raising. ``check(record, header)``, when
+    given, tells why a record cannot be read for certain (or None). Blank records are
+    skipped; a record refused by ``check`` or with another number of cells than the
+    header is told on ``lines`` and left out; cells are stripped. A text the ``csv``
+    module cannot read raises ``FileError``. The header is None for an empty text.
     """
     header = None
     rows = []
     try:
-        for line, cells in records(text):
+        for record in records(text):
+            line, cells = record.line, record.cells
             if header is None:
                 header = read_header(cells)
                 continue
             if not any(cell.strip() for cell in cells):
+                continue
+            problem = check(record, header) if check else None
+            if problem:
+                lines.problem(line, problem)
                 continue
             if len(cells) != len(header):
                 lines.problem(
@@ -72,14 +98,49 @@ def read_rows(text: str, lines, read_header):
 
 
 def records(text: str):
-    """(first line number, cells) of every record; the separator is sniffed from line 1."""
+    """Every ``Record`` of the file; the separator is sniffed from line 1."""
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
+    lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
     for cells in reader:
-        yield line, cells
+        raw = "".join(lines[line - 1 : reader.line_num])
+        cells = [plain(cell) for cell in cells]  # what an export of ours escaped
+        yield Record(line, cells, raw, delimiter)
         line = reader.line_num + 1
+
+
+_WHOLE = re.compile(r"\d{1,5}")
+_FRACTION = re.compile(r"\d{1,4}")
+
+
+def split_number(record: Record, index: int) -> str | None:
+    """«7,5» when the cell at ``index`` and the next one are a number that an unquoted
+    decimal comma cut in two; None when they are not."""
+    cells = record.cells
+    if record.delimiter != "," or index + 1 >= len(cells):
+        return None
+    whole, fraction = cells[index].strip(), cells[index + 1].strip()
+    if not (_WHOLE.fullmatch(whole) and _FRACTION.fullmatch(fraction)):
+        return None
+    # Written as such, unquoted: «…,7,5» followed by a comma or the end of the record.
+    unquoted = rf"(?:^|,)\s*{whole}\s*,\s*{fraction}\s*(?:,|\r?\n?$)"
+    return f"{whole},{fraction}" if re.search(unquoted, record.raw) else None
+
+
+def split_number_problem(value: str, column: int, name: str) -> str:
+    """Why a number cut by a decimal comma is refused, naming its column."""
+    return _(
+        "column %(column)s (%(name)s): «%(value)s» cannot be read for certain: in a file "
+        "separated by commas the decimal comma splits the number in two. Write it with a "
+        "point (%(point)s), put it in quotes (\"%(value)s\") or save the file with "
+        "semicolons.",
+        column=column,
+        name=name,
+        value=value,
+        point=value.replace(",", "."),
+    )
 
 
 class LineProblems:

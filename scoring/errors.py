@@ -1,11 +1,11 @@
 """Friendly error pages in the user's language; nothing internal is ever shown."""
 
-from flask import render_template
+from flask import Response, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from . import requestlog
+from . import requestguard, requestlog
 from .extensions import db
 
 MESSAGES = {
@@ -44,12 +44,20 @@ MESSAGES = {
 }
 
 
-def _page(status: int):
-    title, text = MESSAGES.get(status, MESSAGES[400])
-    return render_template("errors/error.html", status=status, title=title, text=text), status
+def _page(status: int, text=None):
+    title, default = MESSAGES.get(status, MESSAGES[400])
+    page = render_template("errors/error.html", status=status, title=title, text=text or default)
+    return page, status
 
 
 def register(app) -> None:
+    @app.errorhandler(SecurityError)
+    def unknown_host(_error):
+        # A Host that is not the site's (TRUSTED_HOSTS): no page of the site is made for
+        # it, since every link on a page would be built for that host.
+        text = _l("This address is not served here. Open the site at its own address.")
+        return Response(str(text), status=400, mimetype="text/plain")
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         title = _l("The page is out of date")
@@ -58,6 +66,13 @@ def register(app) -> None:
             "send it again; what you typed may need to be entered again."
         )
         return render_template("errors/error.html", status=400, title=title, text=text), 400
+
+    @app.errorhandler(requestguard.BadContent)
+    def bad_content(error: requestguard.BadContent):
+        # What cannot be read, said plainly: as JSON to the JSON endpoints' scripts.
+        if requestguard.wants_json():
+            return jsonify(error="bad_request", message=error.description), 400
+        return _page(400, error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -6,7 +6,7 @@ that no feature imports another feature's forms (``tests/test_layout.py``).
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectMultipleField, StringField
+from wtforms import EmailField, IntegerField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput
@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput
 from .csrftokens import MaskedFormCSRF
 
 REQUIRED = _l("This field is required.")
+MAX_INTEGER = 2**31 - 1  # PostgreSQL's INTEGER
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -62,6 +63,15 @@ class AppForm(FlaskForm):
 
     class Meta:
         csrf_class = MaskedFormCSRF
+class WholeNumberField(IntegerField):
+    """A whole number for an INTEGER column: one beyond it (hundreds of digits, say) is
+    out of range, shown with the range validator's message; WTForms' ``NumberRange``
+    would turn it into a float and fail with an ``OverflowError``."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > MAX_INTEGER:
+            self.data = None
 
 
 class MultiCheckboxField(SelectMultipleField):

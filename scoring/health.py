@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import schema
 from .extensions import csrf, db, limiter
+from .requestguard import json_endpoint
 
 bp = Blueprint("health", __name__)
 csrf.exempt(bp)
@@ -19,6 +20,7 @@ csrf.exempt(bp)
 
 @bp.route("/healthz")
 @limiter.exempt
+@json_endpoint
 def healthz():
     try:
         connection = db.session.connection()

@@ -15,6 +15,7 @@ This module imports nothing from Flask, so the build script can reuse
 """
 
 import json
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -102,3 +103,50 @@ def name_of(code: str | None) -> str | None:
         return None
     found = _by_code().get(code)
     return found[1]["name"] if found else None
+
+
+def oblast_of(code: str | None) -> str | None:
+    """The ISO 3166-2:UA code of the oblast of the community with KATOTTG ``code``."""
+    if not code:
+        return None
+    found = _by_code().get(code)
+    return found[0] if found else None
+
+
+#: Words people leave out or add when they name a hromada: «Харківська міська громада».
+_GENERIC = frozenset({"територіальна", "громада", "тг", "отг"})
+_APOSTROPHES = str.maketrans({"'": "’", "ʼ": "’", "`": "’", "´": "’", "‘": "’"})
+_RAION = re.compile(r"\s+\S+ району$")
+
+
+def _key(text: str) -> str:
+    folded = unicodedata.normalize("NFC", text).casefold().translate(_APOSTROPHES)
+    words = folded.replace("«", " ").replace("»", " ").replace('"', " ").split()
+    return " ".join(word for word in words if word not in _GENERIC)
+
+
+def find_by_name(oblast: str, text: str) -> list[dict[str, str]]:
+    """The communities of ``oblast`` that ``text`` names, by their official name.
+
+    Case, apostrophes and the words «територіальна» and «громада» do not matter
+    («Харківська міська громада» names «Харківська міська територіальна громада»);
+    nothing else is guessed. A name shared by namesakes of the oblast, written without
+    the raion that tells them apart, gives all of them (the caller asks which one).
+    """
+    key = _key(text)
+    if not key:
+        return []
+    entries = communities(oblast)
+    exact = [entry for entry in entries if _key(entry["name"]) == key]
+    if exact:
+        return exact
+    return [entry for entry in entries if _key(_RAION.sub("", entry["name"])) == key]
+
+
+def similar(oblast: str, text: str, limit: int = 5) -> list[str]:
+    """Official names of the oblast's communities that begin with the first word of
+    ``text`` (to suggest, never to choose)."""
+    words = _key(text).split()
+    if not words or len(words[0]) < 4:
+        return []
+    return [e["name"] for e in communities(oblast) if _key(e["name"]).startswith(words[0])][:limit]

@@ -34,9 +34,7 @@ STAGE_LABELS = {
 AGGREGATION_LABELS = {
     "mean": _l("Mean of the jurors’ totals"),
     "median": _l("Median of the jurors’ totals"),
-    "trimmed_mean": _l(
-        "Mean without the highest and the lowest total (with 4 or more jurors)"
-    ),
+    "trimmed_mean": _l("Mean without the highest and the lowest total (with 4 or more jurors)"),
     "sum": _l("Sum of the jurors’ totals"),
 }
 NORMALISE_LABELS = {
@@ -133,6 +131,15 @@ def number(value) -> str:
     return "" if value is None else format_decimal(Decimal(value).normalize(), format="#,##0.##")
 
 
+def input_number(value) -> str:
+    """A number as a person types it back into a form: «7,5» in Ukrainian, «7.5» in
+    English, every digit kept and no group separators (forms read both marks)."""
+    if value is None:
+        return ""
+    plain = format(Decimal(value).normalize(), "f")
+    return plain.replace(".", ",") if current_language() == "uk" else plain
+
+
 def file_size_text(size: int) -> str:
     """«2.5 MB», «340 KB», «12 B»: the size of a file for messages, pages and documents."""
     if size >= 1024 * 1024:
@@ -149,6 +156,7 @@ def register(app) -> None:
         oblast=oblast_name,
         points=points,
         number=number,
+        input_number=input_number,
         kind_label=kind_label,
     )
     app.jinja_env.globals.update(

@@ -3,9 +3,26 @@
     draft → open → screening → judging → deliberation → published → archived
 
 A contest moves forward one stage at a time (``STAGE_FORWARD``) and back only where
-nothing is lost (``STAGE_BACK``), then with a reason. ``change_stage`` moves it once the
-guardrails of the move (``stage_problems``) find nothing to put right, and writes the
-move to the audit log; the view commits.
+nothing is lost (``STAGE_BACK``), then with a reason. ``preview`` says before anything
+changes what a move will do, what refuses it (``stage_problems``) and what the organiser
+must confirm knowingly (``stage_warnings``); ``change_stage`` moves the contest once
+nothing refuses it and the warnings shown are confirmed (by their ``fingerprint``, so a
+warning that appeared meanwhile is shown again), and writes the move, the warnings and
+the reason to the audit log; the view commits.
+
+The guardrails of each move (issue 13):
+
+- **open → screening** before the announced deadline: a warning (with the drafts not
+  yet submitted) and a reason, recorded on the contest and shown on its public page;
+- **screening → judging**: refused while no application is admitted, while an admitted
+  application has no juror or the jury no chair; a warning for applications not yet
+  admitted or rejected;
+- **judging → deliberation**: the sheets not submitted, listed by juror and number,
+  must be confirmed; from then on they show as "not submitted", never as a recusal;
+- **deliberation → published**: refused with an undecided tie, a decision that no longer
+  fits, nothing ranked, no chair, or the meeting's number, date or place missing; a
+  warning when scores are sums of unequal numbers of jurors' totals, and for admitted
+  applications left unranked; the page says how many e-mails will go out.
 
 What each stage allows is answered here, each rule by one predicate that every feature
 asks instead of naming stages itself:
@@ -30,18 +47,38 @@ guardrail of publication reads the ranking (``scoring.results.loading``), so not
 published while a tie at a winning place awaits the commission.
 
 The ``Stage`` enumeration itself is a column of ``scoring.models``.
+
+Longer than 600 lines: the guardrails of every move are written beside the moves they
+guard and the predicates they use, so that one stage's rules are read in one place.
 """
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from . import audit, clock
 from .extensions import db
-from .i18n import long_date
-from .models import Application, Contest, Stage, User
+from .i18n import long_date, long_datetime
+from .models import (
+    Application,
+    ApplicationState,
+    Conflict,
+    Contest,
+    JuryMember,
+    Role,
+    Scoresheet,
+    SheetState,
+    Stage,
+    User,
+)
 from .results.loading import load
 from .results.presentation import undecided_ties
+
+LISTED = 10  # numbers named in a message before "and N more"
 
 # SPEC §3: forward one step at a time; backwards only where nothing is lost,
 # and then with a reason.
@@ -179,19 +216,76 @@ def contests_sharing_numbers(prefix: str, opens_at, closes_at, exclude_id=None) 
 
 
 def _has_applications(contest: Contest) -> bool:
-    return db.session.scalar(
-        select(Application.id).where(Application.contest_id == contest.id).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(Application.id).where(Application.contest_id == contest.id).limit(1)
+        )
+        is not None
+    )
+
+
+def _numbers(numbers: list[str]) -> str:
+    """«A, B, C» or «A, B, … and 5 more»."""
+    if len(numbers) <= LISTED:
+        return ", ".join(numbers)
+    rest = len(numbers) - LISTED
+    return ngettext(
+        "%(numbers)s and %(num)d more",
+        "%(numbers)s and %(num)d more",
+        rest,
+        numbers=", ".join(numbers[:LISTED]),
+    )
+
+
+def _has_chair(contest: Contest) -> bool:
+    return (
+        db.session.scalar(
+            select(JuryMember.user_id)
+            .where(JuryMember.contest_id == contest.id, JuryMember.is_chair.is_(True))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+NO_CHAIR = _l(
+    "No member of the jury is its chair: mark the chair on the jury page (the protocol "
+    "and the diplomas name the chair)."
+)
+
+
+def meeting_details_missing(contest: Contest) -> list:
+    """The details of the jury's meeting (SPEC §16) that the protocol still lacks."""
+    labels = {
+        "protocol_number": _l("its number"),
+        "protocol_date": _l("its date"),
+        "protocol_place": _l("its place"),
+    }
+    return [label for name, label in labels.items() if not getattr(contest, name)]
 
 
 def publication_problems(contest: Contest) -> list:
-    """What must be put right before the results can be published (SPEC §6.8)."""
+    """What must be put right before the results can be published (SPEC §6.8, §16)."""
+    problems = []
+    if not _has_chair(contest):
+        problems.append(NO_CHAIR)
+    missing = meeting_details_missing(contest)
+    if missing:
+        problems.append(
+            _l(
+                "The protocol of the jury’s meeting lacks %(missing)s: enter them in the "
+                "contest’s settings, section «The jury’s meeting».",
+                missing=", ".join(str(m) for m in missing),
+            )
+        )
     loaded = load(contest)
     try:
         result, stale = loaded.rank()
     except ValueError:
-        return [_l("The ranking cannot be computed from the scores as they are; check them.")]
-    problems = []
+        return [
+            *problems,
+            _l("The ranking cannot be computed from the scores as they are; check them."),
+        ]
     if not result.rows:
         problems.append(_l("No application is ranked yet: there are no results to publish."))
     for group in undecided_ties(result):
@@ -215,6 +309,25 @@ def publication_problems(contest: Contest) -> list:
             )
         )
     return problems
+
+
+def applicants_to_notify(contest: Contest) -> list[tuple[User, str]]:
+    """Applicants' accounts of every submitted application (admitted, rejected or not yet
+    screened), with the application's number; drafts never reached the jury. They get
+    the e-mail of publication."""
+    return list(
+        db.session.execute(
+            select(User, Application.number)
+            .join(Application, Application.organisation_id == User.organisation_id)
+            .where(
+                Application.contest_id == contest.id,
+                Application.state != ApplicationState.DRAFT,
+                User.role == Role.APPLICANT,
+                User.anonymised_at.is_(None),
+            )
+            .order_by(Application.number, User.id)
+        )
+    )
 
 
 def stage_target(contest: Contest, value: str | None) -> Stage | None:
@@ -257,27 +370,305 @@ def stage_problems(contest: Contest, target: Stage) -> list:
                 "return to the draft."
             )
         )
+    if target == Stage.JUDGING and not is_backward(contest, target):
+        problems.extend(_judging_problems(contest))
     if target == Stage.PUBLISHED:
         problems.extend(publication_problems(contest))  # undecided ties (SPEC §6.8)
     return problems
 
 
-def change_stage(contest: Contest, target: Stage, *, actor: User, reason: str = "") -> None:
-    """Move the contest one step along its lifecycle and record who, when and why."""
-    if stage_target(contest, target.value) is None:
-        raise StageError(
-            {"to": _l("The contest cannot move to this stage from its current one.")}
+def _judging_problems(contest: Contest) -> list:
+    """The jury can start scoring: something admitted, every admitted application with a
+    juror who has not recused, and a chair."""
+    counting = func.coalesce(
+        func.sum(case((Scoresheet.conflict != Conflict.RECUSED, 1), else_=0)), 0
+    )
+    rows = db.session.execute(
+        select(Application.number, func.count(Scoresheet.id), counting)
+        .outerjoin(Scoresheet, Scoresheet.application_id == Application.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
         )
+        .group_by(Application.id, Application.number, Application.serial)
+        .order_by(Application.serial, Application.id)
+    ).all()
+    problems = []
+    if not rows:
+        problems.append(
+            _l("No application is admitted: admit applications before the jury starts scoring.")
+        )
+    alone = [number for number, _sheets, jurors in rows if not jurors]
+    if alone:
+        problems.append(
+            ngettext(
+                "The admitted application %(numbers)s has no juror: assign jurors on the "
+                "page «Assignments and progress».",
+                "%(num)d admitted applications have no juror (%(numbers)s): assign jurors "
+                "on the page «Assignments and progress».",
+                len(alone),
+                numbers=_numbers(alone),
+            )
+        )
+    if not _has_chair(contest):
+        problems.append(NO_CHAIR)
+    return problems
+
+
+@dataclass(frozen=True)
+class StageWarning:
+    """What a move does that the organiser confirms knowingly, with the lines it concerns."""
+
+    code: str
+    message: str
+    lines: tuple[str, ...] = ()
+
+
+def stage_warnings(contest: Contest, target: Stage) -> list[StageWarning]:
+    """What the organiser must confirm before the contest moves to ``target``."""
+    if is_backward(contest, target):
+        return []
+    if target == Stage.SCREENING:
+        return _closing_warnings(contest)
+    if target == Stage.JUDGING:
+        return _screening_warnings(contest)
+    if target == Stage.DELIBERATION:
+        return _deliberation_warnings(contest)
+    if target == Stage.PUBLISHED:
+        return _publication_warnings(contest)
+    return []
+
+
+def closes_early(contest: Contest, target: Stage) -> bool:
+    """Applications would stop before the deadline announced on the contest's page."""
+    return (
+        contest.stage == Stage.OPEN
+        and target == Stage.SCREENING
+        and (clock.now() < contest.closes_at)
+    )
+
+
+def _closing_warnings(contest: Contest) -> list[StageWarning]:
+    if not closes_early(contest, Stage.SCREENING):
+        return []
+    drafts = db.session.scalar(
+        select(func.count()).where(
+            Application.contest_id == contest.id, Application.state == ApplicationState.DRAFT
+        )
+    )
+    lines = ()
+    if drafts:
+        lines = (
+            ngettext(
+                "%(num)d application is still a draft: it can no longer be submitted.",
+                "%(num)d applications are still drafts: they can no longer be submitted.",
+                drafts,
+            ),
+        )
+    return [
+        StageWarning(
+            "closing_early",
+            str(
+                _l(
+                    "Applications were announced to close at %(deadline)s (Kyiv time). "
+                    "Closing them now stops them early; the reason you give is recorded and "
+                    "shown on the contest’s public page.",
+                    deadline=long_datetime(contest.closes_at),
+                )
+            ),
+            lines,
+        )
+    ]
+
+
+def _screening_warnings(contest: Contest) -> list[StageWarning]:
+    undecided = db.session.scalars(
+        select(Application.number)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.SUBMITTED,
+        )
+        .order_by(Application.serial)
+    ).all()
+    if not undecided:
+        return []
+    return [
+        StageWarning(
+            "unscreened",
+            ngettext(
+                "%(num)d submitted application is neither admitted nor rejected: it will not "
+                "be scored, and its applicant gets no decision.",
+                "%(num)d submitted applications are neither admitted nor rejected: they will "
+                "not be scored, and their applicants get no decision.",
+                len(undecided),
+            ),
+            (_numbers(list(undecided)),),
+        )
+    ]
+
+
+def unsubmitted_sheets(contest: Contest) -> dict[str, list[str]]:
+    """The sheets of admitted applications neither submitted nor recused, by juror name:
+    the numbers, in registration order (one query)."""
+    rows = db.session.execute(
+        select(User.name, Application.number)
+        .select_from(Scoresheet)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .join(User, Scoresheet.juror_id == User.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.state == SheetState.DRAFT,
+            Scoresheet.conflict != Conflict.RECUSED,
+        )
+        .order_by(User.name, User.id, Application.serial, Application.id)
+    ).all()
+    found: dict[str, list[str]] = defaultdict(list)
+    for name, number in rows:
+        found[name].append(number)
+    return dict(found)
+
+
+def _deliberation_warnings(contest: Contest) -> list[StageWarning]:
+    drafts = unsubmitted_sheets(contest)
+    if not drafts:
+        return []
+    count = sum(len(numbers) for numbers in drafts.values())
+    return [
+        StageWarning(
+            "unsubmitted",
+            ngettext(
+                "%(num)d scoresheet is not submitted. Scoring closes: it will not count, and "
+                "the ranking, the protocol and the juror’s list will show it as not submitted "
+                "(not as a recusal).",
+                "%(num)d scoresheets are not submitted. Scoring closes: they will not count, "
+                "and the ranking, the protocol and the jurors’ lists will show them as not "
+                "submitted (not as recusals).",
+                count,
+            ),
+            tuple(f"{name}: {', '.join(numbers)}" for name, numbers in drafts.items()),
+        )
+    ]
+
+
+def _publication_warnings(contest: Contest) -> list[StageWarning]:
+    try:
+        result = load(contest).rank()[0]
+    except ValueError:
+        return []  # refused anyway (publication_problems)
+    warnings = []
+    unequal = result.unequal_sums
+    if unequal:
+        warnings.append(
+            StageWarning(
+                "unequal_sums",
+                str(
+                    _l(
+                        "Scores are sums of the jurors’ totals, and the applications were "
+                        "scored by different numbers of jurors (from %(fewest)s to "
+                        "%(most)s): an application scored by fewer jurors has a lower sum. "
+                        "The protocol and the announcement say so.",
+                        fewest=unequal[0],
+                        most=unequal[1],
+                    )
+                ),
+            )
+        )
+    if result.not_ranked:
+        warnings.append(
+            StageWarning(
+                "not_ranked",
+                ngettext(
+                    "%(num)d admitted application has too few submitted scoresheets: it is "
+                    "published as not ranked.",
+                    "%(num)d admitted applications have too few submitted scoresheets: they "
+                    "are published as not ranked.",
+                    len(result.not_ranked),
+                ),
+                (_numbers([item.number for item in result.not_ranked]),),
+            )
+        )
+    return warnings
+
+
+def fingerprint(warnings: list[StageWarning]) -> str:
+    """What the organiser saw and confirmed: the same warnings give the same text."""
+    text = "\n".join(f"{w.code}:{w.message}:{'|'.join(w.lines)}" for w in warnings)
+    return hashlib.sha256(text.encode()).hexdigest()[:16] if warnings else ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A move before it is made: what refuses it, what to confirm, what it sets off."""
+
+    target: Stage
+    problems: list
+    warnings: list[StageWarning] = field(default_factory=list)
+    emails: int | None = None  # e-mails that publication sends
+    closes_early: bool = False  # the reason is then required and public
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.warnings)
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.closes_early
+
+
+def preview(contest: Contest, target: Stage) -> Preview:
+    """Everything the stage page shows before the organiser confirms the move."""
     problems = stage_problems(contest, target)
-    if problems:
-        raise StageError({"to": problems[0]})
+    return Preview(
+        target=target,
+        problems=problems,
+        warnings=stage_warnings(contest, target),
+        emails=len(applicants_to_notify(contest)) if target == Stage.PUBLISHED else None,
+        closes_early=closes_early(contest, target),
+    )
+
+
+def change_stage(
+    contest: Contest, target: Stage, *, actor: User, reason: str = "", confirmed: str = ""
+) -> None:
+    """Move the contest one step along its lifecycle and record who, when and why.
+
+    ``confirmed`` is the ``fingerprint`` of the warnings the organiser confirmed; the move
+    is refused while it differs from the warnings as they stand (``StageError``).
+    """
+    if stage_target(contest, target.value) is None:
+        raise StageError({"to": _l("The contest cannot move to this stage from its current one.")})
+    plan = preview(contest, target)
+    if plan.problems:
+        raise StageError({"to": plan.problems[0]})
     reason = (reason or "").strip()
+    errors = {}
     if is_backward(contest, target) and not reason:
-        raise StageError({"reason": _l("Give the reason for moving the contest back.")})
+        errors["reason"] = _l("Give the reason for moving the contest back.")
+    if plan.needs_reason and not reason:
+        errors["reason"] = _l(
+            "Give the reason for closing the applications before the announced deadline: "
+            "it is shown on the contest’s public page."
+        )
+    if plan.warnings and confirmed != plan.fingerprint:
+        if confirmed:
+            errors["confirm"] = _l(
+                "The situation changed while the page was open: read the warnings again "
+                "and confirm."
+            )
+        else:
+            errors["confirm"] = _l("Confirm that you have read the warnings above.")
+    if errors:
+        raise StageError(errors)
     previous = contest.stage
     contest.stage = target
+    now = clock.now()
     if target == Stage.PUBLISHED:
-        contest.published_at = clock.now()
+        contest.published_at = now
+    if plan.closes_early:
+        contest.closed_early_at, contest.closed_early_reason = now, reason
+    elif previous == Stage.SCREENING and target == Stage.OPEN:
+        contest.closed_early_at, contest.closed_early_reason = None, ""  # open again
     db.session.flush()
     audit.record(
         "contest.stage",
@@ -287,4 +678,10 @@ def change_stage(contest: Contest, target: Stage, *, actor: User, reason: str = 
         reason=reason,
         from_stage=previous.value,
         to_stage=target.value,
+        # What the organiser confirmed knowingly, when the move warned of anything.
+        **(
+            {"confirmed": [{"warning": w.code, "lines": list(w.lines)} for w in plan.warnings]}
+            if plan.warnings
+            else {}
+        ),
     )

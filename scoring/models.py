@@ -12,8 +12,9 @@ into a ``models/`` package when a feature brings a group of tables of its own.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -32,9 +34,17 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    deferred,
+    mapped_column,
+    object_session,
+    relationship,
+)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock, ranking
@@ -202,9 +212,16 @@ class User(UserMixin, db.Model):
     )
     oblast: Mapped[str | None] = mapped_column(String(5))
     community: Mapped[str | None] = mapped_column(String(200))
+    # The KATOTTG code of the juror's hromada: conflicts compare codes, not names.
+    community_code: Mapped[str | None] = mapped_column(String(19))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (auth/two_factor.py): the TOTP secret while it is on, since when,
+    # and the last time step whose code was accepted (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    two_factor_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
@@ -217,6 +234,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         # The tail of the password hash invalidates other sessions after a reset.
         return f"{self.id}:{(self.password_hash or '')[-12:]}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_organiser(self) -> bool:
@@ -283,6 +304,8 @@ class Contest(db.Model):
     conflict_same_oblast: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_same_community: Mapped[bool] = mapped_column(Boolean, default=False)
     results_full_ranking: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Jurors set up two-factor sign-in before they open the scoresheets (SPEC §8).
+    jurors_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     # Attachments (SPEC §5): allowed types and limits, per file and per application.
     attachment_types: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: ["application/pdf", "image/jpeg", "image/png"]
@@ -291,8 +314,12 @@ class Contest(db.Model):
     max_total_size: Mapped[int] = mapped_column(default=25 * 1024 * 1024)
     # The jury's protocol (SPEC §7): its number and the place of the meeting.
     protocol_number: Mapped[str] = mapped_column(String(40), default="")
+    protocol_date: Mapped[date | None] = mapped_column(Date)  # of the meeting (SPEC §16)
     protocol_place: Mapped[str] = mapped_column(String(200), default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Applications closed before the announced deadline: when and why (shown publicly).
+    closed_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_early_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 
@@ -428,8 +455,27 @@ class JuryMember(db.Model):
     user: Mapped[User] = relationship()
 
 
+class ApplicantFacts(NamedTuple):
+    """What the ranking and the documents say about an applicant (SPEC §8)."""
+
+    name: str
+    kind: OrganisationKind
+    oblast: str
+    community: str
+    community_code: str | None
+    status: OrganisationStatus
+
+
 class Application(db.Model):
-    """One organisation's application to one contest (SPEC §5)."""
+    """One organisation's application to one contest (SPEC §5).
+
+    The ``applicant_*`` columns are the organisation's facts as they were when the
+    application left the draft (SPEC §8): the ranking, the oblast cap, ties, the lists
+    and every document use them, so a later edit of the organisation's profile changes
+    nothing in a contest already applied to. They are copied in one place, the session's
+    ``before_flush`` below, whichever way the application is submitted (the form, an
+    import, the demo), and cleared when it is withdrawn back to a draft.
+    """
 
     __tablename__ = "applications"
     __table_args__ = (
@@ -464,6 +510,16 @@ class Application(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    applicant_name: Mapped[str | None] = mapped_column(String(300))
+    applicant_kind: Mapped[OrganisationKind | None] = mapped_column(
+        _enum(OrganisationKind, "applicant_kind")
+    )
+    applicant_oblast: Mapped[str | None] = mapped_column(String(5))
+    applicant_community: Mapped[str | None] = mapped_column(String(200))
+    applicant_community_code: Mapped[str | None] = mapped_column(String(19))
+    applicant_status: Mapped[OrganisationStatus | None] = mapped_column(
+        _enum(OrganisationStatus, "applicant_status")
+    )
 
     contest: Mapped[Contest] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -478,6 +534,48 @@ class Application(db.Model):
 
     def belongs_to(self, user) -> bool:
         return bool(user.is_authenticated) and user.organisation_id == self.organisation_id
+
+    @property
+    def facts(self) -> ApplicantFacts:
+        """The applicant as submitted; for a draft, the organisation as it is now."""
+        if self.applicant_name is None:
+            o = self.organisation
+            return ApplicantFacts(o.name, o.kind, o.oblast, o.community, o.community_code, o.status)
+        return ApplicantFacts(
+            self.applicant_name,
+            self.applicant_kind,
+            self.applicant_oblast,
+            self.applicant_community,
+            self.applicant_community_code,
+            self.applicant_status,
+        )
+
+    def freeze_facts(self) -> None:
+        """Copy the organisation's facts into the application (at submission)."""
+        o = self.organisation
+        if o is None:  # pending, with only the id set
+            o = object_session(self).get(Organisation, self.organisation_id)
+        self.applicant_name, self.applicant_kind, self.applicant_oblast = o.name, o.kind, o.oblast
+        self.applicant_community, self.applicant_community_code = o.community, o.community_code
+        self.applicant_status = o.status
+
+    def thaw_facts(self) -> None:
+        """Forget the copied facts (withdrawn to a draft: the profile applies again)."""
+        self.applicant_name = self.applicant_kind = self.applicant_oblast = None
+        self.applicant_community = self.applicant_community_code = self.applicant_status = None
+
+
+@event.listens_for(Session, "before_flush")
+def _freeze_applicant_facts(session, _context, _instances) -> None:
+    """Every application that leaves the draft carries its organisation's facts (SPEC §8)."""
+    for item in (*session.new, *session.dirty):
+        if not isinstance(item, Application):
+            continue
+        if item.state == ApplicationState.DRAFT:
+            if item.applicant_name is not None:
+                item.thaw_facts()
+        elif item.applicant_name is None:
+            item.freeze_facts()
 
 
 class Answer(db.Model):
@@ -528,6 +626,11 @@ class Scoresheet(db.Model):
 
     The row exists from the moment of assignment; the juror first declares a conflict
     of interest or its absence, then scores while the sheet is a draft, then submits.
+
+    ``conflict`` says whether the sheet counts (``none``) or the juror recused; the
+    juror's own declaration in the system is ``declared_at``. A sheet entered from paper
+    (``import-scores``) names who entered it and when (``entered_by_id``,
+    ``entered_at``) and claims no declaration the juror did not make here.
     """
 
     __tablename__ = "scoresheets"
@@ -551,9 +654,11 @@ class Scoresheet(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship(back_populates="scoresheets")
-    juror: Mapped[User] = relationship()
+    juror: Mapped[User] = relationship(foreign_keys=[juror_id])
     scores: Mapped[list[Score]] = relationship(
         back_populates="scoresheet", cascade="all, delete-orphan"
     )
@@ -617,6 +722,39 @@ class Invitation(db.Model):
 
     contest: Mapped[Contest | None] = relationship()
     invited_by: Mapped[User | None] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in browser (SPEC §8): its cookie holds a random token, this row its hash.
+
+    Logging out, ending it on the account page, a new password elsewhere or the
+    person's anonymisation deletes the row: the cookie stops working at once, wherever
+    it was copied to. A session lasts ``PERMANENT_SESSION_LIFETIME`` from its start.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(200), default="")  # browser and system
+    two_factor: Mapped[bool] = mapped_column(Boolean, default=False)  # signed in with a code
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that signs in instead of the TOTP app (only its hash is kept)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(db.Model):

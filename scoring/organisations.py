@@ -182,20 +182,65 @@ class OrganisationFields(AppForm):
         }
 
     def validate_community(self, field):
-        oblast = self.oblast.data
-        if not oblast or oblast not in OBLASTS:
-            raise ValidationError(_l("Choose the oblast first, then the community."))
-        if hromadas.find(oblast, field.data) is not None:
-            return
-        if hromadas.name_of(field.data):
-            # Chosen from another oblast's list: the oblast was changed without JavaScript.
-            raise ValidationError(
-                _l(
-                    "The list now shows the communities of %(oblast)s: choose the community again.",
-                    oblast=oblast_name(oblast),
-                )
+        check_community(self.oblast.data, field.data)
+
+
+def check_community(oblast: str | None, code: str | None) -> None:
+    """Refuse (``ValidationError``) a community that is not in the oblast's official list."""
+    if not oblast or oblast not in OBLASTS:
+        raise ValidationError(_l("Choose the oblast first, then the community."))
+    if hromadas.find(oblast, code or "") is not None:
+        return
+    if hromadas.name_of(code):
+        # Chosen from another oblast's list: the oblast was changed without JavaScript.
+        raise ValidationError(
+            _l(
+                "The list now shows the communities of %(oblast)s: choose the community again.",
+                oblast=oblast_name(oblast),
             )
-        raise ValidationError(_l("Choose the community from the list."))
+        )
+    raise ValidationError(_l("Choose the community from the list."))
+
+
+class PlaceFields(AppForm):
+    """Where a juror lives and works: an oblast and its hromada, both optional. The system
+    proposes a conflict of interest from them (SPEC §11), comparing KATOTTG codes."""
+
+    oblast = SelectField(
+        _l("Your oblast"),
+        choices=_oblast_choices,
+        render_kw={"data-communities": "community"},
+        description=_l(
+            "Optional. When a contest asks for it, you are warned before you read an "
+            "application from your oblast or your hromada."
+        ),
+    )
+    community = SelectField(
+        _l("Your territorial community (hromada)"),
+        validate_choice=False,  # validate_community explains what is wrong
+        description=_l("From the official list of communities of the oblast chosen above."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community.choices = community_choices(self.oblast.data)
+        self.community.render_kw = {
+            "data-communities-url": url_for("applications.communities", oblast="OBLAST"),
+            "data-placeholder": CHOOSE_COMMUNITY,
+            "data-placeholder-empty": CHOOSE_OBLAST_FIRST,
+        }
+
+    def validate_oblast(self, field):
+        if field.data and field.data not in OBLASTS:
+            raise ValidationError(_l("Choose the oblast from the list."))
+
+    def validate_community(self, field):
+        if field.data:
+            check_community(self.oblast.data, field.data)
+
+    def place(self) -> tuple[str | None, str | None]:
+        """(oblast, KATOTTG code), None where left empty."""
+        return self.oblast.data or None, self.community.data or None
 
 
 def apply_organisation_values(organisation: Organisation, values: dict) -> list[str]:

@@ -17,6 +17,8 @@ everywhere). A write in one contest therefore leaves the other contests' pages v
 Each entry's hash covers the whole chain, so a restored or different database never
 matches. Two indexes, ``(contest_id, id)`` and ``(action, id)``, make this one cheap
 query however long the log is.
+The same query checks that the session is alive (sessions.py): a session ended by
+logout, from another device or by a new password gets no kept page.
 
 The key also holds the page's URL with its query and, from the signed session, the
 person (with the token that a new password changes), the language chosen and the CSRF
@@ -44,6 +46,7 @@ from flask import current_app, request, session
 from flask.globals import request_ctx
 from sqlalchemy import text
 
+from . import sessions
 from .extensions import compress, db
 
 # The action recorded in one contest whose effect shows in others' pages.
@@ -113,35 +116,6 @@ def init_app(app) -> None:
     app.extensions["page_cache"] = PageCache(app.config.get("PAGE_CACHE_BYTES", 64 << 20))
 
 
-# The newest entry of the contest, of no contest, and of an anonymisation (see the module).
-STATE = (
-    "SELECT id, hash FROM audit_log WHERE id IN ("
-    "(SELECT max(id) FROM audit_log WHERE contest_id = (SELECT id FROM contests WHERE slug = ?)),"
-    "(SELECT max(id) FROM audit_log WHERE contest_id IS NULL),"
-    "(SELECT max(id) FROM audit_log WHERE action = ?)"
-    ") ORDER BY id"
-)
-PARAMSTYLE = {"qmark": STATE, "format": STATE.replace("?", "%s")}
-PARAMSTYLE["pyformat"] = PARAMSTYLE["format"]  # psycopg
-
-
-def contest_state(slug: str) -> tuple:
-    """The newest audit entries that concern the contest at ``slug`` (see the module).
-
-    Read on a driver connection of the pool, outside the request's ORM session and
-    without a transaction around it: one cheap query is all a cached page costs.
-    """
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(PARAMSTYLE[db.engine.dialect.paramstyle], (slug, SHARED_ACTION))
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        connection.close()  # back to the pool
-    return tuple(tuple(row) for row in rows)
-
-
 STATE_BY_ID = text(
     "SELECT id, hash, contest_id FROM audit_log WHERE id IN ("
     "(SELECT max(id) FROM audit_log WHERE contest_id = :contest),"
@@ -152,9 +126,10 @@ STATE_BY_ID = text(
 
 
 def state_in_session(contest_id: int) -> tuple:
-    """``contest_state`` of a contest by id, read in the session's own transaction: what
-    the session reads after it is never older than the state (``results._Kept``). Each
-    entry comes as ``(id, hash, contest_id)``: which one is the contest's own newest."""
+    """The state of a contest by id (as ``sessions.alive_state`` reads it for a page),
+    read in the session's own transaction: what the session reads after it is never
+    older than the state (``results._Kept``). Each entry comes as ``(id, hash,
+    contest_id)``: which one is the contest's own newest."""
     rows = db.session.execute(STATE_BY_ID, {"contest": contest_id, "shared": SHARED_ACTION})
     return tuple(tuple(row) for row in rows)
 
@@ -166,7 +141,10 @@ def _key(slug: str) -> tuple | None:
         return None
     if current_app.config.get("WTF_CSRF_TIME_LIMIT"):
         return None  # the page's tokens would expire while the page is served again
-    return (request.full_path, person, session.get("language"), secret, contest_state(slug))
+    state = sessions.alive_state(person, slug, SHARED_ACTION)  # one query, with the state
+    if state is None:
+        return None  # an ended session: the view (and its login check) answers
+    return (request.full_path, person, session.get("language"), secret, state)
 
 
 def _response(cache: PageCache, page: Page):

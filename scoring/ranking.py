@@ -7,10 +7,12 @@ same input gives the same output whatever the order of the input.
 The rules, as implemented:
 
 1. **Quorum.** Only submitted, non-recused sheets are passed in. An application is
-   ranked when it has at least ``quorum`` sheets, where the quorum is capped by the
-   number of jurors present, ``max(1, min(settings.quorum, J))``, and J counts the
-   distinct jurors with at least one sheet in the input ("default 2, or the number of
-   jurors if fewer"). The others are listed in ``not_ranked`` with ``below_quorum``,
+   ranked when it has at least ``quorum`` sheets, where the quorum is capped by the size
+   of the jury, ``max(1, min(settings.quorum, settings.jury_size))`` ("default 2, or the
+   number of jurors if fewer"). The jury is every member of the contest's jury, never
+   only the jurors who happen to have submitted something: with a jury of three and one
+   juror's sheets in, nothing is ranked at quorum 2. Without ``jury_size`` the quorum
+   applies as set. The others are listed in ``not_ranked`` with ``below_quorum``,
    ordered by registration number.
 2. **Juror total** ``T = Σ weight_c × score_c`` over all criteria (every criterion must
    be scored). Totals are exact: scores and weights are scaled to integers by a common
@@ -145,6 +147,8 @@ class Settings:
     max_winners_per_oblast: int | None = None
     winners: int = 5
     categories: Mapping[str, int] | None = None  # code -> places; empty or None: none
+    # The members of the jury (rule 1); None: the quorum is not capped.
+    jury_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,16 @@ class Ranking:
         """The rows that win, in ranking order."""
         return [row for row in self.rows if row.winner]
 
+    @property
+    def unequal_sums(self) -> tuple[int, int] | None:
+        """(fewest, most) jurors behind the scores when they are sums (``sum``) of
+        different numbers of jurors' totals: an application scored by fewer jurors has a
+        lower sum. None otherwise."""
+        if self.settings.aggregation != "sum":
+            return None
+        counts = {row.jurors for row in self.rows}
+        return (min(counts), max(counts)) if len(counts) > 1 else None
+
 
 def juror_total(weights: Iterable, points: Iterable, start: Any = 0) -> Any:
     """A juror's total ``T = Σ weight × points`` (rule 2): the one place it is summed.
@@ -301,7 +315,12 @@ def rank_applications(
     totals, scored = _read_sheets(scale, sheets, apps)
 
     jurors_present = {juror for per_app in totals.values() for juror in per_app}
-    quorum = max(1, min(settings.quorum, len(jurors_present)))
+    if settings.jury_size is not None and len(jurors_present) > settings.jury_size:
+        raise ValueError(
+            f"{len(jurors_present)} jurors have sheets, more than the jury's "
+            f"{settings.jury_size} members"
+        )
+    quorum = applied_quorum(settings.quorum, settings.jury_size)
     adjusted = _zscore(totals, scale.den) if settings.normalise == "zscore" else None
 
     entries, not_ranked = [], []
@@ -333,6 +352,37 @@ def rank_applications(
             f", winners {sorted(pending[0].winner_ids, key=_id_key)}"
         )
     return Ranking(rows, not_ranked, maximum, quorum, settings)
+
+
+def winner_places(ranking: Ranking) -> dict[Any, int]:
+    """Each winner's place among the winners of its category (SPEC §16: a diploma names
+    it, not the row's rank in the full ranking): 1 + the winners ranked strictly above,
+    so winners tied in the ranking share a place and a skipped row leaves no gap."""
+    places: dict[Any, int] = {}
+    above: Counter = Counter()  # winners seen so far, per category
+    for group in _groups_of(ranking.winners):
+        for row in group:
+            places[row.application_id] = above[row.category] + 1
+        above[group[0].category] += len(group)
+    return places
+
+
+def _groups_of(rows: list[Row]) -> list[list[Row]]:
+    """Rows of equal category and rank, in order."""
+    groups: list[list[Row]] = []
+    for row in rows:
+        if groups and (groups[-1][0].category, groups[-1][0].rank) == (row.category, row.rank):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+def applied_quorum(quorum: int, jury_size: int | None) -> int:
+    """The quorum of rule 1: the setting, capped by the size of the jury (never below 1)."""
+    if jury_size is None:
+        return quorum
+    return max(1, min(quorum, jury_size))
 
 
 def format_score(value: Fraction | Decimal | int) -> str:
@@ -498,6 +548,8 @@ def _check_settings(settings: Settings) -> None:
         raise ValueError(f"unknown normalisation {settings.normalise!r}")
     if settings.quorum < 1:
         raise ValueError("the quorum must be at least 1")
+    if settings.jury_size is not None and settings.jury_size < 0:
+        raise ValueError("the jury cannot have fewer than 0 members")
     if settings.max_winners_per_oblast is not None and settings.max_winners_per_oblast < 1:
         raise ValueError("max_winners_per_oblast must be empty or at least 1")
     if any(places < 1 for places in _places(settings).values()):

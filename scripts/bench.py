@@ -304,8 +304,17 @@ def to_judging(env: dict) -> None:
         juror = db.session.scalar(select(User).where(User.email == JURORS[0]))
         for slug in SIZES:
             contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+            chair = next(m for m in contest.jury if m.user_id == juror.id)
+            chair.is_chair = True  # judging needs a chair (the protocol names them)
             for stage in (Stage.OPEN, Stage.SCREENING, Stage.JUDGING):
-                lifecycle.change_stage(contest, stage, actor=organiser)
+                # Closing before the announced deadline is confirmed, with its reason.
+                lifecycle.change_stage(
+                    contest,
+                    stage,
+                    actor=organiser,
+                    reason="Вимір швидкодії.",
+                    confirmed=lifecycle.preview(contest, stage).fingerprint,
+                )
             sheet = db.session.scalar(
                 select(Scoresheet)
                 .join(Application)

@@ -1,5 +1,8 @@
 """Arrange helpers shared by the applicants' tests (not a test module)."""
 
+import io
+import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -146,3 +149,45 @@ def assign_juror(app, number: str, juror_id: int, conflict=Conflict.NONE) -> Non
             Scoresheet(application_id=application.id, juror_id=juror_id, conflict=conflict)
         )
         db.session.commit()
+
+
+# Applying through the browser, as a person would ------------------------------------
+
+
+def start(client, slug="uchast-2026") -> int:
+    """Press Apply; the id of the draft it opens."""
+    response = client.submit(f"/contests/{slug}/apply")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    match = re.fullmatch(r"/applications/draft/(\d+)", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return int(match.group(1))
+
+
+def autosave(client, application_id: int, fields: dict, token: str | None = None):
+    headers = {"X-CSRFToken": token or client.csrf_token()}
+    return client.post(
+        f"/applications/draft/{application_id}/autosave",
+        data=json.dumps({"fields": fields}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def fill_in(client, app, contest_id: int, application_id: int) -> None:
+    """Every answer through autosave and the file through the form, as a person would."""
+    names = question_ids(app, contest_id)
+    assert autosave(client, application_id, complete_answers(names)).status_code == 200
+    response = client.post(
+        f"/applications/draft/{application_id}",
+        data={
+            "csrf_token": client.csrf_token(),
+            "action": f"upload:{names['decision']}",
+            names["decision"]: (io.BytesIO(PDF), "рішення.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def submit(client, application_id: int):
+    return client.submit(f"/applications/draft/{application_id}", {"action": "submit"})

@@ -5,15 +5,25 @@ a request that changes data shown on a page without writing an audit entry would
 people looking at the old data. ``install()`` hooks the ORM: when a request commits
 changes to any table but adds no audit entry, the commit fails with the tables named.
 Writes in bulk (INSERT and UPDATE statements run through the session) are noted as they
-run. The exceptions are the changes no kept page shows: the time of the last login and an
-applicant's own draft (which only its applicant sees until it is submitted).
+run. The exceptions are the changes no kept page shows: the time of the last login and
+the last two-factor code's time step, an applicant's own draft (which only its applicant
+sees until it is submitted), and sign-in sessions (the cache checks the session itself
+in the query that reads the log, see scoring/sessions.py).
 """
 
 from flask import has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from scoring.models import Answer, Application, ApplicationState, Attachment, AuditEntry, User
+from scoring.models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Attachment,
+    AuditEntry,
+    User,
+    UserSession,
+)
 
 KEY = "audit_guard_changes"
 
@@ -22,7 +32,9 @@ def _unaudited_is_fine(obj) -> bool:
     if isinstance(obj, User):
         state = inspect(obj)
         changed = {a.key for a in state.attrs if a.history.has_changes()}
-        return not state.pending and changed <= {"last_login_at"}
+        return not state.pending and changed <= {"last_login_at", "totp_last_step"}
+    if isinstance(obj, UserSession):
+        return True
     if isinstance(obj, Application):
         return obj.state == ApplicationState.DRAFT
     if isinstance(obj, Answer | Attachment):
@@ -52,7 +64,7 @@ def _note_statement(state) -> None:
     table = state.statement.table.name
     if table == AuditEntry.__tablename__:
         changes["audited"] = True
-    else:
+    elif table != UserSession.__tablename__:  # sign-in sessions: see the module
         changes["tables"].add(table)
 
 

@@ -8,13 +8,16 @@ that a world costs milliseconds, not seconds.
 """
 
 import functools
+import io
+import json
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug import security
+from werkzeug.datastructures import MultiDict
 
 from scoring import demo, models
 from scoring.applications import operations as application_operations
@@ -357,6 +360,11 @@ SAMPLES = [
     "-inf",
     "9" * 40,
     "-" + "9" * 40,
+    "9" * 400,  # found: WholeNumberField (WTForms' NumberRange made it a float: a 500)
+    "-" + "1" * 300,
+    "0." + "0" * 400 + "1",
+    "1e999999",
+    "1e-999999",
     str(2**63),
     str(-(2**63) - 1),
     "١٢٣",
@@ -425,7 +433,9 @@ def form_bodies(draw, form: Form, overrides: dict[str, list] | None = None):
             )
         pairs += [(name, value) for value in values]
     pairs += draw(st.lists(st.tuples(st.text(min_size=1, max_size=8), nasty_text), max_size=1))
-    shape = draw(st.sampled_from(["form"] * 12 + ["empty", "json", "text", "query-only"]))
+    shape = draw(
+        st.sampled_from(["form"] * 12 + ["empty", "json", "text", "query-only", *MALFORMED])
+    )
     return shape, pairs
 
 
@@ -436,6 +446,7 @@ json_values = st.recursive(
         st.integers(min_value=-(2**70), max_value=2**70),
         st.floats(allow_nan=False, allow_infinity=False),
         nasty_text,
+        st.sampled_from(["\ud800", "a\udfffb"]),  # lone surrogates: JSON writes them as \ud800
     ),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
@@ -448,3 +459,89 @@ bad_json_bodies = st.one_of(
     st.sampled_from([b"", b"{", b"{'fields': 1}", b"\xff\xfe", b"null", b"[]", b'"x"', b"\x00"]),
     st.binary(max_size=40),
 )
+
+
+# Malformed content (SPEC §8: 400 with a message, never a 500) ----------------------------
+
+DEEP = 100_000  # levels of nesting: far beyond what the JSON parser recurses into
+MALFORMED = (
+    "json-array",  # a JSON list where a form (or a JSON object) is expected
+    "json-nested",  # every field an object holding a list
+    "json-deep-array",
+    "json-deep-object",
+    "json-surrogate",  # found by the attack on the fix: "\ud800" reached the database
+    "file-for-text",  # a file part in the first text field
+    "not-utf8-filename",  # found as well: werkzeug put U+FFFD into filename*=UTF-8''%FF
+    "not-utf8-body",  # raw bytes that are not UTF-8 in an url-encoded form
+    "not-utf8-percent",  # the same, percent-encoded
+    "not-utf8-multipart",  # the same in a text part of a multipart form
+    "not-utf8-query",
+    "nul-query",
+)
+
+
+def malformed_request(shape: str, url: str, pairs: list, token: str, text_field: str) -> dict:
+    """Keyword arguments of ``client.open`` for a POST to ``url`` of the ``shape`` (one of
+    ``MALFORMED``): the pairs of a form (text values only), spoilt in that one way."""
+    headers = {"X-CSRFToken": token}
+    fields = [("csrf_token", token), *((n, v) for n, v in pairs if isinstance(v, str))]
+    body = urlencode(fields).encode()
+    if shape == "json-array":
+        data = json.dumps(fields).encode()
+    elif shape == "json-nested":
+        data = json.dumps({name: {"value": [value, {"a": None}]} for name, value in fields})
+    elif shape == "json-deep-array":
+        data = "[" * DEEP + "]" * DEEP
+    elif shape == "json-deep-object":
+        data = '{"fields":' * DEEP + "1" + "}" * DEEP
+    elif shape == "json-surrogate":  # json.dumps writes a lone surrogate as \ud800
+        lone = "\ud800"
+        data = json.dumps({**dict(fields), text_field: lone, "fields": {text_field: lone}})
+    else:
+        data = None
+    if data is not None:
+        return {"data": data, "content_type": "application/json", "headers": headers}
+    if shape == "file-for-text":
+        files = [(n, v) for n, v in fields if n != text_field]
+        files.append((text_field, (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "text.pdf")))
+        return {"data": MultiDict(files), "content_type": "multipart/form-data"}
+    if shape == "not-utf8-filename":
+        boundary = "malformed0boundary"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode()
+            for n, v in fields
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{text_field}"; '
+            f"filename*=UTF-8''%FF%FE.pdf\r\nContent-Type: application/pdf\r\n\r\n".encode()
+            + b"%PDF-1.4\n%%EOF\n\r\n"
+        )
+        data = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return {"data": data, "content_type": f"multipart/form-data; boundary={boundary}"}
+    if shape == "not-utf8-body":
+        return _form(body + f"&{quote(text_field)}=".encode() + b"\xff\xfe\xc0\x80")
+    if shape == "not-utf8-percent":
+        return _form(body + f"&{quote(text_field)}=%FF%FE%C0%80".encode())
+    if shape == "not-utf8-multipart":
+        boundary = "malformed0boundary"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n'.encode()
+            + (value.encode() if n != text_field else b"\xd0\x9a\xff\xfe")
+            + b"\r\n"
+            for n, value in [*fields, (text_field, "")]
+        ]
+        data = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return {"data": data, "content_type": f"multipart/form-data; boundary={boundary}"}
+    joiner = "&" if "?" in url else "?"
+    query = {"not-utf8-query": "%FF%FE", "nul-query": "a%00b"}[shape]
+    return {**_form(body), "path": f"{url}{joiner}{quote(text_field)}={query}"}
+
+
+def _form(data: bytes) -> dict:
+    return {"data": data, "content_type": "application/x-www-form-urlencoded"}
+
+
+def text_field(form: Form) -> str:
+    """The first field of ``form`` that takes typed text (or a made-up one when none does)."""
+    texts = ("text", "textarea", "email", "password", "number", "search", "tel", "url")
+    return next((f["name"] for f in form.fields if f["type"] in texts), "note")

@@ -30,7 +30,9 @@ from scoring.models import (
     Stage,
 )
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+from . import _files
+
+PDF = _files.pdf()  # a real one: a blind contest's jurors get it stripped of metadata
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 

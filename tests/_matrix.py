@@ -1,14 +1,24 @@
 """The authorisation matrix's scenario: one contest seen by every role (not a test module).
 
 Contest A («Матриця доступу») is in the judging stage with two criteria, two questions
-and two admitted applications. The owner's application (``number``) has an answer and
+and three admitted applications. The owner's application (``number``) has an answer and
 a PDF attachment; juror ``juror`` has declared no conflict on it and scored it with a
 comment, ``juror_recused`` recused themself from it with a declaration, and
 ``juror_free`` is on the jury but assigned only to the second application. Contest B
 (open) belongs to ``organiser2``; the owner has a draft application in it.
 
-Everything a refused response must not show is a distinctive marker string
-(``MARKERS``), with the roles that may see it.
+Contest A also has results (SPEC §6): two more jurors, who are none of the roles, have
+submitted sheets, so that the owner's application (001) and the third one (003) tie at
+the first and only winning place, the second (002) comes third and the fourth (004) is
+not ranked (one sheet of the two the quorum asks for). The commission
+decided the tie for the owner's application; two divergences were resolved (on 001 and
+002). The tests move contest A through every stage (``STAGES``) with these results in
+the database, whatever the stage.
+
+Everything a response must not show is a distinctive marker string: ``MARKERS`` for
+contest A in judging, ``markers(stage)`` for each stage, with the roles that may see
+each. A marker is a string or a tuple of the ways it is written (``17,63`` in Ukrainian,
+``17.63`` in English and in JSON).
 """
 
 from dataclasses import dataclass, field
@@ -45,6 +55,7 @@ from scoring.models import (
     User,
 )
 
+from . import _files
 from .conftest import PASSWORD
 
 ANONYMOUS = "anonymous"
@@ -87,6 +98,18 @@ DECLARATION = "Маркер-Декларація-Конфлікту-7Q"
 DRAFT_TITLE = "Маркер-Чернетка-7Q"
 DRAFT_ANSWER = "Маркер-Відповідь-Чернетки-7Q"
 DECISION = "Маркер-Рішення-Комісії-7Q"
+# The results (see the module's docstring).
+THIRD = "ГО Маркер-Третє-Місце-7Q"  # 002: third, not a winner
+TIED_OUT = "ГО Маркер-Нічия-Без-Перемоги-7Q"  # 003: tied with 001 for the winning place
+UNRANKED = "ГО Маркер-Без-Кворуму-7Q"  # 004: one sheet of the two the quorum asks for
+OTHER_COMMENT = "Маркер-Коментар-Іншого-Експерта-7Q"  # a juror who is none of the roles
+OWN_DIVERGENCE = "Маркер-Розбіжність-Заявника-7Q"  # the resolution of a divergence on 001
+TIE_REASON = "Маркер-Нічию-Вирішено-7Q"  # the commission's decision for 001
+SCORE_TIED = ("17,63", "17.63")  # the score of 001 and 003: (20.125 + 15.125) / 2
+SCORE_THIRD = ("12,31", "12.31")  # the score of 002: (16 + 8.625) / 2
+TOTAL_OTHER = ("20,13", "20.13")  # another juror's total on 001 and 003
+# The note on the tied rows: the commission decided the tie (Ukrainian, English).
+TIE_NOTE = ("нічию вирішено рішенням комісії", "the tie is decided by the commission")
 
 _CONTENT = {OWNER, JUROR, ORGANISER}
 MARKERS: dict[str, set[str]] = {
@@ -97,10 +120,10 @@ MARKERS: dict[str, set[str]] = {
     # The application's content: its applicant, its organisers, its juror (SPEC §9).
     ANSWER: _CONTENT,
     FILENAME: _CONTENT,
-    # Personal data of the applicant's contact person.
-    EMAILS[OWNER]: _CONTENT,
-    CONTACT: _CONTENT,
-    PHONE: _CONTENT,
+    # Personal data of the applicant's contact person: jurors judge, they do not call.
+    EMAILS[OWNER]: {OWNER, ORGANISER},
+    CONTACT: {OWNER, ORGANISER},
+    PHONE: {OWNER, ORGANISER},
     # A juror's scoring is theirs and the organisers' (SPEC §6: never other jurors').
     COMMENT: {JUROR, ORGANISER},
     OVERALL: {JUROR, ORGANISER},
@@ -111,7 +134,55 @@ MARKERS: dict[str, set[str]] = {
     DECISION: {ORGANISER},
 }
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# Contest A's stages; the published ones once with the full ranking, once winners only.
+STAGES: dict[str, tuple[Stage, bool]] = {
+    "draft": (Stage.DRAFT, True),
+    "open": (Stage.OPEN, True),
+    "screening": (Stage.SCREENING, True),
+    "judging": (Stage.JUDGING, True),
+    "deliberation": (Stage.DELIBERATION, True),
+    "published": (Stage.PUBLISHED, True),
+    "published_winners_only": (Stage.PUBLISHED, False),
+    "archived": (Stage.ARCHIVED, True),
+    "archived_winners_only": (Stage.ARCHIVED, False),
+}
+
+
+def published(stage: str) -> bool:
+    return STAGES[stage][0] in (Stage.PUBLISHED, Stage.ARCHIVED)
+
+
+def markers(stage: str) -> dict:
+    """Who may see each marker with contest A in ``stage`` (SPEC §6, §8).
+
+    Nothing about the results reaches anyone but the contest's organisers before
+    publication: not the scores, the place, the commission's decisions and reasons,
+    nor another juror's comments. Once published, everyone sees what the public results
+    page shows: the winner (the owner's application) with its score, place and the
+    tie decision, and, when the full ranking is published, every ranked application.
+    The resolutions of divergences and the jurors' own totals and comments stay with
+    the organisers.
+    """
+    everyone = set(ROLES) if published(stage) else set()
+    full = everyone if STAGES[stage][1] else set()
+    seen = dict(MARKERS)
+    seen[ORGANISATION] = MARKERS[ORGANISATION] | everyone
+    seen |= {
+        THIRD: {JUROR, JUROR_FREE, ORGANISER} | full,  # assigned to both of them
+        TIED_OUT: {ORGANISER} | full,
+        UNRANKED: {ORGANISER} | full,
+        SCORE_TIED: {ORGANISER} | everyone,
+        SCORE_THIRD: {ORGANISER} | full,
+        TIE_NOTE: {ORGANISER} | everyone,
+        TIE_REASON: {ORGANISER} | everyone,
+        TOTAL_OTHER: {ORGANISER},
+        OTHER_COMMENT: {ORGANISER},
+        OWN_DIVERGENCE: {ORGANISER},
+    }
+    return seen
+
+
+PDF = _files.pdf()  # a real one: a blind contest's jurors get it stripped of metadata
 INVITATION_TOKEN = "matrix-invitation-token-7q-000000000000"
 _HASH = generate_password_hash(PASSWORD)  # once: every account shares it
 
@@ -138,6 +209,7 @@ class Scenario:
     reset_token: str = ""
     other_criterion: int = 0
     other_question: int = 0
+    other_session: int = 0  # the owner's second sign-in (another browser), made by the tests
 
 
 def _user(role: Role, email: str, name: str, organisation=None) -> User:
@@ -162,10 +234,36 @@ def _organisation(name: str, serial: int, **fields) -> Organisation:
 
 
 def _criteria() -> list[Criterion]:
+    half = Decimal("0.5")
     return [
-        Criterion(code="C1", title_uk="Актуальність", max_points=Decimal(10), position=0),
-        Criterion(code="C2", title_uk="Залучення мешканців", max_points=Decimal(10), position=1),
+        Criterion(
+            code="C1", title_uk="Актуальність", max_points=Decimal(10), step=half, position=0
+        ),
+        Criterion(
+            code="C2",
+            title_uk="Залучення мешканців",
+            max_points=Decimal(10),
+            weight=Decimal("1.25"),
+            step=half,
+            position=1,
+        ),
     ]
+
+
+def _submitted(application, juror, points: dict, now) -> Scoresheet:
+    """A juror's submitted sheet: ``points`` maps a criterion to (points, comment)."""
+    return Scoresheet(
+        application=application,
+        juror=juror,
+        conflict=Conflict.NONE,
+        declared_at=now - timedelta(days=4),
+        state=SheetState.SUBMITTED,
+        submitted_at=now - timedelta(days=3),
+        scores=[
+            Score(criterion=c, points=Decimal(value), comment=comment)
+            for c, (value, comment) in points.items()
+        ],
+    )
 
 
 def _questions() -> list[Question]:
@@ -184,7 +282,9 @@ def build_scenario(app) -> Scenario:
             ORGANISATION, 1, contact_person=CONTACT, email=EMAILS[OWNER], phone=PHONE
         )
         neighbour = _organisation("ГО Сусідня", 2)
-        second = _organisation("ГО Друга заявниця", 3)
+        second = _organisation(THIRD, 3)
+        third = _organisation(TIED_OUT, 4)
+        fourth = _organisation(UNRANKED, 5)
         users = {
             OWNER: _user(Role.APPLICANT, EMAILS[OWNER], CONTACT, own),
             OTHER_APPLICANT: _user(Role.APPLICANT, EMAILS[OTHER_APPLICANT], "Сусід", neighbour),
@@ -195,6 +295,10 @@ def build_scenario(app) -> Scenario:
             OTHER_ORGANISER: _user(Role.ORGANISER, EMAILS[OTHER_ORGANISER], "Чужий Секретар"),
         }
         co_organiser = _user(Role.ORGANISER, "co-secretary@hub.example", "Співорганізатор")
+        other_jurors = [
+            _user(Role.JUROR, "marko@jury.example", "Марко Інший"),
+            _user(Role.JUROR, "yana@jury.example", "Яна Інша"),
+        ]
         bystander = _user(Role.APPLICANT, "bystander@applicant.example", "Сторонній")
         contest = Contest(
             slug=s.slug,
@@ -204,10 +308,16 @@ def build_scenario(app) -> Scenario:
             number_prefix="MTX",
             applicant_kinds=["community", "ngo"],
             stage=Stage.JUDGING,
+            winners=1,
             organisers=[users[ORGANISER], co_organiser],
             criteria=_criteria(),
             questions=_questions(),
-            jury=[JuryMember(user=users[r]) for r in (JUROR, JUROR_FREE, JUROR_RECUSED)],
+            jury=[JuryMember(user=users[r]) for r in (JUROR, JUROR_FREE, JUROR_RECUSED)]
+            + [JuryMember(user=u, is_chair=u is other_jurors[0]) for u in other_jurors],
+            # A chair and the meeting's details: the contest may be published (SPEC §16).
+            protocol_number="7",
+            protocol_date=(now - timedelta(days=2)).date(),
+            protocol_place="м. Харків, зала засідань",
         )
         other = Contest(
             slug=s.other_slug,
@@ -253,7 +363,9 @@ def build_scenario(app) -> Scenario:
             )
         ]
         second_application = admitted(second, 2, "Друга заявка")
-        contest.last_number = 2
+        third_application = admitted(third, 3, "Третя заявка")
+        unranked = admitted(fourth, 4, "Четверта заявка")
+        contest.last_number = 4
         draft = Application(contest=other, organisation=own, title=DRAFT_TITLE)
         draft.answers = [Answer(question=other.questions[0], value=DRAFT_ANSWER)]
         db.session.add(draft)
@@ -297,7 +409,36 @@ def build_scenario(app) -> Scenario:
             ],
         )
         db.session.add(submitted)
+        # The other jurors' sheets: 001 and 003 tie; 002 is divergent (16 and 8.625).
+        x, y = other_jurors
+        for tied in (application, third_application):
+            db.session.add_all(
+                [
+                    _submitted(tied, x, {c1: ("9.5", OTHER_COMMENT), c2: ("8.5", "")}, now),
+                    _submitted(tied, y, {c1: ("7", ""), c2: ("6.5", "")}, now),
+                ]
+            )
+        db.session.add(_submitted(second_application, x, {c1: ("5.5", ""), c2: ("2.5", "")}, now))
+        db.session.add(_submitted(unranked, y, {c1: ("3", ""), c2: ("4", "")}, now))
         db.session.flush()
+        db.session.add_all(
+            [
+                Decision(
+                    contest_id=contest.id,
+                    kind=DecisionKind.TIE,
+                    winner_ids=[application.id],
+                    reason=TIE_REASON,
+                    decided_by_id=users[ORGANISER].id,
+                ),
+                Decision(
+                    contest_id=contest.id,
+                    kind=DecisionKind.DIVERGENCE,
+                    application_id=application.id,
+                    reason=OWN_DIVERGENCE,
+                    decided_by_id=users[ORGANISER].id,
+                ),
+            ]
+        )
         decision = Decision(
             contest_id=contest.id,
             kind=DecisionKind.DIVERGENCE,

@@ -28,7 +28,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from werkzeug import security
 
-from scoring import clock, config, create_app, demo, edrpou, models
+from scoring import audit, clock, config, create_app, demo, edrpou, models
 from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import (
@@ -51,6 +51,8 @@ CSRF_INPUT = re.compile(
     r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
 )
 
+WARNINGS_INPUT = re.compile(r'name="warnings" type="hidden" value="([0-9a-f]*)"')
+
 
 class Client(FlaskClient):
     """A test client that fills in the CSRF token as a browser with the page open would."""
@@ -65,6 +67,14 @@ class Client(FlaskClient):
         """POST a form with the CSRF token taken from the page itself."""
         form = {"csrf_token": self.csrf_token(), **(data or {})}
         return self.post(url, data=form, **kwargs)
+
+    def change_stage(self, slug: str, stage: str, reason: str = ""):
+        """Move a contest as its organiser does: the stage page read, its warnings
+        (``lifecycle.preview``) confirmed by their fingerprint, the form sent."""
+        url = f"/manage/contests/{slug}/stage?to={stage}"
+        shown = WARNINGS_INPUT.search(self.get(url).get_data(as_text=True))
+        fingerprint = shown.group(1) if shown else ""
+        return self.submit(url, {"reason": reason, "warnings": fingerprint, "confirm": "y"})
 
     def login(self, email: str, password: str = PASSWORD):
         response = self.submit("/login", {"email": email, "password": password})
@@ -82,6 +92,8 @@ def _settings(tmp_path: Path, database_uri: str) -> dict:
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "BACKUP_SIGNING_KEY": "test-backup-signing-key-0123456789abcdef",
+        "PUBLIC_URL": "http://127.0.0.1:5000",  # links in e-mails, whatever the environment says
     }
 
 
@@ -125,7 +137,10 @@ def _empty_postgresql_tables(url: str) -> None:
     engine = create_engine(url)
     names = ", ".join(t.name for t in db.metadata.sorted_tables)
     with engine.begin() as connection:
+        # The audit log refuses TRUNCATE (migration 0004): lifted for this transaction only.
+        connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
     engine.dispose()
 
 
@@ -195,7 +210,16 @@ def demo_template(migrated_database, tmp_path_factory) -> DemoTemplate:
 
 
 def load_demo(app, database_uri: str, template: DemoTemplate) -> list:
-    """Put the demo into the (empty) database of ``app``, as ``flask demo`` leaves it."""
+    """Put the demo into the (empty) database of ``app``, as ``flask demo`` leaves it: the
+    audit log anchored in the app's instance folder too."""
+    _copy_demo(app, database_uri, template)
+    with app.app_context():
+        report = audit.verify()
+        audit.move_anchor(audit.Anchor(report.last_id, report.last_hash))
+    return template.logins
+
+
+def _copy_demo(app, database_uri: str, template: DemoTemplate) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -204,7 +228,7 @@ def load_demo(app, database_uri: str, template: DemoTemplate) -> list:
             for suffix in ("-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(template.path, target)
-            return template.logins
+            return
         with db.engine.begin() as connection:
             for table in db.metadata.sorted_tables:
                 if template.rows[table.name]:
@@ -218,7 +242,6 @@ def load_demo(app, database_uri: str, template: DemoTemplate) -> list:
                     )
                     connection.execute(text(restart))
         db.engine.dispose()
-    return template.logins
 
 
 @pytest.fixture

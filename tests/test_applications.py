@@ -29,9 +29,12 @@ from ._applications import (
     PDF,
     application_of,
     assign_juror,
-    complete_answers,
+    autosave,
+    fill_in,
     question_ids,
     questions,
+    start,
+    submit,
     submitted_application,
 )
 from .conftest import PASSWORD
@@ -90,45 +93,6 @@ def applicant(build, signed_in):
     """A signed-in NGO from Kharkiv oblast, the interface in English; its user id."""
     organisation_id = build.organisation(kind=OrganisationKind.NGO, oblast="UA-63")
     return signed_in(Role.APPLICANT, APPLICANT, organisation_id=organisation_id)
-
-
-def start(client, slug="uchast-2026") -> int:
-    """Press Apply; the id of the draft it opens."""
-    response = client.submit(f"/contests/{slug}/apply")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    match = re.fullmatch(r"/applications/draft/(\d+)", response.headers["Location"])
-    assert match, response.headers["Location"]
-    return int(match.group(1))
-
-
-def autosave(client, application_id: int, fields: dict, token: str | None = None):
-    headers = {"X-CSRFToken": token or client.csrf_token()}
-    return client.post(
-        f"/applications/draft/{application_id}/autosave",
-        data=json.dumps({"fields": fields}),
-        content_type="application/json",
-        headers=headers,
-    )
-
-
-def fill_in(client, app, contest_id: int, application_id: int) -> None:
-    """Every answer through autosave and the file through the form, as a person would."""
-    names = question_ids(app, contest_id)
-    assert autosave(client, application_id, complete_answers(names)).status_code == 200
-    response = client.post(
-        f"/applications/draft/{application_id}",
-        data={
-            "csrf_token": client.csrf_token(),
-            "action": f"upload:{names['decision']}",
-            names["decision"]: (__import__("io").BytesIO(PDF), "рішення.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-
-
-def submit(client, application_id: int):
-    return client.submit(f"/applications/draft/{application_id}", {"action": "submit"})
 
 
 # The organisation -------------------------------------------------------------------
@@ -475,8 +439,8 @@ def test_submission_numbers_the_application_and_mails_a_receipt(
     assert "- Summary: Навчаємо мешканців готувати проєкти.\n- Residents: 1 250\n" in body
     assert "- Scale: Community\n" in body  # the option as it reads, not its code
     assert "рішення.pdf" in body and sha in body and f"{len(PDF)} B" in body
-    assert "http://localhost/applications/UUG-2026-001" in body
-    assert "The PDF receipt:\nhttp://localhost/applications/UUG-2026-001/receipt.pdf\n" in body
+    assert "http://127.0.0.1:5000/applications/UUG-2026-001" in body
+    assert "The PDF receipt:\nhttp://127.0.0.1:5000/applications/UUG-2026-001/receipt.pdf\n" in body
 
 
 def test_the_deadline_is_enforced_to_the_second_and_the_draft_stays(
@@ -485,6 +449,7 @@ def test_the_deadline_is_enforced_to_the_second_and_the_draft_stays(
     application_id = start(client)
     fill_in(client, app, contest, application_id)
     clock_at(CLOSES)
+    client.login(APPLICANT)  # three weeks after the first login: a new session
     page = submit(client, application_id).get_data(as_text=True)
     assert "The application was not submitted" in page
     assert "closed at March 31, 2026, 18:00 (Kyiv time)" in page and "draft is kept" in page
@@ -522,6 +487,7 @@ def test_withdrawal_keeps_the_number_and_resubmission_reuses_it(
     actions = _audit_actions(app)
     assert actions.count("application.submitted") == 2 and "application.withdrawn" in actions
     clock_at(CLOSES)
+    client.login(APPLICANT)  # three weeks after the first login: a new session
     page = client.get("/applications/UUG-2026-001").get_data(as_text=True)
     assert "Withdraw to a draft" not in page
     response = client.submit("/applications/UUG-2026-001/withdraw", follow_redirects=True)

@@ -14,13 +14,14 @@ from scoring.judging.assignment import (
     least_loaded,
     plan_assignments,
 )
+from scoring.judging.operations import party as party_of
 
 examples = hypothesis.settings(max_examples=80, deadline=None, database=None)
 
 
 def _applications(count: int, oblast: str = "UA-14") -> list[Applicant]:
     return [
-        Applicant(100 + i, Party(organisation_id=1000 + i, oblast=oblast, community=f"Громада {i}"))
+        Applicant(100 + i, Party(organisation_id=1000 + i, oblast=oblast, community_code=f"C{i}"))
         for i in range(count)
     ]
 
@@ -77,9 +78,14 @@ def test_a_juror_is_never_assigned_to_their_own_organisation():
     assert len(every.pairs) == 6 * 4 - 1
 
 
+KHARKIV = "UA63120270000028556"  # Харківська міська територіальна громада
+POKROVSK_DNIPRO = "UA12080090000039979"  # Покровська міська, Дніпропетровська область
+POKROVSK_DONETSK = "UA14160210000011148"  # Покровська міська, Донецька область
+
+
 def test_oblast_and_community_conflicts_apply_only_when_the_contest_asks():
-    applicant = Applicant(1, Party(organisation_id=9, oblast="UA-63", community=" Харківська "))
-    neighbour = Juror(7, Party(oblast="UA-63", community="харківська"))
+    applicant = Applicant(1, Party(organisation_id=9, oblast="UA-63", community_code=KHARKIV))
+    neighbour = Juror(7, Party(oblast="UA-63", community_code=KHARKIV))
     assert plan_assignments([applicant], [neighbour], Rules()).pairs == [(1, 7)]
     by_oblast = plan_assignments([applicant], [neighbour], Rules(same_oblast=True))
     assert by_oblast.pairs == [] and by_oblast.conflicts == 1
@@ -90,6 +96,21 @@ def test_oblast_and_community_conflicts_apply_only_when_the_contest_asks():
         "community",
     ]
     assert conflicts(Party(), applicant.party, same_oblast=True, same_community=True) == []
+
+
+def test_communities_are_compared_by_their_katottg_codes_not_their_names():
+    # Issue 13: the same name in two oblasts was flagged, a spelling of the same hromada
+    # was missed. Codes decide; a party's oblast, when missing, is its hromada's.
+    in_dnipro = party_of(None, "UA-12", POKROVSK_DNIPRO)
+    in_donetsk = party_of(9, "UA-14", POKROVSK_DONETSK)
+    assert conflicts(in_dnipro, in_donetsk, same_oblast=True, same_community=True) == []
+    from_the_code_alone = party_of(None, None, POKROVSK_DONETSK)
+    assert from_the_code_alone.oblast == "UA-14"
+    assert conflicts(from_the_code_alone, in_donetsk, same_oblast=True, same_community=True) == [
+        "oblast",
+        "community",
+    ]
+    assert conflicts(party_of(None, None, ""), in_donetsk, same_community=True) == []
 
 
 def test_existing_pairs_are_kept_and_count_towards_the_jurors_and_the_load():
@@ -178,7 +199,7 @@ party = st.builds(
     Party,
     organisation_id=st.one_of(st.none(), st.integers(1, 4)),
     oblast=st.sampled_from([None, "UA-14", "UA-63"]),
-    community=st.sampled_from([None, "", "Ізюмська", "ізюмська ", "Балаклійська"]),
+    community_code=st.sampled_from([None, KHARKIV, POKROVSK_DNIPRO, POKROVSK_DONETSK]),
 )
 
 

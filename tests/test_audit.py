@@ -1,9 +1,16 @@
-"""The hash-chained audit log: entries link, and any tampering is found where it happened."""
+"""The hash-chained audit log: entries link, and any tampering is found where it happened,
+at its end too (the anchor kept outside the database)."""
 
+import json
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
 
 from scoring import audit
 from scoring.extensions import db
@@ -161,3 +168,253 @@ def test_an_entry_whose_hash_was_changed_is_found_at_once(app, monkeypatch):
         report = audit.verify()
         assert (report.broken_at, report.problem) == (entries[2].id, "hash")
         assert len(walked) == 3
+
+
+# The anchor: the end of the log kept outside the database (issue 12, SPEC §8) -------------
+
+
+def _write(app, count: int, action: str = "score.changed") -> list[tuple[int, str]]:
+    """``count`` entries, each committed as the app commits its writes; (id, hash) of each."""
+    written = []
+    with app.app_context():
+        for n in range(count):
+            entry = audit.record(action, n=n)
+            db.session.commit()
+            written.append((entry.id, entry.hash))
+    return written
+
+
+@contextmanager
+def intruder(app):
+    """A connection of someone who has the database's password but not the app server: the
+    table's owner can lift its guards, as they would, and put them back afterwards."""
+    with app.app_context(), db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+            yield connection
+            connection.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER USER")
+            return
+        guards = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+        ).all()
+        for name, _sql in guards:
+            connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        yield connection
+        for _name, sql in guards:
+            connection.exec_driver_sql(sql)
+
+
+def _rechain(connection, start_id: int, change) -> None:
+    """Rewrite the entries from ``start_id`` on, ``change`` applied to the first, with every
+    hash after it computed anew: a chain that verifies by itself."""
+    rows = connection.execute(
+        select(AuditEntry.__table__).where(AuditEntry.id >= start_id).order_by(AuditEntry.id)
+    ).all()
+    before = connection.scalar(
+        select(AuditEntry.hash).where(AuditEntry.id < start_id).order_by(AuditEntry.id.desc())
+    )
+    previous = before or audit.GENESIS
+    for n, row in enumerate(rows):
+        entry = SimpleNamespace(**row._mapping)
+        if entry.at.tzinfo is None:  # SQLite gives the stored UTC moment without its zone
+            entry.at = entry.at.replace(tzinfo=UTC)
+        if n == 0:
+            change(entry)
+        entry.prev_hash = previous
+        entry.hash = audit._digest(entry)
+        connection.execute(
+            text(
+                "UPDATE audit_log SET reason = :reason, actor_id = :actor, prev_hash = :prev, "
+                "hash = :hash WHERE id = :id"
+            ),
+            {
+                "reason": entry.reason,
+                "actor": entry.actor_id,
+                "prev": entry.prev_hash,
+                "hash": entry.hash,
+                "id": entry.id,
+            },
+        )
+        previous = entry.hash
+
+
+def _verify(runner):
+    result = runner.invoke(args=["audit-verify"])
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_entries_removed_from_the_end_are_found(app, runner):
+    """Found by the outside attack of issue 12: audit-verify said "intact"."""
+    written = _write(app, 5)
+    assert _verify(runner).exit_code == 0
+    with intruder(app) as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE id > :id"), {"id": written[2][0]})
+    with app.app_context():
+        report = audit.verify()
+        assert report.broken_at is None and report.entries == 3  # the chain itself holds
+        assert not report.ok and report.anchor_problem == "cut"
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert (
+        f"З кінця журналу аудиту видалено записи: контрольна точка вказує на запис "
+        f"{written[4][0]}, а журнал закінчується записом {written[2][0]} (записів: 3)."
+    ) in result.output
+
+
+def test_the_database_refuses_truncate_and_a_truncated_log_is_found(app, runner):
+    written = _write(app, 3)
+    with app.app_context(), db.engine.connect() as connection:
+        statements = (
+            [
+                "TRUNCATE audit_log",
+                "TRUNCATE TABLE ONLY audit_log RESTART IDENTITY",
+                "TRUNCATE users CASCADE",  # reaches the log through its foreign key
+                "TRUNCATE contests, audit_log CASCADE",
+            ]
+            if connection.dialect.name == "postgresql"
+            else ["DELETE FROM audit_log"]  # SQLite's TRUNCATE
+        )
+        for statement in statements:
+            with pytest.raises(DatabaseError, match="append-only"):
+                connection.exec_driver_sql(statement)
+            connection.rollback()
+    with app.app_context():
+        assert audit.verify().ok and audit.verify().entries == 3
+    with intruder(app) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("TRUNCATE audit_log")
+        else:
+            connection.exec_driver_sql("DELETE FROM audit_log")
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"контрольна точка вказує на запис {written[-1][0]}" in result.output
+    assert "(записів: 0)" in result.output
+
+
+def test_a_rewritten_entry_with_its_chain_computed_anew_is_found(app, runner):
+    """The chain verifies by itself; the anchored hash does not match any more, and the
+    app's next writes do not move the anchor over the rewritten chain."""
+    written = _write(app, 4)
+    with intruder(app) as connection:
+        _rechain(connection, written[1][0], lambda entry: setattr(entry, "reason", "forged"))
+    with app.app_context():
+        assert audit.verify().broken_at is None
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Запис {written[-1][0]} журналу аудиту вже не має хешу" in result.output
+    assert written[-1][1] in result.output
+
+    _write(app, 2, "contest.stage")  # the app goes on writing after the rewrite
+    with app.app_context():
+        assert audit.read_anchor() == audit.Anchor(*written[-1])  # not moved over it
+        assert audit.verify().anchor_problem == "changed"
+    assert _verify(runner).exit_code == 1
+
+
+def test_a_removed_middle_entry_with_the_chain_computed_anew_is_found(app, runner):
+    written = _write(app, 4)
+    with intruder(app) as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": written[1][0]})
+        _rechain(connection, written[2][0], lambda entry: None)
+    with app.app_context():
+        assert audit.verify().broken_at is None
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Запис {written[-1][0]} журналу аудиту вже не має хешу" in result.output
+
+
+def test_a_cut_log_written_on_afterwards_is_still_found(app, runner):
+    """Cut, then the app appends: on SQLite the new entries take the removed numbers, on
+    PostgreSQL they go on after them; either way the anchor stays where it was."""
+    written = _write(app, 4)
+    with intruder(app) as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE id > :id"), {"id": written[1][0]})
+    after = _write(app, 3, "contest.stage")
+    with app.app_context():
+        assert audit.read_anchor() == audit.Anchor(*written[-1])
+        report = audit.verify()
+        assert report.broken_at is None and report.entries == 5
+        assert report.anchor_problem in ("changed", "missing")
+    assert _verify(runner).exit_code == 1
+    assert after[-1][0] >= written[-1][0] - 1
+
+
+def test_the_anchor_is_signed_with_a_key_the_database_does_not_hold(app, make_app, runner):
+    written = _write(app, 3)
+    with app.app_context():
+        path = audit.anchor_path()
+    document = json.loads(path.read_text())
+    assert (document["entry"], document["hash"]) == written[-1]
+
+    # Moved back by hand to hide the newest entry, without the key: refused.
+    path.write_text(json.dumps({**document, "entry": written[0][0], "hash": written[0][1]}))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "підписано не ключем цього встановлення" in result.output
+    # An anchor written by an installation with another SECRET_KEY: refused as well.
+    other = make_app(SECRET_KEY="another-installation-secret-key-0123456789")
+    with other.app_context():
+        audit.move_anchor(audit.Anchor(*written[0]))
+    assert _verify(runner).exit_code == 1
+    path.write_text("{not json")
+    assert "неможливо прочитати" in _verify(runner).output
+
+
+def test_without_an_anchor_the_end_cannot_be_checked_until_init_db_sets_one(app, runner):
+    written = _write(app, 2)
+    with app.app_context():
+        audit.anchor_path().unlink()
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "немає контрольної точки журналу аудиту" in result.output
+    assert "flask init-db" in result.output
+
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert f"на його найновішому записі {written[-1][0]}" in result.output
+    assert _verify(runner).exit_code == 0
+    assert runner.invoke(args=["init-db"]).output.count("контрольну точку") == 0  # once
+
+
+def test_reanchor_accepts_the_end_of_an_intact_chain_only(app, runner):
+    written = _write(app, 4)
+    with intruder(app) as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE id > :id"), {"id": written[1][0]})
+    result = runner.invoke(args=["audit-verify", "--reanchor"])
+    assert result.exit_code == 0, result.output
+    assert f"Контрольна точка була на записі {written[-1][0]}." in result.output
+    assert "Журнал аудиту цілісний: записів — 2" in result.output
+    assert _verify(runner).exit_code == 0
+
+    with intruder(app) as connection:  # a chain broken in the middle is never accepted
+        connection.execute(
+            text("UPDATE audit_log SET reason = 'forged' WHERE id = :id"), {"id": written[0][0]}
+        )
+    result = runner.invoke(args=["audit-verify", "--reanchor"])
+    assert result.exit_code == 1 and f"на записі {written[0][0]}" in result.output
+    with app.app_context():
+        assert audit.read_anchor() == audit.Anchor(*written[1])
+
+
+def test_the_anchor_follows_the_newest_entry_of_concurrent_writers(app):
+    """Several threads commit entries at once (the processes of a server do the same): the
+    anchor ends at the newest entry, never behind it and never past a missing one."""
+    errors = []
+
+    def writer(n: int):
+        try:
+            _write(app, 8, f"writer.{n}")
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with app.app_context():
+        report = audit.verify()
+        assert report.ok and report.entries == 32
+        assert audit.read_anchor() == audit.Anchor(report.last_id, report.last_hash)

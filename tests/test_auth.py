@@ -3,9 +3,9 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from scoring import clock
+from scoring import clock, edrpou
 from scoring.extensions import db
 from scoring.models import AuditEntry, JuryMember, Organisation, Role, User
 
@@ -148,7 +148,7 @@ def test_password_reset_through_the_emailed_link(client, build, outbox):
     assert message["To"] == "juror@example.org"
     body = message.get_content()
     assert "Олена" in body
-    link = re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/password/reset/\S+)", body).group(1)
     page = client.get(link).get_data(as_text=True)
     assert "Новий пароль" in page
     response = client.post(
@@ -172,7 +172,9 @@ def test_password_reset_through_the_emailed_link(client, build, outbox):
 def test_an_expired_reset_link_is_refused_with_a_way_forward(client, build, outbox, clock_at):
     build.user(Role.JUROR, email="juror@example.org")
     client.submit("/password/reset", {"email": "juror@example.org"})
-    link = re.search(r"http://localhost(/password/reset/\S+)", outbox()[0].get_content()).group(1)
+    link = re.search(
+        r"http://127.0.0.1:5000(/password/reset/\S+)", outbox()[0].get_content()
+    ).group(1)
     clock_at(clock.now() + timedelta(hours=3))
     response = client.get(link)
     assert response.status_code == 410
@@ -205,7 +207,7 @@ def test_an_organiser_invites_a_juror_who_joins_the_jury(client, app, build, out
     (message,) = outbox()
     body = message.get_content()
     assert "до складу журі конкурсу «Успішна участь громади»" in body
-    link = re.search(r"http://localhost(/invitations/\S+)", body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/invitations/\S+)", body).group(1)
     client.submit("/logout")
     assert "Ірина Бондар" in client.get(link).get_data(as_text=True)
     response = client.post(
@@ -246,7 +248,7 @@ def test_invitations_expire(client, build, outbox, clock_at):
         "/invitations/new",
         {"email": "late@example.org", "name": "Пізній", "role": "organiser", "contest": ""},
     )
-    link = re.search(r"http://localhost(/invitations/\S+)", outbox()[0].get_content()).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/invitations/\S+)", outbox()[0].get_content()).group(1)
     client.submit("/logout")
     clock_at(clock.now() + timedelta(days=15))
     assert client.get(link).status_code == 410
@@ -297,13 +299,166 @@ def test_changing_the_password_needs_the_current_one(client, build):
     client.login("juror@example.org")
     page = client.submit(
         "/account/password",
-        {"current_password": "wrong", "password": "x" * 12, "password_confirm": "x" * 12},
+        {
+            "current_password": "wrong",
+            "password": "зимовий вечір над Дніпром",
+            "password_confirm": "зимовий вечір над Дніпром",
+        },
     )
     assert page.status_code == 400
     assert "Поточний пароль неправильний" in page.get_data(as_text=True)
     response = client.submit(
         "/account/password",
-        {"current_password": PASSWORD, "password": "y" * 12, "password_confirm": "y" * 12},
+        {
+            "current_password": PASSWORD,
+            "password": "весняний ранок у Полтаві",
+            "password_confirm": "весняний ранок у Полтаві",
+        },
     )
     assert response.status_code == 302
     assert client.get("/account").status_code == 200  # still signed in after the change
+
+
+# Passwords and registration (issue 12, item 6) -----------------------------------------
+
+WEAK = ["password12", "1234567890", "qwertyuiop", "зфііцщкв12", "йцукенгшщз", "aaaaaaaaaaaa"]
+
+
+def _registration(**changes) -> dict:
+    return {**REGISTRATION, **changes}
+
+
+def test_common_and_leaked_passwords_are_refused_at_registration(client, app):
+    for weak in WEAK:
+        response = client.submit("/register", _registration(password=weak, password_confirm=weak))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, weak
+        errors = page[page.index('id="password-errors"') :][:600]
+        assert "Пароль" in errors, weak
+        assert "найпоширеніших" in errors or "легко вгадати" in errors, weak
+        assert 'href="#password"' in page  # the summary names the field too
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
+        assert db.session.scalar(select(Organisation)) is None
+
+
+def test_a_password_made_of_ones_own_name_or_address_is_refused(client):
+    page = client.submit(
+        "/register",
+        _registration(password="marina@example.org", password_confirm="marina@example.org"),
+    ).get_data(as_text=True)
+    assert "з вашого імені або адреси" in page
+    page = client.submit(
+        "/register", _registration(password="МаринаРуденко", password_confirm="МаринаРуденко")
+    ).get_data(as_text=True)
+    assert "з вашого імені або адреси" in page
+
+
+def test_a_new_password_is_checked_wherever_one_is_chosen(client, app, build, outbox):
+    """Reset link, password change, invitation: the same check, beside the field."""
+    organiser = build.user(Role.ORGANISER, email="org@example.org", name="Ганна Коваль")
+    build.user(Role.JUROR, email="juror@example.org")
+    client.login("org@example.org")
+    page = client.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "password": "password12", "password_confirm": "password12"},
+    )
+    assert page.status_code == 400
+    assert 'id="password-errors"' in page.get_data(as_text=True)
+    assert "Новий пароль — серед найпоширеніших" in page.get_data(as_text=True)
+    page = client.submit(
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "password": "hanna.koval",
+            "password_confirm": "hanna.koval",
+        },
+    ).get_data(as_text=True)
+    assert "з вашого імені або адреси" not in page or "Новий пароль" in page
+    contest = build.contest(organisers=[organiser])
+    client.submit(
+        "/invitations/new",
+        {"email": "expert@example.org", "name": "Ірина", "role": "juror", "contest": str(contest)},
+    )
+    invitation = re.search(r"http://127.0.0.1:5000(/invitations/\S+)", outbox()[0].get_content())
+    client.submit("/logout")
+    link = invitation.group(1)
+    page = client.post(
+        link,
+        data={
+            "csrf_token": client.csrf_token(link),
+            "name": "Ірина",
+            "password": "1234567890",
+            "password_confirm": "1234567890",
+        },
+    ).get_data(as_text=True)
+    assert "Пароль — серед найпоширеніших" in page
+    client.submit("/password/reset", {"email": "juror@example.org"})
+    reset = re.search(r"http://127.0.0.1:5000(/password/reset/\S+)", outbox()[1].get_content())
+    page = client.post(
+        reset.group(1),
+        data={
+            "csrf_token": client.csrf_token(reset.group(1)),
+            "password": "iloveyou12",
+            "password_confirm": "iloveyou12",
+        },
+    ).get_data(as_text=True)
+    assert "Пароль — серед найпоширеніших" in page
+    with app.app_context():
+        juror = db.session.scalar(select(User).where(User.email == "juror@example.org"))
+        assert juror.check_password(PASSWORD)  # unchanged
+        assert db.session.scalar(select(User).where(User.email == "expert@example.org")) is None
+
+
+def test_create_user_refuses_a_common_password(runner):
+    result = runner.invoke(
+        args=["create-user", "new@example.org", "--role", "juror", "--password-stdin"],
+        input="password12\n",
+    )
+    assert result.exit_code == 1
+    assert "серед найпоширеніших" in result.output
+
+
+def test_registration_is_rate_limited_per_client_address(make_app):
+    """Issue 12: /register took 118 registrations in ten seconds."""
+    app = make_app(RATELIMIT_ENABLED=True)
+    statuses = []
+    for n in range(20):
+        client = app.test_client()  # a bot starts afresh each time, from one address
+        form = _registration(
+            email=f"bot{n}@example.org", edrpou=edrpou.complete(f"{5100000 + n:07d}")
+        )
+        form["csrf_token"] = client.csrf_token("/register")
+        statuses.append(client.post("/register", data=form).status_code)
+    assert statuses == [302] * 10 + [429] * 10
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 10
+    other = app.test_client()  # another address is not held back
+    form = _registration(email="x@example.org", edrpou=edrpou.complete("5200000"))
+    form["csrf_token"] = other.csrf_token("/register")
+    response = other.post("/register", data=form, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert response.status_code == 302
+
+
+def test_reset_requests_are_rate_limited_per_client_and_per_mailbox(make_app, build, outbox):
+    app = make_app(RATELIMIT_ENABLED=True)
+    build.user(Role.JUROR, email="juror@example.org")
+    client = app.test_client()
+    token = client.csrf_token("/password/reset")
+    statuses = [
+        client.post(
+            "/password/reset",
+            data={"csrf_token": token, "email": "juror@example.org"},
+            environ_base={"REMOTE_ADDR": f"192.0.2.{n}"},  # many machines, one victim
+        ).status_code
+        for n in range(8)
+    ]
+    assert statuses == [302] * 5 + [429] * 3
+    assert len(outbox()) == 5
+    statuses = [
+        client.post(
+            "/password/reset", data={"csrf_token": token, "email": f"n{n}@example.org"}
+        ).status_code
+        for n in range(12)
+    ]
+    assert statuses == [302] * 10 + [429] * 2  # one machine, many addresses

@@ -12,29 +12,55 @@ of ``tests/_matrix.py``, one scenario in which each role has its place.
 - With a valid token, a refused role gets its refusal and nothing is written; an
   allowed role is not refused (it may be redirected or see a form error).
 - An organiser cannot reach another contest's objects through their own contest.
+- Results (SPEC §6, §8), at every stage of contest A (``STAGES``, the published ones
+  with the full ranking and with the winners only): every GET of the URL map, for every
+  role, shows no marker of the results that the role may not see at that stage — in
+  pages, JSON, CSV, XLSX and PDF alike (``tests/_shown.py`` reads each format) — and no
+  e-mail written by a request shows one to its recipient. Where results must show, they
+  do (so that the absence can fail), and after publication the API and the
+  announcement PDF hold exactly the applications, places, scores and notes of the
+  public results page, compared cell by cell.
 
 GET cases and refused writes share one module-wide database (they must not change it;
-that is asserted). Allowed writes change it, and it is restored after each of them.
+that is asserted). Allowed writes change it, and it is restored after each of them. The
+stage tests move contest A to their stage and back to judging (with an audit entry each
+time, as the app writes one: the page cache keys on it).
 """
 
+import email
 import shutil
 import sqlite3
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
+from email import policy
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select, text
 
-from scoring import create_app
+from scoring import audit, clock, create_app
 from scoring.documents import jobs
 from scoring.extensions import db
-from scoring.models import Contest
+from scoring.i18n import oblast_name, points
+from scoring.models import (
+    Application,
+    ApplicationState,
+    Contest,
+    Organisation,
+    Stage,
+    User,
+    UserSession,
+)
 
 from ._databases import dump
 from ._matrix import (
     ANONYMOUS,
+    CONTACT,
+    DECISION,
     EMAILS,
     FILENAME,
     INVITATION_TOKEN,
@@ -45,12 +71,27 @@ from ._matrix import (
     ORGANISATION,
     ORGANISER,
     OTHER_APPLICANT,
+    OTHER_COMMENT,
     OTHER_ORGANISER,
+    OWN_DIVERGENCE,
     OWNER,
+    PHONE,
     ROLES,
+    SCORE_THIRD,
+    SCORE_TIED,
+    STAGES,
+    THIRD,
+    TIE_NOTE,
+    TIE_REASON,
+    TIED_OUT,
+    TOTAL_OTHER,
+    UNRANKED,
     Scenario,
     build_scenario,
+    markers,
+    published,
 )
+from ._shown import results_tables, shows, squeeze, visible_text
 from .conftest import TEST_DATABASE_URL, Client, _empty_postgresql_tables, _settings
 
 LOGIN = "login"  # a redirect to the login page
@@ -167,6 +208,20 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "auth.account": {"GET": signed_in(200), "POST": signed_in(WRITE)},
     "auth.change_password": {"POST": signed_in(WRITE)},
     "auth.invite": {"GET": organisers(200), "POST": organisers(WRITE)},
+    # Sign-in security: the code after the password (anyone may try, rate-limited), the
+    # two-factor pages of organisers and jurors, one's own sessions.
+    "security.login_code": {"GET": everyone(302), "POST": everyone(WRITE)},
+    "security.two_factor": {
+        "GET": table(200, jurors=200, organisers=200),
+        "POST": table(WRITE, jurors=WRITE, organisers=WRITE),
+    },
+    "security.two_factor_off": {"POST": table(WRITE, jurors=WRITE, organisers=WRITE)},
+    "security.recovery_codes": {"POST": table(WRITE, jurors=WRITE, organisers=WRITE)},
+    # The owner's other session (another browser): everyone else is told "not found".
+    "security.end_session": {
+        "POST": table(WRITE, applicants=404, jurors=404, organisers=404, **{OWNER: True})
+    },
+    "security.end_other_sessions": {"POST": signed_in(WRITE)},
     # Applicants.
     "applications.organisation": {"GET": applicants(200), "POST": applicants(WRITE)},
     "privacy.organisation_data": {"GET": applicants(200)},
@@ -188,7 +243,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
     },
     "applications.show": {"GET": the_application(200)},
     "applications.download": {"GET": the_application(200)},
-    "documents.receipt": {"GET": the_application(200)},
+    # The receipt holds the contact person's details: not the jurors' (issue 12).
+    "documents.receipt": {
+        "GET": table(
+            200, applicants=404, jurors=404, organisers=404, **{OWNER: True, ORGANISER: True}
+        )
+    },
     "applications.withdraw": {"POST": table(WRITE, applicants=404, **{OWNER: True})},
     # Jurors.
     "judging.index": {"GET": table(302, jurors=302)},  # straight to the one contest judged
@@ -246,8 +306,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     # A document made in the background answers only the one who asked (none here).
     "documents.job": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
     "documents.job_file": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
-    # The application has not won (the contest is not even ranked): no certificate.
-    "documents.certificate": {"GET": manage(404)},
+    # The owner's application wins the tie by the commission's decision: its certificate
+    # (marked as a draft until the results are published) is the organisers' to print.
+    "documents.certificate": {"GET": manage()},
     "privacy.people": {"GET": manage()},
     "privacy.anonymise": {"GET": manage(), "POST": manage(WRITE)},
 }
@@ -275,6 +336,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "person_id": s.organisation,
         "oblast": "UA-63",
         "job": "no-such-job",
+        "session_id": s.other_session,
     }
     values = {name: values[name] for name in RULES[endpoint].arguments if name in values}
     values |= {
@@ -337,6 +399,10 @@ def request_data(endpoint: str, s: Scenario):
             "password": NEW_PASSWORD,
             "password_confirm": NEW_PASSWORD,
         },
+        "security.login_code": {"code": "123456"},
+        "security.two_factor": {"code": "123456"},
+        "security.two_factor_off": {"off-password": "correct horse battery"},
+        "security.recovery_codes": {"codes-password": "correct horse battery"},
         "auth.invite": {
             "email": "invited@jury.example",
             "name": "Нова Експертка",
@@ -404,16 +470,87 @@ class Matrix:
         with self.app.test_request_context():
             return url_for(endpoint, **url_values(endpoint, self.scenario))
 
+    @contextmanager
+    def staged(self, stage: str):
+        """Contest A in ``stage`` (a key of ``STAGES``) inside the block, then judging."""
+        if stage == "judging":
+            yield
+            return
+        self._move(*STAGES[stage])
+        try:
+            yield
+        finally:
+            self._move(Stage.JUDGING, True)
+
+    @contextmanager
+    def in_english(self):
+        """Every account's language English inside the block (the visitor's is the
+        session's), then Ukrainian again."""
+        self._languages("en")
+        try:
+            yield
+        finally:
+            self._languages("uk")
+
+    def _languages(self, language: str) -> None:
+        with self.app.app_context():
+            for user in db.session.scalars(select(User)):
+                user.language = language
+            audit.record("matrix.language", language=language)
+            db.session.commit()
+
+    def _move(self, stage: Stage, full_ranking: bool) -> None:
+        with self.app.app_context():
+            contest = db.session.get(Contest, self.scenario.contest)
+            contest.stage, contest.results_full_ranking = stage, full_ranking
+            contest.published_at = (
+                clock.now() if stage in (Stage.PUBLISHED, Stage.ARCHIVED) else None
+            )
+            audit.record("contest.stage", contest=contest, obj=contest, to_stage=stage.value)
+            db.session.commit()
+
+    def mails(self) -> dict[str, email.message.EmailMessage]:
+        """The e-mails written so far, by file name."""
+        outbox = Path(self.app.config["MAIL_OUTBOX"])
+        return {
+            path.name: email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in (sorted(outbox.glob("*.eml")) if outbox.exists() else [])
+        }
+
     def state(self) -> tuple:
-        """Every row of every table, and the e-mails written."""
+        """Every row of every table, and the e-mails written.
+
+        When a session was last seen is left out: page views note it (every few
+        minutes, scoring/sessions.py), and it is no data a page shows.
+        """
         outbox = Path(self.app.config["MAIL_OUTBOX"])
         mails = sorted(p.name for p in outbox.glob("*.eml")) if outbox.exists() else []
-        return dump(self.app), mails
+        tables = dump(self.app)
+        seen = list(UserSession.__table__.columns.keys()).index("last_seen_at")
+        tables["user_sessions"] = [r[:seen] + r[seen + 1 :] for r in tables["user_sessions"]]
+        return tables, mails
+
+    def _restore_sessions(self) -> None:
+        """The logins' sessions as they were saved, so the roles' cookies work again."""
+        table = UserSession.__table__
+        names = list(table.columns.keys())
+        with self.app.app_context():
+            db.session.execute(
+                table.insert(), [dict(zip(names, row, strict=True)) for row in self.session_rows]
+            )
+            db.session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('user_sessions', 'id'), "
+                    "(SELECT max(id) FROM user_sessions))"
+                )
+            )
+            db.session.commit()
 
     def _sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
 
     def save(self) -> None:
+        self.session_rows = dump(self.app)["user_sessions"]
         if TEST_DATABASE_URL:
             return
         with self.app.app_context():
@@ -432,6 +569,7 @@ class Matrix:
         if TEST_DATABASE_URL:
             _empty_postgresql_tables(self.database_url)
             build_scenario(self.app)
+            self._restore_sessions()
             return
         path = self._sqlite_path()
         for suffix in ("-wal", "-shm"):
@@ -457,6 +595,9 @@ def matrix(migrated_database, tmp_path_factory):
             client = app.test_client()
             client.login(EMAILS[role])
             matrix.sessions[role] = client.get_cookie("session").value
+    app.test_client().login(EMAILS[OWNER])  # the owner's second browser
+    with app.app_context():
+        matrix.scenario.other_session = db.session.scalar(select(func.max(UserSession.id)))
     matrix.save()
     yield matrix
     with app.app_context():
@@ -485,19 +626,36 @@ def assert_status(response, want, where: str) -> None:
         assert got == want, f"{where}: expected {want}, got {got}"
 
 
-def assert_nothing_leaks(response, role: str, where: str) -> None:
-    body = response.get_data().decode("utf-8", "replace")
-    headers = str(response.headers)
-    for marker, seen_by in MARKERS.items():
-        if role not in seen_by:
-            assert marker not in body, f"{where}: the body shows «{marker}»"
-            assert marker not in headers, f"{where}: the headers show «{marker}»"
+def leaks(text: str, role: str, seen: dict) -> list:
+    """The markers in ``text`` that ``role`` may not see (``seen``: marker → roles)."""
+    return [marker for marker, roles in seen.items() if role not in roles and shows(text, marker)]
+
+
+def assert_nothing_leaks(response, role: str, where: str, seen: dict = MARKERS) -> None:
+    found = leaks(visible_text(response), role, seen)
+    assert not found, f"{where} shows {found}"
+    in_headers = leaks(str(response.headers), role, seen)
+    assert not in_headers, f"{where}: the headers show {in_headers}"
+
+
+def assert_mails_leak_nothing(matrix, before: set, stage: str = "judging") -> None:
+    """Every e-mail written since ``before`` shows its recipient only what they may see."""
+    roles = {address: role for role, address in EMAILS.items()}
+    for name, message in matrix.mails().items():
+        if name in before:
+            continue
+        role = roles.get(message["To"].addresses[0].addr_spec, ANONYMOUS)
+        text = f"{message['Subject']}\n{message.get_body(('plain',)).get_content()}"
+        found = leaks(text, role, markers(stage))
+        assert not found, f"the e-mail «{message['Subject']}» to {role} shows {found}"
 
 
 # Writes that may change the database without an audit entry: nothing they change is
 # shown on a page the page cache keeps (the session's own details, drafts, tokens).
 UNAUDITED = {
-    "auth.login",  # the time of the last login
+    "auth.login",  # the time of the last login, the new session (the cache checks it)
+    "auth.logout",  # the session ended (the cache checks it, scoring/sessions.py)
+    "security.login_code",  # the same as a login, and the code's time step
     "applications.draft",  # a draft no one but its applicant sees
     "applications.api.autosave",
 }
@@ -560,10 +718,11 @@ def test_every_write_is_refused_or_allowed_by_role(matrix, endpoint, method, rol
     token = client.csrf_token("/")
     data = request_data(endpoint, matrix.scenario)
     if want == WRITE:
-        before = matrix.state()[0]
+        before, mails = matrix.state()
         try:
             response = _send(client, method, url, data, token)
             after = matrix.state()[0]
+            assert_mails_leak_nothing(matrix, set(mails))
         finally:
             matrix.restore()
         assert response.status_code not in (403, 404, 500), (
@@ -645,3 +804,188 @@ def test_a_juror_of_a_blind_contest_never_gets_a_file_under_its_own_name(matrix)
     assert neutral.status_code == 200
     assert f"{s.number}-1.pdf" in neutral.headers["Content-Disposition"]
     assert organiser.status_code == 200  # organisers see who applied
+
+
+def test_the_leak_check_reads_the_text_inside_pdfs(matrix):
+    """The receipt holds the contact person's details, and the check of every page above
+    finds them in a PDF (whose streams are compressed), so a juror's copy would fail."""
+    s = matrix.scenario
+    response = matrix.client(ORGANISER).get(f"/applications/{s.number}/receipt.pdf")
+    assert response.status_code == 200
+    text = visible_text(response)
+    assert all(marker in text for marker in (CONTACT, PHONE, EMAILS[OWNER], ORGANISATION))
+    assert CONTACT.encode() not in response.data  # not to be found without reading it
+
+
+# Results at every stage (SPEC §6, §8) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("endpoint", READS)
+def test_no_page_or_file_shows_results_to_anyone_who_may_not_see_them(matrix, endpoint, stage):
+    """Every role, at every stage of contest A: scores, places, the commission's decisions
+    and reasons, other jurors' totals and comments stay where they belong."""
+    url = matrix.url(endpoint)
+    seen = markers(stage)
+    with matrix.staged(stage):
+        for role in ROLES:
+            with matrix.client(role).get(url) as response:
+                where = f"GET {url} as {role} ({stage})"
+                assert response.status_code != 500, where
+                assert_nothing_leaks(response, role, where, seen)
+
+
+# What applicants, jurors and visitors read about a contest, checked once more in English
+# (the session's language, and ``?lang=en`` for the API and the documents).
+IN_ENGLISH = [
+    "pages.home",
+    "pages.contest",
+    "results.public",
+    "results.api",
+    "documents.announcement",
+    "privacy.organisation_data",
+    "applications.mine",
+    "applications.show",
+    "documents.receipt",
+    "judging.assignments",
+    "judging.scoresheet",
+    "documents.juror_scoresheet",
+]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_in_english_too_results_reach_only_those_who_may_see_them(matrix, stage):
+    seen = markers(stage)
+    with matrix.staged(stage), matrix.in_english():
+        for role in ROLES:
+            client = matrix.client(role)
+            with client.session_transaction() as session:
+                session["language"] = "en"
+            for endpoint in IN_ENGLISH:
+                url = f"{matrix.url(endpoint)}?lang=en"
+                with client.get(url) as response:
+                    where = f"GET {url} as {role} ({stage}, in English)"
+                    assert response.status_code != 500, where
+                    assert_nothing_leaks(response, role, where, seen)
+                    english = visible_text(response)
+                if published(stage) and endpoint.startswith(("results.", "documents.ann")):
+                    assert "the tie is decided by the commission" in english, where
+
+
+def shown(stage: str) -> list[tuple[str, str, tuple]]:
+    """Where results must show at ``stage``: (endpoint, role, markers)."""
+    places = []
+    if STAGES[stage][0] not in (Stage.DRAFT, Stage.OPEN, Stage.SCREENING):
+        everything = (SCORE_TIED, SCORE_THIRD, TOTAL_OTHER, TIE_NOTE, TIED_OUT, UNRANKED)
+        places += [
+            ("results.ranking", ORGANISER, (*everything, TIE_REASON, DECISION, OWN_DIVERGENCE)),
+            ("results.ranking_csv", ORGANISER, everything),
+            ("results.ranking_xlsx", ORGANISER, (*everything, OTHER_COMMENT)),
+            ("documents.protocol", ORGANISER, (*everything, TIE_REASON, DECISION)),
+            ("documents.scoresheets", ORGANISER, (OTHER_COMMENT,)),
+        ]
+    if published(stage):
+        public = (ORGANISATION, SCORE_TIED, TIE_NOTE, TIE_REASON)
+        if STAGES[stage][1]:
+            public += (THIRD, TIED_OUT, UNRANKED, SCORE_THIRD)
+        places += [
+            (endpoint, role, public)
+            for endpoint in ("results.public", "results.api", "documents.announcement")
+            for role in (ANONYMOUS, OTHER_APPLICANT, JUROR_FREE)
+        ]
+        # The owner's application won the tie: the personal-data file says so, as the
+        # public page does.
+        places.append(("privacy.organisation_data", OWNER, (TIE_REASON,)))
+    return places
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_results_show_where_they_belong(matrix, stage):
+    """The other side of the test above: the markers are real, and results do show to
+    the organisers from judging on, and to everyone once published."""
+    missing = []
+    with matrix.staged(stage):
+        for endpoint, role, expected_markers in shown(stage):
+            with matrix.client(role).get(matrix.url(endpoint)) as response:
+                assert response.status_code == 200, f"{endpoint} as {role} ({stage})"
+                text = visible_text(response)
+            missing += [(endpoint, role, m) for m in expected_markers if not shows(text, m)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("stage", [stage for stage in STAGES if published(stage)])
+def test_the_api_and_the_announcement_hold_exactly_the_rows_of_the_public_page(matrix, stage):
+    """Compared cell by cell with the page, not with a list written here."""
+    s = matrix.scenario
+    visitor = matrix.client(ANONYMOUS)
+    with matrix.staged(stage):
+        page = visitor.get(f"/contests/{s.slug}/results").get_data(as_text=True)
+        api = visitor.get(f"/api/contests/{s.slug}/results").get_json()
+        announcement = squeeze(visible_text(visitor.get(f"/contests/{s.slug}/results.pdf")))
+    with matrix.app.app_context():
+        admitted = db.session.execute(
+            select(Application.number, Organisation.name)
+            .join(Organisation, Application.organisation_id == Organisation.id)
+            .where(
+                Application.contest_id == s.contest,
+                Application.state == ApplicationState.ADMITTED,
+            )
+        ).all()
+
+    # The page in Ukrainian, as a visitor first gets it; its column headers in English.
+    with matrix.app.test_request_context(), force_locale("uk"):
+        words = {gettext(w): w for w in ("Place", "Number", "Applicant", "Community")}
+        words |= {gettext(w): w for w in ("Oblast", "Score", "Note")}
+        winners_caption = gettext("Winners")
+        rows, winners = {}, set()
+        for caption, table in results_tables(page, gettext("Number")):
+            for row in table:
+                if caption == winners_caption or row.pop("badges"):
+                    winners.add(row[gettext("Number")])
+                row = {words[k]: v for k, v in row.items() if k in words}
+                # A winner is in the winners' table and in the full ranking alike.
+                assert rows.setdefault(row["Number"], row) == row
+        assert rows, "the public page shows no application"
+        from_api = {
+            r["number"]: {
+                "Place": str(r["rank"]),
+                "Number": r["number"],
+                "Applicant": r["organisation"],
+                "Community": r["community"],
+                "Oblast": oblast_name(r["oblast"]),
+                "Score": points(r["score"]),
+                "Note": r["note"],
+            }
+            for r in api["ranking"]
+        }
+    assert rows == from_api
+    assert winners == {r["number"] for r in api["ranking"] if r["winner"]}
+    page_text = squeeze(page)
+    for item in api["not_ranked"]:
+        assert squeeze(f"{item['number']} {item['organisation']}: {item['reason']}") in page_text
+    for decision in api["decisions"]:
+        assert squeeze(decision["reason"]) in page_text
+    # The announcement names an application exactly when the page does, with its score.
+    listed = set(rows) | {item["number"] for item in api["not_ranked"]}
+    for number, name in admitted:
+        on_page = number in listed
+        assert (squeeze(number) in announcement) == on_page, number
+        assert (squeeze(name) in announcement) == on_page, name
+        assert (squeeze(name) in page_text) == on_page, name
+    for row in rows.values():
+        assert squeeze(row["Score"]) in announcement
+
+
+def test_the_publication_email_tells_the_applicants_only_what_is_public(matrix):
+    s = matrix.scenario
+    organiser = matrix.client(ORGANISER)
+    before = set(matrix.mails())
+    try:
+        with matrix.staged("deliberation"):
+            response = organiser.change_stage(s.slug, "published")
+            assert response.status_code == 302
+            new = [m for name, m in matrix.mails().items() if name not in before]
+            assert [m["To"].addresses[0].addr_spec for m in new] == [EMAILS[OWNER]]
+            assert_mails_leak_nothing(matrix, before, "published")
+    finally:
+        matrix.restore()

@@ -9,6 +9,7 @@ import threading
 import zipfile
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import DatabaseError
 
 from scoring import audit, clock, edrpou, schema
+from scoring.backup import archive as backup_archive
 from scoring.backup import backup
 from scoring.extensions import db
 from scoring.models import (
@@ -30,21 +32,49 @@ from scoring.models import (
     Invitation,
     Organisation,
     OrganisationKind,
+    RecoveryCode,
     Role,
     Score,
     Stage,
     User,
+    UserSession,
 )
 
 from ._databases import SUITE_KIND, Databases, dump
-from .conftest import TEST_DATABASE_URL
+from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
-ADDED_IN_0002 = {
-    "contests": ["protocol_number", "protocol_place", "published_at"],
+KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
+# What the migrations after 0001 added: columns (0002, 0003, 0006) and tables (0003).
+ADDED_AFTER_0001 = {
+    "contests": [
+        "protocol_number",
+        "protocol_place",
+        "published_at",  # 0002
+        "jurors_two_factor",  # 0003
+        "protocol_date",
+        "closed_early_at",
+        "closed_early_reason",  # 0006
+    ],
     "organisations": ["anonymised_at"],
-    "users": ["anonymised_at"],
+    "users": [
+        "anonymised_at",
+        "totp_secret",
+        "two_factor_since",
+        "totp_last_step",  # 0003
+        "community_code",  # 0006
+    ],
+    "applications": [
+        "applicant_name",
+        "applicant_kind",
+        "applicant_oblast",
+        "applicant_community",
+        "applicant_community_code",
+        "applicant_status",
+    ],
+    "scoresheets": ["entered_by_id", "entered_at"],
 }
+TABLES_AFTER_0001 = ("user_sessions", "recovery_codes")
 
 
 @pytest.fixture
@@ -110,6 +140,11 @@ def _loaded(databases, kind: str):
                 expires_at=clock.now() + timedelta(days=14),
             )
         )
+        # A juror's sign-in session and recovery code (the secret stays unset: the
+        # archive of an older schema below restores the users' columns as defaults).
+        juror = db.session.scalar(select(User.id).where(User.role == Role.JUROR))
+        db.session.add(UserSession(user_id=juror, token_hash=_sha(b"a session"), two_factor=True))
+        db.session.add(RecoveryCode(user_id=juror, code_hash=_sha(b"a recovery code")))
         audit.record("attachment.added", actor=organiser, contest=judged, obj=application)
         db.session.commit()
         slug = judged.slug
@@ -277,12 +312,15 @@ def test_a_backup_taken_while_the_app_writes_is_one_moment(databases, tmp_path):
 # Bad archives ---------------------------------------------------------------------------
 
 
-def _rewrite(source, target, *, change=None, manifest=None, rehash=True):
+def _rewrite(source, target, *, change=None, manifest=None, rehash=True, sign=KEY):
     """A copy of the archive with members changed (``None`` removes one), the manifest
-    edited, and the manifest's checksums recomputed unless ``rehash`` is false."""
+    edited, the manifest's checksums recomputed unless ``rehash`` is false, and signed
+    anew with the key ``sign`` (the test's own by default: the checks behind the
+    signature hold even for a signed archive); ``sign=None`` keeps the old signature."""
     with zipfile.ZipFile(source) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     document = json.loads(members.pop("manifest.json"))
+    signature = members.pop("signature.json", None)
     for name, data in (change or {}).items():
         if data is None:
             members.pop(name)
@@ -294,10 +332,15 @@ def _rewrite(source, target, *, change=None, manifest=None, rehash=True):
         }
     if manifest:
         manifest(document)
+    written = json.dumps(document, ensure_ascii=False).encode()
+    if sign is not None:
+        signature = backup_archive.sign(written, sign)
     with zipfile.ZipFile(target, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-        archive.writestr("manifest.json", json.dumps(document, ensure_ascii=False))
+        archive.writestr("manifest.json", written)
+        if signature is not None:
+            archive.writestr("signature.json", signature)
     return target
 
 
@@ -472,23 +515,26 @@ def test_a_database_with_data_is_replaced_only_when_asked(demo, target):
     assert "What the database held before was deleted." in replaced
     assert dump(target) == demo.rows
     # The audit log's guards are back after the delete.
-    with (
-        target.app_context(),
-        db.engine.connect() as connection,
-        pytest.raises(DatabaseError, match="append-only"),
-    ):
-        connection.exec_driver_sql("DELETE FROM audit_log")
+    with target.app_context(), db.engine.connect() as connection:
+        statements = ["DELETE FROM audit_log"]
+        if connection.dialect.name == "postgresql":
+            statements.append("TRUNCATE audit_log")
+        for statement in statements:
+            with pytest.raises(DatabaseError, match="append-only"):
+                connection.exec_driver_sql(statement)
+            connection.rollback()
 
 
 def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, tmp_path):
     def as_0001(document):
         document["revision"] = "0001"
+        document["tables"] = [t for t in document["tables"] if t["name"] not in TABLES_AFTER_0001]
         for entry in document["tables"]:
-            for column in ADDED_IN_0002.get(entry["name"], []):
+            for column in ADDED_AFTER_0001.get(entry["name"], []):
                 entry["columns"].remove(column)
 
-    change = {}
-    for table, columns in ADDED_IN_0002.items():
+    change = {f"tables/{table}.jsonl": None for table in TABLES_AFTER_0001}
+    for table, columns in ADDED_AFTER_0001.items():
         member = f"tables/{table}.jsonl"
         rows = _lines(demo.path, member)
         for row in rows:
@@ -503,7 +549,9 @@ def test_an_archive_of_an_older_schema_is_loaded_and_upgraded(demo, databases, t
 
     assert "schema revision: 0001" in restored
     assert f"upgraded to revision {schema.head()}" in restored
-    assert dump(target) == demo.rows  # the new columns hold their defaults
+    # The new columns hold their defaults (the submitted applications the facts of their
+    # organisations, revision 0006, as the demo stored them), the new tables are empty.
+    assert dump(target) == {**demo.rows, **dict.fromkeys(TABLES_AFTER_0001, [])}
 
 
 def test_a_database_behind_the_code_is_not_backed_up(databases, tmp_path):
@@ -522,3 +570,139 @@ def test_backup_and_restore_explain_themselves(runner):
         assert result.exit_code == 0 and "Usage" in result.output
     missing = runner.invoke(args=["restore", "/no/such/file.zip"])
     assert missing.exit_code == 1 and "/no/such/file.zip" in missing.output
+
+
+# Signed archives (issue 12, SPEC §8) -------------------------------------------------------
+
+ANOTHER_KEY = "another-installation-backup-key-0123456789"
+
+
+def _edited(good, path, *, sign=None):
+    """The attack of issue 12: a score changed in the archive and every checksum of the
+    manifest computed anew, so that the archive passes every check but its signature."""
+    rows = _lines(good, "tables/scores.jsonl")
+    rows[0]["points"] = "10.0" if rows[0]["points"] != "10.0" else "0.0"
+    return _rewrite(good, path, change={"tables/scores.jsonl": _jsonl(rows)}, sign=sign)
+
+
+def _signed_with(good, path, signature: bytes | None):
+    """The archive with its signature member replaced (``None``: removed)."""
+    with zipfile.ZipFile(good) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    members.pop("signature.json")
+    if signature is not None:
+        members["signature.json"] = signature
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("edited", "The archive was changed after it was signed"),
+        ("unsigned", "The archive is not signed"),
+        ("another key", "signed with another key than this installation’s BACKUP_SIGNING_KEY"),
+        ("garbled signature", "The archive’s signature (signature.json) cannot be read."),
+    ],
+)
+def test_an_archive_without_this_installations_signature_is_refused(
+    archive, target, tmp_path, kind, expected
+):
+    """Found by the outside attack of issue 12: an archive edited with its checksums
+    computed anew was restored. Now only --skip-signature-check restores it, and says so."""
+    path = tmp_path / "suspect.zip"
+    if kind == "edited":
+        _edited(archive, path)
+    elif kind == "unsigned":
+        _signed_with(archive, path, None)
+    elif kind == "another key":
+        _edited(archive, path, sign=ANOTHER_KEY)
+    else:
+        _signed_with(archive, path, b"[1, 2]")
+    before = dump(target)
+
+    result = _run(target, "restore", path, "--replace")
+
+    assert result.exit_code == 1
+    assert expected in result.output and "Nothing was restored." in result.output
+    assert "--skip-signature-check" in result.output and "Traceback" not in result.output
+    assert dump(target) == before
+
+    forced = _ok(_run(target, "restore", path, "--replace", "--skip-signature-check"))
+    warning = forced.split("Warning: the signature was not checked, as asked: ")[1]
+    assert warning.startswith("The archive") and expected in warning.splitlines()[0]
+    assert dump(target) != before
+
+
+def test_a_signed_archive_restores_and_says_its_signature_is_valid(archive, target):
+    restored = _ok(_run(target, "restore", archive, "--replace"))
+    assert "The archive’s signature is valid." in restored
+    with zipfile.ZipFile(archive) as written:
+        signature = json.loads(written.read("signature.json"))
+        manifest = written.read("manifest.json")
+    assert signature["algorithm"] == "HMAC-SHA256"
+    assert signature["key"] == backup_archive.key_fingerprint(KEY) and KEY not in str(signature)
+    assert backup_archive.signature_problem(json.dumps(signature).encode(), manifest, KEY) is None
+
+
+def test_without_a_signing_key_backups_are_unsigned_and_restore_asks_for_the_key(
+    databases, tmp_path
+):
+    keyless = databases.app(databases.new(), BACKUP_SIGNING_KEY=None)
+    _ok(_run(keyless, "init-db"))
+    _ok(_run(keyless, "create-user", "kept@example.org", "--role", "organiser",
+             "--password-stdin", input="a long enough password\n"))  # fmt: skip
+    path = tmp_path / "unsigned.zip"
+    written = _ok(_run(keyless, "backup", path))
+    assert "Warning: the archive is not signed, because BACKUP_SIGNING_KEY is not set" in written
+    with zipfile.ZipFile(path) as made:
+        assert "signature.json" not in made.namelist()
+
+    elsewhere = databases.app(databases.new())  # with the suite's key
+    refused = _run(elsewhere, "restore", path)
+    assert refused.exit_code == 1 and "The archive is not signed" in refused.output
+
+    signed = tmp_path / "signed.zip"
+    _ok(_run(elsewhere, "restore", path, "--skip-signature-check"))
+    _ok(_run(elsewhere, "backup", signed))
+    refused = _run(keyless, "restore", signed, "--replace")
+    assert refused.exit_code == 1
+    assert "BACKUP_SIGNING_KEY is not set, so the archive’s signature cannot be checked" in (
+        refused.output
+    )
+
+
+def test_a_signing_key_too_short_to_be_secret_is_refused(archive, databases, tmp_path):
+    weak = databases.app(databases.new(), BACKUP_SIGNING_KEY="secret")
+    _ok(_run(weak, "init-db"))
+    for command, path in (("backup", tmp_path / "new.zip"), ("restore", archive)):
+        result = _run(weak, command, path)
+        assert result.exit_code == 1, command
+        assert "BACKUP_SIGNING_KEY is too short" in result.output
+    assert not (tmp_path / "new.zip").exists()
+
+
+def test_restoring_an_older_backup_moves_the_anchor_back_and_says_so(demo, target):
+    """The one legitimate way back: the person restoring replaces newer data with an
+    older backup; the audit log verifies against its moved anchor afterwards."""
+    _ok(_run(target, "restore", demo.path, "--replace"))
+    for n in range(3):  # the app writes on after the backup was taken
+        _ok(_run(target, "create-user", f"later{n}@example.org", "--role", "juror",
+                 "--password-stdin", input="a long enough password\n"))  # fmt: skip
+    with target.app_context():
+        newest = audit.read_anchor()
+    manifest = _manifest(demo.path)
+
+    restored = _ok(_run(target, "restore", demo.path, "--replace"))
+
+    with target.app_context():
+        report = audit.verify()
+        assert report.ok and report.last_hash == manifest["audit"]["last_hash"]
+        assert audit.read_anchor() == audit.Anchor(report.last_id, report.last_hash)
+    assert (
+        f"The audit log’s anchor moved back from entry {newest.entry} to entry "
+        f"{report.last_id}, the end of the restored log."
+    ) in restored
+    assert _ok(_run(target, "audit-verify")).startswith("The audit log is intact")

@@ -10,38 +10,54 @@ accepted one leaves data that the pages still show, and the typed value reads ba
 a POST route missing from it fails ``test_every_post_route_is_in_the_table``.
 """
 
+import html
 import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 
+import pyotp
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from scoring import clock
 from scoring.documents import jobs
 from scoring.extensions import db
-from scoring.models import Answer, Application, ApplicationState, Contest, Score, Scoresheet, Stage
+from scoring.models import (
+    Answer,
+    Application,
+    ApplicationState,
+    Contest,
+    Role,
+    Score,
+    Scoresheet,
+    Stage,
+    UserSession,
+)
 
 from ._bad_input import (
+    MALFORMED,
     PASSWORD,
     World,
+    _user,
     bad_json_bodies,
     build_world,
     changed_tables,
     form_bodies,
     form_for,
     json_values,
+    malformed_request,
     nasty_text,
     read_page,
     set_stage,
     snapshot,
+    text_field,
 )
 
 settings.register_profile(
@@ -122,6 +138,23 @@ def _await_screening(app, w: World) -> None:
         db.session.commit()
 
 
+def _two_factor_accounts(app, w: World) -> None:
+    """Two jurors with two-factor sign-in: "pending" stops after the password (the
+    second step's form), "two_factor" signs in with a code from ``w.tokens``."""
+    with app.app_context():
+        for who, email in (
+            ("pending", "pending.juror@example.org"),
+            ("two_factor", "tf@example.org"),
+        ):
+            user = _user(email, "Експертка з кодом", Role.JUROR)
+            user.totp_secret = pyotp.random_base32()
+            user.two_factor_since = clock.now()
+            w.logins[who] = email
+            if who == "two_factor":
+                w.tokens[who] = user.totp_secret
+        db.session.commit()
+
+
 REASON = {"reason": ["Рішення комісії від 12 березня, протокол № 3."]}
 ORGANISER_EMAIL = {"email": ["outsider.juror@example.org"]}
 NEW_PASSWORD = ["нове-довге-гасло-2026"]
@@ -161,6 +194,33 @@ ROUTES: dict[str, Reach] = {
         },
     ),
     "auth.set_language": Reach("applicant", lambda w: "/language", page=lambda w: "/"),
+    # sign-in security
+    "security.login_code": Reach("pending", lambda w: "/login/code", setup=_two_factor_accounts),
+    "security.two_factor": Reach("juror", lambda w: "/account/two-factor"),
+    "security.two_factor_off": Reach(
+        "two_factor",
+        lambda w: "/account/two-factor/off",
+        page=lambda w: "/account/two-factor",
+        setup=_two_factor_accounts,
+    ),
+    "security.recovery_codes": Reach(
+        "two_factor",
+        lambda w: "/account/two-factor/recovery-codes",
+        page=lambda w: "/account/two-factor",
+        setup=_two_factor_accounts,
+    ),
+    "security.end_session": Reach(
+        "applicant",
+        lambda w: f"/account/sessions/{w.ids['other_session']}/end",
+        page=lambda w: "/account",
+        setup=lambda app, w: _second_session(app, w, "applicant"),
+    ),
+    "security.end_other_sessions": Reach(
+        "applicant",
+        lambda w: "/account/sessions/end-others",
+        page=lambda w: "/account",
+        setup=lambda app, w: _second_session(app, w, "applicant"),
+    ),
     # applicants
     "applications.apply": Reach(
         "applicant2", lambda w: f"/contests/{w.open}/apply", page=lambda w: f"/contests/{w.open}"
@@ -333,20 +393,35 @@ def world(app, monkeypatch, demo_loaded) -> World:
 def logged_in(app, world: World, who: str | None):
     client = app.test_client()
     if who is not None:
-        client.login(world.logins[who], PASSWORD)
+        response = client.login(world.logins[who], PASSWORD)
+        if response.location == "/login/code" and who in world.tokens:  # two-factor sign-in
+            code = pyotp.TOTP(world.tokens[who]).at(clock.now())
+            token = client.csrf_token("/login/code")
+            client.post("/login/code", data={"csrf_token": token, "code": code})
     return client
+
+
+def _second_session(app, w: World, who: str) -> None:
+    """The person signed in on another browser too: a session to end."""
+    logged_in(app, w, who)
+    with app.app_context():
+        w.ids["other_session"] = db.session.scalar(select(func.max(UserSession.id)))
 
 
 def token_of(client, page: str) -> str:
     return client.csrf_token(page)
 
 
-def send(client, url: str, shape: str, pairs: list, token: str, multipart: bool):
-    """POST ``pairs`` (plus the CSRF token) in the shape drawn."""
+def send(client, url: str, shape: str, pairs: list, token: str, multipart: bool, field=""):
+    """POST ``pairs`` (plus the CSRF token) in the shape drawn; ``field`` takes text."""
+    if shape in MALFORMED:
+        request = malformed_request(shape, url, pairs, token, field or "note")
+        return client.post(request.pop("path", url), **request)
     if shape == "empty":
         return client.post(url, data=b"", headers={"X-CSRFToken": token})
     if shape == "json":
-        body = {name: value for name, value in pairs}
+        # A file part has no JSON form: a JSON body carries the text fields only.
+        body = {name: value for name, value in pairs if not isinstance(value, tuple)}
         return client.post(url, json=body, headers={"X-CSRFToken": token})
     if shape == "text":
         text = "&".join(f"{n}={v}" for n, v in pairs if isinstance(v, str))
@@ -410,6 +485,7 @@ def test_form_route_survives_bad_input(route, app, world):
     token = token_of(client, page)
     multipart = form.enctype == "multipart/form-data"
     valid = reach.valid(world)
+    field = text_field(form)
     state = {"client": client, "token": token, "rows": snapshot(app)}
 
     @fuzz
@@ -421,12 +497,14 @@ def test_form_route_survives_bad_input(route, app, world):
             client = state["client"] = logged_in(app, world, reach.who)
             state["token"] = token_of(client, page)
         before = state["rows"]  # what the previous example left (GET requests write nothing)
-        response = send(client, url, shape, pairs, state["token"], multipart)
+        response = send(client, url, shape, pairs, state["token"], multipart, field)
         assert response.status_code < 500, (
             f"{route} answered {response.status_code} to {shape} {pairs!r:.2000}"
         )
         after = state["rows"] = snapshot(app)
         html = response.get_data(as_text=True)
+        if shape in MALFORMED:
+            assert_refused_as_malformed(response, route, shape, field)
         if response.status_code >= 400 or response.status_code == 200:
             check_refusal(response, html, route, before, after, reach.partial)
             if response.status_code == 200 and reach.partial:
@@ -515,6 +593,7 @@ def test_applicant_autosave_survives_bad_input(app, world):
     @example(body={"fields": {"title": "Назва\x00з NUL", names[1]: ["список", "замість тексту"]}})
     @example(body={"fields": {names[1]: "x" * 100_000}})
     @example(body=(b'{"fields": {"title": NaN}}', "application/json"))
+    @example(body={"fields": {"title": "\ud800"}})  # found (issue 12): a 500 at the database
     def run(body):
         before, stored = snapshot(app), stored_draft(app, world.ids["draft"])
         response = json_request(client, url, body, token)
@@ -585,6 +664,7 @@ def test_juror_autosave_survives_bad_input(app, world):
     @example(body={"points": {str(criteria[0]): float("nan")}})
     @example(body={"points": [1, 2], "comments": "текст", "overall_comment": {"a": 1}})
     @example(body={"overall_comment": "Рядок\rдругий\r\nтретій"})  # found: \r kept as sent
+    @example(body={"overall_comment": "a\udfffb"})  # found (issue 12): a 500 at the database
     def run(body):
         before, (scores, overall) = snapshot(app), stored_sheet(app, world)
         if isinstance(body, dict):
@@ -783,6 +863,66 @@ def test_a_comment_saved_alone_shows_when_the_juror_reloads_the_sheet(app, world
     assert form_for(client.get(page).get_data(as_text=True), page, page).shown(comment) == "Добре."
 
 
+def _form_post(client, url: str, **changes):
+    """POST the form of ``url`` as the page shows it, with ``changes`` typed in."""
+    form = form_for(client.get(url).get_data(as_text=True), url, url)
+    values = {**form.valid(), **{name: [value] for name, value in changes.items()}}
+    pairs = [(name, value) for name, values_ in values.items() for value in values_]
+    return client.post(url, data=MultiDict([("csrf_token", token_of(client, url)), *pairs]))
+
+
+@pytest.mark.parametrize(
+    ("page", "field", "typed", "message"),
+    [
+        ("edit", "winners", "9" * 400, "Введіть ціле число від 1 до 1000."),
+        ("edit", "quorum", "-" + "9" * 300, "Введіть ціле число від 1 до 100."),
+        ("edit", "max_winners_per_oblast", "1" + "0" * 20, "Введіть ціле число від 1 до 1000."),
+        ("edit", "min_total", "1e999999", "Введіть число від 0 до 1000000."),
+        ("edit", "min_total", "5.555", "Після коми — не більше двох цифр."),
+        ("edit", "divergence_threshold", "0.12345", "Після коми — не більше трьох цифр."),
+        ("question", "max_length", "9" * 400, "Введіть ціле число від 1 до 100000."),
+        ("criterion", "weight", "0." + "0" * 400 + "1", "Введіть вагу, більшу за 0"),
+        ("criterion", "min_points", "1e-999999", "Введіть число від 0 до 1000."),
+    ],
+)
+def test_a_number_beyond_its_field_is_refused_beside_the_field(
+    app, world, page, field, typed, message
+):
+    """Found by the outside attack of issue 12: hundreds of digits in a whole-number field
+    were a 500 (WTForms' range check makes a float of it); a decimal with more places than
+    its column keeps was rounded, differently on SQLite and PostgreSQL."""
+    client = logged_in(app, world, "organiser")
+    url = {
+        "edit": f"/manage/contests/{world.open}/edit",
+        "question": manage("/questions/{w.ids[open_question]}/edit", "open")(world),
+        "criterion": manage("/criteria/{w.ids[open_criterion]}/edit", "open")(world),
+    }[page]
+    before = snapshot(app)
+    response = _form_post(client, url, **{field: typed})
+    assert response.status_code == 200
+    html_page = response.get_data(as_text=True)
+    assert f'id="{field}-errors"' in html_page
+    assert message in html.unescape(html_page)
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def test_an_upload_whose_name_is_not_utf8_is_refused_not_renamed(app, world):
+    """Found by attacking the fix of issue 12: ``filename*=UTF-8''%FF.pdf`` was stored as
+    «\ufffd.pdf» (werkzeug decodes it with U+FFFD in place of the bytes)."""
+    client = logged_in(app, world, "applicant")
+    page = f"/applications/draft/{world.ids['draft']}"
+    form = form_for(client.get(page).get_data(as_text=True), page, page)
+    question = next(f["name"] for f in form.fields if f["type"] == "file")
+    before = snapshot(app)
+    request = malformed_request(
+        "not-utf8-filename", page, [("action", "save")], token_of(client, page), question
+    )
+    response = client.post(page, **request)
+    assert response.status_code == 400
+    assert "Надіслані дані не є текстом UTF-8" in response.get_data(as_text=True)
+    assert changed_tables(before, snapshot(app)) == []
+
+
 # Integer ids in addresses ----------------------------------------------------------------
 
 OUT_OF_RANGE = [2**31, 2**63, 10**40]  # PostgreSQL's INTEGER ends at 2**31 - 1
@@ -835,3 +975,214 @@ def test_an_id_beyond_the_database_integers_is_a_plain_404_on_every_route(app, w
                     problems.append(f"{method} {path} as {who}: {response.status_code}")
     assert not problems, "\n".join(problems)
     assert changed_tables(before, snapshot(app)) == []
+
+
+# Malformed content: a 400 with a message on every route (SPEC §8, issue 12) ------------------
+
+CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
+
+
+def _refusal_text(shape: str, field: str) -> str:
+    """What the refusal of a ``MALFORMED`` shape says (Ukrainian, the default language)."""
+    if shape.startswith("json-"):
+        return "Ця адреса приймає форму, а не дані JSON."
+    if shape == "file-for-text":
+        return f"Поле «{field}» приймає текст, але в ньому надіслано файл."
+    if shape == "not-utf8-query":
+        return "Адреса містить байти, що не є текстом UTF-8."
+    if shape == "nul-query":
+        return "Адреса містить нульовий символ (NUL)"
+    return "Надіслані дані не є текстом UTF-8"
+
+
+def assert_refused_as_malformed(response, route: str, shape: str, field: str) -> None:
+    """400, and what cannot be read said plainly: the error page, or JSON at a JSON route."""
+    assert response.status_code == 400, f"{route} answered {response.status_code} to {shape}"
+    if ROUTES[route].json:
+        assert response.is_json, f"{route} answered {shape} with {response.mimetype}"
+        message = response.get_json()["message"]
+        if shape.startswith("json-"):  # the endpoint's own "not valid"
+            assert CYRILLIC.search(message), message
+        else:
+            assert _refusal_text(shape, field) in message, message
+        return
+    assert response.mimetype == "text/html"
+    page = html.unescape(response.get_data(as_text=True))
+    assert _refusal_text(shape, field) in page, f"{route}, {shape}: {page[:3000]}"
+
+
+JSON_FIELDS = {"applications.api.autosave": "title", "judging.autosave": "overall_comment"}
+
+
+def _json_token(client, route: str, url: str) -> str:
+    if route == "applications.api.autosave":
+        return client.get(url).get_json()["csrf_token"]
+    return token_of(client, url.removesuffix("/autosave"))
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_malformed_content_is_refused_with_a_message_on_every_post_route(route, app, world):
+    """A JSON list or deeply nested JSON to a form, nested JSON objects, a file in a text
+    field, bytes that are not UTF-8 in the body or the query, NUL in the query: each gets
+    a 400 that says what is wrong (a page, or JSON at the autosaves) and changes nothing.
+    Found by the outside attack of issue 12: most of these were 500s."""
+    reach = ROUTES[route]
+    if reach.stage is not None:
+        set_stage(app, world.judged_id, reach.stage)
+    if reach.setup is not None:
+        reach.setup(app, world)
+    url = reach.url(world)
+    client = logged_in(app, world, reach.who)
+    if reach.json:
+        token, pairs, field = _json_token(client, route, url), [], JSON_FIELDS[route]
+    else:
+        page = (reach.page or reach.url)(world)
+        form = form_for(client.get(page).get_data(as_text=True), page, url)
+        token, field = token_of(client, page), text_field(form)
+        valid = {**form.valid(), **reach.valid(world)}
+        pairs = [(name, value) for name, values in valid.items() for value in values]
+    before = snapshot(app)
+    for shape in MALFORMED:
+        response = send(client, url, shape, pairs, token, False, field)
+        assert_refused_as_malformed(response, route, shape, field)
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def _address_cases(app, world: World):
+    """(rule, who, method, the path with valid arguments, {argument: its place in the path})."""
+    strings = {
+        "slug": world.judged,
+        "kind": "juror",
+        "oblast": "UA-63",
+        "token": world.tokens["reset"],
+        "filename": "app.css",
+    }
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.rule.startswith("/manage/"):
+            who, number = "organiser", world.numbers[1]
+        elif rule.rule.startswith("/judging/"):
+            who, number = "juror", world.numbers[2]
+        else:
+            who, number = "applicant", world.numbers[1]
+        values = {**strings, "number": number}
+        arguments = [(c, n) for c, n in ARGUMENT.findall(rule.rule)]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, who, method, values, arguments
+
+
+def _path(rule, values: dict, spoilt: str | None = None, with_value: str = "") -> str:
+    return ARGUMENT.sub(
+        lambda m: (
+            with_value
+            if m[2] == spoilt
+            else str(1 if m[1] == "int" else quote(values[m[2]], safe="/"))
+        ),
+        rule.rule,
+    )
+
+
+def test_an_address_with_nul_or_bytes_not_utf8_is_refused_on_every_route(app, world):
+    """Every rule of the URL map, by every method, as a user who may use it: a NUL in a
+    path argument (``/contests/a%00b``: a 500 on PostgreSQL), bytes that are not UTF-8 in
+    the path (as a WSGI server passes them on) and in the query, a NUL in the query."""
+    clients = {who: logged_in(app, world, who) for who in ("organiser", "juror", "applicant")}
+    tokens = {who: token_of(client, "/") for who, client in clients.items()}
+    before = snapshot(app)
+    problems = []
+    count = 0
+    for rule, who, method, values, arguments in _address_cases(app, world):
+        path = _path(rule, values)
+        cases = [
+            (_path(rule, values, name, "a%00b"), {}, "Адреса містить нульовий символ (NUL)")
+            for converter, name in arguments
+            if converter in ("", "path")
+        ]
+        raw = path.rstrip("/") + "/\xff\xfe"  # PATH_INFO: the bytes as latin-1, per WSGI
+        cases += [
+            (path, {"PATH_INFO": raw}, "Адреса містить байти, що не є текстом UTF-8."),
+            (f"{path}?q=%FF", {}, "Адреса містить байти, що не є текстом UTF-8."),
+            (f"{path}?q=a%00b", {}, "Адреса містить нульовий символ (NUL)"),
+        ]
+        for address, environ, expected in cases:
+            count += 1
+            response = clients[who].open(
+                address,
+                method=method,
+                headers={"X-CSRFToken": tokens[who]},
+                environ_overrides=environ,
+            )
+            text = (
+                response.get_json()["message"]
+                if response.is_json
+                else html.unescape(response.get_data(as_text=True))
+            )
+            if response.status_code != 400 or expected not in text:
+                problems.append(f"{method} {address} {environ} as {who}: {response.status_code}")
+    assert count > 250
+    assert not problems, "\n".join(problems)
+    assert changed_tables(before, snapshot(app)) == []
+
+
+def test_the_json_endpoints_refuse_an_address_in_json(app, world):
+    """The results API and the autosaves say what is wrong in JSON, as they answer."""
+    client = logged_in(app, world, "juror")
+    for address in (
+        f"/api/contests/{world.judged}%00/results",
+        f"/judging/{world.judged}/{world.numbers[2]}%00/autosave",
+        "/healthz?check=%FF",
+    ):
+        method = "POST" if address.endswith("autosave") else "GET"
+        response = client.open(address, method=method, json={})
+        assert response.status_code == 400 and response.is_json, address
+        assert response.get_json()["error"] == "bad_request"
+        assert "Адреса містить" in response.get_json()["message"]
+
+
+@settings(fuzz, max_examples=40)
+@given(data=st.data())
+def test_every_route_survives_nasty_addresses(app_and_world, data):
+    """Hypothesis over every rule of the URL map: any text (NUL and control characters,
+    lone surrogates' bytes, any Unicode) or raw bytes in a path argument and in the query.
+    Never a 500; NUL or bytes that are not UTF-8 are a 400 that says so."""
+    app, world, clients, tokens, cases = app_and_world
+    rule, who, method, values, arguments = data.draw(st.sampled_from(cases))
+    spoilt = [name for converter, name in arguments if converter in ("", "path")]
+    raw = data.draw(
+        st.one_of(nasty_text.map(lambda text: text.encode("utf-8", "surrogatepass")), st.binary())
+    )
+    address = _path(rule, values)
+    environ = {}
+    if spoilt and data.draw(st.booleans()):
+        name = data.draw(st.sampled_from(spoilt))
+        address = _path(rule, values, name, quote(raw, safe=""))
+        environ = {"PATH_INFO": unquote_to_bytes(address).decode("latin-1")}
+    query = data.draw(st.lists(st.tuples(st.text(max_size=5), st.binary(max_size=8)), max_size=3))
+    if query:
+        address += "?" + "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in query)
+    response = clients[who].open(
+        address,
+        method=method,
+        headers={"X-CSRFToken": tokens[who]},
+        environ_overrides=environ,
+        buffered=True,  # a static file's handle is closed here, not whenever GC runs
+    )
+    assert response.status_code < 500, f"{method} {address!r} answered {response.status_code}"
+    sent = [unquote_to_bytes(urlsplit(address).path)] + [v for _k, v in query]
+    unreadable = any(b"\x00" in part for part in sent) or not all(_utf8(part) for part in sent)
+    if unreadable:
+        assert response.status_code == 400, f"{method} {address!r}: {response.status_code}"
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.fixture
+def app_and_world(app, world):
+    clients = {who: logged_in(app, world, who) for who in ("organiser", "juror", "applicant")}
+    tokens = {who: token_of(client, "/") for who, client in clients.items()}
+    return app, world, clients, tokens, list(_address_cases(app, world))

@@ -23,6 +23,7 @@ from scoring.models import (
     Contest,
     Organisation,
     OrganisationKind,
+    OrganisationStatus,
     Question,
     Role,
     Stage,
@@ -137,6 +138,7 @@ FULL = {
     "number_prefix": "BU27",
     "conflicts": {"same_oblast": True, "same_community": False},
     "results": {"full_ranking": False},
+    "jury": {"two_factor": True},
     "attachments": {
         "types": ["application/pdf", "image/png", "application/zip"],
         "max_file_size": 5242880,
@@ -574,9 +576,11 @@ def test_a_csv_with_a_bom_and_semicolons_is_imported_submitted_and_admitted(
             OrganisationKind.NGO,
             _code(1),
         )
-        assert (organisation.oblast, organisation.community) == (
+        # The hromada as the official list names it, with its KATOTTG code (SPEC §15).
+        assert (organisation.oblast, organisation.community, organisation.community_code) == (
             "UA-63",
-            "Харківська міська громада",
+            "Харківська міська територіальна громада",
+            "UA63120270000028556",
         )
         user = db.session.scalar(select(User).where(User.email == "svitanok@example.org"))
         assert user.role == Role.APPLICANT and user.password_hash is None
@@ -598,9 +602,9 @@ def test_numbers_given_are_kept_and_the_others_follow_the_highest(
         [
             HEADER,
             f",ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,Перша",
-            f"UUG-2025-010,ГО «Друга»,ngo,{_code(2)},UA-63,Харківська,b@example.org,Друга",
-            f"UUG-2026-002,ГО «Третя»,ngo,{_code(3)},UA-14,Краматорська,c@example.org,Третя",
-            f",ГО «Четверта»,ngo,{_code(4)},UA-14,Краматорська,d@example.org,Четверта",
+            f"UUG-2025-010,ГО «Друга»,ngo,{_code(2)},UA-63,Харківська міська,b@example.org,Друга",
+            f"UUG-2026-002,ГО «Третя»,ngo,{_code(3)},UA-14,Краматорська міська,c@example.org,Третя",
+            f",ГО «Четверта»,ngo,{_code(4)},UA-14,Краматорська міська,d@example.org,Четверта",
         ]
     )
     result = _import(runner, tmp_path, text)
@@ -621,8 +625,8 @@ def test_a_file_with_bad_lines_is_refused_whole_naming_every_line(runner, app, t
         [
             HEADER,
             f",ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,Перша",
-            f",ГО «Друга»,ngo,{_bad_code(2)},UA-63,Харківська,b@example.org,Друга",
-            f",ГО «Третя»,ngo,{_code(3)},UA-14,Краматорська,c@example.org,Третя",
+            f",ГО «Друга»,ngo,{_bad_code(2)},UA-63,Харківська міська громада,b@example.org,Друга",
+            f",ГО «Третя»,ngo,{_code(3)},UA-14,Краматорська міська громада,c@example.org,Третя",
             f",ГО «Четверта»,ngo,{_code(4)},UA-99,Десь,d@example.org,Четверта",
         ]
     )
@@ -643,55 +647,55 @@ def test_a_file_with_bad_lines_is_refused_whole_naming_every_line(runner, app, t
     ("line", "message"),
     [
         (
-            f"UUG-2026-7,ГО,ngo,{_code(9)},UA-63,Харків,x@example.org,Назва",
+            f"UUG-2026-7,ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
             "line 3: the number UUG-2026-7 does not fit this contest: write it as UUG-2026-001",
         ),
         (
-            f"ABC-2026-001,ГО,ngo,{_code(9)},UA-63,Харків,x@example.org,Назва",
+            f"ABC-2026-001,ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
             "line 3: the number ABC-2026-001 does not fit this contest",
         ),
         (
-            f"UUG-2026-005,ГО,ngo,{_code(9)},UA-63,Харків,x@example.org,Назва",
+            f"UUG-2026-005,ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
             "line 3: the number UUG-2026-005 is already taken",
         ),
         (
-            f"UUG-2025-005,ГО,ngo,{_code(9)},UA-63,Харків,x@example.org,Назва",
+            f"UUG-2025-005,ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
             "line 3: the sequence number of UUG-2025-005 is already used in this contest",
         ),
         (
-            f",ГО,club,{_code(9)},UA-63,Харків,x@example.org,Назва",
+            f",ГО,club,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
             "line 3: the kind must be one of: community, ngo",
         ),
         (
-            f",ГО,ngo,{_code(9)},UA-05,Вінниця,x@example.org,Назва",
+            f",ГО,ngo,{_code(9)},UA-05,Вінницька міська громада,x@example.org,Назва",
             "line 3: the contest does not accept applicants from the oblast UA-05",
         ),
         (
-            f",ГО,ngo,{_code(9)},UA-63,Харків,not-an-address,Назва",
+            f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,not-an-address,Назва",
             "line 3: “not-an-address” is not an e-mail address",
         ),
         (
-            f",ГО,ngo,{_code(9)},UA-63,Харків,x@example.org,",
+            f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,",
             "line 3: the column “title” is empty",
         ),
         (
-            f",ГО,ngo,{_code(9)},UA-63,Харків,x@example.org",
+            f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org",
             "line 3: 7 values instead of 8",
         ),
         (
-            f",ГО,ngo,{_code(9)},UA-63,Харків,juror@example.org,Назва",
+            f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,juror@example.org,Назва",
             "line 3: the e-mail juror@example.org belongs to an account with the role",
         ),
         (
-            f",ГО,ngo,{_code(9)},UA-63,Харків,member@example.org,Назва",
+            f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,member@example.org,Назва",
             "line 3: the account member@example.org belongs to another organisation",
         ),
         (
-            f",ГО «Перша знову»,ngo,{_code(1)},UA-63,Харків,y@example.org,Ще одна",
+            f",ГО «Перша знову»,ngo,{_code(1)},UA-63,Харківська міська,y@example.org,Ще одна",
             f"line 3: the organisation with EDRPOU code {_code(1)} is already on line 2",
         ),
         (
-            f",ГО,ngo,{_code(7)},UA-63,Харків,z@example.org,Назва",
+            f",ГО,ngo,{_code(7)},UA-63,Харківська міська громада,z@example.org,Назва",
             f"line 3: the organisation with EDRPOU code {_code(7)} already has an application "
             "in this contest (UUG-2026-005)",
         ),
@@ -714,7 +718,13 @@ def test_each_rule_of_a_line_is_checked(runner, app, tmp_path, contest, build, l
         )
         db.session.get(Contest, contest).last_number = 5
         db.session.commit()
-    text = "\n".join([HEADER, f",ГО «Перша»,ngo,{_code(1)},UA-63,Харків,a@example.org,Перша", line])
+    text = "\n".join(
+        [
+            HEADER,
+            f",ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,Перша",
+            line,
+        ]
+    )
     before = _counts(app)
     result = _import(runner, tmp_path, text)
     assert result.exit_code == 1
@@ -729,10 +739,10 @@ def test_line_numbers_count_the_lines_of_a_quoted_value_and_zeros_come_back(
     text = "\n".join(
         [
             HEADER,
-            f',ГО «Перша»,ngo,{_code(1)},UA-63,Харків,a@example.org,"Назва',
+            f',ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,"Назва',
             'у два рядки"',
-            f",Орган,community,{state_body.lstrip('0')},UA-63,Харків,b@example.org,Друга",
-            f",ГО «Третя»,ngo,{_bad_code(3)},UA-63,Харків,c@example.org,Третя",
+            f",Орган,community,{state_body.lstrip('0')},UA-63,Харківська міська,b@example.org,Два",
+            f",ГО «Третя»,ngo,{_bad_code(3)},UA-63,Харківська міська громада,c@example.org,Третя",
         ]
     )
     result = _import(runner, tmp_path, text)
@@ -751,8 +761,8 @@ def test_problems_are_told_in_the_order_of_the_lines(runner, app, tmp_path, buil
     text = "\n".join(
         [
             HEADER,
-            f",ГО «Перша»,ngo,{_code(1)},UA-63,Харків,a@example.org,Перша",
-            f",Рада,community,{_code(2)},UA-63,Харків,b@example.org,",
+            f",ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,Перша",
+            f",Рада,community,{_code(2)},UA-63,Харківська міська громада,b@example.org,",
         ]
     )
     result = _import(runner, tmp_path, text, slug="communities")
@@ -772,8 +782,9 @@ def test_a_registered_organisation_and_account_are_reused(runner, app, tmp_path,
     text = "\n".join(
         [
             HEADER,
-            f",Інша назва,community,{_code(5)},UA-14,Інша громада,contact@example.org,Проєкт",
-            f",ГО «Нова»,ngo,{_code(6)},UA-63,Харківська,loose@example.org,Другий",
+            f",Інша назва,community,{_code(5)},UA-14,Краматорська міська громада,"
+            "contact@example.org,Проєкт",
+            f",ГО «Нова»,ngo,{_code(6)},UA-63,Харківська міська громада,loose@example.org,Другий",
         ]
     )
     before = _counts(app)
@@ -786,6 +797,12 @@ def test_a_registered_organisation_and_account_are_reused(runner, app, tmp_path,
         first, second = (db.session.merge(a) for a in _applications(app, contest))
         assert first.organisation_id == organisation_id
         assert first.organisation.name == "ГО «Зареєстрована»"  # as registered
+        # The application as it was submitted (on paper): the file's facts (SPEC §8).
+        assert (first.facts.name, first.facts.kind.value, first.facts.oblast) == (
+            "Інша назва",
+            "community",
+            "UA-14",
+        )
         assert db.session.get(User, user_id).organisation_id == organisation_id
         assert db.session.get(User, loose_id).organisation_id == second.organisation_id
 
@@ -794,7 +811,7 @@ def test_categories_are_required_when_the_contest_has_them(runner, app, tmp_path
     with app.app_context():
         db.session.add(Category(contest_id=contest, code="ngo", title_uk="ГО", winners=2))
         db.session.commit()
-    row = f",ГО «Перша»,ngo,{_code(1)},UA-63,Харків,a@example.org,Перша"
+    row = f",ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,Перша"
     missing = _import(runner, tmp_path, f"{HEADER}\n{row}")
     assert missing.exit_code == 1
     assert "line 1: the column “category” is missing" in missing.output
@@ -830,7 +847,7 @@ def test_a_file_that_cannot_be_read_is_a_clear_error(runner, app, tmp_path, cont
 @pytest.mark.parametrize("stage", [Stage.PUBLISHED, Stage.ARCHIVED])
 def test_a_published_or_archived_contest_refuses_imports(runner, app, tmp_path, build, stage):
     build.contest(stage=stage, slug="closed-contest", number_prefix="CL")
-    row = f",ГО «Перша»,ngo,{_code(1)},UA-63,Харків,a@example.org,Перша"
+    row = f",ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,Перша"
     before = _counts(app)
     result = _import(runner, tmp_path, f"{HEADER}\n{row}", slug="closed-contest")
     assert result.exit_code == 1
@@ -840,7 +857,7 @@ def test_a_published_or_archived_contest_refuses_imports(runner, app, tmp_path, 
 
 def test_a_draft_contest_accepts_imports(runner, app, tmp_path, build):
     contest_id = build.contest(stage=Stage.DRAFT, slug="draft-contest", number_prefix="DR")
-    row = f",ГО «Перша»,ngo,{_code(1)},UA-63,Харків,a@example.org,Перша"
+    row = f",ГО «Перша»,ngo,{_code(1)},UA-63,Харківська міська громада,a@example.org,Перша"
     result = _import(runner, tmp_path, f"{HEADER}\n{row}", slug="draft-contest")
     assert result.exit_code == 0, result.output
     (application,) = _applications(app, contest_id)
@@ -851,3 +868,78 @@ def test_every_exchange_command_has_help(runner):
     for command in ("import-contest", "export-contest", "import-applications"):
         result = runner.invoke(args=[command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+# The hromada, the oblast and the status, checked as the browser checks them (issue 13) -
+
+KHARKIV_CODE = "UA63120270000028556"  # Харківська міська територіальна громада
+MYKOLAIV_DNIPRO = "UA12020090000044548"  # Миколаївська сільська … Дніпровського району
+
+
+def test_the_hromada_is_found_by_its_katottg_code_or_its_name_within_the_oblast(
+    runner, app, tmp_path, contest
+):
+    text = "\n".join(
+        [
+            f"{HEADER},community_code,status",
+            f",ГО «Код»,ngo,{_code(1)},UA-63,,a@example.org,Перша,{KHARKIV_CODE},relocated",
+            f",ГО «Назва»,ngo,{_code(2)},UA-14,краматорська МІСЬКА громада,b@example.org,"
+            "Друга,,occupied",
+            f",ГО «Без статусу»,ngo,{_code(3)},UA-48,Миколаївська міська територіальна громада,"
+            "c@example.org,Третя,,",
+        ]
+    )
+    result = _import(runner, tmp_path, text)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        first, second, third = (db.session.merge(a) for a in _applications(app, contest))
+        assert first.facts[2:] == (
+            "UA-63",
+            "Харківська міська територіальна громада",
+            KHARKIV_CODE,
+            OrganisationStatus.RELOCATED,
+        )
+        assert first.organisation.community_code == KHARKIV_CODE
+        assert second.facts.community == "Краматорська міська територіальна громада"
+        assert second.facts.community_code == "UA14120090000098500"
+        assert second.facts.status == OrganisationStatus.OCCUPIED
+        assert third.facts.status == OrganisationStatus.ACTIVE  # empty: the default
+
+
+def test_a_hromada_that_cannot_be_told_for_certain_is_refused_naming_the_line(
+    runner, app, tmp_path, contest
+):
+    with app.app_context():
+        db.session.get(Contest, contest).oblasts = []  # every oblast
+        db.session.commit()
+    text = "\n".join(
+        [
+            f"{HEADER},community_code,status",
+            f",ГО «1»,ngo,{_code(1)},UA-63,м. Харків,a@example.org,Т,,",  # 2: not a hromada
+            f",ГО «2»,ngo,{_code(2)},UA-12,Миколаївська сільська громада,b@example.org,Т,,",  # 3
+            f",ГО «3»,ngo,{_code(3)},UA-14,,c@example.org,Т,{KHARKIV_CODE},",  # 4: oblast
+            f",ГО «4»,ngo,{_code(4)},UA-63,,d@example.org,Т,UA99999999999999999,",  # 5: code
+            f",ГО «5»,ngo,{_code(5)},UA-63,Ізюмська міська громада,e@example.org,Т,"
+            f"{KHARKIV_CODE},",  # 6: the name and the code disagree
+            f",ГО «6»,ngo,{_code(6)},UA-63,Харківська міська громада,f@example.org,Т,,moved",  # 7
+            f",ГО «7»,ngo,{_code(7)},UA-12,,g@example.org,Т,{MYKOLAIV_DNIPRO},active",  # good
+        ]
+    )
+    before = _counts(app)
+    result = _import(runner, tmp_path, text)
+    assert result.exit_code == 1
+    for message in (
+        "line 2: there is no hromada «м. Харків» in the official list of Kharkiv Oblast",
+        "line 3: «Миколаївська сільська громада» names several hromadas of Dnipropetrovsk "
+        "Oblast (Миколаївська сільська територіальна громада Дніпровського району, "
+        f"{MYKOLAIV_DNIPRO};",
+        f"line 4: the hromada {KHARKIV_CODE} («Харківська міська територіальна громада») is "
+        "in Kharkiv Oblast, not in Donetsk Oblast",
+        "line 5: unknown KATOTTG code of the hromada “UA99999999999999999”",
+        "line 6: the community «Ізюмська міська громада» and the KATOTTG code "
+        f"{KHARKIV_CODE} («Харківська міська територіальна громада») name different hromadas",
+        "line 7: the status must be one of: active, relocated, occupied",
+    ):
+        assert message in result.output, (message, result.output)
+    assert "line 8" not in result.output
+    assert _counts(app) == before

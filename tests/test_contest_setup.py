@@ -729,7 +729,7 @@ def test_a_new_organiser_is_invited_and_joins_through_the_link(
     body = message.get_content()
     assert "Марія Коваль" in body
     assert "до організаторів конкурсу «Успішна участь громади»" in body
-    link = re.search(r"http://localhost(/invitations/\S+)", body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/invitations/\S+)", body).group(1)
     assert [e.details for e in _audit(app, "invitation.created")] == [{"role": "organiser"}]
 
     client.submit("/logout")

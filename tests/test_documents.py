@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from flask_babel import force_locale, gettext
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import generate_password_hash
 
 from scoring import audit, demo, documents, models
@@ -304,6 +304,39 @@ def test_the_protocol_follows_the_commissions_form_and_ends_with_the_audit_hash(
     assert_draft(app, document, True)
     assert_numbered(app, document)
     assert_fonts_embedded(document)
+
+
+def test_the_protocol_prints_the_anchor_of_the_audit_log_and_warns_when_it_was_cut(
+    app, client, demo_contest
+):
+    """SPEC §8: the newest entry's number and hash on paper (an anchor nobody can move back
+    in the database), and a warning in the protocol itself when the log was cut."""
+    _login(client, ORGANISER)
+    url = f"/manage/contests/{demo_contest}/protocol.pdf"
+    with app.app_context():
+        newest = db.session.scalar(select(models.AuditEntry).order_by(models.AuditEntry.id.desc()))
+        number, digest = newest.id, newest.hash
+        count = db.session.scalar(select(func.count(models.AuditEntry.id)))
+    document = read(client.get(url))
+    printed = words(
+        app,
+        "Entries in the audit log of the system when this protocol is generated: %(count)s; "
+        "the last one is entry No. %(number)s, its hash (SHA-256):",
+        count=count,
+        number=number,
+    )
+    assert printed in document and digest in document.flat
+    assert words(app, "Warning: %(problem)s", problem="").strip() not in document.flat
+
+    with app.app_context(), db.engine.begin() as connection:  # as an intruder would
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        connection.execute(delete(models.AuditEntry).where(models.AuditEntry.id == number))
+    cut = read(client.get(url))
+    assert "З кінця журналу аудиту видалено записи" in cut.flat
+    assert f"контрольна точка вказує на запис {number}" in cut.flat
 
 
 def test_every_member_can_get_a_signature_line(app, client, demo_contest):
@@ -771,3 +804,47 @@ def test_pages_offer_the_long_documents_with_their_progress(client, demo_contest
         html = client.get(page).get_data(as_text=True)
         assert re.search(r'href="[^"]*/protocol\.pdf"[^>]*data-progress', html), page
         assert 'id="document-progress"' in html and "js/progress." in html
+
+
+def test_a_diploma_names_the_place_among_the_winners(app, client, runner, build, tmp_path):
+    # SPEC §16: the second winner is ranked 3rd, because the 2nd cannot win (its mean on
+    # C1 is below the minimum): its diploma says «2 місце», not «3 місце».
+    jurors = [build.user(Role.JUROR, name=f"Член журі {i}") for i in range(2)]
+    judged = judged_contest(app, build, jurors, stage=Stage.DELIBERATION, winners=2)
+    with app.app_context():
+        contest = db.session.get(Contest, judged.contest_id)
+        contest.criteria[0].min_points = 5
+        organiser = contest.organisers[0].email
+        db.session.commit()
+    c = judged.criteria
+    points = [("9", "9", "5"), ("2", "10", "5"), ("6", "7", "4")]  # totals 27.5, 22, 20.5
+    for number, (c1, c2, c3) in zip(judged.numbers, points, strict=True):
+        for juror in jurors:
+            set_sheet(
+                app,
+                juror,
+                number,
+                state=SheetState.SUBMITTED,
+                points={c["C1"]: c1, c["C2"]: c2, c["C3"]: c3},
+            )
+    first, skipped, second = judged.numbers
+    client.login(organiser)
+    base_url = f"/manage/contests/{judged.slug}"
+    diploma = read(client.get(f"{base_url}/certificates/{second}.pdf"))
+    assert words(app, "place %(place)s", place=2) in diploma
+    assert words(app, "place %(place)s", place=3) not in diploma
+    assert client.get(f"{base_url}/certificates/{skipped}.pdf").status_code == 404
+    assert words(app, "place %(place)s", place=1) in read(
+        client.get(f"{base_url}/certificates/{first}.pdf")
+    )
+    # The winners' table of the announcement numbers them the same way.
+    announcement = read(client.get(f"/contests/{judged.slug}/results.pdf"))
+    winners = announcement.flat.split(words(app, "Winners"), 1)[1]
+    assert f"1 ГО «Таємниця {judged.slug} 1»" in winners
+    assert f"2 ГО «Таємниця {judged.slug} 3»" in winners
+    target = tmp_path / "diploma.pdf"
+    result = runner.invoke(
+        args=["pdf", judged.slug, "certificate", "--application", second, "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert words(app, "place %(place)s", place=2) in Document(target.read_bytes())

@@ -25,6 +25,7 @@ from scoring.models import (
 
 from ._databases import counted
 from ._judging import (
+    PDF,
     audit_entries,
     autosave,
     judged_contest,
@@ -209,6 +210,10 @@ def _attachment_id(number):
     )
 
 
+POKROVSK_DNIPRO = "UA12080090000039979"  # Покровська міська, Дніпропетровська область
+POKROVSK_DONETSK = "UA14160210000011148"  # Покровська міська, Донецька область
+
+
 def test_the_system_proposes_conflicts_it_knows_of(app, build, client, juror):
     judged = judged_contest(
         app, build, [juror], count=2, conflict_same_oblast=True, conflict_same_community=True
@@ -218,15 +223,24 @@ def test_the_system_proposes_conflicts_it_knows_of(app, build, client, juror):
         own = db.session.scalar(
             select(Organisation.id).where(Organisation.name == "ГО «Таємниця uchast-2026 1»")
         )
+        # As submitted: the first from Покровська міська of Dnipropetrovsk oblast, the
+        # second from its namesake of Donetsk oblast (KATOTTG codes differ).
+        places = (("UA-12", POKROVSK_DNIPRO), ("UA-14", POKROVSK_DONETSK))
+        for number, (oblast, code) in zip(judged.numbers, places, strict=True):
+            application = db.session.scalar(select(Application).where(Application.number == number))
+            application.applicant_oblast = oblast
+            application.applicant_community = "Покровська міська територіальна громада"
+            application.applicant_community_code = code
         user = db.session.get(User, juror)
         user.organisation_id = own
         user.oblast = "UA-14"
-        user.community = "прихована міська громада 2 "
+        user.community = "м. Покровськ"  # free text, as a person writes it: never compared
+        user.community_code = POKROVSK_DONETSK
         db.session.commit()
     page = client.get(judged.url(first)).get_data(as_text=True)
     assert "You belong to the applicant organisation." in page
-    assert "You are from the same oblast as the applicant." in page
-    assert "same community" not in page
+    assert "same oblast" not in page
+    assert "same community" not in page  # the same name, another oblast's hromada
     page = client.get(judged.url(second)).get_data(as_text=True)
     assert "You belong to the applicant organisation." not in page
     assert "You are from the same community as the applicant." in page
@@ -305,12 +319,12 @@ def test_scores_save_in_the_background_and_the_total_follows(app, client, juror,
     number = _declared(app, judged, juror)
     c = judged.criteria
     page = client.get(judged.url(number)).get_data(as_text=True)
-    for code, maximum, step in (("C1", "10", "1"), ("C2", "10", "1"), ("C3", "5", "0.5")):
-        field = re.search(rf'<input type="number"[^>]*id="points_{c[code]}"[^>]*>', page, re.S)
+    for code, maximum in (("C1", "10"), ("C2", "10"), ("C3", "5")):
+        # A text input with the decimal keypad: type="number" refuses «4,5» in Chromium.
+        field = re.search(rf'<input type="text"[^>]*id="points_{c[code]}"[^>]*>', page, re.S)
         assert field, code
         tag = field.group(0)
-        assert f'max="{maximum}"' in tag and f'step="{step}"' in tag and 'min="0"' in tag
-        assert 'inputmode="decimal"' in tag
+        assert f'data-max="{maximum}"' in tag and 'inputmode="decimal"' in tag
         assert f'<label class="form-label fw-semibold mb-1" for="points_{c[code]}">' in page
     assert "of 30 possible" in page  # 10 + 1.5 × 10 + 5
     assert re.search(r'<script src="/static/js/scoresheet\.[0-9a-f]{12}\.js"></script>', page)
@@ -609,7 +623,7 @@ def test_a_blind_contest_hides_who_applied_everywhere(app, build, client, juror)
         for secret in secrets:
             assert secret not in page, (secret, response.request.path)
     page = sheet.get_data(as_text=True)
-    assert "File 1 (PDF, 77 B)" in page
+    assert f"File 1 (PDF, {len(PDF)} B)" in page
     with app.app_context():
         attachment_id = _attachment_id(number)
     download = client.get(judged.url(number, f"/attachments/{attachment_id}"))
@@ -625,7 +639,7 @@ def test_a_blind_contest_hides_who_applied_everywhere(app, build, client, juror)
 def test_an_open_contest_names_the_attachment_by_its_own_name(app, client, juror, judged):
     number = _declared(app, judged, juror)
     page = client.get(judged.url(number)).get_data(as_text=True)
-    assert "Статут ГО Таємниця 1.pdf (PDF, 77 B)" in page
+    assert f"Статут ГО Таємниця 1.pdf (PDF, {len(PDF)} B)" in page
     with app.app_context():
         attachment_id = _attachment_id(number)
     download = client.get(judged.url(number, f"/attachments/{attachment_id}"))
@@ -774,3 +788,51 @@ def test_fifty_jurors_saving_at_once_see_no_error(app, build, client, juror, mon
         scores = stored_scores(app, juror_id, number)
         assert scores[c["C1"]][0] == Decimal(i % 11) and scores[c["C3"]][0] == Decimal("2.5")
     assert len(audit_entries(app, "score.changed")) == 100  # two scores from each juror
+
+
+def test_a_juror_says_where_they_are_from_and_conflicts_follow_the_katottg_code(
+    app, build, client, juror
+):
+    judged = judged_contest(app, build, [juror], count=2, conflict_same_community=True)
+    first, second = judged.numbers
+    with app.app_context():
+        for number, (oblast, code) in zip(
+            judged.numbers, (("UA-12", POKROVSK_DNIPRO), ("UA-14", POKROVSK_DONETSK)), strict=True
+        ):
+            application = db.session.scalar(select(Application).where(Application.number == number))
+            application.applicant_oblast, application.applicant_community_code = oblast, code
+        db.session.commit()
+    page = client.get("/account").get_data(as_text=True)
+    assert 'name="oblast"' in page and 'name="community"' in page
+    response = client.submit(
+        "/account",
+        {
+            "name": "Олена Суддя",
+            "language": "en",
+            "oblast": "UA-12",
+            "community": POKROVSK_DONETSK,  # a hromada of another oblast: refused
+        },
+    )
+    assert "choose the community again" in response.get_data(as_text=True)
+    response = client.submit(
+        "/account",
+        {"name": "Олена Суддя", "language": "en", "oblast": "UA-14", "community": POKROVSK_DONETSK},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, juror)
+        assert (user.oblast, user.community_code, user.community) == (
+            "UA-14",
+            POKROVSK_DONETSK,
+            "Покровська міська територіальна громада",
+        )
+    assert "same community" not in client.get(judged.url(first)).get_data(as_text=True)
+    assert "You are from the same community as the applicant." in client.get(
+        judged.url(second)
+    ).get_data(as_text=True)
+    # Left empty, nothing is proposed from it.
+    client.submit(
+        "/account", {"name": "Олена Суддя", "language": "en", "oblast": "", "community": ""}
+    )
+    with app.app_context():
+        assert db.session.get(User, juror).community_code is None

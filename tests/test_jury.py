@@ -207,7 +207,7 @@ def test_an_unknown_address_gets_an_invitation_to_the_jury(app, build, client, o
     assert message["To"] == "new.expert@example.org"
     body = message.get_content()
     assert "Ганна Нова" in body and "Конкурс журі" in body
-    link = re.search(r"http://localhost(/invitations/\S+)", body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/invitations/\S+)", body).group(1)
     page = client.get(arranged.url("/jury")).get_data(as_text=True)
     assert "an invitation is sent to new.expert@example.org" in flashes(page)
     assert "Invitations not yet accepted" in page and "new.expert@example.org" in page
@@ -625,11 +625,11 @@ def test_reminders_go_to_jurors_with_unfinished_sheets_in_their_language(
     english_body = messages["en@example.org"].get_content()
     assert "Hello, Emma Expert!" in english_body
     assert "In the contest «Jury contest», 1 scoresheet is still waiting for you." in (english_body)
-    assert f"http://localhost/judging/{arranged.slug}" in english_body
+    assert f"http://127.0.0.1:5000/judging/{arranged.slug}" in english_body
     assert "Scoresheets are waiting for you" in messages["en@example.org"]["Subject"]
     ukrainian_body = messages["uk@example.org"].get_content()
     assert "«Конкурс журі»" in ukrainian_body and "Jury contest" not in ukrainian_body
-    assert f"http://localhost/judging/{arranged.slug}" in ukrainian_body
+    assert f"http://127.0.0.1:5000/judging/{arranged.slug}" in ukrainian_body
     (entry,) = audit_entries(app, "jury.reminded")
     assert entry.details == {"count": 2, "jurors": [english, ukrainian]}  # by name
 

@@ -68,3 +68,76 @@ def test_init_db_upgrades_an_existing_database_without_loss(app, runner, build):
     with app.app_context():
         upgrade()  # idempotent
         assert db.session.execute(text("SELECT email FROM users")).scalar() == "kept@example.org"
+
+
+def _revision_before(revision: str) -> str:
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_revision(revision).down_revision
+
+
+def test_0006_copies_the_organisation_into_applications_already_submitted(empty_database, tmp_path):
+    # SPEC §8: the facts the ranking uses are those of submission. Applications submitted
+    # before the columns existed get the organisation's facts as they stand at the upgrade;
+    # drafts keep following the profile.
+    app = create_app(_settings(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision=_revision_before("0006"))
+        now = "2026-03-01 10:00:00"
+        statements = [
+            "INSERT INTO organisations (id, kind, name, edrpou, oblast, community, "
+            "community_code, status, contact_person, email, phone, created_at) VALUES "
+            "(1, 'community', 'Балаклійська міська рада', '04058364', 'UA-63', "
+            "'Балаклійська міська територіальна громада', 'UA63020030000063020', "
+            "'relocated', 'Особа', 'o@example.org', '+380501234567', :now)",
+            "INSERT INTO contests (id, slug, title_uk, title_en, description_uk, description_en,"
+            " rules_uk, rules_en, organising_body, applicant_kinds, oblasts, opens_at, "
+            "closes_at, winners, stage, number_prefix, last_number, aggregation, normalise, "
+            "jurors_per_application, quorum, divergence_threshold, min_total, blind, "
+            "conflict_same_oblast, conflict_same_community, results_full_ranking, "
+            "attachment_types, max_file_size, max_total_size, created_at, updated_at) VALUES "
+            "(1, 'c', 'К', '', '', '', '', '', '', '[]', '[]', :now, '2026-04-01 10:00:00', 5,"
+            " 'judging', 'K', 2, 'mean', 'none', 0, 2, 0.3, 0, false, false, false, true, "
+            "'[]', 1, 1, :now, :now)",
+            "INSERT INTO contests (id, slug, title_uk, title_en, description_uk, description_en,"
+            " rules_uk, rules_en, organising_body, applicant_kinds, oblasts, opens_at, "
+            "closes_at, winners, stage, number_prefix, last_number, aggregation, normalise, "
+            "jurors_per_application, quorum, divergence_threshold, min_total, blind, "
+            "conflict_same_oblast, conflict_same_community, results_full_ranking, "
+            "attachment_types, max_file_size, max_total_size, created_at, updated_at) VALUES "
+            "(2, 'd', 'Д', '', '', '', '', '', '', '[]', '[]', :now, '2026-04-01 10:00:00', 5,"
+            " 'open', 'D', 0, 'mean', 'none', 0, 2, 0.3, 0, false, false, false, true, "
+            "'[]', 1, 1, :now, :now)",
+            "INSERT INTO applications (id, contest_id, organisation_id, state, serial, number, "
+            "title, created_at, updated_at, submitted_at) VALUES "
+            "(1, 1, 1, 'admitted', 1, 'K-2026-001', 'Т', :now, :now, :now)",
+            "INSERT INTO applications (id, contest_id, organisation_id, state, title, "
+            "created_at, updated_at) VALUES (2, 2, 1, 'draft', 'Т', :now, :now)",
+        ]
+        for statement in statements:
+            db.session.execute(text(statement), {"now": now})
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(
+            text(
+                "SELECT id, applicant_name, applicant_kind, applicant_oblast, "
+                "applicant_community, applicant_community_code, applicant_status "
+                "FROM applications ORDER BY id"
+            )
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            (
+                1,
+                "Балаклійська міська рада",
+                "community",
+                "UA-63",
+                "Балаклійська міська територіальна громада",
+                "UA63020030000063020",
+                "relocated",
+            ),
+            (2, None, None, None, None, None, None),
+        ]
+        db.session.remove()
+        db.engine.dispose()

@@ -32,6 +32,7 @@ def production(monkeypatch, tmp_path):
     monkeypatch.setenv("SCORING_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    monkeypatch.setenv("PUBLIC_URL", "https://contests.example.org")
     return monkeypatch
 
 

@@ -18,11 +18,13 @@ from scoring.models import (
     Invitation,
     JuryMember,
     Organisation,
+    RecoveryCode,
     Role,
     Score,
     Scoresheet,
     Stage,
     User,
+    UserSession,
 )
 
 from ._databases import dump
@@ -141,8 +143,10 @@ def test_an_applicant_downloads_everything_held_about_their_organisation(app, cl
             "uploaded_at": application["attachments"][0]["uploaded_at"],
         }
     ]
-    (decision,) = application["decisions"]
-    assert decision["kind"] == "divergence" and decision["reason"].startswith("Комісія")
+    # The commission's resolution of a divergence is not the applicant's to read: it
+    # speaks of the jurors' scores (SPEC §8; results/disclosure.py).
+    assert application["decisions"] == []
+    assert "Комісія обговорила" not in response.get_data(as_text=True)
     # Never the jurors' scores or who they are, never a password hash or a file's content.
     text = response.get_data(as_text=True)
     for secret in ("password", "points", "juror", JUROR, demo.juror_name, "never in the export"):
@@ -332,3 +336,25 @@ def test_only_the_contest_s_organisers_see_its_people(app, client, build, demo):
         *([f"/applicant/{outsider}/anonymise"] if outsider else []),
     ):
         assert client.get(_people_url(demo, tail)).status_code == 404, tail
+
+
+def test_an_anonymised_juror_is_signed_out_everywhere(app, client, demo):
+    """The sessions (with the browsers they were used from) and the sign-in secrets go too."""
+    juror = app.test_client()
+    juror.login(JUROR, DEMO_PASSWORD)
+    with app.app_context():
+        user = db.session.get(User, demo.juror_id)
+        user.totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # as if two-factor were on
+        db.session.add(RecoveryCode(user_id=user.id, code_hash="b" * 64))
+        db.session.commit()
+    _archive(app, demo.contest_id)
+    client.login(ORGANISER, DEMO_PASSWORD)
+    client.submit(_people_url(demo, f"/juror/{demo.juror_id}/anonymise"))
+    assert juror.get("/account").status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalar(select(UserSession.id).where(UserSession.user_id == demo.juror_id))
+            is None
+        )
+        assert db.session.scalar(select(RecoveryCode.id)) is None
+        assert db.session.get(User, demo.juror_id).totp_secret is None

@@ -355,11 +355,35 @@ def test_applications_below_quorum_are_not_ranked():
     assert ranking.not_ranked[0].note == "below quorum: 1 of 2 scoresheets"
 
 
-def test_quorum_is_capped_by_the_number_of_jurors():
-    ranking = rank({1: {"a": 5}, 2: {"a": 9}}, quorum=3)
+def test_quorum_is_capped_by_the_size_of_the_jury():
+    ranking = rank({1: {"a": 5}, 2: {"a": 9}}, quorum=3, jury_size=1)
     assert ranking.quorum == 1
     assert order(ranking) == [(2, 1), (1, 2)]
     assert ranking.not_ranked == []
+
+
+def test_one_jurors_sheets_of_a_jury_of_three_rank_nothing_at_quorum_2():
+    # SPEC §6.1 (clarified): "the number of jurors if fewer" is the jury's size, never the
+    # number of jurors who have submitted something.
+    ranking = rank({1: {"a": 5}, 2: {"a": 9}, 3: {"a": 7}}, quorum=2, jury_size=3, winners=2)
+    assert ranking.quorum == 2
+    assert ranking.rows == [] and ranking.winners == []
+    assert [(n.number, n.jurors, n.quorum) for n in ranking.not_ranked] == [
+        ("T-2024-001", 1, 2),
+        ("T-2024-002", 1, 2),
+        ("T-2024-003", 1, 2),
+    ]
+
+
+def test_without_a_jury_size_the_quorum_applies_as_set():
+    ranking = rank({1: {"a": 5}, 2: {"a": 9, "b": 8}}, quorum=2)
+    assert ranking.quorum == 2
+    assert order(ranking) == [(2, 1)]
+
+
+def test_sheets_of_more_jurors_than_the_jury_has_break_the_contract():
+    with pytest.raises(ValueError, match="more than the jury"):
+        rank({1: {"a": 5, "b": 6}}, quorum=2, jury_size=1)
 
 
 # --- Rule 3: normalisation -----------------------------------------------------------

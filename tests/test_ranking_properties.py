@@ -30,7 +30,11 @@ examples = hypothesis.settings(max_examples=60, deadline=None, database=None)
 
 @st.composite
 def contests(draw, normalise=("none", "zscore"), caps=(None, 1, 2)):
-    """(criteria, applications, sheets, settings) of a small random contest."""
+    """(criteria, applications, sheets, settings) of a small random contest.
+
+    The jury has members who score and often silent ones who have submitted nothing
+    (SPEC §6.1: the quorum is capped by the jury's size, not by who has scored).
+    """
     criteria = [
         CriterionSpec(
             f"C{i}",
@@ -71,8 +75,58 @@ def contests(draw, normalise=("none", "zscore"), caps=(None, 1, 2)):
         max_winners_per_oblast=draw(st.sampled_from(caps)),
         winners=draw(st.integers(1, 4)),
         categories=categories,
+        jury_size=len(jurors) + draw(st.integers(0, 2)),
     )
     return criteria, apps, sheets, settings
+
+
+def sheet_counts(sheets):
+    return Counter(sheet.application_id for sheet in sheets)
+
+
+@examples
+@hypothesis.given(contests())
+def test_an_application_is_ranked_exactly_when_it_has_the_quorum_of_the_jury(contest):
+    criteria, apps, sheets, settings = contest
+    ranking = rank_applications(*contest)
+    quorum = max(1, min(settings.quorum, settings.jury_size))
+    assert ranking.quorum == quorum
+    counts = sheet_counts(sheets)
+    assert {row.application_id for row in ranking.rows} == {
+        app.id for app in apps if counts[app.id] >= quorum
+    }
+    assert all(n.jurors == counts[n.application_id] < quorum for n in ranking.not_ranked)
+
+
+@examples
+@hypothesis.given(contests(), st.integers(1, 3))
+def test_silent_members_never_lower_the_quorum(contest, silent):
+    # More members who have scored nothing: the same sheets never rank more applications.
+    criteria, apps, sheets, settings = contest
+    ranked = {r.application_id for r in rank_applications(*contest).rows}
+    larger = replace(settings, jury_size=settings.jury_size + silent)
+    ranked_larger = {
+        r.application_id for r in rank_applications(criteria, apps, sheets, larger).rows
+    }
+    assert ranked_larger <= ranked
+    assert rank_applications(criteria, apps, sheets, larger).quorum >= min(
+        settings.quorum, settings.jury_size
+    )
+
+
+@examples
+@hypothesis.given(contests(), st.data())
+def test_a_juror_falling_silent_never_ranks_an_application_that_was_not(contest, data):
+    # The quorum does not follow who has submitted: withdrawing one juror's sheets while
+    # the jury stays the same can only take applications out of the ranking.
+    criteria, apps, sheets, settings = contest
+    hypothesis.assume(sheets)
+    juror = data.draw(st.sampled_from(sorted({s.juror_id for s in sheets})))
+    fewer = [s for s in sheets if s.juror_id != juror]
+    before = rank_applications(*contest)
+    after = rank_applications(criteria, apps, fewer, settings)
+    assert after.quorum == before.quorum
+    assert {r.application_id for r in after.rows} <= {r.application_id for r in before.rows}
 
 
 def by_category(ranking):

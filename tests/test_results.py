@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -45,9 +45,15 @@ TIED = ("004", "005")
 
 @pytest.fixture
 def demo(app, demo_loaded):
-    """The demo loaded; its judged contest's slug."""
+    """The demo loaded; its judged contest's slug, with the jury's meeting entered for
+    the protocol (publication needs its number, date and place)."""
     with app.app_context():
-        return db.session.scalar(select(Contest.slug).where(Contest.stage == Stage.JUDGING))
+        contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
+        contest.protocol_number = "2"
+        contest.protocol_date = date(2026, 6, 12)
+        contest.protocol_place = "м. Харків, зала засідань хабу участі"
+        db.session.commit()
+        return contest.slug
 
 
 def _english(client, email=ORGANISER, password=DEMO_PASSWORD):
@@ -71,7 +77,8 @@ def _set(app, slug, **fields):
 
 
 def _move(client, slug, stage: str):
-    response = client.submit(f"/manage/contests/{slug}/stage?to={stage}", {"reason": ""})
+    """Move the contest as the organiser does: the warnings read and confirmed."""
+    response = client.change_stage(slug, stage)
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -122,8 +129,10 @@ def test_the_deliberation_page_shows_the_ranking_jurors_flags_and_the_undecided_
     # One column per juror, each juror's total; the winner marked.
     for name in ("Олена Коваленко", "Андрій Мельник", "Ірина Бондар"):
         assert f'<th scope="col" class="text-end">{name}</th>' in page
+    # Андрій Мельник recused from it: the cell says so (issue 13), never a bare «–».
     assert re.search(
-        r"1 UUG-\d{4}-010 Балаклійська міська рада Kharkiv Oblast 60\.50 60\.50 – 60\.50 Winner",
+        r"1 UUG-\d{4}-010 Балаклійська міська рада Kharkiv Oblast 60\.50 60\.50 recused "
+        r"60\.50 Winner",
         text,
     )
     # The tie at the 5th place: both rows undecided, one place for them, a decision to record.
@@ -466,10 +475,12 @@ def test_the_public_results_page_after_publication(client, app, organiser, clock
     page = _page(client, f"/contests/{slug}/results")
     text = _text(page)
     winners = text[text.index("Winners") : text.index("Full ranking")]
-    assert (
-        "1 Балаклійська міська рада Балаклійська міська територіальна громада Kharkiv Oblast "
-        "60.50 2 ГО «Агенція розвитку Апостолова»" in winners
+    assert re.search(
+        r"1 UUG-\d{4}-010 Балаклійська міська рада Балаклійська міська територіальна громада "
+        r"Kharkiv Oblast 60\.50 2 UUG-\d{4}-\d{3} ГО «Агенція розвитку Апостолова»",
+        winners,
     )
+    assert re.search(r"UUG-\d{4}-005 .* 45\.50 the tie is decided by the commission", winners)
     assert "ГО «Запорізький центр місцевої демократії»" in winners
     assert "Маріупольська міська рада" not in winners
     assert "Маріупольська міська рада" in text  # in the full ranking
@@ -499,21 +510,26 @@ def test_the_results_api_gives_the_spec_json_in_ukrainian_or_english(client, app
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.mimetype == "application/json"
     document = json.loads(response.get_data(as_text=True))
-    assert list(document) == ["contest", "winners", "ranking", "not_ranked"]
+    # SPEC §9's document with what the public page shows (SPEC §8): the community and
+    # the decisions on ties, not the number of sheets nor the jurors' divergence.
+    assert list(document) == ["contest", "winners", "ranking", "not_ranked", "decisions"]
     assert document["contest"] == slug and document["winners"] == 5
     rows = document["ranking"]
     assert list(rows[0]) == [
         "rank",
         "number",
         "organisation",
+        "community",
         "oblast",
         "score",
-        "jurors",
         "tie",
-        "divergent",
         "winner",
         "note",
     ]
+    assert rows[0]["community"] == "Балаклійська міська територіальна громада"
+    (decision,) = document["decisions"]
+    assert decision["reason"] == "Голосування комісії: 4 проти 3."
+    assert [n[-3:] for n in decision["winners"]] == ["005"]
     assert rows[0]["organisation"] == "Балаклійська міська рада" and rows[0]["score"] == "60.50"
     decided = {r["number"][-3:]: r for r in rows}
     assert decided["005"]["winner"] is True and decided["004"]["winner"] is False
@@ -547,8 +563,12 @@ def test_the_ranking_and_the_scores_export_as_csv_with_a_bom_and_as_xlsx(client,
     scores = client.get(f"/manage/contests/{slug}/scores.csv").get_data()
     assert scores.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(scores.decode("utf-8-sig"))))
-    assert lines[0] == ["application", "juror", "criterion", "score", "comment"]
-    assert len(lines) == 1 + 31 * 6  # 31 submitted sheets × 6 criteria
+    assert lines[0] == ["application", "juror", "criterion", "score", "comment", "juror_name"]
+    # 31 submitted sheets × 6 criteria, and the demo's one recusal (SPEC §15)
+    assert len(lines) == 1 + 31 * 6 + 1
+    (recusal,) = [line for line in lines if line[3] == "recused"]
+    assert recusal[2] == "" and recusal[4].startswith("Торік консультував")
+    assert recusal[5] == "Андрій Мельник"
 
     workbook = load_workbook(io.BytesIO(client.get(f"/manage/contests/{slug}/ranking.xlsx").data))
     assert workbook.sheetnames == ["Ranking", "Scores"]
@@ -556,8 +576,8 @@ def test_the_ranking_and_the_scores_export_as_csv_with_a_bom_and_as_xlsx(client,
     assert ranking_rows[0][:3] == ("Place", "Number", "Applicant") and len(ranking_rows) == 13
     assert ranking_rows[1][2] == "Балаклійська міська рада" and ranking_rows[1][4] == 60.5
     score_rows = list(workbook["Scores"].iter_rows(values_only=True))
-    assert score_rows[0] == ("application", "juror", "criterion", "score", "comment")
-    assert len(score_rows) == 1 + 31 * 6 and isinstance(score_rows[1][3], int | float)
+    assert score_rows[0] == ("application", "juror", "criterion", "score", "comment", "juror_name")
+    assert len(score_rows) == 1 + 31 * 6 + 1 and isinstance(score_rows[1][3], int | float)
 
 
 # --- Divergences -------------------------------------------------------------------
@@ -626,7 +646,10 @@ def test_a_divergent_application_gets_a_juror_in_one_click_and_a_recorded_resolu
     text = _text(page)
     assert "divergent" in text
     assert "The totals differ by 25.00 points (the threshold is 7.50)" in text
-    assert "Add a juror: Віра" in text and "Галина" not in text.split("Divergences")[1]
+    # Every member has a column of the ranking (Галина and Віра have no sheets yet); in
+    # the divergences section Галина is never proposed.
+    divergences = text.split('Divergences', 2)[2]
+    assert "Add a juror: Віра" in divergences and "Галина" not in divergences
     with app.app_context():
         sheets = db.session.scalars(select(Scoresheet).order_by(Scoresheet.id)).all()
     for sheet in sheets:

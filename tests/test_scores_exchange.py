@@ -6,9 +6,11 @@ before and after the Ukrainian translations change.
 
 import csv
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import delete, func, select
 
 from scoring import progress
@@ -17,6 +19,7 @@ from scoring.judging import scores_file
 from scoring.models import (
     Conflict,
     Contest,
+    Criterion,
     JuryMember,
     Role,
     Scoresheet,
@@ -234,14 +237,16 @@ def test_export_lists_submitted_sheets_in_a_stable_order(app, build, runner, jur
     result = runner.invoke(args=["export-scores", judged.slug])
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.output)))
+    # Submitted sheets and recusals (SPEC §15), the jurors named; drafts are left out.
     assert rows == [
-        ["application", "juror", "criterion", "score", "comment"],
-        [second, "a.first@jury.example", "C1", "10", ""],
-        [second, "a.first@jury.example", "C2", "0", ""],
-        [second, "a.first@jury.example", "C3", "2.5", ""],
-        [second, "known@jury.example", "C1", "10", 'Цитата "так", кома'],
-        [second, "known@jury.example", "C2", "0", ""],
-        [second, "known@jury.example", "C3", "2.5", ""],
+        ["application", "juror", "criterion", "score", "comment", "juror_name"],
+        [second, "a.first@jury.example", "C1", "10", "", "Тест"],
+        [second, "a.first@jury.example", "C2", "0", "", "Тест"],
+        [second, "a.first@jury.example", "C3", "2.5", "", "Тест"],
+        [second, "known@jury.example", "C1", "10", 'Цитата "так", кома', "Тест"],
+        [second, "known@jury.example", "C2", "0", "", "Тест"],
+        [second, "known@jury.example", "C3", "2.5", "", "Тест"],
+        [third, "a.first@jury.example", "", "recused", "Так", "Тест"],
     ]
 
 
@@ -266,21 +271,22 @@ def test_an_export_imported_into_a_copy_exports_the_same(app, runner, tmp_path, 
     )
     assert runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)]).exit_code == 0
     exported = runner.invoke(args=["export-scores", judged.slug]).output
+    # Jurors known only by their address (created by the import) get no name.
     assert list(csv.reader(io.StringIO(exported))) == [
-        ["application", "juror", "criterion", "score", "comment"],
-        [first, "known@jury.example", "C1", "0", ""],
-        [first, "known@jury.example", "C2", "0", ""],
-        [first, "known@jury.example", "C3", "0", ""],
-        [first, "zoya@jury.example", "C1", "10", ""],
-        [first, "zoya@jury.example", "C2", "9", ""],
-        [first, "zoya@jury.example", "C3", "5", ""],
-        [first, "zoya@jury.example", "", "", "Загальна думка"],
-        [second, "andrii@jury.example", "C1", "7", ""],
-        [second, "andrii@jury.example", "C2", "8", ""],
-        [second, "andrii@jury.example", "C3", "4.5", ""],
-        [third, "known@jury.example", "C1", "1", "Коментар, з комою"],
-        [third, "known@jury.example", "C2", "2", ""],
-        [third, "known@jury.example", "C3", "0.5", ""],
+        ["application", "juror", "criterion", "score", "comment", "juror_name"],
+        [first, "known@jury.example", "C1", "0", "", "Тест"],
+        [first, "known@jury.example", "C2", "0", "", "Тест"],
+        [first, "known@jury.example", "C3", "0", "", "Тест"],
+        [first, "zoya@jury.example", "C1", "10", "", ""],
+        [first, "zoya@jury.example", "C2", "9", "", ""],
+        [first, "zoya@jury.example", "C3", "5", "", ""],
+        [first, "zoya@jury.example", "", "", "Загальна думка", ""],
+        [second, "andrii@jury.example", "C1", "7", "", ""],
+        [second, "andrii@jury.example", "C2", "8", "", ""],
+        [second, "andrii@jury.example", "C3", "4.5", "", ""],
+        [third, "known@jury.example", "C1", "1", "Коментар, з комою", "Тест"],
+        [third, "known@jury.example", "C2", "2", "", "Тест"],
+        [third, "known@jury.example", "C3", "0.5", "", "Тест"],
     ]
 
     _forget_scores(app, judged.contest_id, keep={juror})
@@ -337,3 +343,243 @@ def test_on_a_terminal_the_progress_is_one_line_rewritten(capsys):
         "\rІмпорт оцінок: 0 %\rІмпорт оцінок: 25 %\rІмпорт оцінок: 75 %\rІмпорт оцінок: 100 %\n"
     )
     assert progress.on_terminal("x", io.StringIO()) is progress.nothing  # a file: silent
+
+
+# Numbers and facts as paper brings them (issue 13, SPEC §15) -------------------------
+
+
+def _half_points(app, code="C1"):
+    with app.app_context():
+        criterion = db.session.scalar(select(Criterion).where(Criterion.code == code))
+        criterion.step = Decimal("0.5")
+        db.session.commit()
+
+
+def test_a_decimal_comma_cut_in_two_by_the_separator_is_refused_with_its_column(
+    app, runner, tmp_path, juror, judged
+):
+    # `APP,juror,C1,7,5` was stored as 7 with the comment "5".
+    _half_points(app)
+    first, second, _third = judged.numbers
+    text = (
+        HEADER
+        + f"{first},known@jury.example,C1,7,5\n"  # 2: five cells, the comment "5"
+        + f"{first},known@jury.example,C2,8,\n"
+        + f"{first},known@jury.example,C3,4,5,Чітко\n"  # 4: six cells
+        + f'{second},known@jury.example,C1,"7,5",\n'  # quoted: read as 7.5
+        + f"{second},known@jury.example,C2,8,5 балів за участь\n"  # a comment, not digits
+        + f"{second},known@jury.example,C3,4,\n"
+    )
+    before = _counts(app)
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 1, result.output
+    problems = result.output
+    assert "line 2: column 4 (score): «7,5» cannot be read for certain" in problems
+    assert "Write it with a point (7.5)" in problems
+    assert "line 4: column 4 (score): «4,5» cannot be read for certain" in problems
+    assert "line 5" not in problems and "line 6" not in problems
+    assert _counts(app) == before and stored_scores(app, juror, first) == {}
+
+    fixed = text.replace(",C1,7,5\n", ',C1,"7,5",\n').replace(",C3,4,5,Чітко", ",C3,4.5,Чітко")
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, fixed)])
+    assert result.exit_code == 0, result.output
+    c = judged.criteria
+    assert stored_scores(app, juror, first)[c["C1"]] == (Decimal("7.5"), "")
+    assert stored_scores(app, juror, first)[c["C3"]] == (Decimal("4.5"), "Чітко")
+    assert stored_scores(app, juror, second)[c["C2"]] == (Decimal(8), "5 балів за участь")
+
+
+def test_a_semicolon_file_with_decimal_commas_is_read(app, runner, tmp_path, juror, judged):
+    _half_points(app)
+    first = judged.numbers[0]
+    text = (
+        "application;juror;criterion;score;comment\n"
+        f"{first};known@jury.example;C1;7,5;Добре, але коротко\n"
+        f"{first};known@jury.example;C2;8;\n"
+        f"{first};known@jury.example;C3;4,5;\n"
+    )
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 0, result.output
+    c = judged.criteria
+    assert stored_scores(app, juror, first) == {
+        c["C1"]: (Decimal("7.5"), "Добре, але коротко"),
+        c["C2"]: (Decimal(8), ""),
+        c["C3"]: (Decimal("4.5"), ""),
+    }
+
+
+def _pdf_text(runner, tmp_path, slug, kind, *extra) -> str:
+    target = tmp_path / f"{kind}.pdf"
+    result = runner.invoke(args=["pdf", slug, kind, *extra, "--lang", "en", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(io.BytesIO(target.read_bytes()))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_imported_sheets_claim_no_declaration_and_say_who_entered_them(
+    app, build, runner, tmp_path, juror, judged, clock_at
+):
+    first, second, _third = judged.numbers
+    with app.app_context():
+        organiser = db.session.get(Contest, judged.contest_id).organisers[0]
+        organiser.name, organiser_email = "Ірина Секретар", organiser.email
+        db.session.commit()
+    clock_at(datetime(2026, 6, 5, 9, 30, tzinfo=UTC))
+    path = _write(tmp_path, HEADER + _full_sheet(first, "known@jury.example"))
+    result = runner.invoke(
+        args=["import-scores", judged.slug, path, "--entered-by", organiser_email]
+    )
+    assert result.exit_code == 0, result.output
+    sheet = sheet_row(app, juror, first)
+    assert (sheet.state, sheet.conflict) == (SheetState.SUBMITTED, Conflict.NONE)
+    assert sheet.declared_at is None  # the juror declared nothing in the system
+    assert sheet.entered_at == datetime(2026, 6, 5, 9, 30, tzinfo=UTC)
+    assert audit_entries(app, "conflict.declared_none") == []
+
+    sheets = _pdf_text(runner, tmp_path, judged.slug, "scoresheets", "--application", first)
+    assert "Entered from paper, by Ірина Секретар: June 5, 2026, 12:30" in sheets
+    assert "no declaration was made in the system" in sheets
+    assert "declared that there is none" not in sheets
+    protocol = _pdf_text(runner, tmp_path, judged.slug, "protocol")
+    assert "entered into the system afterwards: the system holds no declaration" in protocol
+    assert "Тест 1 Ірина Секретар June 5, 2026" in protocol
+
+    # Without --entered-by the sheets say the command line entered them.
+    path = _write(tmp_path, HEADER + _full_sheet(second, "known@jury.example"), "second.csv")
+    assert runner.invoke(args=["import-scores", judged.slug, path]).exit_code == 0
+    sheets = _pdf_text(runner, tmp_path, judged.slug, "scoresheets", "--application", second)
+    assert "Entered from paper, on the command line: June 5, 2026, 12:30" in sheets
+    # Only an organiser of the contest enters sheets.
+    refused = runner.invoke(
+        args=["import-scores", judged.slug, path, "--entered-by", "known@jury.example"]
+    )
+    assert refused.exit_code == 1 and "is not an organiser" in refused.output
+
+
+def test_a_sheet_entered_from_paper_and_reopened_asks_the_juror_to_declare(
+    app, runner, tmp_path, juror, judged, client
+):
+    first = judged.numbers[0]
+    path = _write(tmp_path, HEADER + _full_sheet(first, "known@jury.example"))
+    assert runner.invoke(args=["import-scores", judged.slug, path]).exit_code == 0
+    with app.app_context():
+        from scoring.judging import assignments
+
+        contest = db.session.get(Contest, judged.contest_id)
+        sheet = db.session.scalar(select(Scoresheet).where(Scoresheet.juror_id == juror))
+        assignments.reopen(contest, sheet, "Уточнити бали", actor=contest.organisers[0])
+        db.session.commit()
+    client.login("known@jury.example")
+    page = client.get(judged.url(first)).get_data(as_text=True)
+    assert 'action="/judging/uchast-2026/' in page and "/no-conflict" in page
+
+
+def test_a_recusal_is_imported_with_its_declaration(app, runner, tmp_path, juror, judged):
+    first, second, third = judged.numbers
+    text = (
+        "application,juror,criterion,score,comment,juror_name\n"
+        f"{first},known@jury.example,,recused,Моя сестра керує цією ГО,\n"
+        f"{second},paper@jury.example,C1,RECUSED,Працюю в цій громаді,Петро Паперовий\n"
+        f"{second},paper@jury.example,C2,recused,,Петро Паперовий\n"
+        + _full_sheet(third, "known@jury.example").replace("\n", ",\n")
+    )
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 0, result.output
+    assert "Recusals recorded: 2" in result.output
+    sheet = sheet_row(app, juror, first)
+    assert (sheet.conflict, sheet.declaration) == (Conflict.RECUSED, "Моя сестра керує цією ГО")
+    assert sheet.declared_at is None and sheet.entered_at is not None
+    with app.app_context():
+        paper = db.session.scalar(select(User).where(User.email == "paper@jury.example"))
+        assert paper.name == "Петро Паперовий"
+        paper_id = paper.id
+    assert sheet_row(app, paper_id, second).conflict == Conflict.RECUSED
+    (entry, _other) = audit_entries(app, "conflict.recused")
+    assert entry.details["via"] == "import-scores"
+    protocol = _pdf_text(runner, tmp_path, judged.slug, "protocol")
+    assert "Моя сестра керує цією ГО" in protocol and "entered from paper" in protocol
+    assert "Петро Паперовий" in protocol and "paper@jury.example" not in protocol
+    exported = runner.invoke(args=["export-scores", judged.slug]).output
+    assert f"{first},known@jury.example,,recused,Моя сестра керує цією ГО,Тест" in exported
+
+
+def test_recusal_lines_that_cannot_be_read_for_certain_are_refused(
+    app, runner, tmp_path, juror, judged
+):
+    first, second, third = judged.numbers
+    set_sheet(
+        app,
+        juror,
+        third,
+        state=SheetState.SUBMITTED,
+        points={c: "1" for c in judged.criteria.values()},
+    )
+    text = (
+        HEADER
+        + f"{first},known@jury.example,,recused,\n"  # 2: no declaration
+        + f"{second},known@jury.example,C1,recused,Родич\n"  # 3: and scores too
+        + f"{second},known@jury.example,C2,5,\n"
+        + f"{third},known@jury.example,,recused,Родич\n"  # 5: submitted in the system
+        + f"{first},other@jury.example,C9,recused,Родич\n"  # 6: no such criterion
+    )
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 1
+    for message in (
+        f"line 2: the recusal of known@jury.example from {first} needs the declaration",
+        f"line 3: known@jury.example both recuses themself from {second} and scores it",
+        f"line 5: known@jury.example has already submitted the scoresheet for {third}",
+        "line 6: there is no criterion C9 in this contest",
+    ):
+        assert message in result.output, (message, result.output)
+    assert sheet_row(app, juror, third).state == SheetState.SUBMITTED
+
+
+def test_juror_name_names_the_members(app, build, runner, tmp_path, juror, judged):
+    first, second, _third = judged.numbers
+    placeholder = build.user(
+        Role.JUROR, email="nameless@jury.example", name="nameless@jury.example"
+    )
+    text = "application,juror,criterion,score,comment,juror_name\n" + "".join(
+        f"{line.rstrip()},{name}\n"
+        for line, name in (
+            *((row, "Зоя Нова") for row in _full_sheet(first, "zoya@jury.example").splitlines()),
+            *(
+                (row, "Назар Безіменний")
+                for row in _full_sheet(first, "nameless@jury.example").splitlines()
+            ),
+            *((row, "Інше Ім’я") for row in _full_sheet(second, "known@jury.example").splitlines()),
+        )
+    )
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        names = dict(
+            db.session.execute(
+                select(User.email, User.name).where(
+                    User.email.in_(
+                        ["zoya@jury.example", "nameless@jury.example", "known@jury.example"]
+                    )
+                )
+            ).all()
+        )
+    # Created with the name; an address-only account named; a person's own name kept.
+    assert names == {
+        "zoya@jury.example": "Зоя Нова",
+        "nameless@jury.example": "Назар Безіменний",
+        "known@jury.example": "Тест",
+    }
+    assert placeholder
+    protocol = _pdf_text(runner, tmp_path, judged.slug, "protocol")
+    assert "Зоя Нова" in protocol and "zoya@jury.example" not in protocol
+
+    clash = (
+        "application,juror,criterion,score,comment,juror_name\n"
+        f"{second},zoya@jury.example,C1,5,,Зоя Нова\n"
+        f"{second},zoya@jury.example,C2,5,,Зоя Стара\n"
+        f"{second},zoya@jury.example,C3,5,,\n"
+    )
+    result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, clash, "c.csv")])
+    assert result.exit_code == 1
+    assert "line 3: the juror zoya@jury.example is named «Зоя Стара» here and «Зоя Нова»" in (
+        result.output
+    )

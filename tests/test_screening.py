@@ -345,7 +345,7 @@ def test_a_rejection_needs_a_reason_and_the_applicant_reads_it(
     assert message["To"] == APPLICANT and message["Subject"] == f"Application {number} is rejected"
     body = message.get_content()
     assert f"The application {number} of ГО «Світанок»" in body and "is rejected." in body
-    assert f"Reason: {reason}" in body and f"http://localhost/applications/{number}" in body
+    assert f"Reason: {reason}" in body and f"http://127.0.0.1:5000/applications/{number}" in body
 
     client.submit("/logout")
     client.login(APPLICANT)

@@ -32,7 +32,8 @@ TWO = (
 
 
 def inputs(table, criteria=ONE, decisions=(), **settings) -> Inputs:
-    """``table``: {application: {juror: score or (score, score)}}."""
+    """``table``: {application: {juror: score or (score, score)}}; the jury is the jurors
+    it names."""
     ids = [c.id for c in criteria]
     sheets = tuple(
         Sheet(n, juror, dict(zip(ids, [Decimal(str(v)) for v in _tuple(s)], strict=True)))
@@ -40,6 +41,9 @@ def inputs(table, criteria=ONE, decisions=(), **settings) -> Inputs:
         for juror, s in by_juror.items()
     )
     apps = tuple(ApplicationSpec(n, f"T-2026-{n:03d}", f"Org {n}", "UA-63") for n in table)
+    settings.setdefault(
+        "jury_size", len({juror for by_juror in table.values() for juror in by_juror})
+    )
     return Inputs(criteria, apps, sheets, Settings(**settings), tuple(decisions))
 
 
@@ -175,3 +179,14 @@ def test_juror_totals_spread_and_leniency():
     # The engine agrees on the totals.
     row = {r.application_id: r for r in data.rank().rows}[1]
     assert row.juror_totals == {"j0": Fraction(16), "j1": Fraction(15)}
+
+
+def test_leaving_a_juror_out_keeps_the_silent_members_in_the_quorum():
+    # A jury of three in which j2 has scored nothing: without j0, two members remain and
+    # the quorum of 2 still applies, so one sheet per application ranks nothing.
+    data = inputs({1: {"j0": 9, "j1": 9}, 2: {"j0": 5, "j1": 5}}, winners=1, jury_size=3)
+    assert upsets(stability.check(data))[1] == [
+        (Change("without_juror", juror="j0"), "not_ranked", None),
+        (Change("without_juror", juror="j1"), "not_ranked", None),
+    ]
+    assert stability.apply(data, Change("without_juror", juror="j0")).settings.jury_size == 2

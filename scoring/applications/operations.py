@@ -33,9 +33,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock
+from .. import audit, clock, files
 from ..extensions import db
-from ..i18n import file_size_text, kind_label, long_datetime, oblast_name
+from ..i18n import file_size_text, input_number, kind_label, long_datetime, oblast_name
 from ..models import (
     Answer,
     Application,
@@ -360,6 +360,11 @@ def store_attachment(
                 )
             ]
         )
+    if contest.blind:
+        try:
+            files.without_metadata(data, detected)
+        except files.Unreadable as error:
+            raise ApplicationError([(name, files.refusal(error, label, shown))]) from error
     previous = next((a for a in application.attachments if a.question_id == question.id), None)
     others = db.session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0)).where(
@@ -386,7 +391,7 @@ def store_attachment(
         )
     attachment = Attachment(
         question_id=question.id,
-        filename=shown,
+        filename=files.typed_name(shown, detected),
         content_type=detected,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -445,7 +450,7 @@ def parse_number(value: str) -> Decimal | None:
 
 
 def _number_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+    return input_number(value)  # «1,5» in Ukrainian, as the applicant would type it
 
 
 def answer_problem(question: Question, value: str):

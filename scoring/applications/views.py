@@ -31,11 +31,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, clock, hromadas, mail, organisations
+from .. import access, clock, files, hromadas, mail, organisations
 from ..auth import role_required
 from ..csrftokens import masked_token
 from ..extensions import db
 from ..i18n import OBLASTS, current_language, file_size_text
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -45,6 +46,7 @@ from ..models import (
     Role,
     Stage,
 )
+from ..requestguard import accepts_files, json_endpoint, refuse_files_except
 from . import operations
 from .content import answer_rows
 from .forms import OrganisationForm
@@ -277,6 +279,7 @@ def _typed_values(application: Application) -> dict:
 
 @bp.route("/applications/draft/<int:application_id>", methods=["GET", "POST"])
 @role_required(Role.APPLICANT)
+@accepts_files
 def draft(application_id: int):
     """The application form; a POST saves every field, stores files, then does ``action``."""
     application = _load_draft(application_id, lock=request.method == "POST")
@@ -288,6 +291,9 @@ def draft(application_id: int):
         flash(_("This application cannot be changed now."), "warning")
         return redirect(url_for("applications.draft", application_id=application.id))
 
+    refuse_files_except(
+        {field_name(q) for q in application.contest.questions if q.kind == QuestionKind.FILE}
+    )
     user = current_user._get_current_object()
     typed = _typed_values(application)
     saved, errors = operations.save_answers(application, typed)
@@ -354,6 +360,7 @@ def autosave_csrf_error(_error):
 
 
 @api.route("/applications/draft/<int:application_id>/autosave", methods=["GET", "POST"])
+@json_endpoint
 def autosave(application_id: int):
     """POST {"fields": {name: text}} saves those fields; GET gives a fresh CSRF token.
 
@@ -406,7 +413,7 @@ def _send_receipt(application: Application, user) -> None:
         contest_title=application.contest.title(language),
         rows=answer_rows(application, language),
         attachments=application.attachments,
-        link=url_for("applications.show", number=application.number, _external=True),
+        link=external_url("applications.show", number=application.number),
     )
 
 
@@ -437,6 +444,7 @@ def show(number: str):
         owner=owner,
         can_withdraw=owner and operations.can_withdraw(application, now),
         hide_applicant=current_user.is_juror and application.contest.blind,
+        contacts=access.may_see_contacts(application, current_user),
         now=now,
     )
 
@@ -477,12 +485,12 @@ def download(attachment_id: int):
     response = send_file(
         io.BytesIO(attachment.content),
         mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
         etag=attachment.sha256,
         last_modified=attachment.uploaded_at,
         max_age=0,
     )
+    name = files.typed_name(attachment.filename, attachment.content_type)
+    response.headers["Content-Disposition"] = files.disposition(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     return response

@@ -1,6 +1,5 @@
 """Forms of the accounts pages; every message is in gettext and shown beside its field."""
 
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -10,28 +9,40 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from ..forms import AppForm, choices, email_field, required, strip
 from ..i18n import LANGUAGE_NAMES
 from ..models import Role
-from ..organisations import OrganisationFields
-from .operations import MIN_PASSWORD
+from ..organisations import OrganisationFields, PlaceFields
+from . import passwords
+from .passwords import MIN_PASSWORD
+
+
+def strong_password(form, field):
+    """Long enough and not easy to guess (``passwords.weakness``), told beside the field.
+
+    What the site knows of the person counts as easy to guess: the e-mail and names
+    typed in the same form, and ``form.known_inputs`` that a view sets (the signed-in
+    person's or the reset account's e-mail and name).
+    """
+    if field.data:
+        known = [*getattr(form, "known_inputs", ())]
+        known += [form[name].data for name in ("email", "name", "contact_person") if name in form]
+        if "organisation_name" in form:
+            known.append(form["organisation_name"].data)
+        problem = passwords.weakness(field.data, known, label=field.label.text)
+        if problem:
+            raise ValidationError(problem)
 
 
 def new_password_fields(label=None):
     password = PasswordField(
         label or _l("Password"),
-        validators=[
-            required(),
-            Length(
-                min=MIN_PASSWORD,
-                max=200,
-                message=_l("The password must have from %(min)d to %(max)d characters."),
-            ),
-        ],
+        validators=[required(), strong_password],
         description=_l(
-            "At least %(n)s characters. A phrase of several words is easy to remember.",
+            "At least %(n)s characters, and not a common or leaked password. A phrase of "
+            "several words is easy to remember.",
             n=MIN_PASSWORD,
         ),
         render_kw={"autocomplete": "new-password"},
@@ -88,6 +99,10 @@ class AccountForm(AppForm):
     )
 
 
+class JurorAccountForm(AccountForm, PlaceFields):
+    """A juror's account: also where they live and work, for conflicts of interest."""
+
+
 class PasswordChangeForm(AppForm):
     current_password = PasswordField(
         _l("Current password"),
@@ -112,4 +127,43 @@ class RegistrationForm(OrganisationFields):
             "taking part in contests."
         ),
         validators=[DataRequired(message=_l("Without this consent we cannot register you."))],
+    )
+
+
+class TwoFactorSetupForm(AppForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[required(), Length(max=20)],
+        filters=[strip],
+        description=_l("Six digits; the app shows a new one every 30 seconds."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20},
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[required()],
+        description=_l("A change to how you sign in is confirmed with the password."),
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class SignInCodeForm(AppForm):
+    code = StringField(
+        _l("Code"),
+        validators=[required(), Length(max=40)],
+        filters=[strip],
+        description=_l(
+            "The six digits your authenticator app shows now, or one of your recovery codes "
+            "(such as abcd-efgh-jkmn)."
+        ),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "maxlength": 40},
+    )
+
+
+class ConfirmPasswordForm(AppForm):
+    """A change to how one signs in asks for the password again."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[required()],
+        render_kw={"autocomplete": "current-password"},
     )

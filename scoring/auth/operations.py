@@ -7,13 +7,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from .. import audit, clock, mail
+from .. import audit, clock, hromadas, mail
 from ..extensions import db
+from ..links import external_url
 from ..models import (
     Contest,
     Invitation,
@@ -23,8 +24,6 @@ from ..models import (
     User,
 )
 from ..organisations import OrganisationError, apply_organisation_values
-
-MIN_PASSWORD = 10
 
 
 class AccountError(Exception):
@@ -100,12 +99,24 @@ def user_for_reset(token: str) -> User | None:
     return user
 
 
-def update_account(user: User, *, name: str, language: str) -> None:
-    """The person's own name (documents print it) and language, audited when changed."""
-    changed = [field for field, value in (("name", name), ("language", language))
-               if getattr(user, field) != value]  # fmt: skip
+def update_account(
+    user: User, *, name: str, language: str, place: tuple[str | None, str | None] | None = None
+) -> None:
+    """The person's own name (documents print it) and language, and for a juror where
+    they live and work (``place``: oblast and KATOTTG code of the hromada, for conflicts
+    of interest), audited when changed."""
+    values = {"name": name, "language": language}
+    if place is not None:
+        oblast, code = place
+        values |= {
+            "oblast": oblast,
+            "community_code": code,
+            "community": hromadas.name_of(code),
+        }
+    changed = [field for field, value in values.items() if getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, values[field])
     if changed:
-        user.name, user.language = name, language
         audit.record("user.updated", actor=user, obj=user, fields=changed)
 
 
@@ -184,5 +195,5 @@ def send_invitation(invitation, token: str) -> None:
         invitation=invitation,
         name=invitation.name or invitation.email,
         days=current_app.config["INVITATION_DAYS"],
-        link=url_for("auth.accept_invitation", token=token, _external=True),
+        link=external_url("auth.accept_invitation", token=token),
     )

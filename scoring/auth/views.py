@@ -15,17 +15,21 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import clock, mail
+from .. import clock, mail, sessions
 from ..extensions import db, limiter
+from ..links import external_url
 from ..models import Contest, JuryMember, Role, contest_organisers
+from ..organisations import community_choices
 from . import operations, role_required
 from .forms import (
     AcceptInvitationForm,
     AccountForm,
     InvitationForm,
+    JurorAccountForm,
     LanguageForm,
     LoginForm,
     PasswordChangeForm,
@@ -36,6 +40,7 @@ from .forms import (
 )
 
 bp = Blueprint("auth", __name__)
+RESET_EMAILS_PER_ADDRESS = "5 per hour"
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -53,14 +58,29 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def _start_session(user) -> None:
+def start_session(user, *, two_factor: bool = False) -> None:
+    """Sign ``user`` in on this browser with a new server-side session (sessions.py)."""
     login_user(user)
-    session.permanent = True
+    sessions.start(user, two_factor=two_factor)
     user.last_login_at = clock.now()
 
 
-def _login_limit() -> str:
+def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+PENDING = "second_step"  # in the signed cookie: who gave the right password, and when
+PENDING_MINUTES = 10
+
+
+def ask_for_code(user, next_url: str):
+    """After the right password of an account with two-factor sign-in: ask for a code."""
+    session[PENDING] = {
+        "user": user.get_id(),
+        "at": int(clock.now().timestamp()),
+        "next": next_url,
+    }
+    return redirect(url_for("security.login_code"))
 
 
 @bp.app_template_global()
@@ -86,7 +106,7 @@ def invitation_text(invitation) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -94,9 +114,12 @@ def login():
     if form.validate_on_submit():
         user = operations.find_user(form.email.data)
         if user is not None and user.check_password(form.password.data):
-            _start_session(user)
+            next_url = safe_next(request.args.get("next"), url_for("auth.account"))
+            if user.has_two_factor:
+                return ask_for_code(user, next_url)
+            start_session(user)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next"), url_for("auth.account")))
+            return redirect(next_url)
         form.password.errors.append(_("The e-mail or the password is wrong."))
     return render_template("auth/login.html", form=form)
 
@@ -104,6 +127,8 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":
+        sessions.end()  # the cookie, wherever it was copied, stops working
+        db.session.commit()
         logout_user()
         session.pop("language", None)
         flash(_("You have logged out."), "success")
@@ -112,6 +137,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
@@ -127,7 +153,7 @@ def register():
         except operations.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            _start_session(user)
+            start_session(user)
             db.session.commit()
             flash(
                 _("The organisation is registered. You can now apply to open contests."), "success"
@@ -136,8 +162,14 @@ def register():
     return render_template("auth/register.html", form=form)
 
 
+def _reset_email() -> str:
+    return "reset:" + str(request.form.get("email", "")).strip().lower()
+
+
 @bp.route("/password/reset", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
+# A few e-mails an hour to one address, however many machines ask: no mailbox flooding.
+@limiter.limit(RESET_EMAILS_PER_ADDRESS, key_func=_reset_email, methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -150,7 +182,7 @@ def reset_request():
                 "password_reset",
                 language=user.language,
                 user=user,
-                link=url_for("auth.reset_password", token=token, _external=True),
+                link=external_url("auth.reset_password", token=token),
                 hours=current_app.config["PASSWORD_RESET_HOURS"],
             )
         # The same answer whether or not the address is known: nothing leaks.
@@ -171,9 +203,15 @@ def reset_password(token: str):
     if user is None:
         return render_template("auth/reset_invalid.html"), 410
     form = ResetPasswordForm()
+    form.known_inputs = [user.email, user.name]
     if form.validate_on_submit():
         operations.set_password(user, form.password.data, action="user.password_reset")
-        _start_session(user)
+        sessions.end_all(user)  # whoever knew the old password is signed out everywhere
+        if user.has_two_factor:  # the mailbox alone does not replace the second factor
+            db.session.commit()
+            flash(_("The new password is set."), "success")
+            return ask_for_code(user, url_for("auth.account"))
+        start_session(user)
         db.session.commit()
         flash(_("The new password is set."), "success")
         return redirect(url_for("auth.account"))
@@ -238,11 +276,12 @@ def accept_invitation(token: str):
             return redirect(url_for("auth.account"))
         return render_template("auth/accept_existing.html", invitation=invitation)
     form = AcceptInvitationForm(name=invitation.name)
+    form.known_inputs = [invitation.email]
     if form.validate_on_submit():
         user = operations.accept_invitation(
             invitation, name=form.name.data, password=form.password.data
         )
-        _start_session(user)
+        start_session(user)
         db.session.commit()
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("auth.account"))
@@ -252,9 +291,21 @@ def accept_invitation(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = AccountForm(obj=current_user)
+    juror = current_user.role == Role.JUROR
+    if juror:
+        form = JurorAccountForm(obj=current_user)
+        if not form.is_submitted():
+            form.community.data = current_user.community_code or ""
+            form.community.choices = community_choices(current_user.oblast)
+    else:
+        form = AccountForm(obj=current_user)
     if form.validate_on_submit():
-        operations.update_account(current_user, name=form.name.data, language=form.language.data)
+        operations.update_account(
+            current_user,
+            name=form.name.data,
+            language=form.language.data,
+            place=form.place() if juror else None,
+        )
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("auth.account"))
@@ -267,7 +318,20 @@ def account():
 
 
 def _account_overview(user) -> dict:
-    """What the account page shows besides the forms, by role."""
+    """What the account page shows besides the forms: by role, then the sessions."""
+    return {**_by_role(user), **_security_overview(user)}
+
+
+def _security_overview(user) -> dict:
+    current = sessions.current()
+    return {
+        "open_sessions": sessions.open_sessions(user),
+        "current_session_id": current.id if current is not None else None,
+        "two_factor_offered": user.role in (Role.ORGANISER, Role.JUROR),
+    }
+
+
+def _by_role(user) -> dict:
     if user.role == Role.ORGANISER:
         contests = db.session.scalars(
             select(Contest)
@@ -291,13 +355,24 @@ def _account_overview(user) -> dict:
 @login_required
 def change_password():
     form = PasswordChangeForm()
+    form.known_inputs = [current_user.email, current_user.name]
     if form.validate_on_submit():
         user = current_user._get_current_object()
         if user.check_password(form.current_password.data):
             operations.set_password(user, form.password.data)
-            _start_session(user)  # the session id carries the password fingerprint
+            ended = sessions.end_others(user)
+            login_user(user)  # the cookie names the person with the new password's mark
             db.session.commit()
             flash(_("The new password is set."), "success")
+            if ended:
+                flash(
+                    ngettext(
+                        "%(num)d other session is ended: sign in there with the new password.",
+                        "%(num)d other sessions are ended: sign in there with the new password.",
+                        ended,
+                    ),
+                    "info",
+                )
             return redirect(url_for("auth.account"))
         form.current_password.errors.append(_("The current password is wrong."))
     return render_template(

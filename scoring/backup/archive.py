@@ -3,14 +3,24 @@
 ::
 
     manifest.json                      what the archive holds (see ``backup.write``)
+    signature.json                     the manifest's HMAC (absent: an unsigned archive)
     tables/<table>.jsonl               one JSON object per row, keys = column names
     files/<table>/<column>/<key>       the bytes of one binary value (the row holds the name)
 
 Rows are ordered by primary key and tables by their foreign keys, parents first.
+
+The manifest names every other member with its SHA-256, so its signature covers the
+whole archive: HMAC-SHA256 of the manifest's bytes under ``BACKUP_SIGNING_KEY``, which
+the administrator keeps off the database server. Someone who edits an archive and
+recomputes its checksums cannot sign the new manifest without the key. The signature
+names the key by a fingerprint (an HMAC of a constant, which reveals nothing of it), so
+that restore can tell "signed with another key" from "changed after signing".
 """
 
 import enum
 import hashlib
+import hmac
+import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -32,7 +42,44 @@ from ..extensions import db
 
 FORMAT = "scoring.backup/1"
 MANIFEST = "manifest.json"
+SIGNATURE = "signature.json"
+SIGNATURE_FORMAT = "scoring.backup-signature/1"
+MIN_SIGNING_KEY = 32
 CHUNK = 1 << 20
+
+
+def key_fingerprint(key: str) -> str:
+    return hmac.new(key.encode(), b"scoring backup key", "sha256").hexdigest()[:16]
+
+
+def sign(manifest: bytes, key: str) -> bytes:
+    """The ``signature.json`` member for the manifest's bytes."""
+    document = {
+        "format": SIGNATURE_FORMAT,
+        "algorithm": "HMAC-SHA256",
+        "key": key_fingerprint(key),
+        "signature": hmac.new(key.encode(), manifest, "sha256").hexdigest(),
+    }
+    return json.dumps(document, indent=2).encode()
+
+
+def signature_problem(signature: bytes | None, manifest: bytes, key: str | None) -> str | None:
+    """Why the signature does not vouch for ``manifest`` under ``key``, or None when it
+    does: "unsigned", "no key", "unreadable", "another key" or "changed"."""
+    if signature is None:
+        return "unsigned"
+    if not key:
+        return "no key"
+    try:
+        document = json.loads(signature)
+        fingerprint, value = str(document["key"]), str(document["signature"])
+    except (ValueError, TypeError, KeyError):
+        return "unreadable"
+    if not hmac.compare_digest(fingerprint, key_fingerprint(key)):
+        return "another key"
+    if not hmac.compare_digest(value, hmac.new(key.encode(), manifest, "sha256").hexdigest()):
+        return "changed"
+    return None
 
 
 def tables() -> list[Table]:

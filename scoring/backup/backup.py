@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Connection, create_engine, event, select
 from sqlalchemy.pool import NullPool
@@ -59,17 +60,35 @@ class Summary:
     file_bytes: int = 0
     audit_entries: int = 0
     audit_last_hash: str = audit.GENESIS
+    signed: bool = False
+
+
+def signing_key() -> str | None:
+    """``BACKUP_SIGNING_KEY``, or None when the installation has none; ``BackupError`` when
+    it is too short to be a secret."""
+    key = current_app.config.get("BACKUP_SIGNING_KEY") or None
+    if key is not None and len(key) < archive.MIN_SIGNING_KEY:
+        raise BackupError(
+            _(
+                "BACKUP_SIGNING_KEY is too short: use a random string of at least %(min)s "
+                "characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'.",
+                min=archive.MIN_SIGNING_KEY,
+            )
+        )
+    return key
 
 
 def write(path: Path, progress: Callable[[Progress], None] | None = None) -> Summary:
-    """Write a consistent copy of the whole database into the archive ``path``."""
+    """Write a consistent copy of the whole database into the archive ``path``, signed
+    with ``BACKUP_SIGNING_KEY`` when the installation has one."""
+    key = signing_key()
     partial = path.with_name(f".{path.name}.partial")
     try:
         with (
             _snapshot() as connection,
             zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zip_file,
         ):
-            summary = _write(connection, zip_file, progress or (lambda _progress: None))
+            summary = _write(connection, zip_file, progress or (lambda _progress: None), key)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -124,7 +143,7 @@ class _HashingWriter:
         return {"sha256": self.digest.hexdigest(), "size": self.size}
 
 
-def _write(connection: Connection, zip_file: zipfile.ZipFile, progress) -> Summary:
+def _write(connection: Connection, zip_file: zipfile.ZipFile, progress, key) -> Summary:
     revision = schema.current(connection)
     if revision != schema.head():
         raise BackupError(
@@ -198,5 +217,9 @@ def _write(connection: Connection, zip_file: zipfile.ZipFile, progress) -> Summa
         "members": members,
         "audit": {"entries": summary.audit_entries, "last_hash": summary.audit_last_hash},
     }
-    zip_file.writestr(archive.MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+    written = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+    zip_file.writestr(archive.MANIFEST, written)
+    if key:
+        zip_file.writestr(archive.SIGNATURE, archive.sign(written, key))
+        summary.signed = True
     return summary

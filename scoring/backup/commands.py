@@ -11,6 +11,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from .. import audit
 from ..commandline import CommandError
 from ..i18n import file_size_text
 from . import backup, restore
@@ -64,7 +65,8 @@ def backup_command(file: Path, quiet: bool):
     read-only transaction, and writers are not stopped. The archive holds every table,
     the attachments, the schema revision, row counts and SHA-256 checksums; restore
     reads it on SQLite and PostgreSQL alike. FILE is replaced only once the new archive
-    is complete.
+    is complete. With BACKUP_SIGNING_KEY set, the archive is signed (an HMAC of its
+    manifest, which lists every member's SHA-256), and restore refuses it once edited.
     """
     try:
         summary = backup.write(file, progress=_progress(quiet))
@@ -87,6 +89,16 @@ def backup_command(file: Path, quiet: bool):
         )
     )
     click.echo(_audit_line(summary.audit_entries, summary.audit_last_hash))
+    if summary.signed:
+        click.echo(_("The archive is signed with BACKUP_SIGNING_KEY."))
+    else:
+        click.echo(
+            _(
+                "Warning: the archive is not signed, because BACKUP_SIGNING_KEY is not set; "
+                "restore refuses it unless told --skip-signature-check."
+            ),
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -96,18 +108,30 @@ def backup_command(file: Path, quiet: bool):
     is_flag=True,
     help="Delete everything the database holds and put the archive in its place.",
 )
+@click.option(
+    "--skip-signature-check",
+    is_flag=True,
+    help="Restore an archive that is unsigned, signed with another key or changed after "
+    "signing (every other check still applies). Only for an archive you know.",
+)
 @QUIET
 @with_appcontext
-def restore_command(file: Path, replace: bool, quiet: bool):
+def restore_command(file: Path, replace: bool, skip_signature_check: bool, quiet: bool):
     """Load the backup FILE into the database (an empty one, unless --replace).
 
-    The whole archive is checked first (checksums, row counts, attachments, the audit
-    chain); a damaged or foreign file changes nothing. An empty database gets the
-    schema of the archive first; an archive older than this version is upgraded after
-    loading. Stop the app while restoring.
+    The whole archive is checked first (its signature with BACKUP_SIGNING_KEY, checksums,
+    row counts, attachments, the audit chain); a damaged, edited or foreign file changes
+    nothing. An empty database gets the schema of the archive first; an archive older
+    than this version is upgraded after loading. The audit log's anchor moves to the
+    restored log's end. Stop the app while restoring.
     """
     try:
-        restored = restore.restore(file, replace=replace, progress=_progress(quiet))
+        restored = restore.restore(
+            file,
+            replace=replace,
+            progress=_progress(quiet),
+            skip_signature_check=skip_signature_check,
+        )
     except restore.RestoreError as error:
         raise CommandError("\n".join([str(error), _("Nothing was restored.")])) from error
     click.echo(
@@ -121,6 +145,16 @@ def restore_command(file: Path, replace: bool, quiet: bool):
             revision=restored.revision,
         )
     )
+    if restored.unverified:
+        click.echo(
+            _(
+                "Warning: the signature was not checked, as asked: %(problem)s",
+                problem=restore.signature_text(restored.unverified),
+            ),
+            err=True,
+        )
+    else:
+        click.echo(_("The archive’s signature is valid."))
     if restored.replaced:
         click.echo(_("What the database held before was deleted."))
     if restored.upgraded_to:
@@ -128,8 +162,20 @@ def restore_command(file: Path, replace: bool, quiet: bool):
             _("The schema is upgraded to revision %(revision)s.", revision=restored.upgraded_to)
         )
     report = restored.chain
+    before = restored.anchor_before
+    if before is not None and before.entry > report.last_id:
+        click.echo(
+            _(
+                "The audit log’s anchor moved back from entry %(before)s to entry %(now)s, "
+                "the end of the restored log.",
+                before=before.entry,
+                now=report.last_id,
+            )
+        )
     if report.ok:
         click.echo(_audit_line(report.entries, report.last_hash))
+    elif report.broken_at is None:  # cannot happen either: the anchor was just moved
+        raise CommandError(audit.anchor_problem_text(report))
     else:  # cannot happen after the archive's own check, but never stay silent about it
         raise CommandError(
             _(

@@ -1,7 +1,10 @@
 """Restoring a backup: check the whole archive first, then load it in one transaction.
 
 Before anything is written, ``check`` reads the whole archive: it must be a ZIP with a
-``manifest.json`` of our format, from a schema revision this code knows; every member
+``manifest.json`` of our format, from a schema revision this code knows, signed with
+this installation's ``BACKUP_SIGNING_KEY`` (an unsigned archive, one signed with
+another key or changed after signing is refused unless ``skip_signature_check``, which
+the command's ``--skip-signature-check`` gives, and then said aloud); every member
 must have the SHA-256 and size the manifest gives and no member may be missing or
 added; every row must have the manifest's columns and values that fit them, and each
 table its row count; each attachment's content must have the attachment's SHA-256 and
@@ -18,8 +21,10 @@ Then the target database:
   loading transaction (the audit log's guards are lifted for that delete and restored
   in the same transaction), so a failure leaves the old data in place.
 
-After loading, PostgreSQL's sequences continue after the largest restored id, and an
-archive older than the code is upgraded to the newest revision by the migrations.
+After loading, PostgreSQL's sequences continue after the largest restored id, an
+archive older than the code is upgraded to the newest revision by the migrations, and
+the audit log's anchor (``audit``) moves to the restored chain's end: back, when an
+older backup replaces newer data, which only the person restoring can decide.
 """
 
 import io
@@ -42,7 +47,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import audit, schema
 from ..extensions import db
 from . import archive
-from .backup import PROGRESS_EVERY, Progress
+from .backup import PROGRESS_EVERY, BackupError, Progress, signing_key
 
 BATCH_ROWS = 1000
 BATCH_BYTES = 16 << 20
@@ -60,6 +65,7 @@ class Checked:
     manifest: dict
     tables: list[tuple[Table, dict]]  # in dependency order, with the manifest's entry
     chain: audit.ChainReport
+    unverified: str | None = None  # why the signature was not vouched for, when skipped
 
     @property
     def revision(self) -> str:
@@ -76,6 +82,8 @@ class Restored:
     replaced: bool = False
     upgraded_to: str | None = None
     chain: audit.ChainReport | None = None
+    unverified: str | None = None  # the signature problem skipped with skip_signature_check
+    anchor_before: audit.Anchor | None = None  # the audit log's anchor before the restore
 
 
 # Checking ------------------------------------------------------------------------------
@@ -107,14 +115,18 @@ def _damaged(problem: str) -> RestoreError:
     return RestoreError(_("The archive is damaged: %(problem)s", problem=problem))
 
 
-def check(path: Path) -> Checked:
+def check(path: Path, skip_signature_check: bool = False) -> Checked:
     """Read and check the whole archive; ``RestoreError`` names the first problem found."""
     with _opened(path) as zip_file:
-        return _check(zip_file, path)
+        return _check(zip_file, path, skip_signature_check)
 
 
-def _check(zip_file: zipfile.ZipFile, path: Path) -> Checked:
-    manifest = _manifest(zip_file, path)
+def _check(zip_file: zipfile.ZipFile, path: Path, skip_signature_check: bool) -> Checked:
+    raw, manifest = _manifest(zip_file, path)
+    unverified = _signature_problem(zip_file, raw)
+    if unverified and not skip_signature_check:
+        advice = _("Restore it with --skip-signature-check only if you know where it comes from.")
+        raise RestoreError(f"{signature_text(unverified)}\n{advice}")
     tables = _tables(manifest)
     _check_members(zip_file, manifest)
     chain = None
@@ -139,10 +151,49 @@ def _check(zip_file: zipfile.ZipFile, path: Path) -> Checked:
     expected = manifest["audit"]
     if (chain.entries, chain.last_hash) != (expected["entries"], expected["last_hash"]):
         raise _damaged(_("the audit log does not end where the manifest says."))
-    return Checked(manifest=manifest, tables=tables, chain=chain)
+    return Checked(manifest=manifest, tables=tables, chain=chain, unverified=unverified)
 
 
-def _manifest(zip_file: zipfile.ZipFile, path: Path) -> dict:
+def _signature_problem(zip_file: zipfile.ZipFile, manifest: bytes) -> str | None:
+    try:
+        key = signing_key()
+    except BackupError as error:
+        raise RestoreError(str(error)) from error
+    try:
+        signature = zip_file.read(archive.SIGNATURE)
+    except KeyError:
+        signature = None
+    except READ_ERRORS as error:
+        raise _damaged(_("%(member)s cannot be read.", member=archive.SIGNATURE)) from error
+    return archive.signature_problem(signature, manifest, key)
+
+
+def signature_text(problem: str) -> str:
+    """What ``archive.signature_problem`` found, for the person restoring."""
+    if problem == "unsigned":
+        return _(
+            "The archive is not signed: it was written without BACKUP_SIGNING_KEY or by an "
+            "older version, or its signature was removed."
+        )
+    if problem == "no key":
+        return _(
+            "BACKUP_SIGNING_KEY is not set, so the archive’s signature cannot be checked. "
+            "Set it to the key the backups are signed with."
+        )
+    if problem == "another key":
+        return _(
+            "The archive is signed with another key than this installation’s "
+            "BACKUP_SIGNING_KEY. Set the key it was written with."
+        )
+    if problem == "changed":
+        return _(
+            "The archive was changed after it was signed: its manifest does not match the "
+            "signature."
+        )
+    return _("The archive’s signature (%(member)s) cannot be read.", member=archive.SIGNATURE)
+
+
+def _manifest(zip_file: zipfile.ZipFile, path: Path) -> tuple[bytes, dict]:
     try:
         raw = zip_file.read(archive.MANIFEST)
     except KeyError as error:
@@ -182,7 +233,7 @@ def _manifest(zip_file: zipfile.ZipFile, path: Path) -> dict:
     problem = _manifest_problem(manifest)
     if problem:
         raise _damaged(_("the manifest is incomplete (%(place)s).", place=problem))
-    return manifest
+    return raw, manifest
 
 
 def _manifest_problem(manifest: dict) -> str | None:
@@ -249,7 +300,7 @@ def _tables(manifest: dict) -> list[tuple[Table, dict]]:
 def _check_members(zip_file: zipfile.ZipFile, manifest: dict) -> None:
     """Every member is listed, present, and has its SHA-256 and size."""
     listed = manifest["members"]
-    present = set(zip_file.namelist()) - {archive.MANIFEST}
+    present = set(zip_file.namelist()) - {archive.MANIFEST, archive.SIGNATURE}
     for name in sorted(present - set(listed)):
         raise _damaged(_("the member %(member)s is not in the manifest.", member=name))
     for name in sorted(set(listed) - present):
@@ -349,16 +400,20 @@ def _check_attachment(row: dict, members: dict) -> None:
 
 
 def restore(
-    path: Path, *, replace: bool = False, progress: Callable[[Progress], None] | None = None
+    path: Path,
+    *,
+    replace: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    skip_signature_check: bool = False,
 ) -> Restored:
     """Check the archive ``path`` and load it into the app's database (see the module)."""
     from flask_migrate import upgrade  # Alembic loads only here
 
     progress = progress or (lambda _progress: None)
     with _opened(path) as zip_file:
-        checked = _check(zip_file, path)
+        checked = _check(zip_file, path, skip_signature_check)
         _prepare_schema(checked.revision, replace)
-        restored = Restored(revision=checked.revision)
+        restored = Restored(revision=checked.revision, unverified=checked.unverified)
         try:
             with db.engine.begin() as connection:
                 holding = _rows_held(connection)
@@ -380,6 +435,9 @@ def restore(
         upgrade()
         restored.upgraded_to = schema.head()
     db.session.remove()
+    restored.anchor_before = audit.move_anchor(
+        audit.Anchor(checked.chain.last_id, checked.chain.last_hash)
+    )
     restored.chain = audit.verify(whole=True)
     return restored
 
@@ -458,9 +516,12 @@ def _empty(connection: Connection) -> None:
     """Delete every row of the app's tables, in the caller's transaction."""
     tables = _existing_tables(connection)
     if connection.dialect.name == "postgresql":
-        # TRUNCATE fires no row triggers, so the audit log's guard does not object.
+        # The audit log refuses TRUNCATE (migration 0004): its guards are lifted for this
+        # transaction and back before it commits (ALTER TABLE is transactional here).
         names = ", ".join(connection.dialect.identifier_preparer.quote(t.name) for t in tables)
+        connection.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
         connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+        connection.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER USER")
         return
     # SQLite: lift the audit log's guards for the delete and put them back exactly as
     # the migration made them; all of it inside this transaction.

@@ -16,6 +16,7 @@ from ..applications.operations import lock_application
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
+from ..links import external_url
 from ..models import Application, ApplicationState, Role, User
 from . import applications as screening
 from .application_forms import STATE_CHOICES, DecisionForm, FilterForm
@@ -81,7 +82,7 @@ def _inform_applicant(application: Application) -> int:
             contest_title=application.contest.title(language),
             admitted=admitted,
             note=screening.decision_note(application),
-            link=url_for("applications.show", number=application.number, _external=True),
+            link=external_url("applications.show", number=application.number),
         )
     return len(recipients)
 

@@ -31,7 +31,6 @@ from ..models import (
     AuditEntry,
     Category,
     Contest,
-    Organisation,
     Role,
     Stage,
     User,
@@ -85,9 +84,9 @@ def _conditions(contest: Contest, filters: Filters) -> list:
     if filters.state:
         conditions.append(Application.state == ApplicationState(filters.state))
     if filters.kind:
-        conditions.append(Organisation.kind == filters.kind)
+        conditions.append(Application.applicant_kind == filters.kind)
     if filters.oblast:
-        conditions.append(Organisation.oblast == filters.oblast)
+        conditions.append(Application.applicant_oblast == filters.oblast)
     if filters.category:
         conditions.append(Category.code == filters.category)
     return conditions
@@ -101,8 +100,7 @@ def _matching_ids(contest: Contest, filters: Filters) -> list[int]:
     """
     wanted = fold(filters.search)
     rows = db.session.execute(
-        select(Application.id, Application.number, Organisation.name)
-        .join(Application.organisation)
+        select(Application.id, Application.number, Application.applicant_name)
         .outerjoin(Application.category)
         .where(*_conditions(contest, filters))
     )

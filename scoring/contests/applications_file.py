@@ -2,15 +2,20 @@
 
 Applications received outside the system come as CSV (``import_applications``): the
 columns ``number,organisation,kind,edrpou,oblast,community,email,title`` (and
-``category`` when the contest has categories; ``number`` may be left out), UTF-8 with or
-without a BOM, separated by commas or semicolons (whichever the header line uses); an
-EDRPOU code of fewer than 8 digits gets back the leading zeros a spreadsheet drops. Every
-line is checked against the file and the database first; a bad file is refused whole,
-naming each bad line and why. Then, in one transaction: an organisation is found by its
-EDRPOU code (and used as registered) or created; the applicant account is found by
-e-mail or created without a password (its owner sets one through "forgotten password");
-each application is submitted and admitted at once, under the number given or the next
-free one.
+``category`` when the contest has categories; ``number`` may be left out), and
+optionally ``community_code`` (the hromada's KATOTTG code) and ``status`` (``active``,
+``relocated``, ``occupied``); UTF-8 with or without a BOM, separated by commas or
+semicolons (whichever the header line uses); an EDRPOU code of fewer than 8 digits gets
+back the leading zeros a spreadsheet drops. Every line is checked against the file and
+the database first, as the browser's form checks the same facts: the hromada against the
+official list, by its code when given, else by its name within the oblast (a name that
+is not there, or that names several, is refused with the line), and the oblast against
+the hromada. A bad file is refused whole, naming each bad line and why. Then, in one
+transaction: an organisation is found by its EDRPOU code (and used as registered) or
+created; the applicant account is found by e-mail or created without a password (its
+owner sets one through "forgotten password"); each application is submitted and
+admitted at once, under the number given or the next free one, with the facts of its
+line as the facts it was submitted with (SPEC §8).
 """
 
 import re
@@ -20,11 +25,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, edrpou, lifecycle
+from .. import audit, clock, edrpou, hromadas, lifecycle
 from ..clock import KYIV
 from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
-from ..i18n import OBLASTS, kind_label, role_label
+from ..i18n import OBLASTS, kind_label, oblast_name, role_label
 from ..models import (
     Application,
     ApplicationState,
@@ -32,6 +37,7 @@ from ..models import (
     Contest,
     Organisation,
     OrganisationKind,
+    OrganisationStatus,
     Role,
     User,
 )
@@ -39,6 +45,8 @@ from ..progress import Progress, nothing
 from .document import ExchangeError
 
 COLUMNS = ("number", "organisation", "kind", "edrpou", "oblast", "community", "email", "title")
+# Optional: the hromada's KATOTTG code, and where the organisation works now (SPEC §15).
+OPTIONAL_COLUMNS = ("community_code", "status")
 IMPORTED = "imported"  # the decision reason of an imported application
 
 
@@ -53,17 +61,29 @@ class _Row:
     kind: str
     edrpou: str
     oblast: str
-    community: str
+    community: str  # the official name
+    community_code: str
+    status: str
     email: str
     title: str
     category: Category | None
     organisation: Organisation | None = None
     user: User | None = None
 
+    def freeze_facts(self, application: Application) -> None:
+        """The applicant as the application was submitted: as the file says (SPEC §8)."""
+        application.applicant_name = self.name
+        application.applicant_kind = OrganisationKind(self.kind)
+        application.applicant_oblast = self.oblast
+        application.applicant_community = self.community
+        application.applicant_community_code = self.community_code
+        application.applicant_status = OrganisationStatus(self.status)
+
 
 def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> list[str]:
     header = [cell.strip().lstrip("\ufeff").lower() for cell in cells]
-    known = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
+    required = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
+    known = [*required, *OPTIONAL_COLUMNS]
     seen = set()
     for name in header:
         if name in seen:
@@ -80,7 +100,7 @@ def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> lis
                     columns=",".join(known),
                 ),
             )
-    for name in known:
+    for name in required:
         if name not in seen and name != "number":
             lines.problem(1, _("the column “%(column)s” is missing", column=name))
     return header
@@ -132,7 +152,12 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
     oblast = required("oblast", 10).upper()
     if oblast and oblast not in OBLASTS:
         lines.problem(line, _("unknown oblast code “%(code)s”", code=oblast))
-    community = required("community", 200)
+        oblast = ""
+    community, community_code = _read_community(lines, line, values, oblast, required)
+    status = values.get("status", "").lower() or OrganisationStatus.ACTIVE.value
+    statuses = [s.value for s in OrganisationStatus]
+    if status not in statuses:
+        lines.problem(line, _("the status must be one of: %(values)s", values=", ".join(statuses)))
     email = required("email", 254).lower()
     if email:
         try:
@@ -155,7 +180,92 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
             )
     if len(lines) > before:
         return None
-    return _Row(line, number, serial, name, kind, code, oblast, community, email, title, category)
+    return _Row(
+        line,
+        number,
+        serial,
+        name,
+        kind,
+        code,
+        oblast,
+        community,
+        community_code,
+        status,
+        email,
+        title,
+        category,
+    )
+
+
+def _read_community(lines: LineProblems, line: int, values: dict, oblast: str, required):
+    """The hromada as the official list names it, and its KATOTTG code (checked as the
+    browser's form checks them): by the code when the row gives one, else by the name
+    within the oblast. ("", "") with a problem when it cannot be told for certain."""
+    code = values.get("community_code", "").strip().upper()
+    if code:
+        name = values.get("community", "")
+        found_oblast = hromadas.oblast_of(code)
+        if found_oblast is None:
+            lines.problem(line, _("unknown KATOTTG code of the hromada “%(code)s”", code=code))
+            return "", ""
+        official = hromadas.name_of(code)
+        if oblast and found_oblast != oblast:
+            lines.problem(
+                line,
+                _(
+                    "the hromada %(code)s («%(name)s») is in %(found)s, not in %(oblast)s: "
+                    "correct the oblast or the code",
+                    code=code,
+                    name=official,
+                    found=oblast_name(found_oblast),
+                    oblast=oblast_name(oblast),
+                ),
+            )
+            return "", ""
+        named = hromadas.find_by_name(found_oblast, name) if name else []
+        if name and named and all(entry["code"] != code for entry in named):
+            lines.problem(
+                line,
+                _(
+                    "the community «%(name)s» and the KATOTTG code %(code)s («%(official)s») "
+                    "name different hromadas: correct one of them",
+                    name=name,
+                    code=code,
+                    official=official,
+                ),
+            )
+            return "", ""
+        return official, code
+    name = required("community", 200)
+    if not name or not oblast:
+        return "", ""
+    found = hromadas.find_by_name(oblast, name)
+    if len(found) == 1:
+        return found[0]["name"], found[0]["code"]
+    if found:
+        lines.problem(
+            line,
+            _(
+                "«%(name)s» names several hromadas of %(oblast)s (%(found)s): give the "
+                "KATOTTG code in the column “community_code”",
+                name=name,
+                oblast=oblast_name(oblast),
+                found="; ".join(f"{e['name']}, {e['code']}" for e in found),
+            ),
+        )
+        return "", ""
+    similar = hromadas.similar(oblast, name)
+    lines.problem(
+        line,
+        _(
+            "there is no hromada «%(name)s» in the official list of %(oblast)s: write its "
+            "name as the list does or give its KATOTTG code in the column “community_code”",
+            name=name,
+            oblast=oblast_name(oblast),
+        )
+        + (_(" (similar: %(names)s)", names="; ".join(similar)) if similar else ""),
+    )
+    return "", ""
 
 
 def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Contest) -> None:
@@ -251,8 +361,8 @@ def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Cont
                     number=applied[organisation.id] or _("a draft"),
                 ),
             )
-        kind = organisation.kind.value if organisation else row.kind
-        oblast = organisation.oblast if organisation else row.oblast
+        # Eligibility by the facts the application was submitted with: the file's.
+        kind, oblast = row.kind, row.oblast
         if kind not in contest.applicant_kinds:
             lines.problem(
                 row.line,
@@ -383,6 +493,8 @@ def import_applications(
                 edrpou=row.edrpou,
                 oblast=row.oblast,
                 community=row.community,
+                community_code=row.community_code,
+                status=OrganisationStatus(row.status),
                 contact_person=row.email[:200],
                 email=row.email,
                 phone="",
@@ -414,6 +526,7 @@ def import_applications(
             decision_reason=IMPORTED,
             decided_by_id=getattr(actor, "id", None),
         )
+        row.freeze_facts(application)
         db.session.add(application)
         applications.append(application)
     contest.last_number = last

@@ -127,8 +127,11 @@ def import_applications(slug: str, file: Path):
     """Import applications received outside the system from a CSV file (SPEC §5, §9).
 
     Columns: number,organisation,kind,edrpou,oblast,community,email,title (and category
-    when the contest has categories); UTF-8, separated by commas or semicolons. Each
-    application is submitted and admitted; an empty number is allocated. A file with
+    when the contest has categories), and optionally community_code (the hromada's
+    KATOTTG code) and status (active, relocated or occupied); UTF-8, separated by commas
+    or semicolons. The hromada is found by its code, else by its name within the oblast,
+    in the official list; the oblast must agree with it. Each application is submitted
+    and admitted with the facts of its line; an empty number is allocated. A file with
     any bad line is refused whole.
     """
     contest = _contest(slug)
@@ -141,7 +144,7 @@ def import_applications(slug: str, file: Path):
         raise _refused(_("The applications are not imported:"), error) from error
     # Read before the commit expires them: after it, each would be loaded again (two
     # queries an application, 20,000 for a file of 10,000).
-    listed = [f"  {a.number}  {a.organisation.name}" for a in applications]
+    listed = [f"  {a.number}  {a.facts.name}" for a in applications]
     db.session.commit()
     click.echo(
         _(

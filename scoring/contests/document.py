@@ -20,11 +20,12 @@ defaults as a contest created in the browser):
   interest the system proposes to jurors (SPEC §11);
 - ``results``: ``{"full_ranking": bool}``, whether the full ranking is published or only
   the winners;
+- ``jury``: ``{"two_factor": bool}``, whether the jurors sign in with two factors (SPEC §8);
 - ``attachments``: ``{"types": [MIME types], "max_file_size": bytes, "max_total_size":
   bytes}``, what applicants may upload (SPEC §5).
 
 Unknown keys are refused (a misspelt ``wieght`` would otherwise be lost silently). The
-jury, the organisers and the stage are not part of the template.
+jury's members, the organisers and the stage are not part of the template.
 
 Longer than 600 lines: the one format is written and read in one place. The reader
 checks every field of SPEC §4 and names each problem with its JSON path; the field
@@ -192,6 +193,7 @@ def export_contest(contest: Contest) -> dict:
             "same_community": contest.conflict_same_community,
         },
         "results": {"full_ranking": contest.results_full_ranking},
+        "jury": {"two_factor": contest.jurors_two_factor},
         "attachments": {
             "types": list(contest.attachment_types),
             "max_file_size": contest.max_file_size,
@@ -486,6 +488,7 @@ TOP_LEVEL = (
     "number_prefix",
     "conflicts",
     "results",
+    "jury",
     "attachments",
 )
 SCORING = (
@@ -618,6 +621,8 @@ def _read_settings(reader: _Reader, document: dict) -> dict:
     values["results_full_ranking"] = reader.boolean(
         results, "full_ranking", "results", default=True
     )
+    jury = reader.section(document, "jury", ("two_factor",))
+    values["jurors_two_factor"] = reader.boolean(jury, "two_factor", "jury", default=False)
     attachments = reader.section(
         document, "attachments", ("types", "max_file_size", "max_total_size")
     )

@@ -6,10 +6,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     DecimalField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -24,13 +24,18 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from .. import forms
 from ..clock import KYIV
-from ..forms import REQUIRED, AppForm, MultiCheckboxField, choices, strip
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS
+from ..forms import REQUIRED, AppForm, MultiCheckboxField, WholeNumberField, choices, strip
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS, input_number
 from ..models import Aggregation, Contest, Normalise
 from ..organisations import KIND_CHOICES
+
+# A decimal typed into a form has at most this many digits and an exponent this small;
+# the columns hold far less, so a longer one is out of range, not a number to compute on.
+MAX_DECIMAL_DIGITS = 30
 
 
 def _text(label, max_length, required=False, area=False, **kwargs):
@@ -45,7 +50,7 @@ def _text(label, max_length, required=False, area=False, **kwargs):
 
 def _whole_number(label, low, high, optional=False, **kwargs):
     first = Optional() if optional else InputRequired(message=REQUIRED)
-    return IntegerField(
+    return WholeNumberField(
         label,
         validators=[
             first,
@@ -57,15 +62,28 @@ def _whole_number(label, low, high, optional=False, **kwargs):
 
 
 class FiniteDecimalField(DecimalField):
-    """A decimal number, with a point or a Ukrainian comma; «NaN» and «Infinity» are not numbers."""
+    """A decimal number, with a point or a Ukrainian comma; «NaN» and «Infinity» are not numbers.
+
+    A text input with the decimal keypad (``type="number"`` refuses «7,5» in some
+    browsers and sends nothing): the server reads both marks and shows the value as
+    the interface language writes it, «0,3» in Ukrainian.
+    """
+
+    widget = TextInput()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("invalid_value_message", _l("Enter a number, e.g. 1.5."))
-        super().__init__(*args, **kwargs)
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return input_number(self.data)
 
     def process_formdata(self, valuelist):
         super().process_formdata([value.replace(",", ".") for value in valuelist])
-        if self.data is not None and not self.data.is_finite():
+        if self.data is not None and not _bounded(self.data):
             self.data = None  # the range validator explains what to enter
 
     def pre_validate(self, form):
@@ -75,16 +93,32 @@ class FiniteDecimalField(DecimalField):
             raise StopValidation()
 
 
-def _decimal(label, low, high, message, **kwargs):
-    return FiniteDecimalField(
-        label,
-        places=None,
-        validators=[
-            InputRequired(message=REQUIRED),
-            NumberRange(low, high, message=message),
-        ],
-        **kwargs,
+def _bounded(value: Decimal) -> bool:
+    """Finite, and small enough to compute on exactly (``1e999999`` is neither)."""
+    return (
+        value.is_finite()
+        and len(value.as_tuple().digits) <= MAX_DECIMAL_DIGITS
+        and abs(value.adjusted()) <= MAX_DECIMAL_DIGITS
     )
+
+
+def _places(places: int, message):
+    """A decimal with at most ``places`` digits after the point (what the column keeps:
+    more would be rounded, and not alike on every database)."""
+
+    def check(form, field):
+        if field.data is not None and field.data.normalize().as_tuple().exponent < -places:
+            raise ValidationError(message)
+
+    return check
+
+
+def _decimal(label, low, high, message, places=None, **kwargs):
+    """A required decimal in ``low..high``; with ``places``, at most so many after the point."""
+    validators = [InputRequired(message=REQUIRED), NumberRange(low, high, message=message)]
+    if places is not None:
+        validators.append(_places(*places))
+    return FiniteDecimalField(label, places=None, validators=validators, **kwargs)
 
 
 def _moment(label):
@@ -200,6 +234,7 @@ class ContestForm(AppForm):
         Decimal("0.001"),
         Decimal(1),
         message=_l("Enter a fraction greater than 0 and at most 1, e.g. 0.3."),
+        places=(3, _l("Use at most three digits after the decimal point.")),
         default=Decimal("0.3"),
         description=_l(
             "A fraction of the maximum total. When the jurors’ totals differ by more, "
@@ -211,6 +246,7 @@ class ContestForm(AppForm):
         Decimal(0),
         Decimal(1_000_000),
         message=_l("Enter a number from %(min)s to %(max)s."),
+        places=(2, _l("Use at most two digits after the decimal point.")),
         default=Decimal(0),
         description=_l("An application scored below it cannot win. 0: no minimum."),
     )
@@ -230,6 +266,29 @@ class ContestForm(AppForm):
     )
     results_full_ranking = BooleanField(
         _l("Publish the full ranking, not only the winners"), default=True
+    )
+    jurors_two_factor = BooleanField(
+        _l("Jurors sign in with two factors"),
+        description=_l(
+            "Before they open the scoresheets, the jurors set up a code from an "
+            "authenticator app on their phone in addition to the password."
+        ),
+    )
+    # The jury's meeting, as the protocol prints it (SPEC §16); needed to publish.
+    protocol_number = _text(
+        _l("Number of the protocol"), 40, description=_l("As the secretary numbers it, e.g. 3.")
+    )
+    protocol_date = DateField(
+        _l("Date of the meeting"),
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d.%m.%Y"],
+        invalid_value_message=_l("Enter the date, e.g. 15.09.2026."),
+        description=_l("The protocol is dated the day of the meeting, not the day it is printed."),
+    )
+    protocol_place = _text(
+        _l("Place of the meeting"),
+        200,
+        description=_l("E.g. «м. Харків, вул. Сумська, 64, зала засідань» or «онлайн (Zoom)»."),
     )
 
     GROUPS = (
@@ -257,6 +316,8 @@ class ContestForm(AppForm):
             _l("Conflicts of interest and results"),
             ("conflict_same_oblast", "conflict_same_community", "results_full_ranking"),
         ),
+        (_l("The jury’s sign-in"), ("jurors_two_factor",)),
+        (_l("The jury’s meeting"), ("protocol_number", "protocol_date", "protocol_place")),
     )
 
     def contest_fields(self):
@@ -290,3 +351,7 @@ class StageForm(AppForm):
         filters=[strip],
         description=_l("It is written into the audit log. Required for a move back."),
     )
+    # The fingerprint of the warnings shown (``lifecycle.fingerprint``) and the box that
+    # confirms them: a warning that appears meanwhile is shown again.
+    warnings = HiddenField()
+    confirm = BooleanField(_l("I have read the warnings above and confirm the change."))

@@ -26,21 +26,12 @@ from ..models import QuestionKind
 from .forms import (
     FiniteDecimalField,
     _decimal,
+    _places,
     _plain,
     _text,
     _upper,
     _whole_number,
 )
-
-
-def _places(places: int, message):
-    """A decimal with at most ``places`` digits after the point (what the column keeps)."""
-
-    def check(form, field):
-        if field.data is not None and field.data.normalize().as_tuple().exponent < -places:
-            raise ValidationError(message)
-
-    return check
 
 
 def _optional_decimal(label, low, high, message, **kwargs):
@@ -87,7 +78,6 @@ class CriterionForm(AppForm):
         Decimal("0.5"),
         Decimal(1000),
         message=_l("Enter a number greater than 0 and at most 1000."),
-        render_kw={"inputmode": "decimal"},
     )
     weight = _decimal(
         _l("Weight"),
@@ -96,7 +86,6 @@ class CriterionForm(AppForm):
         message=_l("Enter a weight greater than 0 and at most 100, e.g. 1 or 1.5."),
         default=Decimal(1),
         description=_l("A juror’s points on this criterion are multiplied by the weight."),
-        render_kw={"inputmode": "decimal"},
     )
     step = RadioField(
         _l("Step of the points"),
@@ -114,7 +103,6 @@ class CriterionForm(AppForm):
             "An application whose jurors give a lower mean on this criterion cannot win, "
             "whatever its total. Leave empty for no minimum."
         ),
-        render_kw={"inputmode": "decimal"},
     )
 
     FIELDS = (
@@ -282,7 +270,6 @@ class QuestionForm(AppForm):
         NUMBER_LIMIT,
         message=_l("Enter a number of at most 12 digits."),
         description=_l("For a number. Leave empty for no limit."),
-        render_kw={"inputmode": "decimal"},
     )
     max_value = _optional_decimal(
         _l("Largest number"),
@@ -290,7 +277,6 @@ class QuestionForm(AppForm):
         NUMBER_LIMIT,
         message=_l("Enter a number of at most 12 digits."),
         description=_l("For a number. Leave empty for no limit."),
-        render_kw={"inputmode": "decimal"},
     )
     choices = TextAreaField(
         _l("Options"),

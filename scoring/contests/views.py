@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import show_errors
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, stage_label
 from ..lifecycle import STAGE_BACK, STAGE_FORWARD
+from ..links import external_url
 from ..models import Contest, Role, Stage, contest_organisers
 from ..results.operations import announce_publication
 from . import operations
@@ -88,21 +89,33 @@ def dashboard(slug: str):
 @bp.route("/<slug>/stage", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def stage(slug: str):
-    """GET ``?to=STAGE`` asks for confirmation (and a reason); POST moves the contest."""
+    """GET ``?to=STAGE`` shows what the move will do, what refuses it and what to confirm
+    (``lifecycle.preview``); POST moves the contest."""
     contest = own_contest(slug)
     form = StageForm(to=request.args.get("to"))
     target = lifecycle.stage_target(contest, form.to.data)
     if target is None:
         flash(_("The contest cannot move to this stage from its current one."), "warning")
         return redirect(url_for(".dashboard", slug=slug))
-    backward = lifecycle.is_backward(contest, target)
-    form.reason.flags.required = backward  # marks the field; change_stage enforces it
-    problems = lifecycle.stage_problems(contest, target)
-    if not problems and form.validate_on_submit():
+    plan = lifecycle.preview(contest, target)
+    # Marks the field; change_stage enforces it.
+    form.reason.flags.required = lifecycle.is_backward(contest, target) or plan.needs_reason
+    if plan.closes_early:
+        form.reason.description = _(
+            "Required: it is written into the audit log and shown on the contest’s public page."
+        )
+    if not plan.problems and form.validate_on_submit():
+        confirmed = form.warnings.data if form.confirm.data else ""
         try:
-            lifecycle.change_stage(contest, target, actor=current_user, reason=form.reason.data)
+            lifecycle.change_stage(
+                contest, target, actor=current_user, reason=form.reason.data, confirmed=confirmed
+            )
         except lifecycle.StageError as error:
+            db.session.rollback()
             show_errors(form, error)
+            plan = lifecycle.preview(contest, target)
+            if plan.fingerprint != form.warnings.data:
+                form.confirm.data = False  # new warnings: confirmed anew
         else:
             db.session.commit()
             flash(
@@ -112,19 +125,23 @@ def stage(slug: str):
             if target == Stage.PUBLISHED:
                 _announce_results(contest)
             return redirect(url_for(".dashboard", slug=slug))
+    form.warnings.data = plan.fingerprint
+    if plan.warnings:
+        form.confirm.flags.required = True
     return render_template(
         "contests/stage.html",
         contest=contest,
         form=form,
         target=target,
-        problems=problems,
+        plan=plan,
+        problems=plan.problems,
     )
 
 
 def _announce_results(contest: Contest) -> None:
     """After publication: e-mail the applicants the link to the results (SPEC §3)."""
     sent, failed = announce_publication(
-        contest, url_for("results.public", slug=contest.slug, _external=True)
+        contest, external_url("results.public", slug=contest.slug)
     )
     if sent:
         flash(

@@ -20,13 +20,14 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from .. import audit, clock, lifecycle, ranking
+from .. import audit, clock, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
 from ..judging import scores_file
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -36,11 +37,11 @@ from ..models import (
     DecisionKind,
     JuryMember,
     Normalise,
-    Organisation,
     Scoresheet,
     SheetState,
     User,
 )
+from ..results.disclosure import public_results, results_public
 from ..results.loading import contest_ranking, load
 from ..results.presentation import describe, display_score, notes_text, tie_groups, title
 from .pdf import fonts, records
@@ -50,16 +51,12 @@ class NotAWinner(Exception):
     """A certificate was asked for an application that does not win."""
 
 
-def is_published(contest: Contest) -> bool:
-    return lifecycle.results_frozen(contest)
-
-
 def letterhead(contest: Contest, language: str) -> records.Letterhead:
     return records.Letterhead(
         contest_title=contest.title(language),
         organising_body=contest.organising_body or current_app.config["ORGANISING_BODY"],
         language=language,
-        draft=not is_published(contest),
+        draft=not results_public(contest),
         generated_at=clock.now(),
     )
 
@@ -79,7 +76,7 @@ def file_name(*parts: str, language: str = "uk") -> str:
 
 
 def results_url(contest: Contest) -> str:
-    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/contests/{contest.slug}/results"
+    return external_url("results.public", slug=contest.slug)
 
 
 def _scoring(contest: Contest, language: str) -> records.Scoring:
@@ -122,21 +119,24 @@ class _Results:
         }
         self.decisions = self.loaded.decisions
 
+    def scoring(self) -> records.Scoring:
+        """The rules as the ranking applied them: the quorum capped by the jury's size,
+        and whether the scores are sums of unequal numbers of jurors' totals."""
+        return dataclasses.replace(
+            _scoring(self.contest, self.language),
+            quorum=self.ranking.quorum,
+            unequal_jurors=self.ranking.unequal_sums,
+        )
+
     def placings(self) -> tuple[records.Placing, ...]:
+        places = ranking.winner_places(self.ranking)
         return tuple(
-            records.Placing(
-                rank=row.rank,
-                number=row.number,
-                organisation=row.organisation,
-                community=self.applications.get(row.application_id, ("", ""))[1],
-                oblast=row.oblast,
-                category=self.category_titles.get(row.category, ""),
-                score=display_score(row.score),
+            _placing(
+                row,
+                self.applications.get(row.application_id, ("", ""))[1],
+                self.category_titles,
                 jurors=row.jurors,
-                tie=row.tie,
-                divergent=row.divergent,
-                winner=row.winner,
-                note=notes_text(row.notes),
+                winner_place=places.get(row.application_id),
             )
             for row in self.ranking.rows
         )
@@ -175,17 +175,63 @@ class _Results:
         return tuple(found)
 
 
+def _placing(
+    row, community: str, titles: dict, *, jurors: int | None, winner_place: int | None
+) -> records.Placing:
+    """A ranked row (the engine's, or the public one) as the documents print it."""
+    return records.Placing(
+        rank=row.rank,
+        number=row.number,
+        organisation=row.organisation,
+        community=community,
+        oblast=row.oblast,
+        category=titles.get(row.category, ""),
+        score=display_score(row.score),
+        jurors=jurors,
+        winner=row.winner,
+        note=notes_text(row.notes),
+        winner_place=winner_place,
+    )
+
+
 def announcement(contest: Contest, language: str) -> records.Announcement:
+    """The public announcement: ``disclosure.public_results`` and nothing more."""
     with force_locale(language):
-        results = _Results(contest, language)
+        results = public_results(contest)
+        titles = {c.code: title(c, language) for c in results.categories}
+
+        def named(rows) -> tuple[str, ...]:
+            return tuple(f"{r.number} {r.organisation}" for r in rows)
+
         return records.Announcement(
             letterhead=letterhead(contest, language),
-            published_at=contest.published_at if is_published(contest) else None,
-            placings=results.placings(),
-            not_ranked=results.not_ranked(),
-            full_ranking=contest.results_full_ranking,
-            scoring=_scoring(contest, language),
-            ties=results.ties(),
+            published_at=contest.published_at if results_public(contest) else None,
+            placings=tuple(
+                _placing(r, r.community, titles, jurors=None, winner_place=r.winner_place)
+                for r in results.rows
+            ),
+            not_ranked=tuple(
+                records.Unranked(item.number, item.organisation, describe(item.note))
+                for item in results.not_ranked
+            ),
+            full_ranking=results.full_ranking,
+            scoring=dataclasses.replace(
+                _scoring(contest, language),
+                quorum=results.quorum,
+                unequal_jurors=results.unequal_sums,
+            ),
+            ties=tuple(
+                records.TieRecord(
+                    rank=tie.rank,
+                    category=titles.get(tie.category, ""),
+                    # Only the winners published: the others of a decided tie stay out.
+                    applications=named(tie.rows) if tie.complete else (),
+                    winners=named(r for r in tie.rows if r.winner) if tie.decision else (),
+                    reason=tie.decision.reason if tie.decision else "",
+                    decided_at=tie.decision.decided_at if tie.decision else None,
+                )
+                for tie in results.ties
+            ),
             results_url=results_url(contest),
         )
 
@@ -241,18 +287,55 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
             Application.serial,
             User.name,
             Application.number,
-            Organisation.name,
+            Application.applicant_name,
             Scoresheet.declaration,
             Scoresheet.declared_at,
+            Scoresheet.entered_at,
         )
         .select_from(Scoresheet)
         .join(Application, Scoresheet.application_id == Application.id)
-        .join(Organisation, Application.organisation_id == Organisation.id)
         .join(User, Scoresheet.juror_id == User.id)
         .where(Application.contest_id == contest.id, Scoresheet.conflict == Conflict.RECUSED)
     ).all()
     rows.sort(key=lambda row: (row[0] or 0, row[1].casefold()))
     return tuple(records.Recusal(*row[1:]) for row in rows)
+
+
+def _names(user_ids) -> dict[int, str]:
+    """The names of these users (one query, none without ids)."""
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def _entered(contest: Contest) -> tuple[records.Entered, ...]:
+    """Sheets entered from paper without a declaration made in the system, grouped by
+    member, by who entered them and by day."""
+    enterer = aliased(User)
+    rows = db.session.execute(
+        select(User.name, enterer.name, Scoresheet.entered_at)
+        .select_from(Scoresheet)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .join(User, Scoresheet.juror_id == User.id)
+        .outerjoin(enterer, Scoresheet.entered_by_id == enterer.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            Scoresheet.entered_at.is_not(None),
+            Scoresheet.declared_at.is_(None),
+            Scoresheet.conflict == Conflict.NONE,
+        )
+    ).all()
+    groups: dict[tuple, list] = defaultdict(list)
+    for juror, by, at in rows:
+        groups[juror, by or "", at.astimezone(clock.KYIV).date()].append(at)
+    return tuple(
+        records.Entered(juror, len(moments), by, min(moments))
+        for (juror, by, _day), moments in sorted(
+            groups.items(), key=lambda item: (item[0][0].casefold(), item[0][2], item[0][1])
+        )
+    )
 
 
 def protocol(
@@ -330,15 +413,16 @@ def protocol(
             if row.divergent
         )
         chain = audit.verify()
-        published = contest.published_at if is_published(contest) else None
+        published = contest.published_at if results_public(contest) else None
         return records.Protocol(
             letterhead=letterhead(contest, language),
             number=contest.protocol_number,
             place=contest.protocol_place,
-            date=published or clock.now(),
+            # The day of the meeting (SPEC §16), else of publication, else of printing.
+            date=contest.protocol_date or published or clock.now(),
             jurors=tuple(member for _id, member in jury),
             secretary=secretary,
-            scoring=_scoring(contest, language),
+            scoring=results.scoring(),
             recusals=_recusals(contest),
             matrix=tuple(matrix),
             placings=results.placings(),
@@ -348,7 +432,10 @@ def protocol(
             audit_entries=chain.entries,
             audit_hash=chain.last_hash,
             audit_broken_at=chain.broken_at,
+            audit_last_entry=chain.last_id,
+            audit_anchor_problem=audit.anchor_problem_text(chain),
             every_member_signs=every_member_signs,
+            entered=_entered(contest),
         )
 
 
@@ -366,8 +453,10 @@ def _sheet(
     juror: User | None,
     *,
     hide_organisation: bool = False,
+    entered_by: dict[int, str] | None = None,
 ) -> records.Sheet:
     scores = {s.criterion_id: s for s in sheet.scores} if sheet and sheet.scores else {}
+    entered_by = entered_by or {}
     lines = tuple(
         records.SheetLine(
             criterion=line,
@@ -379,7 +468,7 @@ def _sheet(
     scored = [line for line in lines if line.points is not None]
     return records.Sheet(
         number=application.number,
-        organisation="" if hide_organisation else application.organisation.name,
+        organisation="" if hide_organisation else application.facts.name,
         title=application.title,
         juror=juror.name if juror else "",
         juror_email=juror.email if juror else "",
@@ -390,6 +479,8 @@ def _sheet(
         overall_comment=sheet.overall_comment if sheet else "",
         submitted_at=sheet.submitted_at if sheet else None,
         declared_at=sheet.declared_at if sheet and sheet.conflict == Conflict.NONE else None,
+        entered_at=sheet.entered_at if sheet else None,
+        entered_by=entered_by.get(sheet.entered_by_id, "") if sheet else "",
     )
 
 
@@ -425,6 +516,7 @@ def scoresheets(
         by_application = defaultdict(list)
         for sheet in db.session.scalars(sheet_query):
             by_application[sheet.application_id].append(sheet)
+        entered_by = _names(s.entered_by_id for found in by_application.values() for s in found)
         criteria = _scoring(contest, language).criteria
         sheets = []
         for application in applications:
@@ -435,7 +527,10 @@ def scoresheets(
                 jurors = [s.juror for s in found] or [None]
                 sheets += [_sheet(contest, criteria, None, application, j) for j in jurors]
             else:
-                sheets += [_sheet(contest, criteria, s, application, s.juror) for s in found]
+                sheets += [
+                    _sheet(contest, criteria, s, application, s.juror, entered_by=entered_by)
+                    for s in found
+                ]
         head = letterhead(contest, language)
         if blank:  # forms to fill in by hand: nothing on them to call a draft
             head = dataclasses.replace(head, draft=False)
@@ -463,6 +558,7 @@ def juror_scoresheet(
                     application,
                     sheet.juror,
                     hide_organisation=contest.blind,
+                    entered_by=_names([sheet.entered_by_id]),
                 ),
             ),
             blank=False,
@@ -474,7 +570,8 @@ def juror_scoresheet(
 def receipt(application: Application, language: str) -> records.Receipt:
     """The applicant's proof of submission; the application must not be a draft."""
     with force_locale(language):
-        organisation = application.organisation
+        organisation = application.organisation  # the contact person and the code
+        facts = application.facts  # the applicant as submitted (SPEC §8)
         answers = []
         for row in answer_rows(application, language):
             if row["kind"] == "file":
@@ -489,12 +586,12 @@ def receipt(application: Application, language: str) -> records.Receipt:
             number=application.number,
             title=application.title,
             submitted_at=application.submitted_at,
-            organisation=organisation.name,
-            kind=organisation.kind.value,
+            organisation=facts.name,
+            kind=facts.kind.value,
             edrpou=organisation.edrpou,
-            oblast=organisation.oblast,
-            community=organisation.community,
-            status=organisation.status.value,
+            oblast=facts.oblast,
+            community=facts.community,
+            status=facts.status.value,
             contact=", ".join(
                 part
                 for part in (organisation.contact_person, organisation.email, organisation.phone)
@@ -522,13 +619,13 @@ def certificate(contest: Contest, application: Application, language: str) -> re
                 )
             )
         chair = next((m for _id, m in _jury(contest) if m.chair), None)
-        published = contest.published_at if is_published(contest) else None
+        published = contest.published_at if results_public(contest) else None
         return records.Certificate(
             letterhead=letterhead(contest, language),
-            organisation=application.organisation.name,
-            community=application.organisation.community,
-            oblast=application.organisation.oblast,
-            place=row.rank,
+            organisation=application.facts.name,
+            community=application.facts.community,
+            oblast=application.facts.oblast,
+            place=ranking.winner_places(results)[application.id],
             category=title(category, language) if category else "",
             date=published or clock.now(),
             chair=chair.name if chair else "",

@@ -12,8 +12,8 @@
   who asked only.
 - ``/judging/<slug>/<number>/scoresheet.pdf``: the juror's own sheet, once they have
   declared no conflict of interest.
-- ``/applications/<number>/receipt.pdf``: whoever may see the submitted application
-  (``access.can_view``), except jurors of a blind contest.
+- ``/applications/<number>/receipt.pdf``: the applicant and the contest's organisers
+  (``access.may_see_contacts``): it holds the contact person's details.
 
 Every document is Ukrainian unless ``?lang=en`` asks for English, and comes as a
 download with an ASCII file name.
@@ -31,6 +31,7 @@ from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
+from ..results.disclosure import results_public
 from ..results.loading import contest_ranking
 from . import data, jobs, pdf
 
@@ -70,7 +71,7 @@ def _contest(slug: str) -> Contest:
 @bp.route("/contests/<slug>/results.pdf", endpoint="announcement")
 def announcement_pdf(slug: str):
     contest = _contest(slug)
-    published = data.is_published(contest)
+    published = results_public(contest)
     if not published and not contest.is_organised_by(current_user):
         abort(404)
     lang = language()
@@ -220,8 +221,7 @@ def receipt_pdf(number: str):
     if (
         application is None
         or application.state == ApplicationState.DRAFT
-        or not access.can_view(application, current_user)
-        or (current_user.is_juror and application.contest.blind)
+        or not access.may_see_contacts(application, current_user)
     ):
         abort(404)
     lang = language()

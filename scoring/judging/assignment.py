@@ -7,7 +7,10 @@ The rules:
 
 - **Conflicts the system knows of** (``conflicts``) are never proposed: a juror does not
   score an application of their own organisation, nor, when the contest asks for it, one
-  from their own oblast or their own community.
+  from their own oblast or their own community. Communities are compared by their KATOTTG
+  codes, never by names: the same name in two oblasts is two communities, and two
+  spellings of one community are one (``judging.operations.party`` gives a party
+  without an oblast its community's).
 - ``per_application == 0``: every juror without a conflict scores every application.
 - ``per_application == N``: each application gets N jurors, counting those it already
   has (a recusal does not count). The applications with the fewest eligible jurors are
@@ -37,7 +40,7 @@ class Party:
 
     organisation_id: int | None = None
     oblast: str | None = None
-    community: str | None = None
+    community_code: str | None = None  # the KATOTTG code of the hromada
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,6 @@ class Plan:
     conflicts: int = 0  # pairs left out because of a conflict of interest
 
 
-def _community(value: str | None) -> str:
-    return (value or "").strip().casefold()
-
-
 def conflicts(
     juror: Party, applicant: Party, *, same_oblast: bool = False, same_community: bool = False
 ) -> list[str]:
@@ -86,11 +85,7 @@ def conflicts(
         found.append("organisation")
     if same_oblast and juror.oblast and juror.oblast == applicant.oblast:
         found.append("oblast")
-    if (
-        same_community
-        and _community(juror.community)
-        and (_community(juror.community) == _community(applicant.community))
-    ):
+    if same_community and juror.community_code and juror.community_code == applicant.community_code:
         found.append("community")
     return found
 

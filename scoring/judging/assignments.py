@@ -33,7 +33,6 @@ from ..models import (
     Conflict,
     Contest,
     JuryMember,
-    Organisation,
     Score,
     Scoresheet,
     SheetState,
@@ -51,7 +50,7 @@ from .jury import (
     members,
     scored_sheets,
 )
-from .operations import lock_scoresheet, sheet_status
+from .operations import applicant_party, juror_party, lock_scoresheet, party, sheet_status
 
 
 def _check_assigning(contest: Contest) -> None:
@@ -80,13 +79,11 @@ def _rules(contest: Contest) -> Rules:
 
 def _jurors(contest: Contest) -> list[Juror]:
     rows = db.session.execute(
-        select(User.id, User.organisation_id, User.oblast, User.community)
+        select(User.id, User.organisation_id, User.oblast, User.community_code)
         .join(JuryMember, JuryMember.user_id == User.id)
         .where(JuryMember.contest_id == contest.id)
     ).all()
-    return [
-        Juror(user_id, Party(org, oblast, community)) for user_id, org, oblast, community in rows
-    ]
+    return [Juror(user_id, party(org, oblast, code)) for user_id, org, oblast, code in rows]
 
 
 def _existing(contest: Contest) -> tuple[set, set]:
@@ -119,11 +116,10 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         select(
             Application.id,
             Application.number,
-            Organisation.id,
-            Organisation.oblast,
-            Organisation.community,
+            Application.organisation_id,
+            Application.applicant_oblast,
+            Application.applicant_community_code,
         )
-        .join(Organisation, Application.organisation_id == Organisation.id)
         .where(
             Application.contest_id == contest.id,
             Application.state == ApplicationState.ADMITTED,
@@ -136,8 +132,8 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         raise JuryError(_l("The jury has no members yet: add the jurors first."))
     numbers = {app_id: number for app_id, number, *_rest in rows}
     applicants = [
-        Applicant(app_id, Party(org, oblast, community))
-        for app_id, _number, org, oblast, community in rows
+        Applicant(app_id, party(org, oblast, code))
+        for app_id, _number, org, oblast, code in rows
     ]
     existing, recused = _existing(contest)
     plan = plan_assignments(applicants, jurors, _rules(contest), existing=existing, recused=recused)
@@ -195,8 +191,7 @@ def application_seats(contest: Contest, application: Application) -> list[Seat]:
         )
     }
     scored = scored_sheets([s.id for s in sheets.values()])
-    organisation = application.organisation
-    applicant = Party(organisation.id, organisation.oblast, organisation.community)
+    applicant = applicant_party(application)  # as submitted (SPEC §8)
     seats = []
     for member in jury:
         sheet = sheets.get(member.id)
@@ -246,10 +241,9 @@ def add_assignment(
     )
     if taken is not None:
         raise JuryError(_l("%(name)s is already assigned to this application.", name=user.name))
-    organisation = application.organisation
     found = conflicts(
-        Party(user.organisation_id, user.oblast, user.community),
-        Party(organisation.id, organisation.oblast, organisation.community),
+        juror_party(user),
+        applicant_party(application),
         same_oblast=contest.conflict_same_oblast,
         same_community=contest.conflict_same_community,
     )
@@ -355,8 +349,7 @@ def matrix(contest: Contest, page: int = 1, per_page: int = PER_PAGE) -> Matrix:
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     applications = db.session.execute(
-        select(Application.id, Application.number, Application.title, Organisation.name)
-        .join(Organisation, Application.organisation_id == Organisation.id)
+        select(Application.id, Application.number, Application.title, Application.applicant_name)
         .where(
             Application.contest_id == contest.id,
             Application.state == ApplicationState.ADMITTED,
@@ -425,6 +418,9 @@ def reopen(contest: Contest, sheet: Scoresheet, reason: str, *, actor: User) -> 
     sheet.state = SheetState.DRAFT
     sheet.submitted_at = None
     sheet.updated_at = clock.now()
+    if sheet.declared_at is None:
+        # Entered from paper: the juror declares in the system before reading it again.
+        sheet.conflict = Conflict.UNDECLARED
     audit.record(
         "scoresheet.reopened",
         actor=actor,

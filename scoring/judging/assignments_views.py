@@ -37,6 +37,7 @@ def matrix_page(slug: str):
         matrix=assignments.matrix(contest, page),
         assigning=lifecycle.assignments_open(contest),
         reopening=lifecycle.revisions_open(contest),
+        scoring_closed=lifecycle.scoring_closed(contest),
     )
 
 
@@ -97,6 +98,7 @@ def application(slug: str, number: str):
         seats=assignments.application_seats(contest, item),
         assigning=lifecycle.assignments_open(contest),
         reopening=lifecycle.revisions_open(contest),
+        scoring_closed=lifecycle.scoring_closed(contest),
     )
 
 

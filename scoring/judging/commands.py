@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .. import progress
 from ..commandline import CommandError
 from ..extensions import db
-from ..models import Contest
+from ..models import Contest, User
 from . import scores_file
 
 
@@ -29,18 +29,28 @@ def _contest(slug: str) -> Contest:
 @click.command("import-scores")
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--entered-by",
+    "entered_by",
+    metavar="EMAIL",
+    help="The organiser of the contest who enters the paper sheets; the sheets name them.",
+)
 @with_appcontext
-def import_scores(slug: str, file: Path):
-    """Import scoresheets filled outside the system from a CSV file (SPEC §9).
+def import_scores(slug: str, file: Path, entered_by: str | None):
+    """Import scoresheets filled outside the system from a CSV file (SPEC §9, §15).
 
     Columns: application,juror,criterion,score,comment (the registration number, the
-    juror's e-mail, the criterion's code); UTF-8, separated by commas or semicolons. A
-    line with an empty criterion and score carries the sheet's overall comment. Every
-    sheet must score every criterion; imported sheets are submitted, unknown jurors are
-    created (without a password) and added to the jury. A file with any bad line is
-    refused whole. Refused once the results are published.
+    juror's e-mail, the criterion's code), and juror_name to name the members; UTF-8,
+    separated by commas or semicolons, a decimal point or a decimal comma. A line with
+    an empty criterion and score carries the sheet's overall comment; "recused" in place
+    of a score records a recusal, with the declaration as the comment. Every sheet must
+    score every criterion; imported sheets are submitted and say that they were entered
+    from paper, by whom and when (no declaration is claimed for the juror). Unknown
+    jurors are created (without a password) and added to the jury. A file with any bad
+    line is refused whole. Refused once the results are published.
     """
     contest = _contest(slug)
+    actor = _organiser(contest, entered_by) if entered_by else None
     try:
         data = file.read_bytes()
     except OSError as error:
@@ -49,7 +59,10 @@ def import_scores(slug: str, file: Path):
         ) from error
     try:
         summary = scores_file.import_scores(
-            contest, data, progress=progress.on_terminal(_("Importing the scores"))
+            contest,
+            data,
+            actor=actor,
+            progress=progress.on_terminal(_("Importing the scores")),
         )
     except scores_file.ScoresFileError as error:
         db.session.rollback()
@@ -74,8 +87,24 @@ def import_scores(slug: str, file: Path):
                 emails=", ".join(summary.jurors_created),
             )
         )
+    if summary.recusals:
+        click.echo(_("Recusals recorded: %(count)s", count=summary.recusals))
     if summary.jurors_added:
         click.echo(_("Added to the jury: %(emails)s", emails=", ".join(summary.jurors_added)))
+
+
+def _organiser(contest: Contest, email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not contest.is_organised_by(user):
+        raise CommandError(
+            _(
+                "%(email)s is not an organiser of “%(slug)s”: --entered-by names the organiser "
+                "who enters the sheets.",
+                email=email,
+                slug=contest.slug,
+            )
+        )
+    return user
 
 
 @click.command("export-scores")
@@ -84,9 +113,10 @@ def import_scores(slug: str, file: Path):
 def export_scores(slug: str):
     """Print every submitted scoresheet of the contest as CSV (SPEC §9).
 
-    Columns: application,juror,criterion,score,comment, ordered by application number,
-    juror e-mail and criterion order; a line with an empty criterion and score carries
-    a sheet's overall comment. The output is what import-scores reads.
+    Columns: application,juror,criterion,score,comment,juror_name, ordered by application
+    number, juror e-mail and criterion order; a line with an empty criterion and score
+    carries a sheet's overall comment, one with "recused" a recusal. The output is what
+    import-scores reads.
     """
     click.echo(scores_file.export_scores(_contest(slug)), nl=False)
 

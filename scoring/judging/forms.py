@@ -11,9 +11,10 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import AppForm, PersonForm, strip
+from ..i18n import input_number
 from ..models import Criterion, Score
 from .jury import MAX_REASON
-from .operations import MAX_DECLARATION, points_text
+from .operations import MAX_DECLARATION
 
 
 class NoConflictForm(AppForm):
@@ -64,7 +65,7 @@ def scoresheet_form(
         setattr(Form, f"points_{criterion.id}", StringField(_l("Points")))
         setattr(Form, f"comment_{criterion.id}", TextAreaField(_l("Comment"), filters=[strip]))
         score = scores.get(criterion.id)
-        data[f"points_{criterion.id}"] = points_text(score.points) if score else ""
+        data[f"points_{criterion.id}"] = input_number(score.points) if score else ""
         data[f"comment_{criterion.id}"] = score.comment if score else ""
     return Form(data=data)
 

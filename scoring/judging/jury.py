@@ -39,6 +39,7 @@ from ..models import (
     SheetState,
     User,
 )
+from ..ranking import applied_quorum
 from .operations import Progress, sheet_status
 
 # The jury and the assignments are fixed once the results are published (SPEC §3):
@@ -160,7 +161,7 @@ def _application_counts(contest: Contest):
 def applications_summary(contest: Contest, jury_size: int) -> ApplicationsSummary:
     """How far the scoring of the admitted applications has got (one grouped query)."""
     wanted = jurors_wanted(contest, jury_size)
-    quorum = max(1, min(contest.quorum, jury_size))  # as the ranking caps it (SPEC §6.1)
+    quorum = applied_quorum(contest.quorum, jury_size)  # as the ranking applies it
     admitted = complete = ranked = short = 0
     for _id, counted, submitted in _application_counts(contest):
         admitted += 1

@@ -19,6 +19,7 @@ from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
 from ..extensions import db
+from ..links import external_url
 from ..mail import send as send_mail
 from ..models import JuryMember, Role, User
 from . import jury
@@ -142,7 +143,7 @@ def remind(slug: str):
     reminders = jury.unfinished(contest)
     problem = jury.reminder_problem(contest, reminders)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
-        link = url_for("judging.assignments", slug=contest.slug, _external=True)
+        link = external_url("judging.assignments", slug=contest.slug)
         for reminder in reminders:
             user = reminder.user
             send_mail(

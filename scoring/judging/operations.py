@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
-from .. import audit, clock, lifecycle, ranking
+from .. import audit, clock, hromadas, lifecycle, ranking
 from ..applications.operations import clean_text
 from ..extensions import db
 from ..i18n import current_language, number
@@ -31,7 +31,6 @@ from ..models import (
     Conflict,
     Contest,
     Criterion,
-    Organisation,
     Score,
     Scoresheet,
     SheetState,
@@ -126,15 +125,14 @@ def assignments(contest: Contest, juror: User) -> list[Assignment]:
             Application.id,
             Application.number,
             Application.title,
-            Organisation.name,
-            Organisation.community,
-            Organisation.oblast,
+            Application.applicant_name,
+            Application.applicant_community,
+            Application.applicant_oblast,
             Scoresheet.conflict,
             Scoresheet.state,
             func.coalesce(scored.c.scored, 0),
         )
         .join(Application, Scoresheet.application_id == Application.id)
-        .join(Organisation, Application.organisation_id == Organisation.id)
         .outerjoin(scored, scored.c.scoresheet_id == Scoresheet.id)
         .where(
             Application.contest_id == contest.id,
@@ -229,15 +227,35 @@ def parse_points(raw, criterion: Criterion) -> Decimal | None:
     return value
 
 
-def proposed_conflicts(contest: Contest, organisation: Organisation, juror: User) -> list[str]:
+def party(organisation_id, oblast, community_code) -> Party:
+    """Someone as conflicts see them; without an oblast, the one their hromada is in."""
+    return Party(
+        organisation_id, oblast or hromadas.oblast_of(community_code), community_code or None
+    )
+
+
+def applicant_party(application: Application) -> Party:
+    """The applicant as conflicts see it: its organisation, and oblast and hromada as
+    submitted (SPEC §8)."""
+    facts = application.facts
+    return party(application.organisation_id, facts.oblast, facts.community_code)
+
+
+def juror_party(juror: User) -> Party:
+    """The juror as conflicts see them: their organisation, oblast and hromada's code."""
+    return party(juror.organisation_id, juror.oblast, juror.community_code)
+
+
+def proposed_conflicts(contest: Contest, application: Application, juror: User) -> list[str]:
     """Conflicts the system sees from what it knows (SPEC §11; rules in ``assignment``).
 
     ``organisation``: the juror belongs to the applicant; ``oblast`` and ``community``:
-    the juror is from the same oblast or community, when the contest asks about it.
+    the juror is from the same oblast or community (by KATOTTG code), when the contest
+    asks about it.
     """
     return conflicts(
-        Party(juror.organisation_id, juror.oblast, juror.community),
-        Party(organisation.id, organisation.oblast, organisation.community),
+        juror_party(juror),
+        applicant_party(application),
         same_oblast=contest.conflict_same_oblast,
         same_community=contest.conflict_same_community,
     )
@@ -318,10 +336,19 @@ def recuse(sheet: Scoresheet, declaration: str, *, contest: Contest, actor: User
         )
     sheet = lock_scoresheet(sheet.id)
     _check_open(contest, sheet)
+    mark_recused(sheet, declaration, clock.now(), contest=contest, actor=actor)
+
+
+def mark_recused(
+    sheet: Scoresheet, declaration: str, declared_at, *, contest: Contest, actor, **details
+) -> None:
+    """Record a recusal with its declaration and audit it; ``declared_at`` is None when
+    the declaration was made on paper (``import-scores``). The checks are the caller's."""
     sheet.conflict = Conflict.RECUSED
     sheet.declaration = declaration
-    sheet.declared_at = clock.now()
+    sheet.declared_at = declared_at
     sheet.updated_at = clock.now()
+    db.session.flush()
     audit.record(
         "conflict.recused",
         actor=actor,
@@ -329,6 +356,7 @@ def recuse(sheet: Scoresheet, declaration: str, *, contest: Contest, actor: User
         obj=sheet,
         reason=declaration,
         application=sheet.application_id,
+        **details,
     )
 
 

@@ -7,12 +7,12 @@ while the contest is in the judging stage; afterwards the juror still reads thei
 submitted sheets.
 """
 
-import mimetypes
 from io import BytesIO
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -26,9 +26,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 
-from .. import lifecycle
+from .. import files, lifecycle
 from ..access import juror_assignment, jury_contest
 from ..applications.content import answers_and_files
 from ..auth import role_required
@@ -45,6 +45,7 @@ from ..models import (
     SheetState,
 )
 from ..pagecache import cached_page
+from ..requestguard import json_endpoint
 from . import operations
 from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
 
@@ -97,7 +98,7 @@ def assignments(slug: str):
 
 
 def _conflict_page(contest, application, sheet, recusal_form=None):
-    proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+    proposed = operations.proposed_conflicts(contest, application, current_user)
     return render_template(
         "judging/conflict.html",
         contest=contest,
@@ -180,7 +181,7 @@ def no_conflict(slug: str, number: str):
     contest = jury_contest(slug)
     application, sheet = juror_assignment(contest, number)
     if NoConflictForm().validate_on_submit():
-        proposed = operations.proposed_conflicts(contest, application.organisation, current_user)
+        proposed = operations.proposed_conflicts(contest, application, current_user)
         try:
             operations.declare_no_conflict(
                 sheet, contest=contest, actor=current_user, proposed=proposed
@@ -281,31 +282,66 @@ def attachment(slug: str, number: str, attachment_id: int):
     )
     if item is None:
         abort(404)
+    content, name = item.content, item.filename
     if contest.blind:
         index = db.session.scalar(
             select(func.count()).where(
                 Attachment.application_id == application.id, Attachment.id <= item.id
             )
         )
-        extension = mimetypes.guess_extension(item.content_type) or ""
-        name = f"{application.number}-{index}{extension}"
-    else:
-        name = item.filename
+        name = f"{application.number}-{index}"
+        try:
+            content = files.without_metadata(content, item.content_type)
+        except files.Unreadable:
+            return _unreadable_attachment(application)
     response = send_file(
-        BytesIO(item.content),
+        BytesIO(content),
         mimetype=item.content_type,
-        as_attachment=True,
-        download_name=name,
         conditional=False,
         etag=False,
         max_age=0,
+    )
+    response.headers["Content-Disposition"] = files.disposition(
+        files.typed_name(name, item.content_type)
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
+def _unreadable_attachment(application: Application):
+    """A file uploaded before its contest was blind that cannot be stripped: not shown."""
+    current_app.logger.warning("attachment of %s not stripped of metadata", application.number)
+    text = _(
+        "This file cannot be opened to remove the details of who made it, so in a blind "
+        "contest it is not shown. Ask the organisers for a copy without them."
+    )
+    page = render_template(
+        "errors/error.html", status=422, title=_("The file cannot be shown"), text=text
+    )
+    return page, 422
+
+
 def _json_error(status: int, error: str, message: str, **extra):
     return jsonify(error=error, message=message, **extra), status
+
+
+def _wrong_part(payload: dict) -> str | None:
+    """The first part of an autosave's JSON that does not have the shape the scoresheet's
+    script sends (``autosave``), or None; a wrong part is refused, never skipped."""
+    for name, value in payload.items():
+        if name == "overall_comment":
+            fits = isinstance(value, str)
+        elif name in ("points", "comments"):
+            fits = isinstance(value, dict) and all(
+                isinstance(key, str) and key.isdigit() for key in value
+            )
+            if name == "comments":
+                fits = fits and all(isinstance(text, str) for text in value.values())
+        else:
+            fits = False
+        if not fits:
+            return name
+    return None
 
 
 def _ids(mapping) -> dict[int, object]:
@@ -317,6 +353,7 @@ def _ids(mapping) -> dict[int, object]:
 
 @bp.route("/<slug>/<number>/autosave", methods=["POST"])
 @csrf.exempt  # checked below, after the login check: an expired session answers 401
+@json_endpoint
 def autosave(slug: str, number: str):
     """Background save (JSON): ``{"points": {id: "7.5"}, "comments": {id: "…"},
     "overall_comment": "…"}``, each part optional; what is not sent stays as it is.
@@ -351,9 +388,23 @@ def autosave(slug: str, number: str):
         application, sheet = juror_assignment(contest, number)
     except NotFound:
         return _json_error(404, "not_found", _("There is no such scoresheet."))
+    except HTTPException:  # led to set up two-factor sign-in first (access.jury_contest)
+        return _json_error(
+            403,
+            "two_factor",
+            _("This contest asks its jurors to sign in with two factors. Set it up to go on."),
+            setup_url=url_for("security.two_factor"),
+        )
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _json_error(400, "bad_request", _("The data sent are not valid."))
+    wrong = _wrong_part(payload)
+    if wrong is not None:
+        message = _(
+            "The data sent are not valid: «%(part)s» is not what a scoresheet sends.",
+            part=wrong,
+        )
+        return _json_error(400, "bad_request", message)
     overall = payload.get("overall_comment")
     criteria = _criteria(contest)
     try:
@@ -363,7 +414,7 @@ def autosave(slug: str, number: str):
             contest=contest,
             actor=current_user,
             points=_ids(payload.get("points")),
-            comments={k: v for k, v in _ids(payload.get("comments")).items() if isinstance(v, str)},
+            comments=_ids(payload.get("comments")),
             overall_comment=overall if isinstance(overall, str) else None,
         )
     except operations.JudgingError as error:

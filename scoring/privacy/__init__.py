@@ -3,7 +3,9 @@
 - An applicant downloads everything the site holds about their organisation as JSON
   (``/organisation/data.json``): the organisation, its users (without password
   hashes), its applications with answers, the attachments' descriptions (not their
-  content) and the decisions about them; never a juror's scores or identity.
+  content) and the decisions about them that the public may read
+  (``results.disclosure``: the commission's decisions on ties, once the results are
+  published); never a juror's scores or identity, nor how divergences were resolved.
 - Once a contest is archived, its organisers can anonymise the people in it
   (``/manage/contests/<slug>/people``): an applicant organisation's contact person,
   e-mail and phone and its accounts' names and e-mails, or a juror's name and e-mail,

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, clock
+from .. import audit, clock, sessions
 from ..applications.operations import question_label
 from ..extensions import db
 from ..models import (
@@ -18,11 +18,13 @@ from ..models import (
     Invitation,
     JuryMember,
     Organisation,
+    RecoveryCode,
     Role,
     Scoresheet,
     Stage,
     User,
 )
+from ..results.disclosure import disclosed_decisions
 
 FORMAT = "scoring.personal-data/1"
 # Stored in place of a name or contact person: data, in the site's default language.
@@ -50,11 +52,18 @@ def organisation_data(organisation: Organisation, language: str) -> dict:
         )
         .order_by(Application.created_at, Application.id)
     ).all()
-    decisions = db.session.scalars(
+    recorded = db.session.scalars(
         select(Decision)
         .where(Decision.contest_id.in_({a.contest_id for a in applications}))
         .order_by(Decision.decided_at, Decision.id)
     ).all()
+    # What the applicant may read of the commission's decisions: as the public may.
+    contests = {a.contest_id: a.contest for a in applications}
+    decisions = [
+        d
+        for contest in contests.values()
+        for d in disclosed_decisions(contest, [d for d in recorded if d.contest_id == contest.id])
+    ]
     members = db.session.scalars(
         select(User).where(User.organisation_id == organisation.id).order_by(User.id)
     ).all()
@@ -324,4 +333,7 @@ def _anonymise_user(user: User, now: datetime) -> None:
     user.name = ANONYMISED_NAME
     user.email = f"anonymised-{user.id}@invalid"
     user.password_hash = None  # no login, and every session of the account ends
+    sessions.end_all(user)  # with the browsers it was used from
+    user.totp_secret = user.two_factor_since = user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.anonymised_at = now

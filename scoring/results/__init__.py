@@ -1,7 +1,8 @@
 """Results: the contest's ranking from the database, deliberation and publication.
 
 - ``loading``: the one bridge between the models and the pure engine in
-  ``scoring.ranking`` (``load`` reads a contest in five queries, whatever its size);
+  ``scoring.ranking`` (``load`` reads a contest in six queries, whatever its size, the
+  applicants as submitted and the quorum capped by the jury's size);
 - ``presentation``: a ``Ranking`` as people see it, for pages, exports, the command
   line and documents;
 - ``operations``: the state changes of deliberation;
@@ -23,8 +24,10 @@ The workflow of the organisers (SPEC §3, §6, §11), in ``deliberation_views``:
    published while any winning place is undecided (``lifecycle.publication_problems``,
    shown on the stage page).
 4. Publication (the stage page) stamps ``Contest.published_at`` and e-mails the
-   applicants; the public page ``/contests/<slug>/results``, the JSON of SPEC §9 at
-   ``/api/contests/<slug>/results`` and the results PDF appear.
+   applicants; the public page ``/contests/<slug>/results``, its JSON at
+   ``/api/contests/<slug>/results`` and the results PDF appear, all showing
+   ``disclosure.public_results`` (the winners only, when the contest publishes only
+   them). ``disclosure`` is where what each audience may see of the results is decided.
 
 A tie decision recorded before the scores changed again may stop fitting the ranking;
 it is then left out of the ranking (``Loaded.rank``), shown as such to the organisers,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from .. import lifecycle, ranking
@@ -35,7 +35,6 @@ from ..models import (
     Decision,
     DecisionKind,
     Normalise,
-    Organisation,
     SheetState,
 )
 from . import charts, exports, operations, stability
@@ -129,8 +128,10 @@ def shown_names(contest: Contest, loaded) -> dict[int, str]:
 
 
 def _jurors(crowd: operations.People, juror_ids) -> list:
-    """The jurors with sheets in the ranking, by name, as the columns of the tables."""
-    found = (crowd.users[j] for j in juror_ids if j in crowd.users)
+    """The columns of the tables, by name: every member of the jury, also one who has
+    submitted nothing yet (their cells say why there is no total), and anyone else with
+    sheets in the ranking."""
+    found = {*crowd.jury, *(crowd.users[j] for j in juror_ids if j in crowd.users)}
     return sorted(found, key=lambda u: (u.name, u.id))
 
 
@@ -161,6 +162,13 @@ def page(
     normalised = contest.normalise != Normalise.NONE
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
+    # A juror's cell without a total says why: a recusal, or a sheet not submitted.
+    uncounted = operations.uncounted_sheets(contest)
+    empty = {  # aligned by the table's CSS, as the totals are
+        "recused": f'<td class="small">{escape(_("recused"))}</td>',
+        "not_submitted": f'<td class="small">{escape(_("not submitted"))}</td>',
+        None: "<td>–</td>",
+    }
 
     tables: dict = {}
     kept = result.rows
@@ -201,7 +209,9 @@ def page(
                 # row keeps the template loop lean for 1,000 rows × 7 jurors.
                 "totals": Markup(  # noqa: S704  (aligned by the table's CSS: less markup a row)
                     "".join(
-                        f"<td>{fmt(juror_totals[j.id]) if j.id in juror_totals else '–'}</td>"
+                        f"<td>{fmt(juror_totals[j.id])}</td>"
+                        if j.id in juror_totals
+                        else empty[uncounted.get((row.application_id, j.id))]
                         for j in jurors
                     )
                 ),
@@ -267,6 +277,7 @@ def page(
                 "difference": fmt.signed(leniency.difference(j.id)),
             }
             for j in jurors
+            if j.id in totals
         ],
         "panel": {
             "count": leniency.panel.count,
@@ -275,9 +286,17 @@ def page(
         },
         "stability": _stability_view(check, crowd.users, shown) if check else None,
         "stability_cost": stability.cost(loaded.inputs),
-        "different_counts": contest.aggregation.value == "sum"
-        and len({row.jurors for row in result.rows}) > 1,
-        "charts": _charts(contest, loaded, result, jurors, totals, shown, fmt, language),
+        "different_counts": result.unequal_sums is not None,
+        "charts": _charts(
+            contest,
+            loaded,
+            result,
+            [j for j in jurors if j.id in totals],  # those with totals to chart
+            totals,
+            shown,
+            fmt,
+            language,
+        ),
         "decisions": [_decision_view(contest, d, loaded, numbers) for d in loaded.decisions],
         "aggregation": AGGREGATION_LABELS[contest.aggregation],
         "normalisation": NORMALISE_LABELS[contest.normalise],
@@ -304,13 +323,9 @@ def _divergent(contest, loaded, result, crowd, names, fmt, jurors) -> list[dict]
     if not rows:
         return []
     ids = [row.application_id for row in rows]
-    organisations = dict(
-        db.session.execute(
-            select(Application.id, Organisation)
-            .join(Organisation, Application.organisation_id == Organisation.id)
-            .where(Application.id.in_(ids))
-        ).all()
-    )
+    applications = {
+        a.id: a for a in db.session.scalars(select(Application).where(Application.id.in_(ids)))
+    }
     sheets = operations.sheets_of(contest, ids)
     load_by_juror = operations.jury_load(contest)
     limit = to_decimal(result.max_total) * contest.divergence_threshold
@@ -329,8 +344,7 @@ def _divergent(contest, loaded, result, crowd, names, fmt, jurors) -> list[dict]
         candidate = (
             operations.pick_juror(
                 contest,
-                row.application_id,
-                organisations[row.application_id],
+                applications[row.application_id],
                 crowd.jury,
                 assigned,
                 load_by_juror,

@@ -6,7 +6,8 @@
   the very file ``export-scores`` prints and ``import-scores`` reads, with the mark.
 - ``ranking_xlsx``: both as two sheets of one workbook; scores and totals are numbers.
 
-Numbers in the CSV files use a decimal point, as in ``rank --format csv``.
+Numbers in the CSV files use a decimal point, as in ``rank --format csv``. Every cell goes
+through ``spreadsheets``: no text runs as a formula (SPEC §8).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from .. import spreadsheets
+from ..csvfiles import records
 from ..i18n import oblast_name
-from ..judging.scores_file import export_scores
+from ..judging.scores_file import RECUSED, export_scores
 from ..models import Contest, User
 from ..ranking import Ranking
 from .presentation import describe, display_score, notes_text
@@ -38,9 +41,8 @@ class Table:
 def _csv(table: Table) -> bytes:
     out = io.StringIO()
     out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
+    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
+    writer.writerows(map(spreadsheets.row, [table.header, *table.rows]))
     return out.getvalue().encode("utf-8")
 
 
@@ -50,10 +52,11 @@ def ranking_csv(table: Table) -> bytes:
 
 def scores_table(contest: Contest) -> Table:
     """The scores of ``export-scores`` as a table (one query set, one source of truth)."""
-    lines = list(csv.reader(io.StringIO(export_scores(contest))))
+    lines = [record.cells for record in records(export_scores(contest))]
     rows = []
-    for application, juror, criterion, score, comment in lines[1:]:
-        rows.append([application, juror, criterion, Decimal(score) if score else "", comment])
+    for application, juror, criterion, score, *rest in lines[1:]:
+        value = Decimal(score) if score and score != RECUSED else score  # a number stays one
+        rows.append([application, juror, criterion, value, *rest])
     return Table(lines[0], rows)
 
 
@@ -72,11 +75,11 @@ def ranking_xlsx(ranking: Table, scores: Table) -> bytes:
         (workbook.create_sheet(), _("Scores"), scores),
     ):
         sheet.title = title[:31]
-        sheet.append(table.header)
+        sheet.append(spreadsheets.xlsx_row(table.header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(row)
+            sheet.append(spreadsheets.xlsx_row(row))
         sheet.freeze_panes = "A2"
         for index, name in enumerate(table.header, start=1):
             widest = max([len(str(name))] + [len(str(r[index - 1])) for r in table.rows[:200]])

@@ -2,10 +2,10 @@
 the ranking page's filters."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import AppForm, MultiCheckboxField, choices, strip
+from ..forms import MAX_INTEGER, AppForm, MultiCheckboxField, WholeNumberField, choices, strip
 from ..i18n import OBLASTS
 from ..models import Contest
 from .deliberation import SEARCH_MAX, RankingFilters
@@ -112,4 +112,4 @@ class RevokeForm(AppForm):
 
 
 class AddJurorForm(AppForm):
-    juror = IntegerField(validators=[InputRequired(), NumberRange(1, 2**31 - 1)])  # an id
+    juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id

@@ -1,8 +1,13 @@
 """The contest's ranking from the database: ``load`` is the one bridge between the models
-and the pure engine in ``scoring.ranking``. It reads the contest in five queries,
+and the pure engine in ``scoring.ranking``. It reads the contest in six queries,
 whatever its size, and ``contest_ranking`` ranks what it read. What is heavy is kept
 per app by the state of the contest (``_Kept``): the ranking is computed once per change
 and shared by the ranking page, its exports and the documents.
+
+The applicants are read as they were submitted (SPEC §8: the ``applicant_*`` facts of
+the application, never the organisation's profile as it is now), and the quorum is
+capped by the size of the jury: its members, and anyone else whose submitted sheets
+count (SPEC §6.1), never only those who have submitted something.
 """
 
 import gc
@@ -28,7 +33,7 @@ from ..models import (
     Criterion,
     Decision,
     DecisionKind,
-    Organisation,
+    JuryMember,
     Score,
     Scoresheet,
     SheetState,
@@ -53,7 +58,7 @@ class _Kept:
 
     A page view computes the ranking once after a change, and the ranking page, its
     exports, the protocol and the other pages read after it share the result until the
-    contest changes again. The state is ``pagecache.contest_state`` (the newest audit
+    contest changes again. The state is ``pagecache.state_in_session`` (the newest audit
     entries that concern the contest), read in the request's own transaction before
     the data, so what is kept is never older than its key. Only requests that read
     (GET, HEAD) use it: a request that writes reads the database as it is. A reading
@@ -63,6 +68,7 @@ class _Kept:
     applications: tuple[ranking.ApplicationSpec, ...]
     applicants: dict[int, Applicant]
     sheets: tuple[ranking.Sheet, ...]
+    jury_size: int  # the members, and whoever else has sheets that count
     ranked: tuple | None = None  # (Ranking, indexes of the decisions left out)
     totals: dict | None = None  # ranking.juror_totals of the sheets
 
@@ -222,7 +228,8 @@ class Loaded:
 
 
 def load(contest: Contest) -> Loaded:
-    """Read what the ranking of the contest needs, in five queries.
+    """Read what the ranking of the contest needs, in six queries (four while the
+    contest's reading is kept).
 
     The scores are read as the driver gives them (``database.driver_rows``): 420,000
     of them through SQLAlchemy's rows would cost seconds.
@@ -271,6 +278,7 @@ def load(contest: Contest) -> Loaded:
         max_winners_per_oblast=contest.max_winners_per_oblast,
         winners=contest.winners,
         categories={c.code: c.winners for c in categories} or None,
+        jury_size=kept.jury_size,
     )
     inputs = ranking.Inputs(
         criteria=tuple(
@@ -307,14 +315,14 @@ def _read(contest: Contest, category_codes: dict) -> _Kept:
         select(
             Application.id,
             Application.number,
-            Organisation.name,
-            Organisation.oblast,
-            Organisation.community,
+            Application.applicant_name,
+            Application.applicant_oblast,
+            Application.applicant_community,
             Application.category_id,
             Application.serial,
+        ).where(
+            Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED
         )
-        .join(Organisation, Application.organisation_id == Organisation.id)
-        .where(Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED)
     ):
         applications.append(
             ranking.ApplicationSpec(
@@ -347,7 +355,11 @@ def _read(contest: Contest, category_codes: dict) -> _Kept:
         ranking.Sheet(application_id=app_id, juror_id=juror_id, scores=points)
         for (app_id, juror_id), points in scores.items()
     )
-    return _Kept(tuple(applications), applicants, sheets)
+    jury = set(
+        db.session.scalars(select(JuryMember.user_id).where(JuryMember.contest_id == contest.id))
+    )
+    jury.update(juror_id for _app_id, juror_id in scores)
+    return _Kept(tuple(applications), applicants, sheets, len(jury))
 
 
 def contest_ranking(contest: Contest) -> ranking.Ranking:

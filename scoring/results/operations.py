@@ -34,9 +34,10 @@ from sqlalchemy import func, select
 
 from .. import audit, clock, lifecycle, mail, ranking
 from ..extensions import db
-from ..judging.assignment import Juror, Party, conflicts, least_loaded
+from ..judging.assignment import Juror, conflicts, least_loaded
 from ..judging.assignments import add_assignment
 from ..judging.jury import JuryError
+from ..judging.operations import applicant_party, juror_party
 from ..models import (
     Application,
     ApplicationState,
@@ -45,9 +46,8 @@ from ..models import (
     Decision,
     DecisionKind,
     JuryMember,
-    Organisation,
-    Role,
     Scoresheet,
+    SheetState,
     User,
 )
 from .loading import load
@@ -266,6 +266,24 @@ def jury_load(contest: Contest) -> dict[int, int]:
     )
 
 
+def uncounted_sheets(contest: Contest) -> dict[tuple[int, int], str]:
+    """(application id, juror id) → ``recused`` or ``not_submitted`` for the sheets of
+    admitted applications that do not count, so the pages never show the two alike."""
+    rows = db.session.execute(
+        select(Scoresheet.application_id, Scoresheet.juror_id, Scoresheet.conflict)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .where(
+            Application.contest_id == contest.id,
+            Application.state == ApplicationState.ADMITTED,
+            (Scoresheet.conflict == Conflict.RECUSED) | (Scoresheet.state != SheetState.SUBMITTED),
+        )
+    )
+    return {
+        (app_id, juror_id): "recused" if conflict == Conflict.RECUSED else "not_submitted"
+        for app_id, juror_id, conflict in rows
+    }
+
+
 def sheets_of(contest: Contest, application_ids) -> list[tuple]:
     """(sheet id, application id, juror id, state, conflict) of these applications."""
     if not application_ids:
@@ -284,16 +302,9 @@ def sheets_of(contest: Contest, application_ids) -> list[tuple]:
     ).all()
 
 
-def _party(item) -> Party:
-    if isinstance(item, Organisation):
-        return Party(item.id, item.oblast, item.community)
-    return Party(item.organisation_id, item.oblast, item.community)
-
-
 def pick_juror(
     contest: Contest,
-    application_id: int,
-    organisation: Organisation,
+    application: Application,
     jury: list[User],
     assigned: set[int],
     load_by_juror: dict[int, int],
@@ -301,19 +312,19 @@ def pick_juror(
     """The juror "add a juror" proposes: a member of the jury with no sheet for the
     application (recusals included) and no conflict the system knows of, the least
     loaded first (``judging.assignment``: equal loads in a stable hashed order)."""
-    applicant = _party(organisation)
+    applicant = applicant_party(application)
     free = [
-        Juror(user.id, _party(user))
+        Juror(user.id, juror_party(user))
         for user in jury
         if user.id not in assigned
         and not conflicts(
-            _party(user),
+            juror_party(user),
             applicant,
             same_oblast=contest.conflict_same_oblast,
             same_community=contest.conflict_same_community,
         )
     ]
-    chosen = least_loaded(application_id, free, load_by_juror)
+    chosen = least_loaded(application.id, free, load_by_juror)
     by_id = {user.id: user for user in jury}
     return by_id[chosen[0].id] if chosen else None
 
@@ -332,28 +343,10 @@ def add_juror(contest: Contest, application: Application, juror: User, *, actor:
 # Publication -----------------------------------------------------------------------
 
 
-def applicants_to_notify(contest: Contest) -> list[tuple[User, str]]:
-    """Applicants' accounts of every submitted application (admitted, rejected or not yet
-    screened), with the application's number; drafts never reached the jury."""
-    return list(
-        db.session.execute(
-            select(User, Application.number)
-            .join(Application, Application.organisation_id == User.organisation_id)
-            .where(
-                Application.contest_id == contest.id,
-                Application.state != ApplicationState.DRAFT,
-                User.role == Role.APPLICANT,
-                User.anonymised_at.is_(None),
-            )
-            .order_by(Application.number, User.id)
-        )
-    )
-
-
 def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
     """E-mail the applicants that the results are public; (sent, failed)."""
     sent = failed = 0
-    for user, number in applicants_to_notify(contest):
+    for user, number in lifecycle.applicants_to_notify(contest):
         language = user.language or "uk"
         try:
             mail.send(
@@ -365,6 +358,7 @@ def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
                 contest_title=contest.title(language),
                 number=number,
                 published_at=contest.published_at,
+                full_ranking=contest.results_full_ranking,
                 link=link,
             )
         except (smtplib.SMTPException, OSError):

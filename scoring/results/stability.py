@@ -4,9 +4,10 @@ a criterion's weight moved by ±10 %?
 Pure: ranking inputs in, a report out (no Flask, no database). Each change is one more
 ranking by the engine with the inputs modified:
 
-- ``without_juror``: every sheet of that juror is left out. The quorum is applied as
-  the engine applies it, so an application can fall below it and leave the ranking —
-  that is a real consequence of losing a juror and is reported as such.
+- ``without_juror``: every sheet of that juror is left out, and the jury is one member
+  smaller. The quorum is applied as the engine applies it, so an application can fall
+  below it and leave the ranking — that is a real consequence of losing a juror and is
+  reported as such.
 - ``weight``: one criterion's weight multiplied by 0.9 or 1.1 (exactly).
 
 The commission's tie decisions are kept where they still fit the changed ranking
@@ -99,7 +100,10 @@ def apply(inputs: ranking.Inputs, change: Change) -> ranking.Inputs:
     """The inputs with the change made."""
     if change.kind == "without_juror":
         sheets = tuple(s for s in inputs.sheets if s.juror_id != change.juror)
-        return replace(inputs, sheets=sheets)
+        # The juror leaves the jury as well: the quorum is capped by one member fewer.
+        size = inputs.settings.jury_size
+        settings = replace(inputs.settings, jury_size=None if size is None else size - 1)
+        return replace(inputs, sheets=sheets, settings=settings)
     if change.kind == "weight":
         criteria = tuple(
             replace(c, weight=Decimal(c.weight) * change.factor)

@@ -113,14 +113,25 @@
     }
   }
 
+  // Points as people type them: «7», «7,5» or «7.5» (the server reads the same forms).
+  var POINTS = /^\s*\d{1,5}(?:[.,]\d{1,4})?\s*$/;
+
+  function points(field) {
+    if (!POINTS.test(field.value)) {
+      return NaN;
+    }
+    var value = parseFloat(field.value.replace(",", "."));
+    return value <= parseFloat(field.getAttribute("data-max")) ? value : NaN;
+  }
+
   function updateTotal() {
     var total = 0;
     var scored = 0;
     fields.forEach(function (field) {
-      if (field.type !== "number" || field.value === "" || !field.validity.valid) {
+      if (!field.hasAttribute("data-points") || field.value.trim() === "") {
         return;
       }
-      var value = parseFloat(field.value);
+      var value = points(field);
       if (!isNaN(value)) {
         total += value * parseFloat(field.getAttribute("data-weight") || "1");
         scored += 1;
@@ -245,10 +256,10 @@
     if (!field.hasAttribute || !field.hasAttribute("data-autosave")) {
       return;
     }
-    if (field.type === "number") {
+    if (field.hasAttribute("data-points")) {
       updateTotal();
-      if (field.validity.badInput) {
-        // The browser cannot read the number: say so and send nothing yet.
+      if (field.value.trim() !== "" && isNaN(points(field))) {
+        // Not points yet (a letter, «7,» half typed, too many): say so, send nothing.
         setError(field.name, field.getAttribute("data-bad-input"));
         return;
       }

@@ -42,6 +42,9 @@ PAGES = {
     ORGANISER: [
         ("manage dashboard", "/manage/contests/results-2026"),
         ("ranking", "/manage/contests/results-2026/ranking"),
+        # Stage changes with their warnings and the confirmation (issue 13).
+        ("closing applications early", "/manage/contests/open-2026/stage?to=screening"),
+        ("closing scoring with drafts", "/manage/contests/judging-2026/stage?to=deliberation"),
     ],
 }
 
@@ -56,7 +59,11 @@ def everyday_data(app, build) -> None:
     with app.app_context():
         organisation = db.session.get(User, applicant).organisation_id
     submitted_application(app, open_contest, organisation)
-    judged_contest(app, build, [juror], count=2, slug="judging-2026")
+    judging = judged_contest(app, build, [juror], count=2, slug="judging-2026")
+    with app.app_context():
+        contest = db.session.get(Contest, judging.contest_id)
+        contest.organisers.append(db.session.get(User, organiser))
+        db.session.commit()
 
     published = judged_contest(app, build, [juror, second], count=3, slug="results-2026", winners=1)
     for juror_id in (juror, second):

@@ -76,11 +76,18 @@ def log_in(page, url: str, email: str) -> None:
     page.wait_for_url(re.compile(r"/account$"))
 
 
-def confirm_stage(page, url: str, to: str) -> None:
-    """The organiser moves the contest on from its dashboard and confirms."""
+def confirm_stage(page, url: str, to: str, reason: str = "") -> None:
+    """The organiser moves the contest on from its dashboard: reads what the move does,
+    gives the reason when asked, ticks that the warnings are read, and confirms."""
     page.goto(f"{url}/manage/contests/{SLUG}")
     page.click(f"a[href$='/stage?to={to}']")
     page.wait_for_url(re.compile(rf"/stage\?to={to}$"))
+    problems = page.locator("#stage-problems")
+    assert not problems.count(), problems.inner_text()
+    if reason:
+        page.fill("#reason", reason)
+    if page.locator("#confirm").count():
+        page.check("#confirm")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(rf"/manage/contests/{SLUG}$"))
 
@@ -247,7 +254,8 @@ def test_a_contest_from_setup_to_published_results(
         assert stored == statute, "the PDF stored is not the file uploaded"
 
     with step("the organiser closes the applications and admits the NGO's application"):
-        confirm_stage(organiser, url, "screening")
+        # Before the announced deadline: a warning, and a reason shown publicly.
+        confirm_stage(organiser, url, "screening", reason="Усі очікувані заявки вже надійшли.")
         organiser.goto(f"{url}/manage/contests/{SLUG}/applications")
         check(organiser, "applications to screen")
         organiser.click(f"main a[href$='/applications/{number}']")
@@ -287,14 +295,17 @@ def test_a_contest_from_setup_to_published_results(
         organiser.reload()
         expect(organiser.locator("#jury-members tbody tr")).to_have_count(2)
 
-    with step("the organiser starts the judging and assigns the application automatically"):
-        confirm_stage(organiser, url, "judging")
+    with step("the organiser names the chair, assigns the application and starts the judging"):
+        # Judging starts only with a chair and every admitted application assigned.
+        organiser.click("#jury-members form[action$='/chair'] button >> nth=0")
+        organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}/jury$"))
         organiser.goto(f"{url}/manage/contests/{SLUG}/assignments")
         organiser.click("form[action$='/assignments/auto'] button")
         organiser.wait_for_load_state()
         check(organiser, "assignments and progress")
         with app.app_context():
             assert db.session.scalar(select(db.func.count()).select_from(Scoresheet)) == 2
+        confirm_stage(organiser, url, "judging")
 
     juror = open_page(PHONE)  # 360 × 740, a phone
     with step("the juror logs in and opens the application with the keyboard only"):
@@ -410,7 +421,13 @@ def test_a_contest_from_setup_to_published_results(
         organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}/ranking"))
         expect(organiser.locator("#ties")).to_have_count(0)
 
-    with step("the organiser publishes the results"):
+    with step("the organiser enters the jury's meeting and publishes the results"):
+        organiser.goto(f"{url}/manage/contests/{SLUG}/edit")
+        organiser.fill("#protocol_number", "3")
+        organiser.fill("#protocol_date", "2026-05-20")
+        organiser.fill("#protocol_place", "м. Харків, вул. Сумська, 64")
+        organiser.click("main form button[type=submit]")
+        organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}$"))
         confirm_stage(organiser, url, "published")
         check(organiser, "contest dashboard (published)")
 

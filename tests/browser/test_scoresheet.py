@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.models import Role, SheetState
+from scoring.extensions import db
+from scoring.models import Criterion, Role, SheetState
 
 from .._judging import judged_contest, sheet_row, stored_scores
 from ..conftest import PASSWORD
@@ -154,3 +155,41 @@ def test_an_ended_session_is_told_and_the_change_is_sent_after_logging_in_again(
     other.wait_for_url(re.compile(r"/account$"))
     _expect_state(expect, page, "saved", timeout=40_000)
     assert stored_scores(app, juror, number) == {c["C1"]: (Decimal(8), "")}
+
+
+def test_a_decimal_comma_is_typed_as_the_hint_says_and_saved(app, live_server, scoring, expect):
+    # Issue 13: «7,5», as the hint suggests, became 75 and was refused in Chromium.
+    page, judged, juror = scoring
+    c = judged.criteria
+    number = judged.numbers[0]
+    with app.app_context():
+        criterion = db.session.get(Criterion, c["C1"])
+        criterion.step = Decimal("0.5")
+        db.session.commit()
+    page.goto(f"{live_server.url}{judged.url(number)}")
+    page.click("form[action$='/no-conflict'] button")
+    field = page.locator(f"#points_{c['C1']}")
+    field.click()
+    page.keyboard.type("7,5")
+    page.locator(f"#points_{c['C3']}").click()
+    page.keyboard.type("4.5")
+    expect(page.locator("#total")).to_have_text("12")  # 7.5 + 4.5
+    _expect_state(expect, page, "saved")
+    assert stored_scores(app, juror, number) == {
+        c["C1"]: (Decimal("7.5"), ""),
+        c["C3"]: (Decimal("4.5"), ""),
+    }
+    expect(field).to_have_value("7,5")
+    page.reload()
+    expect(page.locator(f"#points_{c['C1']}")).to_have_value("7,5")
+    expect(page.locator(f"#points_{c['C3']}")).to_have_value("4,5")
+    expect(page.locator("#total")).to_have_text("12")
+
+    # A half-typed or mistyped value is explained and not sent.
+    page.locator(f"#points_{c['C2']}").click()
+    page.keyboard.type("7,5,")
+    expect(page.locator(f"#points_{c['C2']}-errors")).not_to_be_empty()
+    assert c["C2"] not in stored_scores(app, juror, number)
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert _fits_the_screen(page)

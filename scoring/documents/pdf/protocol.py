@@ -77,23 +77,48 @@ def _decided(lines: list[str]) -> list:
 def _conflicts(data: Protocol) -> list:
     s = base.styles()
     story = [_heard(data, 1, _("on the members’ declarations of conflicts of interest."))]
-    story.append(
-        base.text(
-            _(
-                "Before an application’s content opened, each member assigned to it declared "
-                "that they had no conflict of interest with the applicant, or recused "
-                "themselves with a written declaration."
-            ),
-            s.body,
+    if data.entered:
+        opening = _(
+            "In the system, before an application’s content opened, each member assigned to "
+            "it declared that they had no conflict of interest with the applicant, or recused "
+            "themselves with a written declaration. The scoresheets listed below were filled "
+            "in on paper and entered into the system afterwards: the system holds no "
+            "declaration of the member for them."
         )
-    )
+    else:
+        opening = _(
+            "Before an application’s content opened, each member assigned to it declared "
+            "that they had no conflict of interest with the applicant, or recused "
+            "themselves with a written declaration."
+        )
+    story.append(base.text(opening, s.body))
+    if data.entered:
+        story += base.tables(
+            [_("Member of the commission"), _("Scoresheets"), _("Entered by"), _("Date")],
+            [
+                [
+                    sections.cell(e.juror),
+                    str(e.sheets),
+                    sections.cell(e.by or _("the command line")),
+                    sections.cell(long_date(e.on)),
+                ]
+                for e in data.entered
+            ],
+            [50 * mm, 25 * mm, 60 * mm, 35 * mm],
+            extra=[("ALIGN", (1, 1), (1, -1), "RIGHT")],
+        )
+        story.append(Spacer(1, 2 * mm))
     if data.recusals:
         rows = [
             [
                 sections.cell(r.juror),
                 Paragraph(f"{base.markup(r.number)}<br/>{base.markup(r.organisation)}", s.cell),
                 sections.cell(r.declaration),
-                sections.cell(long_date(r.declared_at)),
+                sections.cell(
+                    long_date(r.declared_at)
+                    if r.declared_at
+                    else _("entered from paper, %(date)s", date=long_date(r.entered_at))
+                ),
             ]
             for r in data.recusals
         ]
@@ -117,7 +142,7 @@ def _cell_text(value) -> str:
     if value == RECUSED:
         return _("recused")
     if value == NOT_SUBMITTED:
-        return "—"
+        return "—"  # the legend under the table tells it from a recusal
     if value == NOT_ASSIGNED:
         return ""
     return base.points(value)
@@ -306,15 +331,26 @@ def _audit(data: Protocol) -> list:
             id=data.audit_broken_at,
         )
         return [base.text(words, s.bold)]
+    warning = []
+    if data.audit_anchor_problem:
+        warning = [base.text(_("Warning: %(problem)s", problem=data.audit_anchor_problem), s.bold)]
     words = _(
         "Entries in the audit log of the system when this protocol is generated: "
-        "%(count)s; the hash of the last entry (SHA-256):",
+        "%(count)s; the last one is entry No. %(number)s, its hash (SHA-256):",
         count=data.audit_entries,
+        number=data.audit_last_entry,
     )
     return [
+        *warning,
         base.text(words, s.small),
         Paragraph(base.markup(data.audit_hash), s.cell_bold),
-        base.text(_("Anyone can check the chain with the command «flask audit-verify»."), s.note),
+        base.text(
+            _(
+                "Anyone can check the chain with the command «flask audit-verify»; an entry "
+                "removed later from its end shows against this number and hash."
+            ),
+            s.note,
+        ),
     ]
 
 

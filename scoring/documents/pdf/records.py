@@ -9,7 +9,7 @@ builders turn them into PDF bytes. Scores are ``Decimal`` already rounded for di
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -46,6 +46,8 @@ class Scoring:
     max_winners_per_oblast: int | None
     divergence_threshold: Decimal  # a fraction of the maximum total
     max_total: Decimal
+    # (fewest, most) jurors when the scores are sums of unequal numbers of totals
+    unequal_jurors: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,10 @@ class Placing:
     oblast: str
     category: str  # the category's title; "" without categories
     score: Decimal
-    jurors: int
-    tie: bool
-    divergent: bool
+    jurors: int | None  # sheets that count; None where the document does not tell (public)
     winner: bool | None  # None: a tie awaiting the commission's decision
     note: str  # the engine's remarks in words
+    winner_place: int | None = None  # the place among the winners (SPEC §16)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ class TieRecord:
 
     rank: int
     category: str
-    applications: tuple[str, ...]  # "UUG-2026-004 Назва" of every tied application
+    # "UUG-2026-004 Назва" of every tied application; empty when the document shows
+    # only the winners and the tie is decided (the others are not published).
+    applications: tuple[str, ...]
     winners: tuple[str, ...]  # the ones the commission named (empty while undecided)
     reason: str
     decided_at: datetime | None
@@ -111,7 +114,19 @@ class Recusal:
     number: str
     organisation: str
     declaration: str
-    declared_at: datetime | None
+    declared_at: datetime | None  # None: entered from paper (``entered_at``)
+    entered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Entered:
+    """Sheets of one member entered from paper by one person on one day: the system
+    holds no declaration of the member for them."""
+
+    juror: str
+    sheets: int
+    by: str  # "" when entered on the command line without --entered-by
+    on: datetime
 
 
 # A matrix cell: a juror's total, or why there is none.
@@ -140,7 +155,7 @@ class Protocol:
     letterhead: Letterhead
     number: str  # "" prints a line to fill in
     place: str
-    date: datetime
+    date: date | datetime
     jurors: tuple[Member, ...]  # the jury, chair first; the matrix's columns
     secretary: str
     scoring: Scoring
@@ -153,7 +168,10 @@ class Protocol:
     audit_entries: int
     audit_hash: str
     audit_broken_at: int | None  # the entry where the chain breaks, None when intact
+    audit_last_entry: int = 0  # the newest entry's number: with its hash, the anchor
+    audit_anchor_problem: str = ""  # what the anchor shows is wrong, "" when nothing
     every_member_signs: bool = False
+    entered: tuple[Entered, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +195,8 @@ class Sheet:
     overall_comment: str
     submitted_at: datetime | None
     declared_at: datetime | None  # when the juror declared no conflict of interest
+    entered_at: datetime | None = None  # entered from paper (import-scores) …
+    entered_by: str = ""  # … by this organiser ("" on the command line)
 
 
 @dataclass(frozen=True)
@@ -226,5 +246,5 @@ class Certificate:
     oblast: str
     place: int
     category: str
-    date: datetime
+    date: date | datetime
     chair: str

@@ -71,6 +71,20 @@ def _facts(sheet: Sheet, blank: bool) -> Table:
         juror = f"{sheet.juror} ({sheet.juror_email})" if sheet.juror else sheet.juror_email
     pairs.append((_("Member of the jury"), juror or "_" * 40))
     if not blank:
+        if sheet.entered_at:
+            # Entered from paper: say so, and claim no declaration the juror did not make.
+            if sheet.entered_by:
+                entered = _(
+                    "from paper, by %(name)s: %(moment)s",
+                    name=sheet.entered_by,
+                    moment=long_datetime(sheet.entered_at),
+                )
+            else:
+                entered = _(
+                    "from paper, on the command line: %(moment)s",
+                    moment=long_datetime(sheet.entered_at),
+                )
+            pairs.append((_("Entered"), entered))
         if sheet.declared_at:
             pairs.append(
                 (
@@ -81,6 +95,8 @@ def _facts(sheet: Sheet, blank: bool) -> Table:
                     ),
                 )
             )
+        elif sheet.entered_at:
+            pairs.append((_("Conflict of interest"), _("no declaration was made in the system")))
         if sheet.submitted_at:
             pairs.append((_("Submitted"), long_datetime(sheet.submitted_at)))
     return base.key_values(pairs, WIDTH, 42 * mm)

@@ -71,6 +71,21 @@ def scoring_rules(scoring: Scoring) -> list:
         settings.append((_("Most winners from one oblast"), str(scoring.max_winners_per_oblast)))
     story.append(base.key_values(settings, WIDTH, 55 * mm))
     story.append(Spacer(1, 3 * mm))
+    if scoring.unequal_jurors:
+        fewest, most = scoring.unequal_jurors
+        story.append(
+            base.text(
+                _(
+                    "Note: the scores are sums of the jurors’ totals, and the applications "
+                    "were scored by different numbers of jurors (from %(fewest)s to "
+                    "%(most)s): an application scored by fewer jurors has a lower sum.",
+                    fewest=fewest,
+                    most=most,
+                ),
+                s.body,
+            )
+        )
+        story.append(Spacer(1, 2 * mm))
     story.append(base.text(tie_break_rule(scoring), s.body))
     return story
 
@@ -92,7 +107,8 @@ def _by_category(placings: Iterable[Placing]):
 
 
 def winners(placings: tuple[Placing, ...]) -> list:
-    """Place, organisation, community, oblast and score of every winner."""
+    """Place among the winners, organisation (with its number and the notes), community,
+    oblast and score of every winner."""
     s = base.styles()
     story: list = []
     header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
@@ -104,10 +120,11 @@ def winners(placings: tuple[Placing, ...]) -> list:
         chosen = [p for p in group if p.winner]
         rows = [
             [
-                str(p.rank),
+                str(p.winner_place),
                 Paragraph(
                     f"<b>{base.markup(p.organisation)}</b><br/>"
-                    f'<font size="7">{base.markup(p.number)}</font>',
+                    f'<font size="7">{base.markup(p.number)}</font>'
+                    + (f'<br/><font size="7">{base.markup(p.note)}</font>' if p.note else ""),
                     s.cell,
                 ),
                 cell(p.community),
@@ -220,15 +237,12 @@ def ties(records: tuple[TieRecord, ...]) -> list:
         place = _("Place %(rank)s", rank=tie.rank)
         if tie.category:
             place = f"{place} ({tie.category})"
-        story.append(
-            Paragraph(
-                f"<b>{base.markup(place)}.</b> "
-                + base.markup(
-                    _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
-                ),
-                s.body,
+        heading = f"<b>{base.markup(place)}.</b>"
+        if tie.applications:
+            heading += " " + base.markup(
+                _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
             )
-        )
+        story.append(Paragraph(heading, s.body))
         if tie.winners:
             decided = _(
                 "Decision of the commission (%(date)s): the winners are %(winners)s.",

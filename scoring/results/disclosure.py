@@ -1,0 +1,238 @@
+"""What of the results each audience may see (SPEC §6, §8): the one place that decides.
+
+- The contest's organisers see everything from the judging stage on: the ranking with
+  every juror's total, divergences and their resolutions, the decisions, the exports
+  and the protocol (``deliberation_views`` and ``documents`` check that they organise it).
+- A juror sees their own scoresheets, never another juror's scores or comments
+  (``judging``); of the results, a juror sees what the public sees.
+- Applicants and the public see nothing of the results before publication
+  (``results_public``). Afterwards they see ``public_results``: the winners and, when
+  the contest publishes its full ranking (``Contest.results_full_ranking``), every
+  ranked application and those not ranked; place, number, applicant, community,
+  oblast, score and the notes of each; and the commission's decisions on ties with
+  their reasons (``disclosed_decisions``). The public page, the JSON API
+  (``public_json``), the announcement PDF and the applicant's personal-data file show
+  this and nothing more. Jurors' totals, the number of sheets, divergences and how the
+  commission resolved them stay with the organisers.
+
+Before publication the organisers' draft of the announcement shows what publication
+will show, with the ties still awaiting a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from .. import lifecycle, ranking
+from ..models import Category, Contest, Criterion, Decision, DecisionKind
+from .loading import Loaded, load
+from .presentation import describe, notes_text, tie_groups
+
+
+def results_public(contest: Contest) -> bool:
+    """Whether the results are out: anyone may see ``public_results`` (SPEC §3)."""
+    return lifecycle.results_frozen(contest)
+
+
+def disclosed_decisions(contest: Contest, decisions: Iterable[Decision]) -> list[Decision]:
+    """The decisions of the commission that applicants and the public may read: those on
+    ties, once the results are published (a decision that no longer fits the scores
+    blocks publication, and the scores are frozen after it). Resolutions of divergences
+    speak of the jurors' totals: never."""
+    return _on_ties(decisions) if results_public(contest) else []
+
+
+def _on_ties(decisions: Iterable[Decision]) -> list[Decision]:
+    return [d for d in decisions if d.kind == DecisionKind.TIE]
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    """A ranked application as the public sees it (no juror's total, no flag of theirs)."""
+
+    application_id: int
+    rank: int
+    number: str
+    organisation: str
+    community: str
+    oblast: str
+    category: str | None
+    score: Fraction | Decimal
+    tie: bool
+    winner: bool | None  # None: a tie awaiting the decision (only before publication)
+    winner_place: int | None  # the place among the winners (SPEC §16)
+    notes: tuple[ranking.Note, ...]
+
+
+@dataclass(frozen=True)
+class PublicUnranked:
+    """An admitted application with too few scoresheets, and why."""
+
+    number: str
+    organisation: str
+    category: str | None
+    note: ranking.Note
+
+
+@dataclass(frozen=True)
+class PublicDecision:
+    """The commission's decision on a tie: which applications won it, and why."""
+
+    category: str | None
+    numbers: tuple[str, ...]  # the applications the commission named as winners
+    reason: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class PublicTie:
+    """A tie at the last winning places: the tied applications the public sees (all of
+    them, or only the winners when the contest publishes only them), and the decision."""
+
+    category: str | None
+    rank: int
+    rows: tuple[PublicRow, ...]
+    complete: bool  # every tied application is among ``rows``
+    decision: PublicDecision | None  # None while it awaits the commission
+
+
+@dataclass(frozen=True)
+class PublicResults:
+    """What the public results show, and all that the public files may show."""
+
+    full_ranking: bool
+    places: int  # how many can win, over the categories
+    max_total: Fraction
+    quorum: int  # as the ranking applied it: capped by the jury's size
+    unequal_sums: tuple[int, int] | None  # (fewest, most) jurors summed, when unequal (§6.3)
+    rows: tuple[PublicRow, ...]  # in ranking order, category by category
+    not_ranked: tuple[PublicUnranked, ...]
+    decisions: tuple[PublicDecision, ...]
+    ties: tuple[PublicTie, ...]
+    criteria: tuple[Criterion, ...]
+    categories: tuple[Category, ...]
+
+    @property
+    def winners(self) -> tuple[PublicRow, ...]:
+        return tuple(row for row in self.rows if row.winner)
+
+
+def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResults:
+    """The results as published, whatever the stage: callers check ``results_public``
+    (or that the organisers look at their draft). ``loaded`` saves a second load."""
+    loaded = loaded or load(contest)
+    result, stale = loaded.rank()
+    full = contest.results_full_ranking
+    names = {app.id: app.organisation for app in loaded.inputs.applications}
+    places = ranking.winner_places(result)
+    categories = {c.id: c.code for c in loaded.categories}
+    # Winners only: the undecided rows stay, so that the organisers' draft says that
+    # places await a decision (after publication none does).
+    rows = {
+        row.application_id: PublicRow(
+            application_id=row.application_id,
+            rank=row.rank,
+            number=row.number,
+            organisation=row.organisation,
+            community=loaded.applicants[row.application_id].community,
+            oblast=row.oblast,
+            category=row.category,
+            score=row.score,
+            tie=row.tie,
+            winner=row.winner,
+            winner_place=places.get(row.application_id),
+            notes=row.notes,
+        )
+        for row in result.rows
+        if full or row.winner is not False
+    }
+    decisions = {
+        d.id: PublicDecision(
+            category=categories.get(d.category_id),
+            numbers=tuple(rows[i].number for i in d.winner_ids or [] if i in rows),
+            reason=d.reason,
+            decided_at=d.decided_at,
+        )
+        for d in _on_ties(loaded.decisions)
+        if all(d is not s for s in stale)
+    }
+    ties = []
+    for group in tie_groups(result):
+        ids = {row.application_id for row in group.rows}
+        decision = next(
+            (
+                decisions[d.id]
+                for d in _on_ties(loaded.decisions)
+                if group.decided and d.id in decisions and ids & set(d.winner_ids)
+            ),
+            None,
+        )
+        shown = tuple(rows[i] for i in (row.application_id for row in group.rows) if i in rows)
+        ties.append(PublicTie(group.category, group.rank, shown, len(shown) == len(ids), decision))
+    return PublicResults(
+        full_ranking=full,
+        places=sum(c.winners for c in loaded.categories) or contest.winners,
+        max_total=result.max_total,
+        quorum=result.quorum,
+        unequal_sums=result.unequal_sums,
+        rows=tuple(rows.values()),
+        not_ranked=tuple(
+            PublicUnranked(item.number, names[item.application_id], item.category, item.as_note)
+            for item in result.not_ranked
+        )
+        if full
+        else (),
+        decisions=tuple(decisions.values()),
+        ties=tuple(ties),
+        criteria=tuple(loaded.criteria),
+        categories=tuple(loaded.categories),
+    )
+
+
+def public_json(results: PublicResults, contest_slug: str) -> dict:
+    """The public results as the JSON of ``/api/contests/<slug>/results``: the shape of
+    ``rank --format json`` (SPEC §9) with what the public page shows and only that (its
+    community, and the decisions on ties), without the jurors' count and divergence."""
+    with_category = bool(results.categories)
+
+    def row_json(row: PublicRow) -> dict:
+        item = {
+            "rank": row.rank,
+            "number": row.number,
+            "organisation": row.organisation,
+            "community": row.community,
+            "oblast": row.oblast,
+        }
+        if with_category:
+            item["category"] = row.category
+        item.update(
+            score=ranking.format_score(row.score),
+            tie=row.tie,
+            winner=row.winner,
+            note=notes_text(row.notes),
+        )
+        return item
+
+    return {
+        "contest": contest_slug,
+        "winners": results.places,
+        "ranking": [row_json(row) for row in results.rows],
+        "not_ranked": [
+            {"number": n.number, "organisation": n.organisation, "reason": describe(n.note)}
+            | ({"category": n.category} if with_category else {})
+            for n in results.not_ranked
+        ],
+        "decisions": [
+            {
+                "winners": list(d.numbers),
+                "reason": d.reason,
+                "decided_at": d.decided_at.isoformat(),
+            }
+            | ({"category": d.category} if with_category else {})
+            for d in results.decisions
+        ],
+    }
