@@ -552,7 +552,7 @@ def gunicorn(env: dict, target: str, *extra: str):
             "--log-level",
             "warning",
             "--timeout",
-            "120",
+            "900",  # the first protocol of 10,000 applications on a machine under load
             *extra,
             target,
         ],  # fmt: skip
@@ -634,7 +634,7 @@ class Session:
 def fetch(base: str, path: str, headers: dict, data: bytes | None = None):
     """(status, headers, body as sent) of one request on a new connection."""
     host, port = urllib.parse.urlsplit(base).netloc.split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=120)
+    connection = http.client.HTTPConnection(host, int(port), timeout=900)  # as gunicorn's
     connection.request("POST" if data is not None else "GET", path, body=data, headers=headers)
     response = connection.getresponse()
     body = response.read()
