@@ -28,11 +28,17 @@ from scoring.models import (
 KEY = "audit_guard_changes"
 
 
+UNSHOWN_USER_COLUMNS = {"last_login_at", "totp_last_step"}
+# Sign-in sessions (see the module) and recovery codes, spent by a conditional UPDATE
+# that changes nothing when the code was used already (a use that counts is audited).
+UNSHOWN_TABLES = {UserSession.__tablename__, "recovery_codes"}
+
+
 def _unaudited_is_fine(obj) -> bool:
     if isinstance(obj, User):
         state = inspect(obj)
         changed = {a.key for a in state.attrs if a.history.has_changes()}
-        return not state.pending and changed <= {"last_login_at", "totp_last_step"}
+        return not state.pending and changed <= UNSHOWN_USER_COLUMNS
     if isinstance(obj, UserSession):
         return True
     if isinstance(obj, Application):
@@ -64,7 +70,13 @@ def _note_statement(state) -> None:
     table = state.statement.table.name
     if table == AuditEntry.__tablename__:
         changes["audited"] = True
-    elif table != UserSession.__tablename__:  # sign-in sessions: see the module
+    elif table in UNSHOWN_TABLES:
+        return
+    elif table == User.__tablename__ and state.is_update:
+        columns = {getattr(column, "key", column) for column in state.statement._values or {}}
+        if not columns <= UNSHOWN_USER_COLUMNS:  # the code's time step, spent at sign-in
+            changes["tables"].add(table)
+    else:
         changes["tables"].add(table)
 
 
