@@ -120,8 +120,13 @@ def jury_contest(slug: str) -> Contest:
     return contest
 
 
-def juror_assignment(contest: Contest, number: str) -> tuple[Application, Scoresheet]:
-    """The application and the juror's sheet for it, if the juror may open it, else 404."""
+def juror_assignment(
+    contest: Contest, number: str, *, closed_drafts: bool = False
+) -> tuple[Application, Scoresheet]:
+    """The application and the juror's sheet for it, if the juror may open it, else 404.
+
+    Once scoring has closed only submitted sheets stay open; with ``closed_drafts`` an
+    unsubmitted one is returned too, for the page that tells the juror what happened."""
     row = db.session.execute(
         select(Application, Scoresheet)
         .join(Scoresheet, Scoresheet.application_id == Application.id)
@@ -138,6 +143,10 @@ def juror_assignment(contest: Contest, number: str) -> tuple[Application, Scores
     application, sheet = row
     if sheet.conflict == Conflict.RECUSED:
         abort(404)  # SPEC §6: a recused juror never sees the application again
-    if not lifecycle.scoring_open(contest) and sheet.state != SheetState.SUBMITTED:
+    if (
+        not closed_drafts
+        and not lifecycle.scoring_open(contest)
+        and sheet.state != SheetState.SUBMITTED
+    ):
         abort(404)  # scoring is closed; only submitted sheets stay readable
     return application, sheet

@@ -7,6 +7,7 @@ on failure.
 import csv
 import json
 import sys
+from decimal import Decimal
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -24,7 +25,7 @@ from .commandline import CommandError
 from .contests import commands as contests_commands
 from .documents import commands as documents_commands
 from .extensions import db
-from .i18n import role_label
+from .i18n import money, role_label
 from .judging import commands as judging_commands
 from .models import Contest, Role, User
 from .results.loading import contest_ranking
@@ -191,24 +192,56 @@ def rank(slug: str, output: str):
     ]
     if any("category" in row for row in rows):
         columns.insert(4, "category")
+    funds = _funds(document)  # SPEC §12: with a fund, its amounts beside the score
+    if funds:
+        columns[columns.index("score") + 1 : columns.index("score") + 1] = FUND_ROW
     if output == "csv":
+        # A CSV is one table: each row carries its fund's totals (of its category).
         flags = {True: "true", False: "false", None: ""}
         writer = csv.DictWriter(
-            sys.stdout, fieldnames=columns, lineterminator=spreadsheets.LINE_END
+            sys.stdout,
+            fieldnames=columns + (list(FUND_TOP) if funds else []),
+            lineterminator=spreadsheets.LINE_END,
         )
         writer.writeheader()
         writer.writerows(
             spreadsheets.row(
-                {c: flags[v] if isinstance(v, bool) or v is None else v for c, v in row.items()}
+                {
+                    c: flags[v] if isinstance(v, bool) or v is None else v
+                    for c, v in (row | funds.get(row.get("category"), {})).items()
+                }
             )
             for row in rows
         )
         return
-    click.echo(_ranking_table(document, columns))
+    click.echo(_ranking_table(document, columns, funds))
 
 
-def _ranking_table(document: dict, columns: list[str]) -> str:
-    """The ranking for a terminal: aligned columns, then what was not ranked."""
+FUND_TOP = ("fund", "awarded_total", "fund_left")  # the document's amounts of a fund
+FUND_ROW = ["requested", "awarded"]
+
+
+def _funds(document: dict) -> dict:
+    """The fund's amounts of each category (``None`` without categories) that has one."""
+    if "fund" not in document:
+        return {}
+    if not isinstance(document["fund"], dict):
+        return {None: {key: document[key] for key in FUND_TOP}}
+    return {
+        code: {key: document[key][code] for key in FUND_TOP}
+        for code, fund in document["fund"].items()
+        if fund is not None
+    }
+
+
+def _cell(value, words: dict, *, amount: bool) -> str:
+    if amount:
+        return "—" if value is None else value
+    return words[value] if isinstance(value, bool) or value is None else str(value)
+
+
+def _ranking_table(document: dict, columns: list[str], funds: dict) -> str:
+    """The ranking for a terminal: the funds, aligned columns, then what was not ranked."""
     headings = {
         "rank": _("Place"),
         "number": _("Number"),
@@ -216,6 +249,8 @@ def _ranking_table(document: dict, columns: list[str]) -> str:
         "oblast": _("Oblast"),
         "category": _("Category"),
         "score": _("Score"),
+        "requested": _("Requested"),
+        "awarded": _("Awarded"),
         "jurors": _("Jurors"),
         "tie": _("Tie"),
         "divergent": _("Divergent"),
@@ -224,14 +259,21 @@ def _ranking_table(document: dict, columns: list[str]) -> str:
     }
     words = {True: _("yes"), False: "", None: _("undecided")}
     table = [[headings[c] for c in columns]] + [
-        [
-            words[v] if isinstance(v, bool) or v is None else str(v)
-            for v in (row.get(c) for c in columns)
-        ]
+        [_cell(row.get(c), words, amount=c in FUND_ROW) for c in columns]
         for row in document["ranking"]
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
-    lines = [
+    summary = [
+        _(
+            "Fund%(category)s: %(fund)s; awarded: %(awarded)s; left: %(left)s.",
+            category=f" ({code})" if code else "",
+            fund=money(Decimal(amounts["fund"])),
+            awarded=money(Decimal(amounts["awarded_total"])),
+            left=money(Decimal(amounts["fund_left"])),
+        )
+        for code, amounts in funds.items()
+    ]
+    lines = summary + [
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         for line in table
     ]

@@ -115,14 +115,17 @@ _WHOLE = re.compile(r"\d{1,5}")
 _FRACTION = re.compile(r"\d{1,4}")
 
 
-def split_number(record: Record, index: int) -> str | None:
+def split_number(
+    record: Record, index: int, whole_part=_WHOLE, fraction_part=_FRACTION
+) -> str | None:
     """«7,5» when the cell at ``index`` and the next one are a number that an unquoted
-    decimal comma cut in two; None when they are not."""
+    decimal comma cut in two (their parts as the patterns say a number of the column
+    is written); None when they are not."""
     cells = record.cells
     if record.delimiter != "," or index + 1 >= len(cells):
         return None
     whole, fraction = cells[index].strip(), cells[index + 1].strip()
-    if not (_WHOLE.fullmatch(whole) and _FRACTION.fullmatch(fraction)):
+    if not (whole_part.fullmatch(whole) and fraction_part.fullmatch(fraction)):
         return None
     # Written as such, unquoted: «…,7,5» followed by a comma or the end of the record.
     unquoted = rf"(?:^|,)\s*{whole}\s*,\s*{fraction}\s*(?:,|\r?\n?$)"

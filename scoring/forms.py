@@ -8,10 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
-from wtforms.widgets import CheckboxInput
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, TextInput
 
 from .csrftokens import MaskedFormCSRF
+from .i18n import input_amount
+from .money import AmountError, read_amount
 
 REQUIRED = _l("This field is required.")
 MAX_INTEGER = 2**31 - 1  # PostgreSQL's INTEGER
@@ -20,6 +22,19 @@ MAX_INTEGER = 2**31 - 1  # PostgreSQL's INTEGER
 def choices(pairs) -> list[SelectChoice]:
     """Options of a select or radio field from (value, label) pairs."""
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+BULK_MAX = 200  # applications in one bulk action: four pages of a list
+
+
+def ticked(_form, field) -> None:
+    """The registration numbers ticked for a bulk action: blanks dropped, at least one
+    and at most ``BULK_MAX``."""
+    field.data = [number.strip() for number in field.data or [] if number.strip()]
+    if not field.data:
+        raise ValidationError(_l("Tick at least one application in the list."))
+    if len(field.data) > BULK_MAX:
+        raise ValidationError(_l("Choose at most %(max)d applications at once.", max=BULK_MAX))
 
 
 def strip(value):
@@ -63,6 +78,8 @@ class AppForm(FlaskForm):
 
     class Meta:
         csrf_class = MaskedFormCSRF
+
+
 class WholeNumberField(IntegerField):
     """A whole number for an INTEGER column: one beyond it (hundreds of digits, say) is
     out of range, shown with the range validator's message; WTForms' ``NumberRange``
@@ -72,6 +89,34 @@ class WholeNumberField(IntegerField):
         super().process_formdata(valuelist)
         if self.data is not None and abs(self.data) > MAX_INTEGER:
             self.data = None
+
+
+class AmountField(StringField):
+    """An amount of hryvnias (SPEC §12) as people type it, «48 000,00» or «48000.5», read
+    by ``money.read_amount``: its refusal is the field's error. Empty: ``None`` (the
+    field's validators decide whether that will do). A text input with the decimal
+    keypad; a stored amount shows as «48000,50» in Ukrainian."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", "maxlength": 40}
+        render_kw |= kwargs.pop("render_kw", {})
+        super().__init__(label, validators or [Optional()], render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist and isinstance(valuelist[0], str) else ""
+        self.data = None
+        if text.strip():
+            try:
+                self.data = read_amount(text)
+            except AmountError as error:
+                raise ValueError(str(error.message)) from error
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return input_amount(self.data)
 
 
 class MultiCheckboxField(SelectMultipleField):

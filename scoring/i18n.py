@@ -3,8 +3,9 @@
 Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
 """
 
+import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -74,6 +75,27 @@ OBLASTS = {
 }
 
 
+# Where people look for them in a list: the city of Kyiv beside Kyiv Oblast, Crimea and
+# Sevastopol under their own names (not under «А» and «м.»).
+OBLAST_SORT_NAMES = {"UA-30": _l("Kyiv"), "UA-40": _l("Sevastopol"), "UA-43": _l("Crimea")}
+UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+_LETTER_ORDER = {letter: number for number, letter in enumerate(UKRAINIAN_ALPHABET)}
+
+
+def collation_key(text: str) -> tuple[int, ...]:
+    """Sorts Ukrainian text in alphabetical order (ґ after г, є after е, і and ї after и),
+    which code points do not; other characters follow by code point, after the letters."""
+    return tuple(_LETTER_ORDER.get(c, 100 + ord(c)) for c in text.casefold())
+
+
+def oblast_choices() -> list[tuple[str, str]]:
+    """(code, name) of every oblast in the alphabetical order of the page's language."""
+    return sorted(
+        ((code, str(name)) for code, name in OBLASTS.items()),
+        key=lambda item: collation_key(str(OBLAST_SORT_NAMES.get(item[0], item[1]))),
+    )
+
+
 def select_locale() -> str:
     """The signed-in user's language, else the one chosen in this session, else Ukrainian."""
     languages = current_app.config["LANGUAGES"]
@@ -118,17 +140,34 @@ def long_datetime(value: datetime | None) -> str:
     return f"{long_date(value)}, {format_datetime(value, 'HH:mm')}"
 
 
+MINUS = "\u2212"  # «−5,41»: a real minus sign on pages and in documents, not a hyphen
+
+
+def _with_minus(text: str) -> str:
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def points(value) -> str:
-    """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian."""
+    """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian,
+    «−5,41» with a minus sign."""
     if value is None:
         return ""
     rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return format_decimal(rounded, format="#,##0.00")
+    return _with_minus(format_decimal(rounded, format="#,##0.00"))
 
 
 def number(value) -> str:
-    """A setting such as a weight or a maximum: «1,5», «10»."""
-    return "" if value is None else format_decimal(Decimal(value).normalize(), format="#,##0.##")
+    """A setting such as a weight or a maximum: «1,5», «10»; «−0,5» with a minus sign."""
+    if value is None:
+        return ""
+    return _with_minus(format_decimal(Decimal(value).normalize(), format="#,##0.##"))
+
+
+def percent(value) -> str:
+    """A fraction as a percentage: «30 %» in Ukrainian (a no-break space before the sign,
+    as Ukrainian typography wants), «30%» in English."""
+    text = format_decimal(Decimal(value) * 100, format="#,##0.##")
+    return f"{text}\u00a0%" if current_language() == "uk" else f"{text}%"
 
 
 def input_number(value) -> str:
@@ -138,6 +177,47 @@ def input_number(value) -> str:
         return ""
     plain = format(Decimal(value).normalize(), "f")
     return plain.replace(".", ",") if current_language() == "uk" else plain
+
+
+def money(value, unit: bool = True) -> str:
+    """An amount of hryvnias for pages, files and documents: «48 000,00 грн» in
+    Ukrainian, «48,000.00 UAH» in English; exact (two places, as stored), the spaces
+    non-breaking so that the amount never splits across lines (SPEC §12). ``unit=False``:
+    the number alone, for a table column whose heading names the unit."""
+    if value is None:
+        return ""
+    amount = format_decimal(Decimal(value), format="#,##0.00")
+    if not unit:
+        return amount
+    return amount + "\u00a0" + _("UAH")
+
+
+def input_amount(value) -> str:
+    """An amount as a person types it back into a form: «48000,50» in Ukrainian."""
+    if value is None:
+        return ""
+    plain = f"{Decimal(value):.2f}"
+    return plain.replace(".", ",") if current_language() == "uk" else plain
+
+
+# Digits in groups of three, separated by spaces (plain, non-breaking or narrow) or
+# apostrophes, as people and spreadsheets write thousands: «1 250», «48 000,50».
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?")
+_SEPARATORS = re.compile(r"[ \u00a0\u202f']")
+
+
+def parse_number(value: str) -> Decimal | None:
+    """A number as a person types it: «1 250», «12,5», «-3», «48 000,00»; None when it is
+    not one. Spaces separate thousands only (groups of three digits): «12 50» is refused,
+    not guessed."""
+    text = value.strip()
+    if _GROUPED.fullmatch(text):
+        text = _SEPARATORS.sub("", text)
+    try:
+        number = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def file_size_text(size: int) -> str:
@@ -156,7 +236,9 @@ def register(app) -> None:
         oblast=oblast_name,
         points=points,
         number=number,
+        percent=percent,
         input_number=input_number,
+        money=money,
         kind_label=kind_label,
     )
     app.jinja_env.globals.update(

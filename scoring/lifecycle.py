@@ -107,6 +107,17 @@ TIES_OPEN = (Stage.DELIBERATION,)
 RESULTS_FROZEN = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
+def hold_stage(contest: Contest, *, to_change: bool = False) -> None:
+    """Re-read the contest's stage and keep it as read until the transaction ends.
+
+    A write that depends on the stage (a score saved while scoring is open) holds it
+    shared; a stage change holds it to change it, so it waits for those writes and they
+    wait for it, and two moves at once are made one after the other, the second seeing
+    the first (PostgreSQL row locks; SQLite's write transactions are one at a time).
+    """
+    db.session.refresh(contest, ["stage"], with_for_update=True if to_change else {"read": True})
+
+
 def screening_open(contest: Contest) -> bool:
     return contest.stage in SCREENING
 
@@ -156,6 +167,7 @@ FROZEN_AFTER_PUBLICATION = (
     "divergence_threshold",
     "min_total",
     "max_winners_per_oblast",
+    "fund",
 )
 
 
@@ -180,6 +192,32 @@ def frozen_settings(contest: Contest, changed: list[str], values: dict) -> dict:
         errors |= dict.fromkeys(
             [name for name in changed if name in FROZEN_AFTER_PUBLICATION],
             _l("The results are published: the settings that decide the ranking cannot change."),
+        )
+    if {"fund", "max_request"} & set(changed):
+        before = (contest.fund, contest.max_request)
+        errors = frozen_money(contest, before, (values["fund"], values["max_request"])) | errors
+    return errors
+
+
+def frozen_money(contest: Contest, before: tuple, after: tuple) -> dict:
+    """Why a fund and its largest request (of the contest or of a category) cannot go
+    from ``before`` to ``after`` (each ``(fund, max_request)``) in the contest's stage:
+    once applications may be submitted, whether they state an amount is fixed (a fund
+    is neither added nor removed) and the largest request may only grow; the amount of
+    the fund may change until the results are published."""
+    if contest.stage == Stage.DRAFT:
+        return {}
+    (fund, limit), (new_fund, new_limit) = before, after
+    errors = {}
+    if (fund is None) != (new_fund is None):
+        errors["fund"] = _l(
+            "The contest is no longer a draft: applications are submitted with or without an "
+            "amount as it was set, so a fund can change but cannot be added or removed."
+        )
+    if new_limit is not None and (limit is None or new_limit < limit):
+        errors["max_request"] = _l(
+            "The contest is no longer a draft: the most one application may request can "
+            "grow, not shrink, since applications were made under it."
         )
     return errors
 
@@ -340,29 +378,50 @@ def is_backward(contest: Contest, target: Stage) -> bool:
     return STAGE_BACK.get(contest.stage) == target
 
 
+@dataclass(frozen=True)
+class OpeningCheck:
+    """One thing a contest needs before it opens: done, or what to put right."""
+
+    code: str  # ``criteria``, ``dates``, ``prefix``
+    done: bool
+    problem: object = None  # the refusal while it is not done
+
+
+def opening_checks(contest: Contest) -> list[OpeningCheck]:
+    """The guardrail of draft → open, item by item (the dashboard's set-up checklist)."""
+    shared = contests_sharing_numbers(
+        contest.number_prefix, contest.opens_at, contest.closes_at, exclude_id=contest.id
+    )
+    return [
+        OpeningCheck(
+            "criteria",
+            bool(contest.criteria),
+            _l("Add at least one criterion: a contest cannot open without them."),
+        ),
+        # The schema requires both dates; a deadline already past would open nothing.
+        OpeningCheck(
+            "dates",
+            contest.closes_at > clock.now(),
+            _l("Set the dates first: the closing time of applications has already passed."),
+        ),
+        OpeningCheck(
+            "prefix",
+            not shared,
+            _l(
+                "Another contest of the same year numbers its applications with the prefix "
+                "%(prefix)s (%(slugs)s): change the prefix in the settings.",
+                prefix=contest.number_prefix,
+                slugs=", ".join(shared),
+            ),
+        ),
+    ]
+
+
 def stage_problems(contest: Contest, target: Stage) -> list:
     """What must be put right before the contest can move to ``target``."""
     problems = []
     if target == Stage.OPEN:
-        if not contest.criteria:
-            problems.append(_l("Add at least one criterion: a contest cannot open without them."))
-        # The schema requires both dates; a deadline already past would open nothing.
-        if contest.closes_at <= clock.now():
-            problems.append(
-                _l("Set the dates first: the closing time of applications has already passed.")
-            )
-        shared = contests_sharing_numbers(
-            contest.number_prefix, contest.opens_at, contest.closes_at, exclude_id=contest.id
-        )
-        if shared:
-            problems.append(
-                _l(
-                    "Another contest of the same year numbers its applications with the prefix "
-                    "%(prefix)s (%(slugs)s): change the prefix in the settings.",
-                    prefix=contest.number_prefix,
-                    slugs=", ".join(shared),
-                )
-            )
+        problems.extend(check.problem for check in opening_checks(contest) if not check.done)
     if target == Stage.DRAFT and _has_applications(contest):
         problems.append(
             _l(
@@ -636,6 +695,7 @@ def change_stage(
     ``confirmed`` is the ``fingerprint`` of the warnings the organiser confirmed; the move
     is refused while it differs from the warnings as they stand (``StageError``).
     """
+    hold_stage(contest, to_change=True)
     if stage_target(contest, target.value) is None:
         raise StageError({"to": _l("The contest cannot move to this stage from its current one.")})
     plan = preview(contest, target)

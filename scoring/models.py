@@ -159,6 +159,11 @@ class SheetState(enum.StrEnum):
 class DecisionKind(enum.StrEnum):
     TIE = "tie"  # which of the tied applications win, and why (SPEC §6.8)
     DIVERGENCE = "divergence"  # how a divergent application was resolved (SPEC §6.6)
+    PARTIAL = "partial"  # one application funded partly from what is left (SPEC §12)
+
+
+# Amounts of hryvnias (SPEC §12): exact, two places, up to 999 999 999 999,99.
+Amount = Numeric(14, 2)
 
 
 contest_organisers = Table(
@@ -269,6 +274,8 @@ class Contest(db.Model):
             "max_winners_per_oblast IS NULL OR max_winners_per_oblast >= 1", name="oblast_cap"
         ),
         CheckConstraint("last_number >= 0", name="last_number"),
+        CheckConstraint("fund IS NULL OR fund > 0", name="fund_positive"),
+        CheckConstraint("max_request IS NULL OR max_request > 0", name="max_request_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -300,6 +307,9 @@ class Contest(db.Model):
     divergence_threshold: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.3"))
     min_total: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
     max_winners_per_oblast: Mapped[int | None] = mapped_column()
+    # The grants (SPEC §12), without categories; with them, each category has its own.
+    fund: Mapped[Decimal | None] = mapped_column(Amount)
+    max_request: Mapped[Decimal | None] = mapped_column(Amount)
     blind: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_same_oblast: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_same_community: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -363,6 +373,8 @@ class Category(db.Model):
     __table_args__ = (
         UniqueConstraint("contest_id", "code"),
         CheckConstraint("winners >= 1", name="winners_positive"),
+        CheckConstraint("fund IS NULL OR fund > 0", name="fund_positive"),
+        CheckConstraint("max_request IS NULL OR max_request > 0", name="max_request_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -372,6 +384,8 @@ class Category(db.Model):
     title_en: Mapped[str] = mapped_column(String(300), default="")
     winners: Mapped[int] = mapped_column(default=1)
     position: Mapped[int] = mapped_column(default=0)
+    fund: Mapped[Decimal | None] = mapped_column(Amount)  # SPEC §12
+    max_request: Mapped[Decimal | None] = mapped_column(Amount)
 
     contest: Mapped[Contest] = relationship(back_populates="categories")
 
@@ -482,6 +496,7 @@ class Application(db.Model):
         UniqueConstraint("contest_id", "organisation_id"),
         UniqueConstraint("contest_id", "serial"),
         CheckConstraint("serial IS NULL OR serial >= 1", name="serial_positive"),
+        CheckConstraint("requested IS NULL OR requested > 0", name="requested_positive"),
         CheckConstraint(
             "(state = 'draft' AND submitted_at IS NULL) OR "
             "(state <> 'draft' AND number IS NOT NULL AND submitted_at IS NOT NULL)",
@@ -504,6 +519,8 @@ class Application(db.Model):
     serial: Mapped[int | None] = mapped_column()
     number: Mapped[str | None] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(300), default="")
+    # The amount asked for, when the contest has a fund (SPEC §12).
+    requested: Mapped[Decimal | None] = mapped_column(Amount)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -685,9 +702,12 @@ class Score(db.Model):
 
 
 class Decision(db.Model):
-    """A decision of the commission recorded during deliberation (SPEC §6.6, §6.8)."""
+    """A decision of the commission recorded during deliberation (SPEC §6.6, §6.8, §12):
+    a tie (``winner_ids``), a divergence (``application_id``), or an application funded
+    partly (``application_id`` and ``amount``)."""
 
     __tablename__ = "decisions"
+    __table_args__ = (CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(
@@ -697,13 +717,35 @@ class Decision(db.Model):
     kind: Mapped[DecisionKind] = mapped_column(_enum(DecisionKind, "decision_kind"))
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
     winner_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
     reason: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
+class DiscussionNote(db.Model):
+    """A short note of the commission's discussion of a divergent application before its
+    decision (SPEC §6.6). The contest's organisers alone read it: never applicants,
+    jurors or the public, and no export or document prints it."""
+
+    __tablename__ = "discussion_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
 class Invitation(db.Model):
-    """An e-mailed link through which a juror or an organiser joins (only its hash is kept)."""
+    """An e-mailed link through which a juror or an organiser joins (only its hash is kept).
+
+    An organiser may withdraw it (``withdrawn_at``) or send it again: the new invitation
+    replaces this one (``replaced_by_id``), and only the newest link works.
+    """
 
     __tablename__ = "invitations"
 
@@ -719,6 +761,8 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
 
     contest: Mapped[Contest | None] = relationship()
     invited_by: Mapped[User | None] = relationship()

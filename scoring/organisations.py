@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from . import audit, edrpou, hromadas
 from .extensions import db
 from .forms import AppForm, choices, email_field, required, strip
-from .i18n import OBLASTS, oblast_name
+from .i18n import OBLASTS, oblast_choices, oblast_name
 from .models import Organisation, OrganisationKind, OrganisationStatus, User
 
 KIND_CHOICES = choices(
@@ -63,7 +63,7 @@ class OrganisationError(Exception):
 
 
 def _oblast_choices():
-    return choices([("", _l("— choose the oblast —")), *OBLASTS.items()])
+    return choices([("", _l("— choose the oblast —")), *oblast_choices()])
 
 
 CHOOSE_COMMUNITY = _l("— choose the community —")

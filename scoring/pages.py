@@ -1,6 +1,6 @@
 """Public pages: the home page with open contests and published results, a contest's page."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template, send_from_directory
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,6 +27,14 @@ def navigation() -> list[tuple[str, str]]:
         if current_user.is_juror:
             items.append(("judging.index", _l("Scoring")))
     return items
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own: the icon from our static files."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.route("/")

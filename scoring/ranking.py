@@ -55,6 +55,27 @@ The rules, as implemented:
    that category naming exactly as many of those rows as can win settles it: named
    rows win, the others in the group do not, both noted ``decision``. A decision that
    does not fit an undecided tie raises ``ValueError``. Scores and ranks never change.
+9. **Fund** (SPEC §12), per category or for the whole contest when it has one
+   (``Settings.fund``, ``Settings.category_funds``): the walk of rule 8 also takes an
+   application only when its ``requested`` amount fits in what is left of the fund. One
+   that does not fit is skipped (note ``fund``, with the amount left when it was
+   passed) and the walk goes on, so a smaller request further down can still win; one
+   without an amount is skipped too (``no_request``); thresholds, the oblast cap and
+   ``winners`` (the most winners) still apply. Rows of a tie group whose request alone
+   does not fit are skipped first; when the others do not all fit together (in the
+   places, the oblasts' room and the fund), the group is undecided (``tie_undecided``
+   with ``left``). Whoever the commission picks, what is left below it is not known:
+   the rows below that could still be funded get ``winner = None`` (``fund_pending``)
+   until the decision, unless the tied requests all fit together and everything below
+   would fit even after the dearest pick (then the walk below goes on). A
+   ``TieDecision`` there names winners that fit together and leave out no tied row
+   that would still fit; a tied row it leaves out whose request no longer fits is
+   skipped (``fund``). A ``PartialAward`` funds one skipped application of its
+   category with part of what is left when the walk reaches it (note ``partial``);
+   one that does not fit raises ``ValueError``. ``Row.awarded`` is the amount awarded
+   (None when nothing is), ``Ranking.funds`` the fund, the total awarded and what is
+   left, per category with a fund. Amounts are ``Decimal``s with at
+   most two places and are never rounded. Without a fund nothing of this applies.
 
 Preconditions the caller keeps (not checked here): every score lies in
 ``0..max_points`` in multiples of the criterion's step.
@@ -124,6 +145,7 @@ class ApplicationSpec:
     organisation: str
     oblast: str
     category: str | None = None
+    requested: Decimal | None = None  # the amount asked for (SPEC §12), in hryvnias
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,28 @@ class Settings:
     categories: Mapping[str, int] | None = None  # code -> places; empty or None: none
     # The members of the jury (rule 1); None: the quorum is not capped.
     jury_size: int | None = None
+    # Rule 9: the fund of the whole contest (without categories), or of each category.
+    fund: Decimal | None = None
+    category_funds: Mapping[str, Decimal | None] | None = None  # code -> fund
+
+
+@dataclass(frozen=True)
+class PartialAward:
+    """The commission's decision to fund one application partly from what is left of its
+    category's fund (rule 9)."""
+
+    category: str | None
+    application_id: Any
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Fund:
+    """A fund as the walk of rule 9 spent it."""
+
+    fund: Decimal
+    awarded: Decimal  # the total awarded
+    left: Decimal  # fund − awarded
 
 
 @dataclass(frozen=True)
@@ -164,7 +208,9 @@ class Note(NamedTuple):
 
     Codes: ``below_min_total`` (min_total), ``below_min_points`` (criterion,
     min_points), ``oblast_cap`` (oblast, cap), ``tie`` (rank), ``tie_undecided``
-    (places: how many of the group can win), ``decision``.
+    (places: how many of the group can win; with a fund also left), ``decision``,
+    ``fund`` (requested, left), ``no_request``, ``fund_pending``, ``partial`` (amount,
+    requested). Amounts are ``Decimal``s.
     """
 
     code: str
@@ -184,6 +230,11 @@ _NOTE_TEXTS = {
     "awaits the commission's decision",
     "decision": "tie decided by the commission",
     "below_quorum": "below quorum: {jurors} of {quorum} scoresheets",
+    "fund": "skipped: requested {requested} does not fit in the {left} left of the fund",
+    "no_request": "skipped: no amount requested",
+    "fund_pending": "awaits the commission's decision on the tie above: "
+    "what is left of the fund depends on it",
+    "partial": "funded in part by the commission's decision: {amount} of {requested} requested",
 }
 
 _THRESHOLD_CODES = frozenset({"below_min_total", "below_min_points"})
@@ -209,6 +260,8 @@ class Row:
     eligible: bool
     winner: bool | None
     notes: tuple[Note, ...] = ()
+    requested: Decimal | None = None  # rule 9: the amount asked for
+    awarded: Decimal | None = None  # rule 9: the amount awarded; None when nothing is
 
     @property
     def note(self) -> str:
@@ -251,6 +304,7 @@ class Ranking:
     max_total: Fraction
     quorum: int  # the quorum actually applied (rule 1)
     settings: Settings = field(repr=False)
+    funds: Mapping[str | None, Fund] = field(default_factory=dict)  # rule 9, by category
 
     @property
     def undecided(self) -> bool:
@@ -297,14 +351,15 @@ def rank_applications(
     applications: Iterable[ApplicationSpec],
     sheets: Iterable[Sheet],
     settings: Settings,
-    decisions: Iterable[TieDecision] = (),
+    decisions: Iterable[TieDecision | PartialAward] = (),
 ) -> Ranking:
-    """Rank the applications by SPEC §6 (see the module docstring for the rules).
+    """Rank the applications by SPEC §6 and §12 (see the module docstring for the rules).
 
     Raises ``ValueError`` for input that breaks the contract: unknown settings,
     duplicate ids, a sheet for an unknown application or with missing or extra
     criteria, two sheets of one juror for one application, an application in an
-    unknown category, or a decision that does not fit an undecided tie.
+    unknown category, an amount that is not a positive number of hryvnias and kopecks,
+    a decision that does not fit an undecided tie, or a partial award that does not fit.
     """
     _check_settings(settings)
     if not criteria:
@@ -342,16 +397,31 @@ def rank_applications(
 
     pending = list(decisions)
     rows = []
+    funds = {}
     for category, places in _places(settings).items():
         groups = _tie_groups([e for e in entries if e.app.category == category])
-        _choose_winners(groups, places, settings.max_winners_per_oblast, category, pending)
+        walk = _Walk(places, settings.max_winners_per_oblast, category, pending)
+        fund = _funds(settings).get(category)
+        if fund is None:
+            walk.choose(groups)
+        else:
+            funds[category] = walk.choose_within(groups, fund)
         rows.extend(_freeze(entry, category) for group in groups for entry in group)
     if pending:
-        raise ValueError(
-            f"a recorded decision does not fit any undecided tie: category {pending[0].category!r}"
-            f", winners {sorted(pending[0].winner_ids, key=_id_key)}"
+        raise ValueError(_misfit(pending[0]))
+    return Ranking(rows, not_ranked, maximum, quorum, settings, funds)
+
+
+def _misfit(decision: TieDecision | PartialAward) -> str:
+    if isinstance(decision, PartialAward):
+        return (
+            f"a partial award does not fit: category {decision.category!r}, application "
+            f"{decision.application_id!r}, amount {format_amount(decision.amount)}"
         )
-    return Ranking(rows, not_ranked, maximum, quorum, settings)
+    return (
+        f"a recorded decision does not fit any undecided tie: category {decision.category!r}"
+        f", winners {sorted(decision.winner_ids, key=_id_key)}"
+    )
 
 
 def winner_places(ranking: Ranking) -> dict[Any, int]:
@@ -385,6 +455,11 @@ def applied_quorum(quorum: int, jury_size: int | None) -> int:
     return max(1, min(quorum, jury_size))
 
 
+def format_amount(value: Decimal) -> str:
+    """An amount of hryvnias as the JSON of SPEC §12 writes it: ``"48000.00"``."""
+    return f"{value:.2f}"
+
+
 def format_score(value: Fraction | Decimal | int) -> str:
     """Round half up (away from zero) to 2 decimals for display: ``Fraction(262, 3)`` → "87.33"."""
     if isinstance(value, float):
@@ -405,8 +480,13 @@ def to_json(
 
     ``winners`` defaults to the number of places (summed over the categories);
     ``describe`` words a note (the app passes one that speaks the user's language).
+    With a fund (rule 9) the document adds ``fund``, ``awarded_total`` and ``fund_left``
+    at the top (each a mapping of category to amount, with categories) and
+    ``requested`` and ``awarded`` on every row; amounts are decimal strings, ``None``
+    where there is none.
     """
     with_category = bool(ranking.settings.categories)
+    with_fund = bool(ranking.funds)
     places = sum(_places(ranking.settings).values()) if winners is None else winners
 
     def row_json(row: Row) -> dict:
@@ -418,8 +498,11 @@ def to_json(
         }
         if with_category:
             item["category"] = row.category
+        item["score"] = format_score(row.score)
+        if with_fund:
+            item["requested"] = optional_amount(row.requested)
+            item["awarded"] = optional_amount(row.awarded)
         item.update(
-            score=format_score(row.score),
             jurors=row.jurors,
             tie=row.tie,
             divergent=row.divergent,
@@ -428,14 +511,34 @@ def to_json(
         )
         return item
 
-    return {
-        "contest": contest_slug,
-        "winners": places,
-        "ranking": [row_json(row) for row in ranking.rows],
-        "not_ranked": [
-            {"number": n.number, "reason": describe(n.as_note)} for n in ranking.not_ranked
-        ],
-    }
+    document: dict[str, Any] = {"contest": contest_slug, "winners": places}
+    if with_fund:
+        document.update(fund_json(ranking.funds, ranking.settings))
+    document["ranking"] = [row_json(row) for row in ranking.rows]
+    document["not_ranked"] = [
+        {"number": n.number, "reason": describe(n.as_note)} for n in ranking.not_ranked
+    ]
+    return document
+
+
+def optional_amount(value: Decimal | None) -> str | None:
+    """An amount as a decimal string, or None."""
+    return None if value is None else format_amount(value)
+
+
+def fund_json(funds: Mapping[str | None, Fund], settings: Settings) -> dict:
+    """``fund``, ``awarded_total`` and ``fund_left`` of rule 9 as the JSON writes them: one
+    amount each, or with categories a mapping of every category to its own (``None``:
+    the category has no fund)."""
+    keys = (("fund", "fund"), ("awarded_total", "awarded"), ("fund_left", "left"))
+
+    def amount(category, part: str) -> str | None:
+        spent = funds.get(category)
+        return None if spent is None else format_amount(getattr(spent, part))
+
+    if not settings.categories:
+        return {key: amount(None, part) for key, part in keys}
+    return {key: {code: amount(code, part) for code in settings.categories} for key, part in keys}
 
 
 @dataclass(frozen=True)
@@ -447,7 +550,7 @@ class Inputs:
     applications: tuple[ApplicationSpec, ...]
     sheets: tuple[Sheet, ...]
     settings: Settings
-    decisions: tuple[TieDecision, ...] = ()
+    decisions: tuple[TieDecision | PartialAward, ...] = ()
 
     def rank(self) -> Ranking:
         return rank_applications(
@@ -455,7 +558,7 @@ class Inputs:
         )
 
 
-def rank_fitting(inputs: Inputs) -> tuple[Ranking, tuple[TieDecision, ...]]:
+def rank_fitting(inputs: Inputs) -> tuple[Ranking, tuple[TieDecision | PartialAward, ...]]:
     """Rank with the decisions that fit and return those that do not, oldest kept first.
 
     A decision stops fitting when the scores change after it was recorded (the contest
@@ -468,8 +571,8 @@ def rank_fitting(inputs: Inputs) -> tuple[Ranking, tuple[TieDecision, ...]]:
     except ValueError:
         if not inputs.decisions:
             raise
-    kept: list[TieDecision] = []
-    dropped: list[TieDecision] = []
+    kept: list[TieDecision | PartialAward] = []
+    dropped: list[TieDecision | PartialAward] = []
     for decision in inputs.decisions:
         try:
             replace(inputs, decisions=(*kept, decision)).rank()
@@ -554,6 +657,30 @@ def _check_settings(settings: Settings) -> None:
         raise ValueError("max_winners_per_oblast must be empty or at least 1")
     if any(places < 1 for places in _places(settings).values()):
         raise ValueError("every category (or the contest) needs at least one winner")
+    if settings.categories and settings.fund is not None:
+        raise ValueError("with categories, each category has its own fund")
+    if settings.category_funds and set(settings.category_funds) - set(settings.categories or ()):
+        raise ValueError("a fund is given for a category the contest does not have")
+    for fund in _funds(settings).values():
+        if fund is not None:
+            _check_amount(fund, "a fund")
+
+
+def _check_amount(value: Any, what: str) -> None:
+    if (
+        not isinstance(value, Decimal)
+        or not value.is_finite()
+        or value <= 0
+        or decimal_places(value) > 2
+    ):
+        raise ValueError(f"{what} must be a positive Decimal with at most two places: {value!r}")
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many digits ``value`` has after the point, trailing zeros aside (exact)."""
+    _sign, digits, exponent = value.as_tuple()
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + zeros)) if any(digits) else 0
 
 
 def _places(settings: Settings) -> dict[str | None, int]:
@@ -563,6 +690,13 @@ def _places(settings: Settings) -> dict[str | None, int]:
     return {None: settings.winners}
 
 
+def _funds(settings: Settings) -> dict[str | None, Decimal | None]:
+    """The fund of each ranking group (rule 9); None: the group has none."""
+    if settings.categories:
+        return dict(settings.category_funds or {})
+    return {None: settings.fund}
+
+
 def _index_applications(
     applications: Iterable[ApplicationSpec], settings: Settings
 ) -> dict[Any, ApplicationSpec]:
@@ -570,6 +704,8 @@ def _index_applications(
     for app in applications:
         if app.id in apps:
             raise ValueError(f"application id {app.id!r} is given twice")
+        if app.requested is not None:
+            _check_amount(app.requested, f"the amount requested by {app.number}")
         if settings.categories:
             if app.category not in settings.categories:
                 raise ValueError(
@@ -661,6 +797,7 @@ class _Entry:
     divergent: bool = False
     winner: bool | None = False
     notes: list[Note] = field(default_factory=list)
+    awarded: Decimal | None = None  # rule 9
 
     @property
     def eligible(self) -> bool:
@@ -812,72 +949,225 @@ def _tie_groups(entries: list[_Entry]) -> list[list[_Entry]]:
     return groups
 
 
-def _choose_winners(
-    groups: list[list[_Entry]],
-    places: int,
-    cap: int | None,
-    category: str | None,
-    pending: list[TieDecision],
-) -> None:
-    """Rule 8 for one category; consumes the matching decisions from ``pending``."""
-    taken = 0
-    per_oblast: Counter[str] = Counter()
-    for group in groups:
+class _Walk:
+    """Rules 8 and 9 for one category: ``choose`` without a fund, ``choose_within`` with
+    one. Consumes the category's decisions from ``pending``."""
+
+    def __init__(self, places: int, cap: int | None, category: str | None, pending: list):
+        self.places = places
+        self.cap = cap
+        self.category = category
+        self.pending = pending
+        self.taken = 0
+        self.per_oblast: Counter[str] = Counter()
+
+    def choose(self, groups: list[list[_Entry]]) -> None:
+        """Rule 8: walk the tie groups from the top until the places are taken."""
+        for group in groups:
+            if not self._open(group):
+                continue
+            candidates = self._candidates(group)
+            room = self._room(candidates)
+            can_win = min(self.places - self.taken, sum(room.values()))
+            if can_win == len(candidates):
+                chosen = candidates
+            else:
+                decision = self._decision(group)
+                if decision is None:
+                    self._undecided(candidates, {"places": can_win})
+                    # Whoever the commission picks, the group fills can_win places and,
+                    # if places are left below, each oblast's room: the walk below is
+                    # determined.
+                    self.taken += can_win
+                    self.per_oblast.update(room)
+                    continue
+                chosen = _check_decision(decision, candidates, can_win, room)
+                for entry in candidates:
+                    entry.notes.append(Note("decision", {}))
+            self._win(chosen)
+
+    def choose_within(self, groups: list[list[_Entry]], fund: Decimal) -> Fund:
+        """Rule 9: as ``choose``, taking only requests that fit in what is left."""
+        left = fund
+        reserved = Decimal(0)  # the most undecided ties above may still take
+        award = self._award()
+        blocked = False  # below an undecided tie, what is left is not known
+        for index, group in enumerate(groups):
+            if not self._open(group):
+                continue
+            candidates, skipped = [], []
+            for entry in self._candidates(group):
+                requested = entry.app.requested
+                if requested is None:
+                    entry.notes.append(Note("no_request", {}))
+                elif requested > left - reserved:
+                    entry.notes.append(Note("fund", {"requested": requested, "left": left}))
+                    skipped.append(entry)
+                else:
+                    candidates.append(entry)
+            if blocked:
+                for entry in candidates:
+                    entry.winner = None
+                    entry.notes.append(Note("fund_pending", {}))
+                continue
+            room = self._room(candidates)
+            can_win = min(self.places - self.taken, sum(room.values()))
+            if can_win == len(candidates) and _requested(candidates) <= left:
+                chosen = candidates
+            else:
+                decision = self._decision(group)
+                if decision is None:
+                    self._undecided(candidates, {"places": can_win, "left": left - reserved})
+                    blocked = self._reserve(
+                        candidates, can_win, room, left - reserved, groups[index + 1 :]
+                    )
+                    if not blocked:
+                        reserved += _requested(sorted(candidates, key=_asks)[-can_win:])
+                    continue
+                chosen = _check_decision(decision, candidates, can_win, room, left - reserved)
+                for entry in candidates:
+                    entry.notes.append(Note("decision", {}))
+            self._win(chosen)
+            for entry in chosen:
+                entry.awarded = entry.app.requested
+                left -= entry.app.requested
+            for entry in candidates:
+                # Left out by the commission's decision since it no longer fits: skipped
+                # for the fund (and so it may be funded in part, from what is left now).
+                if entry not in chosen and entry.app.requested > left - reserved:
+                    params = {"requested": entry.app.requested, "left": left - reserved}
+                    entry.notes.append(Note("fund", params))
+                    skipped.append(entry)
+            target = next((e for e in group if award and e.app.id == award.application_id), None)
+            if target is not None:
+                left -= self._fund_partly(target, award, skipped, left - reserved)
+                award = None
+        return Fund(fund, fund - left, left)
+
+    def _reserve(
+        self, candidates: list[_Entry], can_win: int, room: Counter, left: Decimal, below: list
+    ) -> bool:
+        """Count the places an undecided tie within a fund takes; whether what it leaves
+        is unknown to the rows ``below`` (they then await the decision).
+
+        When the tied requests all fit in ``left`` together, the commission must pick
+        exactly ``can_win`` of them (leaving out none that fits), and when everything
+        below would fit even after the dearest such pick, the walk below is the same
+        whoever wins: it goes on with that pick's amount held back. Otherwise at least
+        one of them takes a place and the rows below wait."""
+        if _requested(candidates) > left:
+            self.taken += 1
+            return True
+        self.taken += can_win
+        self.per_oblast.update(room)
+        dearest = _requested(sorted(candidates, key=_asks)[-can_win:])
+        rest = [e.app.requested or Decimal(0) for group in below for e in group if e.eligible]
+        return sum(rest, Decimal(0)) > left - dearest
+
+    def _open(self, group: list[_Entry]) -> bool:
+        """Whether places are left for the group (its rows lose until they win)."""
         for entry in group:
             entry.winner = False
-        if taken >= places:
-            continue
+        return self.taken < self.places
+
+    def _candidates(self, group: list[_Entry]) -> list[_Entry]:
+        """The rows of the group that pass the thresholds and the oblast cap."""
         candidates = []
         for entry in group:
             if not entry.eligible:
                 continue
-            if cap is not None and per_oblast[entry.app.oblast] >= cap:
-                entry.notes.append(Note("oblast_cap", {"oblast": entry.app.oblast, "cap": cap}))
+            oblast = entry.app.oblast
+            if self.cap is not None and self.per_oblast[oblast] >= self.cap:
+                entry.notes.append(Note("oblast_cap", {"oblast": oblast, "cap": self.cap}))
                 continue
             candidates.append(entry)
-        room = Counter()  # how many of the group each oblast can still take
+        return candidates
+
+    def _room(self, candidates: list[_Entry]) -> Counter:
+        """How many of the candidates each oblast can still take."""
+        room: Counter = Counter()
         for oblast, count in Counter(e.app.oblast for e in candidates).items():
-            room[oblast] = count if cap is None else min(count, cap - per_oblast[oblast])
-        can_win = min(places - taken, sum(room.values()))
-        if can_win == len(candidates):
-            chosen = candidates
-        else:
-            decision = _take_decision(group, category, pending)
-            if decision is None:
-                for entry in candidates:
-                    entry.winner = None
-                    entry.notes.append(Note("tie_undecided", {"places": can_win}))
-                # Whoever the commission picks, the group fills can_win places and, if
-                # places are left below, each oblast's room: the walk below is determined.
-                taken += can_win
-                per_oblast.update(room)
-                continue
-            chosen = _check_decision(decision, candidates, can_win, room)
-            for entry in candidates:
-                entry.notes.append(Note("decision", {}))
+            room[oblast] = (
+                count if self.cap is None else min(count, self.cap - self.per_oblast[oblast])
+            )
+        return room
+
+    def _win(self, chosen: list[_Entry]) -> None:
         for entry in chosen:
             entry.winner = True
-            per_oblast[entry.app.oblast] += 1
-        taken += len(chosen)
+            self.per_oblast[entry.app.oblast] += 1
+        self.taken += len(chosen)
+
+    def _undecided(self, candidates: list[_Entry], params: dict) -> None:
+        for entry in candidates:
+            entry.winner = None
+            entry.notes.append(Note("tie_undecided", params))
+
+    def _decision(self, group: list[_Entry]) -> TieDecision | None:
+        ids = {entry.app.id for entry in group}
+        found = [
+            d
+            for d in self.pending
+            if isinstance(d, TieDecision) and d.category == self.category and d.winner_ids & ids
+        ]
+        if len(found) > 1:
+            raise ValueError(
+                f"more than one decision recorded for the tie in category {self.category!r}"
+            )
+        if found:
+            self.pending.remove(found[0])
+            return found[0]
+        return None
+
+    def _award(self) -> PartialAward | None:
+        found = [
+            d for d in self.pending if isinstance(d, PartialAward) and d.category == self.category
+        ]
+        if len(found) > 1:
+            raise ValueError(f"more than one partial award in category {self.category!r}")
+        return found[0] if found else None
+
+    def _fund_partly(
+        self, entry: _Entry, award: PartialAward, skipped: list[_Entry], left: Decimal
+    ) -> Decimal:
+        """Fund ``entry``, skipped for the fund, with ``award.amount`` of the ``left``."""
+        _check_amount(award.amount, "a partial award")
+        oblast = entry.app.oblast
+        if (
+            entry not in skipped
+            or self.taken >= self.places
+            or (self.cap is not None and self.per_oblast[oblast] >= self.cap)
+            or award.amount > left
+        ):
+            raise ValueError(_misfit(award))
+        self.pending.remove(award)
+        entry.notes = [n for n in entry.notes if n.code != "fund"]
+        entry.notes.append(
+            Note("partial", {"amount": award.amount, "requested": entry.app.requested})
+        )
+        entry.awarded = award.amount
+        self._win([entry])
+        return award.amount
 
 
-def _take_decision(
-    group: list[_Entry], category: str | None, pending: list[TieDecision]
-) -> TieDecision | None:
-    ids = {entry.app.id for entry in group}
-    found = [d for d in pending if d.category == category and d.winner_ids & ids]
-    if len(found) > 1:
-        raise ValueError(f"more than one decision recorded for the tie in category {category!r}")
-    if found:
-        pending.remove(found[0])
-        return found[0]
-    return None
+def _asks(entry: _Entry) -> Decimal:
+    return entry.app.requested
+
+
+def _requested(entries: Iterable[_Entry]) -> Decimal:
+    return sum((entry.app.requested for entry in entries), Decimal(0))
 
 
 def _check_decision(
-    decision: TieDecision, candidates: list[_Entry], can_win: int, room: Mapping[str, int]
+    decision: TieDecision,
+    candidates: list[_Entry],
+    can_win: int,
+    room: Mapping[str, int],
+    left: Decimal | None = None,
 ) -> list[_Entry]:
-    """The candidates the decision names, after checking that it fits the tie."""
+    """The candidates the decision names, after checking that it fits the tie: without a
+    fund, exactly as many as can win; within ``left`` of a fund, winners whose requests
+    fit together, leaving out no tied candidate that would still fit."""
     by_id = {entry.app.id: entry for entry in candidates}
     strangers = [i for i in decision.winner_ids if i not in by_id]
     if strangers:
@@ -885,14 +1175,29 @@ def _check_decision(
             f"the decision names applications that are not among the tied ones that can win: "
             f"{sorted(strangers, key=_id_key)}"
         )
-    if len(decision.winner_ids) != can_win:
-        raise ValueError(
-            f"the decision names {len(decision.winner_ids)} winner(s) for {can_win} place(s)"
-        )
+    count = len(decision.winner_ids)
+    if (count != can_win) if left is None else not 1 <= count <= can_win:
+        raise ValueError(f"the decision names {count} winner(s) for {can_win} place(s)")
     chosen = sorted((by_id[i] for i in decision.winner_ids), key=candidates.index)
-    for oblast, count in Counter(e.app.oblast for e in chosen).items():
+    taken = Counter(e.app.oblast for e in chosen)
+    for oblast, count in taken.items():
         if count > room[oblast]:
             raise ValueError(f"the decision gives oblast {oblast} more winners than its cap")
+    if left is not None:
+        rest = left - _requested(chosen)
+        if rest < 0:
+            raise ValueError("the decision's winners request more than is left of the fund")
+        for entry in candidates:
+            if (
+                entry not in chosen
+                and len(chosen) < can_win
+                and taken[entry.app.oblast] < room[entry.app.oblast]
+                and entry.app.requested <= rest
+            ):
+                raise ValueError(
+                    f"the decision leaves out {entry.app.number}, whose request still fits "
+                    "in what is left of the fund"
+                )
     return chosen
 
 
@@ -917,4 +1222,6 @@ def _freeze(entry: _Entry, category: str | None) -> Row:
         eligible=entry.eligible,
         winner=entry.winner,
         notes=tuple(notes),
+        requested=entry.app.requested,
+        awarded=entry.awarded,
     )

@@ -3,12 +3,14 @@
 
 A spreadsheet runs a cell as a formula when its text begins with ``=``, ``+``, ``-`` or
 ``@`` (or their full-width forms), and some first drop a leading tab or carriage
-return. Names of organisations, jurors' comments and everything else people type reach
-the exports, so ``cell`` puts an apostrophe before such a text, as a spreadsheet itself
-keeps typed text as text. Numbers stay numbers: a number is written as it is, and so is
-a text that is a plain number such as ``-5.41``. Every writer passes each row through
-``row`` (a list, or a dict for ``csv.DictWriter``); XLSX rows go through ``xlsx_row``,
-which also replaces the control characters XML cannot hold.
+return or trim the spaces and line ends before it (Google Sheets, LibreOffice's "trim
+spaces"). Names of organisations, jurors' comments and everything else people type
+reach the exports, so ``cell`` puts an apostrophe before such a text (before its
+spaces too), as a spreadsheet itself keeps typed text as text. Numbers stay numbers: a
+number is written as it is, and so is a text that is a plain number such as
+``-5.41``. Every writer passes each row through ``row`` (a list, or a dict for
+``csv.DictWriter``); XLSX rows go through ``xlsx_row``, which also replaces the control
+characters XML cannot hold.
 
 The CSV writers end lines with ``LINE_END``, CR LF as RFC 4180 has it: the csv module
 quotes a field that holds a character of the line end, so a lone carriage return in a
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 
 LINE_END = "\r\n"
-_FORMULA = re.compile("'*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+_FORMULA = re.compile("['\\s]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 # What XML 1.0 cannot carry (openpyxl refuses it): shown as the replacement character.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -144,6 +144,7 @@ def build_world(app, monkeypatch, logins: list) -> World:
                 "open_question": open_.questions[0].id,
                 "decision": decision.id,
                 "submitted_sheet": submitted_sheet,
+                "invitation": _invitation.id,
             },
             tokens={
                 "invitation": invitation_token,

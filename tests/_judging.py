@@ -28,6 +28,7 @@ from scoring.models import (
     Scoresheet,
     SheetState,
     Stage,
+    User,
 )
 
 from . import _files
@@ -151,6 +152,14 @@ def judged_contest(
         db.session.commit()
         criteria = {c.code: c.id for c in contest.criteria}
     return Judged(contest_id, slug, numbers, criteria, list(jurors))
+
+
+def organised_by(app, contest_id: int, organiser: int) -> None:
+    """Make ``organiser`` one of the contest's organisers too."""
+    with app.app_context():
+        contest = db.session.get(Contest, contest_id)
+        contest.organisers.append(db.session.get(User, organiser))
+        db.session.commit()
 
 
 def set_sheet(

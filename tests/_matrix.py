@@ -41,6 +41,7 @@ from scoring.models import (
     Criterion,
     Decision,
     DecisionKind,
+    DiscussionNote,
     Invitation,
     JuryMember,
     Organisation,
@@ -98,6 +99,7 @@ DECLARATION = "Маркер-Декларація-Конфлікту-7Q"
 DRAFT_TITLE = "Маркер-Чернетка-7Q"
 DRAFT_ANSWER = "Маркер-Відповідь-Чернетки-7Q"
 DECISION = "Маркер-Рішення-Комісії-7Q"
+NOTE = "Маркер-Нотатка-Обговорення-7Q"
 # The results (see the module's docstring).
 THIRD = "ГО Маркер-Третє-Місце-7Q"  # 002: third, not a winner
 TIED_OUT = "ГО Маркер-Нічия-Без-Перемоги-7Q"  # 003: tied with 001 for the winning place
@@ -109,7 +111,7 @@ SCORE_TIED = ("17,63", "17.63")  # the score of 001 and 003: (20.125 + 15.125) /
 SCORE_THIRD = ("12,31", "12.31")  # the score of 002: (16 + 8.625) / 2
 TOTAL_OTHER = ("20,13", "20.13")  # another juror's total on 001 and 003
 # The note on the tied rows: the commission decided the tie (Ukrainian, English).
-TIE_NOTE = ("нічию вирішено рішенням комісії", "the tie is decided by the commission")
+TIE_NOTE = ("рівність балів вирішено рішенням комісії", "the tie is decided by the commission")
 
 _CONTENT = {OWNER, JUROR, ORGANISER}
 MARKERS: dict[str, set[str]] = {
@@ -132,6 +134,8 @@ MARKERS: dict[str, set[str]] = {
     DRAFT_TITLE: {OWNER},
     DRAFT_ANSWER: {OWNER},
     DECISION: {ORGANISER},
+    # The commission's discussion notes: its organisers alone (issue 16).
+    NOTE: {ORGANISER},
 }
 
 # Contest A's stages; the published ones once with the full ranking, once winners only.
@@ -210,6 +214,7 @@ class Scenario:
     other_criterion: int = 0
     other_question: int = 0
     other_session: int = 0  # the owner's second sign-in (another browser), made by the tests
+    invitation: int = 0  # to contest A's jury, not yet accepted (``INVITATION_TOKEN``)
 
 
 def _user(role: Role, email: str, name: str, organisation=None) -> User:
@@ -448,16 +453,23 @@ def build_scenario(app) -> Scenario:
         )
         db.session.add(decision)
         db.session.add(
-            Invitation(
-                token_hash=accounts._token_hash(INVITATION_TOKEN),
-                email="invitee@jury.example",
-                name="Запрошена Експертка",
-                role=Role.JUROR,
-                contest=contest,
-                invited_by=users[ORGANISER],
-                expires_at=now + timedelta(days=7),
+            DiscussionNote(
+                contest_id=contest.id,
+                application_id=second_application.id,
+                text=NOTE,
+                author_id=users[ORGANISER].id,
             )
         )
+        invitation = Invitation(
+            token_hash=accounts._token_hash(INVITATION_TOKEN),
+            email="invitee@jury.example",
+            name="Запрошена Експертка",
+            role=Role.JUROR,
+            contest=contest,
+            invited_by=users[ORGANISER],
+            expires_at=now + timedelta(days=7),
+        )
+        db.session.add(invitation)
         db.session.commit()
 
         s.users = {role: user.id for role, user in users.items()}
@@ -470,4 +482,5 @@ def build_scenario(app) -> Scenario:
         s.organisation = own.id
         s.sheet, s.decision = submitted.id, decision.id
         s.reset_token = accounts.reset_token(bystander)
+        s.invitation = invitation.id
     return s

@@ -294,6 +294,28 @@ def test_security_headers_and_cookie_flags(client, app, build):
     assert "Secure" in over_https.headers["Set-Cookie"]
 
 
+def test_guessing_the_current_password_on_the_account_page_is_rate_limited(make_app, build):
+    """A copied cookie must not become the password: the current password is checked as
+    often as a login is."""
+    client = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute").test_client()
+    build.user(Role.JUROR, email="juror@example.org")
+    client.login("juror@example.org")
+    token = client.csrf_token("/account")
+    guesses = [
+        client.post(
+            "/account/password",
+            data={
+                "csrf_token": token,
+                "current_password": f"guess-{n}",
+                "password": "зимовий вечір над Дніпром",
+                "password_confirm": "зимовий вечір над Дніпром",
+            },
+        ).status_code
+        for n in range(4)
+    ]
+    assert guesses == [400, 400, 400, 429]
+
+
 def test_changing_the_password_needs_the_current_one(client, build):
     build.user(Role.JUROR, email="juror@example.org")
     client.login("juror@example.org")

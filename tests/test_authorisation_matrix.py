@@ -179,6 +179,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "pages.home": {"GET": everyone(200)},
     "pages.contest": {"GET": everyone(200)},
     "static": {"GET": everyone(200)},
+    "pages.favicon": {"GET": everyone(200)},
     "bootstrap.static": {"GET": everyone(200)},
     "health.healthz": {"GET": everyone(200)},
     "applications.communities": {"GET": everyone(200)},
@@ -249,7 +250,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
             200, applicants=404, jurors=404, organisers=404, **{OWNER: True, ORGANISER: True}
         )
     },
-    "applications.withdraw": {"POST": table(WRITE, applicants=404, **{OWNER: True})},
+    "applications.withdraw": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    # "Check your answers" of the owner's draft in contest B.
+    "applications.check": {"GET": table(200, applicants=404, **{OWNER: True})},
     # Jurors.
     "judging.index": {"GET": table(302, jurors=302)},  # straight to the one contest judged
     "judging.assignments": {"GET": table(200, jurors=200)},
@@ -266,6 +272,11 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.new": {"GET": organisers(200), "POST": organisers(WRITE)},
     "contests.dashboard": {"GET": manage()},
     "contests.edit": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.copy": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.applications_bulk": {"POST": manage(WRITE)},
+    "contests.invitation_resend": {"POST": manage(WRITE)},
+    "contests.invitation_withdraw": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.assign_bulk": {"POST": manage(WRITE)},
     "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
     "contests.applications_list": {"GET": manage()},
     "contests.application_show": {"GET": manage(), "POST": manage(WRITE)},
@@ -299,6 +310,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.scores_csv": {"GET": manage()},
     "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
+    "results.divergence_note": {"POST": manage(WRITE)},
+    # Contest A has no fund: the page says no application can be funded in part.
+    "results.award": {"GET": manage(), "POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
     "documents.protocol": {"GET": manage(), "POST": manage(WRITE)},  # POST: in the background
@@ -337,6 +351,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "oblast": "UA-63",
         "job": "no-such-job",
         "session_id": s.other_session,
+        "invitation_id": s.invitation,
     }
     values = {name: values[name] for name in RULES[endpoint].arguments if name in values}
     values |= {
@@ -417,6 +432,22 @@ def request_data(endpoint: str, s: Scenario):
         "judging.recuse": {"declaration": "Я знайома з керівником організації."},
         "contests.new": {**contest_form, "slug": "novyi-konkurs", "number_prefix": "NEW"},
         "contests.edit": contest_form,
+        "contests.copy": {
+            "title_uk": "Матриця доступу 2027",
+            "number_prefix": "MTY",
+            "opens_at": "2027-01-01T09:00",
+            "closes_at": "2027-01-31T18:00",
+        },
+        "contests.applications_bulk": {
+            "numbers": [s.number],
+            "decision": "admitted",
+            "confirmed": "1",
+        },
+        "jury.assign_bulk": {
+            "numbers": [s.second_number],
+            "juror": str(s.users[JUROR_FREE]),
+            "confirmed": "1",
+        },
         "contests.stage": {"to": "deliberation", "reason": ""},
         "contests.application_show": {"decision": "admitted", "reason": ""},
         "contests.criterion_new": {

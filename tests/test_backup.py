@@ -29,6 +29,7 @@ from scoring.models import (
     Contest,
     Decision,
     DecisionKind,
+    DiscussionNote,
     Invitation,
     Organisation,
     OrganisationKind,
@@ -45,7 +46,8 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-# What the migrations after 0001 added: columns (0002, 0003, 0006) and tables (0003).
+# What the migrations after 0001 added: columns (0002, 0003, 0006, 0013, 0014) and tables
+# (0003, 0012); 0008 adds only indexes, which a backup does not hold.
 ADDED_AFTER_0001 = {
     "contests": [
         "protocol_number",
@@ -55,7 +57,10 @@ ADDED_AFTER_0001 = {
         "protocol_date",
         "closed_early_at",
         "closed_early_reason",  # 0006
+        "fund",
+        "max_request",  # 0014
     ],
+    "categories": ["fund", "max_request"],  # 0014
     "organisations": ["anonymised_at"],
     "users": [
         "anonymised_at",
@@ -71,10 +76,13 @@ ADDED_AFTER_0001 = {
         "applicant_community",
         "applicant_community_code",
         "applicant_status",
+        "requested",  # 0014
     ],
     "scoresheets": ["entered_by_id", "entered_at"],
+    "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
+    "decisions": ["amount"],  # 0014
 }
-TABLES_AFTER_0001 = ("user_sessions", "recovery_codes")
+TABLES_AFTER_0001 = ("user_sessions", "recovery_codes", "discussion_notes")  # 0003, 0012
 
 
 @pytest.fixture
@@ -127,6 +135,14 @@ def _loaded(databases, kind: str):
                 application_id=application.id,
                 reason="Розбіжність обговорено на засіданні комісії.",
                 decided_by_id=organiser.id,
+            )
+        )
+        db.session.add(
+            DiscussionNote(
+                contest_id=judged.id,
+                application_id=application.id,
+                text="Комісія попросила пояснити розкид за C2.",
+                author_id=organiser.id,
             )
         )
         db.session.add(

@@ -106,6 +106,20 @@ def _submit_draft(app, w: World) -> None:
         db.session.commit()
 
 
+def _skipped_for_the_fund(app, w: World) -> None:
+    """The judged contest gives grants from 100 000: the first place (…-010) takes 60 000,
+    so …-001 (50 000) does not fit in what is left and may be funded in part."""
+    with app.app_context():
+        contest = db.session.get(Contest, w.judged_id)
+        contest.fund = Decimal(100_000)
+        for application in db.session.scalars(
+            select(Application).where(Application.contest_id == contest.id)
+        ):
+            requested = {10: 60_000, 1: 50_000}.get(application.serial, 10_000)
+            application.requested = Decimal(requested)
+        db.session.commit()
+
+
 def _complete_sheet(app, w: World) -> None:
     """Every criterion of the juror's sheet for application 8 scored, so it can be submitted."""
     with app.app_context():
@@ -240,7 +254,6 @@ ROUTES: dict[str, Reach] = {
     "applications.withdraw": Reach(
         "applicant",
         lambda w: "/applications/BU-2026-001/withdraw",
-        page=lambda w: "/applications/BU-2026-001",
         setup=_submit_draft,
     ),
     # organisers: contests, criteria, questions, co-organisers
@@ -249,6 +262,19 @@ ROUTES: dict[str, Reach] = {
         "organiser", manage("/edit", "open"), readback=("title_uk", "description_uk")
     ),
     "contests.stage": Reach("organiser", manage("/stage?to=deliberation"), valid=lambda w: REASON),
+    "contests.copy": Reach("organiser", manage("/copy", "open"), readback=("title_uk",)),
+    "contests.applications_bulk": Reach(
+        "organiser",
+        manage("/applications/bulk"),
+        page=manage("/applications"),
+        setup=_await_screening,
+    ),
+    "contests.invitation_resend": Reach(
+        "organiser", manage("/invitations/{w.ids[invitation]}/resend"), page=manage("/jury")
+    ),
+    "contests.invitation_withdraw": Reach(
+        "organiser", manage("/invitations/{w.ids[invitation]}/withdraw")
+    ),
     "contests.application_show": Reach(
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/applications/{w.numbers[3]}",
@@ -297,6 +323,9 @@ ROUTES: dict[str, Reach] = {
     ),
     "jury.remove": Reach("organiser", manage("/jury/{w.ids[free_juror]}/remove")),
     "jury.remind": Reach("organiser", manage("/jury/remind")),
+    "jury.assign_bulk": Reach(
+        "organiser", manage("/assignments/bulk"), page=manage("/assignments")
+    ),
     "jury.assign_automatically": Reach(
         "organiser", manage("/assignments/auto"), page=manage("/assignments")
     ),
@@ -336,6 +365,18 @@ ROUTES: dict[str, Reach] = {
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}",
         valid=lambda w: REASON,
+    ),
+    "results.divergence_note": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}/notes",
+        page=lambda w: f"/manage/contests/{w.judged}/divergences/{w.numbers[1]}",
+    ),
+    "results.award": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/awards/{w.numbers[1]}",
+        stage=Stage.DELIBERATION,
+        setup=_skipped_for_the_fund,
+        valid=lambda w: {"amount": ["40 000,00"], **REASON},
     ),
     "results.add_juror": Reach(
         "organiser",

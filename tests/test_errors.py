@@ -37,3 +37,12 @@ def test_a_nul_in_the_address_is_refused_with_a_message(client):
     response = client.get("/password/reset/%00%ff")
     assert response.status_code == 400
     assert "Адреса містить нульовий символ (NUL)" in response.get_data(as_text=True)
+
+
+def test_the_favicon_is_an_icon_not_a_404(client):
+    """Browsers ask for /favicon.ico on every site by themselves (issue 16)."""
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/vnd.microsoft.icon"
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # the ICO file signature
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/").get_data(as_text=True)

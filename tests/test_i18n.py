@@ -1,5 +1,6 @@
 """Ukrainian first: every message translated, the compiled catalogue current, dates and times."""
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -82,3 +83,45 @@ def test_dates_read_the_ukrainian_way_in_kyiv_time(app):
         with force_locale("en"):
             assert i18n.long_date(moment) == "September 15, 2021"
             assert i18n.points("87.335") == "87.34"
+
+
+def test_numbers_read_the_ukrainian_way_with_a_minus_sign_and_a_spaced_percent(app):
+    with app.test_request_context():
+        assert i18n.points("-5.41") == "\u22125,41" and i18n.points("5.41") == "5,41"
+        assert i18n.number("-0.5") == "\u22120,5" and i18n.number(0) == "0"
+        assert i18n.percent("0.3") == "30\u00a0%" and i18n.percent("0.125") == "12,5\u00a0%"
+        with force_locale("en"):
+            assert i18n.points("-5.41") == "\u22125.41"
+            assert i18n.percent("0.3") == "30%"
+
+
+def test_the_ukrainian_wording_keeps_the_agreed_terms():
+    """Issue 16: no developers' words in forms («slug», «Ключ»), one term for ties
+    («рівність балів», never «нічия»), neutral phrasing instead of gender brackets
+    («виявив(-ла)»), and a no-break space between a number and «%»."""
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    problems = []
+    for message in catalogue:
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in filter(None, forms):
+            text = re.sub(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}", "N", text)  # placeholders
+            lowered = text.lower()
+            if "slug" in lowered or text.strip() == "Ключ" or "нічи" in lowered:
+                problems.append(f"{message.id!r}: {text}")
+            if re.search(r"\w\((?:-|–)?[а-яіїєґ]{1,3}\)", text):
+                problems.append(f"gender brackets in {message.id!r}: {text}")
+            if re.search(r"(?:\d|N) ?%", text):
+                problems.append(f"no no-break space before % in {message.id!r}: {text}")
+    assert not problems, "\n".join(problems)
+
+
+def test_an_organisations_name_is_not_called_a_persons_name(build, client):
+    """Issue 16: on the applicant's account the organisation's name is «Повна назва
+    організації», never «Ім’я» (a person's first name)."""
+    build.applicant(email="applicant@example.org", name="ГО «Світанок»")
+    client.login("applicant@example.org")
+    page = client.get("/account").get_data(as_text=True)
+    organisation = page.partition('id="org-heading"')[2].partition("</section>")[0]
+    assert "Повна назва організації" in organisation and "Ім’я" not in organisation
+    assert "ГО «Світанок»" in organisation

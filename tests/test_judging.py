@@ -15,6 +15,7 @@ from scoring.models import (
     Application,
     Attachment,
     Conflict,
+    Contest,
     Organisation,
     Role,
     Scoresheet,
@@ -97,7 +98,8 @@ def test_assignments_come_in_each_jurors_own_stable_order(app, build, client, ju
 
     def order(c) -> list[str]:
         page = c.get(judged.url()).get_data(as_text=True)
-        return re.findall(r'href="/judging/[^/]+/(UCH-[0-9-]+)"', page)
+        listed = page.partition('<ol class="list-group assignments">')[2].partition("</ol>")[0]
+        return re.findall(r'href="/judging/[^/]+/(UCH-[0-9-]+)"', listed)
 
     mine = order(client)
     assert sorted(mine) == sorted(judged.numbers)
@@ -510,7 +512,9 @@ def test_submitting_needs_every_criterion_and_a_confirmation(app, client, juror,
     page = client.get(judged.url(number, "/submit")).get_data(as_text=True)
     assert "Yes, submit the scoresheet" in page and "Total: 21 of 30 possible" in page
     response = client.submit(judged.url(number, "/submit"))
-    assert response.status_code == 302 and response.headers["Location"] == judged.url()
+    # Back to the list, which proposes the next application to score after this one.
+    assert response.status_code == 302
+    assert response.headers["Location"] == judged.url() + f"?after={number}"
     sheet = sheet_row(app, juror, number)
     assert sheet.state == SheetState.SUBMITTED and sheet.submitted_at is not None
     (entry,) = audit_entries(app, "scoresheet.submitted")
@@ -553,7 +557,12 @@ def test_after_judging_jurors_read_their_submitted_sheets_only(app, build, clien
     assert "Scoring is closed" in listing
     assert f'href="{judged.url(done)}"' in listing and f'href="{judged.url(draft)}"' not in listing
     assert client.get(judged.url(done)).status_code == 200
-    assert client.get(judged.url(draft)).status_code == 404
+    # The draft is not a scoresheet any more: the page says why, and shows nothing else.
+    closed = client.get(judged.url(draft))
+    assert closed.status_code == 200
+    text = closed.get_data(as_text=True)
+    assert "was not submitted before scoring closed, so it does not count" in text
+    assert 'name="points_' not in text and "Прихована" not in text
     token = page_csrf(client, judged.url())
     assert (
         autosave(client, judged, draft, {"points": {str(c["C1"]): "3"}}, token).status_code == 404
@@ -836,3 +845,35 @@ def test_a_juror_says_where_they_are_from_and_conflicts_follow_the_katottg_code(
     )
     with app.app_context():
         assert db.session.get(User, juror).community_code is None
+
+
+def test_a_save_waiting_while_scoring_closes_is_refused_after_it(app, juror, judged):
+    """An organiser's move to the deliberation and a juror's save at the same moment: the
+    save waits for the move and is then refused; it never lands after the scoring closed
+    (PostgreSQL: the contest's row; SQLite: the write lock)."""
+    number = _declared(app, judged, juror)
+    c = judged.criteria
+    device = app.test_client()
+    device.login(JUROR)
+    token = page_csrf(device, judged.url(number))
+    statuses: list[int] = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the move, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == judged.contest_id)
+                .values(stage=Stage.DELIBERATION)
+            )
+            thread = threading.Thread(
+                target=lambda: statuses.append(
+                    autosave(
+                        device, judged, number, {"points": {str(c["C1"]): "6"}}, token
+                    ).status_code
+                )
+            )
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and statuses == []  # waiting for the move
+        thread.join(timeout=30)
+    assert statuses in ([404], [409])  # no such sheet to save, or scoring closed
+    assert c["C1"] not in stored_scores(app, juror, number)

@@ -630,8 +630,11 @@ def test_reminders_go_to_jurors_with_unfinished_sheets_in_their_language(
     ukrainian_body = messages["uk@example.org"].get_content()
     assert "«Конкурс журі»" in ukrainian_body and "Jury contest" not in ukrainian_body
     assert f"http://127.0.0.1:5000/judging/{arranged.slug}" in ukrainian_body
-    (entry,) = audit_entries(app, "jury.reminded")
-    assert entry.details == {"count": 2, "jurors": [english, ukrainian]}  # by name
+    entries = audit_entries(app, "jury.reminded")  # one per juror, by name
+    assert [(e.object_id, e.details) for e in entries] == [
+        (str(english), {"remaining": 1}),
+        (str(ukrainian), {"remaining": 3}),
+    ]
 
 
 def test_reminders_are_sent_only_during_judging(app, build, client, organiser, outbox):
@@ -816,3 +819,40 @@ def test_the_dashboard_leads_to_the_jury_and_the_assignments(app, build, client,
     page = client.get(arranged.url()).get_data(as_text=True)
     assert f'href="{arranged.url("/jury")}"' in page
     assert f'href="{arranged.url("/assignments")}"' in page
+
+
+def test_a_sheet_reopened_while_the_results_are_published_stays_submitted(
+    app, build, client, organiser
+):
+    """Reopening a sheet and publishing at the same moment: the reopening waits for the
+    publication and is then refused; the published results never lose a sheet
+    (PostgreSQL: the contest's row; SQLite: the write lock)."""
+    import threading
+
+    juror = build.user(Role.JUROR)
+    arranged = arrange(app, build, organiser, stage=Stage.DELIBERATION, jurors=[juror])
+    number = arranged.numbers[0]
+    assign(app, arranged, [(number, juror)])
+    set_sheet(app, juror, number, state=SheetState.SUBMITTED)
+    url = arranged.url(f"/scoresheets/{_sheet_id(app, arranged, number, juror)}/reopen")
+    token = client.csrf_token(url)
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the publication, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == arranged.contest_id)
+                .values(stage=Stage.PUBLISHED)
+            )
+            thread = threading.Thread(
+                target=lambda: responses.append(
+                    client.post(url, data={"csrf_token": token, "reason": "Розбіжність"})
+                )
+            )
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and responses == []  # waiting for the publication
+        thread.join(timeout=30)
+    assert responses[0].status_code == 409
+    assert sheets(app, arranged)[(number, juror)].state == SheetState.SUBMITTED
+    assert audit_entries(app, "scoresheet.reopened") == []

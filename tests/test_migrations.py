@@ -1,11 +1,12 @@
 """Migrations build the schema from empty and match the models; the audit log is append-only."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
@@ -139,5 +140,66 @@ def test_0006_copies_the_organisation_into_applications_already_submitted(empty_
             ),
             (2, None, None, None, None, None, None),
         ]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0014_keeps_the_decisions_and_takes_partial_awards_then_goes_back(
+    empty_database, tmp_path
+):
+    # SQLite cannot alter the CHECK of the decision kinds: the table is built anew.
+    app = create_app(_settings(tmp_path, empty_database))
+    with app.app_context():
+        upgrade(revision=_revision_before("0014"))
+        now = "2026-03-01 10:00:00"
+        db.session.execute(
+            text(
+                "INSERT INTO contests (id, slug, title_uk, title_en, description_uk, "
+                "description_en, rules_uk, rules_en, organising_body, applicant_kinds, oblasts,"
+                " opens_at, closes_at, winners, stage, number_prefix, last_number, aggregation,"
+                " normalise, jurors_per_application, quorum, divergence_threshold, min_total, "
+                "blind, conflict_same_oblast, conflict_same_community, results_full_ranking, "
+                "attachment_types, max_file_size, max_total_size, created_at, updated_at, "
+                "closed_early_reason, protocol_number, protocol_place) VALUES (1, 'c', 'К', '',"
+                " '', '', '', '', '', '[]', '[]', :now, '2026-04-01 10:00:00', 5, 'judging', "
+                "'K', 0, 'mean', 'none', 0, 2, 0.3, 0, false, false, false, true, '[]', 1, 1, "
+                ":now, :now, '', '', '')"
+            ),
+            {"now": now},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO decisions (id, contest_id, kind, winner_ids, reason, decided_at) "
+                "VALUES (7, 1, 'tie', '[3, 4]', 'Жеребкування', :now)"
+            ),
+            {"now": now},
+        )
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(
+            text("SELECT id, kind, reason, amount FROM decisions")
+        ).all() == [(7, "tie", "Жеребкування", None)]
+        db.session.execute(
+            text(
+                "INSERT INTO decisions (id, contest_id, kind, winner_ids, amount, reason, "
+                "decided_at) VALUES (8, 1, 'partial', '[]', 12500.50, 'Частково', :now)"
+            ),
+            {"now": now},
+        )
+        db.session.execute(text("UPDATE contests SET fund = 100000.00, max_request = 50000"))
+        db.session.commit()
+        assert db.session.execute(text("SELECT amount FROM decisions WHERE id = 8")).scalar() == (
+            Decimal("12500.50")
+        )
+        for statement in (
+            "UPDATE contests SET fund = 0",
+            "UPDATE decisions SET amount = -1 WHERE id = 8",
+            "UPDATE decisions SET kind = 'other' WHERE id = 8",
+        ):
+            with pytest.raises(DatabaseError):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        downgrade(revision=_revision_before("0014"))
+        assert db.session.execute(text("SELECT id, kind FROM decisions")).all() == [(7, "tie")]
         db.session.remove()
         db.engine.dispose()

@@ -101,4 +101,4 @@ def test_rank_csv_and_table(runner, app, slug):
 def test_rank_of_an_unknown_contest_fails_clearly(runner):
     result = runner.invoke(args=["rank", "no-such-contest"])
     assert result.exit_code == 1
-    assert "Немає конкурсу з ідентифікатором «no-such-contest»" in result.output
+    assert "Немає конкурсу з адресою «no-such-contest»" in result.output

@@ -13,13 +13,17 @@ import pytest
 from scoring.ranking import (
     ApplicationSpec,
     CriterionSpec,
+    Inputs,
     Note,
+    PartialAward,
     Settings,
     Sheet,
     TieDecision,
     format_score,
     rank_applications,
+    rank_fitting,
     to_json,
+    winner_places,
 )
 
 
@@ -522,3 +526,497 @@ def test_duplicate_applications_and_missing_criteria_are_refused():
         rank_applications(ONE, [application(1), application(1)], [], Settings())
     with pytest.raises(ValueError, match="at least one criterion"):
         rank_applications([], [application(1)], [], Settings())
+
+
+# --- Rule 9: a fund (SPEC §12) --------------------------------------------------------
+
+
+def grant(n, requested, oblast="UA-63", category=None):
+    """Application ``n`` asking for ``requested`` hryvnias (None: no amount given)."""
+    amount = None if requested is None else Decimal(requested)
+    return ApplicationSpec(n, f"T-2024-{n:03d}", f"Organisation {n}", oblast, category, amount)
+
+
+def awarded(ranking):
+    return {
+        row.application_id: None if row.awarded is None else str(row.awarded)
+        for row in ranking.rows
+    }
+
+
+def notes(ranking, n):
+    return next(row.notes for row in ranking.rows if row.application_id == n)
+
+
+# Scores 20, 18, 16, 14, 12 (no ties); requests below.
+LADDER = {1: panel(20, 20), 2: panel(18, 18), 3: panel(16, 16), 4: panel(14, 14), 5: panel(12, 12)}
+
+
+def test_a_request_that_does_not_fit_is_skipped_and_a_smaller_one_below_wins():
+    apps = [
+        grant(1, "60000"),
+        grant(2, "50000"),
+        grant(3, "45000"),
+        grant(4, "30000.50"),
+        grant(5, "20000"),
+    ]
+    ranking = rank(LADDER, apps=apps, fund=Decimal("100000.00"), winners=5)
+    assert by_app(ranking, "winner") == {1: True, 2: False, 3: False, 4: True, 5: False}
+    assert awarded(ranking) == {1: "60000", 2: None, 3: None, 4: "30000.50", 5: None}
+    assert notes(ranking, 2) == (
+        Note("fund", {"requested": Decimal("50000"), "left": Decimal("40000.00")}),
+    )
+    assert notes(ranking, 3)[0].params["left"] == Decimal("40000.00")
+    assert notes(ranking, 5) == (
+        Note("fund", {"requested": Decimal("20000"), "left": Decimal("9999.50")}),
+    )
+    assert ranking.rows[1].note == (
+        "skipped: requested 50000 does not fit in the 40000.00 left of the fund"
+    )
+    fund = ranking.funds[None]
+    assert (fund.fund, fund.awarded, fund.left) == (
+        Decimal("100000.00"),
+        Decimal("90000.50"),
+        Decimal("9999.50"),
+    )
+    assert order(ranking) == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5)]  # places never move
+
+
+def test_winners_still_caps_the_number_of_funded_applications():
+    apps = [grant(n, "10000") for n in LADDER]
+    ranking = rank(LADDER, apps=apps, fund=Decimal(1_000_000), winners=2)
+    assert by_app(ranking, "winner") == {1: True, 2: True, 3: False, 4: False, 5: False}
+    assert ranking.funds[None].left == Decimal(980_000)
+    assert all(not row.notes for row in ranking.rows)  # not skipped: the places are taken
+
+
+def test_thresholds_and_the_oblast_cap_skip_before_the_fund_is_asked():
+    apps = [
+        grant(1, "30000"),
+        grant(2, "10000"),
+        grant(3, "50000", "UA-12"),
+        grant(4, "5000", "UA-12"),
+        grant(5, "5000", "UA-14"),
+    ]
+    ranking = rank(
+        LADDER,
+        apps=apps,
+        fund=Decimal(100_000),
+        max_winners_per_oblast=1,
+        min_total=Decimal(13),
+    )
+    assert by_app(ranking, "winner") == {1: True, 2: False, 3: True, 4: False, 5: False}
+    assert note_codes(ranking) == {
+        1: [],
+        2: ["oblast_cap"],
+        3: [],
+        4: ["oblast_cap"],
+        5: ["below_min_total"],
+    }
+    assert ranking.funds[None].left == Decimal(20_000)  # 5 would fit, but cannot win
+
+
+def test_an_application_without_an_amount_is_skipped():
+    apps = [grant(1, None), grant(2, "10000")]
+    ranking = rank({1: panel(20, 20), 2: panel(10, 10)}, apps=apps, fund=Decimal(50_000))
+    assert by_app(ranking, "winner") == {1: False, 2: True}
+    assert note_codes(ranking)[1] == ["no_request"]
+    assert ranking.rows[0].note == "skipped: no amount requested"
+
+
+def test_without_a_fund_requests_change_nothing():
+    apps = [
+        grant(1, "60000"),
+        grant(2, "50000"),
+        grant(3, "45000"),
+        grant(4, "30000"),
+        grant(5, "20000"),
+    ]
+    with_requests = rank(LADDER, apps=apps, winners=3)
+    plain = rank(LADDER, winners=3)
+    assert [(r.application_id, r.rank, r.winner, r.notes) for r in with_requests.rows] == [
+        (r.application_id, r.rank, r.winner, r.notes) for r in plain.rows
+    ]
+    assert with_requests.funds == {} and all(r.awarded is None for r in with_requests.rows)
+    assert (
+        "fund" not in to_json(with_requests, "c")
+        and "awarded" not in to_json(with_requests, "c")["ranking"][0]
+    )
+
+
+# 1 alone on top; 2 and 3 tie; 4 and 5 below.
+EDGE = {1: panel(20, 20), 2: panel(15, 15), 3: panel(14, 16), 4: panel(12, 12), 5: panel(10, 10)}
+
+
+def edge(requests, **settings):
+    apps = [grant(n, r) for n, r in zip(EDGE, requests, strict=True)]
+    return rank(EDGE, apps=apps, **{"fund": Decimal(100_000), "winners": 5, **settings})
+
+
+def test_a_tie_that_does_not_fit_in_what_is_left_awaits_the_commission():
+    # 50 000 left for 2 and 3 (30 000 each): one of them; 4 (10 000) fits whoever wins,
+    # but how much is left for it depends on the decision; 5 (60 000) fits in no case.
+    ranking = edge(["50000", "30000", "30000", "10000", "60000"])
+    assert by_app(ranking, "winner") == {1: True, 2: None, 3: None, 4: None, 5: False}
+    assert ranking.undecided
+    assert notes(ranking, 2) == (Note("tie_undecided", {"places": 2, "left": Decimal(50_000)}),)
+    assert note_codes(ranking)[4] == ["fund_pending"]
+    assert notes(ranking, 5) == (
+        Note("fund", {"requested": Decimal(60_000), "left": Decimal(50_000)}),
+    )
+    assert ranking.funds[None].awarded == Decimal(50_000)  # only what is decided
+
+    decided = edge(
+        ["50000", "30000", "30000", "10000", "60000"], decisions=[TieDecision(None, frozenset({3}))]
+    )
+    assert by_app(decided, "winner") == {1: True, 2: False, 3: True, 4: True, 5: False}
+    assert note_codes(decided)[2] == ["decision", "fund"]  # 30 000 > the 20 000 left
+    assert note_codes(decided)[3] == ["decision"]
+    assert decided.funds[None].left == Decimal(10_000)
+    assert order(decided) == order(ranking)
+
+
+def test_a_tie_whose_rows_all_fit_wins_together_and_one_too_large_alone_is_skipped():
+    assert by_app(edge(["40000", "20000", "30000", "0.01", "1"]), "winner") == dict.fromkeys(
+        EDGE, True
+    )
+    # 3 (70 000) cannot fit whoever wins: nothing for the commission to decide.
+    ranking = edge(["50000", "30000", "70000", "10000", "20000"])
+    assert by_app(ranking, "winner") == {1: True, 2: True, 3: False, 4: True, 5: False}
+    assert not ranking.undecided
+    assert note_codes(ranking)[3] == ["fund", "tie"]
+
+
+@pytest.mark.parametrize(
+    ("winners", "message"),
+    [
+        ({2}, "leaves out T-2024-003, whose request still fits"),
+        ({2, 3, 4}, "not among the tied"),
+        ({2, 3, 6}, "request more than is left"),
+    ],
+)
+def test_a_decision_within_a_fund_must_fit_and_leave_out_nothing_that_fits(winners, message):
+    # 50 000 left for 2 (30 000) and 3 (15 000) and 6 (15 000): not all three.
+    table = {**EDGE, 6: panel(16, 14)}
+    apps = [
+        grant(1, "50000"),
+        grant(2, "30000"),
+        grant(3, "15000"),
+        grant(4, "1"),
+        grant(5, "1"),
+        grant(6, "15000"),
+    ]
+    settings = {"apps": apps, "fund": Decimal(100_000), "winners": 6}
+    assert by_app(rank(table, **settings), "winner")[6] is None
+    with pytest.raises(ValueError, match=message):
+        rank(table, decisions=[TieDecision(None, frozenset(winners))], **settings)
+    decided = rank(table, decisions=[TieDecision(None, frozenset({3, 6}))], **settings)
+    assert by_app(decided, "winner") == {1: True, 2: False, 3: True, 4: True, 5: True, 6: True}
+    assert decided.funds[None].left == Decimal(19_998)
+
+
+def test_below_an_undecided_tie_the_last_place_is_taken_whoever_wins():
+    ranking = edge(["50000", "30000", "30000", "10000", "1"], winners=2)
+    assert by_app(ranking, "winner") == {1: True, 2: None, 3: None, 4: False, 5: False}
+    assert note_codes(ranking)[4] == []
+
+
+def test_the_commission_funds_one_application_partly_from_what_is_left():
+    apps = [
+        grant(1, "60000"),
+        grant(2, "50000"),
+        grant(3, "45000"),
+        grant(4, "30000"),
+        grant(5, "20000"),
+    ]
+    award = PartialAward(None, 2, Decimal("40000.00"))
+    ranking = rank(LADDER, apps=apps, fund=Decimal(100_000), decisions=[award])
+    assert by_app(ranking, "winner") == {1: True, 2: True, 3: False, 4: False, 5: False}
+    assert awarded(ranking) == {1: "60000", 2: "40000.00", 3: None, 4: None, 5: None}
+    assert notes(ranking, 2) == (
+        Note("partial", {"amount": Decimal("40000.00"), "requested": Decimal(50_000)}),
+    )
+    assert notes(ranking, 4)[0].params["left"] == 0
+    assert ranking.funds[None].left == 0
+    # Less than what is left: the walk goes on with the rest.
+    smaller = rank(
+        LADDER, apps=apps, fund=Decimal(100_000), decisions=[PartialAward(None, 2, Decimal(10_000))]
+    )
+    assert awarded(smaller) == {1: "60000", 2: "10000", 3: None, 4: "30000", 5: None}
+
+
+@pytest.mark.parametrize(
+    ("award", "message"),
+    [
+        (PartialAward(None, 2, Decimal("40000.01")), "partial award does not fit"),  # > left
+        (PartialAward(None, 1, Decimal(10_000)), "partial award does not fit"),  # fits whole
+        (PartialAward(None, 7, Decimal(10_000)), "partial award does not fit"),  # unknown
+        (PartialAward("ngo", 2, Decimal(10_000)), "partial award does not fit"),
+        (PartialAward(None, 2, Decimal("0")), "positive"),
+        (PartialAward(None, 2, Decimal("0.001")), "two places"),
+    ],
+)
+def test_a_partial_award_that_does_not_fit_is_refused(award, message):
+    apps = [
+        grant(1, "60000"),
+        grant(2, "50000"),
+        grant(3, "45000"),
+        grant(4, "30000"),
+        grant(5, "20000"),
+    ]
+    with pytest.raises(ValueError, match=message):
+        rank(LADDER, apps=apps, fund=Decimal(100_000), decisions=[award])
+
+
+def test_a_partial_award_respects_thresholds_the_cap_and_one_per_category():
+    apps = [grant(1, "60000"), grant(2, "50000"), grant(3, "45000", "UA-12")]
+    table = {1: panel(20, 20), 2: panel(18, 18), 3: panel(10, 10)}
+    settings = {"apps": apps, "fund": Decimal(100_000)}
+    with pytest.raises(ValueError, match="does not fit"):  # 2 is capped, not skipped
+        rank(
+            table,
+            max_winners_per_oblast=1,
+            decisions=[PartialAward(None, 2, Decimal(1))],
+            **settings,
+        )
+    with pytest.raises(ValueError, match="does not fit"):  # 3 is below the minimum
+        rank(
+            table, min_total=Decimal(15), decisions=[PartialAward(None, 3, Decimal(1))], **settings
+        )
+    with pytest.raises(ValueError, match="more than one partial award"):
+        rank(
+            table,
+            decisions=[PartialAward(None, 2, Decimal(1)), PartialAward(None, 3, Decimal(1))],
+            **settings,
+        )
+
+
+def test_a_decision_that_no_longer_fits_is_left_out_by_rank_fitting():
+    apps = [grant(1, "60000"), grant(2, "50000")]
+    table = {1: panel(20, 20), 2: panel(18, 18)}
+    award = PartialAward(None, 2, Decimal(30_000))
+    settings = Settings(fund=Decimal(120_000))
+    inputs = Inputs(tuple(ONE), tuple(apps), tuple(_sheets(table)), settings, (award,))
+    result, dropped = rank_fitting(inputs)
+    assert dropped == (award,)  # 2 fits whole now: nothing to fund partly
+    assert awarded(result) == {1: "60000", 2: "50000"}
+
+
+def _sheets(table):
+    return [
+        Sheet(n, juror, {"C1": _points(score)})
+        for n, by in table.items()
+        for juror, score in by.items()
+    ]
+
+
+def test_categories_have_funds_of_their_own():
+    kinds = {1: "ngo", 2: "community", 3: "ngo", 4: "community", 5: "ngo"}
+    requests = {1: "40000", 2: "90000", 3: "20000", 4: "70000", 5: "15000"}
+    apps = [grant(n, requests[n], category=kind) for n, kind in kinds.items()]
+    ranking = rank(
+        LADDER,
+        apps=apps,
+        categories={"community": 2, "ngo": 3},
+        category_funds={"ngo": Decimal(55_000), "community": None},
+    )
+    assert by_app(ranking, "winner") == {1: True, 2: True, 3: False, 4: True, 5: True}
+    assert set(ranking.funds) == {"ngo"}
+    assert ranking.funds["ngo"].left == Decimal(0)
+    document = to_json(ranking, "c")
+    assert document["fund"] == {"community": None, "ngo": "55000.00"}
+    assert document["awarded_total"] == {"community": None, "ngo": "55000.00"}
+    assert document["fund_left"] == {"community": None, "ngo": "0.00"}
+    rows = {row["number"]: row for row in document["ranking"]}
+    assert rows["T-2024-002"]["requested"] == "90000.00"
+    assert rows["T-2024-002"]["awarded"] is None  # a community winner: no fund there
+    assert rows["T-2024-003"]["awarded"] is None and rows["T-2024-005"]["awarded"] == "15000.00"
+
+
+def test_to_json_with_a_fund_adds_the_amounts():
+    apps = [grant(1, "60000"), grant(2, "50000.5")]
+    ranking = rank({1: panel(20, 20), 2: panel(18, 18)}, apps=apps, fund=Decimal("100000"))
+    document = to_json(ranking, "grants")
+    assert list(document)[:5] == ["contest", "winners", "fund", "awarded_total", "fund_left"]
+    assert (document["fund"], document["awarded_total"], document["fund_left"]) == (
+        "100000.00",
+        "60000.00",
+        "40000.00",
+    )
+    first, second = document["ranking"]
+    assert (first["requested"], first["awarded"], first["winner"]) == ("60000.00", "60000.00", True)
+    assert (second["requested"], second["awarded"], second["winner"]) == ("50000.50", None, False)
+    assert list(first)[list(first).index("score") + 1 :][:2] == ["requested", "awarded"]
+
+
+def test_winner_places_leave_no_gap_for_rows_skipped_by_the_fund():
+    apps = [
+        grant(1, "60000"),
+        grant(2, "50000"),
+        grant(3, "45000"),
+        grant(4, "30000"),
+        grant(5, "20000"),
+    ]
+    ranking = rank(LADDER, apps=apps, fund=Decimal(100_000))
+    assert winner_places(ranking) == {1: 1, 4: 2}
+
+
+@pytest.mark.parametrize(
+    ("settings", "apps", "message"),
+    [
+        ({"fund": Decimal(0)}, None, "a fund must be a positive"),
+        ({"fund": Decimal("-5")}, None, "a fund must be a positive"),
+        ({"fund": Decimal("10.005")}, None, "two places"),
+        ({"fund": Decimal("NaN")}, None, "a fund must be a positive"),
+        ({"fund": Decimal(5), "categories": {"ngo": 1}}, None, "its own fund"),
+        ({"categories": {"ngo": 1}, "category_funds": {"x": Decimal(1)}}, None, "does not have"),
+        ({"fund": Decimal(5)}, [grant(1, "0")], "requested by T-2024-001 must be a positive"),
+        ({"fund": Decimal(5)}, [grant(1, "1.234")], "two places"),
+    ],
+)
+def test_bad_amounts_are_refused(settings, apps, message):
+    with pytest.raises(ValueError, match=message):
+        rank_applications(ONE, apps or [], [], Settings(**settings))
+
+
+# Edges of the fund: exact fits, one kopiyka over, ties, categories, recusals.
+
+
+@pytest.mark.parametrize(
+    ("second", "winners", "left"),
+    [
+        ("40000.00", {1: True, 2: True, 3: False}, "0.00"),  # exactly what is left
+        ("40000.01", {1: True, 2: False, 3: True}, "0.00"),  # one kopiyka over
+    ],
+)
+def test_a_request_of_exactly_what_is_left_wins_and_one_kopiyka_more_is_skipped(
+    second, winners, left
+):
+    table = {1: panel(20, 20), 2: panel(18, 18), 3: panel(16, 16)}
+    apps = [grant(1, "60000"), grant(2, second), grant(3, "40000")]
+    ranking = rank(table, apps=apps, fund=Decimal("100000.00"))
+    assert by_app(ranking, "winner") == winners
+    assert str(ranking.funds[None].left) == left
+    assert sum(r.awarded for r in ranking.rows if r.awarded) == Decimal(100_000)
+    if not winners[2]:
+        assert notes(ranking, 2) == (
+            Note("fund", {"requested": Decimal("40000.01"), "left": Decimal("40000.00")}),
+        )
+
+
+def test_the_whole_fund_to_one_request_and_a_fund_of_one_kopiyka():
+    table = {1: panel(20, 20), 2: panel(18, 18)}
+    whole = rank(table, apps=[grant(1, "100000"), grant(2, "0.01")], fund=Decimal(100_000))
+    assert by_app(whole, "winner") == {1: True, 2: False}
+    assert whole.funds[None].left == 0
+    assert notes(whole, 2) == (Note("fund", {"requested": Decimal("0.01"), "left": Decimal(0)}),)
+    tiny = rank(table, apps=[grant(1, "0.02"), grant(2, "0.01")], fund=Decimal("0.01"))
+    assert by_app(tiny, "winner") == {1: False, 2: True}
+    assert tiny.funds[None].awarded == Decimal("0.01")
+
+
+def test_a_tie_whose_requests_add_up_to_exactly_what_is_left_wins_together():
+    # 1 takes 60 000; 2 and 3 tie for the 40 000 left.
+    together = edge(["60000", "20000", "20000", "1", "1"])
+    assert by_app(together, "winner") == {1: True, 2: True, 3: True, 4: False, 5: False}
+    assert not together.undecided and together.funds[None].left == 0
+    assert note_codes(together)[2] == ["tie"]
+    # One kopiyka more and they no longer fit together: the commission chooses, and
+    # either choice is accepted (the other then no longer fits).
+    requests = ["60000", "20000.01", "20000", "1", "1"]
+    over = edge(requests)
+    assert by_app(over, "winner") == {1: True, 2: None, 3: None, 4: None, 5: None}
+    assert notes(over, 3) == (Note("tie_undecided", {"places": 2, "left": Decimal(40_000)}),)
+    for chosen, lost, left in ((2, 3, "19997.99"), (3, 2, "19998")):
+        decided = edge(requests, decisions=[TieDecision(None, frozenset({chosen}))])
+        assert {n for n, won in by_app(decided, "winner").items() if won} == {1, chosen, 4, 5}
+        assert decided.funds[None].left == Decimal(left)  # 4 and 5 ask 1 each
+        assert [n.code for n in notes(decided, lost)] == ["decision", "fund"]
+    with pytest.raises(ValueError, match="request more than is left"):
+        edge(requests, decisions=[TieDecision(None, frozenset({2, 3}))])
+
+
+def test_ties_at_the_edge_of_each_categorys_fund_are_decided_apart():
+    # ngo: 1 (score 20) and 3 (16) and 5 (12); community: 2 (18) and 4 (14) tie with 6 (14).
+    table = {**LADDER, 6: panel(13, 15)}
+    kinds = {1: "ngo", 2: "community", 3: "ngo", 4: "community", 5: "ngo", 6: "community"}
+    requests = {1: "30000", 2: "10000", 3: "25000", 4: "8000", 5: "5000", 6: "8000"}
+    apps = [grant(n, requests[n], category=kind) for n, kind in kinds.items()]
+    settings = {
+        "apps": apps,
+        "categories": {"ngo": 3, "community": 3},
+        "category_funds": {"ngo": Decimal(60_000), "community": Decimal(25_000)},
+    }
+    ranking = rank(table, **settings)
+    # ngo: 30 000 + 25 000 + 5 000 fit exactly; community: 15 000 left for 8 000 + 8 000.
+    assert by_app(ranking, "winner") == {1: True, 2: True, 3: True, 4: None, 5: True, 6: None}
+    assert ranking.funds["ngo"].left == 0 and ranking.funds["community"].left == Decimal(15_000)
+    with pytest.raises(ValueError, match="not among the tied"):  # ngo's row, community's tie
+        rank(table, decisions=[TieDecision("community", frozenset({4, 5}))], **settings)
+    decided = rank(table, decisions=[TieDecision("community", frozenset({6}))], **settings)
+    assert by_app(decided, "winner") == {1: True, 2: True, 3: True, 4: False, 5: True, 6: True}
+    assert decided.funds["community"].left == Decimal(7_000)
+    # The community's leftover funds its tied loser partly; the ngo fund is untouched.
+    partly = rank(
+        table,
+        decisions=[
+            TieDecision("community", frozenset({6})),
+            PartialAward("community", 4, Decimal(7_000)),
+        ],
+        **settings,
+    )
+    assert awarded(partly)[4] == "7000" and partly.funds["community"].left == 0
+    assert partly.funds["ngo"] == ranking.funds["ngo"]
+    with pytest.raises(ValueError, match="does not fit"):  # the ngo fund has nothing left
+        rank(table, decisions=[PartialAward("ngo", 4, Decimal(1))], **settings)
+
+
+def test_recusals_rank_on_the_sheets_left_and_below_quorum_take_nothing_of_the_fund():
+    # 2's third juror recused: its mean of two sheets (17) still ranks it second. Two of
+    # 3's jurors recused: below the quorum of 2, it is not ranked and asks nothing of the
+    # fund, so 4's request fits in what 3 would have taken.
+    table = {
+        1: panel(20, 20, 20),
+        2: {"j0": 18, "j1": 16},
+        3: {"j2": 19},
+        4: panel(12, 12, 12),
+    }
+    apps = [grant(1, "50000"), grant(2, "30000"), grant(3, "20000"), grant(4, "20000")]
+    ranking = rank(table, apps=apps, fund=Decimal(100_000), jury_size=3)
+    assert order(ranking) == [(1, 1), (2, 2), (4, 3)]
+    assert [(r.application_id, r.reason) for r in ranking.not_ranked] == [(3, "below_quorum")]
+    assert by_app(ranking, "jurors") == {1: 3, 2: 2, 4: 3}
+    assert awarded(ranking) == {1: "50000", 2: "30000", 4: "20000"}
+    assert ranking.funds[None].left == 0
+    # Without the recusals 3 (then 17) would have taken the 20 000 before 4.
+    unrecused = rank({**table, 3: panel(19, 16, 16)}, apps=apps, fund=Decimal(100_000), jury_size=3)
+    assert awarded(unrecused) == {1: "50000", 2: "30000", 3: "20000", 4: None}
+
+
+def test_a_tie_for_the_places_within_a_fund_that_covers_it_leaves_the_walk_below_alone():
+    # Places 3, one per oblast: 2 and 3 (UA-63) tie for the one UA-63 place and both fit
+    # the fund; 5 (UA-14) fits whoever wins, so it wins as it would without a fund (found
+    # by the property test: a fund larger than every request changes no winner).
+    oblasts = {1: "UA-12", 2: "UA-63", 3: "UA-63", 4: "UA-63", 5: "UA-14"}
+    requests = {1: "10000", 2: "20000", 3: "30000", 4: "1000", 5: "40000"}
+    apps = [grant(n, requests[n], oblasts[n]) for n in EDGE]
+    table = {**EDGE, 3: panel(15, 15)}
+    settings = {"apps": apps, "winners": 3, "max_winners_per_oblast": 1}
+    plain = rank(table, **settings)
+    covered = rank(table, fund=Decimal(100_000), **settings)
+    expected = {1: True, 2: None, 3: None, 4: False, 5: True}
+    assert by_app(plain, "winner") == by_app(covered, "winner") == expected
+    assert note_codes(covered)[4] == ["oblast_cap"]
+    assert covered.funds[None].awarded == Decimal(50_000)  # only what is decided
+    # 40 000 for 5 fits after 3's 30 000 but not after a fund of 75 000: 5 waits.
+    tight = rank(table, fund=Decimal(75_000), **settings)
+    assert by_app(tight, "winner") == {1: True, 2: None, 3: None, 4: False, 5: None}
+    assert note_codes(tight)[5] == ["fund_pending"]
+    for chosen, five in ((2, True), (3, False)):
+        decided = rank(
+            table,
+            fund=Decimal(75_000),
+            decisions=[TieDecision(None, frozenset({chosen}))],
+            **settings,
+        )
+        assert by_app(decided, "winner")[5] is five

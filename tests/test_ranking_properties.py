@@ -14,6 +14,7 @@ from scoring.ranking import (
     AGGREGATIONS,
     ApplicationSpec,
     CriterionSpec,
+    PartialAward,
     Settings,
     Sheet,
     TieDecision,
@@ -264,3 +265,227 @@ def test_42000_scores_rank_within_100_ms(normalise):
         timings.append(time.process_time() - start)
     assert len(ranking.rows) == 1000
     assert min(timings) < 0.1, f"best of 5: {min(timings) * 1000:.0f} ms of CPU time"
+
+
+# --- Rule 9: a fund (SPEC §12) --------------------------------------------------------
+
+AMOUNTS = [Decimal(a) for a in ("0.01", "5000", "10000", "12500.50", "20000", "35000", "50000")]
+
+
+FUNDS = [Decimal(f) for f in ("10000", "30000.99", "60000", "200000")]
+
+
+@st.composite
+def grant_contests(draw, caps=(None, 1, 2), amounts=AMOUNTS, funds=FUNDS):
+    """A contest of ``contests`` whose applications request amounts (a few none) and whose
+    categories (or the whole contest) have funds (some categories none)."""
+    criteria, apps, sheets, settings = draw(contests(caps=caps))
+    requested = st.sampled_from(amounts)
+    if draw(st.booleans()):
+        requested = st.one_of(requested, st.none())
+    apps = [replace(app, requested=draw(requested)) for app in apps]
+    funds = st.sampled_from(funds)
+    if settings.categories:
+        category_funds = {code: draw(st.one_of(funds, st.none())) for code in settings.categories}
+        settings = replace(settings, category_funds=category_funds)
+    else:
+        settings = replace(settings, fund=draw(funds))
+    return criteria, apps, sheets, settings
+
+
+def _left_notes(row):
+    return [n for n in row.notes if n.code == "fund"]
+
+
+@examples
+@hypothesis.given(grant_contests())
+def test_the_fund_is_never_overspent_and_adds_up(contest):
+    *_, settings = contest
+    ranking = rank_applications(*contest)
+    for category, rows in by_category(ranking).items():
+        fund = ranking.funds.get(category)
+        if fund is None:
+            assert all(row.awarded is None for row in rows)
+            continue
+        awarded = sum((row.awarded for row in rows if row.awarded is not None), Decimal(0))
+        assert fund.awarded == awarded <= fund.fund
+        assert fund.left == fund.fund - awarded >= 0
+        for row in rows:
+            # Without partial awards a winner gets what it asked for, and only a winner.
+            assert (row.awarded is not None) is (row.winner is True)
+            assert row.awarded is None or row.awarded == row.requested
+
+
+@examples
+@hypothesis.given(grant_contests())
+def test_no_skipped_request_fits_in_what_was_left_when_it_was_passed(contest):
+    ranking = rank_applications(*contest)
+    for category, rows in by_category(ranking).items():
+        if category not in ranking.funds:
+            assert not any(_left_notes(row) for row in rows)
+            continue
+        fund = ranking.funds[category].fund
+        spent = Decimal(0)  # awarded to the rows ranked above, while the walk is determined
+        pending = False
+        for rank_ in sorted({row.rank for row in rows}):
+            group = [row for row in rows if row.rank == rank_]  # passed together
+            for row in group:
+                for note in _left_notes(row):
+                    assert note.params["requested"] == row.requested > note.params["left"]
+                    # What was left: the fund less what the rows above took; below an
+                    # undecided tie, where the rest depends on the decision, at most that.
+                    if pending:
+                        assert note.params["left"] <= fund - spent
+                    else:
+                        assert note.params["left"] == fund - spent
+            pending = pending or any(row.winner is None for row in group)
+            spent += sum((row.awarded for row in group if row.awarded is not None), Decimal(0))
+
+
+@examples
+@hypothesis.given(grant_contests())
+def test_within_a_fund_no_place_is_left_to_a_request_that_would_fit(contest):
+    *_, settings = contest
+    ranking = rank_applications(*contest)
+    cap = settings.max_winners_per_oblast
+    for category, rows in by_category(ranking).items():
+        winners = [row for row in rows if row.winner]
+        assert len(winners) <= places(settings, category)
+        assert cap is None or max(Counter(r.oblast for r in winners).values(), default=0) <= cap
+        if category not in ranking.funds or any(row.winner is None for row in rows):
+            continue
+        if len(winners) < places(settings, category):
+            for row in rows:
+                if row.eligible and not row.winner:
+                    codes = {note.code for note in row.notes}
+                    assert codes & {"oblast_cap", "fund", "no_request"}, row
+
+
+@examples
+@hypothesis.given(grant_contests())
+def test_a_fund_larger_than_every_request_changes_no_winner(contest):
+    # With every amount given and a fund that covers them all, the fund skips nothing:
+    # the winners are those of the contest without a fund.
+    criteria, apps, sheets, settings = contest
+    apps = [replace(app, requested=app.requested or Decimal(1)) for app in apps]
+    plenty = sum((app.requested for app in apps), Decimal(1))
+    if settings.categories:
+        funded = replace(settings, category_funds=dict.fromkeys(settings.categories, plenty))
+    else:
+        funded = replace(settings, fund=plenty)
+    plain = replace(settings, fund=None, category_funds=None)
+    with_fund = rank_applications(criteria, apps, sheets, funded)
+    without = rank_applications(criteria, apps, sheets, plain)
+    assert [(r.application_id, r.rank, r.winner) for r in with_fund.rows] == [
+        (r.application_id, r.rank, r.winner) for r in without.rows
+    ]
+    assert without.funds == {} and all(r.awarded is None for r in without.rows)
+
+
+@examples
+@hypothesis.given(grant_contests(), st.randoms(use_true_random=False))
+def test_with_a_fund_the_order_of_the_input_does_not_matter(contest, rnd):
+    criteria, apps, sheets, settings = contest
+    shuffled = rnd.sample(apps, len(apps))
+    assert rank_applications(criteria, shuffled, rnd.sample(sheets, len(sheets)), settings) == (
+        rank_applications(*contest)
+    )
+
+
+def _fitting_choice(rows, note):
+    """Winners for an undecided tie: in ranking order, as many as there are places and,
+    within a fund, each that still fits."""
+    left, places_left, chosen = note.params.get("left"), note.params["places"], []
+    if left is None:  # a category without a fund
+        return [row.application_id for row in rows[:places_left]]
+    for row in rows:
+        if len(chosen) < places_left and row.requested <= left:
+            chosen.append(row.application_id)
+            left -= row.requested
+    return chosen
+
+
+@hypothesis.settings(examples, suppress_health_check=[hypothesis.HealthCheck.filter_too_much])
+@hypothesis.given(grant_contests(caps=(None,)))
+def test_deciding_the_ties_at_the_edge_of_the_fund_settles_every_place(contest):
+    # Decide the first undecided tie of each category, rank again, until none is left:
+    # every decision that fits is accepted and nobody moves.
+    ranking = rank_applications(*contest)
+    hypothesis.assume(ranking.undecided)
+    decisions = []
+    for _ in range(len(ranking.rows)):
+        if not ranking.undecided:
+            break
+        for category, rows in by_category(ranking).items():
+            tied = [r for r in rows if r.winner is None and r.notes[0].code == "tie_undecided"]
+            if tied:
+                rank_ = tied[0].rank
+                group = [r for r in tied if r.rank == rank_]
+                chosen = _fitting_choice(group, group[0].notes[0])
+                decisions.append(TieDecision(category, frozenset(chosen)))
+        decided = rank_applications(*contest, decisions)
+        assert [(r.application_id, r.rank) for r in decided.rows] == [
+            (r.application_id, r.rank) for r in ranking.rows
+        ]
+        ranking = decided
+    assert not ranking.undecided
+    for fund in ranking.funds.values():
+        assert fund.awarded <= fund.fund
+
+
+@st.composite
+def ladders(draw):
+    """A contest without ties or thresholds (one juror, distinct totals) whose every
+    application asks for an amount, and a fund smaller than all the requests together:
+    the walk skips some of them."""
+    count = draw(st.integers(2, 8))
+    totals = draw(st.lists(st.integers(0, 20), min_size=count, max_size=count, unique=True))
+    amounts = st.decimals(Decimal("0.01"), Decimal(60_000), places=2)
+    apps = [
+        ApplicationSpec(i, f"L-2024-{i:03d}", f"Organisation {i}", "UA-63", None, draw(amounts))
+        for i in range(1, count + 1)
+    ]
+    sheets = [
+        Sheet(app.id, "j", {"C": Decimal(t) / 2}) for app, t in zip(apps, totals, strict=True)
+    ]
+    total = sum((app.requested for app in apps), Decimal(0))
+    fund = draw(st.decimals(Decimal("0.01"), total - Decimal("0.01"), places=2))
+    settings = Settings(quorum=1, winners=draw(st.integers(count // 2 + 1, count)), fund=fund)
+    return [CriterionSpec("C", "C", Decimal(1), Decimal(10))], apps, sheets, settings
+
+
+@examples
+@hypothesis.given(ladders(), st.data())
+def test_a_partial_award_comes_from_what_is_left_when_the_walk_reaches_it(contest, data):
+    criteria, apps, sheets, settings = contest
+    ranking = rank_applications(*contest)
+    rows = ranking.rows
+    skipped = next((r for r in rows if _left_notes(r)), None)
+    hypothesis.assume(skipped is not None)
+    left = _left_notes(skipped)[0].params["left"]
+    above = rows[: rows.index(skipped)]
+    hypothesis.assume(left > 0 and sum(1 for r in above if r.winner) < settings.winners)
+    amount = data.draw(st.decimals(Decimal("0.01"), left, places=2))
+    award = PartialAward(None, skipped.application_id, amount)
+    funded = rank_applications(criteria, apps, sheets, settings, [award])
+    row = funded.rows[rows.index(skipped)]
+    assert row.winner is True and row.awarded == amount < row.requested
+    assert [n.code for n in row.notes] == ["partial"]
+    assert [(r.winner, r.awarded) for r in funded.rows[: len(above)]] == [
+        (r.winner, r.awarded) for r in above
+    ]
+    assert funded.funds[None].awarded <= settings.fund
+    if amount == left:
+        assert funded.funds[None].left == 0
+    # Below it the walk goes on with what the award leaves.
+    for later in funded.rows[len(above) + 1 :]:
+        for note in _left_notes(later):
+            assert note.params["left"] <= left - amount
+    with pytest.raises(ValueError, match="does not fit"):
+        rank_applications(
+            criteria,
+            apps,
+            sheets,
+            settings,
+            [PartialAward(None, skipped.application_id, left + Decimal("0.01"))],
+        )

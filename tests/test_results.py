@@ -129,12 +129,15 @@ def test_the_deliberation_page_shows_the_ranking_jurors_flags_and_the_undecided_
     # One column per juror, each juror's total; the winner marked.
     for name in ("Олена Коваленко", "Андрій Мельник", "Ірина Бондар"):
         assert f'<th scope="col" class="text-end">{name}</th>' in page
-    # Андрій Мельник recused from it: the cell says so (issue 13), never a bare «–».
+    # A juror's cell without a total says why: Андрій Мельник recused from it (issue 13,
+    # never a bare «–»); a sheet not submitted is «—», as the legend under the table says.
     assert re.search(
         r"1 UUG-\d{4}-010 Балаклійська міська рада Kharkiv Oblast 60\.50 60\.50 recused "
         r"60\.50 Winner",
         text,
     )
+    assert re.search(r"UUG-\d{4}-002 .*? 39\.00 — not submitted 35\.50 42\.50", text)
+    assert "«recused»: the juror declared a conflict of interest; «—»: the scoresheet" in text
     # The tie at the 5th place: both rows undecided, one place for them, a decision to record.
     for suffix in TIED:
         assert re.search(
@@ -145,7 +148,7 @@ def test_the_deliberation_page_shows_the_ranking_jurors_flags_and_the_undecided_
     assert "The results cannot be published until every winning place is decided" in text
     # Not-ranked, leniency against the panel, stability, exports.
     assert "Jurors’ leniency" in text and "The panel 31 44.03 9.80" in text
-    assert re.search(r"Андрій Мельник 11 38\.73 8\.38 -5\.30", text)
+    assert re.search(r"Андрій Мельник 11 38\.73 8\.38 −5\.30", text)  # a real minus sign
     assert "without Олена Коваленко: falls below the quorum" in text
     for url in ("ranking.csv", "ranking.xlsx", "scores.csv"):
         assert f'href="/manage/contests/{slug}/{url}"' in page
@@ -556,7 +559,15 @@ def test_the_ranking_and_the_scores_export_as_csv_with_a_bom_and_as_xlsx(client,
     assert len(rows) == 13
     first = dict(zip(header, rows[1], strict=True))
     assert first["Applicant"] == "Балаклійська міська рада" and first["Score"] == "60.50"
-    assert first["Андрій Мельник"] == "" and first["Олена Коваленко"] == "60.50"
+    # A juror's cell without a total says why, as on the page (issue 16).
+    assert first["Андрій Мельник"] == "recused" and first["Олена Коваленко"] == "60.50"
+    by_number = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    (late,) = [r for number, r in by_number.items() if number.endswith("-002")]
+    assert sorted(late[name] for name in ("Олена Коваленко", "Андрій Мельник", "Ірина Бондар")) == [
+        "35.50",
+        "42.50",
+        "—",
+    ]
     assert first["Winner"] == "yes"
     assert [dict(zip(header, r, strict=True))["Winner"] for r in rows[5:7]] == ["undecided"] * 2
 

@@ -6,6 +6,7 @@ The authorisation matrix (``test_authorisation_matrix.py``) checks every route a
 stage; these are the stories behind it, as the people in them meet them.
 """
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -43,7 +44,12 @@ def demo(runner, app):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        slug = db.session.scalar(select(Contest.slug).where(Contest.stage == Stage.JUDGING))
+        contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
+        contest.protocol_number = "2"  # the jury's meeting, which publication needs
+        contest.protocol_date = date(2026, 6, 12)
+        contest.protocol_place = "м. Харків, зала засідань"
+        db.session.commit()
+        slug = contest.slug
         applications = db.session.execute(
             select(Application.id, Application.number, Organisation.name)
             .join(Organisation, Application.organisation_id == Organisation.id)
@@ -60,7 +66,7 @@ def _signed_in(app, email: str):
 
 
 def _move(organiser, slug: str, stage: str) -> None:
-    response = organiser.submit(f"/manage/contests/{slug}/stage?to={stage}", {"reason": ""})
+    response = organiser.change_stage(slug, stage)  # its warnings confirmed
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

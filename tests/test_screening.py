@@ -14,6 +14,7 @@ from scoring.models import (
     ApplicationState,
     AuditEntry,
     Category,
+    Contest,
     Organisation,
     OrganisationKind,
     Role,
@@ -536,3 +537,38 @@ def test_a_mail_server_that_is_down_does_not_undo_the_decision(make_app, build, 
     assert "The e-mail to the applicant could not be sent" in page
     assert _application(app, number).state == ApplicationState.ADMITTED
     assert len(_audit(app, "application.admitted")) == 1
+
+
+def test_an_admission_while_judging_starts_waits_and_is_refused(
+    client, app, build, organiser, applicant
+):
+    """Admitting an application and starting the judging at the same moment: the
+    decision waits for the move and is refused, so judging never starts with an admitted
+    application that no juror was assigned (PostgreSQL: the contest's row; SQLite: the
+    write lock)."""
+    import threading
+
+    contest_id = _contest(build, organiser)
+    number = submitted_application(app, contest_id, applicant)
+    url = f"{LIST}/{number}"
+    token = client.csrf_token()
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the start of judging, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == contest_id)
+                .values(stage=Stage.JUDGING)
+            )
+            thread = threading.Thread(
+                target=lambda: responses.append(
+                    client.post(url, data={"csrf_token": token, "decision": "admitted"})
+                )
+            )
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and responses == []  # waiting for the move
+        thread.join(timeout=30)
+    assert responses[0].status_code == 409
+    assert _application(app, number).state == ApplicationState.SUBMITTED
+    assert _audit(app, "application.admitted") == []

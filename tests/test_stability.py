@@ -13,6 +13,7 @@ from scoring.ranking import (
     ApplicationSpec,
     CriterionSpec,
     Inputs,
+    PartialAward,
     Settings,
     Sheet,
     TieDecision,
@@ -190,3 +191,58 @@ def test_leaving_a_juror_out_keeps_the_silent_members_in_the_quorum():
         (Change("without_juror", juror="j1"), "not_ranked", None),
     ]
     assert stability.apply(data, Change("without_juror", juror="j0")).settings.jury_size == 2
+
+
+# --- With a fund (SPEC §12) -----------------------------------------------------------
+
+
+def grant_inputs(table, requests, decisions=(), **settings) -> Inputs:
+    data = inputs(table, decisions=decisions, **settings)
+    apps = tuple(
+        ApplicationSpec(a.id, a.number, a.organisation, a.oblast, requested=Decimal(r))
+        for a, r in zip(data.applications, requests, strict=True)
+    )
+    return Inputs(data.criteria, apps, data.sheets, data.settings, data.decisions)
+
+
+# 1 has 9 from everyone; 2 has 10, 10 and 1 from j2: without j2, 2 ranks first.
+SWING = {
+    1: {"j0": 9, "j1": 9, "j2": 9},
+    2: {"j0": 10, "j1": 10, "j2": 1},
+    3: {"j0": 5, "j1": 5, "j2": 5},
+}
+
+
+def test_the_check_says_when_a_juror_left_out_would_fund_other_applications():
+    # Fund 100 000: 1 (60 000) and 3 (40 000) are funded, 2 (50 000) does not fit. Without
+    # j2, 2 is first: 2 and 3 are funded, 1 (60 000) no longer fits.
+    data = grant_inputs(
+        SWING, ["60000", "50000", "40000"], fund=Decimal(100_000), winners=3, quorum=1
+    )
+    baseline = rank_fitting(data)[0]
+    assert {r.application_id: r.awarded for r in baseline.rows if r.winner} == {
+        1: Decimal(60_000),
+        3: Decimal(40_000),
+    }
+    result = stability.check(data)
+    assert result.funded and not result.funds_stable
+    assert result.refunding == (Change("without_juror", juror="j2"),)
+    assert upsets(result)[1] == [(Change("without_juror", juror="j2"), "loses", 2)]
+
+
+def test_a_partial_award_that_no_longer_fits_changes_the_funded_set():
+    # 1 (60 000) is funded and 2 (50 000) in part with the 40 000 left. Without j2, 2 is
+    # first and fits whole, so the award no longer fits and 1 does not fit either.
+    award = PartialAward(None, 2, Decimal(40_000))
+    data = grant_inputs(
+        {1: SWING[1], 2: SWING[2]},
+        ["60000", "50000"],
+        decisions=[award],
+        fund=Decimal(100_000),
+    )
+    assert [r.awarded for r in rank_fitting(data)[0].rows] == [Decimal(60_000), Decimal(40_000)]
+    result = stability.check(data)
+    assert result.refunding == (Change("without_juror", juror="j2"),)
+    # Without a fund, the check says nothing of funds.
+    plain = stability.check(inputs({1: SWING[1], 2: SWING[2]}))
+    assert not plain.funded and plain.refunding == () and plain.funds_stable

@@ -473,6 +473,9 @@ def test_sums_of_unequal_juror_counts_are_confirmed_and_printed(
         e for e in audit_entries(app, "contest.stage") if e.details["to_stage"] == "published"
     ]
     assert [w["warning"] for w in entry.details["confirmed"]] == ["unequal_sums"]
+    # The public page, the announcement on the web, says it as the PDF does.
+    public = _text(signed_in.get(f"/contests/{judged.slug}/results").get_data(as_text=True))
+    assert "scored by different numbers of jurors (from 2 to 3)" in public
 
 
 def test_applications_left_unranked_are_confirmed_before_publication(
@@ -536,3 +539,45 @@ def test_the_stage_page_speaks_ukrainian(app, build, client, organiser):
     text = _text(_page(client, judged.slug, "judging"))
     assert "Жоден член журі не є головою" in text
     assert "Що зробить зміна" in text
+
+
+def test_two_organisers_publishing_at_once_publish_once(app, build, signed_in, organiser, outbox):
+    """The second of two moves at the same moment waits for the first and is refused by
+    it (PostgreSQL: the contest's row; SQLite: the write lock): one move in the audit log,
+    one batch of e-mails, the first publication's date kept."""
+    import threading
+
+    judged = _ready_to_publish(app, build, organiser)
+    with app.app_context():
+        organisation_id = db.session.scalar(
+            select(Application.organisation_id).where(Application.number == judged.numbers[0])
+        )
+    build.user(Role.APPLICANT, email="applicant@example.org", organisation_id=organisation_id)
+    page = _page(signed_in, judged.slug, "published")
+    first = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the other organiser's move, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == judged.contest_id)
+                .values(stage=Stage.PUBLISHED, published_at=first)
+            )
+            thread = threading.Thread(
+                target=lambda: responses.append(
+                    _move(signed_in, judged.slug, "published", confirm=True, page=page)
+                )
+            )
+            thread.start()
+            thread.join(timeout=1)
+            assert thread.is_alive() and responses == []  # waiting for the other move
+        thread.join(timeout=30)
+    # Refused on the stage page, or sent back to the dashboard with the reason.
+    refusal = responses[0]
+    if refusal.status_code == 302:
+        refusal = signed_in.get(refusal.location)
+    assert "cannot move to this stage" in _text(refusal.get_data(as_text=True))
+    assert audit_entries(app, "contest.stage") == []
+    assert outbox() == []
+    with app.app_context():
+        assert db.session.get(Contest, judged.contest_id).published_at == first

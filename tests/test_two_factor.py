@@ -473,3 +473,22 @@ def test_a_juror_of_such_a_contest_opens_no_application_page_without_it(app, bui
     assert client.get(f"/applications/{judged.numbers[0]}").status_code == 404
     set_up(client)
     assert client.get(f"/applications/{judged.numbers[0]}").status_code == 200
+
+
+def test_a_code_in_other_digits_is_read_as_digits_not_a_500(app, build, client, clock_at):
+    """Full-width (a Japanese keyboard) or Arabic-Indic digits are digits: the code they
+    spell signs in once; a wrong one is refused beside the field, never a 500."""
+    build.user(Role.JUROR, email="juror@example.org")
+    client.login("juror@example.org")
+    secret, _codes = set_up(client)
+    client.submit("/logout")
+    start = clock.now() + timedelta(seconds=90)
+    clock_at(start)
+    wrong = log_in_with_code(client, "juror@example.org", "١٢٣٤٥٦")
+    assert wrong.status_code == 200
+    assert "Код неправильний або вже використаний" in wrong.get_data(as_text=True)
+    wide = "".join(chr(ord("０") + int(d)) for d in code_at(secret, start))
+    response = client.post(
+        "/login/code", data={"csrf_token": client.csrf_token("/login/code"), "code": wide}
+    )
+    assert response.status_code == 302 and response.location == "/account"

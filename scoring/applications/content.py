@@ -1,8 +1,10 @@
 """An application's content as people read it: answers in form order, files with labels.
 
-``answer_rows`` serves the applicant's pages, the receipt e-mail and the receipt PDF;
-``answers_and_files`` the pages of the organisers and the jurors
-(``judging/_answers.html``), where a blind contest shows files under neutral labels.
+``answer_rows`` serves the applicant's pages (the "check your answers" page links each
+row back to its field), the receipt e-mail and the receipt PDF; ``required_progress``
+counts the required answers a draft has; ``answers_and_files`` the pages of the
+organisers and the jurors (``judging/_answers.html``), where a blind contest shows files
+under neutral labels.
 """
 
 from flask_babel import gettext as _
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..i18n import file_size_text
 from ..models import Answer, Application, Attachment, QuestionKind
-from .operations import question_label
+from .operations import field_name, question_label
 
 FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
@@ -30,12 +32,25 @@ def answer_rows(application: Application, language: str) -> list[dict]:
         rows.append(
             {
                 "label": question_label(question, language),
+                "name": field_name(question),
+                "required": question.required,
                 "kind": question.kind.value,
                 "value": value,
                 "file": files.get(question.id),
             }
         )
     return rows
+
+
+def required_progress(application: Application) -> tuple[int, int]:
+    """(answered, required): the title and the required questions, counted as saved."""
+    answers = {a.question_id: a.value.strip() for a in application.answers}
+    files = {a.question_id for a in application.attachments}
+    required = [q for q in application.contest.questions if q.required]
+    answered = sum(
+        q.id in files if q.kind == QuestionKind.FILE else bool(answers.get(q.id)) for q in required
+    )
+    return answered + bool(application.title.strip()), len(required) + 1
 
 
 def attachment_label(attachment: Attachment, index: int, blind: bool) -> str:

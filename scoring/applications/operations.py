@@ -26,14 +26,14 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, files
+from .. import audit, clock, files, i18n, money
 from ..extensions import db
 from ..i18n import file_size_text, input_number, kind_label, long_datetime, oblast_name
 from ..models import (
@@ -74,11 +74,12 @@ FILENAME_MAX = 150
 
 
 class ApplicationError(Exception):
-    """A refusal; ``problems`` are (field name or "", message) pairs, every one at once."""
+    """A refusal; ``problems`` are (field name or "", message) pairs, every one at once;
+    ``late``: refused because the deadline has passed (nothing to correct in the form)."""
 
-    def __init__(self, problems: list[tuple[str, object]]):
+    def __init__(self, problems: list[tuple[str, object]], late: bool = False):
         super().__init__("; ".join(str(message) for _field, message in problems))
-        self.problems = problems
+        self.problems, self.late = problems, late
 
 
 # Starting an application ------------------------------------------------------------
@@ -221,6 +222,11 @@ def save_answers(application: Application, values: dict) -> tuple[list[str], dic
                 errors[name] = _l("Too long to save: at most %(max)d characters.", max=TITLE_MAX)
                 continue
             application.title = value
+        elif name == money.REQUESTED_FIELD:
+            problem = money.save_requested(application, value)
+            if problem is not None:
+                errors[name] = problem
+                continue
         elif name in questions and questions[name].kind != QuestionKind.FILE:
             question = questions[name]
             if len(value) > _loose_limit(question):
@@ -439,16 +445,6 @@ def remove_attachment(application: Application, attachment_id: int, *, actor: Us
 # Submission -------------------------------------------------------------------------
 
 
-def parse_number(value: str) -> Decimal | None:
-    """A number as a person types it: «1 250», «12,5», «-3»; None when it is not one."""
-    text = re.sub(r"[\s\u00a0\u202f']", "", value).replace(",", ".")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _number_text(value: Decimal) -> str:
     return input_number(value)  # «1,5» in Ukrainian, as the applicant would type it
 
@@ -463,7 +459,7 @@ def answer_problem(question: Question, value: str):
                 count=len(value),
             )
     elif question.kind == QuestionKind.NUMBER:
-        number = parse_number(value)
+        number = i18n.parse_number(value)
         if number is None:
             return _l("Enter a number, e.g. 1250 or 12.5.")
         low, high = question.min_value, question.max_value
@@ -495,6 +491,7 @@ def submission_problems(application: Application) -> list:
     problems = []
     if not application.title.strip():
         problems.append((TITLE_FIELD, _l("Give the application a title.")))
+    problems.extend(money.requested_problems(application))
     answers = {a.question_id: a.value for a in application.answers}
     files = {a.question_id for a in application.attachments}
     for question in application.contest.questions:
@@ -548,7 +545,8 @@ def submit(application: Application, *, actor: User) -> None:
                         reason=late[0],
                     ),
                 )
-            ]
+            ],
+            late=True,
         )
     problems = submission_problems(application)
     if problems:

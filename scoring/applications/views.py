@@ -31,11 +31,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, clock, files, hromadas, mail, organisations
+from .. import access, clock, files, hromadas, mail, money, organisations
 from ..auth import role_required
 from ..csrftokens import masked_token
 from ..extensions import db
-from ..i18n import OBLASTS, current_language, file_size_text
+from ..i18n import OBLASTS, current_language, file_size_text, input_amount
 from ..links import external_url
 from ..models import (
     Application,
@@ -48,7 +48,7 @@ from ..models import (
 )
 from ..requestguard import accepts_files, json_endpoint, refuse_files_except
 from . import operations
-from .content import answer_rows
+from .content import answer_rows, required_progress
 from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
 
@@ -238,10 +238,12 @@ def _saved_at_text() -> str:
     return _("Saved at %(time)s", time=format_datetime(clock.now(), "HH:mm"))
 
 
-def _render_draft(application: Application, *, typed=None, errors=None, problems=None):
-    """The draft's form: saved values, what was just typed where it was refused, errors."""
+def _render_draft(application: Application, *, typed=None, errors=None, problems=None, late=None):
+    """The draft's form: saved values, what was just typed where it was refused, errors;
+    ``late``: why it was not submitted when the deadline has passed (not a form error)."""
     values = {field_name(a.question): a.value for a in application.answers}
     values[TITLE_FIELD] = application.title
+    values[money.REQUESTED_FIELD] = input_amount(application.requested)
     values.update(typed or {})
     errors = {name: [str(m) for m in messages] for name, messages in (errors or {}).items()}
     problems = problems or []
@@ -251,6 +253,7 @@ def _render_draft(application: Application, *, typed=None, errors=None, problems
     questions = application.contest.questions
     labels = {field_name(q): operations.question_label(q, current_language()) for q in questions}
     labels[TITLE_FIELD] = _("Title of the application")
+    labels[money.REQUESTED_FIELD] = _("Amount requested")
     summary = [(name, labels.get(name, ""), str(message)) for name, message in problems]
     for name, messages in errors.items():
         if not any(name == item[0] for item in summary):
@@ -268,12 +271,20 @@ def _render_draft(application: Application, *, typed=None, errors=None, problems
         files=files,
         editable=operations.editable(application),
         accepting=application.contest.accepts_applications(now),
+        progress=required_progress(application),
+        late=late,
         now=now,
+        asks_amount=money.asks_amount(application.contest, application.category),
+        request_limit=money.request_limit(application.contest, application.category),
     )
 
 
 def _typed_values(application: Application) -> dict:
-    names = [TITLE_FIELD, *(field_name(q) for q in application.contest.questions)]
+    names = [
+        TITLE_FIELD,
+        money.REQUESTED_FIELD,
+        *(field_name(q) for q in application.contest.questions),
+    ]
     return {name: request.form[name] for name in names if name in request.form}
 
 
@@ -321,11 +332,22 @@ def draft(application_id: int):
     if errors:
         db.session.commit()  # what could be saved is kept
         return _render_draft(application, typed=refused, errors=errors)
+    if action == "review":  # on to "check your answers", once nothing is missing
+        db.session.commit()
+        late = operations.deadline_problems(application.contest, clock.now())
+        if late:
+            return _render_draft(application, late=late[0])
+        problems = operations.submission_problems(application)
+        if problems:
+            return _render_draft(application, problems=problems)
+        return redirect(url_for("applications.check", application_id=application.id))
     if action == "submit":
         try:
             operations.submit(application, actor=user)
         except ApplicationError as error:
             db.session.commit()  # the draft as typed is kept
+            if error.late:
+                return _render_draft(application, late=error.problems[0][1])
             return _render_draft(application, problems=error.problems)
         db.session.commit()
         try:
@@ -346,6 +368,30 @@ def draft(application_id: int):
     anchor = action.partition(":")[2] if action.startswith("upload:") else ""
     target = url_for("applications.draft", application_id=application.id)
     return redirect(f"{target}#{anchor}" if anchor else target)
+
+
+@bp.route("/applications/draft/<int:application_id>/check")
+@role_required(Role.APPLICANT)
+def check(application_id: int):
+    """Every answer and file with a link back to its field, then "Submit" (GOV.UK's
+    "check your answers"); what is still missing or late is said instead of the button."""
+    application = _load_draft(application_id)
+    if application.state != ApplicationState.DRAFT:
+        return redirect(application_url(application))
+    now = clock.now()
+    late = operations.deadline_problems(application.contest, now)
+    return render_template(
+        "applications/check.html",
+        application=application,
+        contest=application.contest,
+        organisation=application.organisation,
+        rows=answer_rows(application, current_language()),
+        asks_amount=money.asks_amount(application.contest, application.category),
+        problems=operations.submission_problems(application),
+        late=late[0] if late else None,
+        editable=operations.editable(application),
+        now=now,
+    )
 
 
 def _json_error(status: int, error: str, message) -> tuple:
@@ -449,13 +495,24 @@ def show(number: str):
     )
 
 
-@bp.route("/applications/<number>/withdraw", methods=["POST"])
+@bp.route("/applications/<number>/withdraw", methods=["GET", "POST"])
 @role_required(Role.APPLICANT)
 def withdraw(number: str):
+    """GET says what withdrawing does and until when the application can come back;
+    POST withdraws it to a draft."""
     found = db.session.scalar(select(Application.id).where(Application.number == number))
     if found is None:
         abort(404)
-    application = _own_application(found, lock=True)
+    application = _own_application(found, lock=request.method == "POST")
+    if request.method == "GET":
+        if application.state == ApplicationState.DRAFT:
+            return redirect(application_url(application))
+        return render_template(
+            "applications/withdraw.html",
+            application=application,
+            contest=application.contest,
+            allowed=operations.can_withdraw(application, clock.now()),
+        )
     try:
         operations.withdraw(application, actor=current_user._get_current_object())
     except ApplicationError as error:

@@ -132,10 +132,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(
-    *, inviter: User, email: str, name: str, role: Role, contest: Contest | None = None
-) -> tuple[Invitation, str]:
-    """Create an invitation and return it with the token for the link."""
+def _new_invitation(*, inviter, email, name, role, contest) -> tuple[Invitation, str]:
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         token_hash=_token_hash(token),
@@ -148,20 +145,129 @@ def invite(
     )
     db.session.add(invitation)
     db.session.flush()
+    return invitation, token
+
+
+def invite(
+    *, inviter: User, email: str, name: str, role: Role, contest: Contest | None = None
+) -> tuple[Invitation, str]:
+    """Create an invitation and return it with the token for the link. The same person
+    invited again to the same place gets the pending invitation sent again, so that only
+    the newest link works (``resend_invitation``)."""
+    same_place = (
+        Invitation.contest_id.is_(None) if contest is None else Invitation.contest_id == contest.id
+    )
+    pending = db.session.scalar(
+        select(Invitation).where(
+            Invitation.email == email.strip().lower(),
+            Invitation.role == role,
+            same_place,
+            Invitation.accepted_at.is_(None),
+            Invitation.withdrawn_at.is_(None),
+        )
+    )
+    if pending is not None:
+        return resend_invitation(pending, actor=inviter, name=name)
+    invitation, token = _new_invitation(
+        inviter=inviter, email=email, name=name, role=role, contest=contest
+    )
     audit.record(
         "invitation.created", actor=inviter, contest=contest, obj=invitation, role=role.value
     )
     return invitation, token
 
 
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation of a link, whatever became of it."""
+    return db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+
+
+def invitation_state(invitation: Invitation) -> str:
+    """``open``, ``accepted``, ``replaced`` (sent again), ``withdrawn`` or ``expired``."""
+    if invitation.accepted_at:
+        return "accepted"
+    if invitation.withdrawn_at:
+        return "replaced" if invitation.replaced_by_id else "withdrawn"
+    return "expired" if invitation.expires_at < clock.now() else "open"
+
+
 def open_invitation(token: str) -> Invitation | None:
     """The invitation of a link while it can still be accepted."""
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == _token_hash(token))
-    )
-    if invitation is None or invitation.accepted_at or invitation.expires_at < clock.now():
+    invitation = find_invitation(token)
+    if invitation is None or invitation_state(invitation) != "open":
         return None
     return invitation
+
+
+def pending_invitations(contest: Contest, role: Role) -> list[Invitation]:
+    """The contest's invitations of ``role`` neither accepted nor withdrawn (expired ones
+    too: they can be sent again), oldest first."""
+    return db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.contest_id == contest.id,
+            Invitation.role == role,
+            Invitation.accepted_at.is_(None),
+            Invitation.withdrawn_at.is_(None),
+        )
+        .order_by(Invitation.created_at, Invitation.id)
+    ).all()
+
+
+def invitation_problem(invitation: Invitation):
+    """Why the invitation can no longer be sent again or withdrawn, or None."""
+    state = invitation_state(invitation)
+    if state == "accepted":
+        return _l("The invitation is already accepted: the person has joined.")
+    if state in ("withdrawn", "replaced"):
+        return _l("The invitation is already withdrawn or replaced by a newer one.")
+    return None
+
+
+def resend_invitation(
+    invitation: Invitation, *, actor: User, name: str = ""
+) -> tuple[Invitation, str]:
+    """A new invitation with a new link and a new term in place of ``invitation``, whose
+    link stops working (addressed as ``name`` if given); (the new invitation, its token)
+    for the e-mail."""
+    problem = invitation_problem(invitation)
+    if problem:
+        raise AccountError("invitation", problem)
+    new, token = _new_invitation(
+        inviter=actor,
+        email=invitation.email,
+        name=name or invitation.name,
+        role=invitation.role,
+        contest=invitation.contest,
+    )
+    invitation.withdrawn_at = clock.now()
+    invitation.replaced_by_id = new.id
+    db.session.flush()
+    audit.record(
+        "invitation.resent",
+        actor=actor,
+        contest=invitation.contest,
+        obj=new,
+        replaces=invitation.id,
+        role=invitation.role.value,
+    )
+    return new, token
+
+
+def withdraw_invitation(invitation: Invitation, *, actor: User) -> None:
+    """Take an invitation back: its link answers that it was withdrawn."""
+    problem = invitation_problem(invitation)
+    if problem:
+        raise AccountError("invitation", problem)
+    invitation.withdrawn_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "invitation.withdrawn",
+        actor=actor,
+        contest=invitation.contest,
+        obj=invitation,
+        role=invitation.role.value,
+    )
 
 
 def accept_invitation(

@@ -17,6 +17,7 @@ code go to the audit log; wrong codes are rate-limited by the view.
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 
 import pyotp
@@ -70,13 +71,16 @@ def _step(moment: datetime) -> int:
 
 
 def _digits(code: str) -> str:
-    return "".join(code.split()).replace("-", "")
+    """The code without spaces and dashes, digits of any script as 0-9 (a full-width «７»
+    is a 7)."""
+    code = "".join(code.split()).replace("-", "")
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in code)
 
 
 def _matching_step(secret: str, code: str, after: int | None) -> int | None:
     """The time step (now ± drift, later than ``after``) whose TOTP code is ``code``."""
     code = _digits(code)
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):  # compare_digest: ASCII
         return None
     totp = pyotp.TOTP(secret)
     now = _step(clock.now())

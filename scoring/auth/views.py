@@ -156,9 +156,13 @@ def register():
             start_session(user)
             db.session.commit()
             flash(
-                _("The organisation is registered. You can now apply to open contests."), "success"
+                _(
+                    "The organisation is registered. Choose a contest open for applications "
+                    "below; your details are on the account page."
+                ),
+                "success",
             )
-            return redirect(url_for("auth.account"))
+            return redirect(url_for("pages.home", _anchor="open-heading"))
     return render_template("auth/register.html", form=form)
 
 
@@ -258,7 +262,9 @@ def invite():
 def accept_invitation(token: str):
     invitation = operations.open_invitation(token)
     if invitation is None:
-        return render_template("auth/invitation_invalid.html"), 410
+        found = operations.find_invitation(token)
+        state = operations.invitation_state(found) if found is not None else "unknown"
+        return render_template("auth/invitation_invalid.html", state=state), 410
     existing = operations.find_user(invitation.email)
     if existing is not None:
         # The account exists: its owner accepts while signed in as that account.
@@ -353,6 +359,7 @@ def _by_role(user) -> dict:
 
 @bp.route("/account/password", methods=["POST"])
 @login_required
+@limiter.limit(login_limit)  # it checks the current password: a copied cookie guesses none
 def change_password():
     form = PasswordChangeForm()
     form.known_inputs = [current_user.email, current_user.name]

@@ -1,11 +1,19 @@
 """Forms of the applications list (filters, sent by GET) and of screening decisions."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    Form,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import AppForm, choices, strip
-from ..i18n import OBLASTS, current_language
+from ..forms import AppForm, choices, strip, ticked
+from ..i18n import current_language, oblast_choices
 from ..models import ApplicationState, Contest
 from ..organisations import KIND_CHOICES
 from .applications import LISTED, REASON_MAX, Filters
@@ -49,10 +57,10 @@ class FilterForm(Form):
             [("", _l("All states"))] + [(s, STATE_CHOICES[s]) for s in LISTED]
         )
         self.kind.choices = choices([("", _l("All kinds"))]) + KIND_CHOICES
-        oblasts = contest.oblasts or list(OBLASTS)
-        self.oblast.choices = choices(
-            [("", _l("All oblasts"))] + [(code, OBLASTS.get(code, code)) for code in oblasts]
-        )
+        eligible = oblast_choices()
+        if contest.oblasts:
+            eligible = [(code, name) for code, name in eligible if code in contest.oblasts]
+        self.oblast.choices = choices([("", _l("All oblasts")), *eligible])
         self.category.choices = choices(
             [("", _l("All categories"))]
             + [(c.code, _category_title(c)) for c in contest.categories]
@@ -105,3 +113,11 @@ class DecisionForm(AppForm):
             return ApplicationState(self.decision.data)
         except ValueError:
             return None
+
+
+class BulkDecisionForm(DecisionForm):
+    """One decision with one reason for the applications ticked in the list; the first
+    POST shows what will happen, the second (``confirmed``) does it."""
+
+    numbers = SelectMultipleField(_l("Applications"), validate_choice=False, validators=[ticked])
+    confirmed = HiddenField()

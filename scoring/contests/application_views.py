@@ -1,4 +1,6 @@
-"""The applications list and screening under /manage/contests/<slug>/applications.
+"""The applications list and screening under /manage/contests/<slug>/applications;
+``/applications/bulk`` decides on the applications ticked in the list at once, after a
+page that says exactly what will happen to each.
 
 The rules are in ``applications.py``; these routes join ``views.bp`` and, like every
 page there, answer 404 to anyone who does not organise the contest.
@@ -7,6 +9,7 @@ page there, answer 404 to anyone who does not organise the contest.
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import mail
@@ -19,7 +22,7 @@ from ..forms import show_errors
 from ..links import external_url
 from ..models import Application, ApplicationState, Role, User
 from . import applications as screening
-from .application_forms import STATE_CHOICES, DecisionForm, FilterForm
+from .application_forms import STATE_CHOICES, BulkDecisionForm, DecisionForm, FilterForm
 from .operations import ContestError, application_counts
 from .views import bp
 
@@ -175,3 +178,100 @@ def application_show(slug: str, number: str):
         following=screening.next_undecided(application),
         **_content(application),
     ), status
+
+
+@bp.route("/<slug>/applications/bulk", methods=["POST"])
+@role_required(Role.ORGANISER)
+def applications_bulk(slug: str):
+    """Admit or reject the ticked applications with one reason: first what will happen
+    to each, then (``confirmed``) the decisions, each audited and e-mailed as one is."""
+    contest = own_contest(slug)
+    form = BulkDecisionForm()
+    found, unknown = screening.selected(contest, form.numbers.data or [])
+    problem = screening.screening_problem(contest)
+    if unknown:
+        problem = _(
+            "These numbers are not among the submitted applications of this contest: "
+            "%(numbers)s. Nothing is changed; go back to the list and tick again.",
+            numbers=", ".join(unknown[:20]),
+        )
+    valid = form.validate()
+    decision = form.decision_state()
+    if valid and decision == ApplicationState.REJECTED and not form.reason.data:
+        form.reason.errors.append(_("Give the reason for the rejection."))
+        valid = False
+    if problem or not valid:
+        return render_template(
+            "contests/applications_bulk.html",
+            contest=contest,
+            form=form,
+            problem=problem,
+            plan=None,
+            found=found,
+        ), (422 if problem else 200)
+    if not form.confirmed.data:
+        return render_template(
+            "contests/applications_bulk.html",
+            contest=contest,
+            form=form,
+            problem=None,
+            plan=screening.plan_decisions(found, decision, form.reason.data or ""),
+            admitted=decision == ApplicationState.ADMITTED,
+        )
+    done = screening.decide_many(
+        found,
+        decision,
+        actor=current_user._get_current_object(),
+        reason=form.reason.data or "",
+        lock=lock_application,
+    )
+    db.session.commit()
+    _report_bulk(done, decision == ApplicationState.ADMITTED)
+    return redirect(url_for(".applications_list", slug=slug))
+
+
+def _report_bulk(done, admitted: bool) -> None:
+    """E-mail each applicant whose application changed; say what happened and what not."""
+    unsent = []
+    for application in done.change:
+        try:
+            _inform_applicant(application)
+        except OSError:  # the mail server is down: the decisions themselves are saved
+            current_app.logger.exception("decision on %s not mailed", application.number)
+            unsent.append(application.number)
+    if done.change:
+        numbers = ", ".join(a.number for a in done.change)
+        if admitted:
+            message = ngettext(
+                "%(num)d application is admitted to evaluation: %(numbers)s.",
+                "%(num)d applications are admitted to evaluation: %(numbers)s.",
+                len(done.change),
+                numbers=numbers,
+            )
+        else:
+            message = ngettext(
+                "%(num)d application is rejected: %(numbers)s.",
+                "%(num)d applications are rejected: %(numbers)s.",
+                len(done.change),
+                numbers=numbers,
+            )
+        flash(message, "success")
+    if done.unchanged:
+        flash(
+            _(
+                "Already so, nothing changed: %(numbers)s.",
+                numbers=", ".join(a.number for a in done.unchanged),
+            ),
+            "info",
+        )
+    for application, why in done.refused:
+        flash(_("%(number)s is not changed: %(why)s", number=application.number, why=why), "danger")
+    if unsent:
+        flash(
+            _(
+                "The e-mail could not be sent to the applicants of %(numbers)s; they see the "
+                "decision on the application’s page.",
+                numbers=", ".join(unsent),
+            ),
+            "warning",
+        )

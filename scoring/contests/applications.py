@@ -16,7 +16,7 @@ audit log; the view commits and then e-mails the applicant.
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -202,6 +202,31 @@ def screening_problem(contest: Contest):
     return _l("Screening is over: the decisions can no longer be changed.")
 
 
+def decision_problem(application: Application, decision: ApplicationState, reason: str):
+    """Why ``decision`` with ``reason`` cannot be recorded on the application now, as
+    ``{field: message}``, or None (the rules ``decide`` enforces, for a preview too)."""
+    problem = screening_problem(application.contest)
+    if problem:
+        return {"decision": problem}
+    if decision not in DECISIONS:
+        return {"decision": _l("Choose one of the options.")}
+    if application.state not in LISTED:
+        return {"decision": _l("The application is not submitted, so there is nothing to decide.")}
+    if len(reason) > REASON_MAX:
+        return {"reason": _l("Use at most %(max)d characters.", max=REASON_MAX)}
+    changing = application.state in DECISIONS and application.state != decision
+    if decision == ApplicationState.REJECTED and not reason:
+        return {"reason": _l("Give the reason for the rejection.")}
+    if changing and not reason:
+        return {"reason": _l("Give the reason for changing the decision.")}
+    return None
+
+
+def stands(application: Application, decision: ApplicationState, reason: str) -> bool:
+    """The application already stands so: recording the decision would change nothing."""
+    return application.state == decision and (application.decision_reason or "") == reason
+
+
 def decide(
     application: Application, decision: ApplicationState, *, actor: User, reason: str = ""
 ) -> bool:
@@ -210,25 +235,12 @@ def decide(
     The caller holds the application's row lock, so two organisers deciding at once
     queue and the second sees the first's decision (changing it needs a reason).
     """
-    contest = application.contest
-    problem = screening_problem(contest)
-    if problem:
-        raise ContestError({"decision": problem})
-    if decision not in DECISIONS:
-        raise ContestError({"decision": _l("Choose one of the options.")})
-    if application.state not in LISTED:
-        raise ContestError(
-            {"decision": _l("The application is not submitted, so there is nothing to decide.")}
-        )
+    lifecycle.hold_stage(application.contest)  # a start of judging at once waits, or this does
     reason = (reason or "").strip()
-    if len(reason) > REASON_MAX:
-        raise ContestError({"reason": _l("Use at most %(max)d characters.", max=REASON_MAX)})
-    changing = application.state in DECISIONS and application.state != decision
-    if decision == ApplicationState.REJECTED and not reason:
-        raise ContestError({"reason": _l("Give the reason for the rejection.")})
-    if changing and not reason:
-        raise ContestError({"reason": _l("Give the reason for changing the decision.")})
-    if application.state == decision and (application.decision_reason or "") == reason:
+    problem = decision_problem(application, decision, reason)
+    if problem:
+        raise ContestError(problem)
+    if stands(application, decision, reason):
         return False
     previous = application.state
     application.state = decision
@@ -239,13 +251,75 @@ def decide(
     audit.record(
         DECISIONS[decision],
         actor=actor,
-        contest=contest,
+        contest=application.contest,
         obj=application,
         reason=reason,
         number=application.number,
         previous_state=previous.value,
     )
     return True
+
+
+# Several applications at once ---------------------------------------------------------
+
+
+def selected(contest: Contest, numbers: list[str]) -> tuple[list[Application], list[str]]:
+    """The contest's submitted applications with these numbers, in registration order,
+    and the numbers that are none of them (another contest's, a draft, a typo)."""
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    found = db.session.scalars(
+        select(Application)
+        .where(
+            Application.contest_id == contest.id,
+            Application.number.in_(wanted),
+            Application.state.in_(LISTED),
+        )
+        .options(joinedload(Application.organisation))
+        .order_by(Application.serial, Application.id)
+    ).all()
+    known = {a.number for a in found}
+    return list(found), [n for n in wanted if n not in known]
+
+
+@dataclass
+class BulkPlan:
+    """What a bulk decision does to each application selected, before or after it."""
+
+    change: list[Application] = field(default_factory=list)
+    unchanged: list[Application] = field(default_factory=list)  # already stand so
+    refused: list[tuple[Application, str]] = field(default_factory=list)  # and why
+
+
+def plan_decisions(applications, decision: ApplicationState, reason: str) -> BulkPlan:
+    plan = BulkPlan()
+    reason = (reason or "").strip()
+    for application in applications:
+        problem = decision_problem(application, decision, reason)
+        if problem:
+            plan.refused.append((application, str(next(iter(problem.values())))))
+        elif stands(application, decision, reason):
+            plan.unchanged.append(application)
+        else:
+            plan.change.append(application)
+    return plan
+
+
+def decide_many(
+    applications, decision: ApplicationState, *, actor: User, reason: str, lock
+) -> BulkPlan:
+    """Record one decision with one reason on each application, each audited as a
+    single decision is; what cannot be decided is left as it is and said with why.
+    ``lock(id)`` reads an application afresh under its row lock."""
+    done = BulkPlan()
+    for application in applications:
+        application = lock(application.id)
+        try:
+            changed = decide(application, decision, actor=actor, reason=reason)
+        except ContestError as error:
+            done.refused.append((application, str(next(iter(error.errors.values())))))
+            continue
+        (done.change if changed else done.unchanged).append(application)
+    return done
 
 
 def applicant_recipients(application: Application) -> list[User]:

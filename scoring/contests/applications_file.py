@@ -4,9 +4,12 @@ Applications received outside the system come as CSV (``import_applications``): 
 columns ``number,organisation,kind,edrpou,oblast,community,email,title`` (and
 ``category`` when the contest has categories; ``number`` may be left out), and
 optionally ``community_code`` (the hromada's KATOTTG code) and ``status`` (``active``,
-``relocated``, ``occupied``); UTF-8 with or without a BOM, separated by commas or
-semicolons (whichever the header line uses); an EDRPOU code of fewer than 8 digits gets
-back the leading zeros a spreadsheet drops. Every line is checked against the file and
+``relocated``, ``occupied``); ``requested``, the amount asked for, when the contest (or
+the line's category) has a fund (SPEC §12), written as people write it (``48000.50``,
+``"48 000,50"`` quoted, or unquoted in a file separated by semicolons); UTF-8 with or
+without a BOM, separated by commas or semicolons (whichever the header line uses); an
+EDRPOU code of fewer than 8 digits gets back the leading zeros a spreadsheet drops.
+Every line is checked against the file and
 the database first, as the browser's form checks the same facts: the hromada against the
 official list, by its code when given, else by its name within the oblast (a name that
 is not there, or that names several, is refused with the line), and the oblast against
@@ -25,9 +28,17 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, edrpou, hromadas, lifecycle
+from .. import audit, clock, edrpou, hromadas, lifecycle, money
 from ..clock import KYIV
-from ..csvfiles import FileError, LineProblems, decode, read_rows
+from ..csvfiles import (
+    FileError,
+    LineProblems,
+    Record,
+    decode,
+    read_rows,
+    split_number,
+    split_number_problem,
+)
 from ..extensions import db
 from ..i18n import OBLASTS, kind_label, oblast_name, role_label
 from ..models import (
@@ -47,6 +58,10 @@ from .document import ExchangeError
 COLUMNS = ("number", "organisation", "kind", "edrpou", "oblast", "community", "email", "title")
 # Optional: the hromada's KATOTTG code, and where the organisation works now (SPEC §15).
 OPTIONAL_COLUMNS = ("community_code", "status")
+REQUESTED = "requested"  # the amount asked for: required when the contest has a fund
+# An amount cut in two by an unquoted decimal comma: «48000», «50» or «48 000», «50».
+AMOUNT_WHOLE = re.compile(r"\d{1,12}|\d{1,3}(?:[ \u00a0]\d{3})+")
+AMOUNT_KOPECKS = re.compile(r"\d{1,2}")
 IMPORTED = "imported"  # the decision reason of an imported application
 
 
@@ -67,6 +82,7 @@ class _Row:
     email: str
     title: str
     category: Category | None
+    requested: object = None  # Decimal, when the line states an amount
     organisation: Organisation | None = None
     user: User | None = None
 
@@ -83,6 +99,8 @@ class _Row:
 def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> list[str]:
     header = [cell.strip().lstrip("\ufeff").lower() for cell in cells]
     required = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
+    if money.has_fund(contest):
+        required.append(REQUESTED)
     known = [*required, *OPTIONAL_COLUMNS]
     seen = set()
     for name in header:
@@ -91,6 +109,8 @@ def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> lis
         seen.add(name)
         if name == "category" and not contest.categories:
             lines.problem(1, _("the contest has no categories: remove the column “category”"))
+        elif name == REQUESTED and not money.has_fund(contest):
+            lines.problem(1, _("the contest has no fund: remove the column “requested”"))
         elif name not in known:
             lines.problem(
                 1,
@@ -178,6 +198,7 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
                     codes=", ".join(c.code for c in contest.categories),
                 ),
             )
+    requested = _read_requested(lines, line, values, contest, category)
     if len(lines) > before:
         return None
     return _Row(
@@ -194,7 +215,42 @@ def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, ye
         email,
         title,
         category,
+        requested,
     )
+
+
+def _read_requested(lines: LineProblems, line: int, values: dict, contest, category):
+    """The amount the line asks for, checked as the application form checks it."""
+    text = values.get(REQUESTED, "")
+    if not money.asks_amount(contest, category):
+        if text:
+            lines.problem(
+                line,
+                _("the contest (or this category) has no fund: leave the column “requested” empty"),
+            )
+        return None
+    if not text:
+        lines.problem(line, _("the column “requested” is empty: the contest has a fund"))
+        return None
+    try:
+        value = money.read_amount(text)
+    except money.AmountError as error:
+        lines.problem(line, _("column “requested”: %(problem)s", problem=error.message))
+        return None
+    problem = money.limit_problem(value, contest, category)
+    if problem:
+        lines.problem(line, _("column “requested”: %(problem)s", problem=problem))
+        return None
+    return value
+
+
+def _cut_amount(record: Record, header: list[str]) -> str | None:
+    """Why the line is refused when an unquoted decimal comma cut its amount in two."""
+    if REQUESTED not in header:
+        return None
+    index = header.index(REQUESTED)
+    value = split_number(record, index, AMOUNT_WHOLE, AMOUNT_KOPECKS)
+    return split_number_problem(value, index + 1, REQUESTED) if value else None
 
 
 def _read_community(lines: LineProblems, line: int, values: dict, oblast: str, required):
@@ -463,7 +519,7 @@ def import_applications(
         text = decode(data)
         if "\x00" in text:
             raise FileError([_("The file is not a CSV text file: it contains NUL characters.")])
-        header, records = read_rows(text, lines, read_header)
+        header, records = read_rows(text, lines, read_header, check=_cut_amount)
     except FileError as error:
         raise ExchangeError(error.problems) from error
     rows: list[_Row] = []
@@ -521,6 +577,7 @@ def import_applications(
             serial=row.serial,
             number=row.number,
             title=row.title,
+            requested=row.requested,
             submitted_at=now,
             decided_at=now,
             decision_reason=IMPORTED,

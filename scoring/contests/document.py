@@ -24,6 +24,11 @@ defaults as a contest created in the browser):
 - ``attachments``: ``{"types": [MIME types], "max_file_size": bytes, "max_total_size":
   bytes}``, what applicants may upload (SPEC §5).
 
+Grants (SPEC §12): ``"fund"`` and ``"max_request"`` at the top level, or in each category
+when the contest has categories, are amounts of hryvnias written as decimal strings
+(``"100000.00"``; a JSON number is read as well, exactly); ``null`` or absent: no fund,
+no limit. The export writes them as strings with two places, ``null`` where there is none.
+
 Unknown keys are refused (a misspelt ``wieght`` would otherwise be lost silently). The
 jury's members, the organisers and the stage are not part of the template.
 
@@ -41,7 +46,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, money
 from ..clock import KYIV
 from ..csvfiles import not_utf8
 from ..extensions import db
@@ -60,6 +65,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..ranking import decimal_places
 from .operations import RESERVED_SLUGS
 
 FORMAT = "scoring.contest/1"
@@ -72,6 +78,7 @@ CATEGORY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,39}")
 KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MAX_CHOICES = 100
 MIME_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
+AMOUNT = re.compile(r"\d{1,12}(?:\.\d{1,2})?")  # "100000.00": hryvnias, a point, kopecks
 
 DEFAULT_ATTACHMENT_TYPES = ["application/pdf", "image/jpeg", "image/png"]
 LARGEST_FILE = 2_000_000_000  # the columns are 32-bit integers
@@ -109,11 +116,16 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _amount(value) -> str | None:
+    """An amount as the document writes it: ``"100000.00"``, or None."""
+    return None if value is None else f"{value:.2f}"
+
+
 def _bilingual(uk: str, en: str) -> dict:
     return {"uk": uk or "", "en": en or ""}
 
 
-def _moment(value: datetime) -> str:
+def moment_text(value: datetime) -> str:
     return value.astimezone(KYIV).isoformat()
 
 
@@ -141,8 +153,14 @@ def _export_question(question: Question) -> dict:
     return item
 
 
+def _grants(holder) -> dict:
+    return {"fund": _amount(holder.fund), "max_request": _amount(holder.max_request)}
+
+
 def export_contest(contest: Contest) -> dict:
-    """The contest as a ``scoring.contest/1`` document (plain JSON values)."""
+    """The contest as a ``scoring.contest/1`` document (plain JSON values). The grants
+    are written for a contest that has a fund (a contest without one: as before)."""
+    grants = money.has_fund(contest)
     return {
         "format": FORMAT,
         "slug": contest.slug,
@@ -150,14 +168,16 @@ def export_contest(contest: Contest) -> dict:
         "description": _bilingual(contest.description_uk, contest.description_en),
         "applicant_kinds": list(contest.applicant_kinds),
         "oblasts": list(contest.oblasts),
-        "opens_at": _moment(contest.opens_at),
-        "closes_at": _moment(contest.closes_at),
+        "opens_at": moment_text(contest.opens_at),
+        "closes_at": moment_text(contest.closes_at),
         "winners": contest.winners,
+        **(_grants(contest) if grants else {}),
         "categories": [
             {
                 "code": category.code,
                 "title": _bilingual(category.title_uk, category.title_en),
                 "winners": category.winners,
+                **(_grants(category) if grants else {}),
             }
             for category in contest.categories
         ],
@@ -362,6 +382,38 @@ class _Reader:
             return None
         return value
 
+    def amount(self, obj, key, path):
+        """An amount of hryvnias (SPEC §12): a decimal string such as ``"100000.00"`` or a
+        JSON number, greater than 0, with at most two places; None when null or absent."""
+        value = self.get(obj, key, path, False)
+        if value is self.MISSING or value is None:
+            return None
+        where = _at(path, key)
+        if isinstance(value, str):
+            value = Decimal(value) if AMOUNT.fullmatch(value) else None
+        elif isinstance(value, bool) or not isinstance(value, int | Decimal):
+            value = None
+        if value is None or not Decimal(value).is_finite():
+            self.problem(
+                where, _('must be an amount in hryvnias as a decimal string, e.g. "100000.00"')
+            )
+            return None
+        value = Decimal(value)
+        if decimal_places(value) > 2:
+            self.problem(where, _("must have at most %(places)s decimal places", places=2))
+            return None
+        return self.in_range(value, where, Decimal(0), money.AMOUNT_MAX, above_low=True)
+
+    def grants(self, obj, path) -> tuple:
+        """The ``fund`` and ``max_request`` of ``obj``, checked together."""
+        fund = self.amount(obj, "fund", path)
+        limit = self.amount(obj, "max_request", path)
+        if fund is None and (obj or {}).get("fund") is not None:
+            return fund, limit  # a wrong fund, told already
+        for name, message in money.fund_problems(fund, limit).items():
+            self.problem(_at(path, name), str(message))
+        return fund, limit
+
     def in_range(self, value, path, low, high, *, above_low=False):
         """``value`` if ``low`` ≤ (or <, with ``above_low``) ``value`` ≤ ``high``."""
         if value is None:
@@ -478,6 +530,8 @@ TOP_LEVEL = (
     "opens_at",
     "closes_at",
     "winners",
+    "fund",
+    "max_request",
     "categories",
     "scoring",
     "criteria",
@@ -503,7 +557,7 @@ SCORING = (
 )
 CRITERION = ("code", "title", "guidance", "max_points", "weight", "step", "min_points")
 QUESTION = ("key", "label", "help", "kind", "required", *LIMITS)
-CATEGORY = ("code", "title", "winners")
+CATEGORY = ("code", "title", "winners", "fund", "max_request")
 
 
 def _read_settings(reader: _Reader, document: dict) -> dict:
@@ -567,6 +621,14 @@ def _read_settings(reader: _Reader, document: dict) -> dict:
     if values["opens_at"] and values["closes_at"] and values["closes_at"] <= values["opens_at"]:
         reader.problem("closes_at", _("must be later than opens_at"))
     values["winners"] = reader.integer(document, "winners", "", 1, 1000, default=5)
+    values["fund"], values["max_request"] = reader.grants(document, "")
+    if isinstance(document.get("categories"), list) and document["categories"]:
+        for name in ("fund", "max_request"):
+            if values[name] is not None:
+                reader.problem(
+                    name,
+                    _("the contest has categories: give the %(key)s of each category", key=name),
+                )
     prefix = reader.matching(
         document,
         "number_prefix",
@@ -841,9 +903,16 @@ def _read_categories(reader: _Reader, document: dict) -> list[Category]:
         codes.append((_at(path, "code"), code))
         title_uk, title_en = reader.bilingual(item, "title", path, max_length=300, required=True)
         winners = reader.integer(item, "winners", path, 1, 1000, required=True)
+        fund, max_request = reader.grants(item, path)
         categories.append(
             Category(
-                code=code, title_uk=title_uk, title_en=title_en, winners=winners, position=position
+                code=code,
+                title_uk=title_uk,
+                title_en=title_en,
+                winners=winners,
+                position=position,
+                fund=fund,
+                max_request=max_request,
             )
         )
     reader.unique(codes)
@@ -870,9 +939,13 @@ def _find_organisers(reader: _Reader, emails) -> list[User]:
     return organisers
 
 
-def import_contest(document, organiser_emails=(), *, actor: User | None = None) -> Contest:
+def import_contest(
+    document, organiser_emails=(), *, actor: User | None = None, via="cli", **details
+) -> Contest:
     """Create the draft contest the document describes, or raise ``ExchangeError`` with
     every problem of the document and of the organisers named, having changed nothing.
+    ``via`` and ``details`` go into the audit entry (``copy`` and the source's id when
+    an organiser copies a contest in the browser).
     """
     reader = _Reader()
     document = reader.object(document, "", TOP_LEVEL)
@@ -901,7 +974,8 @@ def import_contest(document, organiser_emails=(), *, actor: User | None = None) 
         questions=len(questions),
         categories=len(categories),
         organisers=[user.id for user in organisers],
-        via="cli",
+        via=via,
+        **details,
     )
     return contest
 

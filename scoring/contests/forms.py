@@ -1,5 +1,7 @@
 """Forms of the organisers' contest pages; every message is in gettext, shown beside its field."""
 
+from __future__ import annotations
+
 from decimal import Decimal
 
 from flask import current_app
@@ -26,11 +28,19 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from .. import forms
+from .. import forms, money
 from ..clock import KYIV
-from ..forms import REQUIRED, AppForm, MultiCheckboxField, WholeNumberField, choices, strip
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, OBLASTS, input_number
-from ..models import Aggregation, Contest, Normalise
+from ..forms import (
+    REQUIRED,
+    AmountField,
+    AppForm,
+    MultiCheckboxField,
+    WholeNumberField,
+    choices,
+    strip,
+)
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, input_number, oblast_choices
+from ..models import Aggregation, Category, Contest, Normalise
 from ..organisations import KIND_CHOICES
 
 # A decimal typed into a form has at most this many digits and an exponent this small;
@@ -148,7 +158,7 @@ class ContestForm(AppForm):
     slug = StringField(
         _l("Address (slug)"),
         validators=[
-            forms.required(),
+            Optional(),
             Length(max=80),
             Regexp(
                 r"^[a-z0-9]+(-[a-z0-9]+)*$",
@@ -161,7 +171,8 @@ class ContestForm(AppForm):
         filters=[strip],
         description=_l(
             "Part of the contest’s web address, e.g. uspishna-uchast-2026 gives "
-            "/contests/uspishna-uchast-2026."
+            "/contests/uspishna-uchast-2026. Leave it empty to have it made from the "
+            "Ukrainian title by the official transliteration."
         ),
     )
     title_uk = _text(_l("Title in Ukrainian"), 300, required=True)
@@ -185,7 +196,7 @@ class ContestForm(AppForm):
     )
     oblasts = MultiCheckboxField(
         _l("Oblasts"),
-        choices=choices(OBLASTS.items()),
+        choices=lambda: choices(oblast_choices()),
         invalid_choice_message=_l("Choose from the options given."),
         description=_l("Leave every box unticked to accept applicants from all oblasts."),
     )
@@ -258,6 +269,19 @@ class ContestForm(AppForm):
         description=_l("Leave empty for no limit."),
     )
     blind = BooleanField(_l("Blind scoring"), description=_l("Jurors do not see who applied."))
+    # Grants (SPEC §12); with categories, each category has its own (``for_contest``).
+    fund = AmountField(
+        _l("Fund, hryvnias"),
+        description=_l(
+            "What the winners share, e.g. 1 500 000,00. Each application then states the "
+            "amount it requests, and the winners are funded from the top of the ranking "
+            "while the fund lasts. Leave empty when the contest gives no grants."
+        ),
+    )
+    max_request = AmountField(
+        _l("Most one application may request, hryvnias"),
+        description=_l("Leave empty for no limit."),
+    )
     conflict_same_oblast = BooleanField(
         _l("Propose a conflict of interest when a juror is from the applicant’s oblast")
     )
@@ -292,13 +316,14 @@ class ContestForm(AppForm):
     )
 
     GROUPS = (
-        (_l("The contest"), ("slug", "title_uk", "title_en", "organising_body")),
+        (_l("The contest"), ("title_uk", "title_en", "slug", "organising_body")),
         (
             _l("Description and rules"),
             ("description_uk", "description_en", "rules_uk", "rules_en"),
         ),
         (_l("Applicants"), ("applicant_kinds", "oblasts")),
         (_l("Applications"), ("opens_at", "closes_at", "number_prefix", "winners")),
+        (_l("Grants"), ("fund", "max_request")),
         (
             _l("Scoring"),
             (
@@ -320,13 +345,87 @@ class ContestForm(AppForm):
         (_l("The jury’s meeting"), ("protocol_number", "protocol_date", "protocol_place")),
     )
 
+    # What a copy of the contest (``CopyForm``) gets anew rather than from its source.
+    COPIED_ANEW = ("title_uk", "title_en", "slug", "number_prefix", "opens_at", "closes_at")
+
+    # With categories, the grants are set per category, in fields named by the category.
+    categories: tuple[Category, ...] = ()
+
+    @classmethod
+    def for_contest(cls, contest: Contest | None, language: str) -> ContestForm:
+        """The form of ``contest``'s settings (a new contest: ``None``); with categories,
+        a fund and a largest request for each category instead of the contest's."""
+        categories = tuple(contest.categories) if contest else ()
+        if not categories:
+            return cls()
+        fields = {"categories": categories}
+        for category in categories:
+            name = (category.title_en if language == "en" else "") or category.title_uk
+            fields[f"fund_{category.id}"] = AmountField(
+                _l("Fund of the category «%(category)s», hryvnias", category=name),
+                description=_l("Leave empty when this category gives no grants."),
+            )
+            fields[f"max_request_{category.id}"] = AmountField(
+                _l("Most one application of «%(category)s» may request, hryvnias", category=name),
+                description=_l("Leave empty for no limit."),
+            )
+        return type("CategoriesContestForm", (cls,), fields)()
+
+    def groups(self):
+        """``GROUPS`` as this contest's form has them (the grants per category)."""
+        if not self.categories:
+            return self.GROUPS
+        per_category = tuple(
+            f"{part}_{category.id}"
+            for category in self.categories
+            for part in ("fund", "max_request")
+        )
+        return tuple(
+            (legend, per_category if names == ("fund", "max_request") else names)
+            for legend, names in self.GROUPS
+        )
+
+    def _category_field(self, name: str) -> bool:
+        return bool(self.categories) and name.startswith(("fund", "max_request"))
+
     def contest_fields(self):
-        return [f for f in self if f.name != "csrf_token"]
+        return [f for f in self if f.name != "csrf_token" and not self._category_field(f.name)]
 
     def load(self, contest: Contest) -> None:
         """Show a contest's current settings (dates as Kyiv wall-clock times)."""
         for f in self.contest_fields():
             f.data = _plain(getattr(contest, f.name))
+        for category in self.categories:
+            self[f"fund_{category.id}"].data = category.fund
+            self[f"max_request_{category.id}"].data = category.max_request
+
+    def category_values(self) -> dict[Category, dict]:
+        """The submitted grants of each category: ``{category: {"fund": …, "max_request": …}}``."""
+        return {
+            category: {
+                "fund": self[f"fund_{category.id}"].data,
+                "max_request": self[f"max_request_{category.id}"].data,
+            }
+            for category in self.categories
+        }
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        pairs = (
+            [("", self.fund.data, self.max_request.data)]
+            if not self.categories
+            else [
+                (f"_{c.id}", values["fund"], values["max_request"])
+                for c, values in self.category_values().items()
+            ]
+        )
+        for suffix, fund, limit in pairs:
+            for name, message in money.fund_problems(fund, limit).items():
+                field = self[name + suffix]
+                if not field.errors:
+                    field.errors.append(message)
+                    valid = False
+        return valid
 
     def contest_values(self) -> dict:
         """The submitted settings as ``Contest`` attribute values."""
@@ -341,6 +440,22 @@ class ContestForm(AppForm):
         opens, closes = self.opens_at.data, field.data
         if opens and closes and closes <= opens:
             raise ValidationError(_l("Applications must close after they open."))
+
+
+class CopyForm(AppForm):
+    """What a copy of a contest gets anew: titles, address, prefix and dates."""
+
+    title_uk = ContestForm.title_uk
+    title_en = ContestForm.title_en
+    slug = ContestForm.slug
+    number_prefix = ContestForm.number_prefix
+    opens_at = ContestForm.opens_at
+    closes_at = ContestForm.closes_at
+
+    validate_closes_at = ContestForm.validate_closes_at
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in ContestForm.COPIED_ANEW}
 
 
 class StageForm(AppForm):

@@ -11,8 +11,15 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..extensions import db
-from ..lifecycle import contests_sharing_numbers, frozen_settings
-from ..models import Application, ApplicationState, Contest, Stage, User
+from ..lifecycle import (
+    contests_sharing_numbers,
+    frozen_money,
+    frozen_settings,
+    hold_stage,
+    results_frozen,
+)
+from ..models import Application, ApplicationState, Category, Contest, Stage, User
+from . import naming
 
 # Paths under /manage/contests/ that a slug would shadow.
 RESERVED_SLUGS = {"new"}
@@ -26,7 +33,7 @@ class ContestError(Exception):
         self.errors = errors
 
 
-def _slug_error(slug: str, contest: Contest | None = None):
+def slug_error(slug: str, contest: Contest | None = None):
     if slug in RESERVED_SLUGS:
         return _l("This address is reserved; choose another one.")
     taken = db.session.scalar(select(Contest.id).where(Contest.slug == slug))
@@ -35,7 +42,7 @@ def _slug_error(slug: str, contest: Contest | None = None):
     return None
 
 
-def _prefix_error(values: dict, contest: Contest | None = None):
+def prefix_error(values: dict, contest: Contest | None = None):
     shared = contests_sharing_numbers(
         values["number_prefix"],
         values["opens_at"],
@@ -51,9 +58,16 @@ def _prefix_error(values: dict, contest: Contest | None = None):
     return None
 
 
+def slug_taken(slug: str) -> bool:
+    return slug in RESERVED_SLUGS or slug_error(slug) is not None
+
+
 def create_contest(values: dict, *, organiser: User) -> Contest:
-    """A new draft contest with ``values`` as its settings and ``organiser`` as its organiser."""
-    errors = {"slug": _slug_error(values["slug"]), "number_prefix": _prefix_error(values)}
+    """A new draft contest with ``values`` as its settings and ``organiser`` as its
+    organiser; an empty address is made from the Ukrainian title."""
+    if not values["slug"]:
+        values = {**values, "slug": naming.slug_from(values["title_uk"], slug_taken)}
+    errors = {"slug": slug_error(values["slug"]), "number_prefix": prefix_error(values)}
     errors = {name: message for name, message in errors.items() if message}
     if errors:
         raise ContestError(errors)
@@ -72,26 +86,61 @@ def _differs(old, new) -> bool:
     return old != new
 
 
-def update_contest(contest: Contest, values: dict, *, actor: User) -> list[str]:
-    """Apply the changed settings and return their names; refuse what the stage freezes."""
+def update_contest(
+    contest: Contest, values: dict, *, actor: User, categories: dict | None = None
+) -> list[str]:
+    """Apply the changed settings and return their names; refuse what the stage freezes.
+    An address left empty stays as it is.
+
+    ``categories`` maps a category to its ``fund`` and ``max_request`` (SPEC §12); a
+    change is named ``fund_<category id>`` (the form's field) and audited with its code.
+    """
+    hold_stage(contest, to_change=True)  # a stage move waits for the edit, or it for it
+    if not values["slug"]:
+        values = {**values, "slug": contest.slug}
     changed = [name for name, value in values.items() if _differs(getattr(contest, name), value)]
     errors = frozen_settings(contest, changed, values)
+    changed_categories = {
+        category: grants
+        for category, grants in (categories or {}).items()
+        if (category.fund, category.max_request) != (grants["fund"], grants["max_request"])
+    }
+    for category, grants in changed_categories.items():
+        errors |= _frozen_category(contest, category, grants)
     if "slug" in changed and "slug" not in errors:
-        error = _slug_error(values["slug"], contest)
+        error = slug_error(values["slug"], contest)
         if error:
             errors["slug"] = error
     if {"number_prefix", "opens_at", "closes_at"} & set(changed) and "number_prefix" not in errors:
-        error = _prefix_error(values, contest)
+        error = prefix_error(values, contest)
         if error:
             errors["number_prefix"] = error
     if errors:
         raise ContestError(errors)
     for name in changed:
         setattr(contest, name, values[name])
+    for category, grants in changed_categories.items():
+        for name in ("fund", "max_request"):
+            if getattr(category, name) != grants[name]:
+                setattr(category, name, grants[name])
+                changed.append(f"categories.{category.code}.{name}")
     if changed:
         db.session.flush()
         audit.record("contest.updated", actor=actor, contest=contest, obj=contest, fields=changed)
     return changed
+
+
+def _frozen_category(contest: Contest, category: Category, grants: dict) -> dict:
+    """Why the grants of ``category`` cannot change now, by the form's field names."""
+    before = (category.fund, category.max_request)
+    after = (grants["fund"], grants["max_request"])
+    errors = frozen_money(contest, before, after)
+    if results_frozen(contest) and before[0] != after[0]:
+        errors.setdefault(
+            "fund",
+            _l("The results are published: the settings that decide the ranking cannot change."),
+        )
+    return {f"{name}_{category.id}": message for name, message in errors.items()}
 
 
 def application_counts(contest: Contest) -> dict[ApplicationState, int]:

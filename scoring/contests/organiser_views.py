@@ -1,15 +1,19 @@
-"""A contest's organisers under /manage/contests/<slug>/organisers (rules in ``organisers.py``)."""
+"""A contest's organisers under /manage/contests/<slug>/organisers (rules in ``organisers.py``),
+and the contest's invitations, to its organisers or its jury, sent again or withdrawn
+(``/invitations/<id>/resend`` and ``…/withdraw``; rules in ``scoring.auth.operations``)."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import clock, lifecycle
 from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
-from ..models import Role, User
+from ..judging.jury import FROZEN_MESSAGE
+from ..models import Invitation, Role, User
 from . import organisers
 from .operations import ContestError
 from .setup_forms import OrganiserForm
@@ -58,6 +62,7 @@ def organisers_list(slug: str):
         contest=contest,
         form=form,
         invitations=organisers.pending_invitations(contest),
+        now=clock.now(),
         can_remove=organisers.removal_problem(contest, current_user) is None,
     )
 
@@ -98,4 +103,78 @@ def organiser_remove(slug: str, user_id: int):
         problem=problem,
         submit=_("Stop organising") if themself else _("Remove from the organisers"),
         back=url_for(".organisers_list", slug=slug),
+    ), (409 if problem and request.method == "POST" else 200)
+
+
+# Invitations ------------------------------------------------------------------------
+
+def _invitation(contest, invitation_id: int) -> Invitation:
+    """The contest's invitation, else 404 (another contest's is not found either)."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.contest_id != contest.id:
+        abort(404)
+    return invitation
+
+
+def _invitation_problem(contest, invitation: Invitation):
+    if invitation.role == Role.JUROR and lifecycle.results_frozen(contest):
+        return FROZEN_MESSAGE
+    return accounts.invitation_problem(invitation)
+
+
+def _invitations_page(contest, invitation: Invitation) -> str:
+    if invitation.role == Role.JUROR:
+        return url_for("jury.members", slug=contest.slug)
+    return url_for(".organisers_list", slug=contest.slug)
+
+
+@bp.route("/<slug>/invitations/<int:invitation_id>/resend", methods=["POST"])
+@role_required(Role.ORGANISER)
+def invitation_resend(slug: str, invitation_id: int):
+    """A new link with a new term, e-mailed; the previous link stops working."""
+    contest = own_contest(slug)
+    invitation = _invitation(contest, invitation_id)
+    problem = _invitation_problem(contest, invitation)
+    if problem:
+        flash(str(problem), "warning")
+        return redirect(_invitations_page(contest, invitation))
+    new, token = accounts.resend_invitation(invitation, actor=current_user._get_current_object())
+    accounts.send_invitation(new, token)
+    db.session.commit()
+    flash(
+        _(
+            "The invitation is sent again to %(email)s with a new link; the link of the "
+            "previous e-mail no longer works.",
+            email=new.email,
+        ),
+        "success",
+    )
+    return redirect(_invitations_page(contest, new))
+
+
+@bp.route("/<slug>/invitations/<int:invitation_id>/withdraw", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def invitation_withdraw(slug: str, invitation_id: int):
+    """GET asks for confirmation (or explains why not); POST withdraws the invitation."""
+    contest = own_contest(slug)
+    invitation = _invitation(contest, invitation_id)
+    problem = _invitation_problem(contest, invitation)
+    back = _invitations_page(contest, invitation)
+    if request.method == "POST" and not problem:  # CSRFProtect has checked the token
+        accounts.withdraw_invitation(invitation, actor=current_user._get_current_object())
+        db.session.commit()
+        flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
+        return redirect(back)
+    return render_template(
+        "contests/confirm.html",
+        contest=contest,
+        heading=_("Withdraw the invitation?"),
+        subject=invitation.email,
+        text=_(
+            "The link in the e-mail stops working: whoever opens it reads that the "
+            "invitation was withdrawn. You can invite the address again later."
+        ),
+        problem=problem,
+        submit=_("Withdraw the invitation"),
+        back=back,
     ), (409 if problem and request.method == "POST" else 200)

@@ -9,9 +9,9 @@ Functions change models and write the audit entry; the view commits. A refusal r
 """
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from .. import audit, clock
+from .. import audit
+from ..auth import operations as accounts
 from ..extensions import db
 from ..models import Contest, Invitation, Role, User
 from .operations import ContestError
@@ -55,14 +55,5 @@ def remove_organiser(contest: Contest, user: User, *, actor: User) -> None:
 
 
 def pending_invitations(contest: Contest) -> list[Invitation]:
-    """Invitations to organise the contest that are not accepted and have not expired."""
-    return db.session.scalars(
-        select(Invitation)
-        .where(
-            Invitation.contest_id == contest.id,
-            Invitation.role == Role.ORGANISER,
-            Invitation.accepted_at.is_(None),
-            Invitation.expires_at > clock.now(),
-        )
-        .order_by(Invitation.created_at)
-    ).all()
+    """Invitations to organise the contest neither accepted nor withdrawn."""
+    return accounts.pending_invitations(contest, Role.ORGANISER)

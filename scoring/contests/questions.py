@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from .. import audit, lifecycle
 from ..extensions import db
 from ..models import Contest, Question, Stage, User
+from . import naming
 from .criteria import move
 from .operations import ContestError
 
@@ -61,7 +62,12 @@ def _key_taken(contest: Contest, key: str, question: Question | None = None) -> 
 
 
 def add_question(contest: Contest, values: dict, *, actor: User) -> Question:
-    """A new question at the end of the form."""
+    """A new question at the end of the form; an empty key is made from its wording."""
+    if not values["key"]:
+        values = {
+            **values,
+            "key": naming.key_from(values["label_uk"], lambda key: _key_taken(contest, key)),
+        }
     if lifecycle.archived(contest):
         raise ContestError({"key": ARCHIVED})
     if contest.stage != Stage.DRAFT and values["required"]:
@@ -126,6 +132,8 @@ def _differs(old, new) -> bool:
 
 def update_question(question: Question, values: dict, *, actor: User) -> list[str]:
     """Apply the changed values and return their names; refuse what the stage forbids."""
+    if not values["key"]:  # left empty: it stays
+        values = {**values, "key": question.key}
     contest = question.contest
     changed = [name for name, value in values.items() if _differs(getattr(question, name), value)]
     errors = {}

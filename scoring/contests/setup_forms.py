@@ -225,7 +225,7 @@ class QuestionForm(AppForm):
     key = StringField(
         _l("Key"),
         validators=[
-            required(),
+            Optional(),
             Length(max=40, message=_l("Use at most %(max)d characters.")),
             Regexp(
                 r"^[A-Za-z][A-Za-z0-9_]*$",
@@ -237,7 +237,8 @@ class QuestionForm(AppForm):
         ],
         filters=[strip],
         description=_l(
-            "Names the answer in exports, e.g. summary. Latin letters, digits and underscores."
+            "Names the answer in exports, e.g. summary. Latin letters, digits and "
+            "underscores. Leave it empty to have it made from the question in Ukrainian."
         ),
         render_kw={"autocapitalize": "none", "spellcheck": "false", "maxlength": 40},
     )
@@ -298,7 +299,7 @@ class QuestionForm(AppForm):
     )
 
     GROUPS = (
-        (_l("The question"), ("key", "label_uk", "label_en", "help_uk", "help_en")),
+        (_l("The question"), ("label_uk", "label_en", "key", "help_uk", "help_en")),
         (_l("The answer"), ("kind", "required")),
         (
             _l("Limits"),

@@ -1,4 +1,7 @@
-"""Organisers' contest pages under /manage/contests: list, create, edit, dashboard, stage."""
+"""Organisers' contest pages under /manage/contests: list, create, copy, edit, dashboard
+(with the set-up checklist before opening), stage."""
+
+from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,13 +14,21 @@ from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, stage_label
+from ..i18n import (
+    AGGREGATION_LABELS,
+    NORMALISE_LABELS,
+    current_language,
+    long_datetime,
+    stage_label,
+)
+from ..judging import notices
 from ..lifecycle import STAGE_BACK, STAGE_FORWARD
 from ..links import external_url
 from ..models import Contest, Role, Stage, contest_organisers
 from ..results.operations import announce_publication
 from . import operations
-from .forms import ContestForm, StageForm
+from .copying import copy_contest
+from .forms import ContestForm, CopyForm, StageForm
 
 bp = Blueprint("contests", __name__, url_prefix="/manage/contests")
 
@@ -25,19 +36,13 @@ bp = Blueprint("contests", __name__, url_prefix="/manage/contests")
 @bp.route("")
 @role_required(Role.ORGANISER)
 def index():
-    contests = db.session.scalars(
-        select(Contest)
-        .join(contest_organisers)
-        .where(contest_organisers.c.user_id == current_user.id)
-        .order_by(Contest.opens_at.desc())
-    ).all()
-    return render_template("contests/index.html", contests=contests)
+    return render_template("contests/index.html", contests=_own_contests())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def new():
-    form = ContestForm()
+    form = ContestForm.for_contest(None, current_language())
     if form.validate_on_submit():
         try:
             contest = operations.create_contest(
@@ -49,19 +54,64 @@ def new():
             db.session.commit()
             flash(_("The contest is created as a draft."), "success")
             return redirect(url_for(".dashboard", slug=contest.slug))
-    return render_template("contests/form.html", form=form, contest=None)
+    return render_template("contests/form.html", form=form, contest=None, sources=_own_contests())
+
+
+def _own_contests():
+    return db.session.scalars(
+        select(Contest)
+        .join(contest_organisers)
+        .where(contest_organisers.c.user_id == current_user.id)
+        .order_by(Contest.opens_at.desc())
+    ).all()
+
+
+@bp.route("/<slug>/copy", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def copy(slug: str):
+    """A new draft from this contest's settings, criteria, questions and categories."""
+    source = own_contest(slug)
+    form = CopyForm()
+    if not form.is_submitted():
+        form.title_uk.data, form.title_en.data = source.title_uk, source.title_en
+        form.number_prefix.data = source.number_prefix
+    elif form.validate():
+        try:
+            contest = copy_contest(
+                source, form.values(), organiser=current_user._get_current_object()
+            )
+        except operations.ContestError as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "The copy is created as a draft with the settings, criteria, questions "
+                    "and categories of «%(title)s»; no application, juror or result is "
+                    "copied. Check the set-up below before opening it.",
+                    title=source.title(current_language()),
+                ),
+                "success",
+            )
+            return redirect(url_for(".dashboard", slug=contest.slug))
+    return render_template("contests/copy.html", form=form, source=source)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def edit(slug: str):
     contest = own_contest(slug)
-    form = ContestForm()
+    form = ContestForm.for_contest(contest, current_language())
     if not form.is_submitted():
         form.load(contest)
     elif form.validate():
         try:
-            operations.update_contest(contest, form.contest_values(), actor=current_user)
+            operations.update_contest(
+                contest,
+                form.contest_values(),
+                actor=current_user,
+                categories=form.category_values(),
+            )
         except operations.ContestError as error:
             show_errors(form, error)
         else:
@@ -71,6 +121,64 @@ def edit(slug: str):
     return render_template("contests/form.html", form=form, contest=contest)
 
 
+@dataclass(frozen=True)
+class SetupItem:
+    """A line of the set-up checklist: done or not, what is there or what is missing."""
+
+    label: str
+    done: bool
+    detail: str
+    endpoint: str  # where it is done
+    required: bool  # the contest cannot open without it (``lifecycle.opening_checks``)
+
+
+def setup_checklist(contest: Contest) -> list[SetupItem]:
+    """What a draft contest has and lacks before it opens: the guardrail of opening
+    (``lifecycle.opening_checks``) item by item, then what applicants will miss."""
+    checks = {check.code: check for check in lifecycle.opening_checks(contest)}
+
+    def required(code, label, done_text, endpoint) -> SetupItem:
+        check = checks[code]
+        detail = done_text if check.done else str(check.problem)
+        return SetupItem(label, check.done, detail, endpoint, True)
+
+    window = _(
+        "from %(start)s to %(end)s (Kyiv time)",
+        start=long_datetime(contest.opens_at),
+        end=long_datetime(contest.closes_at),
+    )
+    criteria = ngettext("%(num)d criterion", "%(num)d criteria", len(contest.criteria))
+    questions = (
+        ngettext("%(num)d question", "%(num)d questions", len(contest.questions))
+        if contest.questions
+        else _("Applicants are asked only for a title: add the questions.")
+    )
+    described = bool(contest.description_uk and contest.rules_uk)
+    return [
+        required("criteria", _("Evaluation criteria"), criteria, "contests.criteria_list"),
+        required("dates", _("Dates of the applications"), window, "contests.edit"),
+        required(
+            "prefix", _("Prefix of registration numbers"), contest.number_prefix, "contests.edit"
+        ),
+        SetupItem(
+            _("Application form"),
+            bool(contest.questions),
+            questions,
+            "contests.questions_list",
+            False,
+        ),
+        SetupItem(
+            _("Description and rules"),
+            described,
+            _("Both are written.")
+            if described
+            else _("Applicants read them on the contest’s page: write both in Ukrainian."),
+            "contests.edit",
+            False,
+        ),
+    ]
+
+
 @bp.route("/<slug>")
 @role_required(Role.ORGANISER)
 def dashboard(slug: str):
@@ -78,6 +186,7 @@ def dashboard(slug: str):
     return render_template(
         "contests/dashboard.html",
         contest=contest,
+        checklist=setup_checklist(contest) if contest.stage == Stage.DRAFT else None,
         counts=operations.application_counts(contest),
         forward=STAGE_FORWARD.get(contest.stage),
         back=STAGE_BACK.get(contest.stage),
@@ -124,6 +233,8 @@ def stage(slug: str):
             )
             if target == Stage.PUBLISHED:
                 _announce_results(contest)
+            if target == Stage.JUDGING:
+                notices.tell(*notices.announce_judging(contest))
             return redirect(url_for(".dashboard", slug=slug))
     form.warnings.data = plan.fingerprint
     if plan.warnings:
@@ -140,9 +251,7 @@ def stage(slug: str):
 
 def _announce_results(contest: Contest) -> None:
     """After publication: e-mail the applicants the link to the results (SPEC §3)."""
-    sent, failed = announce_publication(
-        contest, external_url("results.public", slug=contest.slug)
-    )
+    sent, failed = announce_publication(contest, external_url("results.public", slug=contest.slug))
     if sent:
         flash(
             ngettext(

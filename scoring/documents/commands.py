@@ -17,7 +17,7 @@ from .. import database, progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
-from . import data, pdf
+from . import data, pdf, sheets
 
 KINDS = ("announcement", "protocol", "scoresheets", "receipt", "certificate")
 ONE_APPLICATION = ("receipt", "certificate")  # --application is required
@@ -85,7 +85,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                     )
                 )
         blank = options["blank"]
-        records = data.scoresheets(contest, language, number=number, blank=blank)
+        records = sheets.scoresheets(contest, language, number=number, blank=blank)
         stem = "blank-scoresheets" if blank else "scoresheets"
         return pdf.scoresheets.build(records, data.font_folder(), shown), data.file_name(
             stem, number or contest.slug, language=language

@@ -20,13 +20,12 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from .. import audit, clock, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
-from ..judging import scores_file
 from ..links import external_url
 from ..models import (
     Application,
@@ -79,7 +78,7 @@ def results_url(contest: Contest) -> str:
     return external_url("results.public", slug=contest.slug)
 
 
-def _scoring(contest: Contest, language: str) -> records.Scoring:
+def scoring_rules(contest: Contest, language: str) -> records.Scoring:
     return records.Scoring(
         criteria=tuple(
             records.CriterionLine(
@@ -123,7 +122,7 @@ class _Results:
         """The rules as the ranking applied them: the quorum capped by the jury's size,
         and whether the scores are sums of unequal numbers of jurors' totals."""
         return dataclasses.replace(
-            _scoring(self.contest, self.language),
+            scoring_rules(self.contest, self.language),
             quorum=self.ranking.quorum,
             unequal_jurors=self.ranking.unequal_sums,
         )
@@ -137,8 +136,23 @@ class _Results:
                 self.category_titles,
                 jurors=row.jurors,
                 winner_place=places.get(row.application_id),
+                funded=row.category in self.ranking.funds,
             )
             for row in self.ranking.rows
+        )
+
+    def funds(self) -> tuple[records.FundLine, ...]:
+        return _fund_lines(self.ranking.funds, self.category_titles)
+
+    def awards(self) -> tuple[records.AwardRecord, ...]:
+        """The partial awards the ranking applies (SPEC §12)."""
+        rows = {row.application_id: row for row in self.ranking.rows}
+        return tuple(
+            _award(rows[d.application_id], d)
+            for d in self.decisions
+            if d.kind == DecisionKind.PARTIAL
+            and d.application_id in rows
+            and rows[d.application_id].awarded == d.amount
         )
 
     def not_ranked(self) -> tuple[records.Unranked, ...]:
@@ -175,8 +189,32 @@ class _Results:
         return tuple(found)
 
 
+def _award(row, decision) -> records.AwardRecord:
+    """A partial award (the engine's or the public row, the model or the public decision)."""
+    return records.AwardRecord(
+        application=f"{row.number} {row.organisation}",
+        requested=row.requested,
+        amount=decision.amount,
+        reason=decision.reason,
+        decided_at=decision.decided_at,
+    )
+
+
+def _fund_lines(funds, titles: dict) -> tuple[records.FundLine, ...]:
+    return tuple(
+        records.FundLine(titles.get(code, ""), fund.fund, fund.awarded, fund.left)
+        for code, fund in funds.items()
+    )
+
+
 def _placing(
-    row, community: str, titles: dict, *, jurors: int | None, winner_place: int | None
+    row,
+    community: str,
+    titles: dict,
+    *,
+    jurors: int | None,
+    winner_place: int | None,
+    funded: bool,
 ) -> records.Placing:
     """A ranked row (the engine's, or the public one) as the documents print it."""
     return records.Placing(
@@ -191,6 +229,9 @@ def _placing(
         winner=row.winner,
         note=notes_text(row.notes),
         winner_place=winner_place,
+        requested=row.requested if funded else None,
+        awarded=row.awarded,
+        funded=funded,
     )
 
 
@@ -203,11 +244,20 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
         def named(rows) -> tuple[str, ...]:
             return tuple(f"{r.number} {r.organisation}" for r in rows)
 
+        rows = {r.number: r for r in results.rows}
+
         return records.Announcement(
             letterhead=letterhead(contest, language),
             published_at=contest.published_at if results_public(contest) else None,
             placings=tuple(
-                _placing(r, r.community, titles, jurors=None, winner_place=r.winner_place)
+                _placing(
+                    r,
+                    r.community,
+                    titles,
+                    jurors=None,
+                    winner_place=r.winner_place,
+                    funded=r.category in results.funds,
+                )
                 for r in results.rows
             ),
             not_ranked=tuple(
@@ -216,7 +266,7 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
             ),
             full_ranking=results.full_ranking,
             scoring=dataclasses.replace(
-                _scoring(contest, language),
+                scoring_rules(contest, language),
                 quorum=results.quorum,
                 unequal_jurors=results.unequal_sums,
             ),
@@ -233,6 +283,12 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
                 for tie in results.ties
             ),
             results_url=results_url(contest),
+            funds=_fund_lines(results.funds, titles),
+            awards=tuple(
+                _award(rows[d.numbers[0]], d)
+                for d in results.decisions
+                if d.amount is not None and d.numbers and d.numbers[0] in rows
+            ),
         )
 
 
@@ -301,7 +357,7 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
     return tuple(records.Recusal(*row[1:]) for row in rows)
 
 
-def _names(user_ids) -> dict[int, str]:
+def user_names(user_ids) -> dict[int, str]:
     """The names of these users (one query, none without ids)."""
     ids = sorted({i for i in user_ids if i is not None})
     if not ids:
@@ -436,6 +492,8 @@ def protocol(
             audit_anchor_problem=audit.anchor_problem_text(chain),
             every_member_signs=every_member_signs,
             entered=_entered(contest),
+            funds=results.funds(),
+            awards=results.awards(),
         )
 
 
@@ -443,128 +501,6 @@ def secretary_of(contest: Contest) -> str:
     """The organiser who keeps the protocol when nobody in particular asks for it."""
     organisers = sorted(contest.organisers, key=lambda user: user.id)
     return organisers[0].name if organisers else ""
-
-
-def _sheet(
-    contest: Contest,
-    criteria: tuple[records.CriterionLine, ...],
-    sheet: Scoresheet | None,
-    application: Application,
-    juror: User | None,
-    *,
-    hide_organisation: bool = False,
-    entered_by: dict[int, str] | None = None,
-) -> records.Sheet:
-    scores = {s.criterion_id: s for s in sheet.scores} if sheet and sheet.scores else {}
-    entered_by = entered_by or {}
-    lines = tuple(
-        records.SheetLine(
-            criterion=line,
-            points=scores[c.id].points if c.id in scores else None,
-            comment=scores[c.id].comment if c.id in scores else "",
-        )
-        for c, line in zip(contest.criteria, criteria, strict=True)
-    )
-    scored = [line for line in lines if line.points is not None]
-    return records.Sheet(
-        number=application.number,
-        organisation="" if hide_organisation else application.facts.name,
-        title=application.title,
-        juror=juror.name if juror else "",
-        juror_email=juror.email if juror else "",
-        lines=lines,
-        total=ranking.juror_total(
-            (line.criterion.weight for line in scored), (line.points for line in scored)
-        ),
-        overall_comment=sheet.overall_comment if sheet else "",
-        submitted_at=sheet.submitted_at if sheet else None,
-        declared_at=sheet.declared_at if sheet and sheet.conflict == Conflict.NONE else None,
-        entered_at=sheet.entered_at if sheet else None,
-        entered_by=entered_by.get(sheet.entered_by_id, "") if sheet else "",
-    )
-
-
-def scoresheets(
-    contest: Contest, language: str, *, number: str | None = None, blank: bool = False
-) -> records.Scoresheets:
-    """Every submitted scoresheet (or one application's); ``blank``: forms to fill by hand.
-
-    Blank forms go to every juror assigned to the application who has not recused;
-    an application without assignments gets one form with the juror left to fill in.
-    """
-    with force_locale(language):
-        query = (
-            select(Application)
-            .where(
-                Application.contest_id == contest.id,
-                Application.state == ApplicationState.ADMITTED,
-            )
-            .options(joinedload(Application.organisation))
-        )
-        if number is not None:
-            query = query.where(Application.number == number)
-        applications = db.session.scalars(query.order_by(Application.serial)).all()
-        sheet_query = (
-            select(Scoresheet)
-            .where(Scoresheet.application_id.in_([a.id for a in applications]))
-            .options(joinedload(Scoresheet.juror), selectinload(Scoresheet.scores))
-        )
-        if blank:
-            sheet_query = sheet_query.where(Scoresheet.conflict != Conflict.RECUSED)
-        else:
-            sheet_query = sheet_query.where(Scoresheet.state == SheetState.SUBMITTED)
-        by_application = defaultdict(list)
-        for sheet in db.session.scalars(sheet_query):
-            by_application[sheet.application_id].append(sheet)
-        entered_by = _names(s.entered_by_id for found in by_application.values() for s in found)
-        criteria = _scoring(contest, language).criteria
-        sheets = []
-        for application in applications:
-            found = sorted(
-                by_application[application.id], key=lambda s: (s.juror.name.casefold(), s.id)
-            )
-            if blank:
-                jurors = [s.juror for s in found] or [None]
-                sheets += [_sheet(contest, criteria, None, application, j) for j in jurors]
-            else:
-                sheets += [
-                    _sheet(contest, criteria, s, application, s.juror, entered_by=entered_by)
-                    for s in found
-                ]
-        head = letterhead(contest, language)
-        if blank:  # forms to fill in by hand: nothing on them to call a draft
-            head = dataclasses.replace(head, draft=False)
-        return records.Scoresheets(
-            letterhead=head,
-            sheets=tuple(sheets),
-            blank=blank,
-            max_total=contest.max_total,
-            columns=scores_file.COLUMNS,
-        )
-
-
-def juror_scoresheet(
-    contest: Contest, application: Application, sheet: Scoresheet, language: str
-) -> records.Scoresheets:
-    """The juror's own sheet; in a blind contest without the applicant's name."""
-    with force_locale(language):
-        return records.Scoresheets(
-            letterhead=letterhead(contest, language),
-            sheets=(
-                _sheet(
-                    contest,
-                    _scoring(contest, language).criteria,
-                    sheet,
-                    application,
-                    sheet.juror,
-                    hide_organisation=contest.blind,
-                    entered_by=_names([sheet.entered_by_id]),
-                ),
-            ),
-            blank=False,
-            max_total=contest.max_total,
-            columns=scores_file.COLUMNS,
-        )
 
 
 def receipt(application: Application, language: str) -> records.Receipt:
@@ -601,6 +537,7 @@ def receipt(application: Application, language: str) -> records.Receipt:
             files=tuple(
                 records.FileLine(a.filename, a.size, a.sha256) for a in application.attachments
             ),
+            requested=application.requested,
         )
 
 
@@ -629,4 +566,5 @@ def certificate(contest: Contest, application: Application, language: str) -> re
             category=title(category, language) if category else "",
             date=published or clock.now(),
             chair=chair.name if chair else "",
+            awarded=row.awarded,
         )

@@ -33,7 +33,7 @@ from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
 from ..results.disclosure import results_public
 from ..results.loading import contest_ranking
-from . import data, jobs, pdf
+from . import data, jobs, pdf, sheets
 
 bp = Blueprint("documents", __name__)
 
@@ -128,7 +128,7 @@ def scoresheets_pdf(slug: str):
         contest,
         data.file_name(kind, number or contest.slug, language=lang),
         pdf.scoresheets.build,
-        data.scoresheets,
+        sheets.scoresheets,
         lang,
         number=number,
         blank=blank,
@@ -200,7 +200,7 @@ def juror_scoresheet_pdf(slug: str, number: str):
         abort(404)  # the content opens only after the declaration (SPEC §11)
     lang = language()
     content = _built(
-        pdf.scoresheets.build, data.juror_scoresheet, contest, application, sheet, lang
+        pdf.scoresheets.build, sheets.juror_scoresheet, contest, application, sheet, lang
     )
     return pdf_response(content, data.file_name("scoresheet", number, language=lang))
 

@@ -20,7 +20,7 @@ the rules, change the models and write the audit entry; the view commits. A refu
 raises ``jury.JuryError`` before anything has changed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
@@ -63,11 +63,6 @@ def _check_assigning(contest: Contest) -> None:
         )
 
 
-def _lock_contest(contest: Contest) -> None:
-    """Serialise the assignment changes of one contest (two organisers clicking at once)."""
-    db.session.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
-
-
 def _rules(contest: Contest) -> Rules:
     return Rules(
         per_application=contest.jurors_per_application,
@@ -106,12 +101,13 @@ class AutoResult:
     added: int
     short: list[tuple[str, int]]  # (registration number, jurors missing)
     conflicts: int  # pairs left out because of a conflict of interest
+    pairs: tuple[tuple[int, int], ...] = ()  # the (application id, juror id) added
 
 
 def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
     """Add the missing assignments of the admitted applications (see ``assignment``)."""
+    lifecycle.hold_stage(contest, to_change=True)  # one organiser's changes at a time
     _check_assigning(contest)
-    _lock_contest(contest)
     rows = db.session.execute(
         select(
             Application.id,
@@ -157,7 +153,7 @@ def assign_automatically(contest: Contest, *, actor: User) -> AutoResult:
         ((numbers[app_id], missing) for app_id, missing in plan.short.items()),
         key=lambda item: item[0],
     )
-    return AutoResult(len(plan.pairs), short, plan.conflicts)
+    return AutoResult(len(plan.pairs), short, plan.conflicts, tuple(plan.pairs))
 
 
 @dataclass(frozen=True)
@@ -224,31 +220,37 @@ def _conflict_error(user: User, found: list[str]) -> JuryError:
     )
 
 
-def add_assignment(
-    contest: Contest, application: Application, user: User, *, actor: User
-) -> Scoresheet:
-    """Assign a member of the jury to one admitted application."""
-    _check_assigning(contest)
-    _lock_contest(contest)
+def assignment_problem(contest: Contest, application: Application, user: User):
+    """Why ``user`` cannot be assigned to ``application`` (a ``JuryError``), or None."""
     if db.session.get(JuryMember, (contest.id, user.id)) is None:
-        raise JuryError(_l("This person is not on the jury."))
+        return JuryError(_l("This person is not on the jury."))
     if application.state != ApplicationState.ADMITTED:
-        raise JuryError(_l("Only admitted applications are assigned to jurors."))
+        return JuryError(_l("Only admitted applications are assigned to jurors."))
     taken = db.session.scalar(
         select(Scoresheet.id).where(
             Scoresheet.application_id == application.id, Scoresheet.juror_id == user.id
         )
     )
     if taken is not None:
-        raise JuryError(_l("%(name)s is already assigned to this application.", name=user.name))
+        return JuryError(_l("%(name)s is already assigned to this application.", name=user.name))
     found = conflicts(
         juror_party(user),
         applicant_party(application),
         same_oblast=contest.conflict_same_oblast,
         same_community=contest.conflict_same_community,
     )
-    if found:
-        raise _conflict_error(user, found)
+    return _conflict_error(user, found) if found else None
+
+
+def add_assignment(
+    contest: Contest, application: Application, user: User, *, actor: User
+) -> Scoresheet:
+    """Assign a member of the jury to one admitted application."""
+    lifecycle.hold_stage(contest, to_change=True)  # one organiser's changes at a time
+    _check_assigning(contest)
+    problem = assignment_problem(contest, application, user)
+    if problem:
+        raise problem
     sheet = Scoresheet(application_id=application.id, juror_id=user.id, assigned_at=clock.now())
     db.session.add(sheet)
     db.session.flush()
@@ -281,8 +283,61 @@ def add_least_loaded(contest: Contest, application: Application, *, actor: User)
     return user
 
 
+@dataclass
+class BulkAssignment:
+    """One juror and several applications: what is (or would be) assigned, and what not."""
+
+    assign: list[Application] = field(default_factory=list)
+    refused: list[tuple[Application, str]] = field(default_factory=list)  # and why
+
+
+def plan_bulk(contest: Contest, applications, user: User) -> BulkAssignment:
+    """What assigning ``user`` to each of ``applications`` would do (nothing changes)."""
+    _check_assigning(contest)
+    plan = BulkAssignment()
+    for application in applications:
+        problem = assignment_problem(contest, application, user)
+        if problem:
+            plan.refused.append((application, str(problem.message)))
+        else:
+            plan.assign.append(application)
+    return plan
+
+
+def assign_many(contest: Contest, applications, user: User, *, actor: User) -> BulkAssignment:
+    """Assign ``user`` to each application, each audited as one assignment is; what
+    cannot be assigned is left and said with why."""
+    done = BulkAssignment()
+    for application in applications:
+        try:
+            add_assignment(contest, application, user, actor=actor)
+        except JuryError as error:
+            done.refused.append((application, str(error.message)))
+        else:
+            done.assign.append(application)
+    return done
+
+
+def admitted_with_numbers(contest: Contest, numbers) -> tuple[list[Application], list[str]]:
+    """The contest's admitted applications with these numbers, in registration order,
+    and the numbers that are none of them."""
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    found = db.session.scalars(
+        select(Application)
+        .where(
+            Application.contest_id == contest.id,
+            Application.number.in_(wanted),
+            Application.state == ApplicationState.ADMITTED,
+        )
+        .order_by(Application.serial, Application.id)
+    ).all()
+    known = {a.number for a in found}
+    return list(found), [n for n in wanted if n not in known]
+
+
 def remove_assignment(contest: Contest, sheet: Scoresheet, *, actor: User) -> None:
     """Take an assignment back while its sheet holds no score and no recusal."""
+    lifecycle.hold_stage(contest)
     _check_assigning(contest)
     sheet = lock_scoresheet(sheet.id)
     if sheet.state == SheetState.SUBMITTED:
@@ -411,6 +466,7 @@ def reopen(contest: Contest, sheet: Scoresheet, reason: str, *, actor: User) -> 
             _l("The reason is too long (at most %(max)d characters).", max=MAX_REASON), "reason"
         )
     sheet = lock_scoresheet(sheet.id)
+    lifecycle.hold_stage(contest)  # a publication waits for the reopening, or it for it
     problem = reopen_problem(contest, sheet)
     if problem:
         raise JuryError(problem)

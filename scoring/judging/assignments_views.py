@@ -3,6 +3,8 @@
 - ``/assignments``: the matrix of applications × jurors, a page of applications at a
   time, and "assign automatically"; ``/assignments/<number>`` adds or removes the
   jurors of one application.
+- ``/assignments/bulk``: one juror to the applications ticked in the matrix, after a
+  page that says what will happen to each.
 - ``/scoresheets/<id>/reopen``: a submitted sheet back to a draft, with a reason.
 
 The routes join the jury's blueprint (``jury_views.bp``): only the contest's organisers
@@ -11,6 +13,7 @@ see them (anyone else gets 404, other roles 403).
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,9 +22,10 @@ from .. import lifecycle
 from ..access import admitted_or_404, own_contest
 from ..auth import role_required
 from ..extensions import db
-from ..models import Application, Role, Scoresheet
-from . import assignments, jury
-from .forms import ReopenForm
+from ..forms import choices
+from ..models import Application, Role, Scoresheet, User
+from . import assignments, jury, notices
+from .forms import BulkAssignForm, ReopenForm
 from .jury_views import actor, bp, jury_member
 
 
@@ -59,6 +63,7 @@ def assign_automatically(slug: str):
             ),
             "success",
         )
+        notices.tell(*notices.announce_assignments(contest, result.pairs))
     else:
         flash(_("Every application already has its jurors: nothing is added."), "info")
     if result.conflicts:
@@ -120,6 +125,7 @@ def add(slug: str, number: str, user_id: int):
     else:
         db.session.commit()
         flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
+        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
     return _back_to(contest, item)
 
 
@@ -136,6 +142,7 @@ def add_least_loaded(slug: str, number: str):
     else:
         db.session.commit()
         flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
+        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
     return _back_to(contest, item)
 
 
@@ -223,3 +230,67 @@ def reopen(slug: str, sheet_id: int):
         form=form,
         problem=problem,
     ), (409 if problem and request.method == "POST" else 200)
+
+
+# Several applications at once --------------------------------------------------------
+
+
+@bp.route("/<slug>/assignments/bulk", methods=["POST"])
+@role_required(Role.ORGANISER)
+def assign_bulk(slug: str):
+    """One juror to the ticked applications: first what will happen to each, then
+    (``confirmed``) the assignments, each audited as one is."""
+    contest = own_contest(slug)
+    form = BulkAssignForm()
+    team = jury.members(contest)
+    form.juror.choices = choices(
+        [("", _l("— choose the juror —"))] + [(m.id, m.name) for m in team]
+    )
+    found, unknown = assignments.admitted_with_numbers(contest, form.numbers.data or [])
+    valid = form.validate()
+    user = None
+    if valid:
+        member = next((m for m in team if str(m.id) == form.juror.data), None)
+        user = db.session.get(User, member.id) if member else None
+        if user is None:
+            form.juror.errors.append(_("Choose a member of the jury."))
+            valid = False
+    problem = None
+    if unknown:
+        problem = _(
+            "These numbers are not among the admitted applications of this contest: "
+            "%(numbers)s. Nothing is changed; go back to the matrix and tick again.",
+            numbers=", ".join(unknown[:20]),
+        )
+    plan = None
+    if not problem and valid:
+        try:
+            plan = assignments.plan_bulk(contest, found, user)
+        except jury.JuryError as error:
+            problem = error.message
+    if problem or not valid or not form.confirmed.data:
+        return render_template(
+            "jury/assignments_bulk.html",
+            contest=contest,
+            form=form,
+            problem=problem,
+            plan=plan,
+            found=found,
+            juror=user,
+        ), (422 if problem else 200)
+    done = assignments.assign_many(contest, found, user, actor=actor())
+    db.session.commit()
+    if done.assign:
+        flash(
+            ngettext(
+                "%(name)s is assigned to %(num)d application: %(numbers)s.",
+                "%(name)s is assigned to %(num)d applications: %(numbers)s.",
+                len(done.assign),
+                name=user.name,
+                numbers=", ".join(a.number for a in done.assign),
+            ),
+            "success",
+        )
+    for application, why in done.refused:
+        flash(_("%(number)s is not changed: %(why)s", number=application.number, why=why), "danger")
+    return redirect(url_for(".assignments", slug=slug))

@@ -7,10 +7,17 @@ and the CSRF token.
 """
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import AppForm, PersonForm, strip
+from ..forms import AppForm, PersonForm, strip, ticked
 from ..i18n import input_number
 from ..models import Criterion, Score
 from .jury import MAX_REASON
@@ -91,3 +98,16 @@ class ReopenForm(AppForm):
         ),
         render_kw={"rows": 3, "maxlength": MAX_REASON},
     )
+
+
+class BulkAssignForm(AppForm):
+    """One juror for the applications ticked in the matrix; the first POST shows what
+    will happen, the second (``confirmed``) assigns. The view sets the juror's choices."""
+
+    numbers = SelectMultipleField(_l("Applications"), validate_choice=False, validators=[ticked])
+    juror = SelectField(
+        _l("Juror"),
+        validators=[InputRequired(message=_l("Choose a member of the jury."))],
+        validate_choice=False,  # a juror who is not a member is refused by name
+    )
+    confirmed = HiddenField()

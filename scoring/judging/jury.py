@@ -10,8 +10,8 @@ are in ``assignments``):
    who has not scored — no submitted sheet, no score and no declared recusal, which the
    protocol must keep — can be removed together with their empty assignments.
 2. **Progress.** Each member's sheets by state and how far the applications have got,
-   from grouped queries. During judging a reminder goes by e-mail to the jurors who have
-   sheets left.
+   from grouped queries. During judging a reminder goes by e-mail to one juror, or to
+   every juror, who has sheets left.
 
 Functions take models and plain values, check the rules, change the models and write
 the audit entry; the view commits. A refusal raises ``JuryError`` before anything has
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, or_, select
 
-from .. import audit, clock, lifecycle
+from .. import audit, lifecycle
 from ..auth import operations as accounts
 from ..extensions import db
 from ..models import (
@@ -172,17 +172,8 @@ def applications_summary(contest: Contest, jury_size: int) -> ApplicationsSummar
 
 
 def pending_invitations(contest: Contest) -> list[Invitation]:
-    """Invitations to the contest's jury that are not accepted and have not expired."""
-    return db.session.scalars(
-        select(Invitation)
-        .where(
-            Invitation.contest_id == contest.id,
-            Invitation.role == Role.JUROR,
-            Invitation.accepted_at.is_(None),
-            Invitation.expires_at > clock.now(),
-        )
-        .order_by(Invitation.created_at)
-    ).all()
+    """Invitations to the contest's jury neither accepted nor withdrawn."""
+    return accounts.pending_invitations(contest, Role.JUROR)
 
 
 def add_member(contest: Contest, user: User, *, actor: User) -> None:
@@ -349,13 +340,13 @@ def reminder_problem(contest: Contest, reminders: list[Reminder]):
     return None
 
 
-def record_reminders(contest: Contest, reminders: list[Reminder], *, actor: User) -> None:
-    """Write the reminders just sent to the audit log (who was reminded, not the text)."""
+def record_reminder(contest: Contest, reminder: Reminder, *, actor: User) -> None:
+    """Write a reminder just sent to the audit log: to whom, how many sheets were left
+    (not the text). A reminder to every late juror writes one entry for each of them."""
     audit.record(
         "jury.reminded",
         actor=actor,
         contest=contest,
-        obj=contest,
-        count=len(reminders),
-        jurors=[r.user.id for r in reminders],
+        obj=reminder.user,
+        remaining=reminder.remaining,
     )

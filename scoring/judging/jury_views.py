@@ -1,20 +1,30 @@
 """Organisers' jury pages under /manage/contests/<slug> (the rules are in ``jury``).
 
 - ``/jury``: the members with their progress, adding or inviting a juror by e-mail, the
-  chair, removing a member who has not scored, reminders to jurors with sheets left.
+  chair, removing a member who has not scored, reminders to one juror or to every juror
+  with sheets left.
 
 The assignment pages (``assignments_views``) add their routes to the same blueprint.
 
 Only the contest's organisers see these pages (anyone else gets 404, other roles 403).
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import lifecycle
+from .. import clock, lifecycle
 from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
@@ -84,6 +94,7 @@ def members(slug: str):
         summary=jury.applications_summary(contest, len(jury_members)),
         invitations=jury.pending_invitations(contest),
         frozen=lifecycle.results_frozen(contest),
+        now=clock.now(),
     )
 
 
@@ -138,35 +149,58 @@ def remove(slug: str, user_id: int):
 @bp.route("/<slug>/jury/remind", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def remind(slug: str):
-    """GET lists who would be reminded; POST sends one e-mail to each of them."""
+    """GET lists who would be reminded (every juror with sheets left, or ``?juror=ID``
+    alone); POST sends one e-mail to each, audited one by one, and names any it could
+    not send."""
     contest = own_contest(slug)
     reminders = jury.unfinished(contest)
+    only = request.args.get("juror", type=int)
+    if only is not None:
+        jury_member(contest, only)  # 404 for someone not on the jury
+        reminders = [r for r in reminders if r.user.id == only]
     problem = jury.reminder_problem(contest, reminders)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
         link = external_url("judging.assignments", slug=contest.slug)
+        failed = []
         for reminder in reminders:
             user = reminder.user
-            send_mail(
-                user.email,
-                _l("Scoresheets are waiting for you"),
-                "jury_reminder",
-                language=user.language,
-                name=user.name,
-                remaining=reminder.remaining,
-                contest_title=contest.title(user.language),
-                link=link,
-            )
-        jury.record_reminders(contest, reminders, actor=actor())
+            try:
+                send_mail(
+                    user.email,
+                    _l("Scoresheets are waiting for you"),
+                    "jury_reminder",
+                    language=user.language,
+                    name=user.name,
+                    remaining=reminder.remaining,
+                    contest_title=contest.title(user.language),
+                    link=link,
+                )
+            except OSError:  # this one address or the server: the others still go
+                current_app.logger.exception("reminder to %s not sent", user.email)
+                failed.append(user)
+                continue
+            jury.record_reminder(contest, reminder, actor=actor())
         db.session.commit()
-        flash(
-            ngettext(
-                "A reminder is sent to %(num)d juror.",
-                "Reminders are sent to %(num)d jurors.",
-                len(reminders),
-            ),
-            "success",
-        )
+        sent = len(reminders) - len(failed)
+        if sent:
+            flash(
+                ngettext(
+                    "A reminder is sent to %(num)d juror.",
+                    "Reminders are sent to %(num)d jurors.",
+                    sent,
+                ),
+                "success",
+            )
+        if failed:
+            flash(
+                _(
+                    "The e-mail could not be sent to: %(people)s. Nothing is recorded for "
+                    "them; try again later or call them.",
+                    people=", ".join(f"{u.name} ({u.email})" for u in failed),
+                ),
+                "danger",
+            )
         return redirect(url_for(".members", slug=slug))
     return render_template(
-        "jury/remind.html", contest=contest, reminders=reminders, problem=problem
+        "jury/remind.html", contest=contest, reminders=reminders, problem=problem, only=only
     ), (409 if problem and request.method == "POST" else 200)

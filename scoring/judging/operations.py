@@ -145,6 +145,21 @@ def assignments(contest: Contest, juror: User) -> list[Assignment]:
     return items
 
 
+STATUSES = ("not_started", "draft", "submitted", "recused")  # the filters of the list
+UNSCORED = ("not_started", "draft")
+QUICK_POINTS_MAX = 10  # criteria up to this maximum get a button for each whole point
+
+
+def next_unscored(items: list[Assignment], after: str | None = None) -> Assignment | None:
+    """The next assignment still to score in the juror's fair order: the first one after
+    the application numbered ``after`` (wrapping round), or the first of all."""
+    start = next((i + 1 for i, item in enumerate(items) if item.number == after), 0)
+    for item in items[start:] + items[:start]:
+        if item.status in UNSCORED and item.number != after:
+            return item
+    return None
+
+
 def progress(items: list[Assignment]) -> Progress:
     counts = dict.fromkeys(("submitted", "draft", "not_started", "recused"), 0)
     for item in items:
@@ -296,6 +311,7 @@ def missing_criteria(criteria: list[Criterion], scores: dict[int, Score]) -> lis
 
 
 def _check_open(contest: Contest, sheet: Scoresheet) -> None:
+    lifecycle.hold_stage(contest)  # a move out of judging waits for this write, or it for it
     if not lifecycle.scoring_open(contest):
         raise JudgingError(_("Scoring in this contest is closed; nothing can change."))
     if sheet.conflict == Conflict.RECUSED:

@@ -52,7 +52,6 @@ from .forms import NoConflictForm, RecusalForm, SubmitForm, scoresheet_form
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 
 
-
 def _sheet_url(contest: Contest, application: Application) -> str:
     return url_for(".scoresheet", slug=contest.slug, number=application.number)
 
@@ -86,14 +85,23 @@ def index():
 @bp.route("/<slug>")
 @role_required(Role.JUROR)
 def assignments(slug: str):
+    """The juror's list in their fair order; ``?status=`` shows one status only, and
+    ``?after=NUMBER`` (where a submission leads) proposes the next application to score."""
     contest = jury_contest(slug)
     items = operations.assignments(contest, current_user)
+    status = request.args.get("status")
+    status = status if status in operations.STATUSES else None
+    open_ = lifecycle.scoring_open(contest)
     return render_template(
         "judging/assignments.html",
         contest=contest,
-        items=items,
+        items=[item for item in items if item.status == status] if status else items,
+        everything=len(items),
+        status=status,
+        statuses=operations.STATUSES,
         progress=operations.progress(items),
-        open=lifecycle.scoring_open(contest),
+        next_item=operations.next_unscored(items, request.args.get("after")) if open_ else None,
+        open=open_,
     )
 
 
@@ -127,7 +135,9 @@ def _content(contest: Contest, application: Application) -> dict:
 def scoresheet(slug: str, number: str):
     """The conflict step while undeclared, then the scoresheet (it also saves without JS)."""
     contest = jury_contest(slug)
-    application, sheet = juror_assignment(contest, number)
+    application, sheet = juror_assignment(contest, number, closed_drafts=True)
+    if not lifecycle.scoring_open(contest) and sheet.state != SheetState.SUBMITTED:
+        return _closed_draft(contest, application, sheet)
     if sheet.conflict == Conflict.UNDECLARED:
         if request.method == "POST":
             return redirect(_sheet_url(contest, application))
@@ -137,13 +147,17 @@ def scoresheet(slug: str, number: str):
     form = scoresheet_form(criteria, scores, sheet.overall_comment)
     editable = lifecycle.scoring_open(contest) and sheet.state == SheetState.DRAFT
     if request.method == "POST" and form.validate_on_submit():
+        points = {c.id: form[f"points_{c.id}"].data for c in criteria}
+        quick = _quick_points(request.form.get("quick"), criteria)
+        if quick:
+            points[quick[0]] = quick[1]
         try:
             result = operations.save_scores(
                 sheet,
                 criteria,
                 contest=contest,
                 actor=current_user,
-                points={c.id: form[f"points_{c.id}"].data for c in criteria},
+                points=points,
                 comments={c.id: form[f"comment_{c.id}"].data for c in criteria},
                 overall_comment=form.overall_comment.data,
             )
@@ -157,11 +171,14 @@ def scoresheet(slug: str, number: str):
             if form.review.data:
                 return redirect(url_for(".submit", slug=contest.slug, number=application.number))
             flash(_("Saved."), "success")
-            return redirect(_sheet_url(contest, application))
+            anchor = f"#criterion-{quick[0]}" if quick else ""
+            return redirect(_sheet_url(contest, application) + anchor)
         for name, message in result.errors.items():
             form[name].errors = [message]
     return render_template(
         "judging/scoresheet.html",
+        quick_max=operations.QUICK_POINTS_MAX,
+        next_item=None if editable else _next_unscored(contest, application),
         contest=contest,
         application=application,
         sheet=sheet,
@@ -172,6 +189,32 @@ def scoresheet(slug: str, number: str):
         total=operations.total(criteria, scores),
         scored=len(criteria) - len(operations.missing_criteria(criteria, scores)),
         **_content(contest, application),
+    )
+
+
+def _quick_points(value: str | None, criteria) -> tuple[int, str] | None:
+    """A quick button's ``"<criterion id>:<points>"`` (the page without JavaScript):
+    the criterion and the points as typed, checked by ``save_scores`` like any other."""
+    criterion, _sep, points = (value or "").partition(":")
+    if not (criterion.isascii() and criterion.isdigit()):  # «²» is a digit int() refuses
+        return None
+    if int(criterion) not in {c.id for c in criteria}:
+        return None
+    return int(criterion), points
+
+
+def _next_unscored(contest: Contest, application: Application):
+    """The next application the juror has to score after this one, while scoring is open."""
+    if not lifecycle.scoring_open(contest):
+        return None
+    items = operations.assignments(contest, current_user)
+    return operations.next_unscored(items, application.number)
+
+
+def _closed_draft(contest: Contest, application: Application, sheet):
+    """A sheet not submitted when scoring closed: what happened, rather than a 404."""
+    return render_template(
+        "judging/closed.html", contest=contest, application=application, sheet=sheet
     )
 
 
@@ -252,7 +295,7 @@ def submit(slug: str, number: str):
                 _("The scoresheet for %(number)s is submitted.", number=application.number),
                 "success",
             )
-            return redirect(url_for(".assignments", slug=contest.slug))
+            return redirect(url_for(".assignments", slug=contest.slug, after=application.number))
     scores = operations.sheet_scores(sheet)
     return render_template(
         "judging/submit.html",

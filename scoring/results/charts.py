@@ -183,7 +183,7 @@ def profile(
         body.append(
             f'<line x1="{left}" y1="{y}" x2="{WIDTH - right}" y2="{y}" stroke="#dee2e6"/>'
             f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle" '
-            f'fill="#212529">{percent} %</text>'
+            f'fill="#212529">{percent}\u00a0%</text>'
         )
     for c, (code, criterion_title, maximum) in enumerate(criteria):
         start = left + group * c + group * 0.1

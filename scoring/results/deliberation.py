@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from .. import lifecycle, ranking
 from ..extensions import db
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, money, oblast_name
 from ..models import (
     Application,
     Contest,
@@ -42,6 +42,7 @@ from .loading import load
 from .presentation import (
     Points,
     applicant_names,
+    balances,
     describe,
     notes_text,
     title,
@@ -97,6 +98,10 @@ FLAG_LABELS = {
     "below_min_total": _l("below a threshold"),
     "below_min_points": _l("below a threshold"),
     "oblast_cap": _l("oblast cap"),
+    "fund": _l("does not fit in the fund"),
+    "no_request": _l("no amount"),
+    "fund_pending": _l("awaits a decision"),
+    "partial": _l("funded in part"),
 }
 
 
@@ -162,12 +167,25 @@ def page(
     normalised = contest.normalise != Normalise.NONE
     categories = {c.code: c for c in loaded.categories}
     numbers = {app.id: app.number for app in loaded.inputs.applications}
-    # A juror's cell without a total says why: a recusal, or a sheet not submitted.
+    left_after = balances(result)
+    awardable = (
+        operations.award_candidates(result)
+        if result.funds and lifecycle.ties_open(contest)
+        else set()
+    )
+    # A juror's cell without a total says why, as the protocol does (the legend under
+    # the table): a recusal, a sheet not submitted, or empty for no assignment.
     uncounted = operations.uncounted_sheets(contest)
+    recused, not_submitted, not_assigned = (
+        escape(_("recused")),
+        escape(_("not submitted")),
+        escape(_("not assigned")),
+    )
     empty = {  # aligned by the table's CSS, as the totals are
-        "recused": f'<td class="small">{escape(_("recused"))}</td>',
-        "not_submitted": f'<td class="small">{escape(_("not submitted"))}</td>',
-        None: "<td>–</td>",
+        "recused": f'<td class="small">{recused}</td>',
+        "not_submitted": '<td><span aria-hidden="true">—</span>'
+        f'<span class="visually-hidden">{not_submitted}</span></td>',
+        None: f'<td><span class="visually-hidden">{not_assigned}</span></td>',
     }
 
     tables: dict = {}
@@ -181,10 +199,12 @@ def page(
         table = tables.get(row.category)
         if table is None:
             category = categories.get(row.category)
+            fund = result.funds.get(row.category)
             table = tables[row.category] = {
                 "title": title(category, language) if category else "",
                 "places": category.winners if category else contest.winners,
                 "rows": [],
+                "fund": _fund_view(fund) if fund else None,
             }
         oblast = oblasts.get(row.oblast)
         if oblast is None:
@@ -219,6 +239,12 @@ def page(
                 "flags": flags,
                 "note": notes_text(row.notes, memo),
                 "winner": row.winner,
+                "requested": money(row.requested),
+                "awarded": money(row.awarded),
+                "left": money(left_after.get(row.application_id)),
+                "award_url": url_for(".award", slug=contest.slug, number=row.number)
+                if row.application_id in awardable
+                else "",
             }
         )
 
@@ -236,6 +262,7 @@ def page(
             "places": group.places,
             "category": title(categories[group.category], language) if group.category else "",
             "rows": [f"{row.number} {shown[row.application_id]}" for row in group.rows],
+            "left": money(group.left),
             "url": url_for(".tie", slug=contest.slug, rank=group.rank, category=group.category),
         }
         for group in undecided_ties(result)
@@ -303,10 +330,15 @@ def page(
     }
 
 
+def _fund_view(fund: ranking.Fund) -> dict:
+    return {"fund": money(fund.fund), "awarded": money(fund.awarded), "left": money(fund.left)}
+
+
 def _decision_view(contest: Contest, decision: Decision, loaded, numbers: dict) -> dict:
     return {
         "id": decision.id,
         "kind": decision.kind.value,
+        "amount": decision.amount,
         "numbers": [numbers.get(i, str(i)) for i in decision.winner_ids or []]
         if decision.kind == DecisionKind.TIE
         else [numbers.get(decision.application_id, "")],
@@ -388,6 +420,8 @@ def _stability_view(check: stability.Stability, users: dict, names: dict) -> dic
         "undecided": check.undecided,
         "changes": len(check.changes),
         "overturning": [_change_text(c, users) for c in check.overturning],
+        "funded": check.funded,
+        "refunding": [_change_text(c, users) for c in check.refunding],
         "places": [
             {
                 "rank": place.rank,
@@ -481,4 +515,5 @@ def export_table(contest: Contest) -> exports.Table:
         names=shown_names(contest, loaded),
         category_titles={c.code: title(c, language) for c in loaded.categories},
         normalised=contest.normalise != Normalise.NONE,
+        uncounted=operations.uncounted_sheets(contest),
     )

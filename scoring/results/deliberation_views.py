@@ -27,6 +27,7 @@ from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
 from ..i18n import current_language, oblast_name
+from ..judging import notices
 from ..models import (
     Application,
     Contest,
@@ -36,9 +37,17 @@ from ..models import (
     User,
 )
 from ..pagecache import cached_page
-from . import deliberation, exports, operations
+from . import deliberation, discussion, exports, operations
 from .blueprint import bp, document_url
-from .forms import AddJurorForm, DivergenceForm, RankingFilterForm, RevokeForm, TieForm
+from .forms import (
+    AddJurorForm,
+    AwardForm,
+    DivergenceForm,
+    NoteForm,
+    RankingFilterForm,
+    RevokeForm,
+    TieForm,
+)
 from .loading import load
 from .presentation import Points, find_tie, to_decimal
 
@@ -147,15 +156,53 @@ def tie(slug: str, rank: int):
     )
 
 
+@bp.route("/manage/contests/<slug>/awards/<number>", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def award(slug: str, number: str):
+    """The commission funds one application partly from what is left (SPEC §12)."""
+    contest = _ranking_contest(slug)
+    application = admitted_or_404(contest, number)
+    form = AwardForm()
+    open_ = lifecycle.ties_open(contest)
+    if open_ and form.validate_on_submit():
+        try:
+            operations.record_partial_award(
+                contest,
+                application,
+                form.amount.data,
+                form.reason.data,
+                actor=current_user._get_current_object(),
+            )
+        except operations.ResultsError as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("The commission’s decision is recorded."), "success")
+            return redirect(_ranking_url(contest, "decisions"))
+    loaded = load(contest)
+    result, _stale = loaded.rank()
+    row = operations.award_candidate(result, application.id)
+    return render_template(
+        "results/award.html",
+        contest=contest,
+        application=application,
+        name=deliberation.shown_names(contest, loaded).get(application.id, ""),
+        row=row,
+        limit=operations.award_limit(result, row) if row else None,
+        form=form,
+        open=open_,
+    )
+
+
 @bp.route("/manage/contests/<slug>/divergences/<number>", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def divergence(slug: str, number: str):
-    """How the commission resolved a divergent application."""
+    """How the commission resolved a divergent application: the jurors' sheets side by
+    side, the discussion notes and the resolution."""
     contest = _ranking_contest(slug)
     application = admitted_or_404(contest, number)
     form = DivergenceForm()
-    open_ = lifecycle.revisions_open(contest)
-    if open_ and form.validate_on_submit():
+    if lifecycle.revisions_open(contest) and form.validate_on_submit():
         try:
             operations.record_divergence_decision(
                 contest, application, form.reason.data, actor=current_user._get_current_object()
@@ -166,12 +213,40 @@ def divergence(slug: str, number: str):
             db.session.commit()
             flash(_("The resolution of the divergence is recorded."), "success")
             return redirect(_ranking_url(contest, "divergent"))
+    return _divergence_page(contest, application, form, NoteForm(formdata=None))
+
+
+@bp.route("/manage/contests/<slug>/divergences/<number>/notes", methods=["POST"])
+@role_required(Role.ORGANISER)
+def divergence_note(slug: str, number: str):
+    """A note of the commission's discussion, kept before the decision."""
+    contest = _ranking_contest(slug)
+    application = admitted_or_404(contest, number)
+    note_form = NoteForm()
+    if note_form.validate_on_submit():
+        try:
+            discussion.add_note(
+                contest, application, note_form.text.data, actor=current_user._get_current_object()
+            )
+        except operations.ResultsError as error:
+            show_errors(note_form, error)
+        else:
+            db.session.commit()
+            flash(_("The note is kept."), "success")
+            return redirect(
+                url_for(".divergence", slug=contest.slug, number=application.number) + "#notes"
+            )
+    status = 409 if not lifecycle.revisions_open(contest) else 200
+    return _divergence_page(contest, application, DivergenceForm(formdata=None), note_form), status
+
+
+def _divergence_page(contest: Contest, application: Application, form, note_form):
     loaded = load(contest)
     result, _stale = loaded.rank()
     row = next((r for r in result.rows if r.application_id == application.id), None)
-    crowd = operations.people(contest, set(row.juror_totals) if row else set())
     fmt = Points()
     hidden = deliberation.names_hidden(contest)
+    language = current_language()
     return render_template(
         "results/divergence.html",
         contest=contest,
@@ -179,17 +254,15 @@ def divergence(slug: str, number: str):
         name=deliberation.shown_names(contest, loaded).get(application.id, ""),
         hidden=hidden,
         row=row,
-        totals=[
-            (crowd.users[j].name if j in crowd.users else str(j), fmt(t))
-            for j, t in sorted(row.juror_totals.items(), key=lambda item: item[1])
-        ]
-        if row
-        else [],
+        totals={j: fmt(t) for j, t in row.juror_totals.items()} if row else {},
+        sheets=discussion.side_by_side(contest, application, language),
+        notes=discussion.notes(application),
         limit=fmt(to_decimal(result.max_total) * contest.divergence_threshold),
         resolutions=[d for d in loaded.decisions if d.application_id == application.id],
         decided_by=loaded.decided_by,
         form=form,
-        open=open_,
+        note_form=note_form,
+        open=lifecycle.revisions_open(contest),
     )
 
 
@@ -224,6 +297,7 @@ def add_juror(slug: str, number: str):
                 number=application.number,
             )
         flash(message, "success")
+        notices.tell(*notices.announce_assignments(contest, [(application.id, juror.id)]))
     return redirect(_ranking_url(contest, "divergent"))
 
 
@@ -310,5 +384,3 @@ def ranking_xlsx(slug: str):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"{contest.slug}-ranking.xlsx",
     )
-
-

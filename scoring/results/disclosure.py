@@ -9,8 +9,10 @@
   (``results_public``). Afterwards they see ``public_results``: the winners and, when
   the contest publishes its full ranking (``Contest.results_full_ranking``), every
   ranked application and those not ranked; place, number, applicant, community,
-  oblast, score and the notes of each; and the commission's decisions on ties with
-  their reasons (``disclosed_decisions``). The public page, the JSON API
+  oblast, score and the notes of each; with a fund (SPEC §12), the amount each requested
+  and was awarded, and the fund, the total awarded and what is left; and the
+  commission's decisions on ties and on funding in part, with their reasons
+  (``disclosed_decisions``). The public page, the JSON API
   (``public_json``), the announcement PDF and the applicant's personal-data file show
   this and nothing more. Jurors' totals, the number of sheets, divergences and how the
   commission resolved them stay with the organisers.
@@ -21,8 +23,8 @@ will show, with the ties still awaiting a decision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -40,14 +42,15 @@ def results_public(contest: Contest) -> bool:
 
 def disclosed_decisions(contest: Contest, decisions: Iterable[Decision]) -> list[Decision]:
     """The decisions of the commission that applicants and the public may read: those on
-    ties, once the results are published (a decision that no longer fits the scores
-    blocks publication, and the scores are frozen after it). Resolutions of divergences
-    speak of the jurors' totals: never."""
+    ties and on funding in part, once the results are published (a decision that no
+    longer fits the scores blocks publication, and the scores are frozen after it).
+    Resolutions of divergences speak of the jurors' totals: never."""
     return _on_ties(decisions) if results_public(contest) else []
 
 
 def _on_ties(decisions: Iterable[Decision]) -> list[Decision]:
-    return [d for d in decisions if d.kind == DecisionKind.TIE]
+    """The decisions that settle who wins: on ties, and on funding in part."""
+    return [d for d in decisions if d.kind in (DecisionKind.TIE, DecisionKind.PARTIAL)]
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class PublicRow:
     winner: bool | None  # None: a tie awaiting the decision (only before publication)
     winner_place: int | None  # the place among the winners (SPEC §16)
     notes: tuple[ranking.Note, ...]
+    requested: Decimal | None = None  # SPEC §12, with a fund
+    awarded: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class PublicDecision:
     numbers: tuple[str, ...]  # the applications the commission named as winners
     reason: str
     decided_at: datetime
+    amount: Decimal | None = None  # funded in part with this amount (SPEC §12)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,8 @@ class PublicResults:
     ties: tuple[PublicTie, ...]
     criteria: tuple[Criterion, ...]
     categories: tuple[Category, ...]
+    funds: Mapping[str | None, ranking.Fund] = field(default_factory=dict)  # SPEC §12
+    settings: ranking.Settings | None = None  # for the JSON of the funds
 
     @property
     def winners(self) -> tuple[PublicRow, ...]:
@@ -146,6 +154,8 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
             winner=row.winner,
             winner_place=places.get(row.application_id),
             notes=row.notes,
+            requested=row.requested if result.funds else None,
+            awarded=row.awarded,
         )
         for row in result.rows
         if full or row.winner is not False
@@ -153,9 +163,10 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
     decisions = {
         d.id: PublicDecision(
             category=categories.get(d.category_id),
-            numbers=tuple(rows[i].number for i in d.winner_ids or [] if i in rows),
+            numbers=tuple(rows[i].number for i in _named(d) if i in rows),
             reason=d.reason,
             decided_at=d.decided_at,
+            amount=d.amount,
         )
         for d in _on_ties(loaded.decisions)
         if all(d is not s for s in stale)
@@ -190,7 +201,16 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
         ties=tuple(ties),
         criteria=tuple(loaded.criteria),
         categories=tuple(loaded.categories),
+        funds=result.funds,
+        settings=result.settings,
     )
+
+
+def _named(decision: Decision) -> list[int]:
+    """The applications a decision names: a tie's winners, or the one funded in part."""
+    if decision.kind == DecisionKind.PARTIAL:
+        return [decision.application_id]
+    return list(decision.winner_ids or [])
 
 
 def public_json(results: PublicResults, contest_slug: str) -> dict:
@@ -198,6 +218,7 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
     ``rank --format json`` (SPEC §9) with what the public page shows and only that (its
     community, and the decisions on ties), without the jurors' count and divergence."""
     with_category = bool(results.categories)
+    with_fund = bool(results.funds)
 
     def row_json(row: PublicRow) -> dict:
         item = {
@@ -209,17 +230,21 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
         }
         if with_category:
             item["category"] = row.category
+        item["score"] = ranking.format_score(row.score)
+        if with_fund:
+            item["requested"] = ranking.optional_amount(row.requested)
+            item["awarded"] = ranking.optional_amount(row.awarded)
         item.update(
-            score=ranking.format_score(row.score),
             tie=row.tie,
             winner=row.winner,
             note=notes_text(row.notes),
         )
         return item
 
-    return {
-        "contest": contest_slug,
-        "winners": results.places,
+    document: dict = {"contest": contest_slug, "winners": results.places}
+    if with_fund:
+        document.update(ranking.fund_json(results.funds, results.settings))
+    return document | {
         "ranking": [row_json(row) for row in results.rows],
         "not_ranked": [
             {"number": n.number, "organisation": n.organisation, "reason": describe(n.note)}
@@ -233,6 +258,7 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
                 "decided_at": d.decided_at.isoformat(),
             }
             | ({"category": d.category} if with_category else {})
+            | ({"amount": ranking.format_amount(d.amount)} if d.amount is not None else {})
             for d in results.decisions
         ],
     }

@@ -25,7 +25,7 @@ from ..i18n import oblast_name
 from ..judging.scores_file import RECUSED, export_scores
 from ..models import Contest, User
 from ..ranking import Ranking
-from .presentation import describe, display_score, notes_text
+from .presentation import balances, describe, display_score, notes_text
 
 BOM = "\ufeff"
 
@@ -98,16 +98,28 @@ def ranking_table(
     names: dict,
     category_titles: dict[str, str],
     normalised: bool,
+    uncounted: dict[tuple[int, int], str] | None = None,
 ) -> Table:
     """The ranking as the deliberation page shows it, one row per application, then the
-    applications not ranked (without a place); ``names`` are the applicants as shown."""
+    applications not ranked (without a place); ``names`` are the applicants as shown.
+
+    A juror's cell without a total tells why, as the page and the protocol do: «recused»,
+    «—» for a sheet not submitted (``uncounted``, from ``operations.uncounted_sheets``),
+    empty for an application not assigned to the juror. With a fund (SPEC §12): the
+    amount requested, awarded and left of the fund after it."""
     words = {True: _("yes"), False: _("no"), None: _("undecided")}
+    marks = {"recused": _("recused"), "not_submitted": "—", None: ""}
+    uncounted = uncounted or {}
+    funded = bool(result.funds)
+    left = balances(result)
     header = [_("Place"), _("Number"), _("Applicant"), _("Oblast")]
     if category_titles:
         header.append(_("Category"))
     header.append(_("Score"))
     if normalised:
         header.append(_("Score without normalisation"))
+    if funded:
+        header += [_("Requested"), _("Awarded"), _("Fund left")]
     header += [_("Jurors"), *(juror.name for juror in jurors)]
     header += [_("Tie"), _("Divergent"), _("Winner"), _("Note")]
     rows = []
@@ -118,10 +130,21 @@ def ranking_table(
         line.append(display_score(row.score))
         if normalised:
             line.append(display_score(row.raw_score))
+        if funded:
+            line += [
+                _amount(row.requested),
+                _amount(row.awarded),
+                _amount(left.get(row.application_id)),
+            ]
         totals = row.juror_totals
         line += [
             row.jurors,
-            *(display_score(totals[j.id]) if j.id in totals else "" for j in jurors),
+            *(
+                display_score(totals[j.id])
+                if j.id in totals
+                else marks[uncounted.get((row.application_id, j.id))]
+                for j in jurors
+            ),
         ]
         line += [
             words[row.tie],
@@ -134,7 +157,19 @@ def ranking_table(
         line = ["", item.number, names[item.application_id], ""]
         if category_titles:
             line.append(category_titles.get(item.category, ""))
-        line += [""] * (2 if normalised else 1)
-        line += [item.jurors, *([""] * len(jurors)), "", "", words[False], describe(item.as_note)]
+        line += [""] * ((2 if normalised else 1) + (3 if funded else 0))
+        line += [
+            item.jurors,
+            *(marks[uncounted.get((item.application_id, j.id))] for j in jurors),
+            "",
+            "",
+            words[False],
+            describe(item.as_note),
+        ]
         rows.append(line)
     return Table(header, rows)
+
+
+def _amount(value):
+    """An amount as a cell: a number (two places), or empty."""
+    return "" if value is None else value

@@ -5,10 +5,19 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import MAX_INTEGER, AppForm, MultiCheckboxField, WholeNumberField, choices, strip
-from ..i18n import OBLASTS
+from ..forms import (
+    MAX_INTEGER,
+    AmountField,
+    AppForm,
+    MultiCheckboxField,
+    WholeNumberField,
+    choices,
+    strip,
+)
+from ..i18n import oblast_choices
 from ..models import Contest
 from .deliberation import SEARCH_MAX, RankingFilters
+from .discussion import MAX_NOTE
 from .operations import MAX_REASON
 from .presentation import title
 
@@ -41,10 +50,10 @@ class RankingFilterForm(Form):
     def __init__(self, formdata, contest: Contest, language: str):
         super().__init__(formdata)
         self.show.choices = choices(SHOW_CHOICES)
-        oblasts = contest.oblasts or list(OBLASTS)
-        self.oblast.choices = choices(
-            [("", _l("All oblasts"))] + [(code, OBLASTS.get(code, code)) for code in oblasts]
-        )
+        oblasts = oblast_choices()  # in the alphabetical order of the page's language
+        if contest.oblasts:
+            oblasts = [(code, name) for code, name in oblasts if code in contest.oblasts]
+        self.oblast.choices = choices([("", _l("All oblasts"))] + oblasts)
         self.category.choices = choices(
             [("", _l("All categories"))]
             + [(c.code, title(c, language)) for c in contest.categories]
@@ -97,6 +106,19 @@ class TieForm(AppForm):
     )
 
 
+class AwardForm(AppForm):
+    """Funding one application partly from what is left of the fund (SPEC §12)."""
+
+    amount = AmountField(
+        _l("Amount awarded, hryvnias"),
+        validators=[InputRequired(message=_l("Enter the amount the commission awards."))],
+    )
+    reason = _reason(
+        _l("The commission’s reasons"),
+        _l("How the commission decided (e.g. a vote, with its result) and why."),
+    )
+
+
 class DivergenceForm(AppForm):
     reason = _reason(
         _l("How the divergence was resolved"),
@@ -113,3 +135,23 @@ class RevokeForm(AppForm):
 
 class AddJurorForm(AppForm):
     juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
+
+
+class NoteForm(AppForm):
+    """A short note of the commission's discussion (organisers only, never published)."""
+
+    text = TextAreaField(
+        _l("Note of the discussion"),
+        validators=[
+            DataRequired(message=_l("Write the note first.")),
+            Length(
+                max=MAX_NOTE, message=_l("The note is too long (at most %(max)d characters).")
+            ),
+        ],
+        filters=[strip],
+        description=_l(
+            "For the commission only: applicants, jurors and the public never see it, and "
+            "it is printed in no document."
+        ),
+        render_kw={"rows": 3, "maxlength": MAX_NOTE},
+    )

@@ -5,7 +5,8 @@ per app by the state of the contest (``_Kept``): the ranking is computed once pe
 and shared by the ranking page, its exports and the documents.
 
 The applicants are read as they were submitted (SPEC §8: the ``applicant_*`` facts of
-the application, never the organisation's profile as it is now), and the quorum is
+the application, never the organisation's profile as it is now), with the amounts they
+request and the funds of the contest or its categories (SPEC §12); the quorum is
 capped by the size of the jury: its members, and anyone else whose submitted sheets
 count (SPEC §6.1), never only those who have submitted something.
 """
@@ -201,20 +202,24 @@ class Loaded:
     applicants: dict[int, Applicant]  # admitted applications by id
     decisions: list[Decision]  # every decision of the contest, oldest first
     decided_by: dict[int, str]  # decision id → the name of who recorded it
-    tie_decisions: tuple[tuple[ranking.TieDecision, Decision], ...]
+    # The decisions the engine applies (on ties, partial awards) with their models.
+    recorded: tuple[tuple[ranking.TieDecision | ranking.PartialAward, Decision], ...]
     kept: _Kept
 
     def rank(self) -> tuple[ranking.Ranking, list[Decision]]:
-        """The ranking, and the tie decisions that no longer fit it (left out of it).
+        """The ranking, and the decisions that no longer fit it (left out of it).
 
         Computed once per state of the contest in this process (see ``_Kept``)."""
         if self.kept.ranked is None:
             with _without_cyclic_gc():
                 result, dropped = ranking.rank_fitting(self.inputs)
             decisions = self.inputs.decisions
-            self.kept.ranked = (result, [i for i, d in enumerate(decisions) if d in dropped])
+            self.kept.ranked = (
+                result,
+                [i for i, spec in enumerate(decisions) if any(spec is d for d in dropped)],
+            )
         result, dropped = self.kept.ranked
-        return result, [self.tie_decisions[i][1] for i in dropped]
+        return result, [self.recorded[i][1] for i in dropped]
 
     def juror_totals(self) -> dict:
         """Each juror's totals (``ranking.juror_totals``), kept with the ranking."""
@@ -259,16 +264,8 @@ def load(contest: Contest) -> Loaded:
     ):
         decisions.append(decision)
         decided_by[decision.id] = name or ""
-    tie_decisions = tuple(
-        (
-            ranking.TieDecision(
-                category=category_codes.get(d.category_id), winner_ids=frozenset(d.winner_ids)
-            ),
-            d,
-        )
-        for d in decisions
-        if d.kind == DecisionKind.TIE
-    )
+    recorded = tuple((_engine_decision(d, category_codes), d) for d in decisions)
+    recorded = tuple((spec, d) for spec, d in recorded if spec is not None)
     settings = ranking.Settings(
         aggregation=contest.aggregation.value,
         normalise=contest.normalise.value,
@@ -279,6 +276,8 @@ def load(contest: Contest) -> Loaded:
         winners=contest.winners,
         categories={c.code: c.winners for c in categories} or None,
         jury_size=kept.jury_size,
+        fund=None if categories else contest.fund,
+        category_funds={c.code: c.fund for c in categories} or None,
     )
     inputs = ranking.Inputs(
         criteria=tuple(
@@ -294,7 +293,7 @@ def load(contest: Contest) -> Loaded:
         applications=kept.applications,
         sheets=kept.sheets,
         settings=settings,
-        decisions=tuple(spec for spec, _model in tie_decisions),
+        decisions=tuple(spec for spec, _model in recorded),
     )
     return Loaded(
         inputs=inputs,
@@ -303,7 +302,7 @@ def load(contest: Contest) -> Loaded:
         applicants=kept.applicants,
         decisions=decisions,
         decided_by=decided_by,
-        tie_decisions=tie_decisions,
+        recorded=recorded,
         kept=kept,
     )
 
@@ -311,7 +310,16 @@ def load(contest: Contest) -> Loaded:
 def _read(contest: Contest, category_codes: dict) -> _Kept:
     """The admitted applications and the submitted sheets of the contest: the heavy part."""
     applications, applicants = [], {}
-    for app_id, number_, name, oblast, community, category_id, serial in db.session.execute(
+    for (
+        app_id,
+        number_,
+        name,
+        oblast,
+        community,
+        category_id,
+        serial,
+        requested,
+    ) in db.session.execute(
         select(
             Application.id,
             Application.number,
@@ -320,6 +328,7 @@ def _read(contest: Contest, category_codes: dict) -> _Kept:
             Application.applicant_community,
             Application.category_id,
             Application.serial,
+            Application.requested,
         ).where(
             Application.contest_id == contest.id, Application.state == ApplicationState.ADMITTED
         )
@@ -331,6 +340,7 @@ def _read(contest: Contest, category_codes: dict) -> _Kept:
                 organisation=name,
                 oblast=oblast,
                 category=category_codes.get(category_id),
+                requested=requested,
             )
         )
         applicants[app_id] = Applicant(serial, community, category_id)
@@ -360,6 +370,16 @@ def _read(contest: Contest, category_codes: dict) -> _Kept:
     )
     jury.update(juror_id for _app_id, juror_id in scores)
     return _Kept(tuple(applications), applicants, sheets, len(jury))
+
+
+def _engine_decision(decision: Decision, category_codes: dict):
+    """A decision as the engine applies it, or None (a divergence's resolution)."""
+    category = category_codes.get(decision.category_id)
+    if decision.kind == DecisionKind.TIE:
+        return ranking.TieDecision(category=category, winner_ids=frozenset(decision.winner_ids))
+    if decision.kind == DecisionKind.PARTIAL:
+        return ranking.PartialAward(category, decision.application_id, decision.amount)
+    return None
 
 
 def contest_ranking(contest: Contest) -> ranking.Ranking:

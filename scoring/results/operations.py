@@ -8,6 +8,9 @@ fields to blame, before anything has changed.
   last winning place win. The engine itself checks the choice (``ValueError`` → the
   message beside the field). Deliberation only: while jurors still score, a tie may
   come and go.
+- ``record_partial_award``: with a fund (SPEC §12), the commission funds one application
+  that does not fit in what is left of it partly, with at most what is left; the engine
+  checks it as it checks a tie's decision. Deliberation only.
 - ``record_divergence_decision``: how the commission resolved a divergent application
   (a juror added, a sheet reopened, or the scores kept, and why). Judging or
   deliberation.
@@ -34,6 +37,7 @@ from sqlalchemy import func, select
 
 from .. import audit, clock, lifecycle, mail, ranking
 from ..extensions import db
+from ..i18n import money
 from ..judging.assignment import Juror, conflicts, least_loaded
 from ..judging.assignments import add_assignment
 from ..judging.jury import JuryError
@@ -80,6 +84,7 @@ def record_tie_decision(
 ) -> Decision:
     """Record which applications of the tie at ``rank`` (in ``category``) win, once the
     engine has accepted the choice."""
+    lifecycle.hold_stage(contest)  # a publication waits for the decision, or it for it
     if not lifecycle.ties_open(contest):
         raise ResultsError(
             {"winners": _l("Ties are decided in deliberation, once scoring has closed.")}
@@ -95,7 +100,7 @@ def record_tie_decision(
     group = find_tie(result, category, rank)
     if group is None:
         raise ResultsError({"winners": _l("This tie is no longer awaiting a decision.")})
-    kept = tuple(spec for spec, model in loaded.tie_decisions if model not in stale)
+    kept = tuple(spec for spec, model in loaded.recorded if model not in stale)
     candidate = ranking.TieDecision(category=group.category, winner_ids=chosen)
     try:
         ranking.Inputs(
@@ -110,30 +115,21 @@ def record_tie_decision(
     if errors:
         raise ResultsError(errors)
     category_id = next((c.id for c in loaded.categories if c.code == group.category), None)
-    decision = Decision(
-        contest_id=contest.id,
-        category_id=category_id,
-        kind=DecisionKind.TIE,
-        winner_ids=sorted(chosen),
-        reason=reason,
-        decided_by_id=actor.id,
-        decided_at=clock.now(),
-    )
-    db.session.add(decision)
-    db.session.flush()
-    audit.record(
-        "decision.tie",
+    return _record(
+        contest,
+        DecisionKind.TIE,
         actor=actor,
-        contest=contest,
-        obj=decision,
         reason=reason,
-        category=group.category,
-        rank=group.rank,
-        places=group.places,
-        tied=sorted(row.application_id for row in group.rows),
-        winners=sorted(chosen),
+        audited={
+            "category": group.category,
+            "rank": group.rank,
+            "places": group.places,
+            "tied": sorted(row.application_id for row in group.rows),
+            "winners": sorted(chosen),
+        },
+        category_id=category_id,
+        winner_ids=sorted(chosen),
     )
-    return decision
 
 
 def _tie_refusal(contest: Contest, group: TieGroup, chosen: frozenset) -> str:
@@ -155,6 +151,105 @@ def _tie_refusal(contest: Contest, group: TieGroup, chosen: frozenset) -> str:
     return str(_l("This choice does not fit the tie; choose among the tied applications."))
 
 
+def award_candidates(result: ranking.Ranking) -> set:
+    """The applications the commission may fund partly (SPEC §12): skipped for the fund,
+    in a category without a partial award yet."""
+    awarded = {r.category for r in result.rows if any(n.code == "partial" for n in r.notes)}
+    return {
+        row.application_id
+        for row in result.rows
+        if row.winner is False
+        and row.category not in awarded
+        and any(n.code == "fund" for n in row.notes)
+    }
+
+
+def award_candidate(result: ranking.Ranking, application_id: int) -> ranking.Row | None:
+    """The row of ``application_id`` when it is one of ``award_candidates``, else None."""
+    if application_id not in award_candidates(result):
+        return None
+    return next(r for r in result.rows if r.application_id == application_id)
+
+
+def award_limit(result: ranking.Ranking, row: ranking.Row):
+    """The most ``row`` can get: what was left of the fund when the walk passed it, less
+    what the rows tied with it took (a row the commission's decision on its tie left out
+    was noted with what they left)."""
+    left = next(n.params["left"] for n in row.notes if n.code == "fund")
+    if any(n.code == "decision" for n in row.notes):
+        return left
+    tied = (r for r in result.rows if (r.category, r.rank) == (row.category, row.rank))
+    return left - sum((r.awarded for r in tied if r.awarded is not None), 0)
+
+
+def record_partial_award(
+    contest: Contest, application: Application, amount, reason: str, *, actor: User
+) -> Decision:
+    """Fund ``application`` with ``amount`` from what is left of its fund, once the engine
+    has accepted it (SPEC §12)."""
+    lifecycle.hold_stage(contest)  # a publication waits for the award, or it for it
+    if not lifecycle.ties_open(contest):
+        raise ResultsError(
+            {
+                "amount": _l(
+                    "The commission decides on the fund in deliberation, once scoring has closed."
+                )
+            }
+        )
+    errors = {}
+    try:
+        reason = _reason(reason)
+    except ResultsError as error:
+        errors.update(error.errors)
+    loaded = load(contest)
+    result, stale = loaded.rank()
+    row = award_candidate(result, application.id)
+    if row is None:
+        raise ResultsError(
+            {
+                "amount": _l(
+                    "This application cannot be funded in part: it is not skipped for the fund, "
+                    "or its category has a partial award already."
+                )
+            }
+        )
+    kept = tuple(spec for spec, model in loaded.recorded if model not in stale)
+    candidate = ranking.PartialAward(row.category, application.id, amount)
+    try:
+        ranking.Inputs(
+            loaded.inputs.criteria,
+            loaded.inputs.applications,
+            loaded.inputs.sheets,
+            loaded.inputs.settings,
+            (*kept, candidate),
+        ).rank()
+    except ValueError:
+        errors["amount"] = _l(
+            "The commission can award at most what is left of the fund when the ranking "
+            "reaches this application: %(left)s.",
+            left=money(award_limit(result, row)),
+        )
+    if errors:
+        raise ResultsError(errors)
+    category_id = next((c.id for c in loaded.categories if c.code == row.category), None)
+    return _record(
+        contest,
+        DecisionKind.PARTIAL,
+        actor=actor,
+        reason=reason,
+        audited={
+            "category": row.category,
+            "application": application.id,
+            "amount": str(amount),
+            "requested": str(row.requested),
+            "left": str(award_limit(result, row)),
+        },
+        category_id=category_id,
+        application_id=application.id,
+        amount=amount,
+    )
+
+
 # Divergences and decisions ---------------------------------------------------------
 
 
@@ -162,29 +257,39 @@ def record_divergence_decision(
     contest: Contest, application: Application, reason: str, *, actor: User
 ) -> Decision:
     """How the commission resolved a divergence of the jurors' totals on an application."""
+    lifecycle.hold_stage(contest)
     if not lifecycle.revisions_open(contest):
         raise ResultsError(
             {"reason": _l("Divergences are resolved while the jury scores or deliberates.")}
         )
     reason = _reason(reason)
+    return _record(
+        contest,
+        DecisionKind.DIVERGENCE,
+        actor=actor,
+        reason=reason,
+        audited={"application": application.id},
+        application_id=application.id,
+    )
+
+
+def _record(
+    contest: Contest, kind: DecisionKind, *, actor, reason: str, audited: dict, **columns
+) -> Decision:
+    """Store one decision of the commission and audit it as ``decision.<kind>`` with
+    ``audited`` beside the reason."""
     decision = Decision(
         contest_id=contest.id,
-        kind=DecisionKind.DIVERGENCE,
-        application_id=application.id,
+        kind=kind,
         reason=reason,
         decided_by_id=actor.id,
         decided_at=clock.now(),
+        **columns,
     )
     db.session.add(decision)
     db.session.flush()
-    audit.record(
-        "decision.divergence",
-        actor=actor,
-        contest=contest,
-        obj=decision,
-        reason=reason,
-        application=application.id,
-    )
+    action = f"decision.{kind.value}"
+    audit.record(action, actor=actor, contest=contest, obj=decision, reason=reason, **audited)
     return decision
 
 
@@ -192,6 +297,8 @@ def revocation_problem(contest: Contest, decision: Decision):
     """Why the decision cannot be revoked now, or None."""
     if decision.kind == DecisionKind.TIE and not lifecycle.ties_open(contest):
         return _l("Decisions on ties can be revoked only in deliberation.")
+    if decision.kind == DecisionKind.PARTIAL and not lifecycle.ties_open(contest):
+        return _l("Decisions on the fund can be revoked only in deliberation.")
     if decision.kind == DecisionKind.DIVERGENCE and not lifecycle.revisions_open(contest):
         return _l(
             "Decisions on divergences can be revoked only while the jury scores or deliberates."
@@ -201,6 +308,7 @@ def revocation_problem(contest: Contest, decision: Decision):
 
 def revoke_decision(contest: Contest, decision: Decision, reason: str, *, actor: User) -> None:
     """Withdraw a decision; the audit log keeps what it said."""
+    lifecycle.hold_stage(contest)
     problem = revocation_problem(contest, decision)
     if problem:
         raise ResultsError({"reason": problem})
@@ -215,6 +323,7 @@ def revoke_decision(contest: Contest, decision: Decision, reason: str, *, actor:
         application=decision.application_id,
         category=decision.category_id,
         winners=list(decision.winner_ids or []),
+        amount=None if decision.amount is None else str(decision.amount),
         decided_at=decision.decided_at.isoformat(),
         decided_by=decision.decided_by_id,
     )

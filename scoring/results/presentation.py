@@ -11,7 +11,8 @@ says the same thing the same way.
 - ``applicant_names``: the applicants as the organisers' pages show them, hidden while
   a blind contest is being scored; ``title``: a category's or a criterion's title;
 - ``tie_groups``: the ties at the last winning places, decided by the commission or
-  awaiting it (``undecided_ties``, ``find_tie``).
+  awaiting it (``undecided_ties``, ``find_tie``);
+- ``balances``: with a fund (SPEC §12), what is left of it after each row.
 
 No database and no request: a ranking (and what ``loading`` read beside it) in, plain
 values out, in the language of the moment (``flask_babel``).
@@ -28,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import ranking
-from ..i18n import number, oblast_name, points
+from ..i18n import MINUS, money, number, oblast_name, points
 
 
 def describe(note: ranking.Note) -> str:
@@ -37,9 +38,15 @@ def describe(note: ranking.Note) -> str:
     for key in ("min_total", "min_points"):
         if key in params:
             params[key] = number(params[key])
+    for key in ("requested", "left", "amount"):
+        if key in params:
+            params[key] = money(params[key])
     if "oblast" in params:
         params["oblast"] = oblast_name(params["oblast"])
-    return str(NOTE_TEXTS[note.code]).format(**params)
+    code = note.code
+    if code == "tie_undecided" and "left" in params:
+        code = "tie_undecided_fund"
+    return str(NOTE_TEXTS[code]).format(**params)
 
 
 # Written with str.format names so the engine's parameters fill them after translation.
@@ -55,6 +62,17 @@ NOTE_TEXTS = {
     ),
     "decision": _l("the tie is decided by the commission"),
     "below_quorum": _l("too few scoresheets: {jurors} of the {quorum} required"),
+    "fund": _l("skipped: the request of {requested} does not fit in the {left} left of the fund"),
+    "no_request": _l("skipped: no amount requested"),
+    "fund_pending": _l(
+        "awaits the commission’s decision on the tie above: what is left of the fund depends "
+        "on it"
+    ),
+    "partial": _l("funded in part by the commission’s decision: {amount} of the {requested}"),
+    "tie_undecided_fund": _l(
+        "tie at the edge of the fund ({left} left, places left: {places}): awaits the "
+        "commission’s decision"
+    ),
 }
 
 
@@ -91,7 +109,7 @@ class Points:
 
     def signed(self, value) -> str:
         text = self(value)
-        return text if text.startswith("-") or value == 0 else "+" + text
+        return text if text.startswith(MINUS) or value == 0 else "+" + text
 
 
 @functools.lru_cache(maxsize=4096)  # a protocol repeats the same totals thousands of times
@@ -134,6 +152,7 @@ class TieGroup:
     places: int
     rows: tuple[ranking.Row, ...]
     decided: bool = False
+    left: Decimal | None = None  # what is left of the fund for them (SPEC §12)
 
 
 def tie_groups(result: ranking.Ranking) -> list[TieGroup]:
@@ -149,7 +168,8 @@ def tie_groups(result: ranking.Ranking) -> list[TieGroup]:
             winners = sum(1 for row in rows if row.winner)
             found.append(TieGroup(category, rank, winners, tuple(rows), decided=True))
         else:
-            found.append(TieGroup(category, rank, note.params["places"], tuple(rows)))
+            places, left = note.params["places"], note.params.get("left")
+            found.append(TieGroup(category, rank, places, tuple(rows), left=left))
     return found
 
 
@@ -162,3 +182,16 @@ def find_tie(result: ranking.Ranking, category: str | None, rank: int) -> TieGro
     return next(
         (g for g in undecided_ties(result) if g.category == category and g.rank == rank), None
     )
+
+
+def balances(result: ranking.Ranking) -> dict:
+    """With a fund (SPEC §12): what is left of it after each row's award, by application
+    id, row after row in ranking order (the fund's running balance); rows of a category
+    without a fund are not in it."""
+    left: dict = {code: fund.fund for code, fund in result.funds.items()}
+    found = {}
+    for row in result.rows:
+        if row.category in left:
+            left[row.category] -= row.awarded or 0
+            found[row.application_id] = left[row.category]
+    return found

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..extensions import db
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, oblast_name
+from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, money, oblast_name
 from ..models import Contest, Normalise
 from ..requestguard import json_endpoint
 from . import disclosure
@@ -56,17 +56,27 @@ def public(slug: str):
             "score": fmt(row.score),
             "winner": row.winner,
             "note": notes_text(row.notes, memo),
+            "requested": money(row.requested),
+            "awarded": money(row.awarded),
         }
 
     groups = []
     for code in list(categories) or [None]:
         rows = [line(row) for row in results.rows if row.category == code]
         category = categories.get(code)
+        fund = results.funds.get(code)
         groups.append(
             {
                 "title": title(category, language) if category else "",
                 "winners": [row for row in rows if row["winner"]],
                 "ranking": rows if results.full_ranking else [],
+                "fund": {
+                    "fund": money(fund.fund),
+                    "awarded": money(fund.awarded),
+                    "left": money(fund.left),
+                }
+                if fund
+                else None,
             }
         )
     return render_template(
@@ -84,6 +94,7 @@ def public(slug: str):
         if contest.normalise != Normalise.NONE
         else "",
         decisions=results.decisions,
+        unequal_sums=results.unequal_sums,
         pdf_url=document_url(
             "documents.announcement", f"/contests/{contest.slug}/results.pdf", slug=contest.slug
         ),

@@ -14,10 +14,12 @@ The commission's tie decisions are kept where they still fit the changed ranking
 (``ranking.rank_fitting``); where they do not, the tie they settled is undecided again.
 
 A winning place *holds* under a change when its application still wins there. A winner
-that holds under every change is *stable*. The cost is ``jurors + 2 × criteria``
-rankings (``cost``): nothing for a contest of a few dozen applications, a couple of
-seconds for 1,000 applications × 7 jurors × 6 criteria, which is why the deliberation
-page computes it for large contests only on request.
+that holds under every change is *stable*. With a fund (SPEC §12) the check also says
+under which changes the funded set would change: other applications funded, or the same
+ones with other amounts (a partial award that no longer fits, say). The cost is
+``jurors + 2 × criteria`` rankings (``cost``): nothing for a contest of a few dozen
+applications, a couple of seconds for 1,000 applications × 7 jurors × 6 criteria, which
+is why the deliberation page computes it for large contests only on request.
 """
 
 from __future__ import annotations
@@ -72,10 +74,18 @@ class Stability:
     changes: tuple[Change, ...]
     overturning: tuple[Change, ...]  # the changes under which the set of winners differs
     undecided: bool  # some winning places await the commission, so are not checked
+    funded: bool = False  # the contest (or a category) has a fund
+    refunding: tuple[Change, ...] = ()  # the changes under which the funded set differs
 
     @property
     def stable(self) -> bool:
         return not self.overturning
+
+    @property
+    def funds_stable(self) -> bool:
+        """With a fund: the same applications are funded with the same amounts under
+        every change."""
+        return not self.refunding
 
 
 def changes(inputs: ranking.Inputs) -> tuple[Change, ...]:
@@ -122,12 +132,14 @@ def check(inputs: ranking.Inputs, baseline: ranking.Ranking | None = None) -> St
     winners = [row for row in baseline.rows if row.winner]
     all_changes = changes(inputs)
     upsets: dict[Any, list[Upset]] = {row.application_id: [] for row in winners}
-    overturning = []
+    overturning, refunding = [], []
     for change in all_changes:
         changed = ranking.rank_fitting(apply(inputs, change))[0]
         by_id = {row.application_id: row for row in changed.rows}
         if _outcome(changed) != _outcome(baseline):
             overturning.append(change)
+        if _funded(changed) != _funded(baseline):
+            refunding.append(change)
         for row in winners:
             now = by_id.get(row.application_id)
             if now is None:
@@ -150,6 +162,8 @@ def check(inputs: ranking.Inputs, baseline: ranking.Ranking | None = None) -> St
         changes=all_changes,
         overturning=tuple(overturning),
         undecided=baseline.undecided,
+        funded=bool(baseline.funds),
+        refunding=tuple(refunding),
     )
 
 
@@ -159,3 +173,8 @@ def _outcome(result: ranking.Ranking) -> tuple[frozenset, frozenset]:
         frozenset(row.application_id for row in result.rows if row.winner),
         frozenset(row.application_id for row in result.rows if row.winner is None),
     )
+
+
+def _funded(result: ranking.Ranking) -> dict:
+    """Who is funded, with how much (SPEC §12)."""
+    return {row.application_id: row.awarded for row in result.rows if row.awarded is not None}

@@ -49,9 +49,9 @@
   function showStatus(name, withLogin) {
     status.setAttribute("data-state", name);
     status.textContent = message(name);
-    status.className = "small mb-2" + (name === "saved" ? " text-success" : "");
+    status.className = "small mb-0" + (name === "saved" ? " text-success" : "");
     if (name === "offline" || name === "invalid" || name === "closed" || name === "login") {
-      status.className = "small mb-2 text-danger fw-semibold";
+      status.className = "small mb-0 text-danger fw-semibold";
     }
     if (withLogin) {
       var link = document.createElement("a");
@@ -286,6 +286,83 @@
     schedule(0);
   });
   window.addEventListener("pagehide", store);
+
+  // Quick buttons for whole points: a tap fills the field and saves in the background
+  // (without this script each button posts the form with its value). A group is one
+  // stop for Tab; the arrow keys, Home and End move within it.
+  var groups = Array.prototype.slice.call(form.querySelectorAll(".quick-points"));
+
+  function syncGroup(group) {
+    var field = document.getElementById(group.getAttribute("data-for"));
+    var buttons = Array.prototype.slice.call(group.querySelectorAll("button"));
+    var value = field.value.trim().replace(",", ".");
+    var current = null;
+    buttons.forEach(function (button) {
+      var pressed = String(Number(button.value.split(":")[1])) === value;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+      if (pressed) {
+        current = button;
+      }
+    });
+    buttons.forEach(function (button) {
+      button.tabIndex = button === (current || buttons[0]) ? 0 : -1;
+    });
+  }
+
+  groups.forEach(function (group) {
+    var field = document.getElementById(group.getAttribute("data-for"));
+    var buttons = Array.prototype.slice.call(group.querySelectorAll("button"));
+    syncGroup(group);
+    field.addEventListener("input", function () {
+      syncGroup(group);
+    });
+    group.addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (!button) {
+        return;
+      }
+      event.preventDefault();
+      field.value = button.value.split(":")[1];
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      button.focus();
+    });
+    group.addEventListener("keydown", function (event) {
+      var index = buttons.indexOf(document.activeElement);
+      var moves = { ArrowRight: index + 1, ArrowDown: index + 1, ArrowLeft: index - 1, ArrowUp: index - 1, Home: 0, End: buttons.length - 1 };
+      if (index < 0 || !Object.prototype.hasOwnProperty.call(moves, event.key)) {
+        return;
+      }
+      event.preventDefault();
+      var next = buttons[Math.max(0, Math.min(buttons.length - 1, moves[event.key]))];
+      buttons.forEach(function (button) {
+        button.tabIndex = button === next ? 0 : -1;
+      });
+      next.focus();
+    });
+  });
+
+  // The sticky bar never covers the field being typed into: when it would (a field
+  // focused near the bottom, or an on-screen keyboard shrinking the screen), the page
+  // scrolls the field up above the bar.
+  var bar = document.getElementById("scoresheet-bar");
+
+  function clearBar() {
+    var focused = document.activeElement;
+    if (!bar || !focused || !form.contains(focused) || bar.contains(focused)) {
+      return;
+    }
+    var view = window.visualViewport;
+    var bottom = Math.min(bar.getBoundingClientRect().top, view ? view.height : window.innerHeight);
+    var overlap = focused.getBoundingClientRect().bottom + 8 - bottom;
+    if (overlap > 0) {
+      window.scrollBy(0, overlap);
+    }
+  }
+
+  form.addEventListener("focusin", function () {
+    window.requestAnimationFrame(clearBar);
+  });
+  (window.visualViewport || window).addEventListener("resize", clearBar);
 
   fields.forEach(function (field) {
     acknowledged[field.name] = field.value;

@@ -102,3 +102,58 @@ def test_everyday_pages_meet_wcag_2_1_aa(app, build, live_server, browser_page, 
         assert ring["tag"] == "A" and focus_is_visible(ring), f"first Tab on {path}: {ring}"
         problems += accessibility_problems(page, name, request)
     assert not problems, "accessibility problems (axe-core, WCAG 2.1 A/AA):\n" + "\n".join(problems)
+
+
+def test_the_pages_changed_for_jurors_and_deliberation_meet_wcag_2_1_aa(
+    app, build, live_server, new_context, request
+):
+    """Issue 16: the divergence page with the jurors' sheets side by side and the notes,
+    a draft left behind when scoring closed, the applicant's account and the dashboard."""
+    organiser = build.user(Role.ORGANISER, email=ORGANISER, name="Оксана Гнатюк")
+    low = build.user(Role.JUROR, email=JUROR, name="Марія Коваль")
+    high = build.user(Role.JUROR, email="second@example.org", name="Петро Мельник")
+    build.applicant(email=APPLICANT)
+    judged = judged_contest(app, build, [low, high], count=2, stage=Stage.DELIBERATION)
+    c = judged.criteria
+    divergent, left = judged.numbers
+    for juror, points in ((low, "1"), (high, "9")):
+        set_sheet(
+            app,
+            juror,
+            divergent,
+            state=SheetState.SUBMITTED,
+            points={c["C1"]: points, c["C2"]: points, c["C3"]: "2"},
+            comments={c["C1"]: "Коментар до C1"},
+        )
+    set_sheet(app, low, left, points={c["C1"]: "3"})  # a draft when scoring closed
+    with app.app_context():
+        contest = db.session.get(Contest, judged.contest_id)
+        contest.organisers.append(db.session.get(User, organiser))
+        db.session.commit()
+    manage = f"/manage/contests/{judged.slug}"
+    pages = {
+        ORGANISER: [
+            ("divergence with sheets and notes", f"{manage}/divergences/{divergent}"),
+            ("dashboard", manage),
+        ],
+        JUROR: [("draft left when scoring closed", judged.url(left))],
+        APPLICANT: [("account with the organisation", "/account")],
+    }
+    problems = []
+    for who, visits in pages.items():
+        page = new_context().new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/login")
+        page.fill("#email", who)
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r"/account$"))
+        for name, path in visits:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, f"{name}, {path}: {response.status}"
+            if name.startswith("divergence"):
+                page.fill("#text", "Петро пояснив високий бал за C2.")
+                page.click("#notes button[type=submit]")
+                page.wait_for_selector("#notes figure")
+            problems += accessibility_problems(page, name, request)
+    assert not problems, "accessibility problems (axe-core, WCAG 2.1 A/AA):\n" + "\n".join(problems)

@@ -76,10 +76,10 @@ def log_in(page, url: str, email: str) -> None:
     page.wait_for_url(re.compile(r"/account$"))
 
 
-def confirm_stage(page, url: str, to: str, reason: str = "") -> None:
-    """The organiser moves the contest on from its dashboard: reads what the move does,
-    gives the reason when asked, ticks that the warnings are read, and confirms."""
-    page.goto(f"{url}/manage/contests/{SLUG}")
+def confirm_stage(page, url: str, to: str, reason: str = "", slug: str = SLUG) -> None:
+    """The organiser moves the contest ``slug`` on from its dashboard: reads what the move
+    does, gives the reason when asked, ticks that the warnings are read, and confirms."""
+    page.goto(f"{url}/manage/contests/{slug}")
     page.click(f"a[href$='/stage?to={to}']")
     page.wait_for_url(re.compile(rf"/stage\?to={to}$"))
     problems = page.locator("#stage-problems")
@@ -89,7 +89,7 @@ def confirm_stage(page, url: str, to: str, reason: str = "") -> None:
     if page.locator("#confirm").count():
         page.check("#confirm")
     page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(rf"/manage/contests/{SLUG}$"))
+    page.wait_for_url(re.compile(rf"/manage/contests/{slug}$"))
 
 
 def tab_to(page, matches: str, limit: int = 80) -> None:
@@ -212,8 +212,8 @@ def test_a_contest_from_setup_to_published_results(
         applicant.fill("#password_confirm", PASSWORD)
         applicant.check("#consent")
         applicant.click("main form button[type=submit]")
-        applicant.wait_for_url(re.compile(r"/account$"))
-        check(applicant, "applicant's account")
+        applicant.wait_for_url(re.compile(r"/#open-heading$"))  # on to the open contests
+        expect(applicant.locator(f"main a[href='/contests/{SLUG}']").first).to_be_visible()
 
     with step("the NGO starts an application and its draft is saved as it types"):
         applicant.goto(f"{url}/contests/{SLUG}")
@@ -243,6 +243,10 @@ def test_a_contest_from_setup_to_published_results(
         applicant.click("button[name=action][value^='upload:']")
         applicant.wait_for_load_state()
         expect(applicant.locator("main a[href^='/attachments/']")).to_have_text("statut.pdf")
+        applicant.click("button[name=action][value=review]")
+        applicant.wait_for_url(re.compile(r"/applications/draft/\d+/check(#.*)?$"))
+        expect(applicant.locator("#check-answers")).to_contain_text("statut.pdf")
+        check(applicant, "check your answers")
         applicant.click("button[name=action][value=submit]")
         applicant.wait_for_url(re.compile(r"/applications/UHR-2026-\d{3}(#.*)?$"))
         number = applicant.url.rsplit("/", 1)[1].partition("#")[0]
@@ -336,6 +340,8 @@ def test_a_contest_from_setup_to_published_results(
         ring = focus_indicator(juror)
         assert focus_is_visible(ring), f"no visible focus on the points input: {ring}"
         juror.keyboard.type("9")
+        juror.keyboard.press("Tab")  # the quick buttons of C1: one stop, «9» pressed
+        assert juror.evaluate("() => document.activeElement.value").endswith(":9")
         juror.keyboard.press("Tab")  # the comment on C1
         juror.keyboard.type("Чітко описана практика")
         tab_to(juror, "e.id.startsWith('points_')")
@@ -355,8 +361,9 @@ def test_a_contest_from_setup_to_published_results(
         check(juror, "scoresheet review")
         tab_to(juror, "e.tagName === 'BUTTON' && e.type === 'submit' && !!e.closest('main')")
         juror.keyboard.press("Enter")
-        juror.wait_for_url(re.compile(rf"/judging/{SLUG}$"))
+        juror.wait_for_url(re.compile(rf"/judging/{SLUG}\?after={number}$"))
         expect(juror.locator("li[data-status=submitted]")).to_have_count(1)
+        expect(juror.locator("#next-unscored")).to_have_count(0)  # nothing left to score
 
     with step("the invited juror recuses from the application"):
         invited.goto(f"{url}/judging/{SLUG}/{number}")

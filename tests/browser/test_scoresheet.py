@@ -74,12 +74,14 @@ def test_a_juror_scores_with_the_keyboard_on_a_phone_and_submits(app, live_serve
 
     _tab_to(page, f"e.id === 'points_{c['C1']}'")
     page.keyboard.type("7")
+    page.keyboard.press("Tab")  # the quick buttons of C1: one stop for Tab
     page.keyboard.press("Tab")  # the comment of C1
     page.keyboard.type("Чітка мета")
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == f"points_{c['C2']}"
     page.keyboard.type("6")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # quick buttons
+    page.keyboard.press("Tab")  # comment
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == f"points_{c['C3']}"
     page.keyboard.type("4.5")
@@ -99,7 +101,7 @@ def test_a_juror_scores_with_the_keyboard_on_a_phone_and_submits(app, live_serve
     assert _fits_the_screen(page)
     _tab_to(page, "e.tagName === 'BUTTON' && e.type === 'submit' && !!e.closest('main')")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(rf"{judged.url()}$"))
+    page.wait_for_url(re.compile(rf"{judged.url()}\?after={number}$"))
     assert page.locator("li[data-status=submitted]").count() == 1
     assert sheet_row(app, juror, number).state == SheetState.SUBMITTED
 

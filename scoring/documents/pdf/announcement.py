@@ -79,10 +79,10 @@ def build(data: Announcement, fonts: Path) -> bytes:
         story.append(Spacer(1, 4 * mm))
 
         story.append(Paragraph(base.markup(_("Winners")), s.heading))
-        story += sections.winners(data.placings)
+        story += sections.winners(data.placings, data.funds)
 
         story.append(Paragraph(base.markup(_("Ties and the commission’s decisions")), s.heading))
-        story += sections.ties(data.ties)
+        story += sections.ties(data.ties, data.awards)
 
         if data.full_ranking:
             story.append(Paragraph(base.markup(_("Full ranking")), s.heading))

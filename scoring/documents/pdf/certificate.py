@@ -16,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from ...i18n import long_date, oblast_name
+from ...i18n import long_date, money, oblast_name
 from . import base
 from .records import Certificate
 
@@ -83,8 +83,15 @@ def build(data: Certificate, fonts: Path) -> bytes:
             Paragraph(base.markup(data.organisation), s.organisation),
             Paragraph(base.markup(where), s.line),
             Paragraph(base.markup(place), s.place),
-            Spacer(1, 12 * mm),
         ]
+        if data.awarded is not None:
+            story.append(
+                Paragraph(
+                    base.markup(_("grant awarded: %(amount)s", amount=money(data.awarded))),
+                    s.line,
+                )
+            )
+        story.append(Spacer(1, 12 * mm if data.awarded is None else 8 * mm))
         small = base.styles()
         signature = Table(
             [

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from ...i18n import long_date, number
+from ...i18n import long_date, money, number, percent
 from . import base, sections
 from .records import NOT_ASSIGNED, NOT_SUBMITTED, RECUSED, MatrixRow, Member, Protocol
 
@@ -243,7 +242,7 @@ def _divergences(data: Protocol) -> list:
                 "Scores are divergent when the highest and the lowest member’s total of an "
                 "application differ by more than %(share)s of the maximum possible total, "
                 "that is, when the difference exceeds %(points)s.",
-                share=format_percent(threshold),
+                share=percent(threshold),
                 points=number(threshold * data.scoring.max_total),
             ),
             s.body,
@@ -293,6 +292,7 @@ def _winners_list(data: Protocol) -> str:
             organisation=p.organisation,
             score=base.points(p.score),
         )
+        + (_(", awarded %(amount)s", amount=money(p.awarded)) if p.awarded is not None else "")
         for p in chosen
     ]
     return "; ".join(parts) + "."
@@ -302,13 +302,27 @@ def _ranking(data: Protocol) -> list:
     s = base.styles()
     story = [_heard(data, 4, _("on the ranking of the applications and the winners."))]
     story += sections.ranking(data.placings, with_jurors=True)
+    for line in data.funds:
+        name = f"{line.category}. " if line.category else ""
+        story.append(base.text(name + sections.fund_text(line), s.body))
     story += sections.not_ranked(data.not_ranked)
     story.append(Paragraph(base.markup(_("Ties and the commission’s decisions")), s.label))
-    story += sections.ties(data.ties)
+    story += sections.ties(data.ties, data.awards)
     story.append(Spacer(1, 2 * mm))
     lines = [
         _("Approve the ranking of the applications as given in the table."),
         _("Declare the winners of the contest: %(winners)s", winners=_winners_list(data)),
+    ]
+    lines += [
+        _(
+            "Award grants from the fund%(category)s of %(fund)s: %(awarded)s in total; "
+            "%(left)s remains.",
+            category=f" «{line.category}»" if line.category else "",
+            fund=money(line.fund),
+            awarded=money(line.awarded),
+            left=money(line.left),
+        )
+        for line in data.funds
     ]
     for tie in data.ties:
         if not tie.winners:

@@ -13,7 +13,14 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from ...i18n import file_size_text, kind_label, long_datetime, oblast_name, status_label
+from ...i18n import (
+    file_size_text,
+    kind_label,
+    long_datetime,
+    money,
+    oblast_name,
+    status_label,
+)
 from . import base, sections
 from .records import Receipt
 
@@ -39,6 +46,11 @@ def build(data: Receipt, fonts: Path) -> bytes:
                         _("%(moment)s (Kyiv time)", moment=long_datetime(data.submitted_at)),
                     ),
                     (_("Title"), data.title),
+                    *(
+                        [(_("Amount requested"), money(data.requested))]
+                        if data.requested is not None
+                        else []
+                    ),
                 ],
                 WIDTH,
                 45 * mm,

@@ -65,6 +65,30 @@ class Placing:
     winner: bool | None  # None: a tie awaiting the commission's decision
     note: str  # the engine's remarks in words
     winner_place: int | None = None  # the place among the winners (SPEC §16)
+    requested: Decimal | None = None  # with a fund (SPEC §12): the amount asked for …
+    awarded: Decimal | None = None  # … and the amount awarded (None: nothing)
+    funded: bool = False  # the row's category (or the contest) has a fund
+
+
+@dataclass(frozen=True)
+class FundLine:
+    """A fund as the ranking spent it (SPEC §12)."""
+
+    category: str  # the category's title; "" without categories
+    fund: Decimal
+    awarded: Decimal
+    left: Decimal
+
+
+@dataclass(frozen=True)
+class AwardRecord:
+    """The commission's decision to fund one application partly (SPEC §12)."""
+
+    application: str  # "UUG-2026-004 Назва"
+    requested: Decimal
+    amount: Decimal
+    reason: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,8 @@ class Announcement:
     scoring: Scoring
     ties: tuple[TieRecord, ...]
     results_url: str
+    funds: tuple[FundLine, ...] = ()
+    awards: tuple[AwardRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +198,8 @@ class Protocol:
     audit_anchor_problem: str = ""  # what the anchor shows is wrong, "" when nothing
     every_member_signs: bool = False
     entered: tuple[Entered, ...] = ()
+    funds: tuple[FundLine, ...] = ()
+    awards: tuple[AwardRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,6 +264,7 @@ class Receipt:
     contact: str  # the contact person with e-mail and phone
     answers: tuple[AnswerLine, ...]
     files: tuple[FileLine, ...]
+    requested: Decimal | None = None  # the amount asked for (SPEC §12)
 
 
 @dataclass(frozen=True)
@@ -248,3 +277,4 @@ class Certificate:
     category: str
     date: date | datetime
     chair: str
+    awarded: Decimal | None = None  # the grant awarded (SPEC §12)

@@ -2,7 +2,9 @@
 
 The rules that decide the ranking (criteria, aggregation, thresholds, the tie-break
 rule declared in advance), the winners, the full ranking and the ties with the
-commission's decisions. Each function returns flowables in the current language.
+commission's decisions; with a fund (SPEC §12), the amounts requested and awarded, what
+is left of each fund and the partial awards. Each function returns flowables in the
+current language.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from ...i18n import long_date, number, oblast_name
+from ...i18n import long_date, money, number, oblast_name
 from . import base
-from .records import Placing, Scoring, TieRecord, Unranked
+from .records import AwardRecord, FundLine, Placing, Scoring, TieRecord, Unranked
 
 WIDTH = 170 * mm  # A4 less the margins of base.MARGINS
+AMOUNT_WIDTH = 21 * mm  # «999 999,99» on one line
 
 
 def cell(value: str, bold: bool = False) -> Paragraph:
@@ -106,15 +109,35 @@ def _by_category(placings: Iterable[Placing]):
     return groupby(placings, key=lambda p: p.category)
 
 
-def winners(placings: tuple[Placing, ...]) -> list:
+def amount_cell(value, width: float) -> str:
+    """An amount in a table whose heading names the unit: «48 000,00», or «—»."""
+    return "—" if value is None else base.lines(money(value, unit=False), width)
+
+
+def fund_text(line: FundLine) -> str:
+    """«Fund 100 000,00 грн: awarded 90 000,50 грн, left 9 999,50 грн.»"""
+    return _(
+        "Fund %(fund)s: awarded %(awarded)s, left %(left)s.",
+        fund=money(line.fund),
+        awarded=money(line.awarded),
+        left=money(line.left),
+    )
+
+
+def winners(placings: tuple[Placing, ...], funds: tuple[FundLine, ...] = ()) -> list:
     """Place among the winners, organisation (with its number and the notes), community,
-    oblast and score of every winner."""
+    oblast and score of every winner; with a fund, the amount awarded and the fund."""
     s = base.styles()
     story: list = []
-    header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
-    widths = [13 * mm, 61 * mm, 44 * mm, 33 * mm, 19 * mm]
+    by_category = {line.category: line for line in funds}
     for category, group in _by_category(placings):
         group = list(group)
+        fund = by_category.get(category)
+        header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
+        widths = [13 * mm, 61 * mm, 44 * mm, 33 * mm, 19 * mm]
+        if fund:
+            header.append(_("Awarded, UAH"))
+            widths = [12 * mm, 50 * mm, 36 * mm, 27 * mm, 18 * mm, 27 * mm]
         if category:
             story.append(Paragraph(base.markup(category), s.label))
         chosen = [p for p in group if p.winner]
@@ -130,6 +153,7 @@ def winners(placings: tuple[Placing, ...]) -> list:
                 cell(p.community),
                 cell(oblast_name(p.oblast)),
                 base.points(p.score),
+                *([amount_cell(p.awarded, widths[5])] if fund else []),
             ]
             for p in chosen
         ]
@@ -138,10 +162,13 @@ def winners(placings: tuple[Placing, ...]) -> list:
                 header,
                 rows,
                 widths,
-                extra=[("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (4, 1), (4, -1), "RIGHT")],
+                extra=[("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (4, 1), (-1, -1), "RIGHT")],
             )
         else:
             story.append(base.text(_("No winner is determined yet."), s.body))
+        if fund:
+            story.append(Spacer(1, 2 * mm))
+            story.append(base.text(fund_text(fund), s.body))
         if any(p.winner is None for p in group):
             story.append(Spacer(1, 2 * mm))
             story.append(
@@ -166,41 +193,61 @@ def result_text(placing: Placing) -> str:
 
 
 def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list:
-    """The full ranking, category by category."""
+    """The full ranking, category by category; with a fund, the amounts requested and
+    awarded, and the oblast under the organisation to make room for them."""
     s = base.styles()
     story: list = []
-    header = [_("Place"), _("Number"), _("Organisation"), _("Oblast"), _("Score")]
-    widths = [13 * mm, 25 * mm, 48 * mm, 31 * mm, 15 * mm]
-    if with_jurors:
-        header.append(_("Jurors"))  # how many sheets count: «Оцінок»
-        widths = [13 * mm, 25 * mm, 40 * mm, 31 * mm, 15 * mm, 15 * mm]
-    header.append(_("Result"))
-    widths.append(WIDTH - sum(widths))
     for category, group in _by_category(placings):
+        group = list(group)
+        funded = any(p.funded for p in group)
+        header = [_("Place"), _("Number"), _("Organisation"), _("Oblast"), _("Score")]
+        widths = [13 * mm, 25 * mm, 48 * mm, 31 * mm, 15 * mm]
+        if funded:
+            header[2:4] = [_("Organisation, oblast")]
+            widths = [13 * mm, 23 * mm, 42 * mm if not with_jurors else 33 * mm, 14 * mm]
+        if with_jurors:
+            header.append(_("Jurors"))  # how many sheets count: «Оцінок»
+            widths = widths if funded else [13 * mm, 25 * mm, 40 * mm, 31 * mm, 15 * mm]
+            widths.append(15 * mm)
+        if funded:
+            header += [_("Requested, UAH"), _("Awarded, UAH")]
+            widths += [AMOUNT_WIDTH, AMOUNT_WIDTH]
+        header.append(_("Result"))
+        widths.append(WIDTH - sum(widths))
         if category:
             story.append(Paragraph(base.markup(category), s.label))
         rows = []
         for p in group:
-            row = [
-                str(p.rank),
-                p.number,
-                base.lines(p.organisation, widths[2]),
-                base.lines(oblast_name(p.oblast), widths[3]),
-                base.points(p.score),
-            ]
+            if funded:
+                organisation = f"{p.organisation}\n{oblast_name(p.oblast)}"
+                row = [str(p.rank), p.number, base.lines(organisation, widths[2])]
+            else:
+                row = [
+                    str(p.rank),
+                    p.number,
+                    base.lines(p.organisation, widths[2]),
+                    base.lines(oblast_name(p.oblast), widths[3]),
+                ]
+            row.append(base.points(p.score))
             if with_jurors:
                 row.append(str(p.jurors))
+            if funded:
+                row += [
+                    amount_cell(p.requested, AMOUNT_WIDTH),
+                    amount_cell(p.awarded, AMOUNT_WIDTH),
+                ]
             result = result_text(p)
             row.append(Paragraph(result, s.cell) if result else "")
             rows.append(row)
-        last_number = 5 if with_jurors else 4  # the score, and the count of sheets
+        score = 3 if funded else 4
+        last_number = len(widths) - 2  # the score to the last amount are numbers
         story += base.tables(
             header,
             rows,
             widths,
             extra=[
                 ("ALIGN", (0, 1), (0, -1), "CENTER"),
-                ("ALIGN", (4, 1), (last_number, -1), "RIGHT"),
+                ("ALIGN", (score, 1), (last_number, -1), "RIGHT"),
             ],
         )
         story.append(Spacer(1, 3 * mm))
@@ -222,17 +269,36 @@ def not_ranked(items: tuple[Unranked, ...]) -> list:
     return story
 
 
-def ties(records: tuple[TieRecord, ...]) -> list:
-    """Each tie at the last winning places and what the commission decided."""
+def ties(records: tuple[TieRecord, ...], awards: tuple[AwardRecord, ...] = ()) -> list:
+    """Each tie at the last winning places and what the commission decided; then the
+    applications the commission funded in part (SPEC §12)."""
     s = base.styles()
+    story: list = []
+    for award in awards:
+        story.append(
+            base.text(
+                _(
+                    "Decision of the commission (%(date)s): %(application)s, which requested "
+                    "%(requested)s, is funded in part with %(amount)s from what is left of "
+                    "the fund.",
+                    date=long_date(award.decided_at),
+                    application=award.application,
+                    requested=money(award.requested),
+                    amount=money(award.amount),
+                ),
+                s.body,
+            )
+        )
+        story.append(base.text(_("Reason: %(reason)s", reason=award.reason), s.body))
     if not records:
+        if awards:
+            return story
         return [
             base.text(
                 _("No tie at the last winning places: the commission had nothing to decide."),
                 s.body,
             )
         ]
-    story: list = []
     for tie in records:
         place = _("Place %(rank)s", rank=tie.rank)
         if tie.category:
