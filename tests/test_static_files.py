@@ -28,6 +28,7 @@ def test_every_page_links_its_css_and_javascript_under_names_made_of_their_conte
         "/bootstrap/static/js/bootstrap.min.js",
         "/static/app.css",
         "/static/js/errors.js",
+        "/static/favicon.ico",
     }
     for link in links:
         status, _headers, data = fetch(client, link)
