@@ -4,6 +4,7 @@
 error pages and the command line.
 """
 
+import os
 from pathlib import Path
 
 from flask import Flask, request
@@ -102,7 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     test_config = test_config or {}
     app = App(
         __name__,
-        instance_path=test_config.get("INSTANCE_PATH"),
+        instance_path=test_config.get("INSTANCE_PATH") or os.environ.get("SCORING_INSTANCE_PATH"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
