@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from scoring import clock, edrpou  # noqa: E402
+from scoring import clock, edrpou, hromadas  # noqa: E402
 
 PASSWORD = "bench-password-2026"
 ORGANISER = "secretary@bench.example"
@@ -230,6 +230,11 @@ def csv_text(header: str, rows) -> str:
 
 def applications_csv(slug: str, prefix: str, size: int, rng: random.Random) -> str:
     first_code = 3_000_000 + 10_000 * list(SIZES).index(slug)
+    places = [  # (oblast, community): a community of the official list of its oblast
+        (oblast, community["name"])
+        for oblast in OBLASTS
+        for community in hromadas.communities(oblast)
+    ]
     return csv_text(
         "number,organisation,kind,edrpou,oblast,community,email,title",
         (
@@ -238,8 +243,7 @@ def applications_csv(slug: str, prefix: str, size: int, rng: random.Random) -> s
                 f"ГО «Ініціатива громади {slug} № {i}»",
                 "ngo",
                 edrpou.complete(f"{first_code + i:07d}"),
-                rng.choice(OBLASTS),
-                "Харківська міська територіальна громада",
+                *rng.choice(places),
                 f"applicant{i}@{slug}.bench.example",
                 f"Практика участі мешканців № {i}: бюджет, форуми та молодіжна рада",
             )
@@ -294,7 +298,7 @@ def to_judging(env: dict) -> None:
 
     from scoring import create_app, lifecycle
     from scoring.extensions import db
-    from scoring.judging import assignments
+    from scoring.judging import assignments, operations
     from scoring.models import Application, Contest, Scoresheet, Stage, User
 
     os.environ.update(env)
@@ -324,6 +328,14 @@ def to_judging(env: dict) -> None:
             )
             assignments.reopen(contest, sheet, "Перевірка навантаження: чернетка для виміру.",
                                actor=organiser)  # fmt: skip
+            # Entered from a file, the sheet asks the juror's declaration once reopened
+            # (issue 13): the juror makes it, so that the page measured is the scoresheet.
+            operations.declare_no_conflict(
+                sheet,
+                contest=contest,
+                actor=juror,
+                proposed=operations.proposed_conflicts(contest, sheet.application, juror),
+            )
         db.session.commit()
 
 
@@ -416,7 +428,17 @@ def criteria_ids(html: str) -> list[str]:
 
 def autosave_body(html: str, turn: int) -> dict:
     """A juror's autosave that changes a score (one more point than the turn before)."""
-    return {"points": {criteria_ids(html)[0]: str(turn % 10)}}
+    return {"points": {scoresheet_fields(html)[0]: str(turn % 10)}}
+
+
+def scoresheet_fields(html: str) -> list[str]:
+    """The ids of the criteria of a juror's scoresheet page; the run stops when the page
+    is another (the conflict step, say): its figures would not be the scoresheet's."""
+    ids = criteria_ids(html)
+    if not ids:
+        shown = re.search(r"<title>(.*?)</title>", html, re.S)
+        sys.exit(f"not the scoresheet: {shown.group(1) if shown else html[:300]}")
+    return ids
 
 
 def cross_contest_validity(env: dict) -> tuple[int, int]:
@@ -446,6 +468,7 @@ def cross_contest_validity(env: dict) -> tuple[int, int]:
 
 # Each extension's part of a request: its before/after-request functions, by module.
 EXTENSIONS = {
+    "request guard": "scoring.requestguard",
     "Flask-Limiter": "flask_limiter",
     "Flask-Talisman": "flask_talisman",
     "Flask-WTF (CSRF)": "flask_wtf",
@@ -477,7 +500,7 @@ def extension_costs(env: dict) -> dict[str, float]:
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
         client.post("/login", data={"csrf_token": token, "email": JURORS[0],
                                     "password": PASSWORD})  # fmt: skip
-        assert client.get(path).status_code == 200
+        scoresheet_fields(client.get(path).get_data(as_text=True))
         cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
         environ = EnvironBuilder(path=path, headers={**BROWSER, "Cookie": cookie}).get_environ()
         if without:
@@ -502,6 +525,30 @@ def extension_costs(env: dict) -> dict[str, float]:
             for _ in range(40):
                 one(app, environ)
             best[name] = min(best[name], (time.process_time() - started) / 40 * 1e6)
+    best["server-side session"] = _session_check(*apps["every extension"])
+    return best
+
+
+def _session_check(app, environ) -> float:
+    """CPU microseconds of the server-side session's check on a kept page: the page
+    cache's one query, which reads the contest's state with it (best of 30 × 40)."""
+    from flask import session
+
+    from scoring import pagecache, sessions
+
+    with app.request_context(dict(environ)):
+        person = session["_user_id"]
+
+        def check():
+            assert sessions.alive_state(person, LARGE, pagecache.SHARED_ACTION) is not None
+
+        check()
+        best = float("inf")
+        for _round in range(30):
+            started = time.process_time()
+            for _ in range(40):
+                check()
+            best = min(best, (time.process_time() - started) / 40 * 1e6)
     return best
 
 
@@ -773,9 +820,12 @@ def check_in_process(env: dict, report: Report) -> None:
               flush=True)  # fmt: skip
         costs = extension_costs(env)
         whole = costs.pop("every extension")
+        check = costs.pop("server-side session")
         report.note("cached scoresheet, every extension", f"{whole:.0f} µs")
         for name, without in costs.items():
             report.note(f"  of which {name}", f"{whole - without:.0f} µs")
+        report.note("  of which the session's check with the page's state (one query)",
+                    f"{check:.0f} µs")  # fmt: skip
     print("== the ranking engine inside the process", flush=True)
     for slug in SIZES:
         took, scores = engine_time(env, slug)
@@ -836,7 +886,9 @@ def check_rates(env: dict, served: Served, juror: Session, organiser: Session, r
     printed beside it (with their spread): the other engineers' load weighs on them."""
     sheet = f"/judging/{LARGE}/{first_number(LARGE)}"
     ranking = f"/manage/contests/{LARGE}/ranking"
-    size = {"sheet": len(juror.get(sheet)[2]), "ranking": len(organiser.get(ranking)[2])}
+    page = juror.get(sheet)[2]
+    scoresheet_fields(page.decode())
+    size = {"sheet": len(page), "ranking": len(organiser.get(ranking)[2])}
     env = {**env, "BENCH_PAGE_SIZE": str(size["sheet"])}
     with gunicorn(env, "bench_reference:app", "--chdir", str(ROOT / "scripts")) as reference:
         bare = {"Accept-Encoding": BROWSER["Accept-Encoding"]}
@@ -945,7 +997,7 @@ def environment(work: Path) -> dict:
     env = {
         **os.environ,
         "SECRET_KEY": "bench-secret-key",
-        "INSTANCE_PATH": str(work / "instance"),
+        "SCORING_INSTANCE_PATH": str(work / "instance"),  # its own anchor, its own key
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
         or f"sqlite:///{work / 'bench.sqlite'}",
         "BENCH_SLUG": LARGE,
