@@ -6,7 +6,8 @@ import re
 
 import brotli
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from scoring import audit, ranking
 from scoring.extensions import db
@@ -44,6 +45,42 @@ def test_a_scoresheet_is_served_again_until_the_juror_saves(app, build, client):
     page = client.get(url).get_data(as_text=True)
     assert f'id="points_{c1}"' in page and 'value="7"' in page
     assert 'value="7"' not in first
+
+
+def test_a_kept_page_gives_the_pool_back_connections_that_open_transactions(
+    app, build, client
+):
+    """The page cache's query runs on PostgreSQL without a transaction (no BEGIN, no
+    ROLLBACK); the connection goes back to the pool as the pool gave it out, so the next
+    request's writes are again one transaction that a failure rolls back whole."""
+    _juror, judged = _sheet(app, build)
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    assert client.get(url).status_code == 200
+    with app.app_context():
+        engine = db.engine
+    returned = []
+
+    def checkin(dbapi_connection, _record):
+        returned.append(getattr(dbapi_connection, "autocommit", False))
+
+    event.listen(engine, "checkin", checkin)
+    try:
+        with counted(app) as again:
+            assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "checkin", checkin)
+    assert again[0] == 0  # served from the cache: only the driver-level query ran
+    assert returned and not any(returned), returned
+    # Writes after it are still all or nothing: a failed statement undoes the one before.
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == JUROR))
+        user.name = "Змінене ім’я"
+        db.session.flush()
+        with pytest.raises(IntegrityError):
+            db.session.execute(insert(User).values(id=user.id))
+        db.session.rollback()
+        assert db.session.scalar(select(User.name).where(User.email == JUROR)) != "Змінене ім’я"
 
 
 def test_a_juror_taken_off_the_application_is_refused_at_once(app, build, client):
