@@ -1,5 +1,8 @@
 """Applications received outside the system, imported from a CSV file (SPEC §5, §9).
 
+Longer than 600 lines: the columns' checks and the bulk writes (issue 17) share the
+parsed rows; a split is due, not yet made.
+
 Applications received outside the system come as CSV (``import_applications``): the
 columns ``number,organisation,kind,edrpou,oblast,community,email,title`` (and
 ``category`` when the contest has categories; ``number`` may be left out), and

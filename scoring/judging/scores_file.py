@@ -1,5 +1,9 @@
 """Scores as CSV for work done outside the system (SPEC §9, §15; §11, offline on paper).
 
+Longer than 600 lines: reading the file, checking every line and writing in bulk (issue
+17: 420,000 scores in one INSERT and one UPDATE) share the parsed rows and the
+contest's lookups; a split is due, not yet made.
+
 The file has the columns ``application,juror,criterion,score,comment`` and may carry
 ``juror_name``: the application's registration number, the juror's e-mail, the
 criterion's code, the points and the juror's comment on that criterion, and the juror's
