@@ -5,7 +5,7 @@ Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -202,22 +202,24 @@ def input_amount(value) -> str:
 
 # Digits in groups of three, separated by spaces (plain, non-breaking or narrow) or
 # apostrophes, as people and spreadsheets write thousands: «1 250», «48 000,50».
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?")
+_GROUPED = re.compile(r"[+\-\u2212]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?", re.ASCII)
 _SEPARATORS = re.compile(r"[ \u00a0\u202f']")
+# A number as written by hand: digits, then perhaps a decimal comma or point and more
+# digits. Not «7,» or «,5» (half-typed), «1e3» or «1_000» (Python's, not people's), nor
+# digits of other scripts («１２３»): each is refused, not guessed.
+_PLAIN = re.compile(r"[+\-\u2212]?\d+(?:[.,]\d+)?", re.ASCII)
 
 
 def parse_number(value: str) -> Decimal | None:
-    """A number as a person types it: «1 250», «12,5», «-3», «48 000,00»; None when it is
-    not one. Spaces separate thousands only (groups of three digits): «12 50» is refused,
-    not guessed."""
+    """A number as a person types it: «1 250», «12,5», «-3» or «−3», «48 000,00»; None
+    when it is not one. Spaces separate thousands only (groups of three digits): «12 50»
+    is refused, not guessed."""
     text = value.strip()
     if _GROUPED.fullmatch(text):
         text = _SEPARATORS.sub("", text)
-    try:
-        number = Decimal(text.replace(",", "."))
-    except InvalidOperation:
+    if not _PLAIN.fullmatch(text):
         return None
-    return number if number.is_finite() else None
+    return Decimal(text.replace(",", ".").replace("\u2212", "-"))
 
 
 def file_size_text(size: int) -> str:

@@ -50,9 +50,20 @@ def squeeze(text: str) -> str:
 
 
 def shows(text: str, marker) -> bool:
-    """Whether ``text`` shows the marker in any of its spellings, whitespace ignored."""
-    flat = squeeze(text)
-    return any(squeeze(m) in flat for m in (marker if isinstance(marker, tuple) else (marker,)))
+    """Whether ``text`` shows the marker in any of its spellings, whitespace ignored.
+
+    A number is matched as a whole number: «20.13» is not found in a time written
+    «11:47:20.134512» (the seconds of a timestamp are not a juror's total)."""
+    return any(
+        re.search(_spelling(m), text) for m in (marker if isinstance(marker, tuple) else (marker,))
+    )
+
+
+def _spelling(marker: str) -> str:
+    """The marker as a pattern: any whitespace between its characters, no digit
+    right before or after it."""
+    letters = r"\s*".join(re.escape(c) for c in squeeze(marker))
+    return rf"(?<!\d){letters}(?!\d)"
 
 
 class _Tables(HTMLParser):

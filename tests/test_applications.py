@@ -411,6 +411,37 @@ def test_submission_lists_every_problem_at_once_linked_to_its_field(
         assert application.state == ApplicationState.DRAFT and application.number is None
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        # Half-typed, Python's own notations, other scripts' digits: refused, not guessed.
+        ("7,", "Enter a number, e.g. 1250 or 12.5."),
+        (",5", "Enter a number, e.g. 1250 or 12.5."),
+        ("1e3", "Enter a number, e.g. 1250 or 12.5."),
+        ("1_000", "Enter a number, e.g. 1250 or 12.5."),
+        ("\uff11\uff12\uff13", "Enter a number, e.g. 1250 or 12.5."),  # full-width 123
+        ("\u0661\u0662", "Enter a number, e.g. 1250 or 12.5."),  # Arabic-Indic 12
+        ("NaN", "Enter a number, e.g. 1250 or 12.5."),
+        # A typographic minus is a minus: the number is read, and is below the range.
+        ("\u22125", "Enter a number from 1 to 100000"),
+        ("100 001", "Enter a number from 1 to 100000"),
+    ],
+)
+def test_a_number_answer_is_read_as_people_write_numbers_and_nothing_else(
+    client, app, contest, applicant, typed, message
+):
+    application_id = start(client)
+    fill_in(client, app, contest, application_id)
+    names = question_ids(app, contest)
+    autosave(client, application_id, {names["residents"]: typed})
+    response = submit(client, application_id)
+    summary = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'href="#{names["residents"]}"' in summary and message in summary
+    with app.app_context():
+        assert db.session.get(Application, application_id).state == ApplicationState.DRAFT
+
+
 def test_submission_numbers_the_application_and_mails_a_receipt(
     client, app, contest, applicant, outbox
 ):

@@ -140,6 +140,37 @@ def test_login_is_rate_limited(make_app, build):
     assert "Забагато спроб" in response.get_data(as_text=True)
 
 
+def test_guessing_one_accounts_password_from_many_addresses_is_rate_limited(make_app, build):
+    """Issue 12: the limit was per client address only, so a thousand machines could
+    guess one account's password a thousand times faster. Sign-ins that work do not
+    count: another account signs in meanwhile."""
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    build.user(Role.JUROR, email="juror@example.org")
+    build.user(Role.JUROR, email="other@example.org")
+    statuses = []
+    for n in range(4):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        statuses.append(
+            client.submit(
+                "/login", {"email": " Juror@Example.org", "password": f"guess-{n}"}
+            ).status_code
+        )
+    assert statuses == [200, 200, 200, 429]
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    refused = elsewhere.submit("/login", {"email": "juror@example.org", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "Забагато спроб" in refused.get_data(as_text=True)
+    for n in range(4):  # the other account, from one address: each works, none counts
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+        assert (
+            other.submit("/login", {"email": "other@example.org", "password": PASSWORD}).status_code
+            == 302
+        )
+
+
 def test_password_reset_through_the_emailed_link(client, build, outbox):
     build.user(Role.JUROR, email="juror@example.org", name="Олена")
     page = client.submit("/password/reset", {"email": "juror@example.org"}, follow_redirects=True)

@@ -476,6 +476,10 @@ def test_sums_of_unequal_juror_counts_are_confirmed_and_printed(
     # The public page, the announcement on the web, says it as the PDF does.
     public = _text(signed_in.get(f"/contests/{judged.slug}/results").get_data(as_text=True))
     assert "scored by different numbers of jurors (from 2 to 3)" in public
+    # And so does the API, for whoever republishes the results.
+    document = signed_in.get(f"/api/contests/{judged.slug}/results?lang=en").get_json()
+    assert document["unequal_sums"]["fewest"] == 2 and document["unequal_sums"]["most"] == 3
+    assert "scored by different numbers of jurors (from 2 to 3)" in document["unequal_sums"]["note"]
 
 
 def test_applications_left_unranked_are_confirmed_before_publication(

@@ -105,8 +105,20 @@ def invitation_text(invitation) -> str:
     return _("%(inviter)s invites you to join as a juror.", inviter=inviter)
 
 
+def _login_account() -> str:
+    """The rate limit's key for passwords: the account, however many machines guess."""
+    return "login:" + str(request.form.get("email", "")).strip().lower()
+
+
+def _refused(response) -> bool:
+    return response.status_code != 302  # a sign-in that worked is not a guess
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+# Wrong passwords for one account from many machines (a botnet) are limited too; a
+# person who signs in is not counted.
+@limiter.limit(login_limit, key_func=_login_account, methods=["POST"], deduct_when=_refused)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))

@@ -29,6 +29,8 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
+
 from .. import lifecycle, ranking
 from ..models import Category, Contest, Criterion, Decision, DecisionKind
 from .loading import Loaded, load
@@ -213,6 +215,20 @@ def _named(decision: Decision) -> list[int]:
     return list(decision.winner_ids or [])
 
 
+def unequal_sums_note(unequal: tuple[int, int] | None) -> str | None:
+    """What the public page and the API say when the scores are sums over different
+    numbers of jurors (SPEC §6.3): a lower sum may mean fewer jurors, not a worse one."""
+    if unequal is None:
+        return None
+    return _(
+        "Note: the scores are sums of the jurors’ totals, and the applications were scored "
+        "by different numbers of jurors (from %(fewest)s to %(most)s): an application "
+        "scored by fewer jurors has a lower sum.",
+        fewest=unequal[0],
+        most=unequal[1],
+    )
+
+
 def public_json(results: PublicResults, contest_slug: str) -> dict:
     """The public results as the JSON of ``/api/contests/<slug>/results``: the shape of
     ``rank --format json`` (SPEC §9) with what the public page shows and only that (its
@@ -244,6 +260,13 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
     document: dict = {"contest": contest_slug, "winners": results.places}
     if with_fund:
         document.update(ranking.fund_json(results.funds, results.settings))
+    if results.unequal_sums is not None:
+        fewest, most = results.unequal_sums
+        document["unequal_sums"] = {
+            "fewest": fewest,
+            "most": most,
+            "note": unequal_sums_note(results.unequal_sums),
+        }
     return document | {
         "ranking": [row_json(row) for row in results.rows],
         "not_ranked": [

@@ -94,7 +94,7 @@ def public(slug: str):
         if contest.normalise != Normalise.NONE
         else "",
         decisions=results.decisions,
-        unequal_sums=results.unequal_sums,
+        unequal_note=disclosure.unequal_sums_note(results.unequal_sums),
         pdf_url=document_url(
             "documents.announcement", f"/contests/{contest.slug}/results.pdf", slug=contest.slug
         ),

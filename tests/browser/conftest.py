@@ -26,6 +26,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from ..conftest import PASSWORD
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -37,6 +39,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 360, "height": 740}
+
+
+def log_in(page, url: str, email: str) -> None:
+    """Sign in through the login page as ``email`` (the tests' one password)."""
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/account$"))
 
 
 @dataclass(frozen=True)

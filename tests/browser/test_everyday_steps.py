@@ -24,23 +24,14 @@ from scoring.models import (
     User,
 )
 
-from ..conftest import PASSWORD
 from ..test_jury import arrange, assign
 from ..test_screening import _applications
-from .conftest import accessibility_problems, focus_indicator, focus_is_visible
+from .conftest import accessibility_problems, focus_indicator, focus_is_visible, log_in
 
 pytestmark = pytest.mark.browser
 
 ORGANISER = "organiser@example.org"
 APPLICANT = "applicant@example.org"
-
-
-def log_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/account$"))
 
 
 def tab_to(page, matches: str, limit: int = 120) -> None:

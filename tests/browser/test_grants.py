@@ -18,8 +18,8 @@ from scoring import edrpou
 from scoring.extensions import db
 from scoring.models import Application, ApplicationState, Contest, JuryMember, Role, Stage, User
 
-from .conftest import PHONE, accessibility_problems
-from .test_journey import LAPTOP, confirm_stage, log_in, step
+from .conftest import PHONE, accessibility_problems, log_in
+from .test_journey import LAPTOP, confirm_stage, step
 
 pytestmark = pytest.mark.browser
 

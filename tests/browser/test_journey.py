@@ -27,7 +27,7 @@ from scoring.extensions import db
 from scoring.models import Application, Attachment, Conflict, Scoresheet, SheetState
 
 from ..conftest import PASSWORD
-from .conftest import PHONE, accessibility_problems, focus_indicator, focus_is_visible
+from .conftest import PHONE, accessibility_problems, focus_indicator, focus_is_visible, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -66,14 +66,6 @@ def small_pdf(title: str) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
-
-
-def log_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/account$"))
 
 
 def confirm_stage(page, url: str, to: str, reason: str = "", slug: str = SLUG) -> None:
