@@ -27,6 +27,7 @@ from . import (
     schema,
     sessions,
 )
+from .applications import clarification_views  # noqa: F401 — its routes join applications_bp
 from .applications.views import bp as applications_bp
 from .auth.security_views import bp as security_bp
 from .auth.views import bp as auth_bp
@@ -44,12 +45,18 @@ from .extensions import (
     talisman,
 )
 from .health import bp as health_bp
+from .imports.views import bp as imports_bp
 from .judging import assignments_views  # noqa: F401 — its routes join jury_bp
 from .judging.jury_views import bp as jury_bp
 from .judging.views import bp as judging_bp
 from .pages import bp as pages_bp
 from .privacy.views import bp as privacy_bp
-from .results import deliberation_views, public_views  # noqa: F401 — their routes join results_bp
+from .results import (  # noqa: F401 — their routes join results_bp
+    appeal_views,
+    deliberation_views,
+    meeting_views,
+    public_views,
+)
 from .results.blueprint import bp as results_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +140,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(documents_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(imports_bp)
     errors.register(app)
     i18n.register(app)
     cli.register(app)

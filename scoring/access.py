@@ -4,7 +4,8 @@
 - ``jury_contest`` and ``juror_assignment``: a juror's contest and assignment;
 - ``admitted_or_404``: an admitted application of a contest, by its number;
 - ``can_view``: an application and its attachments;
-- ``may_see_contacts``: the applicant's contact details and the receipt that holds them.
+- ``may_see_contacts``: the applicant's contact details and the receipt that holds them;
+- ``own_submitted_or_404``: the current applicant's own submitted application.
 
 A contest that asks its jurors for two-factor sign-in (``jurors_two_factor``) opens
 nothing of itself to a juror whose session was not signed in with two factors: its
@@ -61,6 +62,21 @@ def can_view(application: Application, user) -> bool:
 def may_see_contacts(application: Application, user) -> bool:
     """Whether ``user`` may see the contact details and the receipt of ``application``."""
     return can_view(application, user) and (user.is_organiser or application.belongs_to(user))
+
+
+def own_submitted_or_404(number: str, *options) -> Application:
+    """The current applicant's organisation's submitted (admitted, rejected) application
+    with this number, loaded with ``options``, or 404."""
+    application = db.session.scalar(
+        select(Application).where(Application.number == number).options(*options)
+    )
+    if (
+        application is None
+        or application.state == ApplicationState.DRAFT
+        or not application.belongs_to(current_user)
+    ):
+        abort(404)
+    return application
 
 
 def is_assigned_juror(application: Application, user) -> bool:

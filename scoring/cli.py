@@ -16,7 +16,8 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, database, demo, sessions, spreadsheets
+from . import audit, database, demo, sessions, spreadsheets, tables
+from .applications import clarifications
 from .auth import two_factor
 from .auth.operations import find_user
 from .auth.passwords import weakness
@@ -28,8 +29,10 @@ from .extensions import db
 from .i18n import money, role_label
 from .judging import commands as judging_commands
 from .models import Contest, Role, User
+from .results import appeals
 from .results.loading import contest_ranking
 from .results.presentation import ranking_json
+from .tables import Table
 
 
 @click.command("init-db")
@@ -164,13 +167,19 @@ def _contest(slug: str) -> Contest:
     "--format",
     "output",
     type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="How to print the ranking.",
+    help="How to print the ranking (default: table; csv with --excel).",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: a byte-order mark, semicolons and decimal commas.",
 )
 @with_appcontext
-def rank(slug: str, output: str):
+def rank(slug: str, output: str | None, excel: bool):
     """Print the contest's ranking (SPEC §6) as it stands now, in any stage."""
+    if excel and output not in (None, "csv"):
+        raise CommandError(_("--excel writes CSV: use it with --format csv."))
+    output = output or ("csv" if excel else "table")
     with database.reading():  # SQLite's write lock stays free for the app meanwhile
         contest = _contest(slug)
         document = ranking_json(contest_ranking(contest), contest.slug)
@@ -195,6 +204,12 @@ def rank(slug: str, output: str):
     funds = _funds(document)  # SPEC §12: with a fund, its amounts beside the score
     if funds:
         columns[columns.index("score") + 1 : columns.index("score") + 1] = FUND_ROW
+    if output == "csv" and excel:
+        columns += list(FUND_TOP) if funds else []
+        lines = [row | funds.get(row.get("category"), {}) for row in rows]
+        table = Table(columns, [[_excel_value(c, line.get(c)) for c in columns] for line in lines])
+        click.echo(tables.BOM + tables.csv_text(table, excel=True), nl=False)
+        return
     if output == "csv":
         # A CSV is one table: each row carries its fund's totals (of its category).
         flags = {True: "true", False: "false", None: ""}
@@ -238,6 +253,16 @@ def _cell(value, words: dict, *, amount: bool) -> str:
     if amount:
         return "—" if value is None else value
     return words[value] if isinstance(value, bool) or value is None else str(value)
+
+
+def _excel_value(column: str, value):
+    """A value of ``rank --format json`` as a cell of the CSV for Excel: scores and amounts
+    numbers."""
+    if column in ("score", *FUND_ROW, *FUND_TOP) and value is not None:
+        return Decimal(value)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: ""}[value]
+    return value
 
 
 def _ranking_table(document: dict, columns: list[str], funds: dict) -> str:
@@ -342,8 +367,48 @@ def audit_verify(reanchor: bool):
         )
 
 
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders():
+    """E-mail the reminders due today: to applicants the day before their answer to a
+    request for a clarification is due, to organisers the day before an answer to an
+    appeal is (SPEC §14).
+
+    Run it from cron, e.g. every hour: each reminder goes out once, however often the
+    command runs (and when two runs overlap); one whose e-mail failed is tried again at
+    the next run, and the command then exits with 1.
+    """
+    applicants, applicants_failed = clarifications.send_reminders()
+    organisers, organisers_failed = appeals.send_reminders()
+    click.echo(
+        _(
+            "Reminders sent: %(applicants)s to applicants (clarifications), %(organisers)s to "
+            "organisers (appeals).",
+            applicants=applicants,
+            organisers=organisers,
+        )
+    )
+    failed = applicants_failed + organisers_failed
+    if failed:
+        raise CommandError(
+            _(
+                "%(count)s reminders could not be sent; see the log. They are tried again at "
+                "the next run.",
+                count=failed,
+            )
+        )
+
+
 def register(app) -> None:
-    for command in (init_db, create_user, two_factor_off, load_demo, rank, audit_verify):
+    for command in (
+        init_db,
+        create_user,
+        two_factor_off,
+        load_demo,
+        rank,
+        audit_verify,
+        send_reminders,
+    ):
         app.cli.add_command(command)
     for command in contests_commands.COMMANDS:
         app.cli.add_command(command)

@@ -1,7 +1,11 @@
 """What every command of ``flask --app scoring`` shares: how a failure is told (SPEC §9)."""
 
+import contextlib
+
 import click
 from flask_babel import gettext as _
+
+from .csvfiles import FileError, describe, detect
 
 
 class CommandError(click.ClickException):
@@ -14,3 +18,10 @@ class CommandError(click.ClickException):
 
     def show(self, file=None):
         click.echo(self.line, err=True)
+
+
+def describe_file(data: bytes) -> None:
+    """Say how a CSV file is read (its encoding, its separator), before importing it; a
+    file that cannot be read is told by the import itself."""
+    with contextlib.suppress(FileError):
+        click.echo(describe(detect(data)))

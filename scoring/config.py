@@ -106,6 +106,13 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "LANGUAGES": ("uk", "en"),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # Imports in the browser (scoring/imports): the files kept between the preview
+        # and the import, how large one may be, how long one is kept at most, and
+        # whether checks and imports run in a thread while the page shows the progress.
+        "IMPORT_FOLDER": str(instance_path / "imports"),
+        "IMPORT_MAX_BYTES": 30 * 1024 * 1024,
+        "IMPORT_KEEP_HOURS": 24,
+        "IMPORT_IN_BACKGROUND": True,
         "PASSWORD_RESET_HOURS": 2,
         "INVITATION_DAYS": 14,
     }

@@ -5,8 +5,9 @@ deferred transactions fail at once ("database is locked") when two writers race,
 transaction that may write begins with ``BEGIN IMMEDIATE``: writers queue for the lock
 (up to the busy timeout) instead of failing, while page views keep plain ``BEGIN``
 and read concurrently. Work outside a request that only reads (a document made in the
-background, ``rank``, ``pdf``) says so with ``reading()``: it would hold the write lock
-for all its seconds otherwise, and every save would wait for it.
+background, an import's check in the background, ``rank``, ``pdf``) says so with
+``reading()``: it would hold the write lock for all its seconds otherwise, and every save
+would wait for it.
 """
 
 from collections.abc import Iterator

@@ -6,12 +6,24 @@ Dates read "15 вересня 2021 р." and times are shown in Europe/Kyiv.
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import cache
 
 from flask import current_app, has_request_context, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    force_locale,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    ngettext,
+    pgettext,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from . import declension, ranking
 
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
 
@@ -41,6 +53,23 @@ AGGREGATION_LABELS = {
 NORMALISE_LABELS = {
     "none": _l("No normalisation"),
     "zscore": _l("Standardise each juror’s totals (z-score)"),
+}
+# What applicants learn of their scores after publication (SPEC §14).
+FEEDBACK_LABELS = {
+    "none": _l("None: applicants see their result only"),
+    "scores": _l("Each applicant’s mean score per criterion against the maximum"),
+    "comments": _l(
+        "The mean scores per criterion and the jurors’ comments, without names and in no "
+        "order that shows who wrote them"
+    ),
+}
+
+# The questions of the jury's meeting (``models.AgendaItem``), as its protocol words them.
+AGENDA_LABELS = {
+    "conflicts": _l("On the members’ declarations of conflicts of interest."),
+    "scoring": _l("On the results of scoring the applications."),
+    "divergences": _l("On applications with divergent scores."),
+    "ranking": _l("On the ranking of the applications and the winners of the contest."),
 }
 
 # ISO 3166-2:UA codes with their names (SPEC §2).
@@ -122,6 +151,77 @@ stage_label = _label(STAGE_LABELS)
 oblast_name = _label(OBLASTS)
 
 
+# Reading what people write in files (SPEC §15) ------------------------------------------
+
+_SHORT_KINDS = {"громада": "community", "тг": "community", "отг": "community", "го": "ngo"}
+_SHORT_STATUSES = {
+    "діє": "active",
+    "працює": "active",
+    "активна": "active",
+    "релокована": "relocated",
+    "переміщена": "relocated",
+    "окупована": "occupied",
+    "тимчасово окупована": "occupied",
+}
+_OBLAST_WORDS = frozenset({"область", "обл", "м", "місто"})  # «Харківська обл.», «м. Київ»
+
+
+def _folded(text: str) -> str:
+    words = text.casefold().replace("ʼ", "’").replace("'", "’").replace(".", " ").split()
+    return " ".join(words)
+
+
+def _short(name: str) -> str:
+    return " ".join(word for word in name.split() if word not in _OBLAST_WORDS)
+
+
+@cache
+def _names_read() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """{folded name: code} of the oblasts, the kinds and the statuses, in Ukrainian and in
+    English."""
+    oblasts, kinds, statuses = {}, dict(_SHORT_KINDS), dict(_SHORT_STATUSES)
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            for code, label in OBLASTS.items():
+                name = _folded(str(label))
+                oblasts[name] = code
+                if language == "uk":  # «Харківська», «Київ»: the adjective tells them apart
+                    oblasts[_short(name)] = code
+            kinds |= {_folded(str(label)): code for code, label in KIND_LABELS.items()}
+            statuses |= {_folded(str(label)): code for code, label in STATUS_LABELS.items()}
+    return oblasts, kinds, statuses
+
+
+def oblast_code(text: str) -> str | None:
+    """The ISO 3166-2:UA code of the oblast ``text`` names: the code itself («ua-63») or
+    the oblast's name, in Ukrainian with or without «область» («Харківська», «Харківська
+    обл.», «м. Київ») or in English («Kharkiv Oblast»); None for anything else."""
+    code = text.strip().upper()
+    if code in OBLASTS:
+        return code
+    names = _names_read()[0]
+    return names.get(_folded(text)) or names.get(_short(_folded(text)))
+
+
+def kind_code(text: str) -> str | None:
+    """``community`` or ``ngo`` for the code itself or the kind's name («громадська
+    організація», «ГО», «територіальна громада», «NGO»); None for anything else."""
+    code = text.strip().lower()
+    if code in KIND_LABELS:
+        return code
+    return _names_read()[1].get(_folded(text))
+
+
+def status_code(text: str) -> str | None:
+    """``active``, ``relocated`` or ``occupied`` for the code itself or the status's name
+    («релокована», «територія тимчасово окупована», «працює на своїй території»); None
+    for anything else."""
+    code = text.strip().lower()
+    if code in STATUS_LABELS:
+        return code
+    return _names_read()[2].get(_folded(text))
+
+
 # CLDR puts a narrow no-break space before «р.»; documents and searches want a plain one.
 DATE_PATTERNS = {"uk": "d MMMM y 'р.'"}
 
@@ -149,9 +249,12 @@ def _with_minus(text: str) -> str:
 
 def points(value) -> str:
     """A score for display: two decimals, rounded half up (SPEC §6.4), «87,33» in Ukrainian,
-    «−5,41» with a minus sign."""
+    «−5,41» with a minus sign. An exact score (a ``Fraction``) is rounded exactly, as the
+    engine rounds it."""
     if value is None:
         return ""
+    if isinstance(value, Fraction):
+        value = ranking.format_score(value)
     rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return _with_minus(format_decimal(rounded, format="#,##0.00"))
 
@@ -231,6 +334,72 @@ def file_size_text(size: int) -> str:
     return _("%(size)s B", size=size)
 
 
+# The jury's meeting (SPEC §16) ---------------------------------------------------
+
+
+def quorum_sentence(present: int, members: int, needed: int) -> str:
+    """«Присутні 5 з 7 членів комісії, засідання правомочне.» (or «… неправомочне»)."""
+    if present == 1:
+        presence = ngettext(
+            "%(present)d of %(num)d member of the commission is present",
+            "%(present)d of %(num)d members of the commission is present",
+            members,
+            present=present,
+        )
+    else:
+        presence = ngettext(
+            "%(present)d of %(num)d member of the commission are present",
+            "%(present)d of %(num)d members of the commission are present",
+            members,
+            present=present,
+        )
+    if present >= needed:
+        return _("%(presence)s; the meeting is quorate.", presence=presence)
+    return _(
+        "%(presence)s; the meeting is not quorate (the quorum is %(needed)s).",
+        presence=presence,
+        needed=needed,
+    )
+
+
+# Names in sentences (SPEC §16) ---------------------------------------------------
+
+
+def person_in(case: str, name: str) -> str | None:
+    """A person's name in a grammatical case of the current language: Ukrainian declines
+    it («без Олени Коваленко»), None when that cannot be done for certain (the caller
+    then words the sentence with the name in the nominative); English keeps it."""
+    if current_language() != "uk":
+        return name
+    return declension.person_case(name, case)
+
+
+def organisation_in(case: str, name: str) -> str | None:
+    """An organisation's name in a grammatical case, as ``person_in``: «Заявку
+    Апостолівської міської ради подано»."""
+    if current_language() != "uk":
+        return name
+    return declension.organisation_case(name, case)
+
+
+def greeting(name: str) -> str:
+    """The first line of a letter: «Шановна пані Ольго!», «Шановний пане Андрію!»,
+    «Шановна Ольго Петрівно!»; «Добрий день!» when the vocative cannot be formed for
+    certain; in English «Hello, Olena Kovalenko!»."""
+    if current_language() != "uk":
+        return _("Hello, %(name)s!", name=name) if name else _("Hello!")
+    found = declension.address(name or "")
+    if found is None:
+        return _("Hello!")
+    if found.with_patronymic:
+        if found.gender == "femn":
+            return pgettext("a woman, by name and patronymic", "Dear %(name)s!", name=found.name)
+        return pgettext("a man, by name and patronymic", "Dear %(name)s!", name=found.name)
+    if found.gender == "femn":
+        return pgettext("a woman, by first name", "Dear Ms %(name)s!", name=found.name)
+    return pgettext("a man, by first name", "Dear Mr %(name)s!", name=found.name)
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(
         long_date=long_date,
@@ -250,4 +419,8 @@ def register(app) -> None:
         kind_label=kind_label,
         status_label=status_label,
         stage_label=stage_label,
+        greeting=greeting,
+        quorum_sentence=quorum_sentence,
+        person_in=person_in,
+        organisation_in=organisation_in,
     )

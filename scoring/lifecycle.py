@@ -20,9 +20,20 @@ The guardrails of each move (issue 13):
 - **judging → deliberation**: the sheets not submitted, listed by juror and number,
   must be confirmed; from then on they show as "not submitted", never as a recusal;
 - **deliberation → published**: refused with an undecided tie, a decision that no longer
-  fits, nothing ranked, no chair, or the meeting's number, date or place missing; a
-  warning when scores are sums of unequal numbers of jurors' totals, and for admitted
-  applications left unranked; the page says how many e-mails will go out.
+  fits, nothing ranked, no chair, the meeting's number, date or place missing, its
+  attendance not recorded or short of a quorum (all entered on the page «The jury's
+  meeting», which the refusal links to: ``PagedProblem``); a warning when scores are
+  sums of unequal numbers of jurors' totals, and for admitted applications left
+  unranked; the page says how many e-mails will go out;
+- **published → deliberation** (reopening the results, SPEC §14): only on an appeal the
+  commission upheld and no reopening has acted on yet, with a reason; the organiser
+  confirms that the results stop being public (page, API, announcement, the applicants'
+  results, feedback and diplomas) until they are published again, which e-mails every
+  applicant again. The appeals it answers are marked reopened in the same step;
+- **published → archived**: refused while an appeal awaits its answer; a warning while
+  applicants may still appeal;
+- **screening → judging**: also refused while a clarification request awaits the
+  applicant's answer before its deadline.
 
 What each stage allows is answered here, each rule by one predicate that every feature
 asks instead of naming stages itself:
@@ -37,6 +48,8 @@ asks instead of naming stages itself:
 - ``revisions_open``: a sheet is reopened, a juror added, a divergence resolved (judging
   and deliberation);
 - ``ties_open``: the commission decides ties (deliberation);
+- ``meeting_open``: the record of the jury's meeting for its protocol changes (judging
+  and deliberation);
 - ``results_frozen``: the results are public and the jury, its work and the settings
   that decide the ranking no longer change (published and archived);
 - ``archived``: nothing in the contest changes any more.
@@ -55,6 +68,7 @@ guard and the predicates they use, so that one stage's rules are read in one pla
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -64,8 +78,11 @@ from . import audit, clock
 from .extensions import db
 from .i18n import long_date, long_datetime
 from .models import (
+    Appeal,
+    AppealDecision,
     Application,
     ApplicationState,
+    ClarificationRequest,
     Conflict,
     Contest,
     JuryMember,
@@ -95,6 +112,8 @@ STAGE_BACK = {
     Stage.SCREENING: Stage.OPEN,
     Stage.JUDGING: Stage.SCREENING,
     Stage.DELIBERATION: Stage.JUDGING,
+    # Only on an upheld appeal (``reopening_problems``): what was public is withdrawn.
+    Stage.PUBLISHED: Stage.DELIBERATION,
 }
 
 SCREENING = (Stage.SCREENING,)
@@ -104,6 +123,7 @@ SCORING_STARTED = (Stage.JUDGING, Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARC
 SCORING_CLOSED = (Stage.DELIBERATION, Stage.PUBLISHED, Stage.ARCHIVED)
 REVISIONS_OPEN = (Stage.JUDGING, Stage.DELIBERATION)
 TIES_OPEN = (Stage.DELIBERATION,)
+MEETING_OPEN = (Stage.JUDGING, Stage.DELIBERATION)
 RESULTS_FROZEN = (Stage.PUBLISHED, Stage.ARCHIVED)
 
 
@@ -146,6 +166,10 @@ def ties_open(contest: Contest) -> bool:
     return contest.stage in TIES_OPEN
 
 
+def meeting_open(contest: Contest) -> bool:
+    return contest.stage in MEETING_OPEN
+
+
 def results_frozen(contest: Contest) -> bool:
     return contest.stage in RESULTS_FROZEN
 
@@ -169,6 +193,10 @@ FROZEN_AFTER_PUBLICATION = (
     "max_winners_per_oblast",
     "fund",
 )
+# What applicants were promised before the jury scored (SPEC §14).
+FROZEN_FROM_JUDGING = ("feedback",)
+# The rules of appeal the results were published with.
+FROZEN_ONCE_PUBLISHED = ("appeal_days", "appeal_answer_days")
 
 
 def frozen_settings(contest: Contest, changed: list[str], values: dict) -> dict:
@@ -192,6 +220,24 @@ def frozen_settings(contest: Contest, changed: list[str], values: dict) -> dict:
         errors |= dict.fromkeys(
             [name for name in changed if name in FROZEN_AFTER_PUBLICATION],
             _l("The results are published: the settings that decide the ranking cannot change."),
+        )
+    elif contest.published_at is not None:  # reopened on an appeal: reviewed, not remade
+        errors |= dict.fromkeys(
+            [name for name in changed if name in FROZEN_AFTER_PUBLICATION],
+            _l(
+                "The results were published under these settings: while they are reviewed "
+                "on an appeal, the settings that decide the ranking cannot change."
+            ),
+        )
+    if scoring_started(contest):
+        errors |= dict.fromkeys(
+            [name for name in changed if name in FROZEN_FROM_JUDGING],
+            _l("The feedback was declared to applicants before the jury scored: it cannot change."),
+        )
+    if contest.published_at is not None:  # published, even when reopened since
+        errors |= dict.fromkeys(
+            [name for name in changed if name in FROZEN_ONCE_PUBLISHED],
+            _l("The results were published with these rules of appeal: they cannot change."),
         )
     if {"fund", "max_request"} & set(changed):
         before = (contest.fund, contest.max_request)
@@ -292,6 +338,20 @@ NO_CHAIR = _l(
 )
 
 
+@dataclass(frozen=True)
+class PagedProblem:
+    """A refusal that one page of the contest puts right: the stage page links to it
+    (``endpoint``, given the contest's slug) by its name (``link``); as text, the
+    message alone."""
+
+    message: object
+    endpoint: str
+    link: object
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
 def meeting_details_missing(contest: Contest) -> list:
     """The details of the jury's meeting (SPEC §16) that the protocol still lacks."""
     labels = {
@@ -302,20 +362,56 @@ def meeting_details_missing(contest: Contest) -> list:
     return [label for name, label in labels.items() if not getattr(contest, name)]
 
 
+def meeting_quorum(members: int) -> int:
+    """How many members of the jury must be at its meeting for it to decide: more than
+    half (SPEC §16)."""
+    return members // 2 + 1
+
+
+def meeting_problems(contest: Contest) -> list[PagedProblem]:
+    """What the protocol must say before the results it approves are published: the
+    meeting's number, date and place, who was present, and that the meeting could
+    decide. All of it is entered on the page «The jury's meeting»."""
+    problems = []
+    missing = meeting_details_missing(contest)
+    if missing:
+        problems.append(
+            _l(
+                "The protocol of the jury’s meeting lacks %(missing)s: enter them on the "
+                "page «The jury’s meeting».",
+                missing=", ".join(str(m) for m in missing),
+            )
+        )
+    marks = db.session.scalars(
+        select(JuryMember.present).where(JuryMember.contest_id == contest.id)
+    ).all()
+    if any(mark is None for mark in marks):
+        problems.append(
+            _l(
+                "The protocol does not say who was present at the jury’s meeting: mark every "
+                "member as present or absent on the page «The jury’s meeting»."
+            )
+        )
+    elif marks and sum(marks) < meeting_quorum(len(marks)):
+        problems.append(
+            _l(
+                "The jury’s meeting was not quorate (%(present)s of %(members)s members "
+                "present, %(needed)s needed): the commission could not decide the results.",
+                present=sum(marks),
+                members=len(marks),
+                needed=meeting_quorum(len(marks)),
+            )
+        )
+    link = _l("Open the page «The jury’s meeting»")
+    return [PagedProblem(problem, "results.meeting", link) for problem in problems]
+
+
 def publication_problems(contest: Contest) -> list:
     """What must be put right before the results can be published (SPEC §6.8, §16)."""
     problems = []
     if not _has_chair(contest):
         problems.append(NO_CHAIR)
-    missing = meeting_details_missing(contest)
-    if missing:
-        problems.append(
-            _l(
-                "The protocol of the jury’s meeting lacks %(missing)s: enter them in the "
-                "contest’s settings, section «The jury’s meeting».",
-                missing=", ".join(str(m) for m in missing),
-            )
-        )
+    problems += meeting_problems(contest)
     loaded = load(contest)
     try:
         result, stale = loaded.rank()
@@ -433,7 +529,89 @@ def stage_problems(contest: Contest, target: Stage) -> list:
         problems.extend(_judging_problems(contest))
     if target == Stage.PUBLISHED:
         problems.extend(publication_problems(contest))  # undecided ties (SPEC §6.8)
+    if contest.stage == Stage.PUBLISHED and target == Stage.DELIBERATION:
+        problems.extend(reopening_problems(contest))
+    if target == Stage.ARCHIVED:
+        problems.extend(_archiving_problems(contest))
     return problems
+
+
+# After the decision (SPEC §14): clarifications, appeals, reopening ---------------------
+
+
+def open_clarifications(contest: Contest) -> list[tuple[str, object]]:
+    """(number, deadline) of the clarification requests still awaiting the applicant's
+    answer before their deadline, the nearest first (one query)."""
+    return db.session.execute(
+        select(Application.number, ClarificationRequest.deadline)
+        .join(Application, ClarificationRequest.application_id == Application.id)
+        .where(
+            Application.contest_id == contest.id,
+            ClarificationRequest.answered_at.is_(None),
+            ClarificationRequest.deadline > clock.now(),
+        )
+        .order_by(ClarificationRequest.deadline, Application.serial)
+    ).all()
+
+
+def appeals_close(contest: Contest):
+    """The end of the last day to appeal (Kyiv), counted from the latest publication, or
+    None (the contest takes no appeals, or has not been published)."""
+    if not contest.appeal_days or contest.published_at is None:
+        return None
+    last = clock.kyiv_day(contest.published_at) + timedelta(days=contest.appeal_days)
+    return clock.end_of_day(last)
+
+
+def unanswered_appeals(contest: Contest) -> list[tuple[str, object]]:
+    """(number, answer due) of the appeals awaiting the commission's answer, the nearest
+    due first (one query)."""
+    return db.session.execute(
+        select(Application.number, Appeal.answer_due)
+        .join(Application, Appeal.application_id == Application.id)
+        .where(Appeal.contest_id == contest.id, Appeal.decision.is_(None))
+        .order_by(Appeal.answer_due, Application.serial)
+    ).all()
+
+
+def appeals_to_reopen(contest: Contest) -> list[Appeal]:
+    """The upheld appeals no reopening of the results has acted on yet."""
+    return db.session.scalars(
+        select(Appeal)
+        .where(
+            Appeal.contest_id == contest.id,
+            Appeal.decision == AppealDecision.UPHELD,
+            Appeal.reopened_at.is_(None),
+        )
+        .order_by(Appeal.answered_at, Appeal.id)
+    ).all()
+
+
+def reopening_problems(contest: Contest) -> list:
+    if appeals_to_reopen(contest):
+        return []
+    return [
+        _l(
+            "Published results are reopened only on an appeal the commission upheld: record "
+            "the commission’s answer on the appeals page first."
+        )
+    ]
+
+
+def _archiving_problems(contest: Contest) -> list:
+    waiting = unanswered_appeals(contest)
+    if not waiting:
+        return []
+    return [
+        ngettext(
+            "The appeal about %(numbers)s awaits the commission’s answer: record it on the "
+            "appeals page before archiving.",
+            "%(num)d appeals await the commission’s answer (%(numbers)s): record them on the "
+            "appeals page before archiving.",
+            len(waiting),
+            numbers=_numbers([number for number, _due in waiting]),
+        )
+    ]
 
 
 def _judging_problems(contest: Contest) -> list:
@@ -456,6 +634,20 @@ def _judging_problems(contest: Contest) -> list:
     if not rows:
         problems.append(
             _l("No application is admitted: admit applications before the jury starts scoring.")
+        )
+    asked = open_clarifications(contest)
+    if asked:
+        problems.append(
+            ngettext(
+                "The applicant of %(numbers)s has until %(moment)s to answer the request for a "
+                "clarification: screening resumes when it is answered or the deadline passes.",
+                "%(num)d applicants have yet to answer requests for a clarification "
+                "(%(numbers)s), the last until %(moment)s: screening resumes when they are "
+                "answered or the deadlines pass.",
+                len(asked),
+                numbers=_numbers([number for number, _deadline in asked]),
+                moment=long_datetime(max(deadline for _number, deadline in asked)),
+            )
         )
     alone = [number for number, _sheets, jurors in rows if not jurors]
     if alone:
@@ -485,8 +677,12 @@ class StageWarning:
 
 def stage_warnings(contest: Contest, target: Stage) -> list[StageWarning]:
     """What the organiser must confirm before the contest moves to ``target``."""
+    if contest.stage == Stage.PUBLISHED and target == Stage.DELIBERATION:
+        return _reopening_warnings(contest)
     if is_backward(contest, target):
         return []
+    if target == Stage.ARCHIVED:
+        return _archiving_warnings(contest)
     if target == Stage.SCREENING:
         return _closing_warnings(contest)
     if target == Stage.JUDGING:
@@ -650,6 +846,71 @@ def _publication_warnings(contest: Contest) -> list[StageWarning]:
     return warnings
 
 
+def _reopening_warnings(contest: Contest) -> list[StageWarning]:
+    upheld = appeals_to_reopen(contest)
+    numbers = db.session.scalars(
+        select(Application.number)
+        .where(Application.id.in_([a.application_id for a in upheld]))
+        .order_by(Application.serial)
+    ).all()
+    warnings = [
+        StageWarning(
+            "reopening",
+            str(
+                _l(
+                    "The results published on %(date)s stop being public until you publish "
+                    "them again: the results page, its PDF and the API answer «not found», "
+                    "and applicants no longer see their results, feedback or diplomas. "
+                    "Publishing again e-mails every applicant again.",
+                    date=long_date(contest.published_at),
+                )
+            ),
+            (
+                ngettext(
+                    "On the upheld appeal about %(numbers)s.",
+                    "On the upheld appeals about %(numbers)s.",
+                    len(numbers),
+                    numbers=_numbers(list(numbers)),
+                ),
+            ),
+        )
+    ]
+    waiting = unanswered_appeals(contest)
+    if waiting:
+        warnings.append(
+            StageWarning(
+                "appeals_waiting",
+                ngettext(
+                    "%(num)d more appeal awaits its answer: you can answer it while the "
+                    "results are reopened.",
+                    "%(num)d more appeals await their answers: you can answer them while "
+                    "the results are reopened.",
+                    len(waiting),
+                ),
+                (_numbers([number for number, _due in waiting]),),
+            )
+        )
+    return warnings
+
+
+def _archiving_warnings(contest: Contest) -> list[StageWarning]:
+    closes = appeals_close(contest)
+    if closes is None or clock.now() >= closes:
+        return []
+    return [
+        StageWarning(
+            "appeals_open",
+            str(
+                _l(
+                    "Applicants may appeal until %(moment)s (Kyiv time). Once the contest "
+                    "is archived, no appeal can be filed or answered.",
+                    moment=long_datetime(closes),
+                )
+            ),
+        )
+    ]
+
+
 def fingerprint(warnings: list[StageWarning]) -> str:
     """What the organiser saw and confirmed: the same warnings give the same text."""
     text = "\n".join(f"{w.code}:{w.message}:{'|'.join(w.lines)}" for w in warnings)
@@ -721,10 +982,13 @@ def change_stage(
     if errors:
         raise StageError(errors)
     previous = contest.stage
+    reopened = appeals_to_reopen(contest) if previous == Stage.PUBLISHED else []
     contest.stage = target
     now = clock.now()
     if target == Stage.PUBLISHED:
         contest.published_at = now
+    for appeal in reopened:
+        appeal.reopened_at = now
     if plan.closes_early:
         contest.closed_early_at, contest.closed_early_reason = now, reason
     elif previous == Stage.SCREENING and target == Stage.OPEN:
@@ -744,4 +1008,5 @@ def change_stage(
             if plan.warnings
             else {}
         ),
+        **({"appeals": [a.id for a in reopened]} if reopened else {}),
     )

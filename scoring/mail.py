@@ -16,10 +16,12 @@ from .extensions import mailer
 
 
 def send(to: str, subject, template: str, language: str = "uk", **context) -> Message:
-    """Render ``templates/email/<template>.txt`` in the recipient's language and send it."""
+    """Render ``templates/email/<template>.txt`` in the recipient's language and send it.
+    The subject is one line: a title typed with a line break would make it a header that
+    Flask-Mail refuses to send."""
     with force_locale(language):
         message = Message(
-            subject=str(subject),
+            subject=" ".join(str(subject).split()),
             recipients=[to],
             body=render_template(f"email/{template}.txt", **context),
         )

@@ -156,6 +156,26 @@ class SheetState(enum.StrEnum):
     SUBMITTED = "submitted"
 
 
+class Feedback(enum.StrEnum):
+    """What applicants learn of their scores after publication (SPEC §14)."""
+
+    NONE = "none"
+    SCORES = "scores"  # their mean per criterion against the maximum
+    COMMENTS = "comments"  # that, and the jurors' comments without names
+
+
+class AppealDecision(enum.StrEnum):
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+class AgendaItem(enum.StrEnum):
+    """The questions of the jury's meeting, in the order of its protocol (SPEC §16)."""
+
+    CONFLICTS = "conflicts"  # the members' declarations of conflicts of interest
+    SCORING = "scoring"  # the results of scoring
+    DIVERGENCES = "divergences"  # applications with divergent scores
+    RANKING = "ranking"  # the ranking and the winners
+
+
 class DecisionKind(enum.StrEnum):
     TIE = "tie"  # which of the tied applications win, and why (SPEC §6.8)
     DIVERGENCE = "divergence"  # how a divergent application was resolved (SPEC §6.6)
@@ -274,6 +294,8 @@ class Contest(db.Model):
             "max_winners_per_oblast IS NULL OR max_winners_per_oblast >= 1", name="oblast_cap"
         ),
         CheckConstraint("last_number >= 0", name="last_number"),
+        CheckConstraint("appeal_days >= 0", name="appeal_days"),
+        CheckConstraint("appeal_answer_days >= 1", name="appeal_answer_days"),
         CheckConstraint("fund IS NULL OR fund > 0", name="fund_positive"),
         CheckConstraint("max_request IS NULL OR max_request > 0", name="max_request_positive"),
     )
@@ -322,14 +344,24 @@ class Contest(db.Model):
     )
     max_file_size: Mapped[int] = mapped_column(default=10 * 1024 * 1024)
     max_total_size: Mapped[int] = mapped_column(default=25 * 1024 * 1024)
-    # The jury's protocol (SPEC §7): its number and the place of the meeting.
+    # The jury's meeting as its protocol records it (SPEC §7, §16): the protocol's
+    # number, the meeting's date and place, the secretary; who was present is on
+    # ``JuryMember.present``, the votes are ``ProtocolVote`` rows.
     protocol_number: Mapped[str] = mapped_column(String(40), default="")
     protocol_date: Mapped[date | None] = mapped_column(Date)  # of the meeting (SPEC §16)
     protocol_place: Mapped[str] = mapped_column(String(200), default="")
+    protocol_secretary: Mapped[str] = mapped_column(String(200), default="")
+    protocol_secretary_position: Mapped[str] = mapped_column(String(300), default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Applications closed before the announced deadline: when and why (shown publicly).
     closed_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_early_reason: Mapped[str] = mapped_column(Text, default="")
+    # After the decision (SPEC §14): the feedback applicants get (declared before judging),
+    # the days after publication to appeal (0: no appeals) and the working days the
+    # commission takes to answer an appeal.
+    feedback: Mapped[Feedback] = mapped_column(_enum(Feedback, "feedback"), default=Feedback.NONE)
+    appeal_days: Mapped[int] = mapped_column(default=0)
+    appeal_answer_days: Mapped[int] = mapped_column(default=5)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 
@@ -464,6 +496,9 @@ class JuryMember(db.Model):
     )
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    # As the protocol of the jury's meeting names them (SPEC §16).
+    position: Mapped[str] = mapped_column(String(300), default="")
+    present: Mapped[bool | None] = mapped_column(Boolean)  # None: not recorded
 
     contest: Mapped[Contest] = relationship(back_populates="jury")
     user: Mapped[User] = relationship()
@@ -723,6 +758,120 @@ class Decision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
+class ClarificationRequest(db.Model):
+    """The organisers ask an applicant, during screening, to fix named answers or files
+    by a deadline (SPEC §14; ``scoring.applications.clarifications``).
+
+    ``question_ids`` are the questions that reopen; the applicant's unsent answers are
+    kept in ``draft`` (question id → text) and ``ClarificationFile`` rows until they are
+    sent: only then do they replace the application's answers and files, and
+    ``previous`` keeps what those were (question id → {"text"} or {"file", "sha256"}).
+    """
+
+    __tablename__ = "clarification_requests"
+    __table_args__ = (CheckConstraint("deadline > asked_at", name="deadline_after_asking"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    message: Mapped[str] = mapped_column(Text)
+    question_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    draft: Mapped[dict] = mapped_column(JSON, default=dict)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")  # the applicant's words with the answer
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    previous: Mapped[dict] = mapped_column(JSON, default=dict)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+    asked_by: Mapped[User | None] = relationship(foreign_keys=[asked_by_id])
+    files: Mapped[list[ClarificationFile]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="ClarificationFile.id"
+    )
+
+    def is_open(self, moment: datetime) -> bool:
+        """Unanswered and before its deadline: the named fields are open to the applicant."""
+        return self.answered_at is None and moment < self.deadline
+
+
+class ClarificationFile(db.Model):
+    """A file uploaded in answer to a clarification request, kept apart until it is sent."""
+
+    __tablename__ = "clarification_files"
+    __table_args__ = (
+        UniqueConstraint("request_id", "question_id"),
+        CheckConstraint("size >= 0", name="size"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("clarification_requests.id", ondelete="CASCADE")
+    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    request: Mapped[ClarificationRequest] = relationship(back_populates="files")
+
+
+class Appeal(db.Model):
+    """An applicant's appeal (скарга) against the published results, and the commission's
+    answer (SPEC §14; ``scoring.results.appeals``). One per application."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), unique=True
+    )
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    reason: Mapped[str] = mapped_column(Text)
+    answer_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision: Mapped[AppealDecision | None] = mapped_column(
+        _enum(AppealDecision, "appeal_decision")
+    )
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The published results were reopened on this appeal's account (lifecycle).
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+class ProtocolVote(db.Model):
+    """How the commission voted on one question of its meeting (SPEC §16)."""
+
+    __tablename__ = "protocol_votes"
+    __table_args__ = (
+        CheckConstraint("votes_for >= 0 AND votes_against >= 0 AND abstained >= 0", name="counts"),
+    )
+
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True
+    )
+    item: Mapped[AgendaItem] = mapped_column(_enum(AgendaItem, "agenda_item"), primary_key=True)
+    votes_for: Mapped[int] = mapped_column(Integer)
+    votes_against: Mapped[int] = mapped_column(Integer)
+    abstained: Mapped[int] = mapped_column(Integer)
+    # The votes for and against were equal and the chair's vote decided (SPEC §16).
+    chair_decided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class DiscussionNote(db.Model):
     """A short note of the commission's discussion of a divergent application before its
     decision (SPEC §6.6). The contest's organisers alone read it: never applicants,
@@ -766,6 +915,21 @@ class Invitation(db.Model):
 
     contest: Mapped[Contest | None] = relationship()
     invited_by: Mapped[User | None] = relationship()
+
+
+class ImportMapping(db.Model):
+    """The columns an organiser chose for a contest's imports in the browser (SPEC §15):
+    a file's heading, folded, → our column ("" for a column not imported), remembered so
+    that the next file with the same headings is mapped alike."""
+
+    __tablename__ = "import_mappings"
+    __table_args__ = (UniqueConstraint("contest_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # applications, scores
+    columns: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
 class UserSession(db.Model):

@@ -7,13 +7,21 @@ comment, ``juror_recused`` recused themself from it with a declaration, and
 ``juror_free`` is on the jury but assigned only to the second application. Contest B
 (open) belongs to ``organiser2``; the owner has a draft application in it.
 
-Contest A also has results (SPEC §6): two more jurors, who are none of the roles, have
+Contest A also has results (SPEC §6): two more jurors, who are none of the roles (one of
+them named ``OTHER_JUROR``), have
 submitted sheets, so that the owner's application (001) and the third one (003) tie at
 the first and only winning place, the second (002) comes third and the fourth (004) is
 not ranked (one sheet of the two the quorum asks for). The commission
 decided the tie for the owner's application; two divergences were resolved (on 001 and
 002). The tests move contest A through every stage (``STAGES``) with these results in
 the database, whatever the stage.
+
+After the decision (SPEC §14): contest A gives feedback with the jurors' comments and
+takes appeals for 14 days. The owner has filed an appeal (``APPEAL``), not yet
+answered, and answered a request for a clarification (``CLARIFICATION``) during
+screening. Once published, the owner reads the comments on their own application
+(``OTHER_COMMENT``, without its author's name), never those on another's
+(``THIRD_COMMENT``).
 
 Everything a response must not show is a distinctive marker string: ``MARKERS`` for
 contest A in judging, ``markers(stage)`` for each stage, with the roles that may see
@@ -33,15 +41,18 @@ from scoring.auth import operations as accounts
 from scoring.extensions import db
 from scoring.models import (
     Answer,
+    Appeal,
     Application,
     ApplicationState,
     Attachment,
+    ClarificationRequest,
     Conflict,
     Contest,
     Criterion,
     Decision,
     DecisionKind,
     DiscussionNote,
+    Feedback,
     Invitation,
     JuryMember,
     Organisation,
@@ -57,6 +68,8 @@ from scoring.models import (
 )
 
 from . import _files
+from ._meeting import record_meeting
+from ._office_files import kept_upload
 from .conftest import PASSWORD
 
 ANONYMOUS = "anonymous"
@@ -99,12 +112,19 @@ DECLARATION = "Маркер-Декларація-Конфлікту-7Q"
 DRAFT_TITLE = "Маркер-Чернетка-7Q"
 DRAFT_ANSWER = "Маркер-Відповідь-Чернетки-7Q"
 DECISION = "Маркер-Рішення-Комісії-7Q"
+UPLOADED = "Маркер-Файл-Імпорту-7Q"
+UPLOAD_TOKEN = "MatrixUpload7qAAAAAAAAAA"
 NOTE = "Маркер-Нотатка-Обговорення-7Q"
 # The results (see the module's docstring).
 THIRD = "ГО Маркер-Третє-Місце-7Q"  # 002: third, not a winner
 TIED_OUT = "ГО Маркер-Нічия-Без-Перемоги-7Q"  # 003: tied with 001 for the winning place
 UNRANKED = "ГО Маркер-Без-Кворуму-7Q"  # 004: one sheet of the two the quorum asks for
 OTHER_COMMENT = "Маркер-Коментар-Іншого-Експерта-7Q"  # a juror who is none of the roles
+THIRD_COMMENT = "Маркер-Коментар-Третьої-Заявки-7Q"  # the same juror's, on 003
+OTHER_JUROR = "Марко Маркер-Експерт-7Q"  # that juror's name: no applicant ever sees it
+OTHER_JUROR_EMAIL = "marko@jury.example"  # … but their own e-mails greet them by it
+APPEAL = "Маркер-Скарга-Заявника-7Q"  # the owner's appeal
+CLARIFICATION = "Маркер-Уточнення-7Q"  # what the organisers asked the owner to clarify
 OWN_DIVERGENCE = "Маркер-Розбіжність-Заявника-7Q"  # the resolution of a divergence on 001
 TIE_REASON = "Маркер-Нічию-Вирішено-7Q"  # the commission's decision for 001
 SCORE_TIED = ("17,63", "17.63")  # the score of 001 and 003: (20.125 + 15.125) / 2
@@ -134,6 +154,13 @@ MARKERS: dict[str, set[str]] = {
     DRAFT_TITLE: {OWNER},
     DRAFT_ANSWER: {OWNER},
     DECISION: {ORGANISER},
+    # A file uploaded for an import is its uploader's alone, even before its other
+    # organisers (SPEC §15).
+    UPLOADED: {ORGANISER},
+    # After the decision: the appeal and the clarification are the owner's and the
+    # organisers' (SPEC §14).
+    APPEAL: {OWNER, ORGANISER},
+    CLARIFICATION: {OWNER, ORGANISER},
     # The commission's discussion notes: its organisers alone (issue 16).
     NOTE: {ORGANISER},
 }
@@ -164,8 +191,9 @@ def markers(stage: str) -> dict:
     nor another juror's comments. Once published, everyone sees what the public results
     page shows: the winner (the owner's application) with its score, place and the
     tie decision, and, when the full ranking is published, every ranked application.
-    The resolutions of divergences and the jurors' own totals and comments stay with
-    the organisers.
+    The resolutions of divergences and the jurors' own totals stay with the organisers;
+    the comments on the owner's application reach the owner as feedback once published,
+    without the name of the juror who wrote them (SPEC §14).
     """
     everyone = set(ROLES) if published(stage) else set()
     full = everyone if STAGES[stage][1] else set()
@@ -180,7 +208,9 @@ def markers(stage: str) -> dict:
         TIE_NOTE: {ORGANISER} | everyone,
         TIE_REASON: {ORGANISER} | everyone,
         TOTAL_OTHER: {ORGANISER},
-        OTHER_COMMENT: {ORGANISER},
+        OTHER_COMMENT: {ORGANISER} | ({OWNER} if published(stage) else set()),
+        THIRD_COMMENT: {ORGANISER},
+        OTHER_JUROR: {ORGANISER},
         OWN_DIVERGENCE: {ORGANISER},
     }
     return seen
@@ -213,6 +243,7 @@ class Scenario:
     reset_token: str = ""
     other_criterion: int = 0
     other_question: int = 0
+    upload: str = UPLOAD_TOKEN  # the organiser's file uploaded for an import, checked
     other_session: int = 0  # the owner's second sign-in (another browser), made by the tests
     invitation: int = 0  # to contest A's jury, not yet accepted (``INVITATION_TOKEN``)
 
@@ -301,7 +332,7 @@ def build_scenario(app) -> Scenario:
         }
         co_organiser = _user(Role.ORGANISER, "co-secretary@hub.example", "Співорганізатор")
         other_jurors = [
-            _user(Role.JUROR, "marko@jury.example", "Марко Інший"),
+            _user(Role.JUROR, OTHER_JUROR_EMAIL, OTHER_JUROR),
             _user(Role.JUROR, "yana@jury.example", "Яна Інша"),
         ]
         bystander = _user(Role.APPLICANT, "bystander@applicant.example", "Сторонній")
@@ -314,15 +345,13 @@ def build_scenario(app) -> Scenario:
             applicant_kinds=["community", "ngo"],
             stage=Stage.JUDGING,
             winners=1,
+            feedback=Feedback.COMMENTS,
+            appeal_days=14,
             organisers=[users[ORGANISER], co_organiser],
             criteria=_criteria(),
             questions=_questions(),
             jury=[JuryMember(user=users[r]) for r in (JUROR, JUROR_FREE, JUROR_RECUSED)]
-            + [JuryMember(user=u, is_chair=u is other_jurors[0]) for u in other_jurors],
-            # A chair and the meeting's details: the contest may be published (SPEC §16).
-            protocol_number="7",
-            protocol_date=(now - timedelta(days=2)).date(),
-            protocol_place="м. Харків, зала засідань",
+            + [JuryMember(user=u, is_chair=u is other_jurors[1]) for u in other_jurors],
         )
         other = Contest(
             slug=s.other_slug,
@@ -338,6 +367,8 @@ def build_scenario(app) -> Scenario:
         )
         db.session.add_all([contest, other])
         db.session.flush()
+        # A chair and the meeting's record: the contest may be published (SPEC §16).
+        record_meeting(contest, day=(now - timedelta(days=2)).date())
         summary, statute = contest.questions
         c1, c2 = contest.criteria
 
@@ -416,10 +447,10 @@ def build_scenario(app) -> Scenario:
         db.session.add(submitted)
         # The other jurors' sheets: 001 and 003 tie; 002 is divergent (16 and 8.625).
         x, y = other_jurors
-        for tied in (application, third_application):
+        for tied, comment in ((application, OTHER_COMMENT), (third_application, THIRD_COMMENT)):
             db.session.add_all(
                 [
-                    _submitted(tied, x, {c1: ("9.5", OTHER_COMMENT), c2: ("8.5", "")}, now),
+                    _submitted(tied, x, {c1: ("9.5", comment), c2: ("8.5", "")}, now),
                     _submitted(tied, y, {c1: ("7", ""), c2: ("6.5", "")}, now),
                 ]
             )
@@ -452,6 +483,31 @@ def build_scenario(app) -> Scenario:
             decided_by_id=users[ORGANISER].id,
         )
         db.session.add(decision)
+        db.session.add_all(
+            [
+                Appeal(
+                    contest_id=contest.id,
+                    application_id=application.id,
+                    filed_by_id=users[OWNER].id,
+                    filed_at=now - timedelta(days=1),
+                    reason=APPEAL,
+                    answer_due=now + timedelta(days=6),
+                    answer="",
+                ),
+                ClarificationRequest(
+                    application_id=application.id,
+                    asked_by_id=users[ORGANISER].id,
+                    asked_at=now - timedelta(days=9),
+                    deadline=now - timedelta(days=6),
+                    message=CLARIFICATION,
+                    question_ids=[summary.id],
+                    draft={str(summary.id): ANSWER},
+                    answered_at=now - timedelta(days=7),
+                    answered_by_id=users[OWNER].id,
+                    previous={str(summary.id): {"text": ""}},
+                ),
+            ]
+        )
         db.session.add(
             DiscussionNote(
                 contest_id=contest.id,
@@ -483,4 +539,16 @@ def build_scenario(app) -> Scenario:
         s.sheet, s.decision = submitted.id, decision.id
         s.reset_token = accounts.reset_token(bystander)
         s.invitation = invitation.id
+    store_upload(app, s)
     return s
+
+
+def store_upload(app, s: Scenario) -> None:
+    """The organiser's file of one application for contest A, uploaded and checked."""
+    data = (
+        "number,organisation,kind,edrpou,oblast,community,email,title\n"
+        f",ГО Імпортована,ngo,{edrpou.complete('7700099')},UA-63,Харківська міська громада,"
+        f"imported@applicant.example,{UPLOADED}\n"
+    ).encode()
+    organiser = s.users[ORGANISER]
+    kept_upload(app, organiser, s.contest, "applications", data, token=s.upload, checked=True)

@@ -10,13 +10,14 @@ fifth do not fit in what is left.
 
 import json
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 
 from scoring import edrpou
 from scoring.extensions import db
 from scoring.models import Contest, JuryMember, Role, Stage, User
+
+from ._meeting import record_meeting
 
 SLUG = "granty-2026"
 ORGANISER = "organiser@example.org"
@@ -107,9 +108,7 @@ def grant_contest(app, runner, build, tmp_path, document=DOCUMENT, rows=APPLICAN
         )
         member.is_chair = True
         contest.stage = Stage.JUDGING
-        contest.protocol_number = "7"
-        contest.protocol_date = date(2026, 4, 20)
-        contest.protocol_place = "м. Харків, вул. Сумська, 64"
+        record_meeting(contest)
         db.session.commit()
         return Grants(contest.id)
 

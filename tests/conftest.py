@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
 from werkzeug import security
 
 from scoring import audit, clock, config, create_app, demo, edrpou, models
@@ -42,6 +43,7 @@ from scoring.models import (
     User,
 )
 from tests import _audit_guard
+from tests._meeting import record_meeting
 
 _audit_guard.install()  # every request's write carries an audit entry (the page cache)
 
@@ -92,6 +94,7 @@ def _settings(tmp_path: Path, database_uri: str) -> dict:
         "MAIL_OUTBOX": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        "IMPORT_IN_BACKGROUND": False,  # a check or an import runs within its request
         "BACKUP_SIGNING_KEY": "test-backup-signing-key-0123456789abcdef",
         "PUBLIC_URL": "http://127.0.0.1:5000",  # links in e-mails, whatever the environment says
     }
@@ -110,12 +113,31 @@ def static_build(tmp_path_factory):
         os.environ["STATIC_BUILD_DIR"] = previous
 
 
+# Held by a run on its PostgreSQL database (not the audit log's key, scoring/audit.py).
+ONE_RUN_KEY = 7_301_199
+
+
+def _one_run_at_a_time(url: str):
+    """A connection holding the database for this run, or ``pytest.exit``: two runs on one
+    database empty each other's tables under their feet (a signed-in test client loses its
+    session row and is sent to /login; their TRUNCATEs deadlock)."""
+    connection = create_engine(url, poolclass=NullPool).connect()
+    held = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ONE_RUN_KEY})
+    if not held.scalar():
+        connection.close()
+        pytest.exit(f"another test run is using {url}: wait for it, or use a database of your own")
+    connection.commit()
+    return connection
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     """The URL of a database migrated to the latest schema (a template file for SQLite)."""
     base = tmp_path_factory.mktemp("template")
+    holder = None
     if TEST_DATABASE_URL:
         url = config.database_url(TEST_DATABASE_URL, base)
+        holder = _one_run_at_a_time(url)
         engine = create_engine(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -130,7 +152,9 @@ def migrated_database(tmp_path_factory):
         connection = sqlite3.connect(base / "template.sqlite")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.close()
-    return url
+    yield url
+    if holder is not None:
+        holder.close()
 
 
 def _empty_postgresql_tables(url: str) -> None:
@@ -390,6 +414,18 @@ class Builders:
             db.session.add(contest)
             db.session.commit()
             return contest.id
+
+    def meeting(self, contest: int | str, **details) -> None:
+        """The jury's meeting entered for the protocol of the contest (its id or slug),
+        as publication needs it: ``record_meeting``'s number, date, place and attendance."""
+        with self.app.app_context():
+            found = (
+                db.session.get(Contest, contest)
+                if isinstance(contest, int)
+                else db.session.scalar(select(Contest).where(Contest.slug == contest))
+            )
+            record_meeting(found, **details)
+            db.session.commit()
 
 
 @pytest.fixture

@@ -132,6 +132,44 @@ def test_withdrawing_asks_first_and_says_what_happens(client, app, contest, appl
     )
 
 
+def test_a_withdrawal_while_the_organiser_closes_applications_early_is_refused(
+    client, app, contest, applicant
+):
+    """The applicant confirms the withdrawal in the moment the organiser closes the
+    applications early: the withdrawal waits for the close and is refused by it, so the
+    application stays among those to screen (PostgreSQL: the contest's row; SQLite: the
+    write lock)."""
+    import threading
+
+    from scoring.models import Contest, Stage
+
+    application_id = start(client)
+    fill_in(client, app, contest, application_id)
+    submit(client, application_id)
+    token = client.csrf_token("/applications/UUG-2026-001/withdraw")
+    responses = []
+    with app.app_context():
+        contest_id = db.session.get(Application, application_id).contest_id
+    with app.app_context():
+        with db.engine.begin() as other:  # the organiser's close, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == contest_id)
+                .values(stage=Stage.SCREENING)
+            )
+            thread = threading.Thread(
+                target=lambda: responses.append(
+                    client.post("/applications/UUG-2026-001/withdraw", data={"csrf_token": token})
+                )
+            )
+            thread.start()
+            thread.join(timeout=1)
+        thread.join(timeout=30)
+    assert _state(app, application_id) == ApplicationState.SUBMITTED
+    told = client.get(responses[0].headers["Location"]).get_data(as_text=True)
+    assert "can no longer be withdrawn" in told
+
+
 def test_after_the_deadline_the_withdrawal_page_says_it_is_too_late(
     client, app, contest, applicant, clock_at
 ):

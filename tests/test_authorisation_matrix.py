@@ -28,6 +28,7 @@ time, as the app writes one: the page cache keys on it).
 """
 
 import email
+import io
 import shutil
 import sqlite3
 import tempfile
@@ -59,6 +60,8 @@ from scoring.models import (
 from ._databases import dump
 from ._matrix import (
     ANONYMOUS,
+    APPEAL,
+    CLARIFICATION,
     CONTACT,
     DECISION,
     EMAILS,
@@ -72,6 +75,8 @@ from ._matrix import (
     ORGANISER,
     OTHER_APPLICANT,
     OTHER_COMMENT,
+    OTHER_JUROR,
+    OTHER_JUROR_EMAIL,
     OTHER_ORGANISER,
     OWN_DIVERGENCE,
     OWNER,
@@ -90,6 +95,7 @@ from ._matrix import (
     build_scenario,
     markers,
     published,
+    store_upload,
 )
 from ._shown import results_tables, shows, squeeze, visible_text
 from .conftest import TEST_DATABASE_URL, Client, _empty_postgresql_tables, _settings
@@ -256,6 +262,21 @@ EXPECTED: dict[str, dict[str, dict]] = {
     },
     # "Check your answers" of the owner's draft in contest B.
     "applications.check": {"GET": table(200, applicants=404, **{OWNER: True})},
+    # After the decision (SPEC §14): the owner's own answer to a clarification, appeal,
+    # feedback and diploma. The last two once the results are published (404 before,
+    # to everyone; the contest's organisers read them as the owner does).
+    "applications.clarification": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    "results.file_appeal": {
+        "GET": table(200, applicants=404, **{OWNER: True}),
+        "POST": table(WRITE, applicants=404, **{OWNER: True}),
+    },
+    "documents.feedback": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
+    "documents.applicant_certificate": {
+        "GET": table(404, applicants=404, jurors=404, organisers=404)
+    },
     # Jurors.
     "judging.index": {"GET": table(302, jurors=302)},  # straight to the one contest judged
     "judging.assignments": {"GET": table(200, jurors=200)},
@@ -279,7 +300,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "jury.assign_bulk": {"POST": manage(WRITE)},
     "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
     "contests.applications_list": {"GET": manage()},
+    "contests.applications_download": {"GET": manage()},
     "contests.application_show": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.application_clarify": {"GET": manage(), "POST": manage(WRITE)},
+    "results.appeals": {"GET": manage()},
+    "results.appeal": {"GET": manage(), "POST": manage(WRITE)},
+    "documents.appeals": {"GET": manage()},
     "contests.criteria_list": {"GET": manage()},
     "contests.criterion_new": {"GET": manage(), "POST": manage(WRITE)},
     "contests.criterion_edit": {"GET": manage(), "POST": manage(WRITE)},
@@ -294,6 +320,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.organisers_list": {"GET": manage(), "POST": manage(WRITE)},
     "contests.organiser_remove": {"GET": manage(), "POST": manage(WRITE)},
     "jury.members": {"GET": manage(), "POST": manage(WRITE)},
+    "jury.progress_download": {"GET": manage()},
     "jury.chair": {"POST": manage(WRITE)},
     "jury.remove": {"GET": manage(), "POST": manage(WRITE)},
     "jury.remind": {"GET": manage(), "POST": manage(WRITE)},
@@ -308,6 +335,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.ranking_csv": {"GET": manage()},
     "results.ranking_xlsx": {"GET": manage()},
     "results.scores_csv": {"GET": manage()},
+    "results.scores_xlsx": {"GET": manage()},
     "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
     "results.divergence_note": {"POST": manage(WRITE)},
@@ -315,6 +343,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.award": {"GET": manage(), "POST": manage(WRITE)},
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
+    "results.meeting": {"GET": manage(), "POST": manage(WRITE)},
     "documents.protocol": {"GET": manage(), "POST": manage(WRITE)},  # POST: in the background
     "documents.scoresheets": {"GET": manage(), "POST": manage(WRITE)},
     # A document made in the background answers only the one who asked (none here).
@@ -325,6 +354,15 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "documents.certificate": {"GET": manage()},
     "privacy.people": {"GET": manage()},
     "privacy.anonymise": {"GET": manage(), "POST": manage(WRITE)},
+    # Imports in the browser: a contest's, or a new contest's from a document; each file
+    # uploaded is its uploader's alone (another organiser is told "not found").
+    "imports.upload": {"GET": manage(), "POST": manage(WRITE)},
+    "imports.upload_contest": {"GET": organisers(200), "POST": organisers(WRITE)},
+    "imports.preview": {"GET": manage(), "POST": manage(WRITE)},
+    "imports.job": {"GET": manage()},
+    "imports.progress": {"GET": manage()},
+    "imports.run": {"POST": manage(WRITE)},
+    "imports.discard": {"POST": manage(WRITE)},
 }
 
 
@@ -350,6 +388,8 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "person_id": s.organisation,
         "oblast": "UA-63",
         "job": "no-such-job",
+        "fmt": "xlsx",
+        "token": s.upload,
         "session_id": s.other_session,
         "invitation_id": s.invitation,
     }
@@ -361,6 +401,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "jury.unassign": {"user_id": s.users[JUROR_RECUSED]},
         "contests.organiser_remove": {"user_id": s.co_organiser},
         "contests.stage": {"to": "deliberation"},
+        "imports.upload": {"kind": "applications"},
         "auth.reset_password": {"token": s.reset_token},
         "auth.accept_invitation": {"token": INVITATION_TOKEN},
         "static": {"filename": "app.css"},
@@ -373,6 +414,10 @@ def url_values(endpoint: str, s: Scenario) -> dict:
 
 
 NEW_PASSWORD = "another horse battery staple"
+IMPORT_COLUMNS = ["number", "organisation", "kind", "edrpou", "oblast", "community"]
+IMPORT_COLUMNS += ["email", "title"]
+IMPORT_FILE = (",".join(IMPORT_COLUMNS) + "\n,ГО,ngo,00032129,UA-63,Г,a@b.example,Т\n").encode()
+CONTEST_FILE = b'{"format": "scoring.contest/1", "slug": "z-faila"}'
 
 
 @dataclass
@@ -475,6 +520,18 @@ def request_data(endpoint: str, s: Scenario):
         "results.divergence": {"reason": "Розбіжність обговорено на засіданні."},
         "results.add_juror": {"juror": str(s.users[JUROR_FREE])},
         "results.revoke": {"reason": "Рішення переглянуто."},
+        "imports.upload": {"file": (io.BytesIO(IMPORT_FILE), "applications.csv")},
+        "imports.upload_contest": {"file": (io.BytesIO(CONTEST_FILE), "contest.json")},
+        "imports.preview": {f"column_{i}": name for i, name in enumerate(IMPORT_COLUMNS)},
+        "applications.clarification": {f"q-{s.question}": "Уточнений опис.", "action": "save"},
+        "results.file_appeal": {"reason": "Прошу переглянути оцінку за C2."},
+        "contests.application_clarify": {
+            "message": "Додайте статут.",
+            "questions": [str(s.question)],
+            "deadline": "2026-12-31T18:00",
+        },
+        "results.appeal": {"decision": "rejected", "answer": "Підстав для перегляду немає."},
+        "results.meeting": {"protocol_number": "3", "protocol_place": "м. Харків"},
     }
     return data.get(endpoint, {})
 
@@ -606,6 +663,7 @@ class Matrix:
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.snapshot, path)
+        store_upload(self.app, self.scenario)  # an import removes its file
 
 
 @pytest.fixture(scope="module")
@@ -675,9 +733,13 @@ def assert_mails_leak_nothing(matrix, before: set, stage: str = "judging") -> No
     for name, message in matrix.mails().items():
         if name in before:
             continue
-        role = roles.get(message["To"].addresses[0].addr_spec, ANONYMOUS)
+        address = message["To"].addresses[0].addr_spec
+        role = roles.get(address, ANONYMOUS)
         text = f"{message['Subject']}\n{message.get_body(('plain',)).get_content()}"
-        found = leaks(text, role, markers(stage))
+        seen = markers(stage)
+        if address == OTHER_JUROR_EMAIL:  # that juror's own e-mail greets them by name
+            seen = {marker: who for marker, who in seen.items() if marker != OTHER_JUROR}
+        found = leaks(text, role, seen)
         assert not found, f"the e-mail «{message['Subject']}» to {role} shows {found}"
 
 
@@ -781,7 +843,8 @@ def test_every_write_is_refused_or_allowed_by_role(matrix, endpoint, method, rol
 FOREIGN = sorted(
     endpoint
     for endpoint, rule in RULES.items()
-    if rule.rule.startswith("/manage/contests/<slug>/") and set(rule.arguments) - {"slug"}
+    if rule.rule.startswith("/manage/contests/<slug>/")
+    and set(rule.arguments) - {"slug", "fmt", "kind"}  # a format, a kind of file: no object
 )
 
 
@@ -878,10 +941,16 @@ IN_ENGLISH = [
     "applications.mine",
     "applications.show",
     "documents.receipt",
+    "documents.feedback",
+    "documents.applicant_certificate",
+    "results.file_appeal",
     "judging.assignments",
     "judging.scoresheet",
     "documents.juror_scoresheet",
 ]
+
+# The pages of the published results, which name the commission's decision on the tie.
+PUBLIC_RESULTS = ("results.public", "results.api", "documents.announcement")
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -899,13 +968,19 @@ def test_in_english_too_results_reach_only_those_who_may_see_them(matrix, stage)
                     assert response.status_code != 500, where
                     assert_nothing_leaks(response, role, where, seen)
                     english = visible_text(response)
-                if published(stage) and endpoint.startswith(("results.", "documents.ann")):
+                if published(stage) and endpoint in PUBLIC_RESULTS:
                     assert "the tie is decided by the commission" in english, where
 
 
 def shown(stage: str) -> list[tuple[str, str, tuple]]:
     """Where results must show at ``stage``: (endpoint, role, markers)."""
-    places = []
+    # The appeal and the clarification, whatever the stage: the owner's and the organisers'.
+    places = [
+        ("results.appeal", ORGANISER, (APPEAL,)),
+        ("documents.appeals", ORGANISER, (APPEAL,)),
+        ("contests.application_show", ORGANISER, (CLARIFICATION,)),
+        ("applications.clarification", OWNER, (CLARIFICATION,)),
+    ]
     if STAGES[stage][0] not in (Stage.DRAFT, Stage.OPEN, Stage.SCREENING):
         everything = (SCORE_TIED, SCORE_THIRD, TOTAL_OTHER, TIE_NOTE, TIED_OUT, UNRANKED)
         places += [
@@ -927,6 +1002,14 @@ def shown(stage: str) -> list[tuple[str, str, tuple]]:
         # The owner's application won the tie: the personal-data file says so, as the
         # public page does.
         places.append(("privacy.organisation_data", OWNER, (TIE_REASON,)))
+        # The owner's own result and feedback: the comments on their application without
+        # the name of the juror who wrote them, and the diploma (SPEC §14).
+        places += [
+            ("applications.show", OWNER, (SCORE_TIED, OTHER_COMMENT, APPEAL)),
+            ("documents.feedback", OWNER, (SCORE_TIED, OTHER_COMMENT)),
+            ("documents.applicant_certificate", OWNER, (ORGANISATION,)),
+            ("results.file_appeal", OWNER, (APPEAL,)),
+        ]
     return places
 
 
@@ -1014,7 +1097,7 @@ def test_the_publication_email_tells_the_applicants_only_what_is_public(matrix):
     try:
         with matrix.staged("deliberation"):
             response = organiser.change_stage(s.slug, "published")
-            assert response.status_code == 302
+            assert response.status_code == 302, response.text
             new = [m for name, m in matrix.mails().items() if name not in before]
             assert [m["To"].addresses[0].addr_spec for m in new] == [EMAILS[OWNER]]
             assert_mails_leak_nothing(matrix, before, "published")

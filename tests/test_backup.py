@@ -22,17 +22,24 @@ from scoring.backup import archive as backup_archive
 from scoring.backup import backup
 from scoring.extensions import db
 from scoring.models import (
+    AgendaItem,
+    Appeal,
+    AppealDecision,
     Application,
     Attachment,
     AuditEntry,
     Category,
+    ClarificationFile,
+    ClarificationRequest,
     Contest,
     Decision,
     DecisionKind,
     DiscussionNote,
+    ImportMapping,
     Invitation,
     Organisation,
     OrganisationKind,
+    ProtocolVote,
     RecoveryCode,
     Role,
     Score,
@@ -46,8 +53,9 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-# What the migrations after 0001 added: columns (0002, 0003, 0006, 0013, 0014) and tables
-# (0003, 0012); 0008 adds only indexes, which a backup does not hold.
+# What the migrations after 0001 added: columns (0002, 0003, 0006, 0011, 0013, 0014, 0015)
+# and tables (0003, 0012, 0010, 0011, 0015); 0008 adds only indexes, which a backup does
+# not hold.
 ADDED_AFTER_0001 = {
     "contests": [
         "protocol_number",
@@ -59,8 +67,14 @@ ADDED_AFTER_0001 = {
         "closed_early_reason",  # 0006
         "fund",
         "max_request",  # 0014
+        "feedback",
+        "appeal_days",
+        "appeal_answer_days",  # 0015
+        "protocol_secretary",
+        "protocol_secretary_position",  # 0011
     ],
     "categories": ["fund", "max_request"],  # 0014
+    "jury_members": ["position", "present"],  # 0011
     "organisations": ["anonymised_at"],
     "users": [
         "anonymised_at",
@@ -82,7 +96,16 @@ ADDED_AFTER_0001 = {
     "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
     "decisions": ["amount"],  # 0014
 }
-TABLES_AFTER_0001 = ("user_sessions", "recovery_codes", "discussion_notes")  # 0003, 0012
+TABLES_AFTER_0001 = (
+    "user_sessions",  # 0003
+    "recovery_codes",  # 0003
+    "discussion_notes",  # 0012
+    "import_mappings",  # 0010
+    "protocol_votes",  # 0011
+    "clarification_requests",
+    "clarification_files",
+    "appeals",  # 0015
+)
 
 
 @pytest.fixture
@@ -156,11 +179,64 @@ def _loaded(databases, kind: str):
                 expires_at=clock.now() + timedelta(days=14),
             )
         )
+        db.session.add(
+            ImportMapping(
+                contest_id=judged.id,
+                kind="applications",
+                columns={"назва організації": "organisation"},
+            )
+        )
         # A juror's sign-in session and recovery code (the secret stays unset: the
         # archive of an older schema below restores the users' columns as defaults).
         juror = db.session.scalar(select(User.id).where(User.role == Role.JUROR))
         db.session.add(UserSession(user_id=juror, token_hash=_sha(b"a session"), two_factor=True))
         db.session.add(RecoveryCode(user_id=juror, code_hash=_sha(b"a recovery code")))
+        # After the decision (SPEC §14): a request for a clarification with a file in its
+        # draft, and an appeal answered.
+        question = judged.questions[0].id
+        db.session.add(
+            ClarificationRequest(
+                application_id=application.id,
+                asked_by_id=organiser.id,
+                deadline=clock.now() + timedelta(days=3),
+                message="Додайте підписане рішення сесії.",
+                question_ids=[question],
+                draft={str(question): "Уточнений опис."},
+                files=[
+                    ClarificationFile(
+                        question_id=question,
+                        filename="Рішення сесії, підписане.pdf",
+                        content_type="application/pdf",
+                        size=len(BINARY),
+                        sha256=_sha(BINARY),
+                        content=BINARY,
+                    )
+                ],
+            )
+        )
+        db.session.add(
+            Appeal(
+                contest_id=judged.id,
+                application_id=application.id,
+                filed_by_id=application.organisation.members[0].id,
+                reason="Комісія не врахувала рішення сесії.",
+                answer_due=clock.now() + timedelta(days=7),
+                decision=AppealDecision.REJECTED,
+                answer="Підстав для перегляду немає.",
+                answered_by_id=organiser.id,
+                answered_at=clock.now(),
+            )
+        )
+        # The record of the jury's meeting: a vote on a question of its agenda.
+        db.session.add(
+            ProtocolVote(
+                contest_id=judged.id,
+                item=AgendaItem.RANKING,
+                votes_for=2,
+                votes_against=0,
+                abstained=1,
+            )
+        )
         audit.record("attachment.added", actor=organiser, contest=judged, obj=application)
         db.session.commit()
         slug = judged.slug
@@ -202,7 +278,8 @@ def test_a_restored_backup_has_every_row_and_gives_the_same_results(
 
     written = _ok(_run(old, "backup", archive))
     rows = sum(len(table) for table in before.values())
-    assert f"Tables: {len(before)}, rows: {rows}, attached files: 1" in written
+    # Two files: the statute attached, and the one in a clarification's draft.
+    assert f"Tables: {len(before)}, rows: {rows}, attached files: 2" in written
     tables, scores = len(before), len(before["scores"])
     assert f"Table {tables} of {tables}: scores, rows: {scores}." in written
     manifest = _manifest(archive)
@@ -213,7 +290,7 @@ def test_a_restored_backup_has_every_row_and_gives_the_same_results(
 
     new = databases.app(databases.new(target))  # empty: restore creates the schema
     restored = _ok(_run(new, "restore", archive))
-    assert f"Tables: {len(before)}, rows: {rows}, attached files: 1" in restored
+    assert f"Tables: {len(before)}, rows: {rows}, attached files: 2" in restored
     assert dump(new) == before
     assert _outputs(new, slug) == outputs
     with new.app_context():

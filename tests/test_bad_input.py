@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 
@@ -27,6 +28,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from scoring import clock
+from scoring.applications import clarifications
 from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import (
@@ -38,8 +40,10 @@ from scoring.models import (
     Score,
     Scoresheet,
     Stage,
+    User,
     UserSession,
 )
+from scoring.results import appeals
 
 from ._bad_input import (
     MALFORMED,
@@ -59,6 +63,7 @@ from ._bad_input import (
     snapshot,
     text_field,
 )
+from ._office_files import google_forms, kept_upload
 
 settings.register_profile(
     "bad-input",
@@ -152,6 +157,21 @@ def _await_screening(app, w: World) -> None:
         db.session.commit()
 
 
+def _uploaded(checked: bool = False):
+    """A setup: the organiser's Google Forms export uploaded for the judged contest."""
+
+    def setup(app, w: World) -> None:
+        w.tokens["upload"] = kept_upload(
+            app, w.ids["organiser"], w.judged_id, "applications", google_forms(), checked=checked
+        )
+
+    return setup
+
+
+def upload(tail: str = "") -> Callable[[World], str]:
+    return lambda w: f"/manage/imports/{w.tokens['upload']}{tail}"
+
+
 def _two_factor_accounts(app, w: World) -> None:
     """Two jurors with two-factor sign-in: "pending" stops after the password (the
     second step's form), "two_factor" signs in with a code from ``w.tokens``."""
@@ -166,6 +186,53 @@ def _two_factor_accounts(app, w: World) -> None:
             w.logins[who] = email
             if who == "two_factor":
                 w.tokens[who] = user.totp_secret
+        db.session.commit()
+
+
+def _own_application(w: World) -> Application:
+    """The applicant's own application in the judged contest (the demo's Балаклія)."""
+    return db.session.scalar(
+        select(Application).where(
+            Application.contest_id == w.judged_id,
+            Application.organisation_id == w.ids["applicant_organisation"],
+        )
+    )
+
+
+def _clarification_asked(app, w: World) -> None:
+    """Screening: the organisers asked the applicant to clarify every answer and file."""
+    set_stage(app, w.judged_id, Stage.SCREENING)
+    with app.app_context():
+        application = _own_application(w)
+        clarifications.ask(
+            application,
+            message="Додайте підписаний статут і уточніть опис.",
+            question_ids=[q.id for q in application.contest.questions],
+            deadline=clock.now() + timedelta(days=3),
+            actor=db.session.get(User, w.ids["organiser"]),
+        )
+        w.tokens["own"] = application.number
+        db.session.commit()
+
+
+def _published_with_appeals(app, w: World, *, filed: bool = False) -> None:
+    """The results published today, appeals taken for 10 days; ``filed``: the applicant's
+    appeal awaits the commission's answer."""
+    with app.app_context():
+        contest = db.session.get(Contest, w.judged_id)
+        contest.stage, contest.published_at, contest.appeal_days = (
+            Stage.PUBLISHED,
+            clock.now(),
+            10,
+        )
+        application = _own_application(w)
+        w.tokens["own"] = application.number
+        if filed:
+            appeals.file_appeal(
+                application,
+                "Комісія не врахувала додаток до заявки.",
+                actor=db.session.get(User, w.ids["applicant"]),
+            )
         db.session.commit()
 
 
@@ -251,6 +318,18 @@ ROUTES: dict[str, Reach] = {
     "applications.api.autosave": Reach(
         "applicant", lambda w: f"/applications/draft/{w.ids['draft']}/autosave", json=True
     ),
+    "applications.clarification": Reach(
+        "applicant",
+        lambda w: f"/applications/{w.tokens['own']}/clarification",
+        setup=_clarification_asked,
+        # The draft as typed is kept even when it cannot be sent (SPEC §14).
+        partial=frozenset({"clarification_requests", "clarification_files", "audit_log"}),
+    ),
+    "results.file_appeal": Reach(
+        "applicant",
+        lambda w: f"/applications/{w.tokens['own']}/appeal",
+        setup=_published_with_appeals,
+    ),
     "applications.withdraw": Reach(
         "applicant",
         lambda w: "/applications/BU-2026-001/withdraw",
@@ -278,6 +357,11 @@ ROUTES: dict[str, Reach] = {
     "contests.application_show": Reach(
         "organiser",
         lambda w: f"/manage/contests/{w.judged}/applications/{w.numbers[3]}",
+        setup=_await_screening,
+    ),
+    "contests.application_clarify": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/applications/{w.numbers[3]}/clarify",
         setup=_await_screening,
     ),
     "contests.criterion_new": Reach("organiser", manage("/criteria/new", "open")),
@@ -387,6 +471,22 @@ ROUTES: dict[str, Reach] = {
     # organisers: long documents, asked for by the page's script (a POST without a body)
     "documents.protocol": Reach("organiser", manage("/protocol.pdf"), json=True),
     "documents.scoresheets": Reach("organiser", manage("/scoresheets.pdf"), json=True),
+    # organisers: imports in the browser
+    "imports.upload": Reach("organiser", manage("/import/applications")),
+    "imports.upload_contest": Reach("organiser", lambda w: "/manage/imports/contest"),
+    "imports.preview": Reach("organiser", upload(), setup=_uploaded()),
+    "imports.run": Reach("organiser", upload("/run"), page=upload("/job"), setup=_uploaded(True)),
+    "imports.discard": Reach("organiser", upload("/discard"), page=upload(), setup=_uploaded()),
+    "results.appeal": Reach(
+        "organiser",
+        lambda w: f"/manage/contests/{w.judged}/appeals/{w.tokens['own']}",
+        setup=lambda app, w: _published_with_appeals(app, w, filed=True),
+    ),
+    "results.meeting": Reach(
+        "organiser",
+        manage("/meeting"),
+        readback=("protocol_number", "protocol_place", "protocol_secretary"),
+    ),
     "privacy.anonymise": Reach(
         "organiser", manage("/people/juror/{w.ids[free_juror]}/anonymise"), stage=Stage.ARCHIVED
     ),
@@ -776,6 +876,13 @@ QUERY_PAGES = {
         manage("/applications"),
         ("q", "state", "kind", "oblast", "category", "page"),
     ),
+    "contests.applications_download": (
+        "organiser",
+        manage("/applications.csv"),
+        ("q", "state", "kind", "oblast", "category", "excel"),
+    ),
+    "jury.progress_download": ("organiser", manage("/jury.csv"), ("excel",)),
+    "results.ranking_csv": ("organiser", manage("/ranking.csv"), ("excel",)),
     "jury.assignments": ("organiser", manage("/assignments"), ("page",)),
     "results.ranking": ("organiser", manage("/ranking"), ("stability",)),
     "results.tie": ("organiser", manage("/ties/5"), ("category",)),
@@ -1105,6 +1212,7 @@ def _address_cases(app, world: World):
         "token": world.tokens["reset"],
         "filename": "app.css",
         "job": "no-such-job",  # a document made in the background: none is under way
+        "fmt": "xlsx",
     }
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.rule.startswith("/manage/"):

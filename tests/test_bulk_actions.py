@@ -379,3 +379,40 @@ def test_one_juror_is_reminded_alone_from_the_jury_page(client, app, build, orga
     assert [e.object_id for e in _entries(app, "jury.reminded")] == [str(people[1])]
     stranger = build.user(Role.JUROR, email="stranger@example.org")
     assert client.get(arranged.url(f"/jury/remind?juror={stranger}")).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["decisions", "assignments"])
+def test_seventy_thousand_ticks_are_told_the_limit_and_change_nothing(
+    client, app, screening, matrix, page
+):
+    """A body with more numbers than a query may bind (PostgreSQL takes at most 65 535
+    parameters) is refused by the limit of one bulk action, not with a 500."""
+    arranged, iryna, _petro = matrix
+    numbers = [f"X-{n}" for n in range(70_000)] + [screening[0]]
+    if page == "decisions":
+        url, body = BULK, {"numbers": numbers, "decision": "admitted", "confirmed": "1"}
+    else:
+        url = arranged.url("/assignments/bulk")
+        body = {"numbers": numbers, "juror": str(iryna), "confirmed": "1"}
+    before = _states(app)
+    response = client.submit(url, body)
+    assert response.status_code == 200
+    text = _text(response.get_data(as_text=True))
+    assert "Choose at most 200 applications at once." in text
+    assert _states(app) == before
+    assert not _entries(app, "application.admitted") and not _entries(app, "assignment.added")
+
+
+@pytest.mark.parametrize("juror", ["99999999999999999999999", "abc", "2147483648", ""])
+def test_reminding_a_juror_who_cannot_exist_is_a_404_and_reminds_nobody(
+    client, app, build, organiser, outbox, juror
+):
+    """``?juror=`` names one juror: a number no row can have (SQLite refused it with an
+    OverflowError, a 500) or no number at all is nobody, not every late juror."""
+    people = [build.user(Role.JUROR, email="iryna@example.org", name="Ірина Бондар")]
+    arranged = arrange(app, build, organiser, count=1, jurors=people)
+    assign(app, arranged, [(arranged.numbers[0], people[0])])
+    url = arranged.url(f"/jury/remind?juror={juror}")
+    assert client.get(url).status_code == 404
+    assert client.submit(url).status_code == 404
+    assert outbox() == [] and not _entries(app, "jury.reminded")

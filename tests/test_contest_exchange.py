@@ -144,6 +144,7 @@ FULL = {
         "max_file_size": 5242880,
         "max_total_size": 20971520,
     },
+    "after_results": {"feedback": "comments", "appeal_days": 10, "appeal_answer_days": 7},
 }
 
 
@@ -634,9 +635,10 @@ def test_a_file_with_bad_lines_is_refused_whole_naming_every_line(runner, app, t
     result = _import(runner, tmp_path, text)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
+        "Read as UTF-8; the columns are separated by: comma.",
         "Error: The applications are not imported:",
-        f"  line 3: EDRPOU code {_bad_code(2)} is not valid",
-        "  line 5: unknown oblast code “UA-99”",
+        f"  line 3, column D «edrpou»: EDRPOU code {_bad_code(2)} is not valid",
+        "  line 5, column E «oblast»: unknown oblast “UA-99”: give its code (UA-63) or name",
     ]
     assert _counts(app) == before
     with app.app_context():
@@ -648,11 +650,12 @@ def test_a_file_with_bad_lines_is_refused_whole_naming_every_line(runner, app, t
     [
         (
             f"UUG-2026-7,ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
-            "line 3: the number UUG-2026-7 does not fit this contest: write it as UUG-2026-001",
+            "line 3, column A «number»: the number UUG-2026-7 does not fit this contest: write "
+            "it as UUG-2026-001",
         ),
         (
             f"ABC-2026-001,ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
-            "line 3: the number ABC-2026-001 does not fit this contest",
+            "line 3, column A «number»: the number ABC-2026-001 does not fit this contest",
         ),
         (
             f"UUG-2026-005,ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
@@ -664,19 +667,19 @@ def test_a_file_with_bad_lines_is_refused_whole_naming_every_line(runner, app, t
         ),
         (
             f",ГО,club,{_code(9)},UA-63,Харківська міська громада,x@example.org,Назва",
-            "line 3: the kind must be one of: community, ngo",
+            "line 3, column C «kind»: unknown kind “club”; the kinds are: community, ngo",
         ),
         (
             f",ГО,ngo,{_code(9)},UA-05,Вінницька міська громада,x@example.org,Назва",
-            "line 3: the contest does not accept applicants from the oblast UA-05",
+            "line 3: the contest does not accept applicants from the oblast Vinnytsia Oblast",
         ),
         (
             f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,not-an-address,Назва",
-            "line 3: “not-an-address” is not an e-mail address",
+            "line 3, column G «email»: “not-an-address” is not an e-mail address",
         ),
         (
             f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org,",
-            "line 3: the column “title” is empty",
+            "line 3, column H «title»: the column “title” is empty",
         ),
         (
             f",ГО,ngo,{_code(9)},UA-63,Харківська міська громада,x@example.org",
@@ -747,7 +750,9 @@ def test_line_numbers_count_the_lines_of_a_quoted_value_and_zeros_come_back(
     )
     result = _import(runner, tmp_path, text)
     assert result.exit_code == 1
-    assert result.output.splitlines()[1:] == [f"  line 5: EDRPOU code {_bad_code(3)} is not valid"]
+    assert result.output.splitlines()[2:] == [
+        f"  line 5, column D «edrpou»: EDRPOU code {_bad_code(3)} is not valid"
+    ]
     result = _import(runner, tmp_path, text.rsplit("\n", 1)[0])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -767,9 +772,9 @@ def test_problems_are_told_in_the_order_of_the_lines(runner, app, tmp_path, buil
     )
     result = _import(runner, tmp_path, text, slug="communities")
     assert result.exit_code == 1
-    assert result.output.splitlines()[1:] == [
+    assert result.output.splitlines()[2:] == [
         "  line 2: the contest does not accept applicants of this kind (NGO)",
-        "  line 3: the column “title” is empty",
+        "  line 3, column H «title»: the column “title” is empty",
     ]
 
 
@@ -817,7 +822,10 @@ def test_categories_are_required_when_the_contest_has_them(runner, app, tmp_path
     assert "line 1: the column “category” is missing" in missing.output
     unknown = _import(runner, tmp_path, f"{HEADER},category\n{row},large")
     assert unknown.exit_code == 1
-    assert "line 2: unknown category “large”; the categories are: ngo" in unknown.output
+    assert (
+        "line 2, column I «category»: unknown category “large”; the categories are: ngo"
+        in unknown.output
+    )
     good = _import(runner, tmp_path, f"{HEADER},category\n{row},ngo")
     assert good.exit_code == 0, good.output
     with app.app_context():
@@ -833,8 +841,9 @@ def test_categories_are_required_when_the_contest_has_them(runner, app, tmp_path
         ("number,organisation,kind\n", "line 1: the column “edrpou” is missing"),
         (HEADER + ",phone\n", "line 1: unknown column “phone”"),
         (HEADER + ",category\n", "line 1: the contest has no categories"),
-        ("Організація,ГО\n".encode("cp1251"), "The file is not in UTF-8"),
+        ("Організація,ГО\n".encode() + "Ґава\n".encode("cp1251"), "in different encodings"),
         (HEADER.encode() + b"\n\x00\x01", "it contains NUL characters"),
+        (b"PK\x03\x04\x14\x00", "This is an Excel workbook (XLSX) or another ZIP archive"),
     ],
 )
 def test_a_file_that_cannot_be_read_is_a_clear_error(runner, app, tmp_path, contest, text, message):
@@ -929,16 +938,20 @@ def test_a_hromada_that_cannot_be_told_for_certain_is_refused_naming_the_line(
     result = _import(runner, tmp_path, text)
     assert result.exit_code == 1
     for message in (
-        "line 2: there is no hromada «м. Харків» in the official list of Kharkiv Oblast",
-        "line 3: «Миколаївська сільська громада» names several hromadas of Dnipropetrovsk "
-        "Oblast (Миколаївська сільська територіальна громада Дніпровського району, "
-        f"{MYKOLAIV_DNIPRO};",
-        f"line 4: the hromada {KHARKIV_CODE} («Харківська міська територіальна громада») is "
-        "in Kharkiv Oblast, not in Donetsk Oblast",
-        "line 5: unknown KATOTTG code of the hromada “UA99999999999999999”",
-        "line 6: the community «Ізюмська міська громада» and the KATOTTG code "
-        f"{KHARKIV_CODE} («Харківська міська територіальна громада») name different hromadas",
-        "line 7: the status must be one of: active, relocated, occupied",
+        "line 2, column F «community»: there is no hromada «м. Харків» in the official list "
+        "of Kharkiv Oblast",
+        "line 3, column F «community»: «Миколаївська сільська громада» names several hromadas "
+        "of Dnipropetrovsk Oblast (Миколаївська сільська територіальна громада Дніпровського "
+        f"району, {MYKOLAIV_DNIPRO};",
+        f"line 4, column E «oblast»: the hromada {KHARKIV_CODE} («Харківська міська "
+        "територіальна громада») is in Kharkiv Oblast, not in Donetsk Oblast",
+        "line 5, column I «community_code»: unknown KATOTTG code of the hromada "
+        "“UA99999999999999999”",
+        "line 6, column F «community»: the community «Ізюмська міська громада» and the KATOTTG "
+        f"code {KHARKIV_CODE} («Харківська міська територіальна громада») name different "
+        "hromadas",
+        "line 7, column J «status»: unknown status “moved”; the statuses are: active, relocated, "
+        "occupied",
     ):
         assert message in result.output, (message, result.output)
     assert "line 8" not in result.output

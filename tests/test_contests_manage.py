@@ -276,7 +276,7 @@ def test_a_move_back_needs_a_reason(client, app, build, organiser):
     [
         (Stage.DRAFT, "judging"),  # skipping stages
         (Stage.OPEN, "open"),
-        (Stage.PUBLISHED, "deliberation"),  # published scores are frozen
+        # Published results go back only on an upheld appeal: tests/test_appeals.py.
         (Stage.ARCHIVED, "published"),
         (Stage.DRAFT, "nonsense"),
     ],

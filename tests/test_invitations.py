@@ -6,10 +6,10 @@ invitation or one already accepted."""
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scoring.extensions import db
-from scoring.models import AuditEntry, Invitation, Role, Stage
+from scoring.models import AuditEntry, Invitation, Role, Stage, User
 
 from .test_jury import arrange
 
@@ -161,3 +161,69 @@ def test_inviting_the_same_address_again_sends_the_pending_invitation_again(
     client.submit(other.url("/jury"), {"email": "new.expert@example.org", "name": ""})
     assert _actions(app) == ["invitation.created", "invitation.resent", "invitation.created"]
     assert app.test_client().get(new_link).status_code == 200
+
+
+def _while_another_withdraws(app, invitation_id: int, request) -> list:
+    """Run ``request`` (a thread) while another organiser's withdrawal of the invitation
+    is written but not yet committed; the response, once that withdrawal commits."""
+    import threading
+
+    from scoring import clock
+
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as other:
+            other.execute(
+                Invitation.__table__.update()
+                .where(Invitation.id == invitation_id)
+                .values(withdrawn_at=clock.now())
+            )
+            thread = threading.Thread(target=lambda: responses.append(request()))
+            thread.start()
+            thread.join(timeout=1)
+        thread.join(timeout=30)
+    return responses
+
+
+def test_an_invitation_sent_again_while_another_organiser_withdraws_it_stays_withdrawn(
+    app, client, invited, outbox
+):
+    """Two organisers at once: one withdraws, the other sends again. The second waits
+    for the first and is told the invitation is withdrawn; no new link is made or
+    mailed, so the withdrawal holds (PostgreSQL: the invitation's row; SQLite: the
+    write lock)."""
+    arranged, invitation_id, _link_sent = invited
+    resend = arranged.url(f"/invitations/{invitation_id}/resend")
+    token = client.csrf_token()
+    responses = _while_another_withdraws(
+        app, invitation_id, lambda: client.post(resend, data={"csrf_token": token})
+    )
+    assert responses[0].status_code == 302
+    page = client.get(arranged.url("/jury")).get_data(as_text=True)
+    assert "The invitation is already withdrawn or replaced by a newer one." in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
+    assert len(outbox()) == 1  # only the first invitation
+    assert "invitation.resent" not in _actions(app)
+
+
+def test_an_invitation_accepted_while_it_is_withdrawn_lets_nobody_join(app, invited):
+    """The invitee sends the form in the moment the organiser withdraws: the acceptance
+    waits and finds the link withdrawn; nobody joins the jury."""
+    _arranged, invitation_id, link = invited
+    invitee = app.test_client()
+    page = invitee.get(link).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = token or re.search(r'name="csrf-token" content="([^"]+)"', page)
+    form = {
+        "csrf_token": token.group(1),
+        "name": "Ганна Нова",
+        "password": "Hanna-strong-pass-2026",
+        "password_confirm": "Hanna-strong-pass-2026",
+    }
+    responses = _while_another_withdraws(app, invitation_id, lambda: invitee.post(link, data=form))
+    assert responses[0].status_code == 410
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "new.expert@example.org")) is None
+        assert db.session.get(Invitation, invitation_id).accepted_at is None
+    assert "invitation.accepted" not in _actions(app)

@@ -54,7 +54,7 @@ def test_assigning_during_judging_sends_each_juror_one_email_with_all_their_appl
     assert "Hello, Emma Expert!" in english_body
     assert "3 new applications are assigned to you" in english_body
     assert all(f"- {number}" in english_body for number in judged.numbers)
-    assert f"http://localhost/judging/{judged.slug}" in english_body
+    assert f"http://127.0.0.1:5000/judging/{judged.slug}" in english_body
     assert messages["en@example.org"]["Subject"] == "New applications to score"
     ukrainian_body = messages["uk@example.org"].get_content()
     assert "призначено 3 нові заявки" in ukrainian_body
@@ -98,7 +98,7 @@ def test_before_judging_assignments_wait_for_one_email_when_judging_opens(
     assert message["Subject"] == "Відкрито оцінювання: «Конкурс 2»"
     body = message.get_content()
     assert "2 заявки чекають на ваші оцінки" in body
-    assert f"http://localhost/judging/{judged.slug}" in body
+    assert f"http://127.0.0.1:5000/judging/{judged.slug}" in body
 
 
 def test_adding_a_juror_on_a_divergence_during_deliberation_sends_nothing(

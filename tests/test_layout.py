@@ -25,6 +25,7 @@ FEATURES = {
     "backup",
     "contests",
     "documents",
+    "imports",
     "judging",
     "privacy",
     "results",

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from scoring import config, create_app
 from scoring.models import Role, Stage
 
+from ._judging import judged_contest, organised_by
 from .conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,32 @@ def test_invitations_and_the_receipt_link_ignore_the_host_too(make_app, build, o
     (message,) = outbox()
     (link,) = _links(message)
     assert link.startswith(f"{PUBLIC}/invitations/")
+    assert EVIL not in message.as_string()
+
+
+def test_the_jurors_emails_link_to_the_public_address_whatever_the_host(
+    make_app, build, outbox
+):
+    """The e-mails of issue 16 (new assignments, judging opened) link a juror to their
+    list from PUBLIC_URL too: an organiser's request with a foreign Host (or the app
+    reached by another name or port) must not point every juror elsewhere."""
+    app = make_app(PUBLIC_URL=PUBLIC)
+    organiser = build.user(Role.ORGANISER, email="org@example.org")
+    juror = build.user(Role.JUROR, email="juror@example.org", name="Ірина Бондар")
+    judged = judged_contest(app, build, [juror], count=2, assigned=[], jurors_per_application=0)
+    organised_by(app, judged.contest_id, organiser)
+    client = app.test_client()
+    base = f"http://{EVIL}:8080"
+    login = {"csrf_token": _token(client, base), "email": "org@example.org", "password": PASSWORD}
+    assert client.post("/login", data=login, base_url=base).status_code == 302
+    url = f"/manage/contests/{judged.slug}/assignments"
+    response = client.post(
+        f"{url}/auto", data={"csrf_token": _token(client, base, url)}, base_url=base
+    )
+    assert response.status_code == 302
+    (message,) = outbox()
+    assert message["To"] == "juror@example.org"
+    assert _links(message) == [f"{PUBLIC}/judging/{judged.slug}"]
     assert EVIL not in message.as_string()
 
 

@@ -86,6 +86,25 @@ def test_rank_csv_carries_the_amounts_and_the_funds_totals(runner, grants):
     }
 
 
+def test_rank_csv_for_excel_carries_the_amounts_with_decimal_commas(runner, grants):
+    result = runner.invoke(args=["rank", SLUG, "--excel"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\ufeff")  # the byte-order mark Excel needs
+    rows = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff")), delimiter=";"))
+    assert list(rows[0])[4:7] == ["score", "requested", "awarded"]
+    assert list(rows[0])[-3:] == ["fund", "awarded_total", "fund_left"]
+    assert [(r["number"], r["requested"], r["awarded"]) for r in rows] == [
+        ("GR-2026-001", "60000,00", "60000,00"),
+        ("GR-2026-002", "50000,00", ""),
+        ("GR-2026-003", "45000,50", ""),
+        ("GR-2026-004", "30000,50", "30000,50"),
+        ("GR-2026-005", "20000,00", ""),
+    ]
+    assert {(r["fund"], r["awarded_total"], r["fund_left"]) for r in rows} == {
+        ("100000,00", "90000,50", "9999,50")
+    }
+
+
 def test_rank_table_says_what_is_left_of_the_fund(runner, grants):
     lines = _rank(runner, "table").splitlines()
     assert lines[0] == (
@@ -263,7 +282,7 @@ def test_a_decimal_comma_in_quotes_is_read_in_a_file_separated_by_commas(
         ("１２３", "Введіть суму в гривнях"),  # full-width digits are not read as 123
         ("сто гривень", "Введіть суму в гривнях, наприклад 48 000,00."),
         ("12 50", "Введіть суму в гривнях"),  # spaces separate thousands only
-        ("", "стовпець «requested» порожній, а конкурс має фонд"),
+        ("", "запитувану суму не вказано, а конкурс має фонд"),
     ],
 )
 def test_an_amount_that_cannot_be_taken_is_refused_with_its_line(
@@ -273,7 +292,9 @@ def test_an_amount_that_cannot_be_taken_is_refused_with_its_line(
     result = _import(runner, tmp_path, applications_csv(rows))
     assert result.exit_code == 1
     shown = result.output.replace(NBSP, " ")
-    assert "рядок 3:" in shown and message in shown, result.output
+    assert f"рядок 3, стовпець I «requested»: {message}" in shown.replace(f"«{typed}»: ", ""), (
+        result.output
+    )
     assert _stored(app) == {}
 
 
@@ -283,7 +304,7 @@ def test_a_decimal_comma_unquoted_in_a_file_separated_by_commas_is_refused_with_
     text = applications_csv(APPLICANTS[:1]).replace(";", ",").replace("60 000,00", "48000,50")
     result = _import(runner, tmp_path, text)
     assert result.exit_code == 1
-    assert "рядок 2:" in result.output and "стовпець 9 (requested): «48000,50»" in result.output
+    assert "рядок 2, стовпець I «requested»: «48000,50» не можна" in result.output, result.output
     assert _stored(app) == {}
 
 

@@ -256,6 +256,10 @@ def test_the_amount_is_saved_as_typed_with_a_decimal_comma_and_spaces(app, clien
         ("9" * 400, "Введіть суму не більше ніж 999 999 999 999,99 грн."),
         ("сорок тисяч", "Введіть суму в гривнях, наприклад 48 000,00."),
         ("4 8000", "Введіть суму в гривнях, наприклад 48 000,00."),
+        # Not how an amount is written: refused, not read as 10 000 or 20 000.
+        ("1e4", "Введіть суму в гривнях, наприклад 48 000,00."),
+        ("2,5E4", "Введіть суму в гривнях, наприклад 48 000,00."),
+        ("20_000", "Введіть суму в гривнях, наприклад 48 000,00."),
     ],
 )
 def test_an_amount_that_cannot_be_taken_is_refused_and_the_saved_one_kept(

@@ -14,14 +14,17 @@ import json
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from scoring import ranking
-from scoring.extensions import db
-from scoring.models import Application, AuditEntry, Contest, Decision, Stage
+from scoring.extensions import db, mailer
+from scoring.models import Application, AuditEntry, Contest, Decision, Stage, User
 from scoring.results import deliberation
 
+from ._bad_input import form_for
 from ._money import APPLICANTS, NUMBERS, ORGANISER, SLUG, grant_contest
 from ._shown import results_tables, shows, visible_text
+from .conftest import PASSWORD
 from .test_documents import read
 
 RANKING = f"/manage/contests/{SLUG}/ranking"
@@ -259,7 +262,7 @@ def test_the_documents_show_the_amounts_and_what_is_left(app, client, deliberati
         fund_line,
         partial,
         "Причина: Голосування: 5 — за, 0 — проти.",
-        "2 місце — GR-2026-002 ГО «Друга» (9,00), надано 35 000,00 грн.",
+        "2 місце — GR-2026-002 (ГО «Друга»), бал 9,00, надано 35 000,00 грн.",
         "Надати гранти з фонду обсягом 100 000,00 грн: усього 95 000,00 грн; залишок — "
         "5 000,00 грн.",
     ):
@@ -354,3 +357,55 @@ def test_one_ranking_a_change_serves_the_amounts_of_the_page_and_the_exports(
     assert _table(client)[1][NUMBERS[1]][1:3] == ("35 000,00 грн", "5 000,00 грн")
     assert export()[NUMBERS[1]] == ("35000.00", "5000.00")
     assert len(computed) == awarded + 1
+
+
+def test_the_applicants_data_file_holds_the_amount_and_the_partial_award_once_published(
+    app, client, deliberating
+):
+    """The personal-data file holds what the applicant stated (the amount requested) and,
+    once published, what the public page says of it: funded in part, with the amount."""
+    with app.app_context():
+        applicant = db.session.scalar(select(User).where(User.email == "ngo2@example.org"))
+        applicant.set_password(PASSWORD)
+        db.session.commit()
+    own = app.test_client()
+    own.login("ngo2@example.org")
+
+    def held() -> dict:
+        (application,) = own.get("/organisation/data.json").get_json()["applications"]
+        return application
+
+    assert held()["requested"] == "50000.00"
+    assert _award(client, NUMBERS[1], "35 000,00").status_code == 302
+    assert held()["decisions"] == []  # not before publication
+    assert client.change_stage(SLUG, "published").status_code == 302
+    (decision,) = held()["decisions"]
+    assert (decision["kind"], decision["winner"], decision["amount"]) == (
+        "partial",
+        True,
+        "35000.00",
+    )
+    assert decision["reason"] == "Голосування: 5 — за, 0 — проти."
+
+
+def test_a_title_with_a_line_break_gives_the_results_email_a_one_line_subject(
+    app, client, deliberating
+):
+    """A title with a line break (the settings form keeps it) goes into the subject of
+    the results' e-mail. With a mail server, Flask-Mail refuses a subject with a line
+    break (BadHeaderError, a 500 after the publication is committed, the applicants not
+    told): the subject is sent as one line."""
+    url = f"/manage/contests/{SLUG}/edit"
+    form = form_for(client.get(url).get_data(as_text=True), url, url)
+    values = {**form.valid(), "title_uk": ["Гранти громадам\r\nBcc: evil@example.org"]}
+    pairs = [(name, value) for name, many in values.items() for value in many]
+    edited = client.post(url, data=MultiDict([("csrf_token", client.csrf_token(url)), *pairs]))
+    assert edited.status_code == 302
+    app.config["MAIL_SERVER"] = "smtp.example.org"  # sent through Flask-Mail (suppressed)
+    with mailer.record_messages() as sent:
+        published = client.change_stage(SLUG, "published")
+    assert published.status_code == 302
+    assert len(sent) == len(APPLICANTS)
+    assert {message.subject for message in sent} == {
+        "Результати конкурсу «Гранти громадам Bcc: evil@example.org» оприлюднено"
+    }

@@ -254,6 +254,8 @@ def test_a_juror_is_anonymised_and_their_scores_stay(app, client, runner, demo):
                 expires_at=db.session.get(Contest, demo.contest_id).closes_at,
             )
         )
+        # The protocol named the member with their position.
+        db.session.get(JuryMember, (demo.contest_id, demo.juror_id)).position = "директорка ГО"
         db.session.commit()
         scores = sorted(
             (s.scoresheet_id, s.criterion_id, s.points)
@@ -275,6 +277,7 @@ def test_a_juror_is_anonymised_and_their_scores_stay(app, client, runner, demo):
         assert juror.password_hash is None and juror.anonymised_at is not None
         invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == "a" * 64))
         assert (invitation.email, invitation.name) == (juror.email, PLACEHOLDER)
+        assert db.session.get(JuryMember, (demo.contest_id, demo.juror_id)).position == ""
         assert scores == sorted(
             (s.scoresheet_id, s.criterion_id, s.points)
             for s in db.session.scalars(

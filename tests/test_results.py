@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -37,6 +37,7 @@ from scoring.models import (
     User,
 )
 from scoring.results import charts, deliberation
+from tests._meeting import record_meeting
 
 ORGANISER = "organiser@demo.example"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -46,12 +47,11 @@ TIED = ("004", "005")
 @pytest.fixture
 def demo(app, demo_loaded):
     """The demo loaded; its judged contest's slug, with the jury's meeting entered for
-    the protocol (publication needs its number, date and place)."""
+    the protocol but who was present (publication needs its number, date and place, and
+    the attendance that ``_record_meeting`` enters on the meeting page)."""
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
-        contest.protocol_number = "2"
-        contest.protocol_date = date(2026, 6, 12)
-        contest.protocol_place = "м. Харків, зала засідань хабу участі"
+        record_meeting(contest, attendance=False)
         db.session.commit()
         return contest.slug
 
@@ -103,6 +103,22 @@ def _numbers(app, slug) -> dict[str, int]:
                 select(Application.id, Application.number).join(Contest).where(Contest.slug == slug)
             )
         }
+
+
+def _record_meeting(client, app, slug, present: bool = True) -> None:
+    """The jury's meeting as its protocol records it, on the meeting page: every member
+    present (or not), the details entered before sent again as the page shows them."""
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+        members = [member.user_id for member in contest.jury]
+        form = {
+            "protocol_number": contest.protocol_number,
+            "protocol_date": contest.protocol_date.isoformat(),
+            "protocol_place": contest.protocol_place,
+        }
+    form |= {f"present_{uid}": "yes" if present else "no" for uid in members}
+    response = client.submit(f"/manage/contests/{slug}/meeting", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def _decide_tie(client, app, slug, winner="005", reason="Голосування комісії: 4 проти 3."):
@@ -379,6 +395,13 @@ def test_finalising_is_refused_while_the_tie_is_undecided_then_publication_mails
         )
 
     _decide_tie(client, app, slug)
+    # The protocol must say who was present, and that the meeting could decide.
+    page = _text(_page(client, f"/manage/contests/{slug}/stage?to=published"))
+    assert "does not say who was present at the jury’s meeting" in page
+    _record_meeting(client, app, slug, present=False)
+    page = _text(_page(client, f"/manage/contests/{slug}/stage?to=published"))
+    assert "The jury’s meeting was not quorate (0 of 3 members present, 2 needed)" in page
+    _record_meeting(client, app, slug)
     moment = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
     clock_at(moment)
     before = len(outbox())
@@ -403,6 +426,7 @@ def test_scores_and_criteria_are_frozen_after_publication(client, app, organiser
     slug = organiser
     _move(client, slug, "deliberation")
     _decide_tie(client, app, slug)
+    _record_meeting(client, app, slug)
     _move(client, slug, "published")
     with app.app_context():
         criterion = db.session.scalars(
@@ -459,6 +483,7 @@ def test_scores_and_criteria_are_frozen_after_publication(client, app, organiser
 def _publish(client, app, slug):
     _move(client, slug, "deliberation")
     assert _decide_tie(client, app, slug).status_code == 302
+    _record_meeting(client, app, slug)
     _move(client, slug, "published")
 
 
@@ -471,7 +496,12 @@ def test_results_are_not_public_before_publication(client, demo):
 
 def test_the_public_results_page_after_publication(client, app, organiser, clock_at):
     slug = organiser
-    clock_at(datetime(2026, 6, 15, 9, 30, tzinfo=UTC))
+    # Published the morning after the jury's meeting (the demo's dates follow the clock).
+    with app.app_context():
+        meeting = db.session.scalar(select(Contest.protocol_date).where(Contest.slug == slug))
+    day = meeting + timedelta(days=1)
+    clock_at(datetime.combine(day, time(9, 30), tzinfo=clock.KYIV))
+    published = f"{day:%B} {day.day}, {day.year}"
     _publish(client, app, slug)
     client.post("/logout", data={"csrf_token": client.csrf_token()})
     client.submit("/language", {"language": "en", "next": "/"})
@@ -487,14 +517,16 @@ def test_the_public_results_page_after_publication(client, app, organiser, clock
     assert "ГО «Запорізький центр місцевої демократії»" in winners
     assert "Маріупольська міська рада" not in winners
     assert "Маріупольська міська рада" in text  # in the full ranking
-    assert "Published on June 15, 2026 · The results announcement, PDF" in text
+    assert f"Published on {published} · The results announcement, PDF" in text
     assert f'href="/contests/{slug}/results.pdf"' in page
     assert (
         "Equal scores are separated by the mean of the jurors’ scores on each criterion in "
         "this order: C1, C2, C3, C4, C5, C6" in text
     )
     assert "C2 Involvement of residents 10 1.5" in text
-    assert re.search(r"Tie decided in favour of UUG-\d{4}-005 \(June 15, 2026\) Голосування", text)
+    assert re.search(
+        rf"Tie decided in favour of UUG-\d{{4}}-005 \({published}\) Голосування", text
+    )
     # Linked from the home page and the contest page.
     assert f'href="/contests/{slug}/results"' in _page(client, "/")
     assert f'href="/contests/{slug}/results"' in _page(client, f"/contests/{slug}")

@@ -6,7 +6,6 @@ The authorisation matrix (``test_authorisation_matrix.py``) checks every route a
 stage; these are the stories behind it, as the people in them meet them.
 """
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -30,6 +29,7 @@ from scoring.models import (
     Stage,
 )
 
+from ._meeting import record_meeting
 from ._shown import results_tables, squeeze, visible_text
 
 ORGANISER = "organiser@demo.example"
@@ -40,14 +40,14 @@ DIVERGENCE_REASON = "Експерти обговорили розбіжніст�
 
 @pytest.fixture
 def demo(runner, app):
-    """The demo loaded; its judged contest's slug and {number suffix: (number, name)}."""
+    """The demo loaded; its judged contest's slug and {number suffix: (number, name)},
+    with the jury's meeting entered for the protocol (publication needs its number, date
+    and place)."""
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
-        contest.protocol_number = "2"  # the jury's meeting, which publication needs
-        contest.protocol_date = date(2026, 6, 12)
-        contest.protocol_place = "м. Харків, зала засідань"
+        record_meeting(contest)  # the jury's meeting, which publication needs
         db.session.commit()
         slug = contest.slug
         applications = db.session.execute(

@@ -149,18 +149,23 @@ def test_a_file_with_bad_lines_is_refused_whole_with_line_numbers(
     result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == "Error: The scores are not imported:"
-    problems = "\n".join(lines[1:])
+    assert lines[:2] == [
+        "Read as UTF-8; the columns are separated by: comma.",
+        "Error: The scores are not imported:",
+    ]
+    problems = "\n".join(lines[2:])
     expected = [
-        "line 5: there is no application UCH-2026-999 in this contest",
-        "line 6: there is no criterion C9 in this contest (the codes are C1, C2, C3)",
-        "line 7: C1 «Актуальність»: enter a number of points from 0 to 10.",
-        "line 8: C2 «Залучення мешканців»: enter a whole number of points",
-        "line 9: C3 «Soundness of the budget»: points go in steps of 0.5",
+        "line 5, column A «application»: there is no application UCH-2026-999 in this contest",
+        "line 6, column C «criterion»: there is no criterion C9 in this contest (the codes are "
+        "C1, C2, C3)",
+        "line 7, column D «score»: C1 «Актуальність»: enter a number of points from 0 to 10.",
+        "line 8, column D «score»: C2 «Залучення мешканців»: enter a whole number of points",
+        "line 9, column D «score»: C3 «Soundness of the budget»: points go in steps of 0.5",
         f"line 11: the juror new@jury.example is listed twice for C1 of {third} (first on line 10)",
         f"line 10: the sheet of new@jury.example for {third} is incomplete: no score for C3",
-        "line 13: “not-an-email” is not an e-mail address",
-        "line 14: the e-mail boss@example.org belongs to an account with the role",
+        "line 13, column B «juror»: “not-an-email” is not an e-mail address",
+        "line 14, column B «juror»: the e-mail boss@example.org belongs to an account with the "
+        "role",
         "line 17: 3 values instead of 5 (one for each column)",
     ]
     for message in expected:
@@ -185,7 +190,11 @@ def test_a_recused_juror_cannot_be_given_scores(app, runner, tmp_path, juror, ju
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"application,juror,criterion,score,comment\n\xff\xfe,1\n", "is not in UTF-8"),
+        (
+            "application,juror,criterion,score,comment\nЄ,1\n".encode() + "Є,2\n".encode("cp1251"),
+            "The lines of the file are in different encodings: line 2 is in UTF-8 and line 3",
+        ),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "This is an old Excel workbook (XLS)"),
         (b"number,juror,criterion,score\n", "line 1 must name the columns"),
         (b"application,juror,criterion,score,comment\n", "The file has no scores."),
     ],
@@ -374,9 +383,9 @@ def test_a_decimal_comma_cut_in_two_by_the_separator_is_refused_with_its_column(
     result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, text)])
     assert result.exit_code == 1, result.output
     problems = result.output
-    assert "line 2: column 4 (score): «7,5» cannot be read for certain" in problems
+    assert "line 2, column D «score»: «7,5» cannot be read for certain" in problems
     assert "Write it with a point (7.5)" in problems
-    assert "line 4: column 4 (score): «4,5» cannot be read for certain" in problems
+    assert "line 4, column D «score»: «4,5» cannot be read for certain" in problems
     assert "line 5" not in problems and "line 6" not in problems
     assert _counts(app) == before and stored_scores(app, juror, first) == {}
 
@@ -528,7 +537,7 @@ def test_recusal_lines_that_cannot_be_read_for_certain_are_refused(
         f"line 2: the recusal of known@jury.example from {first} needs the declaration",
         f"line 3: known@jury.example both recuses themself from {second} and scores it",
         f"line 5: known@jury.example has already submitted the scoresheet for {third}",
-        "line 6: there is no criterion C9 in this contest",
+        "line 6, column C «criterion»: there is no criterion C9 in this contest",
     ):
         assert message in result.output, (message, result.output)
     assert sheet_row(app, juror, third).state == SheetState.SUBMITTED
@@ -580,6 +589,7 @@ def test_juror_name_names_the_members(app, build, runner, tmp_path, juror, judge
     )
     result = runner.invoke(args=["import-scores", judged.slug, _write(tmp_path, clash, "c.csv")])
     assert result.exit_code == 1
-    assert "line 3: the juror zoya@jury.example is named «Зоя Стара» here and «Зоя Нова»" in (
-        result.output
+    assert (
+        "line 3, column F «juror_name»: the juror zoya@jury.example is named «Зоя Стара» "
+        "here and «Зоя Нова»" in result.output
     )

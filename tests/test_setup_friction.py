@@ -225,6 +225,43 @@ def test_a_copy_needs_new_dates_and_a_free_prefix(client, app, source, build):
         assert db.session.scalar(select(db.func.count()).select_from(Contest)) == 2
 
 
+def test_a_copy_given_an_address_another_contest_takes_meanwhile_is_told_so(
+    client, app, source, build
+):
+    """A double click, or two organisers: another contest takes the address after the
+    form was checked but before the copy is stored. The copy is refused beside the
+    address, not with a 500 (PostgreSQL: the unique index waits for the other
+    transaction; SQLite's write lock makes the check see it)."""
+    import threading
+
+    other = build.contest(slug="insha-2025", number_prefix="INS")
+    url = "/manage/contests/uchast-2025/copy"
+    token = client.csrf_token(url)
+    form = {
+        "csrf_token": token,
+        "title_uk": "Участь громад 2026",
+        "slug": "uchast-2026",
+        "number_prefix": "UCH",
+        "opens_at": "2026-03-01T09:00",
+        "closes_at": "2026-03-31T18:00",
+    }
+    responses = []
+    with app.app_context():
+        with db.engine.begin() as meanwhile:
+            meanwhile.execute(
+                Contest.__table__.update().where(Contest.id == other).values(slug="uchast-2026")
+            )
+            thread = threading.Thread(target=lambda: responses.append(client.post(url, data=form)))
+            thread.start()
+            thread.join(timeout=1)
+        thread.join(timeout=30)
+    assert responses[0].status_code == 200
+    page = responses[0].get_data(as_text=True)
+    assert 'id="error-summary"' in page and "Another contest already has this address" in page
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Contest)) == 2
+
+
 def test_another_organisers_contest_cannot_be_copied(app, build, source):
     build.user(Role.ORGANISER, email="stranger@example.org")
     stranger = app.test_client()

@@ -7,7 +7,7 @@ wording is polished); one test reads the Ukrainian page.
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -360,12 +360,7 @@ def test_a_juror_sees_their_unsubmitted_sheets_as_not_submitted_once_scoring_clo
 def _ready_to_publish(app, build, organiser, **fields):
     judged = _judged(app, build, organiser, Stage.DELIBERATION, winners=1, **fields)
     _submit_all(app, judged)
-    with app.app_context():
-        contest = db.session.get(Contest, judged.contest_id)
-        contest.protocol_number = "3"
-        contest.protocol_date = date(2026, 9, 14)
-        contest.protocol_place = "м. Харків, зала засідань"
-        db.session.commit()
+    build.meeting(judged.contest_id)
     return judged
 
 
@@ -376,22 +371,44 @@ def test_publishing_is_refused_without_a_chair_or_the_meetings_details(
     with app.app_context():
         contest = db.session.get(Contest, judged.contest_id)
         contest.protocol_number, contest.protocol_date = "", None
+        for member in contest.jury:
+            member.present = None
         db.session.commit()
-    text = _text(_page(signed_in, judged.slug, "published"))
+    page = _page(signed_in, judged.slug, "published")
+    text = _text(page)
     assert "No member of the jury is its chair" in text
     assert "The protocol of the jury’s meeting lacks its number, its date" in text
     assert "its place" not in text
+    assert "does not say who was present at the jury’s meeting" in text
     assert _move(signed_in, judged.slug, "published").status_code == 200
     assert _stage(app, judged.contest_id) == Stage.DELIBERATION
 
-    # The details are entered in the contest's settings; the chair on the jury page.
+    # Both refusals about the meeting link to its page, the one place where its details
+    # are entered (the contest's settings no longer ask for them); the chair is marked
+    # on the jury page.
+    meeting = f"/manage/contests/{judged.slug}/meeting"
+    problems = page.split('id="stage-problems"', 1)[1].split("</div>", 1)[0]
+    assert problems.count(f'href="{meeting}"') == 2
     edit = signed_in.get(f"/manage/contests/{judged.slug}/edit").get_data(as_text=True)
-    assert 'name="protocol_date"' in edit and 'name="protocol_number"' in edit
+    assert 'name="protocol_date"' not in edit and 'name="protocol_number"' not in edit
+    form = signed_in.get(meeting).get_data(as_text=True)
+    assert 'name="protocol_date"' in form and 'name="protocol_number"' in form
     with app.app_context():
         contest = db.session.get(Contest, judged.contest_id)
-        contest.protocol_number, contest.protocol_date = "3", date(2026, 9, 14)
+        members = [member.user_id for member in contest.jury]
         contest.jury[0].is_chair = True
         db.session.commit()
+        day = clock.now().astimezone(clock.KYIV).date()
+    response = signed_in.submit(
+        meeting,
+        {
+            "protocol_number": "3",
+            "protocol_date": day.strftime("%d.%m.%Y"),
+            "protocol_place": "м. Харків, зала засідань",
+            **{f"present_{uid}": "yes" for uid in members},
+        },
+    )
+    assert response.status_code == 302, _text(response.get_data(as_text=True))
     page = _page(signed_in, judged.slug, "published")
     assert 'id="stage-problems"' not in page
     assert _move(signed_in, judged.slug, "published", page=page).status_code == 302

@@ -33,7 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, files, i18n, money
+from .. import audit, clock, files, i18n, lifecycle, money
 from ..extensions import db
 from ..i18n import file_size_text, input_number, kind_label, long_datetime, oblast_name
 from ..models import (
@@ -309,68 +309,6 @@ def store_attachment(
     if not editable(application):
         raise ApplicationError([("", _l("This application cannot be changed now."))])
     contest = application.contest
-    name = field_name(question)
-    label = question_label(question, language)
-    data = upload.data
-    if not data:
-        raise ApplicationError([(name, _l("«%(field)s»: the file is empty.", field=label))])
-    allowed = allowed_types(contest, question)
-    detected = sniff(data)
-    claimed = EXTENSIONS.get(
-        "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-    )
-    shown = clean_filename(upload.filename, detected or "")
-    if claimed and detected != claimed:
-        raise ApplicationError(
-            [
-                (
-                    name,
-                    _l(
-                        "«%(field)s»: the file «%(file)s» is not a real %(type)s document: "
-                        "its content is of another kind. Upload the file itself, not a "
-                        "renamed one.",
-                        field=label,
-                        file=shown,
-                        type=TYPE_LABELS[claimed],
-                    ),
-                )
-            ]
-        )
-    if detected not in allowed:
-        raise ApplicationError(
-            [
-                (
-                    name,
-                    _l(
-                        "«%(field)s»: the file «%(file)s» is not of an accepted type. "
-                        "Accepted: %(types)s.",
-                        field=label,
-                        file=shown,
-                        types=type_names(allowed),
-                    ),
-                )
-            ]
-        )
-    if len(data) > contest.max_file_size:
-        raise ApplicationError(
-            [
-                (
-                    name,
-                    _l(
-                        "«%(field)s»: the file «%(file)s» is larger than %(max)s allowed for "
-                        "one file.",
-                        field=label,
-                        file=shown,
-                        max=file_size_text(contest.max_file_size),
-                    ),
-                )
-            ]
-        )
-    if contest.blind:
-        try:
-            files.without_metadata(data, detected)
-        except files.Unreadable as error:
-            raise ApplicationError([(name, files.refusal(error, label, shown))]) from error
     previous = next((a for a in application.attachments if a.question_id == question.id), None)
     others = db.session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0)).where(
@@ -378,30 +316,14 @@ def store_attachment(
             Attachment.id != (previous.id if previous else -1),
         )
     )
-    if others + len(data) > contest.max_total_size:
-        raise ApplicationError(
-            [
-                (
-                    name,
-                    _l(
-                        "«%(field)s»: with the file «%(file)s» the application’s files would "
-                        "take %(total)s, more than %(max)s allowed for one application. Make "
-                        "the files smaller or remove one.",
-                        field=label,
-                        file=shown,
-                        total=file_size_text(others + len(data)),
-                        max=file_size_text(contest.max_total_size),
-                    ),
-                )
-            ]
-        )
+    detected, name = checked_file(contest, question, upload, others=others, language=language)
     attachment = Attachment(
         question_id=question.id,
-        filename=files.typed_name(shown, detected),
+        filename=name,
         content_type=detected,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        content=data,
+        size=len(upload.data),
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        content=upload.data,
         uploaded_by_id=actor.id,
     )
     if previous is not None:
@@ -421,6 +343,78 @@ def store_attachment(
         replaced=previous.id if previous else None,
     )
     return attachment
+
+
+def checked_file(
+    contest: Contest, question: Question, upload: Upload, *, others: int, language="uk"
+) -> tuple[str, str]:
+    """The type ``upload`` really is and the name to keep it under, once it passes every
+    check of the contest's rules; ``others``: the size of the application's other files.
+    Refused with ``ApplicationError`` naming the field."""
+    name = field_name(question)
+    label = question_label(question, language)
+    data = upload.data
+
+    def refuse(message):
+        return ApplicationError([(name, message)])
+
+    if not data:
+        raise refuse(_l("«%(field)s»: the file is empty.", field=label))
+    allowed = allowed_types(contest, question)
+    detected = sniff(data)
+    claimed = EXTENSIONS.get(
+        "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+    )
+    shown = clean_filename(upload.filename, detected or "")
+    if claimed and detected != claimed:
+        raise refuse(
+            _l(
+                "«%(field)s»: the file «%(file)s» is not a real %(type)s document: "
+                "its content is of another kind. Upload the file itself, not a "
+                "renamed one.",
+                field=label,
+                file=shown,
+                type=TYPE_LABELS[claimed],
+            )
+        )
+    if detected not in allowed:
+        raise refuse(
+            _l(
+                "«%(field)s»: the file «%(file)s» is not of an accepted type. "
+                "Accepted: %(types)s.",
+                field=label,
+                file=shown,
+                types=type_names(allowed),
+            )
+        )
+    if len(data) > contest.max_file_size:
+        raise refuse(
+            _l(
+                "«%(field)s»: the file «%(file)s» is larger than %(max)s allowed for "
+                "one file.",
+                field=label,
+                file=shown,
+                max=file_size_text(contest.max_file_size),
+            )
+        )
+    if contest.blind:
+        try:
+            files.without_metadata(data, detected)
+        except files.Unreadable as error:
+            raise refuse(files.refusal(error, label, shown)) from error
+    if others + len(data) > contest.max_total_size:
+        raise refuse(
+            _l(
+                "«%(field)s»: with the file «%(file)s» the application’s files would "
+                "take %(total)s, more than %(max)s allowed for one application. Make "
+                "the files smaller or remove one.",
+                field=label,
+                file=shown,
+                total=file_size_text(others + len(data)),
+                max=file_size_text(contest.max_total_size),
+            )
+        )
+    return detected, files.typed_name(shown, detected)
 
 
 def remove_attachment(application: Application, attachment_id: int, *, actor: User) -> None:
@@ -579,6 +573,7 @@ def withdraw(application: Application, *, actor: User) -> None:
     """Back to a draft before the deadline; the registration number stays."""
     if application.state != ApplicationState.SUBMITTED:
         raise ApplicationError([("", _l("Only a submitted application can be withdrawn."))])
+    lifecycle.hold_stage(application.contest)  # an early close waits for this, or it for it
     if not application.contest.accepts_applications(clock.now()):
         raise ApplicationError(
             [("", _l("Applications are closed: the application can no longer be withdrawn."))]

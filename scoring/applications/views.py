@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, clock, files, hromadas, mail, money, organisations
+from .. import access, clock, files, hromadas, lifecycle, mail, money, organisations
 from ..auth import role_required
 from ..csrftokens import masked_token
 from ..extensions import db
@@ -47,7 +47,10 @@ from ..models import (
     Stage,
 )
 from ..requestguard import accepts_files, json_endpoint, refuse_files_except
-from . import operations
+from ..results import appeals
+from ..results.disclosure import applicant_feedback, applicant_outcome
+from ..results.presentation import notes_text, outcome_text
+from . import clarifications, operations
 from .content import answer_rows, required_progress
 from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
@@ -62,6 +65,10 @@ STATE_LABELS = {
     ApplicationState.ADMITTED: _l("Admitted to evaluation"),
     ApplicationState.REJECTED: _l("Rejected"),
 }
+
+
+bp.add_app_template_global(outcome_text, "outcome_text")
+bp.add_app_template_global(notes_text, "notes_text")
 
 
 @bp.app_template_global()
@@ -492,7 +499,23 @@ def show(number: str):
         hide_applicant=current_user.is_juror and application.contest.blind,
         contacts=access.may_see_contacts(application, current_user),
         now=now,
+        **(_after_the_decision(application, now) if owner else {}),
     )
+
+
+def _after_the_decision(application: Application, now) -> dict:
+    """What the applicant's own page shows of SPEC §14: the outcome and the feedback once
+    published, the appeal, and a request for a clarification."""
+    contest = application.contest
+    requests = clarifications.requests_of(application)
+    return {
+        "outcome": applicant_outcome(application),
+        "feedback": applicant_feedback(application),
+        "appeal": appeals.appeal_of(application) if contest.appeal_days else None,
+        "appeal_problem": appeals.filing_problem(application, now),
+        "appeals_close": lifecycle.appeals_close(contest),
+        "clarification": requests[-1] if requests else None,
+    }
 
 
 @bp.route("/applications/<number>/withdraw", methods=["GET", "POST"])
@@ -570,6 +593,7 @@ def mine():
     return render_template(
         "applications/mine.html",
         applications=applications,
+        outcomes={a.id: applicant_outcome(a) for a in applications if a.state != "draft"},
         organisation=organisation,
         now=clock.now(),
     )

@@ -177,9 +177,22 @@ def invite(
     return invitation, token
 
 
-def find_invitation(token: str) -> Invitation | None:
-    """The invitation of a link, whatever became of it."""
-    return db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+def find_invitation(token: str, *, lock: bool = False) -> Invitation | None:
+    """The invitation of a link, whatever became of it (``lock``: read afresh under its
+    row lock, so an acceptance waits for a withdrawal or a resending made meanwhile)."""
+    matches = Invitation.token_hash == _token_hash(token)
+    if lock:
+        return lock_invitation(matches)
+    return db.session.scalar(select(Invitation).where(matches))
+
+
+def lock_invitation(*where) -> Invitation | None:
+    """The invitation matching ``where``, read afresh under a row lock held until the
+    commit: of two actions on it at once (withdraw, send again, accept) the second sees
+    what the first did."""
+    return db.session.scalar(
+        select(Invitation).where(*where).with_for_update().execution_options(populate_existing=True)
+    )
 
 
 def invitation_state(invitation: Invitation) -> str:
@@ -191,9 +204,10 @@ def invitation_state(invitation: Invitation) -> str:
     return "expired" if invitation.expires_at < clock.now() else "open"
 
 
-def open_invitation(token: str) -> Invitation | None:
-    """The invitation of a link while it can still be accepted."""
-    invitation = find_invitation(token)
+def open_invitation(token: str, *, lock: bool = False) -> Invitation | None:
+    """The invitation of a link while it can still be accepted (``lock``: see
+    ``find_invitation``)."""
+    invitation = find_invitation(token, lock=lock)
     if invitation is None or invitation_state(invitation) != "open":
         return None
     return invitation

@@ -272,7 +272,7 @@ def invite():
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    invitation = operations.open_invitation(token)
+    invitation = operations.open_invitation(token, lock=request.method == "POST")
     if invitation is None:
         found = operations.find_invitation(token)
         state = operations.invitation_state(found) if found is not None else "unknown"

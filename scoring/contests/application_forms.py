@@ -1,4 +1,5 @@
-"""Forms of the applications list (filters, sent by GET) and of screening decisions."""
+"""Forms of the applications list (filters, sent by GET), of screening decisions and of
+requests for a clarification."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -12,11 +13,14 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import AppForm, choices, strip, ticked
+from ..applications.clarifications import MESSAGE_MAX
+from ..applications.operations import question_label
+from ..forms import AppForm, MultiCheckboxField, choices, strip, ticked
 from ..i18n import current_language, oblast_choices
 from ..models import ApplicationState, Contest
 from ..organisations import KIND_CHOICES
 from .applications import LISTED, REASON_MAX, Filters
+from .forms import _moment
 
 SEARCH_MAX = 200
 STATE_CHOICES = {
@@ -113,6 +117,33 @@ class DecisionForm(AppForm):
             return ApplicationState(self.decision.data)
         except ValueError:
             return None
+
+
+class ClarifyForm(AppForm):
+    """What the applicant is asked to fix, which answers or files reopen, and by when."""
+
+    message = TextAreaField(
+        _l("What the applicant should fix or add"),
+        validators=[Length(max=MESSAGE_MAX, message=_l("Use at most %(max)d characters."))],
+        filters=[strip],
+        render_kw={"rows": 5},
+        description=_l("The applicant reads it word for word in the e-mail and on the page."),
+    )
+    questions = MultiCheckboxField(
+        _l("Answers and files that reopen"),
+        coerce=int,
+        invalid_choice_message=_l("Choose from the options given."),
+        description=_l("Only these can be changed; the rest of the application stays as it is."),
+    )
+    deadline = _moment(_l("Deadline of the answer"))
+
+    def __init__(self, *args, contest: Contest, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = current_language()
+        self.questions.choices = [(q.id, question_label(q, language)) for q in contest.questions]
+        self.deadline.description = _l(
+            "Kyiv time. By default the end of the third working day (weekends skipped)."
+        )
 
 
 class BulkDecisionForm(DecisionForm):

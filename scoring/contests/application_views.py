@@ -12,17 +12,25 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import mail
+from .. import clock, mail, tables
 from ..access import own_contest
+from ..applications import clarifications
 from ..applications.content import answers_and_files
 from ..applications.operations import lock_application
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
+from ..i18n import long_datetime
 from ..links import external_url
 from ..models import Application, ApplicationState, Role, User
 from . import applications as screening
-from .application_forms import STATE_CHOICES, BulkDecisionForm, DecisionForm, FilterForm
+from .application_forms import (
+    STATE_CHOICES,
+    BulkDecisionForm,
+    ClarifyForm,
+    DecisionForm,
+    FilterForm,
+)
 from .operations import ContestError, application_counts
 from .views import bp
 
@@ -33,6 +41,8 @@ HISTORY_LABELS = {
     "application.withdrawn": _l("Withdrawn to a draft"),
     "application.admitted": _l("Admitted to evaluation"),
     "application.rejected": _l("Rejected"),
+    "clarification.requested": _l("A clarification asked for"),
+    "clarification.answered": _l("The clarification answered"),
 }
 
 bp.add_app_template_global(screening.decision_note, "decision_note")
@@ -58,6 +68,18 @@ def applications_list(slug: str):
         listed=screening.LISTED,
         state_labels=STATE_CHOICES,
         problem=screening.screening_problem(contest),
+    )
+
+
+@bp.route("/<slug>/applications.<any(csv, xlsx):fmt>")
+@role_required(Role.ORGANISER)
+def applications_download(slug: str, fmt: str):
+    """The list as filtered on the page, every page of it: XLSX or CSV (``?excel=1``)."""
+    contest = own_contest(slug)
+    filters = FilterForm(request.args, contest).filters()
+    table = screening.applications_table(contest, filters, STATE_CHOICES)
+    return tables.respond(
+        table, fmt, request.args.get("excel") == "1", f"{contest.slug}-applications"
     )
 
 
@@ -166,18 +188,92 @@ def application_show(slug: str, number: str):
     decided_by = (
         db.session.get(User, application.decided_by_id) if application.decided_by_id else None
     )
+    now = clock.now()
+    requests = clarifications.requests_of(application)
     return render_template(
         "contests/applications_show.html",
         contest=contest,
         application=application,
         form=form,
         problem=screening.screening_problem(contest),
+        requests=requests,
+        asked=next((r for r in requests if r.is_open(now)), None),
+        now=now,
         decided_by=decided_by,
         history=screening.history(application),
         history_labels=HISTORY_LABELS,
         following=screening.next_undecided(application),
         **_content(application),
     ), status
+
+
+@bp.route("/<slug>/applications/<number>/clarify", methods=["GET", "POST"])
+@role_required(Role.ORGANISER)
+def application_clarify(slug: str, number: str):
+    """Ask the applicant to fix named answers or files by a deadline (SPEC §14)."""
+    contest = own_contest(slug)
+    application = screening.find_application(contest, number)
+    if application is None:
+        abort(404)
+    form = ClarifyForm(contest=contest)
+    now = clock.now()
+    if not form.is_submitted():
+        form.deadline.data = clarifications.default_deadline(now)
+    status, refusal = 200, None
+    if request.method == "POST":
+        application = lock_application(application.id)
+        if form.validate():
+            try:
+                asked = clarifications.ask(
+                    application,
+                    message=form.message.data,
+                    question_ids=form.questions.data or [],
+                    deadline=form.deadline.data,
+                    actor=current_user._get_current_object(),
+                )
+            except clarifications.ClarificationError as error:
+                refusal = error.errors.pop("", None)
+                show_errors(form, error)
+            else:
+                db.session.commit()
+                _report_request(asked)
+                return redirect(url_for(".application_show", slug=slug, number=number))
+        status = 422
+    return render_template(
+        "contests/clarify.html",
+        contest=contest,
+        application=application,
+        form=form,
+        refusal=refusal,
+        problem=screening.screening_problem(contest),
+        asked=clarifications.open_request(application, now),
+    ), status
+
+
+def _report_request(asked) -> None:
+    """E-mail the request to the applicant, and say so to the organiser."""
+    try:
+        sent = clarifications.notify(asked)
+    except OSError:  # the mail server is down: the request itself is saved
+        current_app.logger.exception("clarification request %s not mailed", asked.id)
+        sent = 0
+    if sent:
+        flash(
+            _(
+                "The request is sent: the applicant is informed by e-mail and can answer "
+                "until %(moment)s (Kyiv time).",
+                moment=long_datetime(asked.deadline),
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "The request is recorded, but no e-mail reached the applicant: they see it on "
+                "the application’s page. Consider telling them by phone."
+            ),
+            "warning",
+        )
 
 
 @bp.route("/<slug>/applications/bulk", methods=["POST"])
@@ -187,7 +283,8 @@ def applications_bulk(slug: str):
     to each, then (``confirmed``) the decisions, each audited and e-mailed as one is."""
     contest = own_contest(slug)
     form = BulkDecisionForm()
-    found, unknown = screening.selected(contest, form.numbers.data or [])
+    valid = form.validate()  # first: the numbers are looked up only within the limit
+    found, unknown = screening.selected(contest, [] if form.numbers.errors else form.numbers.data)
     problem = screening.screening_problem(contest)
     if unknown:
         problem = _(
@@ -195,7 +292,6 @@ def applications_bulk(slug: str):
             "%(numbers)s. Nothing is changed; go back to the list and tick again.",
             numbers=", ".join(unknown[:20]),
         )
-    valid = form.validate()
     decision = form.decision_state()
     if valid and decision == ApplicationState.REJECTED and not form.reason.data:
         form.reason.errors.append(_("Give the reason for the rejection."))

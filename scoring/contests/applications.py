@@ -9,7 +9,9 @@ name regardless of case, in Cyrillic as in Latin (see ``fold``).
 Screening happens in the stage of the same name (SPEC §3): an organiser admits each
 submitted application to evaluation or rejects it. A rejection needs a reason; an
 admission may carry a note; the applicant sees both. While screening lasts a decision
-may be changed (admitted ↔ rejected), again with a reason. ``decide`` changes the
+may be changed (admitted ↔ rejected), again with a reason, and the organisers may ask the
+applicant for a clarification (``scoring.applications.clarifications``), which holds the
+decision until it is answered or its deadline passes. ``decide`` changes the
 application and writes ``application.admitted`` or ``application.rejected`` to the
 audit log; the view commits and then e-mails the applicant.
 """
@@ -18,13 +20,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import audit, clock, lifecycle
+from .. import audit, clock, lifecycle, money
+from ..applications.clarifications import open_request
 from ..extensions import db
-from ..i18n import stage_label
+from ..i18n import kind_label, long_datetime, oblast_name, stage_label
 from ..models import (
     Application,
     ApplicationState,
@@ -35,6 +39,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..tables import Table
 from .applications_file import IMPORTED
 from .operations import ContestError
 
@@ -107,12 +112,8 @@ def _matching_ids(contest: Contest, filters: Filters) -> list[int]:
     return [id_ for id_, number, name in rows if wanted in fold(number) or wanted in fold(name)]
 
 
-def applications_page(contest: Contest, filters: Filters, page: int, per_page: int = PER_PAGE):
-    """One page of the filtered list, in registration order, with organisation and category.
-
-    A page past the end gives the last page. Queries: the search's (when searching),
-    the count and the page's rows, whatever the number of applications.
-    """
+def _listed(contest: Contest, filters: Filters):
+    """The filtered list, in registration order, with organisation and category."""
     statement = (
         select(Application)
         .join(Application.organisation)
@@ -123,12 +124,49 @@ def applications_page(contest: Contest, filters: Filters, page: int, per_page: i
     )
     if filters.search:
         statement = statement.where(Application.id.in_(_matching_ids(contest, filters)))
+    return statement
+
+
+def applications_page(contest: Contest, filters: Filters, page: int, per_page: int = PER_PAGE):
+    """One page of the filtered list, in registration order, with organisation and category.
+
+    A page past the end gives the last page. Queries: the search's (when searching),
+    the count and the page's rows, whatever the number of applications.
+    """
+    statement = _listed(contest, filters)
     pagination = db.paginate(statement, page=max(page, 1), per_page=per_page, error_out=False)
     if pagination.page > 1 and pagination.page > pagination.pages:
         pagination = db.paginate(
             statement, page=max(pagination.pages, 1), per_page=per_page, error_out=False
         )
     return pagination
+
+
+def applications_table(contest: Contest, filters: Filters, state_labels: dict) -> Table:
+    """The filtered list as a table to download (every page): who applied, as submitted
+    (SPEC §8), with what, the amount requested when the contest has a fund (SPEC §12),
+    its state and when it was submitted (two queries)."""
+    funded = money.has_fund(contest)
+    header = [_("Number"), _("Applicant"), _("Kind"), _("EDRPOU code"), _("Oblast")]
+    header += [_("Community"), _("E-mail"), _("Title")]
+    if contest.categories:
+        header.append(_("Category"))
+    if funded:
+        header.append(_("Requested"))
+    header += [_("State"), _("Submitted")]
+    rows = []
+    for application in db.session.scalars(_listed(contest, filters)):
+        organisation, facts = application.organisation, application.facts
+        row = [application.number, facts.name, kind_label(facts.kind)]
+        row += [organisation.edrpou, oblast_name(facts.oblast), facts.community]
+        row += [organisation.email, application.title]
+        if contest.categories:
+            row.append(application.category.code if application.category else "")
+        if funded:
+            row.append(application.requested)  # a number cell; empty when none is stated
+        row += [str(state_labels[application.state]), application.submitted_at]
+        rows.append(row)
+    return Table(header, rows, _("Applications"))
 
 
 def find_application(contest: Contest, number: str) -> Application | None:
@@ -212,6 +250,15 @@ def decision_problem(application: Application, decision: ApplicationState, reaso
         return {"decision": _l("Choose one of the options.")}
     if application.state not in LISTED:
         return {"decision": _l("The application is not submitted, so there is nothing to decide.")}
+    asked = open_request(application, clock.now())
+    if asked is not None:
+        return {
+            "decision": _l(
+                "The applicant has until %(moment)s (Kyiv time) to answer the request for "
+                "a clarification: decide once it is answered or the deadline passes.",
+                moment=long_datetime(asked.deadline),
+            )
+        }
     if len(reason) > REASON_MAX:
         return {"reason": _l("Use at most %(max)d characters.", max=REASON_MAX)}
     changing = application.state in DECISIONS and application.state != decision

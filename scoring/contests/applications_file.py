@@ -1,18 +1,15 @@
 """Applications received outside the system, imported from a CSV file (SPEC §5, §9).
 
-Longer than 600 lines: the columns' checks and the bulk writes (issue 17) share the
-parsed rows; a split is due, not yet made.
-
 Applications received outside the system come as CSV (``import_applications``): the
 columns ``number,organisation,kind,edrpou,oblast,community,email,title`` (and
 ``category`` when the contest has categories; ``number`` may be left out), and
 optionally ``community_code`` (the hromada's KATOTTG code) and ``status`` (``active``,
-``relocated``, ``occupied``); ``requested``, the amount asked for, when the contest (or
-the line's category) has a fund (SPEC §12), written as people write it (``48000.50``,
-``"48 000,50"`` quoted, or unquoted in a file separated by semicolons); UTF-8 with or
-without a BOM, separated by commas or semicolons (whichever the header line uses); an
-EDRPOU code of fewer than 8 digits gets back the leading zeros a spreadsheet drops.
-Every line is checked against the file and
+``relocated``, ``occupied``, or their names); ``requested``, the amount asked for, when
+the contest (or the line's category) has a fund (SPEC §12), written as people write it
+(``48000.50``, ``"48 000,50"`` quoted, or unquoted in a file separated by semicolons); in
+any encoding and with any separator ``csvfiles.detect`` reads (SPEC §15); oblasts and
+kinds may be written as codes or by their names; an EDRPOU code of fewer than 8 digits
+gets back the leading zeros a spreadsheet drops. Every line is checked against the file and
 the database first, as the browser's form checks the same facts: the hromada against the
 official list, by its code when given, else by its name within the oblast (a name that
 is not there, or that names several, is refused with the line), and the oblast against
@@ -22,32 +19,24 @@ created; the applicant account is found by e-mail or created without a password 
 owner sets one through "forgotten password"); each application is submitted and
 admitted at once, under the number given or the next free one, with the facts of its
 line as the facts it was submitted with (SPEC §8).
+
+A line read on its own (its values, its hromada, its amount) is ``applications_lines``;
+here the lines together, against the database, and stored.
 """
 
-import re
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, edrpou, hromadas, lifecycle, money
+from .. import audit, clock, lifecycle, money
 from ..clock import KYIV
-from ..csvfiles import (
-    FileError,
-    LineProblems,
-    Record,
-    decode,
-    read_rows,
-    split_number,
-    split_number_problem,
-)
+from ..csvfiles import FileError, LineProblems, decode, read_rows
 from ..extensions import db
-from ..i18n import OBLASTS, kind_label, oblast_name, role_label
+from ..i18n import kind_label, oblast_name, role_label
 from ..models import (
     Application,
     ApplicationState,
-    Category,
     Contest,
     Organisation,
     OrganisationKind,
@@ -56,54 +45,42 @@ from ..models import (
     User,
 )
 from ..progress import Progress, nothing
+from .applications_lines import REQUESTED, Row, cut_amount, read_row
 from .document import ExchangeError
 
 COLUMNS = ("number", "organisation", "kind", "edrpou", "oblast", "community", "email", "title")
 # Optional: the hromada's KATOTTG code, and where the organisation works now (SPEC §15).
 OPTIONAL_COLUMNS = ("community_code", "status")
-REQUESTED = "requested"  # the amount asked for: required when the contest has a fund
-# An amount cut in two by an unquoted decimal comma: «48000», «50» or «48 000», «50».
-AMOUNT_WHOLE = re.compile(r"\d{1,12}|\d{1,3}(?:[ \u00a0]\d{3})+")
-AMOUNT_KOPECKS = re.compile(r"\d{1,2}")
 IMPORTED = "imported"  # the decision reason of an imported application
 
 
-@dataclass
-class _Row:
-    """One line of the file, read and checked; ``organisation`` and ``user`` when known."""
+def _required(contest: Contest) -> list[str]:
+    """The columns every file for ``contest`` has (``number`` may still be left out):
+    ``category`` with categories, ``requested`` with a fund (SPEC §12)."""
+    return [
+        *COLUMNS,
+        *(["category"] if contest.categories else []),
+        *([REQUESTED] if money.has_fund(contest) else []),
+    ]
 
-    line: int
-    number: str
-    serial: int | None
-    name: str
-    kind: str
-    edrpou: str
-    oblast: str
-    community: str  # the official name
-    community_code: str
-    status: str
-    email: str
-    title: str
-    category: Category | None
-    requested: object = None  # Decimal, when the line states an amount
-    organisation: Organisation | None = None
-    user: User | None = None
 
-    def freeze_facts(self, application: Application) -> None:
-        """The applicant as the application was submitted: as the file says (SPEC §8)."""
-        application.applicant_name = self.name
-        application.applicant_kind = OrganisationKind(self.kind)
-        application.applicant_oblast = self.oblast
-        application.applicant_community = self.community
-        application.applicant_community_code = self.community_code
-        application.applicant_status = OrganisationStatus(self.status)
+def columns(contest: Contest) -> list[str]:
+    """The columns a file of applications for ``contest`` may have, in their usual order."""
+    return [*_required(contest), *OPTIONAL_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import stored, or what a dry run would store."""
+
+    applications: list[tuple[str, str]]  # (number, organisation) in the order of the file
+    organisations_created: int
+    accounts_created: int
 
 
 def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> list[str]:
     header = [cell.strip().lstrip("\ufeff").lower() for cell in cells]
-    required = [*COLUMNS, "category"] if contest.categories else list(COLUMNS)
-    if money.has_fund(contest):
-        required.append(REQUESTED)
+    required = _required(contest)
     known = [*required, *OPTIONAL_COLUMNS]
     seen = set()
     for name in header:
@@ -129,205 +106,7 @@ def _read_header(lines: LineProblems, cells: list[str], contest: Contest) -> lis
     return header
 
 
-def _read_row(lines: LineProblems, line: int, values: dict, contest: Contest, year: int):
-    """The row's values checked on their own, or ``None`` when any is wrong."""
-    before = len(lines)
-
-    def required(column: str, max_length: int) -> str:
-        value = values.get(column, "")
-        if not value:
-            lines.problem(line, _("the column “%(column)s” is empty", column=column))
-        elif len(value) > max_length:
-            lines.problem(
-                line,
-                _(
-                    "the column “%(column)s” is longer than %(max)s characters",
-                    column=column,
-                    max=max_length,
-                ),
-            )
-        return value
-
-    number, serial = values.get("number", ""), None
-    if number:
-        match = re.fullmatch(rf"{re.escape(contest.number_prefix)}-\d{{4}}-(\d{{3,}})", number)
-        if match and int(match.group(1)) >= 1 and match.group(1) == f"{int(match.group(1)):03d}":
-            serial = int(match.group(1))
-        else:
-            lines.problem(
-                line,
-                _(
-                    "the number %(number)s does not fit this contest: write it as %(example)s",
-                    number=number,
-                    example=f"{contest.number_prefix}-{year}-001",
-                ),
-            )
-    name = required("organisation", 300)
-    kind = required("kind", 20).lower()
-    kinds = [k.value for k in OrganisationKind]
-    if kind and kind not in kinds:
-        lines.problem(line, _("the kind must be one of: %(values)s", values=", ".join(kinds)))
-    code = required("edrpou", 20)
-    if code.isdigit() and len(code) < 8:
-        code = code.zfill(8)  # a spreadsheet drops the leading zeros of 00032129
-    if code and not edrpou.is_valid(code):
-        lines.problem(line, _("EDRPOU code %(code)s is not valid", code=code))
-    oblast = required("oblast", 10).upper()
-    if oblast and oblast not in OBLASTS:
-        lines.problem(line, _("unknown oblast code “%(code)s”", code=oblast))
-        oblast = ""
-    community, community_code = _read_community(lines, line, values, oblast, required)
-    status = values.get("status", "").lower() or OrganisationStatus.ACTIVE.value
-    statuses = [s.value for s in OrganisationStatus]
-    if status not in statuses:
-        lines.problem(line, _("the status must be one of: %(values)s", values=", ".join(statuses)))
-    email = required("email", 254).lower()
-    if email:
-        try:
-            validate_email(email, check_deliverability=False)
-        except EmailNotValidError:
-            lines.problem(line, _("“%(email)s” is not an e-mail address", email=email))
-    title = required("title", 300)
-    category = None
-    if contest.categories:
-        code_given = required("category", 40)
-        category = next((c for c in contest.categories if c.code == code_given), None)
-        if code_given and category is None:
-            lines.problem(
-                line,
-                _(
-                    "unknown category “%(code)s”; the categories are: %(codes)s",
-                    code=code_given,
-                    codes=", ".join(c.code for c in contest.categories),
-                ),
-            )
-    requested = _read_requested(lines, line, values, contest, category)
-    if len(lines) > before:
-        return None
-    return _Row(
-        line,
-        number,
-        serial,
-        name,
-        kind,
-        code,
-        oblast,
-        community,
-        community_code,
-        status,
-        email,
-        title,
-        category,
-        requested,
-    )
-
-
-def _read_requested(lines: LineProblems, line: int, values: dict, contest, category):
-    """The amount the line asks for, checked as the application form checks it."""
-    text = values.get(REQUESTED, "")
-    if not money.asks_amount(contest, category):
-        if text:
-            lines.problem(
-                line,
-                _("the contest (or this category) has no fund: leave the column “requested” empty"),
-            )
-        return None
-    if not text:
-        lines.problem(line, _("the column “requested” is empty: the contest has a fund"))
-        return None
-    try:
-        value = money.read_amount(text)
-    except money.AmountError as error:
-        lines.problem(line, _("column “requested”: %(problem)s", problem=error.message))
-        return None
-    problem = money.limit_problem(value, contest, category)
-    if problem:
-        lines.problem(line, _("column “requested”: %(problem)s", problem=problem))
-        return None
-    return value
-
-
-def _cut_amount(record: Record, header: list[str]) -> str | None:
-    """Why the line is refused when an unquoted decimal comma cut its amount in two."""
-    if REQUESTED not in header:
-        return None
-    index = header.index(REQUESTED)
-    value = split_number(record, index, AMOUNT_WHOLE, AMOUNT_KOPECKS)
-    return split_number_problem(value, index + 1, REQUESTED) if value else None
-
-
-def _read_community(lines: LineProblems, line: int, values: dict, oblast: str, required):
-    """The hromada as the official list names it, and its KATOTTG code (checked as the
-    browser's form checks them): by the code when the row gives one, else by the name
-    within the oblast. ("", "") with a problem when it cannot be told for certain."""
-    code = values.get("community_code", "").strip().upper()
-    if code:
-        name = values.get("community", "")
-        found_oblast = hromadas.oblast_of(code)
-        if found_oblast is None:
-            lines.problem(line, _("unknown KATOTTG code of the hromada “%(code)s”", code=code))
-            return "", ""
-        official = hromadas.name_of(code)
-        if oblast and found_oblast != oblast:
-            lines.problem(
-                line,
-                _(
-                    "the hromada %(code)s («%(name)s») is in %(found)s, not in %(oblast)s: "
-                    "correct the oblast or the code",
-                    code=code,
-                    name=official,
-                    found=oblast_name(found_oblast),
-                    oblast=oblast_name(oblast),
-                ),
-            )
-            return "", ""
-        named = hromadas.find_by_name(found_oblast, name) if name else []
-        if name and named and all(entry["code"] != code for entry in named):
-            lines.problem(
-                line,
-                _(
-                    "the community «%(name)s» and the KATOTTG code %(code)s («%(official)s») "
-                    "name different hromadas: correct one of them",
-                    name=name,
-                    code=code,
-                    official=official,
-                ),
-            )
-            return "", ""
-        return official, code
-    name = required("community", 200)
-    if not name or not oblast:
-        return "", ""
-    found = hromadas.find_by_name(oblast, name)
-    if len(found) == 1:
-        return found[0]["name"], found[0]["code"]
-    if found:
-        lines.problem(
-            line,
-            _(
-                "«%(name)s» names several hromadas of %(oblast)s (%(found)s): give the "
-                "KATOTTG code in the column “community_code”",
-                name=name,
-                oblast=oblast_name(oblast),
-                found="; ".join(f"{e['name']}, {e['code']}" for e in found),
-            ),
-        )
-        return "", ""
-    similar = hromadas.similar(oblast, name)
-    lines.problem(
-        line,
-        _(
-            "there is no hromada «%(name)s» in the official list of %(oblast)s: write its "
-            "name as the list does or give its KATOTTG code in the column “community_code”",
-            name=name,
-            oblast=oblast_name(oblast),
-        )
-        + (_(" (similar: %(names)s)", names="; ".join(similar)) if similar else ""),
-    )
-    return "", ""
-
-
-def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Contest) -> None:
+def _check_against_database(lines: LineProblems, rows: list[Row], contest: Contest) -> None:
     """What the rows mean together and with what is already stored (a few bulk queries)."""
     organisations = {
         o.edrpou: o
@@ -435,7 +214,7 @@ def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Cont
                 row.line,
                 _(
                     "the contest does not accept applicants from the oblast %(oblast)s",
-                    oblast=oblast,
+                    oblast=oblast_name(oblast),
                 ),
             )
         user = row.user
@@ -460,7 +239,7 @@ def _check_against_database(lines: LineProblems, rows: list[_Row], contest: Cont
             )
 
 
-def _allocate_numbers(lines: LineProblems, rows: list[_Row], contest: Contest, year: int) -> int:
+def _allocate_numbers(lines: LineProblems, rows: list[Row], contest: Contest, year: int) -> int:
     """Give numberless rows the next serials after every one in use; the new last serial."""
     last = max([contest.last_number, *(row.serial for row in rows if row.serial)])
     allocated = []
@@ -489,16 +268,27 @@ def _allocate_numbers(lines: LineProblems, rows: list[_Row], contest: Contest, y
 
 
 def import_applications(
-    contest: Contest, data: bytes, *, actor: User | None = None, progress: Progress = nothing
-):
+    contest: Contest,
+    data: bytes,
+    *,
+    actor: User | None = None,
+    columns: list[str | None] | None = None,
+    progress: Progress = nothing,
+    dry_run: bool = False,
+    via: str = "cli",
+) -> Imported:
     """Import the CSV file in ``data`` into ``contest``: every line submitted and admitted.
 
-    Raises ``ExchangeError`` naming every bad line, having changed nothing; otherwise
-    returns the new applications in the order of the file. ``progress(done, total)``
-    hears of the lines read (``scoring.progress``); writing them is the last step.
+    ``columns`` maps the file's columns onto ours (``csvfiles.read_rows``);
+    ``progress(done, total)`` hears of the lines checked, then of the applications
+    stored (twice the lines in all; the lines alone in a dry run). Raises
+    ``ExchangeError`` naming every bad line, having changed nothing; otherwise returns
+    what was stored, in the order of the file. A ``dry_run`` checks everything and
+    stores nothing.
     """
-    # Registration numbers are allocated under the contest's row lock (PostgreSQL).
-    db.session.refresh(contest, with_for_update=True)
+    if not dry_run:
+        # Registration numbers are allocated under the contest's row lock (PostgreSQL).
+        db.session.refresh(contest, with_for_update=True)
     if lifecycle.results_frozen(contest):
         raise ExchangeError(
             [
@@ -519,19 +309,16 @@ def import_applications(
         return header
 
     try:
-        text = decode(data)
-        if "\x00" in text:
-            raise FileError([_("The file is not a CSV text file: it contains NUL characters.")])
-        header, records = read_rows(text, lines, read_header, check=_cut_amount)
+        header, records = read_rows(decode(data), lines, read_header, columns, cut_amount)
     except FileError as error:
         raise ExchangeError(error.problems) from error
-    rows: list[_Row] = []
-    for done, (line, values) in enumerate(records):
-        if done % 1000 == 0:
-            progress(done, len(records))
-        row = _read_row(lines, line, values, contest, year)
+    rows: list[Row] = []
+    total = len(records) if dry_run else 2 * len(records)
+    for done, (line, values) in enumerate(records, start=1):
+        row = read_row(lines, line, values, contest, year)
         if row is not None:
             rows.append(row)
+        progress(done, total)
     if header is None or (not rows and not lines):
         raise ExchangeError([_("The file has no applications.")])
     if rows:
@@ -541,9 +328,16 @@ def import_applications(
     last = _allocate_numbers(lines, rows, contest, year)
     if lines:
         raise ExchangeError(lines.problems)
+    if dry_run:
+        return Imported(
+            [(row.number, row.name) for row in rows],
+            len({row.edrpou for row in rows if row.organisation is None}),
+            len({row.email for row in rows if row.user is None}),
+        )
 
     applications, created_organisations, created_accounts = [], 0, 0
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        progress(len(rows) + done, total)
         organisation = row.organisation
         if organisation is None:
             organisation = Organisation(
@@ -600,7 +394,10 @@ def import_applications(
         numbers=[a.number for a in applications],
         organisations_created=created_organisations,
         accounts_created=created_accounts,
-        via="cli",
+        via=via,
     )
-    progress(1, 1)
-    return applications
+    return Imported(
+        [(row.number, row.name) for row in rows],
+        created_organisations,
+        created_accounts,
+    )

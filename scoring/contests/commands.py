@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import progress
-from ..commandline import CommandError
+from ..commandline import CommandError, describe_file
 from ..extensions import db
 from ..models import Contest
 from . import applications_file, document
@@ -124,36 +124,35 @@ def import_contest(file: Path, organisers: tuple[str, ...]):
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def import_applications(slug: str, file: Path):
-    """Import applications received outside the system from a CSV file (SPEC §5, §9).
+    """Import applications received outside the system from a CSV file (SPEC §5, §9, §15).
 
     Columns: number,organisation,kind,edrpou,oblast,community,email,title (and category
     when the contest has categories), and optionally community_code (the hromada's
-    KATOTTG code) and status (active, relocated or occupied); UTF-8, separated by commas
-    or semicolons. The hromada is found by its code, else by its name within the oblast,
-    in the official list; the oblast must agree with it. Each application is submitted
-    and admitted with the facts of its line; an empty number is allocated. A file with
-    any bad line is refused whole.
+    KATOTTG code) and status (active, relocated or occupied); UTF-8 (with or without a
+    BOM), UTF-16 or Windows-1251, separated by commas, semicolons or tabs. The hromada is
+    found by its code, else by its name within the oblast, in the official list; the
+    oblast must agree with it. Each application is submitted and admitted with the facts
+    of its line; an empty number is allocated. A file with any bad line is refused whole.
     """
     contest = _contest(slug)
     data = _read(file)
+    describe_file(data)
     try:
-        applications = applications_file.import_applications(
+        imported = applications_file.import_applications(
             contest, data, progress=progress.on_terminal(_("Importing the applications"))
         )
     except document.ExchangeError as error:
         raise _refused(_("The applications are not imported:"), error) from error
-    # Read before the commit expires them: after it, each would be loaded again (two
-    # queries an application, 20,000 for a file of 10,000).
-    listed = [f"  {a.number}  {a.facts.name}" for a in applications]
     db.session.commit()
     click.echo(
         _(
             "Applications imported into “%(slug)s”: %(count)s.",
             slug=contest.slug,
-            count=len(applications),
+            count=len(imported.applications),
         )
     )
-    click.echo("\n".join(listed))
+    # Plain numbers and names: nothing to load again after the commit.
+    click.echo("\n".join(f"  {number}  {name}" for number, name in imported.applications))
 
 
 COMMANDS = (export_contest, import_contest, import_applications)

@@ -12,7 +12,7 @@ import json
 
 from ..models import Contest, User
 from . import document, naming
-from .operations import ContestError, prefix_error, slug_error, slug_taken
+from .operations import ContestError, prefix_error, slug_error, slug_taken, storing_at
 
 
 def copy_contest(source: Contest, values: dict, *, organiser: User) -> Contest:
@@ -34,8 +34,9 @@ def copy_contest(source: Contest, values: dict, *, organiser: User) -> Contest:
     # Through the file's own text, as an exported file is read back (decimals exact).
     parsed = document.parse_contest_document(json.dumps(copied).encode())
     try:
-        return document.import_contest(
-            parsed, [organiser.email], actor=organiser, via="copy", source=source.id
-        )
+        with storing_at(slug):
+            return document.import_contest(
+                parsed, [organiser.email], actor=organiser, via="copy", source=source.id
+            )
     except document.ExchangeError as error:  # a source older than today's rules
         raise ContestError({"title_uk": "; ".join(error.problems)}) from error

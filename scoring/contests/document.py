@@ -22,7 +22,10 @@ defaults as a contest created in the browser):
   the winners;
 - ``jury``: ``{"two_factor": bool}``, whether the jurors sign in with two factors (SPEC §8);
 - ``attachments``: ``{"types": [MIME types], "max_file_size": bytes, "max_total_size":
-  bytes}``, what applicants may upload (SPEC §5).
+  bytes}``, what applicants may upload (SPEC §5);
+- ``after_results``: ``{"feedback": "none" | "scores" | "comments", "appeal_days": days,
+  "appeal_answer_days": working days}``, what applicants learn of their scores and how
+  they may appeal (SPEC §14).
 
 Grants (SPEC §12): ``"fund"`` and ``"max_request"`` at the top level, or in each category
 when the contest has categories, are amounts of hryvnias written as decimal strings
@@ -57,6 +60,7 @@ from ..models import (
     Category,
     Contest,
     Criterion,
+    Feedback,
     Normalise,
     OrganisationKind,
     Question,
@@ -218,6 +222,11 @@ def export_contest(contest: Contest) -> dict:
             "types": list(contest.attachment_types),
             "max_file_size": contest.max_file_size,
             "max_total_size": contest.max_total_size,
+        },
+        "after_results": {
+            "feedback": contest.feedback.value,
+            "appeal_days": contest.appeal_days,
+            "appeal_answer_days": contest.appeal_answer_days,
         },
     }
 
@@ -544,6 +553,7 @@ TOP_LEVEL = (
     "results",
     "jury",
     "attachments",
+    "after_results",
 )
 SCORING = (
     "aggregation",
@@ -701,6 +711,17 @@ def _read_settings(reader: _Reader, document: dict) -> dict:
     )
     values["max_total_size"] = reader.integer(
         attachments, "max_total_size", "attachments", 1, LARGEST_FILE, default=25 * 1024 * 1024
+    )
+    after = reader.section(
+        document, "after_results", ("feedback", "appeal_days", "appeal_answer_days")
+    )
+    feedback = reader.choice(
+        after, "feedback", "after_results", [f.value for f in Feedback], default="none"
+    )
+    values["feedback"] = feedback and Feedback(feedback)
+    values["appeal_days"] = reader.integer(after, "appeal_days", "after_results", 0, 90, default=0)
+    values["appeal_answer_days"] = reader.integer(
+        after, "appeal_answer_days", "after_results", 1, 60, default=5
     )
     if (
         values["max_file_size"]
@@ -940,12 +961,19 @@ def _find_organisers(reader: _Reader, emails) -> list[User]:
 
 
 def import_contest(
-    document, organiser_emails=(), *, actor: User | None = None, via="cli", **details
-) -> Contest:
+    document,
+    organiser_emails=(),
+    *,
+    actor: User | None = None,
+    dry_run=False,
+    via="cli",
+    **details,
+) -> Contest | None:
     """Create the draft contest the document describes, or raise ``ExchangeError`` with
     every problem of the document and of the organisers named, having changed nothing.
-    ``via`` and ``details`` go into the audit entry (``copy`` and the source's id when
-    an organiser copies a contest in the browser).
+    A ``dry_run`` checks everything, creates nothing and returns None. ``via`` and
+    ``details`` go into the audit entry (``copy`` and the source's id when an organiser
+    copies a contest in the browser).
     """
     reader = _Reader()
     document = reader.object(document, "", TOP_LEVEL)
@@ -958,6 +986,8 @@ def import_contest(
     organisers = _find_organisers(reader, organiser_emails)
     if reader.problems:
         raise ExchangeError(reader.problems)
+    if dry_run:
+        return None
     contest = Contest(**values, stage=Stage.DRAFT, last_number=0, organisers=organisers)
     contest.criteria = criteria
     contest.questions = questions

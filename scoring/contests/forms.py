@@ -8,10 +8,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     DecimalField,
     HiddenField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -39,8 +39,14 @@ from ..forms import (
     choices,
     strip,
 )
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, input_number, oblast_choices
-from ..models import Aggregation, Category, Contest, Normalise
+from ..i18n import (
+    AGGREGATION_LABELS,
+    FEEDBACK_LABELS,
+    NORMALISE_LABELS,
+    input_number,
+    oblast_choices,
+)
+from ..models import Aggregation, Category, Contest, Feedback, Normalise
 from ..organisations import KIND_CHOICES
 
 # A decimal typed into a form has at most this many digits and an exponent this small;
@@ -298,21 +304,36 @@ class ContestForm(AppForm):
             "authenticator app on their phone in addition to the password."
         ),
     )
-    # The jury's meeting, as the protocol prints it (SPEC §16); needed to publish.
-    protocol_number = _text(
-        _l("Number of the protocol"), 40, description=_l("As the secretary numbers it, e.g. 3.")
+    # After the decision (SPEC §14): declared before judging, shown on the contest's page.
+    feedback = RadioField(
+        _l("Feedback to applicants after publication"),
+        choices=choices(FEEDBACK_LABELS.items()),
+        default=Feedback.NONE.value,
+        invalid_choice_message=_l("Choose from the options given."),
+        description=_l(
+            "Each applicant sees only their own application’s feedback, and can download "
+            "it as a PDF. It cannot change once the jury starts scoring."
+        ),
     )
-    protocol_date = DateField(
-        _l("Date of the meeting"),
-        validators=[Optional()],
-        format=["%Y-%m-%d", "%d.%m.%Y"],
-        invalid_value_message=_l("Enter the date, e.g. 15.09.2026."),
-        description=_l("The protocol is dated the day of the meeting, not the day it is printed."),
+    appeal_days = _whole_number(
+        _l("Days to appeal after publication"),
+        0,
+        90,
+        optional=True,
+        description=_l(
+            "0 or empty: no appeals. Otherwise an applicant may file one appeal with its "
+            "reason until the end of the last day (Kyiv time)."
+        ),
     )
-    protocol_place = _text(
-        _l("Place of the meeting"),
-        200,
-        description=_l("E.g. «м. Харків, вул. Сумська, 64, зала засідань» or «онлайн (Zoom)»."),
+    appeal_answer_days = _whole_number(
+        _l("Working days to answer an appeal"),
+        1,
+        60,
+        optional=True,
+        description=_l(
+            "The commission answers each appeal within so many working days (Monday to "
+            "Friday); the organisers are reminded the day before. Empty: 5."
+        ),
     )
 
     GROUPS = (
@@ -342,7 +363,7 @@ class ContestForm(AppForm):
             ("conflict_same_oblast", "conflict_same_community", "results_full_ranking"),
         ),
         (_l("The jury’s sign-in"), ("jurors_two_factor",)),
-        (_l("The jury’s meeting"), ("protocol_number", "protocol_date", "protocol_place")),
+        (_l("After the results"), ("feedback", "appeal_days", "appeal_answer_days")),
     )
 
     # What a copy of the contest (``CopyForm``) gets anew rather than from its source.
@@ -434,6 +455,9 @@ class ContestForm(AppForm):
         values["oblasts"] = sorted(values["oblasts"])
         values["aggregation"] = Aggregation(values["aggregation"])
         values["normalise"] = Normalise(values["normalise"])
+        values["feedback"] = Feedback(values["feedback"])
+        values["appeal_days"] = values["appeal_days"] or 0
+        values["appeal_answer_days"] = values["appeal_answer_days"] or 5
         return values
 
     def validate_closes_at(self, field):

@@ -6,8 +6,11 @@ the audit entry; the view commits. A refusal raises ``ContestError`` naming the 
 to blame, before anything has changed.
 """
 
+from contextlib import contextmanager
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
@@ -42,6 +45,21 @@ def slug_error(slug: str, contest: Contest | None = None):
     return None
 
 
+@contextmanager
+def storing_at(slug: str):
+    """Store a new contest at ``slug`` inside: when another contest has taken the address
+    since it was checked (two organisers, a double click), ``ContestError`` beside the
+    address rather than the unique index's refusal; nothing of the new one is kept."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        problem = slug_error(slug)
+        if problem is None:
+            raise
+        raise ContestError({"slug": problem}) from None
+
+
 def prefix_error(values: dict, contest: Contest | None = None):
     shared = contests_sharing_numbers(
         values["number_prefix"],
@@ -72,8 +90,9 @@ def create_contest(values: dict, *, organiser: User) -> Contest:
     if errors:
         raise ContestError(errors)
     contest = Contest(**values, stage=Stage.DRAFT, organisers=[organiser])
-    db.session.add(contest)
-    db.session.flush()
+    with storing_at(contest.slug):
+        db.session.add(contest)
+        db.session.flush()
     audit.record(
         "contest.created", actor=organiser, contest=contest, obj=contest, slug=contest.slug
     )

@@ -109,8 +109,12 @@ def organiser_remove(slug: str, user_id: int):
 # Invitations ------------------------------------------------------------------------
 
 def _invitation(contest, invitation_id: int) -> Invitation:
-    """The contest's invitation, else 404 (another contest's is not found either)."""
-    invitation = db.session.get(Invitation, invitation_id)
+    """The contest's invitation, else 404 (another contest's is not found either); for
+    a POST read under its row lock, so two organisers' actions on it come one by one."""
+    if request.method == "POST":
+        invitation = accounts.lock_invitation(Invitation.id == invitation_id)
+    else:
+        invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.contest_id != contest.id:
         abort(404)
     return invitation

@@ -9,13 +9,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import lifecycle
+from .. import clock, lifecycle
 from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
 from ..i18n import (
     AGGREGATION_LABELS,
+    FEEDBACK_LABELS,
     NORMALISE_LABELS,
     current_language,
     long_datetime,
@@ -183,15 +184,23 @@ def setup_checklist(contest: Contest) -> list[SetupItem]:
 @role_required(Role.ORGANISER)
 def dashboard(slug: str):
     contest = own_contest(slug)
+    back = STAGE_BACK.get(contest.stage)
+    if contest.stage == Stage.PUBLISHED and not lifecycle.appeals_to_reopen(contest):
+        back = None  # published results are reopened only on an upheld appeal
     return render_template(
         "contests/dashboard.html",
         contest=contest,
         checklist=setup_checklist(contest) if contest.stage == Stage.DRAFT else None,
         counts=operations.application_counts(contest),
         forward=STAGE_FORWARD.get(contest.stage),
-        back=STAGE_BACK.get(contest.stage),
+        back=back,
         aggregation=AGGREGATION_LABELS[contest.aggregation],
         normalise=NORMALISE_LABELS[contest.normalise],
+        feedback=FEEDBACK_LABELS[contest.feedback],
+        asked=lifecycle.open_clarifications(contest),
+        waiting=lifecycle.unanswered_appeals(contest),
+        appeals_close=lifecycle.appeals_close(contest),
+        now=clock.now(),
     )
 
 

@@ -17,10 +17,18 @@ from .. import database, progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
-from . import data, pdf, sheets
+from . import data, outcome, pdf, sheets
 
-KINDS = ("announcement", "protocol", "scoresheets", "receipt", "certificate")
-ONE_APPLICATION = ("receipt", "certificate")  # --application is required
+KINDS = (
+    "announcement",
+    "protocol",
+    "appeals",
+    "scoresheets",
+    "receipt",
+    "certificate",
+    "feedback",
+)
+ONE_APPLICATION = ("receipt", "certificate", "feedback")  # --application is required
 ANY_APPLICATION = ("scoresheets", *ONE_APPLICATION)  # --application is allowed
 
 
@@ -73,6 +81,10 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
             shown,
         )
         return content, data.file_name("protocol", contest.slug, language=language)
+    if kind == "appeals":
+        records = outcome.appeals_addendum(contest, language, secretary=data.secretary_of(contest))
+        content = pdf.appeals.build(records, data.font_folder())
+        return content, data.file_name("protocol-appeals", contest.slug, language=language)
     if kind == "scoresheets":
         if number is not None:
             application = _application(contest, number)
@@ -102,6 +114,20 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
             )
         content = pdf.receipt.build(data.receipt(application, language), data.font_folder())
         return content, data.file_name("receipt", number, language=language)
+    if kind == "feedback":
+        try:
+            records = outcome.feedback(application, language)
+        except outcome.NoFeedback as error:
+            raise CommandError(
+                _(
+                    "The application %(number)s has no feedback: the contest gives none, its "
+                    "results are not published, or it was not scored.",
+                    number=number,
+                )
+            ) from error
+        return pdf.feedback.build(records, data.font_folder()), data.file_name(
+            "feedback", number, language=language
+        )
     try:
         records = data.certificate(contest, application, language)
     except data.NotAWinner as error:
@@ -124,7 +150,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
     "--application",
     "number",
     metavar="NUMBER",
-    help="The registration number: required for receipt and certificate; with "
+    help="The registration number: required for receipt, certificate and feedback; with "
     "scoresheets, only that application's sheets.",
 )
 @click.option(
@@ -159,8 +185,9 @@ def pdf_command(
 ):
     """Write one document of SPEC §7 as PDF (in any stage; a draft before publication).
 
-    KIND is announcement, protocol, scoresheets (all of them, or one application's),
-    receipt or certificate (one application's: give --application).
+    KIND is announcement, protocol, appeals (the protocol's addendum), scoresheets (all
+    of them, or one application's), receipt, certificate or feedback (one application's:
+    give --application).
     """
     with database.reading():  # SQLite's write lock stays free for the app meanwhile
         path = _write(slug, kind, number, language, output, blank, every_member_signs)
@@ -178,7 +205,7 @@ def _write(slug, kind, number, language, output, blank, every_member_signs) -> P
         )
     if number and kind not in ANY_APPLICATION:
         raise CommandError(
-            _("--application is used only with scoresheets, receipt and certificate.")
+            _("--application is used only with scoresheets, receipt, certificate and feedback.")
         )
     try:
         document, default_name = _document(

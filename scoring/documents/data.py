@@ -25,7 +25,9 @@ from sqlalchemy.orm import aliased
 from .. import audit, clock, ranking
 from ..applications.content import answer_rows
 from ..extensions import db
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS
+from ..hromadas import collation_key
+from ..i18n import AGENDA_LABELS, AGGREGATION_LABELS, NORMALISE_LABELS
+from ..lifecycle import meeting_quorum
 from ..links import external_url
 from ..models import (
     Application,
@@ -34,12 +36,12 @@ from ..models import (
     Conflict,
     Contest,
     DecisionKind,
-    JuryMember,
     Normalise,
     Scoresheet,
     SheetState,
     User,
 )
+from ..results import meeting
 from ..results.disclosure import public_results, results_public
 from ..results.loading import contest_ranking, load
 from ..results.presentation import describe, display_score, notes_text, tie_groups, title
@@ -178,8 +180,8 @@ class _Results:
                 records.TieRecord(
                     rank=group.rank,
                     category=self.category_titles.get(group.category, ""),
-                    applications=tuple(f"{r.number} {r.organisation}" for r in group.rows),
-                    winners=tuple(f"{r.number} {r.organisation}" for r in group.rows if r.winner)
+                    applications=tuple(tie_entry(r) for r in group.rows),
+                    winners=tuple(tie_entry(r) for r in group.rows if r.winner)
                     if decision
                     else (),
                     reason=decision.reason if decision else "",
@@ -187,6 +189,12 @@ class _Results:
                 )
             )
         return tuple(found)
+
+
+def tie_entry(row) -> str:
+    """«UCH-2026-004 (Апостолівська міська рада)»: the name stays in the nominative in
+    «переможцем визнано заявку …» (SPEC §16)."""
+    return f"{row.number} ({row.organisation})"
 
 
 def _award(row, decision) -> records.AwardRecord:
@@ -242,7 +250,7 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
         titles = {c.code: title(c, language) for c in results.categories}
 
         def named(rows) -> tuple[str, ...]:
-            return tuple(f"{r.number} {r.organisation}" for r in rows)
+            return tuple(tie_entry(r) for r in rows)
 
         rows = {r.number: r for r in results.rows}
 
@@ -293,14 +301,17 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
 
 
 def _jury(contest: Contest) -> list[tuple[int, records.Member]]:
-    """(user id, member) of the jury, the chair first, then by name."""
-    members = db.session.execute(
-        select(JuryMember.user_id, JuryMember.is_chair, User.name)
-        .join(User, JuryMember.user_id == User.id)
-        .where(JuryMember.contest_id == contest.id)
-    ).all()
-    members.sort(key=lambda m: (not m.is_chair, m.name.casefold(), m.user_id))
-    return [(m.user_id, records.Member(m.name, m.is_chair)) for m in members]
+    """(user id, member) of the jury, the chair first, then by name; with the position
+    and the attendance of the meeting (SPEC §16)."""
+    return [
+        (
+            user.id,
+            records.Member(
+                user.name, member.is_chair, position=member.position, present=member.present
+            ),
+        )
+        for member, user in meeting.jury(contest)
+    ]
 
 
 def _sheet_states(contest: Contest) -> dict[tuple[int, int], tuple[Conflict, SheetState]]:
@@ -353,7 +364,7 @@ def _recusals(contest: Contest) -> tuple[records.Recusal, ...]:
         .join(User, Scoresheet.juror_id == User.id)
         .where(Application.contest_id == contest.id, Scoresheet.conflict == Conflict.RECUSED)
     ).all()
-    rows.sort(key=lambda row: (row[0] or 0, row[1].casefold()))
+    rows.sort(key=lambda row: (row[0] or 0, collation_key(row[1])))
     return tuple(records.Recusal(*row[1:]) for row in rows)
 
 
@@ -397,7 +408,8 @@ def _entered(contest: Contest) -> tuple[records.Entered, ...]:
 def protocol(
     contest: Contest, language: str, *, secretary: str, every_member_signs: bool = False
 ) -> records.Protocol:
-    """The jury's protocol; ``secretary`` is the organiser who keeps it (a name)."""
+    """The jury's protocol with the record of the meeting (``results.meeting``);
+    ``secretary`` names who keeps it when the record does not (the organiser)."""
     with force_locale(language):
         results = _Results(contest, language)
         jury = _jury(contest)
@@ -408,7 +420,10 @@ def protocol(
             names = dict(
                 db.session.execute(select(User.id, User.name).where(User.id.in_(others))).all()
             )
-            jury += [(user_id, records.Member(names.get(user_id, "?"))) for user_id in others]
+            jury += [
+                (user_id, records.Member(names.get(user_id, "?"), former=True))
+                for user_id in others
+            ]
         juror_ids = [user_id for user_id, _member in jury]
         unranked_ids = [item.application_id for item in results.ranking.not_ranked]
         unranked_totals = _unranked_totals(results.loaded, unranked_ids)
@@ -469,15 +484,23 @@ def protocol(
             if row.divergent
         )
         chain = audit.verify()
-        published = contest.published_at if results_public(contest) else None
+        members = sum(1 for _id, member in jury if not member.former)
         return records.Protocol(
             letterhead=letterhead(contest, language),
             number=contest.protocol_number,
             place=contest.protocol_place,
-            # The day of the meeting (SPEC §16), else of publication, else of printing.
-            date=contest.protocol_date or published or clock.now(),
+            date=contest.protocol_date,  # of the meeting, never of the printing (SPEC §16)
             jurors=tuple(member for _id, member in jury),
-            secretary=secretary,
+            secretary=contest.protocol_secretary or secretary,
+            secretary_position=contest.protocol_secretary_position,
+            quorum_needed=meeting_quorum(members),
+            agenda=tuple((item.value, str(AGENDA_LABELS[item.value])) for item in meeting.AGENDA),
+            votes={
+                item.value: records.Vote(
+                    vote.votes_for, vote.votes_against, vote.abstained, vote.chair_decided
+                )
+                for item, vote in meeting.votes(contest).items()
+            },
             scoring=results.scoring(),
             recusals=_recusals(contest),
             matrix=tuple(matrix),

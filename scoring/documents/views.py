@@ -14,6 +14,11 @@
   declared no conflict of interest.
 - ``/applications/<number>/receipt.pdf``: the applicant and the contest's organisers
   (``access.may_see_contacts``): it holds the contact person's details.
+- ``/applications/<number>/feedback.pdf`` and ``…/certificate.pdf`` (a winner's diploma):
+  the applicant and the contest's organisers, once the results are published (SPEC §14;
+  the feedback when the contest gives one, the diploma to a winner).
+- ``/manage/contests/<slug>/appeals.pdf``: the protocol's addendum of appeals, the
+  contest's organisers.
 
 Every document is Ukrainian unless ``?lang=en`` asks for English, and comes as a
 download with an ASCII file name.
@@ -33,7 +38,7 @@ from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
 from ..results.disclosure import results_public
 from ..results.loading import contest_ranking
-from . import data, jobs, pdf, sheets
+from . import data, jobs, outcome, pdf, sheets
 
 bp = Blueprint("documents", __name__)
 
@@ -227,6 +232,61 @@ def receipt_pdf(number: str):
     lang = language()
     content = _built(pdf.receipt.build, data.receipt, application, lang)
     return pdf_response(content, data.file_name("receipt", number, language=lang))
+
+
+def _applicant_document(number: str) -> Application:
+    """The application's own documents after publication: its applicant and the contest's
+    organisers (``access.may_see_contacts``), else 404."""
+    application = db.session.scalar(
+        select(Application)
+        .where(Application.number == number)
+        .options(joinedload(Application.contest), joinedload(Application.organisation))
+    )
+    if (
+        application is None
+        or application.state == ApplicationState.DRAFT
+        or not access.may_see_contacts(application, current_user)
+        or not results_public(application.contest)
+    ):
+        abort(404)
+    return application
+
+
+@bp.route("/applications/<number>/feedback.pdf", endpoint="feedback")
+@login_required
+def feedback_pdf(number: str):
+    application = _applicant_document(number)
+    lang = language()
+    try:
+        content = _built(pdf.feedback.build, outcome.feedback, application, lang)
+    except outcome.NoFeedback:
+        abort(404)
+    return pdf_response(content, data.file_name("feedback", number, language=lang))
+
+
+@bp.route("/applications/<number>/certificate.pdf", endpoint="applicant_certificate")
+@login_required
+def applicant_certificate_pdf(number: str):
+    application = _applicant_document(number)
+    lang = language()
+    try:
+        content = _built(
+            pdf.certificate.build, data.certificate, application.contest, application, lang
+        )
+    except data.NotAWinner:
+        abort(404)
+    return pdf_response(content, data.file_name("certificate", number, language=lang))
+
+
+@bp.route("/manage/contests/<slug>/appeals.pdf", endpoint="appeals")
+@role_required(Role.ORGANISER)
+def appeals_pdf(slug: str):
+    contest = own_contest(slug)
+    lang = language()
+    content = _built(
+        pdf.appeals.build, outcome.appeals_addendum, contest, lang, secretary=current_user.name
+    )
+    return pdf_response(content, data.file_name("protocol-appeals", contest.slug, language=lang))
 
 
 @bp.app_template_global()

@@ -246,8 +246,9 @@ def assign_bulk(slug: str):
     form.juror.choices = choices(
         [("", _l("— choose the juror —"))] + [(m.id, m.name) for m in team]
     )
-    found, unknown = assignments.admitted_with_numbers(contest, form.numbers.data or [])
-    valid = form.validate()
+    valid = form.validate()  # first: the numbers are looked up only within the limit
+    numbers = [] if form.numbers.errors else form.numbers.data
+    found, unknown = assignments.admitted_with_numbers(contest, numbers)
     user = None
     if valid:
         member = next((m for m in team if str(m.id) == form.juror.data), None)

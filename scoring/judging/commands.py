@@ -12,11 +12,11 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import progress
-from ..commandline import CommandError
+from .. import progress, tables
+from ..commandline import CommandError, describe_file
 from ..extensions import db
 from ..models import Contest, User
-from . import scores_file
+from . import scores_export, scores_file
 
 
 def _contest(slug: str) -> Contest:
@@ -40,14 +40,15 @@ def import_scores(slug: str, file: Path, entered_by: str | None):
     """Import scoresheets filled outside the system from a CSV file (SPEC §9, §15).
 
     Columns: application,juror,criterion,score,comment (the registration number, the
-    juror's e-mail, the criterion's code), and juror_name to name the members; UTF-8,
-    separated by commas or semicolons, a decimal point or a decimal comma. A line with
-    an empty criterion and score carries the sheet's overall comment; "recused" in place
-    of a score records a recusal, with the declaration as the comment. Every sheet must
-    score every criterion; imported sheets are submitted and say that they were entered
-    from paper, by whom and when (no declaration is claimed for the juror). Unknown
-    jurors are created (without a password) and added to the jury. A file with any bad
-    line is refused whole. Refused once the results are published.
+    juror's e-mail, the criterion's code), and juror_name to name the members; UTF-8
+    (with or without a BOM), UTF-16 or Windows-1251, separated by commas, semicolons or
+    tabs, a decimal point or a decimal comma. A line with an empty criterion and score
+    carries the sheet's overall comment; "recused" in place of a score records a recusal,
+    with the declaration as the comment. Every sheet must score every criterion; imported
+    sheets are submitted and say that they were entered from paper, by whom and when (no
+    declaration is claimed for the juror). Unknown jurors are created (without a
+    password) and added to the jury. A file with any bad line is refused whole. Refused
+    once the results are published.
     """
     contest = _contest(slug)
     actor = _organiser(contest, entered_by) if entered_by else None
@@ -57,6 +58,7 @@ def import_scores(slug: str, file: Path, entered_by: str | None):
         raise CommandError(
             _("Cannot read %(file)s: %(reason)s", file=file, reason=error.strerror or error)
         ) from error
+    describe_file(data)
     try:
         summary = scores_file.import_scores(
             contest,
@@ -109,16 +111,26 @@ def _organiser(contest: Contest, email: str) -> User:
 
 @click.command("export-scores")
 @click.argument("slug")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="Write CSV for Excel: a byte-order mark, semicolons and decimal commas.",
+)
 @with_appcontext
-def export_scores(slug: str):
-    """Print every submitted scoresheet of the contest as CSV (SPEC §9).
+def export_scores(slug: str, excel: bool):
+    """Print every submitted scoresheet of the contest as CSV (SPEC §9, §15).
 
     Columns: application,juror,criterion,score,comment,juror_name, ordered by application
     number, juror e-mail and criterion order; a line with an empty criterion and score
     carries a sheet's overall comment, one with "recused" a recusal. The output is what
-    import-scores reads.
+    import-scores reads, with --excel too.
     """
-    click.echo(scores_file.export_scores(_contest(slug)), nl=False)
+    contest = _contest(slug)
+    if excel:
+        table = scores_export.scores_table(contest)
+        click.echo(tables.BOM + tables.csv_text(table, excel=True), nl=False)
+        return
+    click.echo(scores_export.export_scores(contest), nl=False)
 
 
 COMMANDS = (import_scores, export_scores)

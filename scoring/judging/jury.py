@@ -20,12 +20,14 @@ changed.
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, or_, select
 
 from .. import audit, lifecycle
 from ..auth import operations as accounts
 from ..extensions import db
+from ..hromadas import collation_key
 from ..models import (
     Application,
     ApplicationState,
@@ -40,6 +42,7 @@ from ..models import (
     User,
 )
 from ..ranking import applied_quorum
+from ..tables import Table
 from .operations import Progress, sheet_status
 
 # The jury and the assignments are fixed once the results are published (SPEC §3):
@@ -120,7 +123,20 @@ def members(contest: Contest) -> list[Member]:
         Member(user_id, name, email, bool(chair), progress.get(user_id, Progress()))
         for user_id, name, email, chair in rows
     ]
-    return sorted(found, key=lambda m: (not m.is_chair, m.name.casefold(), m.id))
+    return sorted(found, key=lambda m: (not m.is_chair, collation_key(m.name), m.id))
+
+
+def progress_table(contest: Contest) -> Table:
+    """The jury's progress as a table to download: one row per member."""
+    header = [_("Juror"), _("E-mail"), _("Chair"), _("Submitted"), _("Drafts")]
+    header += [_("Not started"), _("Recusals"), _("To score")]
+    rows = [
+        [m.name, m.email, _("yes") if m.is_chair else ""]
+        + [m.progress.submitted, m.progress.draft, m.progress.not_started]
+        + [m.progress.recused, m.progress.to_score]
+        for m in members(contest)
+    ]
+    return Table(header, rows, _("Jury"))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Organisers' jury pages under /manage/contests/<slug> (the rules are in ``jury``).
 
-- ``/jury``: the members with their progress, adding or inviting a juror by e-mail, the
-  chair, removing a member who has not scored, reminders to one juror or to every juror
-  with sheets left.
+- ``/jury``: the members with their progress (``/jury.xlsx``, ``/jury.csv`` to download),
+  adding or inviting a juror by e-mail, the chair, removing a member who has not scored,
+  reminders to one juror or to every juror with sheets left.
 
 The assignment pages (``assignments_views``) add their routes to the same blueprint.
 
@@ -24,11 +24,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import clock, lifecycle
+from .. import clock, lifecycle, tables
 from ..access import own_contest
 from ..auth import operations as accounts
 from ..auth import role_required
 from ..extensions import db
+from ..forms import MAX_INTEGER
 from ..links import external_url
 from ..mail import send as send_mail
 from ..models import JuryMember, Role, User
@@ -98,6 +99,15 @@ def members(slug: str):
     )
 
 
+@bp.route("/<slug>/jury.<any(csv, xlsx):fmt>")
+@role_required(Role.ORGANISER)
+def progress_download(slug: str, fmt: str):
+    """Each member's progress: XLSX or CSV (``?excel=1`` for Excel)."""
+    contest = own_contest(slug)
+    excel = request.args.get("excel") == "1"
+    return tables.respond(jury.progress_table(contest), fmt, excel, f"{contest.slug}-jury")
+
+
 @bp.route("/<slug>/jury/<int:user_id>/chair", methods=["POST"])
 @role_required(Role.ORGANISER)
 def chair(slug: str, user_id: int):
@@ -154,9 +164,13 @@ def remind(slug: str):
     not send."""
     contest = own_contest(slug)
     reminders = jury.unfinished(contest)
-    only = request.args.get("juror", type=int)
+    only = request.args.get("juror")
     if only is not None:
-        jury_member(contest, only)  # 404 for someone not on the jury
+        # 404 for someone not on the jury, and for what is no id at all (not everyone).
+        if not only.isascii() or not only.isdigit() or int(only) > MAX_INTEGER:
+            abort(404)
+        only = int(only)
+        jury_member(contest, only)
         reminders = [r for r in reminders if r.user.id == only]
     problem = jury.reminder_problem(contest, reminders)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token

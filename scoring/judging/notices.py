@@ -17,13 +17,14 @@ import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
 
-from flask import current_app, flash, url_for
+from flask import current_app, flash
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from .. import lifecycle, mail
 from ..extensions import db
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -46,7 +47,7 @@ def _send(user: User, contest: Contest, subject, template: str, **context) -> bo
             language=language,
             name=user.name,
             contest_title=contest.title(language),
-            link=url_for("judging.assignments", slug=contest.slug, _external=True),
+            link=external_url("judging.assignments", slug=contest.slug),
             **context,
         )
     except (smtplib.SMTPException, OSError):

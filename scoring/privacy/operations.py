@@ -15,6 +15,7 @@ from ..models import (
     Application,
     Contest,
     Decision,
+    DecisionKind,
     Invitation,
     JuryMember,
     Organisation,
@@ -24,6 +25,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..ranking import optional_amount
 from ..results.disclosure import disclosed_decisions
 
 FORMAT = "scoring.personal-data/1"
@@ -123,6 +125,7 @@ def _application(application: Application, decisions: list[Decision], language: 
         "state": application.state.value,
         "title": application.title,
         "category": application.category.code if application.category else None,
+        "requested": optional_amount(application.requested),
         "created_at": _moment(application.created_at),
         "updated_at": _moment(application.updated_at),
         "submitted_at": _moment(application.submitted_at),
@@ -152,7 +155,10 @@ def _application(application: Application, decisions: list[Decision], language: 
                 "kind": decision.kind.value,
                 "reason": decision.reason,
                 "decided_at": _moment(decision.decided_at),
-                "winner": application.id in (decision.winner_ids or []),
+                # A partial award funds its application: a winner, as the results say.
+                "winner": application.id in (decision.winner_ids or [])
+                or decision.kind == DecisionKind.PARTIAL,
+                "amount": optional_amount(decision.amount),
             }
             for decision in decisions
         ],
@@ -330,6 +336,8 @@ def _anonymise_user(user: User, now: datetime) -> None:
         .where(Invitation.email == user.email)
         .values(email=f"anonymised-{user.id}@invalid", name=ANONYMISED_NAME)
     )
+    # A position on a jury («директорка ГО …») tells who the member was as well as a name.
+    db.session.execute(update(JuryMember).where(JuryMember.user_id == user.id).values(position=""))
     user.name = ANONYMISED_NAME
     user.email = f"anonymised-{user.id}@invalid"
     user.password_hash = None  # no login, and every session of the account ends

@@ -5,7 +5,8 @@
   applicants as submitted and the quorum capped by the jury's size);
 - ``presentation``: a ``Ranking`` as people see it, for pages, exports, the command
   line and documents;
-- ``operations``: the state changes of deliberation;
+- ``operations``: the state changes of deliberation; ``meeting`` and ``meeting_views``:
+  the record of the jury's meeting that its protocol prints (SPEC §16);
 - ``blueprint``, ``deliberation_views`` and ``deliberation`` (the organisers' pages and
   what they show), ``public_views`` (the public page and the API), ``exports``,
   ``charts`` and ``stability``.
@@ -23,7 +24,11 @@ The workflow of the organisers (SPEC §3, §6, §11), in ``deliberation_views``:
    ``Decision`` of kind ``tie``, checked by the engine itself); results cannot be
    published while any winning place is undecided (``lifecycle.publication_problems``,
    shown on the stage page).
-4. Publication (the stage page) stamps ``Contest.published_at`` and e-mails the
+4. The organisers record the jury's meeting (``/manage/contests/<slug>/meeting``): the
+   protocol's number, the date and place, the secretary, who was present with their
+   positions, and the votes. Publication waits until who was present is recorded and
+   the meeting was quorate (``lifecycle.meeting_problems``).
+5. Publication (the stage page) stamps ``Contest.published_at`` and e-mails the
    applicants; the public page ``/contests/<slug>/results``, its JSON at
    ``/api/contests/<slug>/results`` and the results PDF appear, all showing
    ``disclosure.public_results`` (the winners only, when the contest publishes only

@@ -28,7 +28,14 @@ from sqlalchemy import select
 
 from .. import lifecycle, ranking
 from ..extensions import db
-from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, money, oblast_name
+from ..i18n import (
+    AGGREGATION_LABELS,
+    NORMALISE_LABELS,
+    current_language,
+    money,
+    oblast_name,
+    person_in,
+)
 from ..models import (
     Application,
     Contest,
@@ -108,7 +115,11 @@ FLAG_LABELS = {
 def _change_text(change: stability.Change, jurors: dict) -> str:
     if change.kind == "without_juror":
         juror = jurors.get(change.juror)
-        return _("without %(juror)s", juror=juror.name if juror else change.juror)
+        name = juror.name if juror else str(change.juror)
+        declined = person_in("gent", name)
+        if declined:
+            return _("without %(juror)s", juror=declined)
+        return _("without the scores of one juror (%(juror)s)", juror=name)
     if change.factor < 1:
         return _("weight of %(code)s −10 %%", code=change.criterion)
     return _("weight of %(code)s +10 %%", code=change.criterion)

@@ -9,7 +9,6 @@ made in ``deliberation``; the decisions are recorded by ``operations``.
 from __future__ import annotations
 
 from flask import (
-    Response,
     abort,
     flash,
     redirect,
@@ -21,13 +20,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import lifecycle
+from .. import lifecycle, tables
 from ..access import admitted_or_404, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..forms import show_errors
 from ..i18n import current_language, oblast_name
 from ..judging import notices
+from ..judging.scores_export import export_scores, scores_table
 from ..models import (
     Application,
     Contest,
@@ -37,7 +37,7 @@ from ..models import (
     User,
 )
 from ..pagecache import cached_page
-from . import deliberation, discussion, exports, operations
+from . import deliberation, discussion, operations
 from .blueprint import bp, document_url
 from .forms import (
     AddJurorForm,
@@ -343,44 +343,44 @@ def revoke(slug: str, decision_id: int):
 
 
 # Exports ---------------------------------------------------------------------------
+# XLSX, or CSV: plain (a byte-order mark, commas, a decimal point) or, with ?excel=1,
+# for Excel (semicolons, decimal commas); see scoring.tables.
 
 
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+def _excel() -> bool:
+    return request.args.get("excel") == "1"
 
 
 @bp.route("/manage/contests/<slug>/ranking.csv")
 @role_required(Role.ORGANISER)
 def ranking_csv(slug: str):
     contest = _ranking_contest(slug)
-    return _download(
-        exports.ranking_csv(deliberation.export_table(contest)),
-        "text/csv; charset=utf-8",
-        f"{contest.slug}-ranking.csv",
-    )
+    table = deliberation.export_table(contest)
+    return tables.respond(table, "csv", _excel(), f"{contest.slug}-ranking")
 
 
 @bp.route("/manage/contests/<slug>/scores.csv")
 @role_required(Role.ORGANISER)
 def scores_csv(slug: str):
     contest = _ranking_contest(slug)
-    return _download(
-        exports.scores_csv(contest), "text/csv; charset=utf-8", f"{contest.slug}-scores.csv"
-    )
+    if _excel():
+        return tables.respond(scores_table(contest), "csv", True, f"{contest.slug}-scores")
+    # The very file import-scores reads, with the mark for a double click.
+    content = (tables.BOM + export_scores(contest)).encode("utf-8")
+    return tables.download(content, f"{contest.slug}-scores.csv")
+
+
+@bp.route("/manage/contests/<slug>/scores.xlsx")
+@role_required(Role.ORGANISER)
+def scores_xlsx(slug: str):
+    contest = _ranking_contest(slug)
+    return tables.respond(scores_table(contest), "xlsx", False, f"{contest.slug}-scores")
 
 
 @bp.route("/manage/contests/<slug>/ranking.xlsx")
 @role_required(Role.ORGANISER)
 def ranking_xlsx(slug: str):
+    """The ranking and the scores, one sheet each."""
     contest = _ranking_contest(slug)
-    table = deliberation.export_table(contest)
-    content = exports.ranking_xlsx(table, exports.scores_table(contest))
-    return _download(
-        content,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{contest.slug}-ranking.xlsx",
-    )
+    content = tables.xlsx(deliberation.export_table(contest), scores_table(contest))
+    return tables.download(content, f"{contest.slug}-ranking.xlsx")

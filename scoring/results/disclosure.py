@@ -19,10 +19,24 @@
 
 Before publication the organisers' draft of the announcement shows what publication
 will show, with the ties still awaiting a decision.
+
+An applicant sees, besides, their own application's result once the results are out
+(SPEC §14): ``applicant_outcome`` (winner or not, the place among the winners, the rank
+and the score, what was awarded, the remarks of its row), even when the contest
+publishes only the winners: their own place and score are theirs to know, and nothing
+of another application comes with them. ``applicant_feedback`` adds what the contest
+declared before judging (``Contest.feedback``): the mean of the counted sheets per
+criterion against the maximum, and with ``comments`` the jurors' comments without
+names, criterion by criterion and in an order made from the comments themselves
+(``anonymous_order``), never by juror or sheet, so that no order and no grouping maps a
+comment to its author. Neither says how many jurors scored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,9 +44,24 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from .. import lifecycle, ranking
-from ..models import Category, Contest, Criterion, Decision, DecisionKind
+from ..extensions import db
+from ..models import (
+    Application,
+    ApplicationState,
+    Category,
+    Conflict,
+    Contest,
+    Criterion,
+    Decision,
+    DecisionKind,
+    Feedback,
+    Score,
+    Scoresheet,
+    SheetState,
+)
 from .loading import Loaded, load
 from .presentation import describe, notes_text, tie_groups
 
@@ -285,3 +314,157 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
             for d in results.decisions
         ],
     }
+
+
+# An applicant's own result (SPEC §14) ---------------------------------------------------
+
+WINNER, RANKED, NOT_RANKED, NOT_ADMITTED = "winner", "ranked", "not_ranked", "not_admitted"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One application's result as its applicant sees it after publication."""
+
+    application_id: int
+    number: str
+    kind: str  # WINNER, RANKED, NOT_RANKED (too few sheets) or NOT_ADMITTED (screening)
+    rank: int | None = None
+    place: int | None = None  # among the winners of its category (SPEC §16), winners only
+    score: Fraction | Decimal | None = None
+    category: str | None = None
+    notes: tuple[ranking.Note, ...] = ()  # its row's remarks, or why it is not ranked
+    # What the fund gives it (SPEC §12), as the ranking reckons it (``ranking.Row.awarded``:
+    # the amount requested, or the commission's partial award); None without a fund or a grant.
+    awarded: Decimal | None = None
+
+    @property
+    def winner(self) -> bool:
+        return self.kind == WINNER
+
+
+def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcome]:
+    """Every submitted application's outcome by application id, from one ranking; callers
+    check ``results_public`` (the publication e-mail is sent once it is)."""
+    loaded = loaded or load(contest)
+    result, _stale = loaded.rank()
+    places = ranking.winner_places(result)
+    found = {
+        row.application_id: Outcome(
+            application_id=row.application_id,
+            number=row.number,
+            kind=WINNER if row.winner else RANKED,
+            rank=row.rank,
+            place=places.get(row.application_id),
+            score=row.score,
+            category=row.category,
+            notes=row.notes,
+            awarded=row.awarded,
+        )
+        for row in result.rows
+    }
+    for item in result.not_ranked:
+        found[item.application_id] = Outcome(
+            item.application_id,
+            item.number,
+            NOT_RANKED,
+            category=item.category,
+            notes=(item.as_note,),
+        )
+    for app_id, number in db.session.execute(
+        select(Application.id, Application.number).where(
+            Application.contest_id == contest.id,
+            Application.state.in_((ApplicationState.SUBMITTED, ApplicationState.REJECTED)),
+        )
+    ):
+        found[app_id] = Outcome(app_id, number, NOT_ADMITTED)
+    return found
+
+
+def applicant_outcome(application: Application) -> Outcome | None:
+    """The application's result for its applicant, or None before publication."""
+    if not results_public(application.contest) or application.state == ApplicationState.DRAFT:
+        return None
+    return outcomes(application.contest).get(application.id)
+
+
+@dataclass(frozen=True)
+class CriterionFeedback:
+    criterion: Criterion
+    mean: Fraction | None  # of the counted sheets' points; None when none scored it
+    comments: tuple[str, ...]  # empty unless the contest gives the comments
+
+
+@dataclass(frozen=True)
+class ApplicantFeedback:
+    """What the jury's scoring tells the applicant (SPEC §14), and nothing of who said it."""
+
+    with_comments: bool
+    criteria: tuple[CriterionFeedback, ...]
+    overall: tuple[str, ...]  # the sheets' overall comments
+
+    @property
+    def max_total(self) -> Decimal:
+        return ranking.max_total([line.criterion for line in self.criteria], Decimal)
+
+
+def anonymous_order(texts: Iterable[str], seed: str) -> tuple[str, ...]:
+    """The non-empty ``texts`` in an order that says nothing of who wrote them: sorted by
+    their content first, so that no order of jurors or sheets survives, then shuffled
+    by a generator seeded with ``seed`` (the page and the PDF agree every time)."""
+    ordered = sorted(text.strip() for text in texts if text and text.strip())
+    # Not for secrecy (the sort already dropped every trace of the author): a fixed order.
+    random.Random(hashlib.sha256(seed.encode()).digest()).shuffle(ordered)  # noqa: S311
+    return tuple(ordered)
+
+
+def applicant_feedback(application: Application) -> ApplicantFeedback | None:
+    """The feedback the contest declared, for the application's own applicant, or None
+    (no feedback declared, results not public, or the application was not scored).
+
+    The sheets are those the ranking counts: submitted, without a conflict of interest.
+    Two queries, whatever the size of the jury.
+    """
+    contest = application.contest
+    if (
+        contest.feedback == Feedback.NONE
+        or not results_public(contest)
+        or application.state != ApplicationState.ADMITTED
+    ):
+        return None
+    with_comments = contest.feedback == Feedback.COMMENTS
+    counted = (
+        Scoresheet.application_id == application.id,
+        Scoresheet.state == SheetState.SUBMITTED,
+        Scoresheet.conflict == Conflict.NONE,
+    )
+    points, comments = defaultdict(list), defaultdict(list)
+    for criterion_id, value, comment in db.session.execute(
+        select(Score.criterion_id, Score.points, Score.comment)
+        .join(Scoresheet, Score.scoresheet_id == Scoresheet.id)
+        .where(*counted)
+    ):
+        if value is not None:
+            points[criterion_id].append(Fraction(value))
+        comments[criterion_id].append(comment)
+    overall = (
+        db.session.scalars(select(Scoresheet.overall_comment).where(*counted)).all()
+        if with_comments
+        else []
+    )
+    criteria = db.session.scalars(
+        select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
+    ).all()
+    return ApplicantFeedback(
+        with_comments=with_comments,
+        criteria=tuple(
+            CriterionFeedback(
+                criterion=c,
+                mean=sum(points[c.id]) / len(points[c.id]) if points[c.id] else None,
+                comments=anonymous_order(comments[c.id], f"{application.id}:{c.id}")
+                if with_comments
+                else (),
+            )
+            for c in criteria
+        ),
+        overall=anonymous_order(overall, f"{application.id}:overall"),
+    )

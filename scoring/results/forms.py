@@ -1,9 +1,18 @@
-"""Forms of deliberation: the commission's decisions, revocations, one more juror, and
-the ranking page's filters."""
+"""Forms of deliberation (the commission's decisions, revocations, one more juror, the
+record of the jury's meeting, the ranking page's filters) and of appeals (an applicant's
+appeal, the commission's answer)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import (
     MAX_INTEGER,
@@ -13,9 +22,11 @@ from ..forms import (
     WholeNumberField,
     choices,
     strip,
+    stripped_text,
 )
 from ..i18n import oblast_choices
-from ..models import Contest
+from ..models import AppealDecision, Contest
+from .appeals import ANSWER_MAX, REASON_MAX
 from .deliberation import SEARCH_MAX, RankingFilters
 from .discussion import MAX_NOTE
 from .operations import MAX_REASON
@@ -137,6 +148,47 @@ class AddJurorForm(AppForm):
     juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
 
 
+class AppealForm(AppForm):
+    reason = TextAreaField(
+        _l("Why you appeal"),
+        validators=[Length(max=REASON_MAX, message=_l("Use at most %(max)d characters."))],
+        filters=[strip],
+        description=_l(
+            "What the decision got wrong, and what you ask the commission to do. One appeal "
+            "per application: it cannot be changed once filed."
+        ),
+        render_kw={"rows": 8},
+    )
+
+
+class AppealAnswerForm(AppForm):
+    decision = RadioField(
+        _l("The commission’s decision"),
+        choices=choices(
+            [
+                (AppealDecision.UPHELD, _l("Upheld: the results are reviewed")),
+                (AppealDecision.REJECTED, _l("Rejected: the results stand")),
+            ]
+        ),
+        validate_choice=False,  # ``answer_appeal`` refuses anything else
+    )
+    answer = TextAreaField(
+        _l("The commission’s reasons"),
+        validators=[Length(max=ANSWER_MAX, message=_l("Use at most %(max)d characters."))],
+        filters=[strip],
+        description=_l(
+            "The applicant receives them by e-mail; the protocol’s addendum prints them."
+        ),
+        render_kw={"rows": 6},
+    )
+
+    def decision_value(self) -> AppealDecision | None:
+        try:
+            return AppealDecision(self.decision.data)
+        except ValueError:
+            return None
+
+
 class NoteForm(AppForm):
     """A short note of the commission's discussion (organisers only, never published)."""
 
@@ -155,3 +207,97 @@ class NoteForm(AppForm):
         ),
         render_kw={"rows": 3, "maxlength": MAX_NOTE},
     )
+
+
+# The jury's meeting (``meeting``) -------------------------------------------------------
+
+PRESENCE = (("", _l("not recorded")), ("yes", _l("present")), ("no", _l("absent")))
+VOTE_PARTS = (("for", _l("for")), ("against", _l("against")), ("abstained", _l("abstained")))
+
+
+def _line(label, max_length, description=None):
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=max_length, message=_l("At most %(max)d characters."))],
+        filters=[stripped_text],
+        description=description,
+    )
+
+
+class MeetingForm(AppForm):
+    """The meeting's details; ``meeting_form`` adds a position and an attendance field
+    per member and three vote fields per question of the agenda."""
+
+    protocol_number = _line(
+        _l("Number of the protocol"), 40, _l("As the secretary numbers it, e.g. 3 or 17/2026.")
+    )
+    protocol_date = DateField(
+        _l("Date of the meeting"),
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d.%m.%Y"],
+        invalid_value_message=_l("Enter the date of the meeting, e.g. 15.09.2026."),
+        description=_l("The protocol is dated the day of the meeting, not the day it is printed."),
+    )
+    protocol_place = _line(
+        _l("Place of the meeting"),
+        200,
+        _l("E.g. «м. Харків, вул. Сумська, 64, зала засідань» or «онлайн (Zoom)»."),
+    )
+    protocol_secretary = _line(
+        _l("Secretary of the commission"),
+        200,
+        _l("Full name. Left empty, the protocol names the organiser who downloads it."),
+    )
+    protocol_secretary_position = _line(_l("Position of the secretary"), 300)
+
+
+def meeting_form(members, agenda, **kwargs) -> MeetingForm:
+    """The form for these ``members`` ((JuryMember, User) pairs) and questions
+    (``agenda``: (item, its wording) pairs)."""
+
+    class Form(MeetingForm):
+        pass
+
+    for _member, user in members:
+        setattr(
+            Form,
+            f"position_{user.id}",
+            _line(_l("%(name)s: position", name=user.name), 300),
+        )
+        setattr(
+            Form,
+            f"present_{user.id}",
+            SelectField(
+                _l("%(name)s: at the meeting", name=user.name),
+                choices=choices(PRESENCE),
+                default="",
+                validate_choice=False,  # AnyOf says it in our words
+                validators=[
+                    AnyOf(
+                        [value for value, _label in PRESENCE],
+                        message=_l("Choose present, absent or not recorded."),
+                    )
+                ],
+            ),
+        )
+    for number, (item, _wording) in enumerate(agenda, start=1):
+        setattr(
+            Form,
+            f"{item.value}_chair_decided",
+            BooleanField(_l("Question %(n)s: the chair’s vote decided", n=number)),
+        )
+        for part, label in VOTE_PARTS:
+            setattr(
+                Form,
+                f"{item.value}_{part}",
+                WholeNumberField(
+                    _l("Question %(n)s: %(part)s", n=number, part=label),
+                    validators=[
+                        Optional(),
+                        NumberRange(0, 1000, message=_l("Enter a whole number from 0 to 1000.")),
+                    ],
+                    invalid_value_message=_l("Enter a whole number of votes, e.g. 5."),
+                    render_kw={"inputmode": "numeric", "min": 0, "max": 1000},
+                ),
+            )
+    return Form(**kwargs)

@@ -22,7 +22,8 @@ fields to blame, before anything has changed.
   the assignment itself is ``judging.jury.add_assignment``.
 - What keeps the results from being published is a guardrail of the lifecycle
   (``scoring.lifecycle.publication_problems``), shown on the stage page.
-- ``announce_publication``: the e-mail to the applicants once the results are public.
+- ``announce_publication``: the e-mail to the applicants once the results are public,
+  each with their own outcome (``disclosure.outcomes``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ..judging.assignment import Juror, conflicts, least_loaded
 from ..judging.assignments import add_assignment
 from ..judging.jury import JuryError
 from ..judging.operations import applicant_party, juror_party
+from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -49,13 +51,15 @@ from ..models import (
     Contest,
     Decision,
     DecisionKind,
+    Feedback,
     JuryMember,
     Scoresheet,
     SheetState,
     User,
 )
+from .disclosure import NOT_ADMITTED, outcomes
 from .loading import load
-from .presentation import TieGroup, find_tie
+from .presentation import TieGroup, find_tie, notes_text, outcome_text
 
 MAX_REASON = 2000
 
@@ -453,10 +457,14 @@ def add_juror(contest: Contest, application: Application, juror: User, *, actor:
 
 
 def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
-    """E-mail the applicants that the results are public; (sent, failed)."""
+    """E-mail the applicants that the results are public, each with their own outcome
+    (SPEC §14: winner or not, place, score, what follows); (sent, failed)."""
     sent = failed = 0
+    found = {outcome.number: outcome for outcome in outcomes(contest).values()}
+    closes = lifecycle.appeals_close(contest)
     for user, number in lifecycle.applicants_to_notify(contest):
         language = user.language or "uk"
+        outcome = found.get(number)
         try:
             mail.send(
                 user.email,
@@ -466,9 +474,17 @@ def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
                 name=user.name,
                 contest_title=contest.title(language),
                 number=number,
+                outcome=outcome,
+                describe_outcome=outcome_text,
+                describe_notes=notes_text,
+                feedback=contest.feedback != Feedback.NONE
+                and outcome is not None
+                and outcome.kind != NOT_ADMITTED,
+                appeals_close=closes,
                 published_at=contest.published_at,
                 full_ranking=contest.results_full_ranking,
                 link=link,
+                application_link=external_url("applications.show", number=number),
             )
         except (smtplib.SMTPException, OSError):
             current_app.logger.exception("results e-mail to user %s failed", user.id)

@@ -13,6 +13,8 @@ says the same thing the same way.
 - ``tie_groups``: the ties at the last winning places, decided by the commission or
   awaiting it (``undecided_ties``, ``find_tie``);
 - ``balances``: with a fund (SPEC §12), what is left of it after each row.
+- ``outcome_text``: an applicant's own result in words (``disclosure.Outcome``), for the
+  application's page, the e-mail of publication and the feedback PDF alike.
 
 No database and no request: a ranking (and what ``loading`` read beside it) in, plain
 values out, in the language of the moment (``flask_babel``).
@@ -88,6 +90,32 @@ def notes_text(notes, memo: dict | None = None) -> str:
             text = memo[key] = describe(note)
         texts.append(text)
     return "; ".join(texts)
+
+
+def outcome_text(outcome) -> str:
+    """«Winner: place 2 among the winners, score 87,33» and the like (SPEC §14)."""
+    score = points(ranking.format_score(outcome.score)) if outcome.score is not None else ""
+    if outcome.kind == "winner":
+        if outcome.category:
+            return _(
+                "Winner in its category: place %(place)s among the winners, score %(score)s",
+                place=outcome.place,
+                score=score,
+            )
+        return _(
+            "Winner: place %(place)s among the winners, score %(score)s",
+            place=outcome.place,
+            score=score,
+        )
+    if outcome.kind == "ranked":
+        return _(
+            "Not among the winners: place %(rank)s in the ranking, score %(score)s",
+            rank=outcome.rank,
+            score=score,
+        )
+    if outcome.kind == "not_ranked":
+        return _("Not ranked: %(reason)s", reason=notes_text(outcome.notes))
+    return _("Not admitted to evaluation: the jury did not score it")
 
 
 def ranking_json(result: ranking.Ranking, slug: str) -> dict:

@@ -8,7 +8,7 @@ results PDF. Every page the walk visits is checked with axe-core at 360 and 1280
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from scoring import edrpou
 from scoring.extensions import db
 from scoring.models import Application, ApplicationState, Contest, JuryMember, Role, Stage, User
 
+from .._meeting import record_meeting
 from .conftest import PHONE, accessibility_problems, log_in
 from .test_journey import LAPTOP, confirm_stage, step
 
@@ -117,9 +118,6 @@ def test_a_grant_contest_from_setup_to_published_amounts(
                 select(Application).where(Application.number == number)
             ).state = ApplicationState.ADMITTED
             contest.stage = Stage.JUDGING
-            contest.protocol_number = "7"
-            contest.protocol_date = date(2026, 4, 20)
-            contest.protocol_place = "м. Харків"
             db.session.commit()
         rows = ["number;organisation;kind;edrpou;oblast;community;email;title;requested"]
         for n, (name, requested, _points) in enumerate(PAPER, start=1):
@@ -149,6 +147,7 @@ def test_a_grant_contest_from_setup_to_published_amounts(
                     JuryMember.contest_id == contest.id, JuryMember.user_id == chair
                 )
             ).is_chair = True
+            record_meeting(contest)  # the jury the scores brought, all present
             db.session.commit()
         skipped = numbers["Проєкт 2"]
 

@@ -5,7 +5,8 @@ registers, fills the form with an autosaved draft (a reload loses nothing), uplo
 PDF and submits; the organiser screens, builds the jury and assigns; a juror on a phone
 declares no conflict and scores with the keyboard only; another juror recuses; paper
 applications and paper scores come in through the import commands, so that two of them
-tie at the last winning place; the organiser deliberates, decides the tie and publishes;
+tie at the last winning place; the organiser deliberates, decides the tie, records the
+jury's meeting for the protocol and publishes;
 anyone sees the winners and downloads the results PDF.
 
 Every page the journey visits is checked with axe-core (WCAG 2.1 A/AA) at 360 and at
@@ -420,13 +421,26 @@ def test_a_contest_from_setup_to_published_results(
         organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}/ranking"))
         expect(organiser.locator("#ties")).to_have_count(0)
 
-    with step("the organiser enters the jury's meeting and publishes the results"):
-        organiser.goto(f"{url}/manage/contests/{SLUG}/edit")
+    with step("the organiser records the jury's meeting for its protocol"):
+        organiser.goto(f"{url}/manage/contests/{SLUG}/ranking")
+        organiser.click(f"a[href$='/manage/contests/{SLUG}/meeting']")
+        organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}/meeting$"))
+        check(organiser, "the jury's meeting")
         organiser.fill("#protocol_number", "3")
-        organiser.fill("#protocol_date", "2026-05-20")
+        organiser.fill("#protocol_date", "2026-03-10")  # the day of the meeting: today
         organiser.fill("#protocol_place", "м. Харків, вул. Сумська, 64")
+        presence = organiser.locator("select[name^='present_']")
+        for index in range(presence.count()):
+            presence.nth(index).select_option("yes")
+        organiser.fill("#ranking_for", str(presence.count()))
         organiser.click("main form button[type=submit]")
-        organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}$"))
+        organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}/meeting$"))
+        expect(organiser.locator("#meeting-quorum")).to_contain_text(
+            f"Присутні {presence.count()} з {presence.count()} членів комісії, "
+            "засідання правомочне."
+        )
+
+    with step("the organiser publishes the results"):
         confirm_stage(organiser, url, "published")
         check(organiser, "contest dashboard (published)")
 

@@ -3,15 +3,24 @@ bytes out. Pure: they import only ReportLab and the i18n helpers, never Flask's 
 the models or a feature (``tests/test_layout.py``).
 
 ``base`` and ``sections`` hold what the builders share; one module per document
-(``announcement``, ``protocol``, ``scoresheets``, ``receipt``, ``certificate``) has a
-``build``.
+(``announcement``, ``protocol``, ``appeals`` (its addendum), ``scoresheets``,
+``receipt``, ``certificate``, ``feedback``) has a ``build``.
 """
 
 import importlib
 
 # The builders import ReportLab, a noticeable part of every start-up: they are loaded
 # when a document is first made (``pdf.protocol.build``), not with the app.
-BUILDERS = ("announcement", "base", "certificate", "protocol", "receipt", "scoresheets")
+BUILDERS = (
+    "announcement",
+    "appeals",
+    "base",
+    "certificate",
+    "feedback",
+    "protocol",
+    "receipt",
+    "scoresheets",
+)
 
 
 def __getattr__(name: str):

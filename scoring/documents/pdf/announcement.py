@@ -67,7 +67,7 @@ def build(data: Announcement, fonts: Path) -> bytes:
         head = data.letterhead
         story: list = [
             Paragraph(base.markup(_("Results of the contest")), s.title),
-            Paragraph(base.markup(f"«{head.contest_title}»"), s.subtitle),
+            Paragraph(base.markup(f"«{base.nested(head.contest_title)}»"), s.subtitle),
         ]
         facts = []
         if head.organising_body:

@@ -8,10 +8,11 @@ at all: ReportLab's defaults would bring in Helvetica (the canvas's initial font
 default paragraph and table styles).
 
 Pages: A4; a header with the contest's title and the document's name, a footer with
-the generation time and «сторінка N з M». The total is known only at the end, so the
-canvas keeps every page until the document is saved (the NumberedCanvas pattern) and
-draws the footers then. Until the results are published a document carries «ПРОЄКТ»
-in the header and as a light grey diagonal watermark, which prints in black and white.
+the generation time and «сторінка N з M» (not on a certificate). The total is known
+only at the end, so the canvas keeps every page until the document is saved (the
+NumberedCanvas pattern) and draws the footers then. Until the results are published a
+document carries «ПРОЄКТ» in the header and as a light grey diagonal watermark, which
+prints in black and white.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -134,12 +134,63 @@ def text(value: str, style: ParagraphStyle | None = None) -> Paragraph:
     return Paragraph(markup(value), style or styles().body)
 
 
+def _pieces(word: str, room: float) -> list[str]:
+    """A word too wide for its cell, broken after its hyphens («Константинопольська-» /
+    «Загорулько»), and only then, if a part is still too wide, between letters."""
+    if pdfmetrics.stringWidth(word, FONT, 8) <= room:
+        return [word]
+    parts = [p + "-" for p in word.split("-")]
+    parts[-1] = parts[-1][:-1]
+    pieces = []
+    for part in filter(None, parts):
+        while pdfmetrics.stringWidth(part, FONT, 8) > room and len(part) > 1:
+            cut = len(part) - 1
+            while cut > 1 and pdfmetrics.stringWidth(part[:cut], FONT, 8) > room:
+                cut -= 1
+            pieces.append(part[:cut])
+            part = part[cut:]
+        pieces.append(part)
+    return pieces
+
+
 def lines(value: str, width: float) -> str:
     """Plain text broken into lines for a table cell ``width`` wide (in the table's 8 pt).
 
-    A string cell costs a fraction of a paragraph: long tables use these.
+    Lines break at plain spaces (a no-break space holds its words together); a word
+    wider than the cell breaks after its hyphens, then between letters (``_pieces``),
+    so no text runs into the next cell. A string cell costs a fraction of a paragraph:
+    long tables use these.
     """
-    return "\n".join(simpleSplit(value or "", FONT, 8, width - 2 * CELL_PADDING))
+    room = width - 2 * CELL_PADDING
+    broken = []
+    for line in (value or "").splitlines():
+        current, used = "", 0.0
+        for word in filter(None, line.split(" ")):
+            for index, piece in enumerate(_pieces(word, room)):
+                glue = "" if index or not current else " "  # a word's pieces join closely
+                size = pdfmetrics.stringWidth(glue + piece, FONT, 8)
+                if current and used + size > room:
+                    broken.append(current)
+                    current, used = piece, pdfmetrics.stringWidth(piece, FONT, 8)
+                else:
+                    current, used = current + glue + piece, used + size
+        if current:
+            broken.append(current)
+    return "\n".join(broken)
+
+
+def fitted_width(values: Sequence[str], minimum: float) -> float:
+    """The width of a column that holds each of ``values`` on one line (in the table's
+    8 pt, with the cell's padding), at least ``minimum``: a registration number is not
+    broken, and never runs into the next cell («UCH-2026-01001ГО»)."""
+    widest = max((pdfmetrics.stringWidth(v, FONT, 8) for v in values), default=0)
+    return max(minimum, widest + 2 * CELL_PADDING + 1)
+
+
+def nested(value: str) -> str:
+    """Text to be put in «»: its own «» become „“, as Ukrainian nests quotation marks
+    («Конкурс „Громада, що діє“»)."""
+    return (value or "").replace("«", "„").replace("»", "“")
 
 
 def markup(value: str) -> str:
@@ -305,15 +356,18 @@ def render(
     pagesize=A4,
     margins: SimpleNamespace = MARGINS,
     header: bool = True,
+    footer: bool = True,
     on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """Lay out ``story`` on A4 pages with the header, footer and draft mark; the PDF bytes.
 
     ``name`` is the document's name (in the header and the PDF title); ``on_page`` draws
-    more on every page, under the content. Call it inside ``composing(letterhead, fonts)``,
-    like the building of the story. ``progress(done, total)`` hears how far the layout
-    has gone (``scoring.progress``: a person may be waiting for a long document).
+    more on every page, under the content; ``footer=False`` leaves out the generation
+    time and the page numbers (a certificate is not a report). Call it inside
+    ``composing(letterhead, fonts)``, like the building of the story. ``progress(done,
+    total)`` hears how far the layout has gone (``scoring.progress``: a person may be
+    waiting for a long document).
     """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -353,7 +407,6 @@ def render(
             _draw_header(canvas, doc, letterhead, name)
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
-    footer = _footer(letterhead, margins)
     size, done = [len(story)], [0]
 
     def laid_out(kind: str, value: int) -> None:  # ReportLab's own progress
@@ -365,7 +418,10 @@ def render(
 
     if progress:
         doc.setProgressCallBack(laid_out)
-    doc.build(story, canvasmaker=_numbered_canvas(footer))
+    if footer:
+        doc.build(story, canvasmaker=_numbered_canvas(_footer(letterhead, margins)))
+    else:
+        doc.build(story, canvasmaker=Canvas)
     if progress:
         progress(size[0], size[0])
     return buffer.getvalue()

@@ -1,7 +1,9 @@
 """The winner's certificate (диплом, SPEC §7): organisation, contest, place, date, signature.
 
-One landscape A4 page in a double frame. Until the results are published it carries
-the draft mark like every results document.
+One landscape A4 page in a double frame, without a footer: a certificate, not a report.
+Until the results are published it carries the draft mark like every results document.
+A long name (an organisation's name may have 300 characters) is set smaller, so that
+everything stays on the one page.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ...i18n import long_date, money, oblast_name
@@ -50,6 +53,14 @@ def _styles() -> SimpleNamespace:
     )
 
 
+def _fitted(text: str, style: ParagraphStyle, lines: int) -> ParagraphStyle:
+    """``style``, or a smaller size of it, at which ``text`` takes at most ``lines`` lines."""
+    size = style.fontSize
+    while size > 10 and len(simpleSplit(text, style.fontName, size, WIDTH)) > lines:
+        size -= 1
+    return ParagraphStyle(f"{style.name}_{size}", parent=style, fontSize=size, leading=size * 1.25)
+
+
 def _frame(canvas, doc) -> None:
     width, height = doc.pagesize
     canvas.saveState()
@@ -72,16 +83,19 @@ def build(data: Certificate, fonts: Path) -> bytes:
             place = _(
                 "%(place)s in the category «%(category)s»", place=place, category=data.category
             )
+        title = f"«{base.nested(head.contest_title)}»"
         story: list = [
             Spacer(1, 6 * mm),
             Paragraph(base.markup(head.organising_body), s.body),
             Spacer(1, 4 * mm),
             Paragraph(base.markup(_("CERTIFICATE")), s.word),
             Paragraph(base.markup(_("of a winner of the contest")), s.line),
-            Paragraph(base.markup(f"«{head.contest_title}»"), s.contest),
+            Paragraph(base.markup(title), _fitted(title, s.contest, 2)),
             Paragraph(base.markup(_("is awarded to")), s.line),
-            Paragraph(base.markup(data.organisation), s.organisation),
-            Paragraph(base.markup(where), s.line),
+            Paragraph(
+                base.markup(data.organisation), _fitted(data.organisation, s.organisation, 4)
+            ),
+            Paragraph(base.markup(where), _fitted(where, s.line, 2)),
             Paragraph(base.markup(place), s.place),
         ]
         if data.awarded is not None:
@@ -122,5 +136,6 @@ def build(data: Certificate, fonts: Path) -> bytes:
             pagesize=PAGE,
             margins=MARGINS,
             header=head.draft,
+            footer=False,
             on_page=_frame,
         )

@@ -35,7 +35,7 @@ def build(data: Receipt, fonts: Path) -> bytes:
         story: list = [
             Paragraph(base.markup(_("Receipt of an application")), s.title),
             Paragraph(
-                base.markup(_("to the contest «%(title)s»", title=head.contest_title)),
+                base.markup(_("to the contest «%(title)s»", title=base.nested(head.contest_title))),
                 s.subtitle,
             ),
             base.key_values(

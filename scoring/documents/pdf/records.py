@@ -8,7 +8,7 @@ builders turn them into PDF bytes. Scores are ``Decimal`` already rounded for di
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -106,7 +106,7 @@ class TieRecord:
 
     rank: int
     category: str
-    # "UUG-2026-004 Назва" of every tied application; empty when the document shows
+    # "UUG-2026-004 (Назва)" of every tied application; empty when the document shows
     # only the winners and the tie is decided (the others are not published).
     applications: tuple[str, ...]
     winners: tuple[str, ...]  # the ones the commission named (empty while undecided)
@@ -130,8 +130,24 @@ class Announcement:
 
 @dataclass(frozen=True)
 class Member:
+    """A member of the jury, or someone no longer on it whose scoresheets still count
+    (``former``: a column of the matrix, not a member of the meeting)."""
+
     name: str
     chair: bool = False
+    position: str = ""
+    present: bool | None = None  # at the meeting; None: not recorded
+    former: bool = False
+
+
+@dataclass(frozen=True)
+class Vote:
+    """How the commission voted on a question of the agenda."""
+
+    votes_for: int
+    against: int
+    abstained: int
+    chair_decided: bool = False  # equal votes, the chair's vote decided
 
 
 @dataclass(frozen=True)
@@ -178,11 +194,14 @@ class Divergence:
 
 @dataclass(frozen=True)
 class Protocol:
+    """The protocol of the jury's meeting (SPEC §16); what the organisers have not entered
+    yet («», None) is printed as a line to fill in by hand."""
+
     letterhead: Letterhead
-    number: str  # "" prints a line to fill in
+    number: str
     place: str
-    date: date | datetime
-    jurors: tuple[Member, ...]  # the jury, chair first; the matrix's columns
+    date: date | None  # the day of the meeting
+    jurors: tuple[Member, ...]  # the jury, chair first, then former members; the matrix's columns
     secretary: str
     scoring: Scoring
     recusals: tuple[Recusal, ...]
@@ -197,6 +216,10 @@ class Protocol:
     audit_last_entry: int = 0  # the newest entry's number: with its hash, the anchor
     audit_anchor_problem: str = ""  # what the anchor shows is wrong, "" when nothing
     every_member_signs: bool = False
+    secretary_position: str = ""
+    quorum_needed: int = 1  # members present for the meeting to decide
+    agenda: tuple[tuple[str, str], ...] = ()  # (item, its wording), in order
+    votes: dict[str, Vote] = field(default_factory=dict)  # by item; missing: no vote
     entered: tuple[Entered, ...] = ()
     funds: tuple[FundLine, ...] = ()
     awards: tuple[AwardRecord, ...] = ()
@@ -278,3 +301,66 @@ class Certificate:
     date: date | datetime
     chair: str
     awarded: Decimal | None = None  # the grant awarded (SPEC §12)
+
+
+@dataclass(frozen=True)
+class Result:
+    """An application's own result as its applicant reads it (SPEC §14)."""
+
+    kind: str  # "winner", "ranked", "not_ranked" or "not_admitted"
+    text: str  # the result in words: winner or not, the place, the score
+    note: str  # the remarks of its row, in words ("" when none)
+    awarded: Decimal | None = None  # SPEC §12
+
+
+@dataclass(frozen=True)
+class FeedbackLine:
+    code: str
+    title: str
+    mean: Decimal | None  # the counted sheets' mean, rounded; None when none scored it
+    max_points: Decimal
+    comments: tuple[str, ...]  # without names, in no order of the jurors
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The jury's feedback on one application, for its applicant (SPEC §14)."""
+
+    letterhead: Letterhead
+    number: str
+    title: str
+    organisation: str
+    published_at: datetime | None
+    result: Result | None
+    lines: tuple[FeedbackLine, ...]
+    overall: tuple[str, ...]
+    with_comments: bool
+    max_total: Decimal
+    results_url: str
+
+
+@dataclass(frozen=True)
+class AppealRecord:
+    number: str
+    organisation: str
+    filed_at: datetime
+    reason: str
+    answer_due: datetime
+    decision: str  # "upheld", "rejected", or "" while it awaits the answer
+    answer: str
+    answered_at: datetime | None
+    reopened_at: datetime | None  # the results were reopened on it
+
+
+@dataclass(frozen=True)
+class AppealsAddendum:
+    """The appeals and the commission's answers: an addendum to the protocol (SPEC §14)."""
+
+    letterhead: Letterhead
+    protocol_number: str  # "" prints a line to fill in
+    protocol_date: date | datetime | None
+    published_at: datetime | None
+    appeal_days: int
+    appeals: tuple[AppealRecord, ...]
+    chair: str
+    secretary: str

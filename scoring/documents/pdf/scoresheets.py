@@ -1,11 +1,11 @@
 """Scoresheets (SPEC §7, §11): filled ones to sign, blank ones to fill in on paper.
 
 A filled sheet is one juror's points and comments for one application, with the total
-and a signature line. A blank sheet is laid out in the columns of ``import-scores``
-(application, juror, criterion, score, comment): the application's number, the
-juror's e-mail and each criterion's code are printed, the score and the comment are
-written by hand, and the secretary types the sheet back line by line. The last line,
-with empty criterion and score, carries the overall comment, as in the CSV.
+and a signature line. A blank sheet speaks to the juror: the application and the
+juror above, then a line per criterion (its code, title and limits) to write the
+points and a comment by hand, and a last line for the overall comment. A note at the
+bottom tells the secretary how the lines become the rows of the scores file
+(application, juror, criterion, score, comment).
 """
 
 from __future__ import annotations
@@ -144,35 +144,41 @@ def _blank(sheet: Sheet, columns: tuple[str, ...]) -> list:
     story: list = [
         base.text(
             _(
-                "Write the points for each criterion (within its limits) and, if you wish, a "
-                "comment; the last line is for the overall comment. The columns are those of "
-                "the file that «flask import-scores» reads."
+                "For each criterion, write your points within the limits shown under it "
+                "and, if you wish, a comment explaining them. Write your "
+                "overall comment on the application in the box below the table. Then sign the "
+                "sheet and hand it to the secretary of the commission."
             ),
-            s.small,
+            s.body,
         ),
         Spacer(1, 2 * mm),
     ]
-    # Paragraphs, so that a long e-mail address breaks inside its column.
-    number_cell, juror_cell = sections.cell(sheet.number), sections.cell(sheet.juror_email)
-    rows = [
-        [number_cell, juror_cell, Paragraph(_criterion_text(line.criterion), s.cell), "", ""]
-        for line in sheet.lines
-    ]
-    rows.append([number_cell, juror_cell, sections.cell(_("overall comment")), "", ""])
-    # The CSV's column names under their meaning, so the secretary types the right one.
-    header = [
-        Paragraph(f'<b>{base.markup(label)}</b><br/><font size="7">{column}</font>', s.cell)
-        for label, column in zip(
-            (_("Application"), _("Juror"), _("Criterion"), _("Points"), _("Comment")),
-            columns,
-            strict=True,
-        )
-    ]
+    rows = [[Paragraph(_criterion_text(line.criterion), s.cell), "", ""] for line in sheet.lines]
     story += base.tables(
-        header,
+        [_("Criterion"), _("Points"), _("Comment")],
         rows,
-        [24 * mm, 36 * mm, 46 * mm, 14 * mm, 50 * mm],
+        [62 * mm, 22 * mm, 86 * mm],
         extra=[("BOTTOMPADDING", (0, 1), (-1, -1), HANDWRITING_ROW)],
+    )
+    story.append(Spacer(1, 3 * mm))
+    overall = Table(
+        [[sections.cell(_("Overall comment"), bold=True)]],
+        colWidths=[WIDTH],
+        style=base.table_style(0, ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * HANDWRITING_ROW)),
+        hAlign="LEFT",
+    )
+    story += [overall, Spacer(1, 2 * mm)]
+    # For whoever types the sheet in afterwards: the file's columns, in the sheet's order.
+    story.append(
+        base.text(
+            _(
+                "For the secretary: each line is typed in as a line of the scores file "
+                "(%(columns)s), with the application’s number and the member’s e-mail shown "
+                "above; the overall comment goes in a line without a criterion.",
+                columns=", ".join(columns),
+            ),
+            s.note,
+        )
     )
     return story
 

@@ -1,4 +1,4 @@
-"""Parts that the results announcement and the jury's protocol both print.
+"""Parts that the results announcement, the jury's protocol and its addendum print.
 
 The rules that decide the ranking (criteria, aggregation, thresholds, the tie-break
 rule declared in advance), the winners, the full ranking and the ties with the
@@ -14,7 +14,7 @@ from itertools import groupby
 
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ...i18n import long_date, money, number, oblast_name
 from . import base
@@ -22,6 +22,11 @@ from .records import AwardRecord, FundLine, Placing, Scoring, TieRecord, Unranke
 
 WIDTH = 170 * mm  # A4 less the margins of base.MARGINS
 AMOUNT_WIDTH = 21 * mm  # «999 999,99» on one line
+
+
+def number_width(numbers: Iterable[str]) -> float:
+    """The column of registration numbers: as wide as the longest of them."""
+    return base.fitted_width(list(numbers), 20 * mm)
 
 
 def cell(value: str, bold: bool = False) -> Paragraph:
@@ -193,53 +198,44 @@ def result_text(placing: Placing) -> str:
 
 
 def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list:
-    """The full ranking, category by category; with a fund, the amounts requested and
-    awarded, and the oblast under the organisation to make room for them."""
+    """The full ranking, category by category: the applicant with its oblast under the
+    name, so that the result (the engine's remarks) has room to read in a line or two;
+    with a fund, the amounts requested and awarded."""
     s = base.styles()
     story: list = []
     for category, group in _by_category(placings):
         group = list(group)
         funded = any(p.funded for p in group)
-        header = [_("Place"), _("Number"), _("Organisation"), _("Oblast"), _("Score")]
-        widths = [13 * mm, 25 * mm, 48 * mm, 31 * mm, 15 * mm]
-        if funded:
-            header[2:4] = [_("Organisation, oblast")]
-            widths = [13 * mm, 23 * mm, 42 * mm if not with_jurors else 33 * mm, 14 * mm]
+        # With a fund the two amounts take their room from the others, so that the
+        # applicant's column still holds the longest word of a name.
+        header = [_("Place"), _("Number"), _("Applicant and oblast"), _("Score")]
+        widths = [12 * mm, number_width(p.number for p in group), 0, (14 if funded else 15) * mm]
         if with_jurors:
             header.append(_("Jurors"))  # how many sheets count: «Оцінок»
-            widths = widths if funded else [13 * mm, 25 * mm, 40 * mm, 31 * mm, 15 * mm]
-            widths.append(15 * mm)
+            widths.append((14 if funded else 15) * mm)
         if funded:
+            amounts = [money(a, unit=False) for p in group for a in (p.requested, p.awarded) if a]
+            amount_width = base.fitted_width(amounts, 16 * mm)  # «Запитано,» in bold
             header += [_("Requested, UAH"), _("Awarded, UAH")]
-            widths += [AMOUNT_WIDTH, AMOUNT_WIDTH]
+            widths += [amount_width, amount_width]
         header.append(_("Result"))
-        widths.append(WIDTH - sum(widths))
+        widths.append((30 if funded else 50) * mm)  # «2 204 208,00 грн» on one line
+        widths[2] = WIDTH - sum(widths)
         if category:
             story.append(Paragraph(base.markup(category), s.label))
         rows = []
         for p in group:
-            if funded:
-                organisation = f"{p.organisation}\n{oblast_name(p.oblast)}"
-                row = [str(p.rank), p.number, base.lines(organisation, widths[2])]
-            else:
-                row = [
-                    str(p.rank),
-                    p.number,
-                    base.lines(p.organisation, widths[2]),
-                    base.lines(oblast_name(p.oblast), widths[3]),
-                ]
-            row.append(base.points(p.score))
+            applicant = base.lines(p.organisation, widths[2])
+            if p.oblast:
+                applicant += "\n" + base.lines(oblast_name(p.oblast), widths[2])
+            row = [str(p.rank), p.number, applicant, base.points(p.score)]
             if with_jurors:
                 row.append(str(p.jurors))
             if funded:
-                row += [
-                    amount_cell(p.requested, AMOUNT_WIDTH),
-                    amount_cell(p.awarded, AMOUNT_WIDTH),
-                ]
+                row += [amount_cell(a, amount_width) for a in (p.requested, p.awarded)]
             result = result_text(p)
             row.append(Paragraph(result, s.cell) if result else "")
             rows.append(row)
-        score = 3 if funded else 4
         last_number = len(widths) - 2  # the score to the last amount are numbers
         story += base.tables(
             header,
@@ -247,12 +243,10 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
             widths,
             extra=[
                 ("ALIGN", (0, 1), (0, -1), "CENTER"),
-                ("ALIGN", (score, 1), (last_number, -1), "RIGHT"),
+                ("ALIGN", (3, 1), (last_number, -1), "RIGHT"),
             ],
         )
         story.append(Spacer(1, 3 * mm))
-    if not placings:
-        story.append(base.text(_("No application is ranked yet."), s.body))
     return story
 
 
@@ -263,9 +257,9 @@ def not_ranked(items: tuple[Unranked, ...]) -> list:
     s = base.styles()
     story: list = [Paragraph(base.markup(_("Not ranked")), s.label)]
     rows = [[u.number, cell(u.organisation), cell(u.reason)] for u in items]
-    story += base.tables(
-        [_("Number"), _("Organisation"), _("Reason")], rows, [24 * mm, 76 * mm, 70 * mm]
-    )
+    widths = [number_width(u.number for u in items), 0, 70 * mm]
+    widths[1] = WIDTH - sum(widths)
+    story += base.tables([_("Number"), _("Organisation"), _("Reason")], rows, widths)
     return story
 
 
@@ -300,25 +294,63 @@ def ties(records: tuple[TieRecord, ...], awards: tuple[AwardRecord, ...] = ()) -
             )
         ]
     for tie in records:
-        place = _("Place %(rank)s", rank=tie.rank)
-        if tie.category:
-            place = f"{place} ({tie.category})"
+        place = (
+            _("Place %(rank)s in the category «%(category)s»", rank=tie.rank, category=tie.category)
+            if tie.category
+            else _("Place %(rank)s", rank=tie.rank)
+        )
         heading = f"<b>{base.markup(place)}.</b>"
         if tie.applications:
             heading += " " + base.markup(
                 _("Equal scores: %(applications)s.", applications="; ".join(tie.applications))
             )
         story.append(Paragraph(heading, s.body))
-        if tie.winners:
-            decided = _(
-                "Decision of the commission (%(date)s): the winners are %(winners)s.",
-                date=long_date(tie.decided_at),
-                winners="; ".join(tie.winners),
-            )
-            story.append(base.text(decided, s.body))
-            story.append(base.text(_("Reason: %(reason)s", reason=tie.reason), s.body))
-        else:
+        if not tie.winners:
             story.append(
                 base.text(_("The commission has not yet decided which of them win."), s.body)
             )
+            continue
+        if len(tie.winners) == 1:
+            decided = _(
+                "Decision of the commission (%(date)s): the winner is the application %(winner)s.",
+                date=long_date(tie.decided_at),
+                winner=tie.winners[0],
+            )
+        else:
+            decided = _(
+                "Decision of the commission (%(date)s): the winners are the applications "
+                "%(winners)s.",
+                date=long_date(tie.decided_at),
+                winners="; ".join(tie.winners),
+            )
+        story.append(base.text(decided, s.body))
+        story.append(base.text(_("Reason: %(reason)s", reason=tie.reason), s.body))
     return story
+
+
+def signatures(lines: Iterable[tuple[str, str]]) -> list:
+    """Signature lines: (role, name) each over a line to sign on, «(signature)» below."""
+    s = base.styles()
+    rows = []
+    for role, name in lines:
+        rows.append([base.text(role, s.body), "", base.text(name, s.body)])
+        rows.append(["", base.text(_("(signature)"), s.caption), ""])
+    table = Table(
+        rows,
+        colWidths=[55 * mm, 55 * mm, 60 * mm],
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), base.FONT),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("ALIGN", (1, 0), (1, -1), "CENTER"),
+                *[
+                    ("LINEBELOW", (1, r), (1, r), 0.6, base.colors.black)
+                    for r in range(0, len(rows), 2)
+                ],
+                *[("TOPPADDING", (0, r), (-1, r), 7 * mm) for r in range(0, len(rows), 2)],
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+        hAlign="LEFT",
+    )
+    return [Spacer(1, 4 * mm), table]

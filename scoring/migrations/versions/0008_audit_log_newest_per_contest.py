@@ -6,14 +6,14 @@ With ``(contest_id, id)`` and ``(action, id)`` each is one step down an index on
 SQLite and PostgreSQL alike, however long the log.
 
 Revision ID: 0008
-Revises: 0014
+Revises: 0011
 Create Date: 2026-12-05
 """
 
 from alembic import op
 
 revision = "0008"
-down_revision = "0014"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

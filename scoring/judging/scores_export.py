@@ -1,0 +1,82 @@
+"""The scores of a contest as a file (SPEC §9, §15): what ``export-scores`` prints and
+the organisers download, in the columns ``scores_file`` reads back.
+
+Every submitted sheet and every recusal, in a stable order (application number, juror
+e-mail, criterion order), so that an export imported into a copy of the contest exports
+the same again: ``export_scores`` as the plain CSV of the command line, ``scores_table``
+as a ``tables.Table`` (the points as numbers) for XLSX and CSV for Excel.
+"""
+
+import csv
+import io
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import spreadsheets
+from ..extensions import db
+from ..models import Application, Conflict, Contest, Criterion, Score, Scoresheet, SheetState, User
+from ..tables import Table
+from .operations import points_text
+from .scores_file import COLUMNS, OPTIONAL, RECUSED
+
+
+def _score_rows(contest: Contest) -> list[list]:
+    """The rows of ``export_scores``: number, e-mail, criterion, points (a number; None on
+    the line of an overall comment; ``recused`` for a recusal), comment, juror's name."""
+    criteria = db.session.scalars(
+        select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
+    ).all()
+    sheets = db.session.execute(
+        select(Scoresheet.id, Application.number, User.email, User.name, Scoresheet)
+        .join(Application, Scoresheet.application_id == Application.id)
+        .join(User, Scoresheet.juror_id == User.id)
+        .where(
+            Application.contest_id == contest.id,
+            (Scoresheet.state == SheetState.SUBMITTED) | (Scoresheet.conflict == Conflict.RECUSED),
+        )
+        .order_by(Application.serial, Application.number, User.email)
+    ).all()
+    scores = {
+        (s.scoresheet_id, s.criterion_id): s
+        for s in db.session.scalars(
+            select(Score)
+            .join(Scoresheet, Score.scoresheet_id == Scoresheet.id)
+            .join(Application, Scoresheet.application_id == Application.id)
+            .where(Application.contest_id == contest.id, Scoresheet.state == SheetState.SUBMITTED)
+        )
+    }
+    rows = []
+    for sheet_id, number, email, name, sheet in sheets:
+        juror_name = "" if name == email else name
+        if sheet.conflict == Conflict.RECUSED:
+            rows.append([number, email, "", RECUSED, sheet.declaration, juror_name])
+            continue
+        for criterion in criteria:
+            score = scores.get((sheet_id, criterion.id))
+            if score is None or score.points is None:
+                continue
+            points = Decimal(points_text(score.points))  # 7.5, 9: as the sheet shows them
+            rows.append([number, email, criterion.code, points, score.comment, juror_name])
+        if sheet.overall_comment:
+            rows.append([number, email, "", None, sheet.overall_comment, juror_name])
+    return rows
+
+
+def export_scores(contest: Contest) -> str:
+    """The CSV of every submitted sheet and every recusal of the contest (SPEC §9, §15),
+    every cell through ``spreadsheets.row`` (no formula runs; ``import-scores`` reads it
+    back)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=spreadsheets.LINE_END)
+    writer.writerow(spreadsheets.row([*COLUMNS, *OPTIONAL]))
+    for number, email, code, points, comment, name in _score_rows(contest):
+        score = points if points == RECUSED else points_text(points)
+        writer.writerow(spreadsheets.row([number, email, code, score, comment, name]))
+    return out.getvalue()
+
+
+def scores_table(contest: Contest) -> Table:
+    """The rows of ``export_scores`` as a table to download, the points as numbers."""
+    return Table([*COLUMNS, *OPTIONAL], _score_rows(contest), _("Scores"))
