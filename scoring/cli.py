@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import audit, demo, sessions, spreadsheets, tables
+from . import audit, database, demo, sessions, spreadsheets, tables
 from .applications import clarifications
 from .auth import two_factor
 from .auth.operations import find_user
@@ -180,8 +180,9 @@ def rank(slug: str, output: str | None, excel: bool):
     if excel and output not in (None, "csv"):
         raise CommandError(_("--excel writes CSV: use it with --format csv."))
     output = output or ("csv" if excel else "table")
-    contest = _contest(slug)
-    document = ranking_json(contest_ranking(contest), contest.slug)
+    with database.reading():  # SQLite's write lock stays free for the app meanwhile
+        contest = _contest(slug)
+        document = ranking_json(contest_ranking(contest), contest.slug)
     if output == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
@@ -332,7 +333,7 @@ def audit_verify(reanchor: bool):
     the same hash: entries removed from the end, a truncated table or a chain rewritten
     from some entry on show here.
     """
-    report = audit.verify()
+    report = audit.verify(whole=True)
     if not report.ok and report.broken_at is not None:
         raise CommandError(
             _(

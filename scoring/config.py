@@ -70,6 +70,11 @@ def load(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Rendered heavy pages kept per process (scoring/pagecache.py); 0 turns it off.
         "PAGE_CACHE_BYTES": int(env("PAGE_CACHE_BYTES", str(64 << 20))),
+        # Static files under content-named copies, compressed (assets.py); instance/ by default.
+        "STATIC_BUILD_DIR": env("STATIC_BUILD_DIR"),
+        # Pages compressed as the browser accepts (Flask-Compress): Brotli, else gzip.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/csv", "application/json", "text/plain"],
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # E-mail: without MAIL_SERVER, messages are written into instance/outbox/.
         "MAIL_SERVER": env("MAIL_SERVER"),

@@ -4,8 +4,10 @@ SQLite runs in WAL mode with a busy timeout and enforced foreign keys. Its defau
 deferred transactions fail at once ("database is locked") when two writers race, so a
 transaction that may write begins with ``BEGIN IMMEDIATE``: writers queue for the lock
 (up to the busy timeout) instead of failing, while page views keep plain ``BEGIN``
-and read concurrently. Work outside a request that only reads (an import's check in
-the background) says so with ``reading()``.
+and read concurrently. Work outside a request that only reads (a document made in the
+background, an import's check in the background, ``rank``, ``pdf``) says so with
+``reading()``: it would hold the write lock for all its seconds otherwise, and every save
+would wait for it.
 """
 
 from collections.abc import Iterator
@@ -53,7 +55,25 @@ def _sqlite_on_connect(dbapi_connection, _record):
 
 
 def _sqlite_begin(connection):
-    only_reads = _reading.get() or (
-        has_request_context() and request.method in READ_ONLY_METHODS
-    )
+    only_reads = _reading.get() or (has_request_context() and request.method in READ_ONLY_METHODS)
     connection.exec_driver_sql("BEGIN" if only_reads else "BEGIN IMMEDIATE")
+
+
+def driver_rows(statement) -> list[tuple]:
+    """The rows of a Core ``statement`` as the database driver gives them, in the
+    session's transaction: for large reads of plain columns, where SQLAlchemy's row and
+    type processing costs more than the query (42,000 scores: 150 ms instead of 390).
+    Values come as the driver makes them: a NUMERIC is an int or a float on SQLite and a
+    Decimal on PostgreSQL."""
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    if compiled.positional:
+        parameters = tuple(compiled.params[name] for name in compiled.positiontup)
+    else:
+        parameters = compiled.params
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(compiled.string, parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

@@ -11,6 +11,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, TextInput
 
+from .csrftokens import MaskedFormCSRF
 from .i18n import input_amount
 from .money import AmountError, read_amount
 
@@ -71,6 +72,14 @@ def email_field(label=None, **kwargs):
     )
 
 
+class AppForm(FlaskForm):
+    """Every form of the app: a FlaskForm whose CSRF token is masked anew in every page
+    (``scoring.csrftokens``: against BREACH, since pages go out compressed)."""
+
+    class Meta:
+        csrf_class = MaskedFormCSRF
+
+
 class WholeNumberField(IntegerField):
     """A whole number for an INTEGER column: one beyond it (hundreds of digits, say) is
     out of range, shown with the range validator's message; WTForms' ``NumberRange``
@@ -116,7 +125,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     """A person by e-mail (an organiser, a juror), and a name to greet them with should
     they get an invitation because they have no account yet."""
 

@@ -15,14 +15,13 @@ import re
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from . import audit, edrpou, hromadas
 from .extensions import db
-from .forms import choices, email_field, required, strip
+from .forms import AppForm, choices, email_field, required, strip
 from .i18n import OBLASTS, oblast_choices, oblast_name
 from .models import Organisation, OrganisationKind, OrganisationStatus, User
 
@@ -79,7 +78,7 @@ def community_choices(oblast: str | None) -> list:
     )
 
 
-class OrganisationFields(FlaskForm):
+class OrganisationFields(AppForm):
     """The organisation's details; ``values()`` gives them as ``Organisation`` attributes."""
 
     kind = RadioField(
@@ -203,7 +202,7 @@ def check_community(oblast: str | None, code: str | None) -> None:
     raise ValidationError(_l("Choose the community from the list."))
 
 
-class PlaceFields(FlaskForm):
+class PlaceFields(AppForm):
     """Where a juror lives and works: an oblast and its hromada, both optional. The system
     proposes a conflict of interest from them (SPEC §11), comparing KATOTTG codes."""
 

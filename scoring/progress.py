@@ -5,40 +5,18 @@ they go: the import of a scores file (lines checked, then sheets written), the i
 of applications, the layout of a PDF (ReportLab's flowables). A page that runs them in
 the background can keep the latest call and show it; the command line prints it as a
 percentage while a person watches the terminal (``on_terminal``).
-
-Code deep inside a document's layout does not take the callback as an argument: the
-caller sets it for the block (``reporting``) and ``current()`` finds it.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 
 Progress = Callable[[int, int], None]
-
-_current: ContextVar[Progress | None] = ContextVar("progress", default=None)
 
 
 def nothing(_done: int, _total: int) -> None:
     """A callback for work that nobody watches."""
-
-
-@contextmanager
-def reporting(progress: Progress | None) -> Iterator[None]:
-    """Make ``progress`` the callback of the work done inside the block."""
-    token = _current.set(progress)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current() -> Progress:
-    """The callback set by ``reporting`` around this work, or one that does nothing."""
-    return _current.get() or nothing
 
 
 def on_terminal(label: str, stream=None) -> Progress:

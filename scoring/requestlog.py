@@ -87,15 +87,25 @@ def _start() -> None:
 
 def _finish(response):
     response.headers[HEADER] = request_id()
+    logger = current_app.logger
+    if not logger.isEnabledFor(logging.INFO):
+        return response
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-    current_app.logger.info(
+    status = response.status_code
+    # The record made directly: ``logger.info`` would first walk the stack for the
+    # caller's file and line, which no line shows (a tenth of a cached page's CPU).
+    record = logger.makeRecord(
+        logger.name,
+        logging.INFO,
+        __file__,
+        0,
         "%s %s %s",
-        request.method,
-        request.path,
-        response.status_code,
-        extra={"status": response.status_code, "duration_ms": duration},
+        (request.method, request.path, status),
+        None,
+        extra={"status": status, "duration_ms": duration},
     )
+    logger.handle(record)
     return response
 
 

@@ -190,17 +190,23 @@ def describe(record: UserSession):
     return record.device or _l("Unknown browser")
 
 
-# The page cache's one query: the database's state, and whether the session is alive.
+# The page cache's one query: the contest's state, and whether the session is alive.
+# The state is the newest audit entry of the contest, of no contest and of the shared
+# action (pagecache.py says why); a session that is not alive gives no row at all.
 
 _ALIVE = (
-    "SELECT newest.id, newest.hash FROM user_sessions"
-    " LEFT JOIN (SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1) AS newest ON 1 = 1"
+    "SELECT state.id, state.hash FROM user_sessions"
+    " LEFT JOIN audit_log AS state ON state.id IN ("
+    "(SELECT max(id) FROM audit_log WHERE contest_id = (SELECT id FROM contests WHERE slug = {p})),"
+    "(SELECT max(id) FROM audit_log WHERE contest_id IS NULL),"
+    "(SELECT max(id) FROM audit_log WHERE action = {p}))"
     " WHERE token_hash = {p} AND user_id = {p} AND started_at > {p}"
+    " ORDER BY state.id"
 )
 
 
-def alive_state(user_id: str) -> tuple | None:
-    """The id and hash of the newest audit entry if this request's session is alive.
+def alive_state(user_id: str, slug: str, shared_action: str) -> tuple | None:
+    """The state of the contest at ``slug`` if this request's session is alive.
 
     None when the cookie has no token or its session has ended: no kept page for it.
     Read on a driver connection of the pool, outside the request's ORM session.
@@ -215,11 +221,20 @@ def alive_state(user_id: str) -> tuple | None:
     if dialect.name == "sqlite":  # stored as naive UTC text (models.UTCDateTime)
         since = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     connection = db.engine.raw_connection()
+    # One statement needs no transaction of its own: on PostgreSQL the driver then sends
+    # no BEGIN before it and no ROLLBACK when the pool takes the connection back, two of
+    # the four round trips of a kept page (``make bench``). SQLite's has none to save.
+    driver = connection.driver_connection if dialect.name == "postgresql" else None
     try:
+        if driver is not None:
+            driver.autocommit = True
         cursor = connection.cursor()
-        cursor.execute(_ALIVE.format(p=placeholder), (_hash(token), int(person), since))
-        row = cursor.fetchone()
+        parameters = (slug, shared_action, _hash(token), int(person), since)
+        cursor.execute(_ALIVE.format(p=placeholder), parameters)
+        rows = cursor.fetchall()
         cursor.close()
     finally:
+        if driver is not None and not driver.closed:
+            driver.autocommit = False  # as the pool gives connections out
         connection.close()  # back to the pool
-    return ("alive", *row) if row else None
+    return ("alive", *(tuple(row) for row in rows)) if rows else None

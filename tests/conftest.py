@@ -30,6 +30,7 @@ from sqlalchemy.pool import NullPool
 from werkzeug import security
 
 from scoring import audit, clock, config, create_app, demo, edrpou, models
+from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import (
     Contest,
@@ -97,6 +98,19 @@ def _settings(tmp_path: Path, database_uri: str) -> dict:
         "BACKUP_SIGNING_KEY": "test-backup-signing-key-0123456789abcdef",
         "PUBLIC_URL": "http://127.0.0.1:5000",  # links in e-mails, whatever the environment says
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_build(tmp_path_factory):
+    """One build of the static files for the session (scoring/assets.py), not one per app."""
+    folder = tmp_path_factory.mktemp("static-build")
+    previous = os.environ.get("STATIC_BUILD_DIR")
+    os.environ["STATIC_BUILD_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("STATIC_BUILD_DIR", None)
+    else:
+        os.environ["STATIC_BUILD_DIR"] = previous
 
 
 # Held by a run on its PostgreSQL database (not the audit log's key, scoring/audit.py).
@@ -272,6 +286,7 @@ def make_app(database_uri, tmp_path):
         return app
 
     yield make
+    jobs.join()  # documents still being made in the background read the database
     for app in apps:
         with app.app_context():
             db.engine.dispose()

@@ -44,6 +44,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, text
 
 from scoring import audit, clock, create_app
+from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.i18n import oblast_name, points
 from scoring.models import (
@@ -343,8 +344,11 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "results.add_juror": {"POST": manage(WRITE)},
     "results.revoke": {"GET": manage(), "POST": manage(WRITE)},
     "results.meeting": {"GET": manage(), "POST": manage(WRITE)},
-    "documents.protocol": {"GET": manage()},
-    "documents.scoresheets": {"GET": manage()},
+    "documents.protocol": {"GET": manage(), "POST": manage(WRITE)},  # POST: in the background
+    "documents.scoresheets": {"GET": manage(), "POST": manage(WRITE)},
+    # A document made in the background answers only the one who asked (none here).
+    "documents.job": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
+    "documents.job_file": {"GET": table(404, applicants=404, jurors=404, organisers=404)},
     # The owner's application wins the tie by the commission's decision: its certificate
     # (marked as a draft until the results are published) is the organisers' to print.
     "documents.certificate": {"GET": manage()},
@@ -383,6 +387,7 @@ def url_values(endpoint: str, s: Scenario) -> dict:
         "kind": "applicant",
         "person_id": s.organisation,
         "oblast": "UA-63",
+        "job": "no-such-job",
         "fmt": "xlsx",
         "token": s.upload,
         "session_id": s.other_session,
@@ -645,6 +650,7 @@ class Matrix:
 
     def restore(self) -> None:
         """Back to the scenario as it was after the logins (same ids, same sessions)."""
+        jobs.join()  # a document asked for in the background reads the database
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -29,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 
 from scoring import clock
 from scoring.applications import clarifications
+from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import (
     Answer,
@@ -467,6 +468,9 @@ ROUTES: dict[str, Reach] = {
         page=manage("/ranking"),
         setup=_divergent,
     ),
+    # organisers: long documents, asked for by the page's script (a POST without a body)
+    "documents.protocol": Reach("organiser", manage("/protocol.pdf"), json=True),
+    "documents.scoresheets": Reach("organiser", manage("/scoresheets.pdf"), json=True),
     # organisers: imports in the browser
     "imports.upload": Reach("organiser", manage("/import/applications")),
     "imports.upload_contest": Reach("organiser", lambda w: "/manage/imports/contest"),
@@ -829,6 +833,41 @@ def test_juror_autosave_survives_bad_input(app, world):
     run()
 
 
+def test_documents_asked_for_in_the_background_survive_bad_input(app, world):
+    """Any query and any body: the job starts and ends with its document, or the request is
+    refused; never a 500, and nothing is written."""
+    client = logged_in(app, world, "organiser")
+    token = token_of(client, manage("")(world))
+    before = snapshot(app)
+    names = st.sampled_from(["members", "lang", "application", "blank"]) | st.text(max_size=5)
+
+    @settings(fuzz, max_examples=12)
+    @given(
+        endpoint=st.sampled_from(["documents.protocol", "documents.scoresheets"]),
+        query=st.lists(st.tuples(names, nasty_text), max_size=3),
+        body=raw_bodies,
+    )
+    def run(endpoint, query, body):
+        url = ROUTES[endpoint].url(world)
+        response = client.post(
+            url,
+            query_string=MultiDict(query),
+            data=body[0],
+            content_type=body[1],
+            headers={"X-CSRFToken": token},
+        )
+        # 400: a body no form reads (JSON to this endpoint: scoring/requestguard.py)
+        status = response.status_code
+        assert status in (202, 400, 404), f"{url} {query!r:.300}: {status}"
+        if response.status_code == 202:
+            jobs.join()
+            state = client.get(response.get_json()["progress"]).get_json()
+            assert state["state"] == "ready", f"{url} {query!r:.300}: {state}"
+
+    run()
+    assert snapshot(app) == before, "asking for documents changed the database"
+
+
 # Query strings of GET pages ------------------------------------------------------------
 
 QUERY_PAGES = {
@@ -1131,7 +1170,12 @@ def _json_token(client, route: str, url: str) -> str:
     return token_of(client, url.removesuffix("/autosave"))
 
 
-@pytest.mark.parametrize("route", sorted(ROUTES))
+# The documents' POSTs (made in the background) read no body: their bad bodies and
+# queries are drawn by test_documents_asked_for_in_the_background_survive_bad_input.
+READ_BODIES = sorted(r for r in ROUTES if not ROUTES[r].json or r in JSON_FIELDS)
+
+
+@pytest.mark.parametrize("route", READ_BODIES)
 def test_malformed_content_is_refused_with_a_message_on_every_post_route(route, app, world):
     """A JSON list or deeply nested JSON to a form, nested JSON objects, a file in a text
     field, bytes that are not UTF-8 in the body or the query, NUL in the query: each gets
@@ -1167,6 +1211,7 @@ def _address_cases(app, world: World):
         "oblast": "UA-63",
         "token": world.tokens["reset"],
         "filename": "app.css",
+        "job": "no-such-job",  # a document made in the background: none is under way
         "fmt": "xlsx",
     }
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):

@@ -9,6 +9,8 @@ the Ukrainian catalogue gains the documents' messages.
 
 import hashlib
 import io
+import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +19,8 @@ from pypdf import PdfReader
 from sqlalchemy import delete, func, select
 from werkzeug.security import generate_password_hash
 
-from scoring import audit, demo, models
+from scoring import audit, demo, documents, models
+from scoring.documents import jobs
 from scoring.documents.pdf import fonts
 from scoring.extensions import db
 from scoring.models import (
@@ -728,6 +731,89 @@ def test_generation_time_is_in_the_footer(app, client, demo_contest, clock_at):
     document = read(client.get(f"/contests/{demo_contest}/results.pdf"))
     moment = words(app, "Generated %(moment)s (Kyiv time)", moment="15 вересня 2026 р., 18:00")
     assert all(moment in text for text in document.pages)
+
+
+def test_laying_out_the_protocol_tells_its_progress(app, demo_contest):
+    heard = []
+    with app.test_request_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == demo_contest))
+        record = documents.data.protocol(contest, "uk", secretary="Секретар")
+        pdf = documents.pdf.protocol.build(
+            record, documents.data.font_folder(), lambda *call: heard.append(call)
+        )
+    assert pdf.startswith(b"%PDF") and len(heard) > 3
+    total = heard[-1][1]
+    assert heard[-1] == (total, total) and all(done <= total for done, _t in heard)
+
+
+# --- Long documents made in the background, with their progress --------------------------
+
+
+def test_a_long_document_is_made_in_the_background_and_tells_its_progress(
+    app, client, build, demo_contest, monkeypatch
+):
+    written = []  # every state the job wrote, as the script would read them in turn
+    real_write = jobs._write
+
+    def write(path, state):
+        written.append(state)
+        real_write(path, state)
+
+    monkeypatch.setattr(jobs, "_write", write)
+    go_on = threading.Event()  # the layout waits until the test has looked at the job
+    lay_out = documents.pdf.protocol.build
+
+    def held(*args):
+        go_on.wait(timeout=60)
+        return lay_out(*args)
+
+    monkeypatch.setattr(documents.pdf.protocol, "build", held)
+    _login(client, ORGANISER)
+    url = f"/manage/contests/{demo_contest}/protocol.pdf?members=1"
+    token = client.csrf_token(f"/manage/contests/{demo_contest}")
+    assert client.post(url).status_code == 400  # a POST without the CSRF token: refused
+    started = client.post(url, headers={"X-CSRFToken": token})
+    assert started.status_code == 202
+    progress = started.get_json()["progress"]
+    again = client.post(url, headers={"X-CSRFToken": token})  # asked twice: the same job
+    assert again.get_json()["progress"] == progress
+    assert client.get(progress).get_json() == {"state": "working", "done": 0, "total": 0}
+    assert client.get(f"{progress}/file").status_code == 404  # not made yet
+    go_on.set()
+    jobs.join()
+    laid_out = [s for s in written if s["state"] == "working" and s["total"]]
+    assert len(laid_out) >= 3 and laid_out[-1]["done"] <= laid_out[-1]["total"]
+    assert [s["done"] for s in laid_out] == sorted(s["done"] for s in laid_out)
+
+    client.submit("/logout")
+    build.user(Role.ORGANISER, email="other.organiser@example.org")
+    client.login("other.organiser@example.org")  # the job is only its owner's
+    assert client.get(progress).status_code == 404
+    assert client.get(f"{progress}/file").status_code == 404
+    client.submit("/logout")
+
+    _login(client, ORGANISER)
+    state = client.get(progress)
+    assert state.headers["Cache-Control"] == "private, no-store"
+    state = state.get_json()
+    assert state["state"] == "ready" and state["done"] == state["total"]
+    response = client.get(state["file"])
+    assert_attachment(response, f"protocol-{demo_contest}.pdf")
+    background = read(response)
+    direct = read(client.get(url))  # the link without the script: the same document
+    member = words(app, "Member of the commission")
+    assert background.flat.count(member) == direct.flat.count(member) > 2
+    assert len(background.pages) == len(direct.pages)
+    assert client.get(state["file"]).status_code == 404  # given once, then gone
+    assert client.get(progress).status_code == 404
+
+
+def test_pages_offer_the_long_documents_with_their_progress(client, demo_contest):
+    _login(client, ORGANISER)
+    for page in (f"/manage/contests/{demo_contest}", f"/manage/contests/{demo_contest}/ranking"):
+        html = client.get(page).get_data(as_text=True)
+        assert re.search(r'href="[^"]*/protocol\.pdf"[^>]*data-progress', html), page
+        assert 'id="document-progress"' in html and "js/progress." in html
 
 
 def test_a_diploma_names_the_place_among_the_winners(app, client, runner, build, tmp_path):

@@ -1,5 +1,7 @@
 """Friendly error pages in Ukrainian; nothing internal leaks."""
 
+import re
+
 import pytest
 
 
@@ -45,4 +47,9 @@ def test_the_favicon_is_an_icon_not_a_404(client):
         assert response.status_code == 200
         assert response.mimetype == "image/vnd.microsoft.icon"
         assert response.data[:4] == b"\x00\x00\x01\x00"  # the ICO file signature
-    assert '<link rel="icon" href="/favicon.ico"' in client.get("/").get_data(as_text=True)
+    # Pages link the same icon under a name made of its content, kept by the browser.
+    linked = re.search(r'<link rel="icon" href="([^"]+)"', client.get("/").get_data(as_text=True))
+    assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.ico", linked.group(1))
+    with client.get(linked.group(1)) as icon:
+        assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"
+        assert "immutable" in icon.headers["Cache-Control"]

@@ -329,7 +329,7 @@ def test_scores_save_in_the_background_and_the_total_follows(app, client, juror,
         assert f'data-max="{maximum}"' in tag and 'inputmode="decimal"' in tag
         assert f'<label class="form-label fw-semibold mb-1" for="points_{c[code]}">' in page
     assert "of 30 possible" in page  # 10 + 1.5 × 10 + 5
-    assert '<script src="/static/js/scoresheet.js"></script>' in page
+    assert re.search(r'<script src="/static/js/scoresheet\.[0-9a-f]{12}\.js"></script>', page)
 
     token = page_csrf(client, judged.url(number))
     response = autosave(

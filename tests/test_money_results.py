@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from scoring import ranking
 from scoring.extensions import db, mailer
 from scoring.models import Application, AuditEntry, Contest, Decision, Stage, User
+from scoring.results import deliberation
 
 from ._bad_input import form_for
 from ._money import APPLICANTS, NUMBERS, ORGANISER, SLUG, grant_contest
@@ -324,6 +326,37 @@ def test_a_tie_at_the_edge_of_the_fund_is_decided_then_its_loser_funded_in_part(
     caption, rows = _table(client)
     assert rows[NUMBERS[1]][1] == "15 000,00 грн" and rows[NUMBERS[3]][1] == "—"
     assert "надано 100 000,00 грн, залишок 0,00 грн" in caption
+
+
+def test_one_ranking_a_change_serves_the_amounts_of_the_page_and_the_exports(
+    app, client, deliberating, monkeypatch
+):
+    """The ranking computed once per change (``loading._Kept``) carries the amounts: the
+    page and the CSV read them from the same ranking, and a partial award, a change of
+    the contest, ranks anew before either shows it."""
+    computed = []
+    rank_fitting = ranking.rank_fitting
+
+    def counting(inputs):
+        computed.append(inputs)
+        return rank_fitting(inputs)
+
+    monkeypatch.setattr(ranking, "rank_fitting", counting)
+    monkeypatch.setattr(deliberation, "STABILITY_BUDGET", 0)  # its own rankings aside
+
+    def export() -> dict:
+        rows = csv.DictReader(io.StringIO(client.get(f"{RANKING}.csv").get_data(as_text=True)))
+        return {row["Номер"]: (row["Надано"], row["Залишок фонду"]) for row in rows}
+
+    assert _table(client)[1][NUMBERS[1]][1:3] == ("—", "40 000,00 грн")
+    assert export()[NUMBERS[1]] == ("", "40000.00")
+    assert len(computed) == 1 and computed[0].settings.fund is not None
+
+    assert _award(client, NUMBERS[1], "35 000,00").status_code == 302
+    awarded = len(computed)  # the award's own request ranks to check that it fits
+    assert _table(client)[1][NUMBERS[1]][1:3] == ("35 000,00 грн", "5 000,00 грн")
+    assert export()[NUMBERS[1]] == ("35000.00", "5000.00")
+    assert len(computed) == awarded + 1
 
 
 def test_the_applicants_data_file_holds_the_amount_and_the_partial_award_once_published(

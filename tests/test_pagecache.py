@@ -1,13 +1,19 @@
 """Heavy pages served again from the cache (scoring/pagecache.py) — and never stale."""
 
+import gzip
 import logging
 import re
 
+import brotli
 import pytest
+from sqlalchemy import event, insert, select
+from sqlalchemy.exc import IntegrityError
 
+from scoring import audit, ranking
 from scoring.extensions import db
-from scoring.models import Contest, Role, SheetState, User
+from scoring.models import Application, Contest, Role, Scoresheet, SheetState, User
 from scoring.pagecache import PageCache
+from scoring.results import deliberation, loading
 from tests._databases import counted
 from tests._judging import autosave, judged_contest, page_csrf, set_sheet
 
@@ -39,6 +45,42 @@ def test_a_scoresheet_is_served_again_until_the_juror_saves(app, build, client):
     page = client.get(url).get_data(as_text=True)
     assert f'id="points_{c1}"' in page and 'value="7"' in page
     assert 'value="7"' not in first
+
+
+def test_a_kept_page_gives_the_pool_back_connections_that_open_transactions(
+    app, build, client
+):
+    """The page cache's query runs on PostgreSQL without a transaction (no BEGIN, no
+    ROLLBACK); the connection goes back to the pool as the pool gave it out, so the next
+    request's writes are again one transaction that a failure rolls back whole."""
+    _juror, judged = _sheet(app, build)
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    assert client.get(url).status_code == 200
+    with app.app_context():
+        engine = db.engine
+    returned = []
+
+    def checkin(dbapi_connection, _record):
+        returned.append(getattr(dbapi_connection, "autocommit", False))
+
+    event.listen(engine, "checkin", checkin)
+    try:
+        with counted(app) as again:
+            assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "checkin", checkin)
+    assert again[0] == 0  # served from the cache: only the driver-level query ran
+    assert returned and not any(returned), returned
+    # Writes after it are still all or nothing: a failed statement undoes the one before.
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == JUROR))
+        user.name = "Змінене ім’я"
+        db.session.flush()
+        with pytest.raises(IntegrityError):
+            db.session.execute(insert(User).values(id=user.id))
+        db.session.rollback()
+        assert db.session.scalar(select(User.name).where(User.email == JUROR)) != "Змінене ім’я"
 
 
 def test_a_juror_taken_off_the_application_is_refused_at_once(app, build, client):
@@ -82,7 +124,9 @@ def test_a_message_shown_once_is_not_served_again(app, build, client):
     assert "alert-success" not in again and 'value="4"' in again
 
 
-def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
+def _ranked(app, build):
+    """``_sheet``'s contest, its other sheets submitted, with an organiser: the juror,
+    the contest and the points of a full sheet (21,50 in all)."""
     juror, judged = _sheet(app, build)
     organiser = build.user(Role.ORGANISER, email=ORGANISER)
     with app.app_context():
@@ -93,6 +137,11 @@ def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
     full = {c["C1"]: "8", c["C2"]: "6", c["C3"]: "4.5"}
     for number in judged.numbers[1:]:
         set_sheet(app, juror, number, points=full, state=SheetState.SUBMITTED)
+    return juror, judged, full
+
+
+def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
+    _juror, judged, full = _ranked(app, build)
     client.login(ORGANISER)
     ranking = f"/manage/contests/{judged.slug}/ranking"
     before = client.get(ranking).get_data(as_text=True)
@@ -115,6 +164,76 @@ def test_the_ranking_changes_as_soon_as_a_score_does(app, build, client):
     assert ranked.search(after) and not ranked.search(before)
 
 
+def test_a_draft_saved_leaves_the_ranking_as_read_and_a_submission_ranks_anew(
+    app, build, client, monkeypatch
+):
+    """Jurors' drafts count in no ranking: after a draft is saved the ranking page is
+    rendered anew, from the sheets read and the ranking computed before. Any other write
+    of the contest (a submission, a change of its settings) reads and ranks again."""
+    _juror, judged, full = _ranked(app, build)
+    with app.app_context():  # the contest's history (its creation, in the app)
+        audit.record("contest.created", contest=db.session.get(Contest, judged.contest_id))
+        db.session.commit()
+    done = {"read": 0, "ranked": 0}
+
+    def counting(name, real):
+        def call(*args):
+            done[name] += 1
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(loading, "_read", counting("read", loading._read))
+    monkeypatch.setattr(ranking, "rank_fitting", counting("ranked", ranking.rank_fitting))
+    monkeypatch.setattr(deliberation, "STABILITY_BUDGET", 0)  # its rankings of changed inputs aside
+    ranking_url = f"/manage/contests/{judged.slug}/ranking"
+    ranked = re.compile(rf'{judged.numbers[0]}</th>((?!</tr>).)*fw-semibold">21,50</td>', re.S)
+
+    def organiser_sees() -> str:
+        """The ranking's table as the organiser sees it (the page's tokens aside)."""
+        client.login(ORGANISER)
+        page = client.get(ranking_url).get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": client.csrf_token()})
+        return re.search(r"<tbody>.*</tbody>", page, re.S).group(0)
+
+    before = organiser_sees()
+    assert done == {"read": 1, "ranked": 1} and not ranked.search(before)
+
+    client.login(JUROR)
+    sheet = judged.url(judged.numbers[0])
+    token = page_csrf(client, sheet)
+    points = {str(k): v for k, v in full.items()}
+    body = {"points": points, "comments": {str(judged.criteria["C1"]): "Добре"}}
+    assert autosave(client, judged, judged.numbers[0], body, token).status_code == 200
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    with counted(app) as rendered:
+        assert organiser_sees() == before
+    assert rendered[0] > 6, rendered  # not the kept page: rendered anew after the write
+    assert done == {"read": 1, "ranked": 1}  # but from the sheets and ranking kept
+
+    client.login(JUROR)
+    assert client.submit(judged.url(judged.numbers[0], "/submit")).status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    after = organiser_sees()
+    assert done == {"read": 2, "ranked": 2} and ranked.search(after)
+
+    with app.app_context():  # any other write of the contest: read and ranked again
+        audit.record("contest.updated", contest=db.session.get(Contest, judged.contest_id))
+        db.session.commit()
+    assert organiser_sees() == after and done == {"read": 3, "ranked": 3}
+
+    # Reopened, the sheet is a draft again: it leaves the ranking at once.
+    with app.app_context():
+        sheet_id = db.session.scalar(
+            select(Scoresheet.id).join(Application).where(Application.number == judged.numbers[0])
+        )
+    client.login(ORGANISER)
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{sheet_id}/reopen"
+    assert client.submit(reopen, {"reason": "Оцінку за C2 треба переглянути."}).status_code == 302
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    assert organiser_sees() == before and done == {"read": 4, "ranked": 4}
+
+
 def test_with_the_cache_turned_off_every_request_renders_the_page(app, build, make_app):
     _juror, judged = _sheet(app, build)
     uncached = make_app(PAGE_CACHE_BYTES=0)
@@ -133,7 +252,8 @@ def test_the_cache_keeps_the_most_recent_pages_within_its_size():
     for name in "abcde":
         cache.put((name,), name.encode() * 100, "text/html")
     assert cache.get(("a",)) is None  # the oldest went out
-    assert cache.get(("b",)) == (b"b" * 100, "text/html")
+    kept = cache.get(("b",))
+    assert (kept.body, kept.mimetype) == (b"b" * 100, "text/html")
     cache.put(("f",), b"f" * 100, "text/html")  # "b" was just used: "c" goes out
     assert cache.get(("c",)) is None and cache.get(("b",)) is not None
     assert cache.size <= 400
@@ -166,3 +286,98 @@ def test_the_request_log_names_the_person_of_a_cached_page(app, build, client, c
     (line,) = [r for r in caplog.records if r.name == "scoring" and hasattr(r, "status")]
     assert queries[0] <= 1  # from the cache: the person was never loaded
     assert (line.path, line.status, line.user_id) == (url, 200, juror)
+
+
+def _two_contests(app, build):
+    """A juror and an organiser on two contests in judging, each with a draft sheet."""
+    juror = build.user(Role.JUROR, email=JUROR, name="Оксана Кешована")
+    first = judged_contest(app, build, [juror], count=2, slug="pershyi")
+    second = judged_contest(app, build, [juror], count=2, slug="druhyi")
+    organiser = build.user(Role.ORGANISER, email=ORGANISER)
+    with app.app_context():
+        for judged in (first, second):
+            contest = db.session.get(Contest, judged.contest_id)
+            contest.organisers.append(db.session.get(User, organiser))
+        db.session.commit()
+    for judged in (first, second):
+        set_sheet(app, juror, judged.numbers[0])
+    return first, second
+
+
+def test_a_write_in_one_contest_leaves_the_other_contests_pages_cached(app, build, client):
+    first, second = _two_contests(app, build)
+    client.login(JUROR)
+    sheet = first.url(first.numbers[0])
+    page = client.get(sheet).get_data(as_text=True)
+
+    # The juror saves in the other contest: this contest's page is served again as it was.
+    token = page_csrf(client, second.url(second.numbers[0]))
+    c1 = second.criteria["C1"]
+    saved = autosave(client, second, second.numbers[0], {"points": {str(c1): "9"}}, token)
+    assert saved.status_code == 200
+    with counted(app) as again:
+        assert client.get(sheet).get_data(as_text=True) == page
+    assert again[0] <= 3, again
+
+    # A save in this contest renders it anew.
+    c1 = first.criteria["C1"]
+    saved = autosave(client, first, first.numbers[0], {"points": {str(c1): "6"}}, token)
+    assert saved.status_code == 200
+    with counted(app) as after:
+        assert 'value="6"' in client.get(sheet).get_data(as_text=True)
+    assert after[0] > 3, after
+
+
+def test_a_change_of_no_contest_or_of_a_person_everywhere_renders_every_contest_anew(
+    app, build, client
+):
+    first, second = _two_contests(app, build)
+    c = first.criteria
+    full = {c["C1"]: "8", c["C2"]: "6", c["C3"]: "4.5"}
+    set_sheet(app, first.jurors[0], first.numbers[1], points=full, state=SheetState.SUBMITTED)
+    client.login(ORGANISER)
+    ranking = f"/manage/contests/{first.slug}/ranking"
+    assert "Оксана Кешована" in client.get(ranking).get_data(as_text=True)
+    assert client.get(ranking).status_code == 200
+    with counted(app) as cached:
+        client.get(ranking)
+    assert cached[0] <= 3
+
+    with app.app_context():  # a renamed account: an entry of no contest
+        db.session.get(User, first.jurors[0]).name = "Оксана Перейменована"
+        audit.record("user.updated", obj=db.session.get(User, first.jurors[0]), fields=["name"])
+        db.session.commit()
+    assert "Оксана Перейменована" in client.get(ranking).get_data(as_text=True)
+
+    with counted(app) as cached:
+        client.get(ranking)
+    assert cached[0] <= 3
+    with app.app_context():  # anonymised through the other contest: shown everywhere
+        user = db.session.get(User, first.jurors[0])
+        user.name = "Анонімізовано"
+        contest = db.session.get(Contest, second.contest_id)
+        audit.record("person.anonymised", contest=contest, obj=user, users=[user.id])
+        db.session.commit()
+    page = client.get(ranking).get_data(as_text=True)
+    assert "Анонімізовано" in page and "Оксана Перейменована" not in page
+
+
+def test_a_cached_page_is_sent_compressed_as_the_browser_accepts(app, build, client):
+    _juror, judged = _sheet(app, build)
+    url = judged.url(judged.numbers[0])
+    client.login(JUROR)
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers
+    html = plain.get_data()
+    for accept, encoding, decode in (
+        ("gzip, deflate, br, zstd", "br", brotli.decompress),
+        ("gzip", "gzip", gzip.decompress),
+    ):
+        for _time in range(2):  # compressed once, then served as it was kept
+            with counted(app) as queries:
+                response = client.get(url, headers={"Accept-Encoding": accept})
+            assert queries[0] <= 3, queries
+            assert response.headers["Content-Encoding"] == encoding
+            assert "Accept-Encoding" in response.headers["Vary"]
+            assert len(response.get_data()) < len(html) / 3
+            assert decode(response.get_data()) == html

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, insert, select
 
-from scoring import clock, edrpou
+from scoring import audit, clock, edrpou, ranking
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -691,7 +691,8 @@ def test_a_divergent_application_gets_a_juror_in_one_click_and_a_recorded_resolu
     assert "The totals differ by 25.00 points (the threshold is 7.50)" in text
     # Every member has a column of the ranking (Галина and Віра have no sheets yet); in
     # the divergences section Галина is never proposed.
-    divergences = text.split('Divergences', 2)[2]
+    section = re.search(r'<section id="divergent".*?</section>', page, re.S).group(0)
+    divergences = _text(section)
     assert "Add a juror: Віра" in divergences and "Галина" not in divergences
     with app.app_context():
         sheets = db.session.scalars(select(Scoresheet).order_by(Scoresheet.id)).all()
@@ -788,6 +789,11 @@ def _bulk_contest(app, build, count: int) -> str:
                     "contest_id": contest_id,
                     "organisation_id": org,
                     "state": ApplicationState.ADMITTED,
+                    # The organisation's facts, frozen at submission as the app does.
+                    "applicant_name": f"ГО «Масова {i}»",
+                    "applicant_kind": OrganisationKind.NGO,
+                    "applicant_oblast": "UA-63",
+                    "applicant_community": "Харківська міська громада",
                     "serial": i + 1,
                     "number": f"B{count}-2026-{i + 1:04d}",
                     "title": "",
@@ -897,3 +903,106 @@ def test_chart_text_is_escaped():
     )
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "T &amp; T" in svg
     assert svg.count("<circle") == 2 and "1 × 2" in svg  # equal totals share one dot
+
+
+def test_the_ranking_is_computed_once_per_change_for_the_page_the_exports_and_the_protocol(
+    client, app, build, monkeypatch
+):
+    slug = _bulk_contest(app, build, 20)
+    computed = []
+    rank_fitting = ranking.rank_fitting
+
+    def counting(inputs):
+        computed.append(inputs)
+        return rank_fitting(inputs)
+
+    monkeypatch.setattr(ranking, "rank_fitting", counting)
+    monkeypatch.setattr(deliberation, "STABILITY_BUDGET", 0)  # its rankings of changed inputs aside
+    client.login("bulk20@example.org")
+    base = f"/manage/contests/{slug}"
+    for path in ("/ranking", "/ranking.csv", "/protocol.pdf", "/ranking.xlsx", "/ranking"):
+        assert client.get(base + path).status_code == 200, path
+    assert len(computed) == 1
+
+    first = "B20-2026-0001"
+    before = next(r for r in csv.reader(io.StringIO(client.get(base + "/ranking.csv").text))
+                  if first in r)  # fmt: skip
+    with app.app_context():  # the commission corrects a score of the first application
+        score = db.session.scalars(
+            select(Score).join(Scoresheet).join(Application).where(Application.number == first)
+        ).first()
+        score.points = Decimal(0)
+        audit.record(
+            "score.changed",
+            contest=db.session.get(Contest, score.scoresheet.application.contest_id),
+            obj=score.scoresheet,
+        )
+        db.session.commit()
+    after = next(r for r in csv.reader(io.StringIO(client.get(base + "/ranking.csv").text))
+                 if first in r)  # fmt: skip
+    assert len(computed) == 2 and after != before
+    assert client.get(base + "/ranking").status_code == 200 and len(computed) == 2
+
+
+def test_a_long_ranking_is_shown_a_page_at_a_time(client, app, build, monkeypatch):
+    monkeypatch.setattr(deliberation, "PAGE_ROWS", 8)  # 1,000 on the site; 20 rows here
+    slug = _bulk_contest(app, build, 20)
+    client.login("bulk20@example.org")
+    numbers = re.compile(r'<th scope="row" class="text-nowrap">(B20-2026-\d{4})</th>')
+    pages = [
+        client.get(f"/manage/contests/{slug}/ranking?page={n}").get_data(as_text=True)
+        for n in (1, 2, 3)
+    ]
+    section = re.compile(r'<section id="ranking".*?</section>', re.S)
+    shown = [numbers.findall(section.search(page).group(0)) for page in pages]
+    assert [len(rows) for rows in shown] == [8, 8, 4]
+    assert len(set(sum(shown, []))) == 20  # every application once
+    assert "Заявки 9–16 з 20. Сторінка 2 з 3" in pages[1]
+    assert f'href="/manage/contests/{slug}/ranking?page=3#ranking" rel="next"' in pages[1]
+    assert 'rel="next"' not in pages[2] and 'rel="prev"' not in pages[0]
+    for odd in ("0", "99", "x", "-1"):  # out of range or not a page: the nearest page
+        response = client.get(f"/manage/contests/{slug}/ranking?page={odd}")
+        rows = numbers.findall(section.search(response.text).group(0))
+        assert response.status_code == 200 and len(rows) in (8, 4)
+
+
+def test_the_ranking_can_be_filtered_and_formats_only_the_rows_it_shows(
+    client, app, build, monkeypatch
+):
+    monkeypatch.setattr(deliberation, "PAGE_ROWS", 8)
+    formatted = []  # the rows whose notes were worded: every row the page formats
+    worded = deliberation.notes_text
+    monkeypatch.setattr(
+        deliberation,
+        "notes_text",
+        lambda notes, memo: formatted.append(notes) or worded(notes, memo),
+    )
+    slug = _bulk_contest(app, build, 20)
+    client.login("bulk20@example.org")
+    row_numbers = re.compile(r'<th scope="row" class="text-nowrap">(B20-2026-\d{4})</th>')
+    section = re.compile(r'<section id="ranking".*?</section>', re.S)
+    url = f"/manage/contests/{slug}/ranking"
+
+    def numbers_in(page: str) -> list[str]:
+        return row_numbers.findall(section.search(page).group(0))
+
+    page = _page(client, f"{url}?q=2026-0007")
+    assert numbers_in(page) == ["B20-2026-0007"] and len(formatted) == 1
+    assert "Показано заявок: 1 із 20 у рейтингу" in _text(page)
+    assert 'value="2026-0007"' in page  # the search stays in its field
+    assert f'href="{url}#ranking">Скинути фільтри' in page
+
+    formatted.clear()
+    page = _page(client, f"{url}?q=Масова 1")  # by the applicant's name: 1 and 10–19
+    assert len(numbers_in(page)) == 8 and len(formatted) == 8  # the first page of 11
+    assert f'href="{url}?page=2&amp;q=%D0%9C%D0%B0%D1%81%D0%BE%D0%B2%D0%B0+1#ranking"' in page
+
+    winners = numbers_in(_page(client, f"{url}?show=winners"))
+    everyone = sum((numbers_in(_page(client, f"{url}?page={n}")) for n in (1, 2, 3)), [])
+    assert 0 < len(winners) < 8 and winners == everyone[: len(winners)]  # the top places
+
+    page = _page(client, f"{url}?oblast=UA-99&show=nonsense")  # not options: no filter
+    assert len(numbers_in(page)) == 8
+    assert page.count("Оберіть один із варіантів.") == 2
+    page = _page(client, f"{url}?oblast=UA-14")  # nobody from there
+    assert numbers_in(page) == [] and "Жодна заявка в рейтингу не відповідає фільтрам." in page

@@ -13,7 +13,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import delete, func, select
 
+from scoring import progress
 from scoring.extensions import db
+from scoring.judging import scores_file
 from scoring.models import (
     Application,
     Conflict,
@@ -314,6 +316,43 @@ def test_the_scores_commands_have_help(runner):
         assert (
             result.exit_code == 0 and "application,juror,criterion,score,comment" in result.output
         )
+
+
+def test_the_import_tells_its_progress_to_whoever_waits(app, juror, judged):
+    first, second, third = judged.numbers
+    text = HEADER + "".join(
+        _full_sheet(number, email)
+        for number in judged.numbers
+        for email in ("known@jury.example", "paper.juror@jury.example")
+    )
+    heard = []
+    with app.app_context():
+        contest = db.session.get(Contest, judged.contest_id)
+        summary = scores_file.import_scores(
+            contest, text.encode(), progress=lambda done, total: heard.append((done, total))
+        )
+        db.session.commit()
+    assert summary.sheets == 6
+    lines = 18
+    assert heard[0] == (0, 2 * lines) and heard[-1] == (2 * lines, 2 * lines)
+    assert {total for _done, total in heard} == {2 * lines}
+    assert [done for done, _total in heard] == sorted(done for done, _total in heard)
+    assert any(lines <= done < 2 * lines for done, _total in heard)  # the writing half
+
+
+def test_on_a_terminal_the_progress_is_one_line_rewritten(capsys):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    show = progress.on_terminal("Імпорт оцінок", screen)
+    for done in (0, 1, 1, 3, 4):
+        show(done, 4)
+    assert screen.getvalue() == (
+        "\rІмпорт оцінок: 0 %\rІмпорт оцінок: 25 %\rІмпорт оцінок: 75 %\rІмпорт оцінок: 100 %\n"
+    )
+    assert progress.on_terminal("x", io.StringIO()) is progress.nothing  # a file: silent
 
 
 # Numbers and facts as paper brings them (issue 13, SPEC §15) -------------------------

@@ -27,12 +27,13 @@ from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access, clock, files, hromadas, lifecycle, mail, money, organisations
 from ..auth import role_required
+from ..csrftokens import masked_token
 from ..extensions import db
 from ..i18n import OBLASTS, current_language, file_size_text, input_amount
 from ..links import external_url
@@ -429,7 +430,7 @@ def autosave(application_id: int):
         application = db.session.get(Application, application_id)
         if application is None or not application.belongs_to(current_user):
             return _json_error(404, "not_found", _("There is no such application."))
-        return jsonify(csrf_token=generate_csrf())
+        return jsonify(csrf_token=masked_token())
     payload = request.get_json(silent=True)
     fields = payload.get("fields") if isinstance(payload, dict) else None
     if not isinstance(fields, dict):

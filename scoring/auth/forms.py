@@ -1,7 +1,6 @@
 """Forms of the accounts pages; every message is in gettext and shown beside its field."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
-from ..forms import choices, email_field, required, strip
+from ..forms import AppForm, choices, email_field, required, strip
 from ..i18n import LANGUAGE_NAMES
 from ..models import Role
 from ..organisations import OrganisationFields, PlaceFields
@@ -56,22 +55,22 @@ def new_password_fields(label=None):
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = email_field()
     password = PasswordField(
         _l("Password"), validators=[required()], render_kw={"autocomplete": "current-password"}
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(AppForm):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     password, password_confirm = new_password_fields()
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(AppForm):
     email = email_field()
     name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     role = RadioField(
@@ -83,7 +82,7 @@ class InvitationForm(FlaskForm):
     contest = SelectField(_l("Contest"), coerce=str, validate_choice=True)
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(AppForm):
     name = StringField(
         _l("Your name"),
         validators=[required(), Length(max=200)],
@@ -93,7 +92,7 @@ class AcceptInvitationForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class AccountForm(FlaskForm):
+class AccountForm(AppForm):
     name = StringField(_l("Name"), validators=[required(), Length(max=200)], filters=[strip])
     language = SelectField(
         _l("Language of pages and e-mails"), choices=choices(LANGUAGE_NAMES.items())
@@ -104,7 +103,7 @@ class JurorAccountForm(AccountForm, PlaceFields):
     """A juror's account: also where they live and work, for conflicts of interest."""
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[required()],
@@ -113,7 +112,7 @@ class PasswordChangeForm(FlaskForm):
     password, password_confirm = new_password_fields(_l("New password"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     language = HiddenField(validators=[DataRequired()])
     next = HiddenField()
 
@@ -131,7 +130,7 @@ class RegistrationForm(OrganisationFields):
     )
 
 
-class TwoFactorSetupForm(FlaskForm):
+class TwoFactorSetupForm(AppForm):
     code = StringField(
         _l("Code from the app"),
         validators=[required(), Length(max=20)],
@@ -147,7 +146,7 @@ class TwoFactorSetupForm(FlaskForm):
     )
 
 
-class SignInCodeForm(FlaskForm):
+class SignInCodeForm(AppForm):
     code = StringField(
         _l("Code"),
         validators=[required(), Length(max=40)],
@@ -160,7 +159,7 @@ class SignInCodeForm(FlaskForm):
     )
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(AppForm):
     """A change to how one signs in asks for the password again."""
 
     password = PasswordField(

@@ -438,7 +438,7 @@ def restore(
     restored.anchor_before = audit.move_anchor(
         audit.Anchor(checked.chain.last_id, checked.chain.last_hash)
     )
-    restored.chain = audit.verify()
+    restored.chain = audit.verify(whole=True)
     return restored
 
 

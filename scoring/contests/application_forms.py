@@ -2,7 +2,6 @@
 requests for a clarification."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     HiddenField,
@@ -16,7 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..applications.clarifications import MESSAGE_MAX
 from ..applications.operations import question_label
-from ..forms import MultiCheckboxField, choices, strip, ticked
+from ..forms import AppForm, MultiCheckboxField, choices, strip, ticked
 from ..i18n import current_language, oblast_choices
 from ..models import ApplicationState, Contest
 from ..organisations import KIND_CHOICES
@@ -87,7 +86,7 @@ class FilterForm(Form):
         return Filters(search=self.q.data or "", **values)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     decision = RadioField(
         _l("Decision"),
         choices=choices(
@@ -120,7 +119,7 @@ class DecisionForm(FlaskForm):
             return None
 
 
-class ClarifyForm(FlaskForm):
+class ClarifyForm(AppForm):
     """What the applicant is asked to fix, which answers or files reopen, and by when."""
 
     message = TextAreaField(

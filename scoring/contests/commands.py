@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import progress
 from ..commandline import CommandError, describe_file
 from ..extensions import db
 from ..models import Contest
@@ -137,7 +138,9 @@ def import_applications(slug: str, file: Path):
     data = _read(file)
     describe_file(data)
     try:
-        imported = applications_file.import_applications(contest, data)
+        imported = applications_file.import_applications(
+            contest, data, progress=progress.on_terminal(_("Importing the applications"))
+        )
     except document.ExchangeError as error:
         raise _refused(_("The applications are not imported:"), error) from error
     db.session.commit()
@@ -148,8 +151,8 @@ def import_applications(slug: str, file: Path):
             count=len(imported.applications),
         )
     )
-    for number, organisation in imported.applications:
-        click.echo(f"  {number}  {organisation}")
+    # Plain numbers and names: nothing to load again after the commit.
+    click.echo("\n".join(f"  {number}  {name}" for number, name in imported.applications))
 
 
 COMMANDS = (export_contest, import_contest, import_applications)

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -31,7 +30,15 @@ from wtforms.widgets import TextInput
 
 from .. import forms, money
 from ..clock import KYIV
-from ..forms import REQUIRED, AmountField, MultiCheckboxField, WholeNumberField, choices, strip
+from ..forms import (
+    REQUIRED,
+    AmountField,
+    AppForm,
+    MultiCheckboxField,
+    WholeNumberField,
+    choices,
+    strip,
+)
 from ..i18n import (
     AGGREGATION_LABELS,
     FEEDBACK_LABELS,
@@ -151,7 +158,7 @@ def _plain(value):
     return Decimal(format(value.normalize(), "f")) if isinstance(value, Decimal) else value
 
 
-class ContestForm(FlaskForm):
+class ContestForm(AppForm):
     """Every field is a ``Contest`` attribute of the same name; ``GROUPS`` lays them out."""
 
     slug = StringField(
@@ -459,7 +466,7 @@ class ContestForm(FlaskForm):
             raise ValidationError(_l("Applications must close after they open."))
 
 
-class CopyForm(FlaskForm):
+class CopyForm(AppForm):
     """What a copy of a contest gets anew: titles, address, prefix and dates."""
 
     title_uk = ContestForm.title_uk
@@ -475,7 +482,7 @@ class CopyForm(FlaskForm):
         return {name: self[name].data for name in ContestForm.COPIED_ANEW}
 
 
-class StageForm(FlaskForm):
+class StageForm(AppForm):
     to = HiddenField(_l("New stage"))
     reason = TextAreaField(
         _l("Reason"),

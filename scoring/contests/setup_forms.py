@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import MultiCheckboxField, PersonForm, choices, required, strip
+from ..forms import AppForm, MultiCheckboxField, PersonForm, choices, required, strip
 from ..models import QuestionKind
 from .forms import (
     FiniteDecimalField,
@@ -49,7 +48,7 @@ STEP_CHOICES = choices(
 )
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(AppForm):
     """A criterion of SPEC §4; every field is a ``Criterion`` attribute of the same name."""
 
     code = StringField(
@@ -220,7 +219,7 @@ LIMIT_FIELDS = ("max_length", "min_value", "max_value", "choices", "file_types")
 NUMBER_LIMIT = Decimal("999999999999")
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(AppForm):
     """A question of the application form (SPEC §4); the limits apply to some kinds only."""
 
     key = StringField(
@@ -378,7 +377,7 @@ class OrganiserForm(PersonForm):
     """A colleague to organise the contest: an organiser's account, or an invitation."""
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     """Move a criterion or a question one place up or down (a button per direction)."""
 
     direction = HiddenField(validators=[DataRequired()])

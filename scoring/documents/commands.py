@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import database, progress
 from ..commandline import CommandError
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
@@ -62,7 +63,9 @@ def _application(contest: Contest, number: str) -> Application:
 
 
 def _document(contest: Contest, kind: str, number: str | None, language: str, **options):
-    """The PDF bytes and the default file name."""
+    """The PDF bytes and the default file name; the long documents (the protocol, the
+    scoresheets) show on the terminal how far their layout has gone."""
+    shown = progress.on_terminal(_("Laying out the document"))
     if kind == "announcement":
         content = pdf.announcement.build(data.announcement(contest, language), data.font_folder())
         return content, data.file_name("results", contest.slug, language=language)
@@ -75,6 +78,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
                 every_member_signs=options["every_member_signs"],
             ),
             data.font_folder(),
+            shown,
         )
         return content, data.file_name("protocol", contest.slug, language=language)
     if kind == "appeals":
@@ -95,7 +99,7 @@ def _document(contest: Contest, kind: str, number: str | None, language: str, **
         blank = options["blank"]
         records = sheets.scoresheets(contest, language, number=number, blank=blank)
         stem = "blank-scoresheets" if blank else "scoresheets"
-        return pdf.scoresheets.build(records, data.font_folder()), data.file_name(
+        return pdf.scoresheets.build(records, data.font_folder(), shown), data.file_name(
             stem, number or contest.slug, language=language
         )
     application = _application(contest, number)
@@ -185,6 +189,12 @@ def pdf_command(
     of them, or one application's), receipt, certificate or feedback (one application's:
     give --application).
     """
+    with database.reading():  # SQLite's write lock stays free for the app meanwhile
+        path = _write(slug, kind, number, language, output, blank, every_member_signs)
+    click.echo(_("The document is written to %(file)s.", file=path.resolve()))
+
+
+def _write(slug, kind, number, language, output, blank, every_member_signs) -> Path:
     contest = _contest(slug)
     if kind in ONE_APPLICATION and not number:
         raise CommandError(
@@ -210,7 +220,7 @@ def pdf_command(
         raise CommandError(
             _("Cannot write %(file)s: %(reason)s", file=path, reason=error.strerror or error)
         ) from error
-    click.echo(_("The document is written to %(file)s.", file=path.resolve()))
+    return path
 
 
 COMMANDS = (pdf_command,)

@@ -5,7 +5,11 @@
   everyone else.
 - ``/manage/contests/<slug>/protocol.pdf`` (``?members=1``: a signature line for every
   member), ``…/scoresheets.pdf`` (``?application=NUMBER``, ``?blank=1``) and
-  ``…/certificates/<number>.pdf`` (winners only): the contest's organisers.
+  ``…/certificates/<number>.pdf`` (winners only): the contest's organisers. The protocol
+  and the scoresheets, which take long for a large contest, may also be asked for by
+  POST (the page's script): they are then made in the background (``jobs``), and
+  ``/documents/jobs/<job>`` tells their progress and ``…/file`` gives them, to the one
+  who asked only.
 - ``/judging/<slug>/<number>/scoresheet.pdf``: the juror's own sheet, once they have
   declared no conflict of interest.
 - ``/applications/<number>/receipt.pdf``: the applicant and the contest's organisers
@@ -22,7 +26,7 @@ download with an ASCII file name.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,7 +38,7 @@ from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
 from ..results.disclosure import results_public
 from ..results.loading import contest_ranking
-from . import data, outcome, pdf, sheets
+from . import data, jobs, outcome, pdf, sheets
 
 bp = Blueprint("documents", __name__)
 
@@ -82,23 +86,40 @@ def announcement_pdf(slug: str):
     )
 
 
-@bp.route("/manage/contests/<slug>/protocol.pdf", endpoint="protocol")
+def _long(contest: Contest, name: str, build, gather, *args, **kwargs) -> Response:
+    """A long document: made now and downloaded (GET), or made in the background for the
+    page's script (POST), which is told where to follow its progress."""
+    if request.method == "GET":
+        return pdf_response(_built(build, gather, contest, *args, **kwargs), name)
+    contest_id = contest.id
+
+    def make(progress) -> tuple[bytes, str]:  # in the job's thread, with its own session
+        again = db.session.get(Contest, contest_id)
+        return build(gather(again, *args, **kwargs), data.font_folder(), progress), name
+
+    job = jobs.start(current_user.id, request.full_path, make)
+    return jsonify(progress=url_for(".job", job=job)), 202
+
+
+@bp.route("/manage/contests/<slug>/protocol.pdf", methods=["GET", "POST"], endpoint="protocol")
 @role_required(Role.ORGANISER)
 def protocol_pdf(slug: str):
     contest = own_contest(slug)
     lang = language()
-    content = _built(
+    return _long(
+        contest,
+        data.file_name("protocol", contest.slug, language=lang),
         pdf.protocol.build,
         data.protocol,
-        contest,
         lang,
         secretary=current_user.name,
         every_member_signs=request.args.get("members") == "1",
     )
-    return pdf_response(content, data.file_name("protocol", contest.slug, language=lang))
 
 
-@bp.route("/manage/contests/<slug>/scoresheets.pdf", endpoint="scoresheets")
+@bp.route(
+    "/manage/contests/<slug>/scoresheets.pdf", methods=["GET", "POST"], endpoint="scoresheets"
+)
 @role_required(Role.ORGANISER)
 def scoresheets_pdf(slug: str):
     contest = own_contest(slug)
@@ -107,11 +128,40 @@ def scoresheets_pdf(slug: str):
         abort(404)
     blank = request.args.get("blank") == "1"
     lang = language()
-    content = _built(
-        pdf.scoresheets.build, sheets.scoresheets, contest, lang, number=number, blank=blank
-    )
     kind = "blank-scoresheets" if blank else "scoresheets"
-    return pdf_response(content, data.file_name(kind, number or contest.slug, language=lang))
+    return _long(
+        contest,
+        data.file_name(kind, number or contest.slug, language=lang),
+        pdf.scoresheets.build,
+        sheets.scoresheets,
+        lang,
+        number=number,
+        blank=blank,
+    )
+
+
+@bp.route("/documents/jobs/<job>", endpoint="job")
+@login_required
+def job_status(job: str):
+    """How far the document the person asked for has gone (JSON, for the page's script)."""
+    state = jobs.status(current_user.id, job)
+    if state is None:
+        abort(404)
+    if state["state"] == jobs.READY:
+        state["file"] = url_for(".job_file", job=job)
+    response = jsonify(state)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/documents/jobs/<job>/file", endpoint="job_file")
+@login_required
+def job_file(job: str):
+    """The document made in the background, once: its files go with the download."""
+    taken = jobs.take(current_user.id, job)
+    if taken is None:
+        abort(404)
+    return pdf_response(*taken)
 
 
 def _has_application(contest: Contest, number: str) -> bool:

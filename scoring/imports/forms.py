@@ -1,27 +1,26 @@
 """Forms of the imports: the file, the columns, and the buttons that start a job."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
 from ..csvfiles import column_letter
-from ..forms import choices
+from ..forms import AppForm, choices
 
 NOT_IMPORTED = _l("— not imported —")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     file = FileField(
         _l("The file"), validators=[FileRequired(message=_l("Choose the file to import."))]
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button that starts or ends something (the CSRF token is all it carries)."""
 
 
-class MappingForm(FlaskForm):
+class MappingForm(AppForm):
     """One select per column of the file: which of our columns it holds, if any."""
 
     def chosen(self) -> list[str | None]:

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import tables
+from .. import progress, tables
 from ..commandline import CommandError, describe_file
 from ..extensions import db
 from ..models import Contest, User
@@ -60,7 +60,12 @@ def import_scores(slug: str, file: Path, entered_by: str | None):
         ) from error
     describe_file(data)
     try:
-        summary = scores_file.import_scores(contest, data, actor=actor)
+        summary = scores_file.import_scores(
+            contest,
+            data,
+            actor=actor,
+            progress=progress.on_terminal(_("Importing the scores")),
+        )
     except scores_file.ScoresFileError as error:
         db.session.rollback()
         heading = _("The scores are not imported:")

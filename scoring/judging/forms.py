@@ -7,7 +7,6 @@ and the CSRF token.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     SelectField,
@@ -18,18 +17,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import PersonForm, strip, ticked
+from ..forms import AppForm, PersonForm, strip, ticked
 from ..i18n import input_number
 from ..models import Criterion, Score
 from .jury import MAX_REASON
 from .operations import MAX_DECLARATION
 
 
-class NoConflictForm(FlaskForm):
+class NoConflictForm(AppForm):
     """“I have no conflict of interest with this applicant”: the button is the statement."""
 
 
-class RecusalForm(FlaskForm):
+class RecusalForm(AppForm):
     declaration = TextAreaField(
         _l("Declaration of the conflict of interest"),
         validators=[
@@ -48,11 +47,11 @@ class RecusalForm(FlaskForm):
     )
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(AppForm):
     """The confirmation that submits a complete scoresheet."""
 
 
-class ScoresheetForm(FlaskForm):
+class ScoresheetForm(AppForm):
     """The scoresheet without JavaScript; ``scoresheet_form`` adds two fields per criterion."""
 
     overall_comment = TextAreaField(_l("Overall comment"), filters=[strip])
@@ -82,7 +81,7 @@ class JurorForm(PersonForm):
     """The juror's e-mail and, for an invitation, a name to greet them with."""
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(AppForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[
@@ -101,7 +100,7 @@ class ReopenForm(FlaskForm):
     )
 
 
-class BulkAssignForm(FlaskForm):
+class BulkAssignForm(AppForm):
     """One juror for the applications ticked in the matrix; the first POST shows what
     will happen, the second (``confirmed``) assigns. The view sets the juror's choices."""
 

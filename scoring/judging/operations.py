@@ -14,11 +14,12 @@ sheet at the same moment both keep what they saved.
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from .. import audit, clock, hromadas, lifecycle, ranking
 from ..applications.operations import clean_text
@@ -375,46 +376,84 @@ def mark_recused(
     )
 
 
+@dataclass(frozen=True)
+class ScoreValue:
+    """A score as its sheet is to hold it: ``points`` (already checked) and ``comment``.
+    ``held`` is what the database holds now, ``(points, comment)``, or None when the
+    sheet has no row for the criterion yet."""
+
+    sheet_id: int
+    criterion_id: int
+    points: Decimal | None
+    comment: str
+    held: tuple[Decimal | None, str] | None
+
+
 def store_points(
-    sheet: Scoresheet, score: Score, points, *, contest: Contest, actor: User | None, **via
-) -> bool:
-    """Put ``points`` (already checked) on ``score`` of ``sheet`` and audit the change; False
-    when it holds them already. The form, the background saves and ``import-scores``
-    (``via="import-scores"``) all store points here."""
-    old = score.points
-    if old == points:
-        return False
-    score.points = points
-    audit.record(
-        "score.changed",
-        actor=actor,
-        contest=contest,
-        obj=sheet,
-        criterion=score.criterion_id,
-        old=points_text(old),
-        new=points_text(points),
-        **via,
-    )
-    return True
+    values: Iterable[ScoreValue], *, contest: Contest, actor: User | None, **via
+) -> int:
+    """Store scores on sheets the caller has locked, and audit every change of points
+    («score.changed», the old and the new points); the number of points changed.
+
+    The scoresheet form, the background saves and ``import-scores``
+    (``via="import-scores"``) all store points here, a sheet's six scores and a file's
+    420,000 alike: the new rows in one INSERT, the changed ones in one UPDATE, the entries
+    in one ``audit.record_many``. Rows that already hold what they are given are left.
+    """
+    now = clock.now()
+    actor_id = getattr(actor, "id", None)
+    new, changed, entries = [], [], []
+    for value in values:
+        row = {"scoresheet_id": value.sheet_id, "criterion_id": value.criterion_id,
+               "points": value.points, "comment": value.comment, "updated_at": now}  # fmt: skip
+        if value.held is None:
+            new.append(row)
+        elif value.held != (value.points, value.comment):
+            changed.append(row)
+        old = value.held[0] if value.held else None
+        if old != value.points:
+            details = {"criterion": value.criterion_id, "old": points_text(old),
+                       "new": points_text(value.points), **via}  # fmt: skip
+            entries.append(_entry("score.changed", actor_id, contest, value.sheet_id, details))
+    if new:  # the table's own INSERT: the session holds no copy of a new row to keep true
+        db.session.execute(insert(Score.__table__), new)
+    if changed:  # by primary key through the ORM: the session's copies of them stay true
+        db.session.execute(update(Score), changed)
+    audit.record_many(entries)
+    return len(entries)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A sheet to submit: its id, its application's, and what its audit entry adds (the
+    total, or how it came)."""
+
+    sheet_id: int
+    application_id: int
+    details: dict
 
 
 def mark_submitted(
-    sheet: Scoresheet, moment, *, contest: Contest, actor: User | None, **details
+    submissions: Iterable[Submission], moment, *, contest: Contest, actor: User | None
 ) -> None:
-    """Make ``sheet`` submitted at ``moment`` and audit it (``details``: the total, or how
-    it came); the checks are the caller's (``submit``, ``import-scores``)."""
-    sheet.state = SheetState.SUBMITTED
-    sheet.submitted_at = moment
-    sheet.updated_at = moment
-    db.session.flush()
-    audit.record(
-        "scoresheet.submitted",
-        actor=actor,
-        contest=contest,
-        obj=sheet,
-        application=sheet.application_id,
-        **details,
-    )
+    """Make sheets submitted at ``moment`` and audit each («scoresheet.submitted»); the
+    checks are the caller's (``submit``, ``import-scores``). One UPDATE and one
+    ``audit.record_many``, for the form's one sheet and an import's 70,000 alike."""
+    actor_id = getattr(actor, "id", None)
+    rows, entries = [], []
+    for item in submissions:
+        rows.append({"id": item.sheet_id, "state": SheetState.SUBMITTED,
+                     "submitted_at": moment, "updated_at": moment})  # fmt: skip
+        details = {"application": item.application_id, **item.details}
+        entries.append(_entry("scoresheet.submitted", actor_id, contest, item.sheet_id, details))
+    if rows:
+        db.session.execute(update(Scoresheet), rows)
+    audit.record_many(entries)
+
+
+def _entry(action: str, actor_id, contest: Contest, sheet_id: int, details) -> audit.Entry:
+    """The audit entry of an action on a scoresheet, for ``audit.record_many``."""
+    return audit.Entry(action, actor_id, contest.id, "Scoresheet", str(sheet_id), details)
 
 
 @dataclass
@@ -481,31 +520,24 @@ def save_scores(
             overall_comment = None
 
     scores = sheet_scores(sheet)
-    changed = False
+    values: list[ScoreValue] = []
     commented: list[int] = []  # criteria whose comment changed
     for criterion_id in sorted(new_points.keys() | new_comments.keys()):
+        result.saved += [
+            f"{kind}_{criterion_id}"
+            for kind, given in (("points", new_points), ("comment", new_comments))
+            if criterion_id in given
+        ]
         score = scores.get(criterion_id)
-        if score is None:
-            if new_points.get(criterion_id) is None and not new_comments.get(criterion_id):
-                result.saved += [
-                    f"{kind}_{criterion_id}"
-                    for kind, given in (("points", new_points), ("comment", new_comments))
-                    if criterion_id in given
-                ]
-                continue  # nothing to store: no empty rows for criteria left blank
-            score = Score(scoresheet_id=sheet.id, criterion_id=criterion_id, comment="")
-            db.session.add(score)
-            scores[criterion_id] = score
-        if criterion_id in new_points:
-            new = new_points[criterion_id]
-            changed |= store_points(sheet, score, new, contest=contest, actor=actor)
-            result.saved.append(f"points_{criterion_id}")
-        if criterion_id in new_comments:
-            if score.comment != new_comments[criterion_id]:
-                score.comment = new_comments[criterion_id]
-                changed = True
-                commented.append(criterion_id)
-            result.saved.append(f"comment_{criterion_id}")
+        held = (score.points, score.comment) if score else None
+        points = new_points.get(criterion_id, held[0] if held else None)
+        comment = new_comments.get(criterion_id, held[1] if held else "")
+        if held is None and points is None and not comment:
+            continue  # nothing to store: no empty rows for criteria left blank
+        if comment != (held[1] if held else ""):
+            commented.append(criterion_id)
+        values.append(ScoreValue(sheet.id, criterion_id, points, comment, held))
+    changed = store_points(values, contest=contest, actor=actor) > 0 or bool(commented)
     overall_changed = overall_comment is not None and sheet.overall_comment != overall_comment
     if overall_comment is not None:
         if overall_changed:
@@ -527,7 +559,7 @@ def save_scores(
     if changed:
         sheet.updated_at = clock.now()
     db.session.flush()
-    result.scores = scores
+    result.scores = sheet_scores(sheet) if values else scores
     return result
 
 
@@ -546,6 +578,10 @@ def submit(sheet: Scoresheet, criteria: list[Criterion], *, contest: Contest, ac
                 criteria=", ".join(c.code for c in missing),
             )
         )
+    details = {"total": points_text(total(criteria, scores))}
     mark_submitted(
-        sheet, clock.now(), contest=contest, actor=actor, total=points_text(total(criteria, scores))
+        [Submission(sheet.id, sheet.application_id, details)],
+        clock.now(),
+        contest=contest,
+        actor=actor,
     )

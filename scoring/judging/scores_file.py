@@ -6,8 +6,8 @@ criterion's code, the points and the juror's comment on that criterion, and the 
 full name (so that documents name the members, not their e-mail addresses). A line whose
 criterion and score are both empty carries the sheet's overall comment. A line whose
 score is ``recused`` (or «самовідвід») records a recusal, with the declaration as the
-comment (its criterion may be empty). ``scores_export.export_scores`` writes the same columns, so
-that an export imported again loses nothing.
+comment (its criterion may be empty). ``scores_export.export_scores`` writes the same
+columns, so that an export imported again loses nothing.
 
 ``import_scores`` reads the encodings and separators ``csvfiles.detect`` knows (SPEC §15),
 with a decimal point or a decimal comma; a decimal comma that a comma-separated file
@@ -15,7 +15,8 @@ cuts in two (``APP,juror,C1,7,5``) is refused with its line and column, never st
 7. It checks the whole file first and changes nothing while any line is wrong; then it
 creates the jurors it does not know (role juror, no password: they can set one through
 "Forgot your password?"), adds them to the jury, creates the sheets that do not exist
-and stores every sheet as submitted, or as a recusal, audited as in the browser.
+and stores every sheet as submitted, or as a recusal, audited as in the browser; the
+writing, in bulk, is ``scores_store``'s.
 
 Import never claims that a juror declared anything they did not: a sheet entered from
 paper says who entered it and when (``entered_by_id``, ``entered_at``); it counts
@@ -30,7 +31,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import audit, clock, lifecycle
+from .. import lifecycle
 from ..csvfiles import (
     FileError,
     LineProblems,
@@ -48,10 +49,7 @@ from ..models import (
     Conflict,
     Contest,
     Criterion,
-    JuryMember,
     Role,
-    Score,
-    Scoresheet,
     SheetState,
     User,
 )
@@ -61,18 +59,15 @@ from .operations import (
     MAX_DECLARATION,
     MAX_OVERALL_COMMENT,
     PointsError,
-    mark_recused,
-    mark_submitted,
     parse_points,
-    store_points,
 )
+from .scores_store import PROGRESS_STEP, ImportSummary, Stored, existing_sheets, store
 
 COLUMNS = ("application", "juror", "criterion", "score", "comment")
 OPTIONAL = ("juror_name",)
 RECUSED = "recused"  # in place of a score: the juror recused themself
 RECUSAL_WORDS = (RECUSED, "самовідвід")  # as a secretary may type it on a Ukrainian sheet
 MAX_NAME = 200
-VIA = "import-scores"  # in the audit entries of what the import stores
 
 
 def columns(_contest: Contest) -> list[str]:
@@ -108,15 +103,6 @@ class _Sheet:
     @property
     def declaration(self) -> str:
         return next(iter(self.declarations), "")
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    sheets: int
-    jurors_created: list[str]
-    jurors_added: list[str]
-    scores_changed: int
-    recusals: int = 0
 
 
 def _criteria(contest: Contest) -> list[Criterion]:
@@ -205,9 +191,10 @@ def import_scores(
     command line is used without ``--entered-by``. ``columns`` maps the file's columns
     onto ours (``csvfiles.read_rows``); ``progress(done, total)`` hears of the lines
     checked, then of the sheets stored (twice the lines in all; the lines alone in a dry
-    run). Raises ``ScoresFileError`` listing every bad line, having changed nothing. A
-    ``dry_run`` checks everything and stores nothing: its summary counts the sheets, the
-    recusals and the jurors to create, not the scores that would change.
+    run; every ``PROGRESS_STEP`` lines, not each). Raises ``ScoresFileError`` listing
+    every bad line, having changed nothing. A ``dry_run`` checks everything and stores
+    nothing: its summary counts the sheets, the recusals and the jurors to create, not
+    the scores that would change.
     """
     if lifecycle.results_frozen(contest):
         raise ScoresFileError(
@@ -221,16 +208,21 @@ def import_scores(
         a.number: a
         for a in db.session.scalars(select(Application).where(Application.contest_id == contest.id))
     }
-    emails = set()
+    emails, refused = set(), set()
     for line, values in rows:
         email = values["juror"].strip().lower()
-        try:
-            validate_email(email, check_deliverability=False)
-            emails.add(email)
-        except EmailNotValidError:
-            problems.problem(
-                line, _("“%(email)s” is not an e-mail address", email=values["juror"]), "juror"
-            )
+        if email in emails:
+            continue  # each address is checked once: a file names a few jurors many times
+        if email not in refused:
+            try:
+                validate_email(email, check_deliverability=False)
+                emails.add(email)
+                continue
+            except EmailNotValidError:
+                refused.add(email)
+        problems.problem(
+            line, _("“%(email)s” is not an e-mail address", email=values["juror"]), "juror"
+        )
     users = {
         u.email: u for u in db.session.scalars(select(User).where(User.email.in_(sorted(emails))))
     }
@@ -251,9 +243,11 @@ def import_scores(
 
     sheets: dict[tuple[str, str], _Sheet] = {}
     seen: dict[tuple[str, str, str], int] = {}
+    parsed: dict[tuple[str, str], Decimal | None] = {}  # a file repeats a few values
     total = len(rows) if dry_run else 2 * len(rows)
-    for done, (line, values) in enumerate(rows, start=1):
-        progress(done, total)
+    for done, (line, values) in enumerate(rows):
+        if done % PROGRESS_STEP == 0:
+            progress(done, total)
         number = values["application"].strip()
         email = values["juror"].strip().lower()
         code = values["criterion"].strip()
@@ -315,7 +309,9 @@ def import_scores(
             problems.problem(line, _unknown_criterion(code, by_code), "criterion")
             continue
         try:
-            points = parse_points(raw_score, criterion)
+            points = parsed.get((raw_score, code))
+            if points is None:
+                points = parsed[raw_score, code] = parse_points(raw_score, criterion)
         except PointsError as error:
             problems.problem(line, str(error), "score")
             continue
@@ -338,12 +334,13 @@ def import_scores(
         sheet.points[criterion.id] = points
         sheet.comments[criterion.id] = comment
 
-    existing = _existing_sheets(contest, sheets)
+    existing = existing_sheets(contest, sheets)
     for key, sheet in sheets.items():
         _check_sheet(problems, sheet, criteria, seen, existing.get(key))
     if problems.problems:
         raise ScoresFileError(problems.problems)
     if dry_run:
+        progress(total, total)
         return ImportSummary(
             len(sheets),
             sorted({email for _number, email in sheets} - set(users)),
@@ -352,12 +349,14 @@ def import_scores(
             sum(1 for sheet in sheets.values() if sheet.recused),
         )
 
-    def stored(done: int, count: int) -> None:
-        progress(len(rows) + done * len(rows) // count, total)
+    def writing(done: int, sheets_in_all: int) -> None:  # the second half of the progress
+        progress(len(rows) + len(rows) * done // max(sheets_in_all, 1), total)
 
-    return _store(
-        contest, criteria, applications, users, names, existing, sheets, actor, via, stored
+    summary = store(
+        contest, criteria, applications, users, names, existing, sheets, actor, via, writing
     )
+    progress(total, total)
+    return summary
 
 
 def _unknown_criterion(code: str, by_code: dict) -> str:
@@ -385,7 +384,7 @@ def _read_recusal(problems, line, sheet: _Sheet, code: str, comment: str, by_cod
         sheet.declarations.setdefault(comment, line)
 
 
-def _check_sheet(problems, sheet: _Sheet, criteria, seen, found: Scoresheet | None) -> None:
+def _check_sheet(problems, sheet: _Sheet, criteria, seen, found: Stored | None) -> None:
     """What is wrong with one juror's sheet as a whole, against what is stored."""
     if sheet.recused:
         line = sheet.recusal_lines[0]
@@ -452,118 +451,3 @@ def _check_sheet(problems, sheet: _Sheet, criteria, seen, found: Scoresheet | No
                 number=sheet.number,
             ),
         )
-
-
-def _existing_sheets(contest: Contest, sheets: dict) -> dict[tuple[str, str], Scoresheet]:
-    if not sheets:
-        return {}
-    rows = db.session.execute(
-        select(Application.number, User.email, Scoresheet)
-        .join(Application, Scoresheet.application_id == Application.id)
-        .join(User, Scoresheet.juror_id == User.id)
-        .where(
-            Application.contest_id == contest.id,
-            User.email.in_(sorted({email for _number, email in sheets})),
-        )
-        .with_for_update(of=Scoresheet)
-    ).all()
-    return {(number, email): sheet for number, email, sheet in rows}
-
-
-def _jurors(contest, users, names, sheets, actor, via) -> tuple[list[str], list[str]]:
-    """Create the jurors the file names and the system does not know; add them to the jury."""
-    created, added = [], []
-    members = set(
-        db.session.scalars(select(JuryMember.user_id).where(JuryMember.contest_id == contest.id))
-    )
-    for email in sorted({email for _number, email in sheets}):
-        user = users.get(email)
-        name = names.get(email)
-        if user is None:
-            user = User(email=email, name=name or email, role=Role.JUROR, password_hash=None)
-            db.session.add(user)
-            db.session.flush()
-            users[email] = user
-            created.append(email)
-            audit.record("user.created", actor=actor, obj=user, role="juror", via=VIA)
-        elif name and user.name in ("", user.email):
-            # A juror known only by the address (an earlier import): the file names them.
-            user.name = name
-            audit.record("user.renamed", actor=actor, obj=user, via=VIA)
-        if user.id not in members:
-            db.session.add(JuryMember(contest_id=contest.id, user_id=user.id))
-            members.add(user.id)
-            added.append(email)
-    db.session.flush()
-    return created, added
-
-
-def _entered(sheet: Scoresheet, actor: User | None, now) -> None:
-    """Entered from paper, by whom and when (no declaration is claimed for the juror)."""
-    sheet.entered_by_id, sheet.entered_at, sheet.updated_at = getattr(actor, "id", None), now, now
-
-
-def _store(
-    contest, criteria, applications, users, names, existing, sheets, actor, via, progress
-) -> ImportSummary:
-    now = clock.now()
-    created, added = _jurors(contest, users, names, sheets, actor, via)
-    scores = {
-        (s.scoresheet_id, s.criterion_id): s
-        for s in db.session.scalars(
-            select(Score).where(Score.scoresheet_id.in_([s.id for s in existing.values()]))
-        )
-    }
-    changed = recusals = 0
-    for done, key in enumerate(sorted(sheets), start=1):
-        progress(done, len(sheets))
-        data = sheets[key]
-        sheet = existing.get(key)
-        touched = sheet is None
-        if sheet is None:
-            sheet = Scoresheet(
-                application_id=applications[data.number].id, juror_id=users[data.email].id
-            )
-            db.session.add(sheet)
-            db.session.flush()
-        if data.recused:
-            if sheet.conflict != Conflict.RECUSED:
-                # Declared on paper: no declaration time in the system, who entered it.
-                mark_recused(sheet, data.declaration, None, contest=contest, actor=actor, via=VIA)
-                _entered(sheet, actor, now)
-                recusals += 1
-            continue
-        for criterion in criteria:
-            score = scores.get((sheet.id, criterion.id))
-            if score is None:
-                score = Score(scoresheet_id=sheet.id, criterion_id=criterion.id, comment="")
-                db.session.add(score)
-            touched |= score.comment != data.comments[criterion.id]
-            points = data.points[criterion.id]
-            if store_points(sheet, score, points, contest=contest, actor=actor, via=VIA):
-                changed += 1
-                touched = True
-            score.comment = data.comments[criterion.id]
-        if data.overall_comment is not None:
-            touched |= sheet.overall_comment != data.overall_comment
-            sheet.overall_comment = data.overall_comment
-        if sheet.conflict == Conflict.UNDECLARED:
-            sheet.conflict = Conflict.NONE  # it counts; declared_at stays empty
-        if touched or sheet.state != SheetState.SUBMITTED:
-            _entered(sheet, actor, now)
-        if sheet.state != SheetState.SUBMITTED:
-            mark_submitted(sheet, now, contest=contest, actor=actor, via=VIA)
-    db.session.flush()
-    audit.record(
-        "scores.imported",
-        actor=actor,
-        contest=contest,
-        obj=contest,
-        sheets=len(sheets),
-        recusals=recusals,
-        jurors_created=len(created),
-        jurors_added=len(added),
-        scores_changed=changed,
-        via=via,
-    )
-    return ImportSummary(len(sheets), created, added, changed, recusals)

@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 from werkzeug.exceptions import HTTPException, NotFound
@@ -32,6 +32,7 @@ from .. import files, lifecycle
 from ..access import juror_assignment, jury_contest
 from ..applications.content import answers_and_files
 from ..auth import role_required
+from ..csrftokens import masked_token
 from ..extensions import csrf, db
 from ..i18n import number as number_text
 from ..models import (
@@ -421,7 +422,7 @@ def autosave(slug: str, number: str):
             400,
             "csrf",
             _("The page is out of date. Reload it to go on."),
-            csrf_token=generate_csrf(),
+            csrf_token=masked_token(),
         )
     if current_user.role != Role.JUROR:
         return _json_error(403, "forbidden", _("Only jurors score applications."))

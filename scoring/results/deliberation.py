@@ -18,6 +18,8 @@ above it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -57,6 +59,43 @@ from .presentation import (
 
 # Below this many sheet rankings (sheets × changes), the stability check runs with the page.
 STABILITY_BUDGET = 40_000
+# The ranking page shows this many rows at a time: a contest of 1,000 on one page, one of
+# 10,000 in ten, and no row out of sight (another page, or left out by the filters) is
+# formatted or rendered.
+PAGE_ROWS = 1000
+SEARCH_MAX = 200
+
+
+@dataclass(frozen=True)
+class RankingFilters:
+    """Which ranked rows the page shows; an empty value means "any". The places stay those
+    of the whole ranking."""
+
+    search: str = ""  # a part of the number or of the applicant's name as shown
+    show: str = ""  # "", winners, divergent, flagged
+    oblast: str = ""
+    category: str = ""  # the category's code
+
+    def args(self) -> dict[str, str]:
+        """The filters set, as the query parameters of the page's URL."""
+        names = {"search": "q"}
+        return {names.get(k, k): v for k, v in self.__dict__.items() if v}
+
+    def keeps(self, row: ranking.Row, name: str) -> bool:
+        """Whether the page shows ``row``, its applicant shown as ``name``."""
+        if self.oblast and row.oblast != self.oblast:
+            return False
+        if self.category and row.category != self.category:
+            return False
+        if self.show == "winners" and row.winner is False:
+            return False
+        if self.show == "divergent" and not row.divergent:
+            return False
+        if self.show == "flagged" and not (row.divergent or row.tie or row.notes):
+            return False
+        needle = self.search.casefold()
+        return not needle or needle in row.number.casefold() or needle in name.casefold()
+
 
 FLAG_LABELS = {
     "divergent": _l("divergent"),
@@ -112,8 +151,15 @@ def _jurors(crowd: operations.People, juror_ids) -> list:
     return sorted(found, key=lambda u: (u.name, u.id))
 
 
-def page(contest: Contest, *, want_stability: bool) -> dict:
-    """Everything the ranking page shows, formatted."""
+def page(
+    contest: Contest,
+    *,
+    want_stability: bool,
+    page_number: int = 1,
+    filters: RankingFilters = RankingFilters(),  # noqa: B008  (frozen: never changed)
+) -> dict:
+    """Everything the ranking page shows, formatted: of the ranking itself, only the rows
+    of this page that the filters keep."""
     language = current_language()
     loaded = load(contest)
     try:
@@ -123,7 +169,7 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
     fmt = Points()
     sheets = loaded.inputs.sheets
     crowd = operations.people(contest, {s.juror_id for s in sheets})
-    totals = ranking.juror_totals(loaded.inputs.criteria, sheets)
+    totals = loaded.juror_totals()
     jurors = _jurors(crowd, totals)
     shown = shown_names(contest, loaded)
     oblasts: dict[str, str] = {}
@@ -146,15 +192,21 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
         escape(_("not submitted")),
         escape(_("not assigned")),
     )
-    empty = {
-        "recused": f'<td class="text-end small">{recused}</td>',
-        "not_submitted": '<td class="text-end"><span aria-hidden="true">—</span>'
+    empty = {  # aligned by the table's CSS, as the totals are
+        "recused": f'<td class="small">{recused}</td>',
+        "not_submitted": '<td><span aria-hidden="true">—</span>'
         f'<span class="visually-hidden">{not_submitted}</span></td>',
         None: f'<td><span class="visually-hidden">{not_assigned}</span></td>',
     }
 
     tables: dict = {}
-    for row in result.rows:
+    kept = result.rows
+    if filters.args():
+        kept = [row for row in result.rows if filters.keeps(row, shown[row.application_id])]
+    pages = max(1, -(-len(kept) // PAGE_ROWS))
+    page_number = min(max(page_number, 1), pages)
+    first = (page_number - 1) * PAGE_ROWS
+    for row in kept[first : first + PAGE_ROWS]:
         table = tables.get(row.category)
         if table is None:
             category = categories.get(row.category)
@@ -186,9 +238,9 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
                 "raw": fmt(row.raw_score) if normalised else "",
                 # Formatted numbers hold only digits and separators: one cell string a
                 # row keeps the template loop lean for 1,000 rows × 7 jurors.
-                "totals": Markup(  # noqa: S704
+                "totals": Markup(  # noqa: S704  (aligned by the table's CSS: less markup a row)
                     "".join(
-                        f'<td class="text-end">{fmt(juror_totals[j.id])}</td>'
+                        f"<td>{fmt(juror_totals[j.id])}</td>"
                         if j.id in juror_totals
                         else empty[uncounted.get((row.application_id, j.id))]
                         for j in jurors
@@ -238,6 +290,15 @@ def page(contest: Contest, *, want_stability: bool) -> dict:
         "result": result,
         "fmt": fmt,
         "tables": list(tables.values()),
+        "paging": {
+            "page": page_number,
+            "pages": pages,
+            "first": first + 1,
+            "last": min(first + PAGE_ROWS, len(kept)),
+            "total": len(kept),
+            "ranked": len(result.rows),
+        },
+        "filters": filters,
         "with_categories": bool(loaded.categories),
         "jurors": jurors,
         "normalised": normalised,

@@ -39,7 +39,15 @@ from ..models import (
 from ..pagecache import cached_page
 from . import deliberation, discussion, operations
 from .blueprint import bp, document_url
-from .forms import AddJurorForm, AwardForm, DivergenceForm, NoteForm, RevokeForm, TieForm
+from .forms import (
+    AddJurorForm,
+    AwardForm,
+    DivergenceForm,
+    NoteForm,
+    RankingFilterForm,
+    RevokeForm,
+    TieForm,
+)
 from .loading import load
 from .presentation import Points, find_tie, to_decimal
 
@@ -64,11 +72,19 @@ def ranking_page(slug: str):
     contest = own_contest(slug)
     if not lifecycle.scoring_started(contest):
         return render_template("results/ranking.html", contest=contest, not_yet=True)
-    data = deliberation.page(contest, want_stability=request.args.get("stability") == "1")
+    page = request.args.get("page", "1")
+    form = RankingFilterForm(request.args, contest, current_language())
+    data = deliberation.page(
+        contest,
+        want_stability=request.args.get("stability") == "1",
+        page_number=int(page) if page.isdigit() and len(page) < 7 else 1,
+        filters=form.filters(),
+    )
     return render_template(
         "results/ranking.html",
         contest=contest,
         not_yet=False,
+        filter_form=form,
         add_juror_form=AddJurorForm(formdata=None),
         protocol_url=document_url(
             "documents.protocol",

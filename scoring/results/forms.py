@@ -1,25 +1,89 @@
 """Forms of deliberation (the commission's decisions, revocations, one more juror, the
-record of the jury's meeting) and of appeals (an applicant's appeal, the commission's
-answer)."""
+record of the jury's meeting, the ranking page's filters) and of appeals (an applicant's
+appeal, the commission's answer)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import (
     MAX_INTEGER,
     AmountField,
+    AppForm,
     MultiCheckboxField,
     WholeNumberField,
     choices,
     strip,
     stripped_text,
 )
-from ..models import AppealDecision
+from ..i18n import oblast_choices
+from ..models import AppealDecision, Contest
 from .appeals import ANSWER_MAX, REASON_MAX
+from .deliberation import SEARCH_MAX, RankingFilters
 from .discussion import MAX_NOTE
 from .operations import MAX_REASON
+from .presentation import title
+
+SHOW_CHOICES = (
+    ("", _l("All ranked applications")),
+    ("winners", _l("Winners and undecided places")),
+    ("divergent", _l("Divergences")),
+    ("flagged", _l("With a flag or a note")),
+)
+
+
+def _search_text(value):
+    return strip(value)[:SEARCH_MAX] if isinstance(value, str) else value
+
+
+class RankingFilterForm(Form):
+    """Which rows of the ranking the page shows, from the query string (no JavaScript
+    needed). A value that is not one of the options filters nothing and is named beside
+    its field."""
+
+    q = StringField(
+        _l("Number or applicant"),
+        filters=[_search_text],
+        render_kw={"type": "search", "maxlength": SEARCH_MAX},
+    )
+    show = SelectField(_l("Show"), validate_choice=False)
+    oblast = SelectField(_l("Oblast"), validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False)
+
+    def __init__(self, formdata, contest: Contest, language: str):
+        super().__init__(formdata)
+        self.show.choices = choices(SHOW_CHOICES)
+        oblasts = oblast_choices()  # in the alphabetical order of the page's language
+        if contest.oblasts:
+            oblasts = [(code, name) for code, name in oblasts if code in contest.oblasts]
+        self.oblast.choices = choices([("", _l("All oblasts"))] + oblasts)
+        self.category.choices = choices(
+            [("", _l("All categories"))]
+            + [(c.code, title(c, language)) for c in contest.categories]
+        )
+        if not contest.categories:
+            del self.category
+
+    def filters(self) -> RankingFilters:
+        """The filters chosen, leaving out (and marking) values that are not options."""
+        values = {}
+        for name in ("show", "oblast", "category"):
+            field = self._fields.get(name)
+            value = (field.data or "") if field is not None else ""
+            if value and value not in {c.value for c in field.choices}:
+                field.errors = [_l("Choose one of the options.")]
+                field.data = ""
+                value = ""
+            values[name] = value
+        return RankingFilters(search=self.q.data or "", **values)
 
 
 def _reason(label, description):
@@ -38,7 +102,7 @@ def _reason(label, description):
     )
 
 
-class TieForm(FlaskForm):
+class TieForm(AppForm):
     """Which of the tied applications win; the choices are the tied rows."""
 
     winners = MultiCheckboxField(
@@ -53,7 +117,7 @@ class TieForm(FlaskForm):
     )
 
 
-class AwardForm(FlaskForm):
+class AwardForm(AppForm):
     """Funding one application partly from what is left of the fund (SPEC §12)."""
 
     amount = AmountField(
@@ -66,7 +130,7 @@ class AwardForm(FlaskForm):
     )
 
 
-class DivergenceForm(FlaskForm):
+class DivergenceForm(AppForm):
     reason = _reason(
         _l("How the divergence was resolved"),
         _l(
@@ -76,15 +140,15 @@ class DivergenceForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AppForm):
     reason = _reason(_l("Why the decision is revoked"), None)
 
 
-class AddJurorForm(FlaskForm):
+class AddJurorForm(AppForm):
     juror = WholeNumberField(validators=[InputRequired(), NumberRange(1, MAX_INTEGER)])  # an id
 
 
-class AppealForm(FlaskForm):
+class AppealForm(AppForm):
     reason = TextAreaField(
         _l("Why you appeal"),
         validators=[Length(max=REASON_MAX, message=_l("Use at most %(max)d characters."))],
@@ -97,7 +161,7 @@ class AppealForm(FlaskForm):
     )
 
 
-class AppealAnswerForm(FlaskForm):
+class AppealAnswerForm(AppForm):
     decision = RadioField(
         _l("The commission’s decision"),
         choices=choices(
@@ -125,7 +189,7 @@ class AppealAnswerForm(FlaskForm):
             return None
 
 
-class NoteForm(FlaskForm):
+class NoteForm(AppForm):
     """A short note of the commission's discussion (organisers only, never published)."""
 
     text = TextAreaField(
@@ -160,7 +224,7 @@ def _line(label, max_length, description=None):
     )
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(AppForm):
     """The meeting's details; ``meeting_form`` adds a position and an attendance field
     per member and three vote fields per question of the agenda."""
 

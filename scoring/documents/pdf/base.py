@@ -358,13 +358,16 @@ def render(
     header: bool = True,
     footer: bool = True,
     on_page: Callable[[Canvas, BaseDocTemplate], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """Lay out ``story`` on A4 pages with the header, footer and draft mark; the PDF bytes.
 
     ``name`` is the document's name (in the header and the PDF title); ``on_page`` draws
     more on every page, under the content; ``footer=False`` leaves out the generation
     time and the page numbers (a certificate is not a report). Call it inside
-    ``composing(letterhead, fonts)``, like the building of the story.
+    ``composing(letterhead, fonts)``, like the building of the story. ``progress(done,
+    total)`` hears how far the layout has gone (``scoring.progress``: a person may be
+    waiting for a long document).
     """
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
@@ -404,8 +407,21 @@ def render(
             _draw_header(canvas, doc, letterhead, name)
 
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
+    size, done = [len(story)], [0]
+
+    def laid_out(kind: str, value: int) -> None:  # ReportLab's own progress
+        if kind == "SIZE_EST":
+            size[0] = max(value, 1)
+        elif kind == "PROGRESS" and value > done[0]:  # a split table counts back a little
+            done[0] = value
+            progress(min(value, size[0]), size[0])
+
+    if progress:
+        doc.setProgressCallBack(laid_out)
     if footer:
         doc.build(story, canvasmaker=_numbered_canvas(_footer(letterhead, margins)))
     else:
         doc.build(story, canvasmaker=Canvas)
+    if progress:
+        progress(size[0], size[0])
     return buffer.getvalue()

@@ -23,6 +23,7 @@ apart from the order the commission signs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 
@@ -596,8 +597,9 @@ def _heading(data: Protocol) -> list:
     ]
 
 
-def build(data: Protocol, fonts: Path) -> bytes:
-    """The protocol as PDF bytes, in ``data.letterhead.language``."""
+def build(data: Protocol, fonts: Path, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The protocol as PDF bytes, in ``data.letterhead.language``; ``progress(done, total)``
+    hears how far the layout has gone."""
     head = data.letterhead
     with base.composing(head, fonts):
         s = base.styles()
@@ -616,4 +618,4 @@ def build(data: Protocol, fonts: Path) -> bytes:
         story += heard
         # The signatures never stand alone on the last page: the last decision stays with them.
         story.append(KeepTogether(decided + _audit(data) + _signatures(data)))
-        return base.render(head, _("Protocol of the jury"), story)
+        return base.render(head, _("Protocol of the jury"), story, progress=progress)

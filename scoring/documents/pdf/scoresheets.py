@@ -10,6 +10,7 @@ bottom tells the secretary how the lines become the rows of the scores file
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -182,8 +183,11 @@ def _blank(sheet: Sheet, columns: tuple[str, ...]) -> list:
     return story
 
 
-def build(data: Scoresheets, fonts: Path) -> bytes:
-    """Every sheet on its own page(s), as PDF bytes, in ``data.letterhead.language``."""
+def build(
+    data: Scoresheets, fonts: Path, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """Every sheet on its own page(s), as PDF bytes, in ``data.letterhead.language``;
+    ``progress(done, total)`` hears how far the layout has gone."""
     head = data.letterhead
     with base.composing(head, fonts):
         s = base.styles()
@@ -209,4 +213,4 @@ def build(data: Scoresheets, fonts: Path) -> bytes:
                     ]
                 )
             )
-        return base.render(head, name, story)
+        return base.render(head, name, story, progress=progress)
