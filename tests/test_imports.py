@@ -716,3 +716,24 @@ def test_paper_scores_with_the_jurors_names_and_a_recusal(app, client, judged, o
             sheet = sheets[(number, "petro@jury.example")]
             assert sheet.state == SheetState.SUBMITTED and sheet.declared_at is None
             assert sheet.entered_by_id == organiser
+
+
+def test_markup_in_the_files_cells_and_headings_is_shown_as_text(client, contest):
+    """A Google Form's answers are typed by anyone: a cell or a heading with markup is
+    shown on the columns page as text, in its example and in the error naming it."""
+    header = ["organisation", "<b>Назва</b>", "email"]
+    data = (",".join(header) + "\n" + '<img src=x onerror=alert(1)>,x,a@b.example\n').encode()
+    token = _token(_upload(client, f"/manage/contests/{contest}/import/applications", data))
+    html, form = _mapping_form(client, token)
+    assert "<img src=x" not in html
+    assert "For example: «&lt;img src=x onerror=alert(1)&gt;»" in html
+    # The same column of ours chosen twice: the error names the heading, escaped.
+    values = {name: value[0] for name, value in form.valid().items() if value}
+    response = client.submit(
+        f"/manage/imports/{token}",
+        {**values, "column_0": "organisation", "column_1": "organisation"},
+    )
+    page = response.get_data(as_text=True)
+    assert "already chosen for the file’s column" in page
+    assert "<b>Назва</b>" not in page
+    assert "&lt;b&gt;Назва&lt;/b&gt;" in page
