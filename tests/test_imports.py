@@ -722,7 +722,7 @@ def test_markup_in_the_files_cells_and_headings_is_shown_as_text(client, contest
     """A Google Form's answers are typed by anyone: a cell or a heading with markup is
     shown on the columns page as text, in its example and in the error naming it."""
     header = ["organisation", "<b>Назва</b>", "email"]
-    data = (",".join(header) + "\n" + '<img src=x onerror=alert(1)>,x,a@b.example\n').encode()
+    data = (",".join(header) + "\n" + "<img src=x onerror=alert(1)>,x,a@b.example\n").encode()
     token = _token(_upload(client, f"/manage/contests/{contest}/import/applications", data))
     html, form = _mapping_form(client, token)
     assert "<img src=x" not in html
