@@ -737,3 +737,23 @@ def test_markup_in_the_files_cells_and_headings_is_shown_as_text(client, contest
     assert "already chosen for the file’s column" in page
     assert "<b>Назва</b>" not in page
     assert "&lt;b&gt;Назва&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        (b'{"slug": ', "Файл не є коректним JSON: очікується значення (рядок 1, позиція 10)."),
+        (b'{"slug",', "Файл не є коректним JSON: очікується двокрапка «:» (рядок 1, позиція 8)."),
+        (
+            b'{"winners": ' + b"9" * 5000 + b"}",
+            "Файл не є коректним JSON: у ньому є число з понад 4300 цифр.",
+        ),
+    ],
+)
+def test_a_broken_contest_document_is_told_in_ukrainian(client, organiser, document, message):
+    """The json module's own words are English (and one names a Python function): the
+    organiser reads what is wrong, and where, in Ukrainian."""
+    client.submit("/language", {"language": "uk", "next": "/"})
+    page = _upload(client, "/manage/imports/contest", document, "c.json").get_data(as_text=True)
+    assert message in page
+    assert "Expecting" not in page and "sys.set_int_max_str_digits" not in page
