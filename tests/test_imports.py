@@ -757,3 +757,15 @@ def test_a_broken_contest_document_is_told_in_ukrainian(client, organiser, docum
     page = _upload(client, "/manage/imports/contest", document, "c.json").get_data(as_text=True)
     assert message in page
     assert "Expecting" not in page and "sys.set_int_max_str_digits" not in page
+
+
+def test_a_quote_never_closed_is_told_by_its_line_in_ukrainian(client, contest):
+    """A quote opened in a cell and never closed swallows the rest of the file into one
+    cell: the organiser is told, in Ukrainian, on which line it starts and why."""
+    client.submit("/language", {"language": "uk", "next": "/"})
+    data = b'organisation,email\nA,a@b.example\n"B,b@c.example\n' + b"C,c@d.example\n" * 20_000
+    page = _upload(client, f"/manage/contests/{contest}/import/applications", data)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Рядок 3 не вдалося прочитати" in text
+    assert "лапки «&#34;»" in text and "field limit" not in text
