@@ -33,6 +33,7 @@ from charset_normalizer import from_bytes
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from . import i18n
 from .spreadsheets import plain
 
 MAX_COLUMNS = 200  # a header of more columns is not an organiser's table
@@ -213,11 +214,25 @@ def records(text: str):
     lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
-    for cells in reader:
-        raw = "".join(lines[line - 1 : reader.line_num])
-        cells = [plain(cell) for cell in cells]  # what an export of ours escaped
-        yield Record(line, cells, raw, delimiter)
-        line = reader.line_num + 1
+    try:
+        for cells in reader:
+            raw = "".join(lines[line - 1 : reader.line_num])
+            cells = [plain(cell) for cell in cells]  # what an export of ours escaped
+            yield Record(line, cells, raw, delimiter)
+            line = reader.line_num + 1
+    except csv.Error as error:  # its words are English: say it in the reader's language
+        raise FileError([_unreadable(line, error)]) from error
+
+
+def _unreadable(line: int, error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return _(
+            "Line %(line)s cannot be read: a cell in it runs on for more than %(limit)s "
+            'characters. Most likely a quote mark «"» opened in a cell is never closed.',
+            line=line,
+            limit=i18n.number(csv.field_size_limit()),
+        )
+    return _('Line %(line)s cannot be read as CSV: check its quote marks «"».', line=line)
 
 
 def column_letter(index: int) -> str:
@@ -247,43 +262,38 @@ def read_rows(
     """
     header = None
     rows = []
-    try:
-        for record in records(text):
-            line, cells = record.line, record.cells
-            if header is None:
-                header = _header(cells, read_header, columns)
-                lines.name_columns([cell.strip() for cell in cells], header)
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            problem = check(record, header) if check else None
-            if problem:
-                lines.problem(line, problem[1], problem[0])
-                continue
-            if len(cells) != len(header):
-                lines.problem(
-                    line,
-                    _(
-                        "%(count)s values instead of %(expected)s (one for each column)",
-                        count=len(cells),
-                        expected=len(header),
-                    ),
-                )
-                continue
-            rows.append(
-                (
-                    line,
-                    {
-                        name: cell.strip()
-                        for name, cell in zip(header, cells, strict=True)
-                        if name is not None
-                    },
-                )
+    for record in records(text):
+        line, cells = record.line, record.cells
+        if header is None:
+            header = _header(cells, read_header, columns)
+            lines.name_columns([cell.strip() for cell in cells], header)
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        problem = check(record, header) if check else None
+        if problem:
+            lines.problem(line, problem[1], problem[0])
+            continue
+        if len(cells) != len(header):
+            lines.problem(
+                line,
+                _(
+                    "%(count)s values instead of %(expected)s (one for each column)",
+                    count=len(cells),
+                    expected=len(header),
+                ),
             )
-    except csv.Error as error:
-        raise FileError(
-            [_("The file is not a readable CSV file: %(error)s.", error=error)]
-        ) from error
+            continue
+        rows.append(
+            (
+                line,
+                {
+                    name: cell.strip()
+                    for name, cell in zip(header, cells, strict=True)
+                    if name is not None
+                },
+            )
+        )
     return header, rows
 
 
@@ -319,22 +329,17 @@ def preview(text: str, count: int) -> tuple[list[str], list[tuple[int, list[str]
     header: list[str] = []
     first: list[tuple[int, list[str]]] = []
     total = 0
-    try:
-        for record in records(text):
-            line, cells = record.line, record.cells
-            if not header:
-                _check_width(cells)
-                header = [cell.strip() for cell in cells]
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            total += 1
-            if len(first) < count:
-                first.append((line, [cell.strip() for cell in cells]))
-    except csv.Error as error:
-        raise FileError(
-            [_("The file is not a readable CSV file: %(error)s.", error=error)]
-        ) from error
+    for record in records(text):
+        line, cells = record.line, record.cells
+        if not header:
+            _check_width(cells)
+            header = [cell.strip() for cell in cells]
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        total += 1
+        if len(first) < count:
+            first.append((line, [cell.strip() for cell in cells]))
     return header, first, total
 
 

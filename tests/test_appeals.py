@@ -326,3 +326,19 @@ def test_an_appeal_filed_while_the_results_are_reopened_waits_and_is_refused(app
     assert responses[0].status_code == 409
     assert "The commission is reviewing the results" in responses[0].get_data(as_text=True)
     assert _appeals(app) == [] and _actions(app, "appeal.filed") == []
+
+
+def test_a_second_answer_is_refused_with_a_message_saying_why(app, decided):
+    """Two organisers answer at once: the second is told their answer was not recorded,
+    not shown the first answer as if theirs had been."""
+    _file(_client(app, decided.applicants["b"]), decided)
+    first, second = _client(app, decided.organiser), _client(app, decided.organiser)
+    assert _answer(first, decided, "rejected").status_code == 302
+    refused = _answer(second, decided, "upheld", answer="Інша відповідь")
+    assert refused.status_code == 409
+    assert "The commission’s answer to this appeal is recorded already." in refused.text
+    (appeal,) = _appeals(app)
+    assert (appeal.decision, appeal.answer) == (AppealDecision.REJECTED, ANSWER)
+    # The page read afterwards shows the answer alone.
+    page = second.get(f"/manage/contests/{decided.slug}/appeals/{decided.numbers['b']}").text
+    assert "recorded already" not in page

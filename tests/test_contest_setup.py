@@ -872,3 +872,14 @@ def test_a_post_without_csrf_token_is_refused(client, app, build, organiser):
         assert [q.key for q in contest.questions] == ["summary"]
         assert len(contest.organisers) == 2
     assert _audit(app, "criterion.created") == []
+
+
+def test_an_option_with_markup_is_named_as_text_in_its_error(client, build, organiser):
+    build.contest(organisers=[organiser], stage=Stage.DRAFT, slug="c")
+    twice = "<img src=x onerror=alert(1)>"
+    form = _question_form(
+        **{"key": "budget", "label_uk": "Бюджет", "kind": "choice", "choices": f"{twice}\n{twice}"}
+    )
+    page = client.submit("/manage/contests/c/questions/new", form).get_data(as_text=True)
+    assert "«&lt;img src=x onerror=alert(1)&gt;» is used twice" in page
+    assert "<img src=x" not in page.split("</textarea>")[-1]  # the textarea keeps it as text

@@ -201,7 +201,7 @@ ROW = ",ГО «Ґава»,ngo,00032129,UA-63,Балаклійська міськ
         ),
         (
             HEADER_LINE.encode() + b',"' + b"x" * 200_000 + b'",\n',
-            "The file is not a readable CSV file: field larger than field limit",
+            "Line 2 cannot be read: a cell in it runs on for more than 131,072 characters.",
         ),
     ],
     ids=["mixed", "cut-short", "random-bytes", "xlsx", "nul", "10000-columns", "huge-cell"],

@@ -717,3 +717,56 @@ def test_paper_scores_with_the_jurors_names_and_a_recusal(app, client, judged, o
             sheet = sheets[(number, "petro@jury.example")]
             assert sheet.state == SheetState.SUBMITTED and sheet.declared_at is None
             assert sheet.entered_by_id == organiser
+
+
+def test_markup_in_the_files_cells_and_headings_is_shown_as_text(client, contest):
+    """A Google Form's answers are typed by anyone: a cell or a heading with markup is
+    shown on the columns page as text, in its example and in the error naming it."""
+    header = ["organisation", "<b>Назва</b>", "email"]
+    data = (",".join(header) + "\n" + "<img src=x onerror=alert(1)>,x,a@b.example\n").encode()
+    token = _token(_upload(client, f"/manage/contests/{contest}/import/applications", data))
+    html, form = _mapping_form(client, token)
+    assert "<img src=x" not in html
+    assert "For example: «&lt;img src=x onerror=alert(1)&gt;»" in html
+    # The same column of ours chosen twice: the error names the heading, escaped.
+    values = {name: value[0] for name, value in form.valid().items() if value}
+    response = client.submit(
+        f"/manage/imports/{token}",
+        {**values, "column_0": "organisation", "column_1": "organisation"},
+    )
+    page = response.get_data(as_text=True)
+    assert "already chosen for the file’s column" in page
+    assert "<b>Назва</b>" not in page
+    assert "&lt;b&gt;Назва&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        (b'{"slug": ', "Файл не є коректним JSON: очікується значення (рядок 1, позиція 10)."),
+        (b'{"slug",', "Файл не є коректним JSON: очікується двокрапка «:» (рядок 1, позиція 8)."),
+        (
+            b'{"winners": ' + b"9" * 5000 + b"}",
+            "Файл не є коректним JSON: у ньому є число з понад 4300 цифр.",
+        ),
+    ],
+)
+def test_a_broken_contest_document_is_told_in_ukrainian(client, organiser, document, message):
+    """The json module's own words are English (and one names a Python function): the
+    organiser reads what is wrong, and where, in Ukrainian."""
+    client.submit("/language", {"language": "uk", "next": "/"})
+    page = _upload(client, "/manage/imports/contest", document, "c.json").get_data(as_text=True)
+    assert message in page
+    assert "Expecting" not in page and "sys.set_int_max_str_digits" not in page
+
+
+def test_a_quote_never_closed_is_told_by_its_line_in_ukrainian(client, contest):
+    """A quote opened in a cell and never closed swallows the rest of the file into one
+    cell: the organiser is told, in Ukrainian, on which line it starts and why."""
+    client.submit("/language", {"language": "uk", "next": "/"})
+    data = b'organisation,email\nA,a@b.example\n"B,b@c.example\n' + b"C,c@d.example\n" * 20_000
+    page = _upload(client, f"/manage/contests/{contest}/import/applications", data)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Рядок 3 не вдалося прочитати" in text
+    assert "лапки «&#34;»" in text and "field limit" not in text

@@ -333,3 +333,14 @@ def test_every_member_signs_only_when_present(app, client, meeting):
     assert "Олена Коваленко" in signatures and "Ірина Бондар" in signatures
     assert "Андрій Мельник" not in signatures  # absent: nothing to sign
     assert signatures.count(words(app, "Member of the commission")) == 1
+
+
+def test_a_members_name_with_markup_is_shown_as_text(app, client, meeting):
+    """A juror's name is what they typed: on the meeting page it is text, never markup."""
+    slug, members = meeting
+    with app.app_context():
+        db.session.get(User, members["Ірина Бондар"]).name = "<img src=x onerror=alert(1)>"
+        db.session.commit()
+    page = client.get(f"/manage/contests/{slug}/meeting").get_data(as_text=True)
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;: " in page  # the labels of its fields

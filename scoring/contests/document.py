@@ -47,6 +47,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit, money
@@ -248,7 +249,7 @@ def parse_contest_document(data: bytes) -> dict:
             [
                 _(
                     "The file is not valid JSON: %(error)s (line %(line)s, column %(column)s).",
-                    error=error.msg,
+                    error=_JSON_ERRORS.get(error.msg, error.msg),
                     line=error.lineno,
                     column=error.colno,
                 )
@@ -256,8 +257,26 @@ def parse_contest_document(data: bytes) -> dict:
         ) from error
     except RecursionError as error:
         raise ExchangeError([_("The file is not valid JSON: it is nested too deeply.")]) from error
-    except ValueError as error:  # e.g. an integer of more than 4300 digits
-        raise ExchangeError([_("The file is not valid JSON: %(error)s.", error=error)]) from error
+    except ValueError as error:  # an integer of more than 4300 digits
+        raise ExchangeError(
+            [_("The file is not valid JSON: a number in it has more than 4300 digits.")]
+        ) from error
+
+
+# What the json module says is wrong, in the organiser's language (its own words are English).
+_JSON_ERRORS = {
+    "Expecting value": _l("Expecting value"),
+    "Expecting property name enclosed in double quotes": _l(
+        "Expecting property name enclosed in double quotes"
+    ),
+    "Expecting ',' delimiter": _l("Expecting ',' delimiter"),
+    "Expecting ':' delimiter": _l("Expecting ':' delimiter"),
+    "Unterminated string starting at": _l("Unterminated string starting at"),
+    "Invalid control character at": _l("Invalid control character at"),
+    "Invalid \\escape": _l("Invalid \\escape"),
+    "Invalid \\uXXXX escape": _l("Invalid \\uXXXX escape"),
+    "Extra data": _l("Extra data"),
+}
 
 
 def _at(path: str, key: str | int) -> str:

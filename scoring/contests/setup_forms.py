@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -186,7 +187,8 @@ def parse_choices(text: str) -> list[dict]:
                 )
             )
         if value in seen:
-            raise ValidationError(_l("The value «%(value)s» is used twice.", value=value))
+            # a str: Jinja would take a lazy string as markup and not escape the value
+            raise ValidationError(_("The value «%(value)s» is used twice.", value=value))
         seen.add(value)
         options.append({"value": value, "uk": uk, "en": en})
     if len(options) > MAX_CHOICES:

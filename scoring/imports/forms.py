@@ -1,5 +1,6 @@
 """Forms of the imports: the file, the columns, and the buttons that start a job."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
@@ -38,8 +39,8 @@ class MappingForm(AppForm):
                 f.errors.append(_l("Choose one of the options."))
                 valid = False
             elif f.data and f.data in seen:
-                f.errors.append(
-                    _l(
+                f.errors.append(  # a str: the heading in it is escaped (a lazy one is not)
+                    _(
                         "This column of ours is already chosen for the file’s column %(other)s.",
                         other=seen[f.data],
                     )
@@ -66,7 +67,9 @@ def mapping_form(header: list[str], ours: list[str], label, proposal, lines) -> 
             choices=options,
             default=proposal[index] or "",
             validate_choice=False,
-            description=_l("For example: «%(value)s»", value=example[:80]) if example else "",
+            # a str, not a lazy string: Jinja takes a lazy one as markup and would not
+            # escape the file's cell in it
+            description=_("For example: «%(value)s»", value=example[:80]) if example else "",
         )
         setattr(Form, f"column_{index}", field)
     return Form()

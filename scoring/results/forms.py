@@ -2,6 +2,7 @@
 record of the jury's meeting, the ranking page's filters) and of appeals (an applicant's
 appeal, the commission's answer)."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -259,16 +260,18 @@ def meeting_form(members, agenda, **kwargs) -> MeetingForm:
         pass
 
     for _member, user in members:
+        # labels with a name are str, not lazy strings: Jinja takes a lazy string as
+        # markup and would not escape the name in it
         setattr(
             Form,
             f"position_{user.id}",
-            _line(_l("%(name)s: position", name=user.name), 300),
+            _line(_("%(name)s: position", name=user.name), 300),
         )
         setattr(
             Form,
             f"present_{user.id}",
             SelectField(
-                _l("%(name)s: at the meeting", name=user.name),
+                _("%(name)s: at the meeting", name=user.name),
                 choices=choices(PRESENCE),
                 default="",
                 validate_choice=False,  # AnyOf says it in our words
