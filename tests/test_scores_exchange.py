@@ -227,6 +227,36 @@ def test_the_commands_refuse_unknown_contests_files_and_published_results(
     assert _counts(app) == before
 
 
+def test_an_import_while_the_results_are_published_waits_and_is_refused(
+    app, runner, tmp_path, judged
+):
+    """The organiser publishes in the moment the paper sheets are imported: the import
+    waits for the publication and is refused by it, so no score changes under published
+    results (PostgreSQL: the contest's row; SQLite: the write lock)."""
+    import threading
+
+    path = _write(tmp_path, HEADER + _full_sheet(judged.numbers[0], "known@jury.example"))
+    before = _counts(app)
+    results = []
+    with app.app_context():
+        with db.engine.begin() as other:  # the publication, not yet committed
+            other.execute(
+                Contest.__table__.update()
+                .where(Contest.id == judged.contest_id)
+                .values(stage=Stage.PUBLISHED)
+            )
+            thread = threading.Thread(
+                target=lambda: results.append(
+                    app.test_cli_runner().invoke(args=["import-scores", judged.slug, path])
+                )
+            )
+            thread.start()
+            thread.join(timeout=1)
+        thread.join(timeout=30)
+    assert results[0].exit_code == 1 and "already published" in results[0].output
+    assert _counts(app) == before
+
+
 def test_export_lists_submitted_sheets_in_a_stable_order(app, build, runner, juror):
     other = build.user(Role.JUROR, email="a.first@jury.example")
     judged = judged_contest(app, build, [juror, other], count=3)

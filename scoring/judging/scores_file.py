@@ -196,6 +196,8 @@ def import_scores(
     nothing: its summary counts the sheets, the recusals and the jurors to create, not
     the scores that would change.
     """
+    if not dry_run:
+        lifecycle.hold_stage(contest)  # a publication waits for the import, or it for it
     if lifecycle.results_frozen(contest):
         raise ScoresFileError(
             [_("The contest’s results are already published: scores can no longer be imported.")]
