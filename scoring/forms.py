@@ -28,9 +28,9 @@ BULK_MAX = 200  # applications in one bulk action: four pages of a list
 
 
 def ticked(_form, field) -> None:
-    """The registration numbers ticked for a bulk action: blanks dropped, at least one
-    and at most ``BULK_MAX``."""
-    field.data = [number.strip() for number in field.data or [] if number.strip()]
+    """The registration numbers ticked for a bulk action: blanks dropped (and NUL
+    characters, which PostgreSQL refuses), at least one and at most ``BULK_MAX``."""
+    field.data = [strip(number) for number in field.data or [] if strip(number)]
     if not field.data:
         raise ValidationError(_l("Tick at least one application in the list."))
     if len(field.data) > BULK_MAX:

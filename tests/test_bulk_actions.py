@@ -416,3 +416,13 @@ def test_reminding_a_juror_who_cannot_exist_is_a_404_and_reminds_nobody(
     assert client.get(url).status_code == 404
     assert client.submit(url).status_code == 404
     assert outbox() == [] and not _entries(app, "jury.reminded")
+
+
+def test_a_tick_holding_a_nul_character_is_read_without_it(client, app, matrix):
+    """A crafted body with NUL in a ticked number was a 500 on PostgreSQL (a text value
+    with NUL is refused there); the number is read as typed without it."""
+    arranged, iryna, _petro = matrix
+    url = arranged.url("/assignments/bulk")
+    body = {"numbers": [arranged.numbers[1] + "\x00", "\x00"], "juror": str(iryna)}
+    plan = _text(client.submit(url, body).get_data(as_text=True))
+    assert f"Ірина Бондар will be assigned to 1 application: {arranged.numbers[1]}" in plan
