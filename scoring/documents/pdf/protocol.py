@@ -523,7 +523,6 @@ def _audit(data: Protocol) -> list:
 
 
 def _signatures(data: Protocol) -> list:
-    s = base.styles()
     lines: list[tuple[str, str]] = []
     chair = [m.name for m in data.jurors if m.chair]
     lines.append((_("Chair of the commission"), chair[0] if chair else ""))
@@ -534,29 +533,7 @@ def _signatures(data: Protocol) -> list:
             if not m.chair and not m.former and m.present is not False
         ]
     lines.append((_("Secretary of the commission"), data.secretary))
-    rows = []
-    for role, name in lines:
-        rows.append([base.text(role, s.body), "", base.text(name, s.body)])
-        rows.append(["", base.text(_("(signature)"), s.caption), ""])
-    table = Table(
-        rows,
-        colWidths=[55 * mm, 55 * mm, 60 * mm],
-        style=TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), base.FONT),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("ALIGN", (1, 0), (1, -1), "CENTER"),
-                *[
-                    ("LINEBELOW", (1, r), (1, r), 0.6, base.colors.black)
-                    for r in range(0, len(rows), 2)
-                ],
-                *[("TOPPADDING", (0, r), (-1, r), 7 * mm) for r in range(0, len(rows), 2)],
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        ),
-        hAlign="LEFT",
-    )
-    return [Spacer(1, 4 * mm), table]
+    return sections.signatures(lines)
 
 
 def _heading(data: Protocol) -> list:
