@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit, clock, lifecycle, mail
+from ..applications.clarifications import applicant_accounts
 from ..extensions import db
 from ..i18n import long_datetime
 from ..links import external_url
@@ -39,7 +40,6 @@ from ..models import (
     Application,
     ApplicationState,
     Contest,
-    Role,
     Stage,
     User,
 )
@@ -217,23 +217,11 @@ def announce_filed(appeal: Appeal) -> int:
     )
 
 
-def _applicants(application: Application) -> list[User]:
-    return db.session.scalars(
-        select(User)
-        .where(
-            User.organisation_id == application.organisation_id,
-            User.role == Role.APPLICANT,
-            User.anonymised_at.is_(None),
-        )
-        .order_by(User.id)
-    ).all()
-
-
 def send_answer(appeal: Appeal) -> int:
     """E-mail the commission's answer to the applicant; how many e-mails went out."""
     application = appeal.application
     contest = application.contest
-    recipients = _applicants(application)
+    recipients = applicant_accounts(application)
     for user in recipients:
         language = user.language
         mail.send(
