@@ -21,6 +21,7 @@ from flask_babel import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from . import declension, ranking
@@ -109,6 +110,15 @@ OBLASTS = {
 OBLAST_SORT_NAMES = {"UA-30": _l("Kyiv"), "UA-40": _l("Sevastopol"), "UA-43": _l("Crimea")}
 UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
 _LETTER_ORDER = {letter: number for number, letter in enumerate(UKRAINIAN_ALPHABET)}
+
+
+# Flask-Babel's lazy strings say they are HTML (``__html__``), so Jinja, markupsafe and
+# WTForms' labels print one as markup: a message holding a person's words — a cell of an
+# imported file, a juror's name in a label or a refusal — would run as HTML. None of
+# our messages holds markup (tests/test_i18n.py checks the catalogue), so they are text
+# again and escaped like any other.
+if "__html__" in vars(LazyString):
+    del LazyString.__html__
 
 
 def collation_key(text: str) -> tuple[int, ...]:
