@@ -29,6 +29,7 @@ from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
@@ -181,6 +182,14 @@ class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, but JSON nested too deeply to parse, or holding a lone surrogate, is
     "not JSON": a ``ValueError``, which ``get_json`` answers with 400, not a
     ``RecursionError`` or a ``UnicodeEncodeError`` at the database (a 500)."""
+
+    @staticmethod
+    def default(o):
+        """A translated message not yet translated (Flask-Babel's lazy string, e.g. a
+        flashed message kept in the session) is written as its text."""
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)
 
     def loads(self, s, **kwargs):
         try:

@@ -144,6 +144,8 @@ def test_a_translated_message_holding_a_persons_words_is_escaped_wherever_it_is_
         assert render_template_string("{{ m }}", m=message).startswith(shown)
         assert str(escape(message)).startswith(shown)
         assert shown in str(Label("member", message)())
+        # kept in the session until the next page (a flashed message), as its text
+        assert app.json.loads(app.json.dumps({"m": message})) == {"m": str(message)}
 
 
 def test_no_message_or_translation_is_markup():
