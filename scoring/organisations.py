@@ -23,7 +23,7 @@ from . import audit, edrpou, hromadas
 from .extensions import db
 from .forms import AppForm, choices, email_field, required, strip
 from .i18n import OBLASTS, oblast_choices, oblast_name
-from .models import Organisation, OrganisationKind, OrganisationStatus, User
+from .models import Application, Organisation, OrganisationKind, OrganisationStatus, Role, User
 
 KIND_CHOICES = choices(
     [
@@ -299,3 +299,16 @@ def save_organisation(user: User, values: dict) -> Organisation:
             fields=sorted(changed),
         )
     return organisation
+
+
+def applicant_accounts(application: Application) -> list[User]:
+    """The applicant accounts of the application's organisation that can receive e-mail."""
+    return db.session.scalars(
+        select(User)
+        .where(
+            User.organisation_id == application.organisation_id,
+            User.role == Role.APPLICANT,
+            User.anonymised_at.is_(None),
+        )
+        .order_by(User.id)
+    ).all()

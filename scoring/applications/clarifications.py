@@ -44,9 +44,9 @@ from ..models import (
     Contest,
     Question,
     QuestionKind,
-    Role,
     User,
 )
+from ..organisations import applicant_accounts
 from .operations import (
     ApplicationError,
     Upload,
@@ -182,19 +182,6 @@ def ask(
         deadline=deadline.isoformat(),
     )
     return request
-
-
-def applicant_accounts(application: Application) -> list[User]:
-    """The applicant accounts of the application's organisation that can get e-mail."""
-    return db.session.scalars(
-        select(User)
-        .where(
-            User.organisation_id == application.organisation_id,
-            User.role == Role.APPLICANT,
-            User.anonymised_at.is_(None),
-        )
-        .order_by(User.id)
-    ).all()
 
 
 def notify(request: ClarificationRequest, *, reminder: bool = False) -> int:

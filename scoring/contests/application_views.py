@@ -23,6 +23,7 @@ from ..forms import show_errors
 from ..i18n import long_datetime
 from ..links import external_url
 from ..models import Application, ApplicationState, Role, User
+from ..organisations import applicant_accounts
 from . import applications as screening
 from .application_forms import (
     STATE_CHOICES,
@@ -95,7 +96,7 @@ def _content(application: Application) -> dict:
 def _inform_applicant(application: Application) -> int:
     """E-mail the decision to the organisation's applicant accounts; how many were sent."""
     admitted = application.state == ApplicationState.ADMITTED
-    recipients = screening.applicant_recipients(application)
+    recipients = applicant_accounts(application)
     for user in recipients:
         language = user.language
         mail.send(

@@ -35,7 +35,6 @@ from ..models import (
     AuditEntry,
     Category,
     Contest,
-    Role,
     Stage,
     User,
 )
@@ -367,16 +366,3 @@ def decide_many(
             continue
         (done.change if changed else done.unchanged).append(application)
     return done
-
-
-def applicant_recipients(application: Application) -> list[User]:
-    """The applicant accounts of the application's organisation that can receive e-mail."""
-    return db.session.scalars(
-        select(User)
-        .where(
-            User.organisation_id == application.organisation_id,
-            User.role == Role.APPLICANT,
-            User.anonymised_at.is_(None),
-        )
-        .order_by(User.id)
-    ).all()

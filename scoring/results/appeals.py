@@ -30,7 +30,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit, clock, lifecycle, mail
-from ..applications.clarifications import applicant_accounts
 from ..extensions import db
 from ..i18n import long_datetime
 from ..links import external_url
@@ -43,6 +42,7 @@ from ..models import (
     Stage,
     User,
 )
+from ..organisations import applicant_accounts
 
 REASON_MAX = 10_000
 ANSWER_MAX = 10_000
