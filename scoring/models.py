@@ -298,6 +298,10 @@ class Contest(db.Model):
         CheckConstraint("appeal_answer_days >= 1", name="appeal_answer_days"),
         CheckConstraint("fund IS NULL OR fund > 0", name="fund_positive"),
         CheckConstraint("max_request IS NULL OR max_request > 0", name="max_request_positive"),
+        CheckConstraint(
+            "round_weight IS NULL OR (round_weight > 0 AND round_weight <= 100)",
+            name="round_weight",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -362,6 +366,16 @@ class Contest(db.Model):
     feedback: Mapped[Feedback] = mapped_column(_enum(Feedback, "feedback"), default=Feedback.NONE)
     appeal_days: Mapped[int] = mapped_column(default=0)
     appeal_answer_days: Mapped[int] = mapped_column(default=5)
+    # Rounds (SPEC §13): a later round is a contest of its own (criteria, settings, jury,
+    # form, protocol) that names the round before it; the winners of a round are the
+    # applications that advance. ``round_weight`` is the round's share of the final
+    # score in percent, declared on every round or on none (the last round's score).
+    previous_round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contests.id"), unique=True, index=True
+    )
+    round_title_uk: Mapped[str] = mapped_column(String(300), default="")
+    round_title_en: Mapped[str] = mapped_column(String(300), default="")
+    round_weight: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
 
@@ -381,6 +395,9 @@ class Contest(db.Model):
 
     def title(self, language: str) -> str:
         return (self.title_en if language == "en" else "") or self.title_uk
+
+    def round_title(self, language: str) -> str:
+        return (self.round_title_en if language == "en" else "") or self.round_title_uk
 
     def is_organised_by(self, user) -> bool:
         return bool(user.is_authenticated) and any(o.id == user.id for o in self.organisers)
@@ -556,6 +573,10 @@ class Application(db.Model):
     title: Mapped[str] = mapped_column(String(300), default="")
     # The amount asked for, when the contest has a fund (SPEC §12).
     requested: Mapped[Decimal | None] = mapped_column(Amount)
+    # The same applicant's application in the round before (SPEC §13), which advanced.
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id"), unique=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -53,7 +53,8 @@ from .conftest import TEST_DATABASE_URL, _settings
 
 BINARY = bytes(range(256)) * 40 + b"%%EOF"  # every byte value, as an attachment's content
 KEY = _settings(Path("."), "")["BACKUP_SIGNING_KEY"]  # the suite's BACKUP_SIGNING_KEY
-# What the migrations after 0001 added: columns (0002, 0003, 0006, 0011, 0013, 0014, 0015)
+# What the migrations after 0001 added: columns (0002, 0003, 0006, 0011, 0013, 0014, 0015,
+# 0016)
 # and tables (0003, 0012, 0010, 0011, 0015); 0008 adds only indexes, which a backup does
 # not hold.
 ADDED_AFTER_0001 = {
@@ -72,6 +73,10 @@ ADDED_AFTER_0001 = {
         "appeal_answer_days",  # 0015
         "protocol_secretary",
         "protocol_secretary_position",  # 0011
+        "previous_round_id",
+        "round_title_uk",
+        "round_title_en",
+        "round_weight",  # 0016
     ],
     "categories": ["fund", "max_request"],  # 0014
     "jury_members": ["position", "present"],  # 0011
@@ -91,6 +96,7 @@ ADDED_AFTER_0001 = {
         "applicant_community_code",
         "applicant_status",
         "requested",  # 0014
+        "previous_id",  # 0016
     ],
     "scoresheets": ["entered_by_id", "entered_at"],
     "invitations": ["withdrawn_at", "replaced_by_id"],  # 0013
