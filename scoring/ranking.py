@@ -77,6 +77,16 @@ The rules, as implemented:
    left, per category with a fund. Amounts are ``Decimal``s with at
    most two places and are never rounded. Without a fund nothing of this applies.
 
+10. **Rounds** (SPEC §13). With ``Settings.round_weight`` (percent) the round is one of
+   a combination declared in advance: the row's own score ``S`` (as compared, rule 4)
+   becomes ``round_share(S) = weight × S / max_total`` percentage points, and its
+   ``score`` is that plus ``ApplicationSpec.carried``, what the rounds before gave (the
+   previous round's ``score``): after the last round, out of 100. ``own_score`` keeps
+   ``S``. Order, ties and winners follow the combined score (then the criterion means
+   of this round); thresholds (rule 7) apply to ``S``. A combination needs the
+   aggregation not to be ``sum`` (a sum has no maximum). Without ``round_weight`` a
+   round ranks on its own scores and ``carried`` must be empty.
+
 Preconditions the caller keeps (not checked here): every score lies in
 ``0..max_points`` in multiples of the criterion's step.
 
@@ -146,6 +156,8 @@ class ApplicationSpec:
     oblast: str
     category: str | None = None
     requested: Decimal | None = None  # the amount asked for (SPEC §12), in hryvnias
+    # Rule 10: what the rounds before gave towards the final score (percentage points).
+    carried: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +186,8 @@ class Settings:
     # Rule 9: the fund of the whole contest (without categories), or of each category.
     fund: Decimal | None = None
     category_funds: Mapping[str, Decimal | None] | None = None  # code -> fund
+    # Rule 10: this round's share of the final score, in percent; None: not combined.
+    round_weight: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +276,7 @@ class Row:
     notes: tuple[Note, ...] = ()
     requested: Decimal | None = None  # rule 9: the amount asked for
     awarded: Decimal | None = None  # rule 9: the amount awarded; None when nothing is
+    own_score: Fraction | Decimal | None = None  # rule 10: this round's own score
 
     @property
     def note(self) -> str:
@@ -377,6 +392,7 @@ def rank_applications(
         )
     quorum = applied_quorum(settings.quorum, settings.jury_size)
     adjusted = _zscore(totals, scale.den) if settings.normalise == "zscore" else None
+    maximum = max_total(criteria)
 
     entries, not_ranked = [], []
     for app_id, app in apps.items():
@@ -385,10 +401,10 @@ def rank_applications(
             reason = "below_quorum"
             not_ranked.append(NotRanked(app_id, app.number, app.category, reason, count, quorum))
         else:
-            entries.append(_score(app, totals[app_id], scored[app_id], scale, settings, adjusted))
+            entry = _score(app, totals[app_id], scored[app_id], scale, settings, adjusted)
+            entries.append(_combined(entry, maximum, settings.round_weight))
     not_ranked.sort(key=lambda n: (_number_key(n.number), _id_key(n.application_id)))
 
-    maximum = max_total(criteria)
     divergence_limit = Fraction(settings.divergence_threshold) * maximum * scale.den
     thresholds = _Thresholds.of(criteria, settings)
     for entry in entries:
@@ -499,6 +515,8 @@ def to_json(
         if with_category:
             item["category"] = row.category
         item["score"] = format_score(row.score)
+        if row.own_score is not None:
+            item["round_score"] = format_score(row.own_score)
         if with_fund:
             item["requested"] = optional_amount(row.requested)
             item["awarded"] = optional_amount(row.awarded)
@@ -664,6 +682,12 @@ def _check_settings(settings: Settings) -> None:
     for fund in _funds(settings).values():
         if fund is not None:
             _check_amount(fund, "a fund")
+    weight = settings.round_weight
+    if weight is not None:
+        if not isinstance(weight, Decimal) or not weight.is_finite() or not 0 < weight <= 100:
+            raise ValueError(f"a round's weight is a Decimal percentage in (0, 100]: {weight!r}")
+        if settings.aggregation == "sum":
+            raise ValueError("rounds cannot be combined when scores are sums of totals")
 
 
 def _check_amount(value: Any, what: str) -> None:
@@ -706,6 +730,8 @@ def _index_applications(
             raise ValueError(f"application id {app.id!r} is given twice")
         if app.requested is not None:
             _check_amount(app.requested, f"the amount requested by {app.number}")
+        if app.carried is not None and settings.round_weight is None:
+            raise ValueError(f"{app.number} carries a score from a round, yet nothing is combined")
         if settings.categories:
             if app.category not in settings.categories:
                 raise ValueError(
@@ -798,6 +824,7 @@ class _Entry:
     winner: bool | None = False
     notes: list[Note] = field(default_factory=list)
     awarded: Decimal | None = None  # rule 9
+    own_score: Fraction | Decimal | None = None  # rule 10
 
     @property
     def eligible(self) -> bool:
@@ -850,6 +877,22 @@ def _score(
         spread=ordered[-1] - ordered[0],
         compare_score=compare,
     )
+
+
+def round_share(score: Fraction | Decimal, maximum: Fraction, weight: Decimal) -> Fraction:
+    """Rule 10: a round's score as percentage points of the final score, exactly."""
+    return Fraction(weight) * Fraction(score) / maximum
+
+
+def _combined(entry: _Entry, maximum: Fraction, weight: Decimal | None) -> _Entry:
+    """Rule 10: the entry ranked on the rounds combined (itself when nothing is)."""
+    if weight is None:
+        return entry
+    own = entry.compare_score
+    entry.own_score = entry.score
+    entry.score = (entry.app.carried or 0) + round_share(own, maximum, weight)
+    entry.key = (entry.score, *entry.key[1:])
+    return entry
 
 
 def _zscore(totals: Mapping[Any, Mapping[Any, int]], den: int) -> dict[tuple, Decimal]:
@@ -1224,4 +1267,5 @@ def _freeze(entry: _Entry, category: str | None) -> Row:
         notes=tuple(notes),
         requested=entry.app.requested,
         awarded=entry.awarded,
+        own_score=entry.own_score,
     )
