@@ -15,13 +15,13 @@ import gc
 import threading
 from collections import OrderedDict, defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import func, select
 
-from .. import ranking
+from .. import ranking, rounds
 from ..database import READ_ONLY_METHODS, driver_rows
 from ..extensions import db
 from ..models import (
@@ -278,7 +278,12 @@ def load(contest: Contest) -> Loaded:
         jury_size=kept.jury_size,
         fund=None if categories else contest.fund,
         category_funds={c.code: c.fund for c in categories} or None,
+        round_weight=_round_weight(contest),
     )
+    applications = kept.applications
+    if settings.round_weight is not None and contest.previous_round_id is not None:
+        carried = rounds.carried_scores(contest)
+        applications = tuple(replace(a, carried=carried.get(a.id, 0)) for a in applications)
     inputs = ranking.Inputs(
         criteria=tuple(
             ranking.CriterionSpec(
@@ -290,7 +295,7 @@ def load(contest: Contest) -> Loaded:
             )
             for c in criteria
         ),
-        applications=kept.applications,
+        applications=applications,
         sheets=kept.sheets,
         settings=settings,
         decisions=tuple(spec for spec, _model in recorded),
@@ -305,6 +310,13 @@ def load(contest: Contest) -> Loaded:
         recorded=recorded,
         kept=kept,
     )
+
+
+def _round_weight(contest: Contest):
+    """The round's share of the final score when the rounds are combined (rule 10)."""
+    if contest.round_weight is None or not rounds.weighted(rounds.chain(contest)):
+        return None
+    return contest.round_weight
 
 
 def _read(contest: Contest, category_codes: dict) -> _Kept:
