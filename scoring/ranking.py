@@ -77,15 +77,17 @@ The rules, as implemented:
    left, per category with a fund. Amounts are ``Decimal``s with at
    most two places and are never rounded. Without a fund nothing of this applies.
 
-10. **Rounds** (SPEC §13). With ``Settings.round_weight`` (percent) the round is one of
-   a combination declared in advance: the row's own score ``S`` (as compared, rule 4)
+10. **Rounds** (SPEC §13). A later round of a combination declared in advance has
+   ``Settings.round_weight`` (percent): the row's own score ``S`` (as compared, rule 4)
    becomes ``round_share(S) = weight × S / max_total`` percentage points, and its
-   ``score`` is that plus ``ApplicationSpec.carried``, what the rounds before gave (the
-   previous round's ``score``): after the last round, out of 100. ``own_score`` keeps
-   ``S``. Order, ties and winners follow the combined score (then the criterion means
-   of this round); thresholds (rule 7) apply to ``S``. A combination needs the
-   aggregation not to be ``sum`` (a sum has no maximum). Without ``round_weight`` a
-   round ranks on its own scores and ``carried`` must be empty.
+   ``score`` is that plus ``ApplicationSpec.carried``, what the rounds before gave:
+   the first round's ``round_share`` of its score, or the previous later round's
+   ``score`` (see ``carried_share``); after the last round, out of 100. ``own_score``
+   keeps ``S``. Order, ties and winners follow the combined score (then the criterion
+   means of this round); thresholds (rule 7) apply to ``S``. A combination needs the
+   aggregation not to be ``sum`` (a sum has no maximum). The first round ranks on its
+   own scores (the same order as its shares); without ``round_weight`` ``carried``
+   must be empty.
 
 Preconditions the caller keeps (not checked here): every score lies in
 ``0..max_points`` in multiples of the criterion's step.
@@ -862,7 +864,7 @@ def _score(
         normalised = sorted(adjusted[app.id, juror] for juror in totals)
         with localcontext(_ZSCORE_CONTEXT):
             score = _aggregate(normalised, settings.aggregation, lambda num, k: num / k)
-            compare = score.quantize(_COMPARE_STEP, rounding=ROUND_HALF_UP)
+            compare = _compared(score)
     count = len(ordered)
     means = tuple(
         _exact(sum(column), count * scale.score_den) for column in zip(*scored, strict=True)
@@ -882,6 +884,21 @@ def _score(
 def round_share(score: Fraction | Decimal, maximum: Fraction, weight: Decimal) -> Fraction:
     """Rule 10: a round's score as percentage points of the final score, exactly."""
     return Fraction(weight) * Fraction(score) / maximum
+
+
+def carried_share(row: Row, ranking: Ranking, weight: Decimal) -> Fraction:
+    """Rule 10: what a row of a round gives the next round towards the final score —
+    its combined score in a later round, its share (of ``weight``) in the first."""
+    if row.own_score is not None:
+        return Fraction(row.score)
+    return round_share(_compared(row.score), ranking.max_total, weight)
+
+
+def _compared(score: Fraction | Decimal) -> Fraction | Decimal:
+    """The score as rule 4 compares it (a normalised score at 6 decimal places)."""
+    if isinstance(score, Decimal):
+        return score.quantize(_COMPARE_STEP, rounding=ROUND_HALF_UP)
+    return score
 
 
 def _combined(entry: _Entry, maximum: Fraction, weight: Decimal | None) -> _Entry:

@@ -20,6 +20,7 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from . import ranking
 from .extensions import db
 from .models import Application, Contest
 
@@ -74,13 +75,17 @@ def weights_problem(rounds: list[Contest]):
 
 def carried_scores(contest: Contest) -> dict[int, Fraction]:
     """For each application of a weighted later round, by its id: what the rounds before
-    gave towards its final score (the previous round's combined score, rule 10)."""
+    gave towards its final score (``ranking.carried_share``, rule 10)."""
     from .results.loading import contest_ranking  # the ranking loads the rounds
 
     before = previous_round(contest)
     if before is None or not weighted(chain(contest)):
         return {}
-    scores = {row.application_id: Fraction(row.score) for row in contest_ranking(before).rows}
+    result = contest_ranking(before)
+    scores = {
+        row.application_id: ranking.carried_share(row, result, before.round_weight)
+        for row in result.rows
+    }
     pairs = db.session.execute(
         select(Application.id, Application.previous_id).where(
             Application.contest_id == contest.id, Application.previous_id.is_not(None)

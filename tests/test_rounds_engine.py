@@ -17,6 +17,7 @@ from scoring.ranking import (
     Note,
     Settings,
     TieDecision,
+    carried_share,
     round_share,
     to_json,
 )
@@ -30,14 +31,16 @@ FULL = [criterion("F1", max_points="20"), criterion("F2", weight="2", max_points
 def first_round(decisions=()):
     """A (9), B and C (8 each: tied at the cut of two places), D (5)."""
     table = {n: {"j1": points, "j2": points} for n, points in ((1, 9), (2, 8), (3, 8), (4, 5))}
-    return rank(
-        table, CONCEPT, decisions=decisions, winners=2, round_weight=Decimal(40), jury_size=2
-    )
+    return rank(table, CONCEPT, decisions=decisions, winners=2, jury_size=2)
 
 
 def second_round(first, table, **settings):
     """The second round of the applications that advanced, carrying the first's scores."""
-    carried = {row.application_id: row.score for row in first.rows if row.winner}
+    carried = {
+        row.application_id: carried_share(row, first, Decimal(40))
+        for row in first.rows
+        if row.winner
+    }
     apps = [
         ApplicationSpec(10 + n, f"T2-2024-{n:03d}", f"Organisation {n}", "UA-63", carried=c)
         for n, c in carried.items()
@@ -58,9 +61,11 @@ def test_the_tie_at_the_cut_waits_for_the_commission_then_the_chosen_one_advance
     assert rows["T-2024-002"].winner is None and rows["T-2024-003"].winner is None
     assert any(n.code == "tie_undecided" for n in rows["T-2024-002"].notes)
     assert rows["T-2024-004"].winner is False
-    # The first round's own scores, and its share of the final score (40 × S / 10).
-    assert rows["T-2024-001"].own_score == 9 and rows["T-2024-001"].score == 36
-    assert rows["T-2024-002"].score == 32
+    # The first round ranks on its own scores; its share of the final score is
+    # 40 × S / 10, carried into the second round.
+    assert rows["T-2024-001"].score == 9 and rows["T-2024-001"].own_score is None
+    assert carried_share(rows["T-2024-001"], first, Decimal(40)) == 36
+    assert carried_share(rows["T-2024-002"], first, Decimal(40)) == 32
 
     decided = by_number(first_round([TieDecision(None, frozenset({3}))]))
     assert decided["T-2024-003"].winner is True and decided["T-2024-002"].winner is False
@@ -81,6 +86,8 @@ def test_the_combined_score_can_reverse_the_second_rounds_own_order():
     assert rows["T2-2024-001"].score == 76 and rows["T2-2024-001"].own_score == 20
     assert rows["T2-2024-003"].score == 74 and rows["T2-2024-003"].own_score == 21
     assert rows["T2-2024-001"].winner is True and rows["T2-2024-003"].winner is False
+    # A third round would carry the combined score as it is.
+    assert carried_share(rows["T2-2024-003"], final, Decimal(10)) == 74
 
     alone = rank({11: a, 13: c}, FULL, winners=1, jury_size=3)
     assert [row.number for row in alone.rows] == ["T-2024-013", "T-2024-011"]

@@ -281,7 +281,7 @@ def load(contest: Contest) -> Loaded:
         round_weight=_round_weight(contest),
     )
     applications = kept.applications
-    if settings.round_weight is not None and contest.previous_round_id is not None:
+    if settings.round_weight is not None:
         carried = rounds.carried_scores(contest)
         applications = tuple(replace(a, carried=carried.get(a.id, 0)) for a in applications)
     inputs = ranking.Inputs(
@@ -313,10 +313,11 @@ def load(contest: Contest) -> Loaded:
 
 
 def _round_weight(contest: Contest):
-    """The round's share of the final score when the rounds are combined (rule 10)."""
-    if contest.round_weight is None or not rounds.weighted(rounds.chain(contest)):
+    """A later round's share of the final score when the rounds are combined (rule 10;
+    the first round ranks on its own scores)."""
+    if contest.previous_round_id is None or contest.round_weight is None:
         return None
-    return contest.round_weight
+    return contest.round_weight if rounds.weighted(rounds.chain(contest)) else None
 
 
 def _read(contest: Contest, category_codes: dict) -> _Kept:
