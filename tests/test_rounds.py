@@ -1,0 +1,214 @@
+"""Rounds (SPEC §13), what people see of them: publishing a round that has a next round
+advances its winners (a tie at the cut decided by the commission), tells every
+applicant by e-mail and on their page, and words the results as a shortlist; the last
+round's results say how the final score was formed. The contest of ``tests/_rounds.py``.
+"""
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from scoring import rounds as round_rules
+from scoring.extensions import db
+from scoring.models import (
+    Application,
+    ApplicationState,
+    AuditEntry,
+    Contest,
+    Question,
+    Stage,
+    User,
+)
+
+from ._rounds import (
+    FIRST_TITLE,
+    NAMES,
+    SECOND_TITLE,
+    second_round_applications,
+    signed_in,
+    two_rounds,
+)
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<(script|svg)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+def _in_english(app):
+    with app.app_context():
+        for user in db.session.scalars(select(User)):
+            user.language = "en"
+        db.session.commit()
+
+
+def _decide_tie(organiser, rounds, winner="c"):
+    response = organiser.submit(
+        f"/manage/contests/{rounds.first}/ties/2",
+        {"winners": [str(rounds.ids[winner])], "reason": "Голосування комісії: 3 проти 2."},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _publish(organiser, slug):
+    response = organiser.change_stage(slug, "published")
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _mails(outbox) -> dict[str, str]:
+    return {m["To"].addresses[0].addr_spec: m.get_body(("plain",)).get_content() for m in outbox()}
+
+
+def test_the_tie_at_the_cut_is_decided_then_publication_advances_the_winners(app, build):
+    rounds = two_rounds(app, build)
+    organiser = signed_in(app, rounds.organiser)
+    stage = _text(organiser.get(f"/manage/contests/{rounds.first}/stage?to=published").text)
+    assert f"The applications {rounds.numbers['b']}, {rounds.numbers['c']} are tied at place 2" in (
+        stage
+    )
+    refused = organiser.change_stage(rounds.first, "published")
+    assert refused.status_code == 200
+    assert second_round_applications(app, rounds) == {}
+
+    _decide_tie(organiser, rounds, "c")
+    _publish(organiser, rounds.first)
+
+    advanced = second_round_applications(app, rounds)
+    assert sorted(advanced) == ["a", "c"]  # the winner, and the commission's choice
+    for key, application in advanced.items():
+        # No form of its own in the second round: submitted, numbered as submissions are.
+        assert application.state == ApplicationState.SUBMITTED
+        assert application.title == f"Проєкт {NAMES[key]}"
+        assert application.previous_id == rounds.ids[key]
+    assert sorted(a.number for a in advanced.values()) == ["KR2-2026-001", "KR2-2026-002"]
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "application.advanced")
+        ).all()
+        assert sorted(e.details["previous"] for e in entries) == sorted(
+            [rounds.ids["a"], rounds.ids["c"]]
+        )
+        assert {e.contest_id for e in entries} == {rounds.second_id}
+        # Publishing again (after a reopening) duplicates nothing.
+        first = db.session.get(Contest, rounds.first_id)
+        assert round_rules.advance(first, None) == []
+        assert db.session.scalar(
+            select(db.func.count()).where(Application.contest_id == rounds.second_id)
+        ) == 2
+
+    # The organiser sees the new applications in the second round's list.
+    listing = _text(organiser.get(f"/manage/contests/{rounds.second}/applications").text)
+    assert NAMES["a"] in listing and NAMES["c"] in listing and NAMES["b"] not in listing
+
+    # The results of the first round can no longer be reopened: the stage page says why.
+    page = _text(organiser.get(f"/manage/contests/{rounds.first}/stage?to=deliberation").text)
+    assert (
+        f"Those who advanced from this round already have their applications in the next "
+        f"round «{SECOND_TITLE}»: the results of this round can no longer be reopened." in page
+    )
+    refused = organiser.change_stage(rounds.first, "deliberation", reason="Скарга")
+    assert refused.status_code == 200
+    with app.app_context():
+        assert db.session.get(Contest, rounds.first_id).stage == Stage.PUBLISHED
+
+
+def test_applicants_are_told_whether_they_advance(app, build, outbox):
+    rounds = two_rounds(app, build)
+    _in_english(app)
+    organiser = signed_in(app, rounds.organiser)
+    _decide_tie(organiser, rounds, "c")
+    _publish(organiser, rounds.first)
+    advanced = second_round_applications(app, rounds)
+    mails = _mails(outbox)
+    a, b, c, d = (mails[rounds.applicants[key]] for key in "abcd")
+    assert f"Advances to round 2 «{SECOND_TITLE}»: place 1 among those who advance" in a
+    assert f"Advances to round 2 «{SECOND_TITLE}»: place 2 among those who advance" in c
+    number = advanced["c"].number
+    assert (
+        f"Your application in round 2 «{SECOND_TITLE}» is submitted under the number {number}"
+    ) in c
+    assert f"http://127.0.0.1:5000/applications/{number}" in c
+    assert "diploma" not in a + c
+    assert "Those who advance to the next round" in a
+    assert "Does not advance to round 2: place 2 in the ranking" in b
+    assert "Does not advance to round 2: place 4 in the ranking" in d
+    for text, key in ((b, "b"), (d, "d")):
+        assert "The jury’s feedback on your application is on its page" in text
+        assert f"http://127.0.0.1:5000/applications/{rounds.numbers[key]}/feedback.pdf" in text
+        assert "Advances" not in text
+
+
+def test_with_a_form_of_its_own_the_next_round_waits_for_the_applicant_to_fill_it_in(
+    app, build, outbox
+):
+    rounds = two_rounds(app, build, form=True)
+    _in_english(app)
+    organiser = signed_in(app, rounds.organiser)
+    _decide_tie(organiser, rounds, "c")
+    _publish(organiser, rounds.first)
+    advanced = second_round_applications(app, rounds)
+    draft = advanced["a"]
+    assert draft.state == ApplicationState.DRAFT and draft.number is None
+    assert draft.title == f"Проєкт {NAMES['a']}"
+
+    mail = _mails(outbox)[rounds.applicants["a"]]
+    assert f"The results of round 1 «{FIRST_TITLE}» of the contest" in mail
+    assert f"Round 2 «{SECOND_TITLE}» has its own form: fill it in and submit it by" in mail
+    assert f"http://127.0.0.1:5000/applications/draft/{draft.id}" in mail
+
+    a = signed_in(app, rounds.applicants["a"])
+    # The first round's page: the result, and the way to the next round's form.
+    first = _text(a.get(f"/applications/{rounds.numbers['a']}").text)
+    assert "Advances" in first and f"Advances to round 2 «{SECOND_TITLE}»" in first
+    assert "Fill in the form of round 2" in first
+    assert "Download the winner’s diploma" not in first
+    # The next round's form: where it comes from, by when, the earlier answers a link away.
+    page = a.get(f"/applications/draft/{draft.id}")
+    assert page.status_code == 200
+    text = _text(page.text)
+    assert f"Your application advanced from round 1 «{FIRST_TITLE}»" in text
+    assert "Plan of activities" in text
+    assert f'href="/applications/{rounds.numbers["a"]}"' in page.text
+    assert "Ідея першого туру a" in a.get(f"/applications/{rounds.numbers['a']}").text
+
+    # Filled in and submitted: numbered in the second round, linked to the first.
+    with app.app_context():
+        question = db.session.scalar(
+            select(Question.id).where(Question.contest_id == rounds.second_id)
+        )
+    response = a.submit(
+        f"/applications/draft/{draft.id}",
+        {"action": "submit", "title": draft.title, f"q-{question}": "Три зустрічі з мешканцями."},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    submitted = second_round_applications(app, rounds)["a"]
+    assert submitted.state == ApplicationState.SUBMITTED and submitted.number == "KR2-2026-001"
+    shown = a.get(f"/applications/{submitted.number}")
+    assert (
+        f"Continues the application of round 1 «{FIRST_TITLE}»: {rounds.numbers['a']}"
+        in _text(shown.text)
+    )
+    # Another applicant sees neither.
+    b = signed_in(app, rounds.applicants["b"])
+    assert b.get(f"/applications/draft/{draft.id}").status_code == 404
+    assert b.get(f"/applications/{submitted.number}").status_code == 404
+    first_b = _text(b.get(f"/applications/{rounds.numbers['b']}").text)
+    assert "Does not advance to round 2: place 2 in the ranking" in first_b
+    assert "Fill in the form" not in first_b
+
+
+def test_a_round_is_not_published_when_those_who_advance_could_not_fill_the_next_form(
+    app, build, clock_at
+):
+    rounds = two_rounds(app, build, form=True)
+    with app.app_context():
+        second = db.session.get(Contest, rounds.second_id)
+        second.closes_at = second.opens_at + timedelta(hours=1)  # passed already
+        db.session.commit()
+    organiser = signed_in(app, rounds.organiser)
+    _decide_tie(organiser, rounds, "c")
+    page = _text(organiser.get(f"/manage/contests/{rounds.first}/stage?to=published").text)
+    assert f"The next round «{SECOND_TITLE}» has its own form, and its deadline" in page
+    assert organiser.change_stage(rounds.first, "published").status_code == 200
+    assert second_round_applications(app, rounds) == {}
