@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from . import audit, clock, money
+from .documents.pdf.records import Rounds  # the words of the rounds, as documents print them
 from .extensions import db
-from .i18n import current_language, long_datetime
+from .i18n import current_language, long_datetime, percent
 from .models import Application, Contest, Stage
 
 
@@ -248,9 +250,73 @@ class Earlier:
     title: str
 
 
-def earlier(application: Application) -> Earlier | None:
-    """The same applicant's application of the round before, or None."""
+def earlier(application: Application, reader) -> Earlier | None:
+    """The same applicant's application of the round before, when ``reader`` may open
+    it (its applicant, its organisers), or None."""
+    from .access import can_view  # noqa: PLC0415 (access asks the lifecycle, which asks us)
+
     before = application.previous
-    if before is None:
+    if before is None or not can_view(before, reader):
         return None
     return Earlier(before, number(before.contest), round_title(before.contest))
+
+
+# What the results of a round say of the rounds (SPEC §13) ------------------------------
+
+
+def words(contest: Contest) -> Rounds | None:
+    """What the results of one round of several say of the rounds, in the current
+    language: the results page, the announcement and the protocol word them alike.
+    None for a one-round contest."""
+    rounds = chain(contest)
+    if len(rounds) < 2:
+        return None
+    position = next(i for i, r in enumerate(rounds) if r.id == contest.id)
+    number_ = position + 1
+    later = rounds[position + 1] if position + 1 < len(rounds) else None
+    combined = weighted(rounds)
+    named = ", ".join(
+        _("round %(number)s «%(title)s»", number=i, title=round_title(r))
+        for i, r in enumerate(rounds, start=1)
+    )
+    summary = [
+        _("The contest is judged in %(count)s rounds: %(rounds)s.", count=len(rounds), rounds=named)
+    ]
+    if later is not None:
+        summary.append(
+            _(
+                "The applications that win round %(number)s advance to round %(next)s «%(title)s».",
+                number=number_,
+                next=number_ + 1,
+                title=round_title(later),
+            )
+        )
+    if combined:
+        parts = ", ".join(
+            _(
+                "%(share)s of the score of round %(number)s",
+                share=percent(r.round_weight / 100),
+                number=i,
+            )
+            for i, r in enumerate(rounds, start=1)
+        )
+        summary.append(_("Final score: %(parts)s.", parts=parts))
+    elif later is None:
+        summary.append(_("The final ranking is that of the last round."))
+    return Rounds(
+        number=number_,
+        heading=_("Round %(number)s «%(title)s»", number=number_, title=round_title(contest)),
+        summary=" ".join(summary),
+        advancing=later is not None,
+        winners=_(
+            "Advance to round %(number)s «%(title)s»", number=number_ + 1, title=round_title(later)
+        )
+        if later is not None
+        else _("Winners"),
+        winner=_("Advances") if later is not None else _("Winner"),
+        combined=combined,
+        score=(_("Towards the final score") if later is not None else _("Final score"))
+        if combined
+        else _("Score"),
+        own_score=_("Round score"),
+    )

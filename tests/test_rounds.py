@@ -4,9 +4,12 @@ applicant by e-mail and on their page, and words the results as a shortlist; the
 round's results say how the final score was formed. The contest of ``tests/_rounds.py``.
 """
 
+import io
+import json
 import re
 from datetime import timedelta
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from scoring import rounds as round_rules
@@ -25,10 +28,12 @@ from ._rounds import (
     FIRST_TITLE,
     NAMES,
     SECOND_TITLE,
+    score_second_round,
     second_round_applications,
     signed_in,
     two_rounds,
 )
+from ._shown import results_tables, shows, visible_text
 
 
 def _text(html: str) -> str:
@@ -93,9 +98,12 @@ def test_the_tie_at_the_cut_is_decided_then_publication_advances_the_winners(app
         # Publishing again (after a reopening) duplicates nothing.
         first = db.session.get(Contest, rounds.first_id)
         assert round_rules.advance(first, None) == []
-        assert db.session.scalar(
-            select(db.func.count()).where(Application.contest_id == rounds.second_id)
-        ) == 2
+        assert (
+            db.session.scalar(
+                select(db.func.count()).where(Application.contest_id == rounds.second_id)
+            )
+            == 2
+        )
 
     # The organiser sees the new applications in the second round's list.
     listing = _text(organiser.get(f"/manage/contests/{rounds.second}/applications").text)
@@ -185,9 +193,8 @@ def test_with_a_form_of_its_own_the_next_round_waits_for_the_applicant_to_fill_i
     submitted = second_round_applications(app, rounds)["a"]
     assert submitted.state == ApplicationState.SUBMITTED and submitted.number == "KR2-2026-001"
     shown = a.get(f"/applications/{submitted.number}")
-    assert (
-        f"Continues the application of round 1 «{FIRST_TITLE}»: {rounds.numbers['a']}"
-        in _text(shown.text)
+    assert f"Continues the application of round 1 «{FIRST_TITLE}»: {rounds.numbers['a']}" in _text(
+        shown.text
     )
     # Another applicant sees neither.
     b = signed_in(app, rounds.applicants["b"])
@@ -212,3 +219,83 @@ def test_a_round_is_not_published_when_those_who_advance_could_not_fill_the_next
     assert f"The next round «{SECOND_TITLE}» has its own form, and its deadline" in page
     assert organiser.change_stage(rounds.first, "published").status_code == 200
     assert second_round_applications(app, rounds) == {}
+
+
+def test_the_final_round_combines_the_rounds_40_60_and_says_so(app, build):
+    rounds = two_rounds(app, build, weights=(40, 60))
+    organiser = signed_in(app, rounds.organiser)
+    _decide_tie(organiser, rounds, "c")
+    _publish(organiser, rounds.first)
+
+    # The first round's results: a shortlist, each row with its round score and its share.
+    page = organiser.get(f"/contests/{rounds.first}/results").text
+    text = _text(page)
+    assert f"Results: Round 1 «{FIRST_TITLE}»" in text
+    assert f"Advance to round 2 «{SECOND_TITLE}»" in text and ">Winners<" not in page
+    assert "Final score: 40% of the score of round 1, 60% of the score of round 2." in text
+    caption, advancing = results_tables(page)[0]
+    assert [(r["Number"], r["Round score"], r["Towards the final score"]) for r in advancing] == [
+        (rounds.numbers["a"], "25.00", "40.00"),
+        (rounds.numbers["c"], "20.00", "32.00"),
+    ]
+
+    score_second_round(app, rounds)
+    _publish(organiser, rounds.second)
+    page = organiser.get(f"/contests/{rounds.second}/results").text
+    text = _text(page)
+    assert f"Results: Round 2 «{SECOND_TITLE}»" in text
+    assert f"round 1 «{FIRST_TITLE}», round 2 «{SECOND_TITLE}»" in text
+    assert "Final score: 40% of the score of round 1, 60% of the score of round 2." in text
+    tables = dict(results_tables(page))
+    ranked = tables["All ranked applications"]
+    # C scored more in this round (20 against 18 of 25), A wins on the rounds combined:
+    # 40 % × 25/25 + 60 % × 18/25 = 83,2 against 40 % × 20/25 + 60 % × 20/25 = 80.
+    advanced = second_round_applications(app, rounds)
+    assert [(r["Number"], r["Round score"], r["Final score"]) for r in ranked] == [
+        (advanced["a"].number, "18.00", "83.20"),
+        (advanced["c"].number, "20.00", "80.00"),
+    ]
+    assert ranked[0]["badges"] == ["Winner"]
+
+    api = json.loads(organiser.get(f"/api/contests/{rounds.second}/results?lang=en").text)
+    assert [(r["number"], r["round_score"], r["score"], r["winner"]) for r in api["ranking"]] == [
+        (advanced["a"].number, "18.00", "83.20", True),
+        (advanced["c"].number, "20.00", "80.00", False),
+    ]
+    assert api["round"] == {
+        "number": 2,
+        "advancing": False,
+        "combined": True,
+        "summary": (
+            f"The contest is judged in 2 rounds: round 1 «{FIRST_TITLE}», round 2 "
+            f"«{SECOND_TITLE}». Final score: 40% of the score of round 1, 60% of the score "
+            "of round 2."
+        ),
+    }
+
+    export = organiser.get(f"/manage/contests/{rounds.second}/ranking.xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    round_column, combined_column = rows[0].index("Round score"), rows[0].index("Combined score")
+    assert [(r[1], float(r[round_column]), float(r[combined_column])) for r in rows[1:]] == [
+        (advanced["a"].number, 18.0, 83.2),
+        (advanced["c"].number, 20.0, 80.0),
+    ]
+
+    announcement = organiser.get(f"/contests/{rounds.second}/results.pdf?lang=en")
+    pdf = visible_text(announcement)
+    for words in (
+        f"Round 2 «{SECOND_TITLE}»",
+        "Final score: 40% of the score of round 1, 60% of the score of round 2.",
+        "Round score",
+        "Final score",
+        "18.00",
+        "83.20",
+    ):
+        assert shows(pdf, words), words
+    first_pdf = visible_text(organiser.get(f"/contests/{rounds.first}/results.pdf?lang=en"))
+    assert shows(first_pdf, f"Advance to round 2 «{SECOND_TITLE}»")
+    assert shows(first_pdf, "Advances") and not shows(first_pdf, "Winners")
+    protocol = visible_text(organiser.get(f"/manage/contests/{rounds.first}/protocol.pdf?lang=en"))
+    assert shows(protocol, "Admit to the next round:")
+    assert shows(protocol, "those who advance to the next round")

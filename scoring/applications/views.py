@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, clock, files, hromadas, lifecycle, mail, money, organisations, rounds
+from .. import access, clock, files, hromadas, lifecycle, mail, money, organisations
 from ..auth import role_required
 from ..csrftokens import masked_token
 from ..extensions import db
@@ -281,7 +281,6 @@ def _render_draft(application: Application, *, typed=None, errors=None, problems
         progress=required_progress(application),
         late=late,
         now=now,
-        earlier=_earlier(application),
         asks_amount=money.asks_amount(application.contest, application.category),
         request_limit=money.request_limit(application.contest, application.category),
     )
@@ -394,7 +393,6 @@ def check(application_id: int):
         contest=application.contest,
         organisation=application.organisation,
         rows=answer_rows(application, current_language()),
-        earlier=_earlier(application),
         asks_amount=money.asks_amount(application.contest, application.category),
         problems=operations.submission_problems(application),
         late=late[0] if late else None,
@@ -500,18 +498,9 @@ def show(number: str):
         can_withdraw=owner and operations.can_withdraw(application, now),
         hide_applicant=current_user.is_juror and application.contest.blind,
         contacts=access.may_see_contacts(application, current_user),
-        earlier=_earlier(application),
         now=now,
         **(_after_the_decision(application, now) if owner else {}),
     )
-
-
-def _earlier(application: Application) -> rounds.Earlier | None:
-    """The application of the round before, when the reader may open it (SPEC §13)."""
-    found = rounds.earlier(application)
-    if found is None or not access.can_view(found.application, current_user):
-        return None
-    return found
 
 
 def _after_the_decision(application: Application, now) -> dict:
@@ -519,12 +508,8 @@ def _after_the_decision(application: Application, now) -> dict:
     published, the appeal, and a request for a clarification."""
     contest = application.contest
     requests = clarifications.requests_of(application)
-    outcome = applicant_outcome(application)
     return {
-        "outcome": outcome,
-        "next_application": rounds.next_application(application)
-        if outcome is not None and outcome.advances
-        else None,
+        "outcome": applicant_outcome(application),
         "feedback": applicant_feedback(application),
         "appeal": appeals.appeal_of(application) if contest.appeal_days else None,
         "appeal_problem": appeals.filing_problem(application, now),

@@ -102,6 +102,7 @@ class PublicRow:
     notes: tuple[ranking.Note, ...]
     requested: Decimal | None = None  # SPEC §12, with a fund
     awarded: Decimal | None = None
+    own_score: Fraction | Decimal | None = None  # rounds combined (SPEC §13): the round's
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
             notes=row.notes,
             requested=row.requested if result.funds else None,
             awarded=row.awarded,
+            own_score=row.own_score,
         )
         for row in result.rows
         if full or row.winner is not False
@@ -276,6 +278,8 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
         if with_category:
             item["category"] = row.category
         item["score"] = ranking.format_score(row.score)
+        if row.own_score is not None:
+            item["round_score"] = ranking.format_score(row.own_score)
         if with_fund:
             item["requested"] = ranking.optional_amount(row.requested)
             item["awarded"] = ranking.optional_amount(row.awarded)
