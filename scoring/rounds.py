@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from . import audit, clock, money
@@ -280,7 +281,12 @@ def words(contest: Contest) -> Rounds | None:
         for i, r in enumerate(rounds, start=1)
     )
     summary = [
-        _("The contest is judged in %(count)s rounds: %(rounds)s.", count=len(rounds), rounds=named)
+        ngettext(
+            "The contest is judged in %(num)d round: %(rounds)s.",
+            "The contest is judged in %(num)d rounds: %(rounds)s.",
+            len(rounds),
+            rounds=named,
+        )
     ]
     if later is not None:
         summary.append(

@@ -423,14 +423,16 @@ def _declared(data: Protocol) -> list[str]:
         if not chosen:
             continue
         listed = _winners_list(chosen)
-        if data.rounds is not None and data.rounds.advancing:
+        if data.rounds is not None and data.rounds.advancing and category:
             lines.append(
                 _(
-                    "Admit to the next round%(category)s: %(applications)s",
-                    category=f" («{category}»)" if category else "",
+                    "Admit to the next round in the category «%(category)s»: %(applications)s",
+                    category=category,
                     applications=listed,
                 )
             )
+        elif data.rounds is not None and data.rounds.advancing:
+            lines.append(_("Admit to the next round: %(applications)s", applications=listed))
         elif category and len(chosen) == 1:
             lines.append(
                 _(

@@ -160,12 +160,12 @@ def winners(
         header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), *scores]
         widths = [13 * mm, 61 * mm, 44 * mm, 33 * mm, 19 * mm]
         if len(scores) == 2:
-            widths = [13 * mm, 50 * mm, 36 * mm, 27 * mm, 22 * mm, 22 * mm]
+            widths = [13 * mm, 46 * mm, 33 * mm, 26 * mm, 26 * mm, 26 * mm]
         if fund:
             header.append(_("Awarded, UAH"))
             widths = [12 * mm, 50 * mm, 36 * mm, 27 * mm, 18 * mm, 27 * mm]
             if len(scores) == 2:
-                widths = [12 * mm, 39 * mm, 29 * mm, 21 * mm, 21 * mm, 21 * mm, 27 * mm]
+                widths = [12 * mm, 35 * mm, 27 * mm, 20 * mm, 24 * mm, 24 * mm, 28 * mm]
         if category:
             story.append(Paragraph(base.markup(category), s.label))
         chosen = [p for p in group if p.winner]
@@ -239,7 +239,7 @@ def ranking(
         header = [_("Place"), _("Number"), _("Applicant and oblast"), *scores]
         widths = [12 * mm, number_width(p.number for p in group), 0]
         combined = len(scores) == 2  # the round's score and the combined one: wider words
-        widths += [(19 if combined else 14 if funded else 15) * mm] * len(scores)
+        widths += [(24 if combined else 14 if funded else 15) * mm] * len(scores)
         if with_jurors:
             header.append(_("Jurors"))  # how many sheets count: «Оцінок»
             widths.append((14 if funded else 15) * mm)
@@ -250,7 +250,7 @@ def ranking(
             widths += [amount_width, amount_width]
         header.append(_("Result"))
         # «2 204 208,00 грн» on one line; with two scores, less room for the remarks.
-        widths.append((30 if funded else 40 if combined else 50) * mm)
+        widths.append((30 if funded else 36 if combined else 50) * mm)
         widths[2] = WIDTH - sum(widths)
         if category:
             story.append(Paragraph(base.markup(category), s.label))
