@@ -852,6 +852,26 @@ def _publication_warnings(contest: Contest) -> list[StageWarning]:
                 (_numbers([item.number for item in result.not_ranked]),),
             )
         )
+    later = rounds.next_round(contest)
+    if later is not None:  # SPEC §13: the winners advance
+        advancing = [row.number for row in result.rows if row.winner]
+        warnings.append(
+            StageWarning(
+                "advancing",
+                ngettext(
+                    "%(num)d application advances to round %(round)s «%(title)s» and gets its "
+                    "application there. From then on the results of this round cannot be "
+                    "reopened.",
+                    "%(num)d applications advance to round %(round)s «%(title)s» and get their "
+                    "applications there. From then on the results of this round cannot be "
+                    "reopened.",
+                    len(advancing),
+                    round=rounds.number(later),
+                    title=rounds.round_title(later),
+                ),
+                (_numbers(advancing),),
+            )
+        )
     return warnings
 
 

@@ -77,6 +77,13 @@ def test_the_tie_at_the_cut_is_decided_then_publication_advances_the_winners(app
     assert second_round_applications(app, rounds) == {}
 
     _decide_tie(organiser, rounds, "c")
+    # The stage page says who advances, and what follows, before the organiser confirms.
+    stage = _text(organiser.get(f"/manage/contests/{rounds.first}/stage?to=published").text)
+    assert (
+        f"2 applications advance to round 2 «{SECOND_TITLE}» and get their applications "
+        "there. From then on the results of this round cannot be reopened." in stage
+    )
+    assert f"{rounds.numbers['a']}, {rounds.numbers['c']}" in stage
     _publish(organiser, rounds.first)
 
     advanced = second_round_applications(app, rounds)
@@ -105,9 +112,17 @@ def test_the_tie_at_the_cut_is_decided_then_publication_advances_the_winners(app
             == 2
         )
 
-    # The organiser sees the new applications in the second round's list.
+    # The organiser sees the new applications in the second round's list, each linked to
+    # its application of the first round; nobody wins a diploma in the first round.
     listing = _text(organiser.get(f"/manage/contests/{rounds.second}/applications").text)
     assert NAMES["a"] in listing and NAMES["c"] in listing and NAMES["b"] not in listing
+    shown = organiser.get(f"/manage/contests/{rounds.second}/applications/{advanced['c'].number}")
+    assert (
+        f"Continues the application of round 1 «{FIRST_TITLE}»: {rounds.numbers['c']}"
+        in _text(shown.text)
+    )
+    certificate = f"/manage/contests/{rounds.first}/certificates/{rounds.numbers['a']}.pdf"
+    assert organiser.get(certificate).status_code == 404
 
     # The results of the first round can no longer be reopened: the stage page says why.
     page = _text(organiser.get(f"/manage/contests/{rounds.first}/stage?to=deliberation").text)
@@ -171,6 +186,7 @@ def test_with_a_form_of_its_own_the_next_round_waits_for_the_applicant_to_fill_i
     assert "Advances" in first and f"Advances to round 2 «{SECOND_TITLE}»" in first
     assert "Fill in the form of round 2" in first
     assert "Download the winner’s diploma" not in first
+    assert a.get(f"/applications/{rounds.numbers['a']}/certificate.pdf").status_code == 404
     # The next round's form: where it comes from, by when, the earlier answers a link away.
     page = a.get(f"/applications/draft/{draft.id}")
     assert page.status_code == 200
@@ -240,6 +256,11 @@ def test_the_final_round_combines_the_rounds_40_60_and_says_so(app, build):
     ]
 
     score_second_round(app, rounds)
+    # The organisers deliberate on the combined score, the round's own beside it.
+    deliberation = _text(organiser.get(f"/manage/contests/{rounds.second}/ranking").text)
+    assert "Round score Final score" in deliberation
+    assert re.search(r"1 KR2-2026-001 ГО «Альфа».*? 18\.00 83\.20 ", deliberation)
+    assert re.search(r"2 KR2-2026-002 ГО «Гамма».*? 20\.00 80\.00 ", deliberation)
     _publish(organiser, rounds.second)
     page = organiser.get(f"/contests/{rounds.second}/results").text
     text = _text(page)

@@ -568,11 +568,12 @@ def receipt(application: Application, language: str) -> records.Receipt:
 
 
 def certificate(contest: Contest, application: Application, language: str) -> records.Certificate:
-    """The winner's certificate; ``NotAWinner`` unless the ranking makes it a winner."""
+    """The winner's certificate; ``NotAWinner`` unless the ranking makes it a winner (of
+    the last round: the winners of a round that another follows advance, SPEC §13)."""
     with force_locale(language):
         results = contest_ranking(contest)
         row = next((r for r in results.rows if r.application_id == application.id), None)
-        if row is None or row.winner is not True:
+        if row is None or row.winner is not True or rounds.advancing(contest):
             raise NotAWinner(application.number)
         category = None
         if row.category:
