@@ -117,12 +117,30 @@ def test_the_tie_at_the_cut_is_decided_then_publication_advances_the_winners(app
     listing = _text(organiser.get(f"/manage/contests/{rounds.second}/applications").text)
     assert NAMES["a"] in listing and NAMES["c"] in listing and NAMES["b"] not in listing
     shown = organiser.get(f"/manage/contests/{rounds.second}/applications/{advanced['c'].number}")
-    assert (
-        f"Continues the application of round 1 «{FIRST_TITLE}»: {rounds.numbers['c']}"
-        in _text(shown.text)
+    assert f"Continues the application of round 1 «{FIRST_TITLE}»: {rounds.numbers['c']}" in _text(
+        shown.text
     )
     certificate = f"/manage/contests/{rounds.first}/certificates/{rounds.numbers['a']}.pdf"
     assert organiser.get(certificate).status_code == 404
+
+    # The public results (in Ukrainian): a shortlist for the next round, the round's own
+    # scores only.
+    public = app.test_client().get(f"/contests/{rounds.first}/results").text
+    text = _text(public)
+    assert f"Результати: Тур 1 «{FIRST_TITLE}»" in text
+    assert (
+        f"Конкурс оцінюють у 2 тури: тур 1 «{FIRST_TITLE}», тур 2 «{SECOND_TITLE}». Заявки, "
+        f"що перемогли в турі 1, проходять до туру 2 «{SECOND_TITLE}»." in text
+    )
+    caption, shortlist = results_tables(public, "Номер")[0]
+    assert caption == f"Проходять до туру 2 «{SECOND_TITLE}»"
+    assert [(r["Номер"], r["Бал"]) for r in shortlist] == [
+        (rounds.numbers["a"], "25,00"),
+        (rounds.numbers["c"], "20,00"),
+    ]
+    assert "Бал туру" not in public and ">Переможці<" not in public
+    ranked = dict(results_tables(public, "Номер"))["Усі заявки в рейтингу"]
+    assert [r["badges"] for r in ranked] == [["Проходить далі"], [], ["Проходить далі"], []]
 
     # The results of the first round can no longer be reopened: the stage page says why.
     page = _text(organiser.get(f"/manage/contests/{rounds.first}/stage?to=deliberation").text)
@@ -293,6 +311,23 @@ def test_the_final_round_combines_the_rounds_40_60_and_says_so(app, build):
             "of round 2."
         ),
     }
+
+    # The applicants see both scores of their own application.
+    a = _text(
+        signed_in(app, rounds.applicants["a"]).get(f"/applications/{advanced['a'].number}").text
+    )
+    assert (
+        "Winner: place 1 among the winners, score 18.00 in this round, 83.20 in the final score"
+        in a
+    )
+    assert f"Continues the application of round 1 «{FIRST_TITLE}»: {rounds.numbers['a']}" in a
+    c = _text(
+        signed_in(app, rounds.applicants["c"]).get(f"/applications/{rounds.numbers['c']}").text
+    )
+    assert (
+        f"Advances to round 2 «{SECOND_TITLE}»: place 2 among those who advance, score 20.00 in "
+        "this round, 32.00 in the final score" in c
+    )
 
     export = organiser.get(f"/manage/contests/{rounds.second}/ranking.xlsx")
     sheet = load_workbook(io.BytesIO(export.data)).worksheets[0]

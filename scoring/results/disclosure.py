@@ -344,6 +344,7 @@ class Outcome:
     # round number ``next_number``; None in the last round and a one-round contest.
     next_round: Contest | None = None
     next_number: int | None = None
+    own_score: Fraction | Decimal | None = None  # rounds combined: the round's own score
 
     @property
     def winner(self) -> bool:
@@ -373,6 +374,7 @@ def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcom
             category=row.category,
             notes=row.notes,
             awarded=row.awarded,
+            own_score=row.own_score,
             **following,
         )
         for row in result.rows

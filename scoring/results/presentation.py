@@ -96,6 +96,12 @@ def notes_text(notes, memo: dict | None = None) -> str:
 def outcome_text(outcome) -> str:
     """«Winner: place 2 among the winners, score 87,33» and the like (SPEC §14)."""
     score = points(ranking.format_score(outcome.score)) if outcome.score is not None else ""
+    if getattr(outcome, "own_score", None) is not None:  # rounds combined (SPEC §13)
+        score = _(
+            "%(own)s in this round, %(combined)s in the final score",
+            own=points(ranking.format_score(outcome.own_score)),
+            combined=score,
+        )
     later = getattr(outcome, "next_round", None)
     if later is not None and outcome.kind == "winner":
         return _(
