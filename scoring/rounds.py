@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from . import audit, clock, money
 from .documents.pdf.records import Rounds  # the words of the rounds, as documents print them
@@ -174,6 +175,7 @@ def advance(contest: Contest, actor) -> list[Application]:
     sources = db.session.scalars(
         select(Application)
         .where(Application.id.in_(winners))
+        .options(selectinload(Application.category))
         .order_by(Application.serial, Application.id)
     ).all()
     now, created = clock.now(), []

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from scoring.models import (
     Application,
     ApplicationState,
     AuditEntry,
+    Category,
     Contest,
     Question,
     Stage,
@@ -48,9 +50,9 @@ def _in_english(app):
         db.session.commit()
 
 
-def _decide_tie(organiser, rounds, winner="c"):
+def _decide_tie(organiser, rounds, winner="c", category=""):
     response = organiser.submit(
-        f"/manage/contests/{rounds.first}/ties/2",
+        f"/manage/contests/{rounds.first}/ties/2" + (f"?category={category}" if category else ""),
         {"winners": [str(rounds.ids[winner])], "reason": "Голосування комісії: 3 проти 2."},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -355,3 +357,33 @@ def test_the_final_round_combines_the_rounds_40_60_and_says_so(app, build):
     protocol = visible_text(organiser.get(f"/manage/contests/{rounds.first}/protocol.pdf?lang=en"))
     assert shows(protocol, "Admit to the next round:")
     assert shows(protocol, "those who advance to the next round")
+
+
+def test_the_category_and_the_amount_requested_go_with_those_who_advance(app, build):
+    rounds = two_rounds(app, build)
+    with app.app_context():
+        first = db.session.get(Contest, rounds.first_id)
+        second = db.session.get(Contest, rounds.second_id)
+        small = Category(code="M", title_uk="Малі гранти", winners=2, fund=Decimal(1_000_000))
+        first.categories = [small]
+        second.categories = [
+            Category(code="V", title_uk="Великі гранти", winners=1, position=0),
+            Category(
+                code="M", title_uk="Малі гранти", winners=1, fund=Decimal(500_000), position=1
+            ),
+        ]
+        for application in db.session.scalars(
+            select(Application).where(Application.contest_id == first.id)
+        ):
+            application.category = small
+            application.requested = Decimal("48000.50")
+        db.session.commit()
+        second_small = next(c.id for c in second.categories if c.code == "M")
+    organiser = signed_in(app, rounds.organiser)
+    _decide_tie(organiser, rounds, "c", category="M")
+    _publish(organiser, rounds.first)
+    advanced = second_round_applications(app, rounds)
+    assert sorted(advanced) == ["a", "c"]
+    for application in advanced.values():
+        assert application.category_id == second_small
+        assert application.requested == Decimal("48000.50")
