@@ -24,6 +24,7 @@ from . import (
     pagecache,
     requestguard,
     requestlog,
+    rounds,
     schema,
     sessions,
 )
@@ -125,6 +126,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # proxy passes the real host in Host, and a client could send anything there.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)
     app.add_template_global(links.external_url)
+    app.add_template_global(rounds.earlier, "earlier_round")  # SPEC §13, the applicants' pages
+    app.add_template_global(rounds.next_application, "next_round_application")
 
     register_extensions(app)
     requestguard.register(app)  # before every hook but the log's

@@ -30,6 +30,11 @@ The guardrails of each move (issue 13):
   confirms that the results stop being public (page, API, announcement, the applicants'
   results, feedback and diplomas) until they are published again, which e-mails every
   applicant again. The appeals it answers are marked reopened in the same step;
+- **published → deliberation** is refused, besides, once those who advanced from the
+  round have their applications in the next round (SPEC §13);
+- **deliberation → published** of a round that has a next round: its winners advance,
+  each with an application in the next round (``rounds.advance``); refused while the
+  next round cannot take them (judged already, or its form's deadline passed);
 - **published → archived**: refused while an appeal awaits its answer; a warning while
   applicants may still appeal;
 - **screening → judging**: also refused while a clarification request awaits the
@@ -74,7 +79,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import case, func, select
 
-from . import audit, clock
+from . import audit, clock, rounds
 from .extensions import db
 from .i18n import long_date, long_datetime
 from .models import (
@@ -422,6 +427,7 @@ def publication_problems(contest: Contest) -> list:
         ]
     if not result.rows:
         problems.append(_l("No application is ranked yet: there are no results to publish."))
+    problems += rounds.advance_problems(contest)
     for group in undecided_ties(result):
         problems.append(
             ngettext(
@@ -588,6 +594,9 @@ def appeals_to_reopen(contest: Contest) -> list[Appeal]:
 
 
 def reopening_problems(contest: Contest) -> list:
+    advanced = rounds.reopening_problem(contest)
+    if advanced is not None:
+        return [advanced]
     if appeals_to_reopen(contest):
         return []
     return [
@@ -843,6 +852,26 @@ def _publication_warnings(contest: Contest) -> list[StageWarning]:
                 (_numbers([item.number for item in result.not_ranked]),),
             )
         )
+    later = rounds.next_round(contest)
+    if later is not None:  # SPEC §13: the winners advance
+        advancing = [row.number for row in result.rows if row.winner]
+        warnings.append(
+            StageWarning(
+                "advancing",
+                ngettext(
+                    "%(num)d application advances to round %(round)s «%(title)s» and gets its "
+                    "application there. From then on the results of this round cannot be "
+                    "reopened.",
+                    "%(num)d applications advance to round %(round)s «%(title)s» and get their "
+                    "applications there. From then on the results of this round cannot be "
+                    "reopened.",
+                    len(advancing),
+                    round=rounds.number(later),
+                    title=rounds.round_title(later),
+                ),
+                (_numbers(advancing),),
+            )
+        )
     return warnings
 
 
@@ -1010,3 +1039,5 @@ def change_stage(
         ),
         **({"appeals": [a.id for a in reopened]} if reopened else {}),
     )
+    if target == Stage.PUBLISHED:
+        rounds.advance(contest, actor)  # the winners of a round advance to the next

@@ -604,6 +604,7 @@ class Application(db.Model):
         back_populates="application", cascade="all, delete-orphan", order_by="Attachment.id"
     )
     scoresheets: Mapped[list[Scoresheet]] = relationship(back_populates="application")
+    previous: Mapped[Application | None] = relationship(remote_side="Application.id")
 
     def belongs_to(self, user) -> bool:
         return bool(user.is_authenticated) and user.organisation_id == self.organisation_id

@@ -14,15 +14,21 @@ every round (``Contest.round_weight``, percent, summing to 100): see rule 10 of
 ``scoring.ranking``. A contest with one round is what it always was.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from . import ranking
+from . import audit, clock, money, ranking
+from .documents.pdf.records import Rounds  # the words of the rounds, as documents print them
 from .extensions import db
-from .models import Application, Contest
+from .i18n import current_language, long_datetime, percent
+from .models import Application, Contest, Stage
 
 
 def chain(contest: Contest) -> list[Contest]:
@@ -52,6 +58,11 @@ def number(contest: Contest) -> int:
         current = db.session.get(Contest, current.previous_round_id)
         found += 1
     return found
+
+
+def in_rounds(contest: Contest) -> bool:
+    """The contest is one round of several (not a one-round contest)."""
+    return contest.previous_round_id is not None or next_round(contest) is not None
 
 
 def weighted(rounds: list[Contest]) -> bool:
@@ -92,3 +103,234 @@ def carried_scores(contest: Contest) -> dict[int, Fraction]:
         )
     )
     return {app_id: scores[previous] for app_id, previous in pairs if previous in scores}
+
+
+def round_title(contest: Contest, language: str | None = None) -> str:
+    """The round's own title, or the contest's when it has none."""
+    language = language or current_language()
+    return contest.round_title(language) or contest.title(language)
+
+
+# Advancing (SPEC §13) ---------------------------------------------------------------
+
+
+def advancing(contest: Contest) -> bool:
+    """The contest is a round that others follow: its winners advance, none wins yet."""
+    return next_round(contest) is not None
+
+
+def asks_form(contest: Contest) -> bool:
+    """The round has its own form, which those who advance to it fill in."""
+    return bool(contest.questions)
+
+
+def advance_problems(contest: Contest) -> list:
+    """Why publishing the round cannot create the next round's applications now: the
+    next round is judged already, or those who advance could not fill in its form."""
+    later = next_round(contest)
+    if later is None:
+        return []
+    title = round_title(later)
+    if later.stage not in (Stage.DRAFT, Stage.OPEN):
+        return [
+            _l(
+                "The next round «%(title)s» is past its applications: those who advance "
+                "from this round can no longer join it.",
+                title=title,
+            )
+        ]
+    if asks_form(later) and later.closes_at <= clock.now():
+        return [
+            _l(
+                "The next round «%(title)s» has its own form, and its deadline (%(moment)s, "
+                "Kyiv time) has passed: move it later in that round’s settings so that those "
+                "who advance can fill the form in.",
+                title=title,
+                moment=long_datetime(later.closes_at),
+            )
+        ]
+    return []
+
+
+def advance(contest: Contest, actor) -> list[Application]:
+    """Publishing a round that has a next round: an application in the next round for
+    each winner of this one, naming it (``previous_id``), with its title, the amount it
+    requests and its category (the one with the same code, when the next round has it).
+    A draft when the next round has its own form (the applicant fills it in before the
+    next round's deadline), else submitted with the next round's registration number.
+    Each is audited; a winner that has its next application already gets none (a
+    publication after a reopening), so publishing again duplicates nothing."""
+    from .applications.operations import lock_contest, register  # noqa: PLC0415
+    from .results.loading import contest_ranking  # noqa: PLC0415
+
+    later = next_round(contest)
+    if later is None:
+        return []
+    winners = [row.application_id for row in contest_ranking(contest).rows if row.winner]
+    if not winners:
+        return []
+    later = lock_contest(later.id)  # registration numbers one at a time
+    organisations = set(
+        db.session.scalars(
+            select(Application.organisation_id).where(Application.contest_id == later.id)
+        )
+    )
+    categories = {c.code: c for c in later.categories}
+    sources = db.session.scalars(
+        select(Application)
+        .where(Application.id.in_(winners))
+        .options(selectinload(Application.category))
+        .order_by(Application.serial, Application.id)
+    ).all()
+    now, created = clock.now(), []
+    for source in sources:
+        if source.organisation_id in organisations:
+            continue
+        category = categories.get(source.category.code) if source.category else None
+        application = Application(
+            contest=later,
+            organisation_id=source.organisation_id,
+            previous_id=source.id,
+            title=source.title,
+            category=category,
+            requested=source.requested if money.asks_amount(later, category) else None,
+        )
+        db.session.add(application)
+        if not asks_form(later):
+            register(application, later, now)
+        db.session.flush()
+        audit.record(
+            "application.advanced",
+            actor=actor,
+            contest=later,
+            obj=application,
+            previous=source.id,
+            number=application.number,
+        )
+        created.append(application)
+    return created
+
+
+def reopening_problem(contest: Contest):
+    """Why the round's published results cannot be reopened: those who advanced from it
+    have their applications in the next round already. None when they can."""
+    later = next_round(contest)
+    if later is None:
+        return None
+    found = db.session.scalar(
+        select(Application.id).where(Application.contest_id == later.id).limit(1)
+    )
+    if found is None:
+        return None
+    return _l(
+        "Those who advanced from this round already have their applications in the next "
+        "round «%(title)s»: the results of this round can no longer be reopened.",
+        title=round_title(later),
+    )
+
+
+def next_application(application: Application) -> Application | None:
+    """The same applicant's application in the next round, once it advanced."""
+    return db.session.scalar(select(Application).where(Application.previous_id == application.id))
+
+
+def advanced(contest: Contest) -> dict[int, Application]:
+    """The next round's applications of those who advanced from the round, by the id of
+    their application in this round (one query; empty in the last round)."""
+    later = next_round(contest)
+    if later is None:
+        return {}
+    found = db.session.scalars(
+        select(Application).where(
+            Application.contest_id == later.id, Application.previous_id.is_not(None)
+        )
+    )
+    return {application.previous_id: application for application in found}
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An application's link to the same applicant's application of the round before."""
+
+    application: Application
+    number: int  # the earlier round's number
+    title: str
+
+
+def earlier(application: Application, reader) -> Earlier | None:
+    """The same applicant's application of the round before, when ``reader`` may open
+    it (its applicant, its organisers), or None."""
+    from .access import can_view  # noqa: PLC0415 (access asks the lifecycle, which asks us)
+
+    before = application.previous
+    if before is None or not can_view(before, reader):
+        return None
+    return Earlier(before, number(before.contest), round_title(before.contest))
+
+
+# What the results of a round say of the rounds (SPEC §13) ------------------------------
+
+
+def words(contest: Contest) -> Rounds | None:
+    """What the results of one round of several say of the rounds, in the current
+    language: the results page, the announcement and the protocol word them alike.
+    None for a one-round contest."""
+    rounds = chain(contest)
+    if len(rounds) < 2:
+        return None
+    position = next(i for i, r in enumerate(rounds) if r.id == contest.id)
+    number_ = position + 1
+    later = rounds[position + 1] if position + 1 < len(rounds) else None
+    # The rows of a later round of a combination carry both scores; the first round
+    # ranks on its own scores (rule 10), its share shown in the next round.
+    combined = weighted(rounds) and position > 0
+    named = ", ".join(
+        _("round %(number)s «%(title)s»", number=i, title=round_title(r))
+        for i, r in enumerate(rounds, start=1)
+    )
+    summary = [
+        ngettext(
+            "The contest is judged in %(num)d round: %(rounds)s.",
+            "The contest is judged in %(num)d rounds: %(rounds)s.",
+            len(rounds),
+            rounds=named,
+        )
+    ]
+    if later is not None:
+        summary.append(
+            _(
+                "The applications that win round %(number)s advance to round %(next)s «%(title)s».",
+                number=number_,
+                next=number_ + 1,
+                title=round_title(later),
+            )
+        )
+    if weighted(rounds):
+        parts = ", ".join(
+            _(
+                "%(share)s of the score of round %(number)s",
+                share=percent(r.round_weight / 100),
+                number=i,
+            )
+            for i, r in enumerate(rounds, start=1)
+        )
+        summary.append(_("Final score: %(parts)s.", parts=parts))
+    elif later is None:
+        summary.append(_("The final ranking is that of the last round."))
+    return Rounds(
+        number=number_,
+        heading=_("Round %(number)s «%(title)s»", number=number_, title=round_title(contest)),
+        summary=" ".join(summary),
+        advancing=later is not None,
+        winners=_(
+            "Advance to round %(number)s «%(title)s»", number=number_ + 1, title=round_title(later)
+        )
+        if later is not None
+        else _("Winners"),
+        winner=_("Advances") if later is not None else _("Winner"),
+        combined=combined,
+        score=(_("Towards the final score") if later is not None else _("Final score"))
+        if combined
+        else _("Score"),
+        own_score=_("Round score"),
+    )

@@ -518,6 +518,18 @@ def lock_contest(contest_id: int) -> Contest:
     ).scalar_one()
 
 
+def register(application: Application, contest: Contest, now) -> None:
+    """Submit the application at ``now``, numbered the first time with the contest's next
+    registration number; the caller holds the contest's row lock (``lock_contest``)."""
+    if application.serial is None:
+        contest.last_number += 1
+        application.serial = contest.last_number
+        year = now.astimezone(clock.KYIV).year
+        application.number = f"{contest.number_prefix}-{year}-{application.serial:03d}"
+    application.state = ApplicationState.SUBMITTED
+    application.submitted_at = now
+
+
 def submit(application: Application, *, actor: User) -> None:
     """Submit a draft: validate, check the deadline, number it (the first time), audit.
 
@@ -545,13 +557,7 @@ def submit(application: Application, *, actor: User) -> None:
     problems = submission_problems(application)
     if problems:
         raise ApplicationError(problems)
-    if application.serial is None:
-        contest.last_number += 1
-        application.serial = contest.last_number
-        year = now.astimezone(clock.KYIV).year
-        application.number = f"{contest.number_prefix}-{year}-{application.serial:03d}"
-    application.state = ApplicationState.SUBMITTED
-    application.submitted_at = now
+    register(application, contest, now)
     db.session.flush()
     audit.record(
         "application.submitted",

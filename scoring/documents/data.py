@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from .. import audit, clock, ranking
+from .. import audit, clock, ranking, rounds
 from ..applications.content import answer_rows
 from ..extensions import db
 from ..hromadas import collation_key
@@ -240,6 +240,7 @@ def _placing(
         requested=row.requested if funded else None,
         awarded=row.awarded,
         funded=funded,
+        own_score=display_score(row.own_score) if row.own_score is not None else None,
     )
 
 
@@ -291,6 +292,7 @@ def announcement(contest: Contest, language: str) -> records.Announcement:
                 for tie in results.ties
             ),
             results_url=results_url(contest),
+            rounds=rounds.words(contest),
             funds=_fund_lines(results.funds, titles),
             awards=tuple(
                 _award(rows[d.numbers[0]], d)
@@ -447,7 +449,7 @@ def protocol(
                 number=row.number,
                 organisation=row.organisation,
                 totals=cells(row.application_id, row.juror_totals),
-                score=display_score(row.score),
+                score=display_score(row.score if row.own_score is None else row.own_score),
                 divergent=row.divergent,
             )
             for row in results.ranking.rows
@@ -517,6 +519,7 @@ def protocol(
             entered=_entered(contest),
             funds=results.funds(),
             awards=results.awards(),
+            rounds=rounds.words(contest),
         )
 
 
@@ -565,11 +568,12 @@ def receipt(application: Application, language: str) -> records.Receipt:
 
 
 def certificate(contest: Contest, application: Application, language: str) -> records.Certificate:
-    """The winner's certificate; ``NotAWinner`` unless the ranking makes it a winner."""
+    """The winner's certificate; ``NotAWinner`` unless the ranking makes it a winner (of
+    the last round: the winners of a round that another follows advance, SPEC §13)."""
     with force_locale(language):
         results = contest_ranking(contest)
         row = next((r for r in results.rows if r.application_id == application.id), None)
-        if row is None or row.winner is not True:
+        if row is None or row.winner is not True or rounds.advancing(contest):
             raise NotAWinner(application.number)
         category = None
         if row.category:

@@ -31,7 +31,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, lifecycle
+from .. import access, lifecycle, rounds
 from ..access import juror_assignment, jury_contest, own_contest
 from ..auth import role_required
 from ..extensions import db
@@ -292,6 +292,6 @@ def appeals_pdf(slug: str):
 @bp.app_template_global()
 def winner_certificates(contest: Contest) -> list[tuple[str, str]]:
     """(number, organisation) of the winners, for the certificate links on the dashboard."""
-    if not lifecycle.scoring_closed(contest):
-        return []
+    if not lifecycle.scoring_closed(contest) or rounds.advancing(contest):
+        return []  # the winners of a round that another follows advance (SPEC §13)
     return [(row.number, row.organisation) for row in contest_ranking(contest).winners]

@@ -235,6 +235,7 @@ def page(
                 "name": shown[row.application_id],
                 "oblast": oblast,
                 "score": fmt(row.score),
+                "own": fmt(row.own_score) if row.own_score is not None else "",
                 "raw": fmt(row.raw_score) if normalised else "",
                 # Formatted numbers hold only digits and separators: one cell string a
                 # row keeps the template loop lean for 1,000 rows × 7 jurors.

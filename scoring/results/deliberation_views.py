@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import lifecycle, tables
+from .. import lifecycle, rounds, tables
 from ..access import admitted_or_404, own_contest
 from ..auth import role_required
 from ..extensions import db
@@ -86,6 +86,7 @@ def ranking_page(slug: str):
         not_yet=False,
         filter_form=form,
         add_juror_form=AddJurorForm(formdata=None),
+        rounds=rounds.words(contest),
         protocol_url=document_url(
             "documents.protocol",
             f"/manage/contests/{contest.slug}/protocol.pdf",

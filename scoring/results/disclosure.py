@@ -46,7 +46,7 @@ from fractions import Fraction
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import lifecycle, ranking
+from .. import lifecycle, ranking, rounds
 from ..extensions import db
 from ..models import (
     Application,
@@ -102,6 +102,7 @@ class PublicRow:
     notes: tuple[ranking.Note, ...]
     requested: Decimal | None = None  # SPEC §12, with a fund
     awarded: Decimal | None = None
+    own_score: Fraction | Decimal | None = None  # rounds combined (SPEC §13): the round's
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def public_results(contest: Contest, loaded: Loaded | None = None) -> PublicResu
             notes=row.notes,
             requested=row.requested if result.funds else None,
             awarded=row.awarded,
+            own_score=row.own_score,
         )
         for row in result.rows
         if full or row.winner is not False
@@ -276,6 +278,8 @@ def public_json(results: PublicResults, contest_slug: str) -> dict:
         if with_category:
             item["category"] = row.category
         item["score"] = ranking.format_score(row.score)
+        if row.own_score is not None:
+            item["round_score"] = ranking.format_score(row.own_score)
         if with_fund:
             item["requested"] = ranking.optional_amount(row.requested)
             item["awarded"] = ranking.optional_amount(row.awarded)
@@ -336,10 +340,19 @@ class Outcome:
     # What the fund gives it (SPEC §12), as the ranking reckons it (``ranking.Row.awarded``:
     # the amount requested, or the commission's partial award); None without a fund or a grant.
     awarded: Decimal | None = None
+    # A round that others follow (SPEC §13): its winners advance to ``next_round``, the
+    # round number ``next_number``; None in the last round and a one-round contest.
+    next_round: Contest | None = None
+    next_number: int | None = None
+    own_score: Fraction | Decimal | None = None  # rounds combined: the round's own score
 
     @property
     def winner(self) -> bool:
         return self.kind == WINNER
+
+    @property
+    def advances(self) -> bool:
+        return self.winner and self.next_round is not None
 
 
 def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcome]:
@@ -348,6 +361,8 @@ def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcom
     loaded = loaded or load(contest)
     result, _stale = loaded.rank()
     places = ranking.winner_places(result)
+    later = rounds.next_round(contest)
+    following = {"next_round": later, "next_number": rounds.number(later) if later else None}
     found = {
         row.application_id: Outcome(
             application_id=row.application_id,
@@ -359,6 +374,8 @@ def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcom
             category=row.category,
             notes=row.notes,
             awarded=row.awarded,
+            own_score=row.own_score,
+            **following,
         )
         for row in result.rows
     }
@@ -369,6 +386,7 @@ def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcom
             NOT_RANKED,
             category=item.category,
             notes=(item.as_note,),
+            **following,
         )
     for app_id, number in db.session.execute(
         select(Application.id, Application.number).where(
@@ -376,7 +394,7 @@ def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcom
             Application.state.in_((ApplicationState.SUBMITTED, ApplicationState.REJECTED)),
         )
     ):
-        found[app_id] = Outcome(app_id, number, NOT_ADMITTED)
+        found[app_id] = Outcome(app_id, number, NOT_ADMITTED, **following)
     return found
 
 

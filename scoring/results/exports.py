@@ -45,7 +45,10 @@ def ranking_table(
     header = [_("Place"), _("Number"), _("Applicant"), _("Oblast")]
     if category_titles:
         header.append(_("Category"))
-    header.append(_("Score"))
+    combined = any(row.own_score is not None for row in result.rows)  # rounds (SPEC §13)
+    if combined:
+        header.append(_("Round score"))
+    header.append(_("Combined score") if combined else _("Score"))
     if normalised:
         header.append(_("Score without normalisation"))
     if funded:
@@ -57,6 +60,8 @@ def ranking_table(
         line = [row.rank, row.number, names[row.application_id], oblast_name(row.oblast)]
         if category_titles:
             line.append(category_titles.get(row.category, ""))
+        if combined:
+            line.append(display_score(row.own_score))
         line.append(display_score(row.score))
         if normalised:
             line.append(display_score(row.raw_score))
@@ -83,7 +88,7 @@ def ranking_table(
         line = [None, item.number, names[item.application_id], ""]
         if category_titles:
             line.append(category_titles.get(item.category, ""))
-        line += [None] * ((2 if normalised else 1) + (3 if funded else 0))
+        line += [None] * ((2 if normalised else 1) + (1 if combined else 0) + (3 if funded else 0))
         line += [
             item.jurors,
             *(marks[uncounted.get((item.application_id, j.id))] for j in jurors),

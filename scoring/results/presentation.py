@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import ranking
 from ..i18n import MINUS, money, number, oblast_name, points
+from ..rounds import round_title
 
 
 def describe(note: ranking.Note) -> str:
@@ -95,6 +96,30 @@ def notes_text(notes, memo: dict | None = None) -> str:
 def outcome_text(outcome) -> str:
     """«Winner: place 2 among the winners, score 87,33» and the like (SPEC §14)."""
     score = points(ranking.format_score(outcome.score)) if outcome.score is not None else ""
+    if getattr(outcome, "own_score", None) is not None:  # rounds combined (SPEC §13)
+        score = _(
+            "%(own)s in this round, %(combined)s in the final score",
+            own=points(ranking.format_score(outcome.own_score)),
+            combined=score,
+        )
+    later = getattr(outcome, "next_round", None)
+    if later is not None and outcome.kind == "winner":
+        return _(
+            "Advances to round %(round)s «%(title)s»: place %(place)s among those who "
+            "advance, score %(score)s",
+            round=outcome.next_number,
+            title=round_title(later),
+            place=outcome.place,
+            score=score,
+        )
+    if later is not None and outcome.kind == "ranked":
+        return _(
+            "Does not advance to round %(round)s: place %(rank)s in the ranking, score "
+            "%(score)s",
+            round=outcome.next_number,
+            rank=outcome.rank,
+            score=score,
+        )
     if outcome.kind == "winner":
         if outcome.category:
             return _(

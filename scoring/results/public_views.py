@@ -16,6 +16,7 @@ from flask import Response, abort, render_template, request, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from .. import rounds
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, money, oblast_name
 from ..models import Contest, Normalise
@@ -54,6 +55,7 @@ def public(slug: str):
             "community": row.community,
             "oblast": oblast_name(row.oblast),
             "score": fmt(row.score),
+            "own_score": fmt(row.own_score) if row.own_score is not None else "",
             "winner": row.winner,
             "note": notes_text(row.notes, memo),
             "requested": money(row.requested),
@@ -82,6 +84,7 @@ def public(slug: str):
     return render_template(
         "results/public.html",
         contest=contest,
+        rounds=rounds.words(contest),
         groups=groups,
         full_ranking=results.full_ranking,
         not_ranked=[
@@ -113,6 +116,14 @@ def api(slug: str):
     language = "en" if request.args.get("lang") == "en" else "uk"
     with force_locale(language):
         document = disclosure.public_json(disclosure.public_results(contest), contest.slug)
+        words = rounds.words(contest)
+        if words is not None:  # one round of several (SPEC §13)
+            document["round"] = {
+                "number": words.number,
+                "advancing": words.advancing,
+                "combined": words.combined,
+                "summary": words.summary,
+            }
     # Keys in the order of SPEC §9 (jsonify would sort them).
     response = Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -69,6 +69,9 @@ def build(data: Announcement, fonts: Path) -> bytes:
             Paragraph(base.markup(_("Results of the contest")), s.title),
             Paragraph(base.markup(f"«{base.nested(head.contest_title)}»"), s.subtitle),
         ]
+        rounds = data.rounds
+        if rounds is not None:
+            story.append(Paragraph(base.markup(rounds.heading), s.subtitle))
         facts = []
         if head.organising_body:
             facts.append(_("Organiser: %(body)s", body=head.organising_body))
@@ -77,16 +80,20 @@ def build(data: Announcement, fonts: Path) -> bytes:
         if facts:
             story.append(Paragraph(base.markup(" · ".join(facts)), s.centre))
         story.append(Spacer(1, 4 * mm))
+        if rounds is not None:
+            story.append(base.text(rounds.summary, s.body))
+            story.append(Spacer(1, 2 * mm))
 
-        story.append(Paragraph(base.markup(_("Winners")), s.heading))
-        story += sections.winners(data.placings, data.funds)
+        winners = rounds.winners if rounds is not None else _("Winners")
+        story.append(Paragraph(base.markup(winners), s.heading))
+        story += sections.winners(data.placings, data.funds, rounds)
 
         story.append(Paragraph(base.markup(_("Ties and the commission’s decisions")), s.heading))
         story += sections.ties(data.ties, data.awards)
 
         if data.full_ranking:
             story.append(Paragraph(base.markup(_("Full ranking")), s.heading))
-            story += sections.ranking(data.placings)
+            story += sections.ranking(data.placings, rounds=rounds)
             story += sections.not_ranked(data.not_ranked)
 
         story.append(Paragraph(base.markup(_("How the applications were scored")), s.heading))

@@ -415,14 +415,25 @@ def _winners_list(chosen: list) -> str:
 
 
 def _declared(data: Protocol) -> list[str]:
-    """Who the commission declares the winners, category by category."""
+    """Who the commission declares the winners, category by category; in a round that
+    another follows, who advances to it (SPEC §13)."""
     lines = []
     for category, group in groupby(data.placings, key=lambda p: p.category):
         chosen = [p for p in group if p.winner]
         if not chosen:
             continue
         listed = _winners_list(chosen)
-        if category and len(chosen) == 1:
+        if data.rounds is not None and data.rounds.advancing and category:
+            lines.append(
+                _(
+                    "Admit to the next round in the category «%(category)s»: %(applications)s",
+                    category=category,
+                    applications=listed,
+                )
+            )
+        elif data.rounds is not None and data.rounds.advancing:
+            lines.append(_("Admit to the next round: %(applications)s", applications=listed))
+        elif category and len(chosen) == 1:
             lines.append(
                 _(
                     "Declare the winner in the category «%(category)s»: %(winner)s",
@@ -448,8 +459,13 @@ def _declared(data: Protocol) -> list[str]:
 def _ranking(data: Protocol) -> tuple[list, list]:
     """What was heard on the ranking, and what was decided (kept with the signatures)."""
     s = base.styles()
-    story = [_heard(data, 4, _("on the ranking of the applications and the winners."))]
-    story += sections.ranking(data.placings, with_jurors=True)
+    heard = _("on the ranking of the applications and the winners.")
+    if data.rounds is not None and data.rounds.advancing:
+        heard = _("on the ranking of the applications and those who advance to the next round.")
+    story = [_heard(data, 4, heard)]
+    if data.rounds is not None:
+        story.append(base.text(f"{data.rounds.heading}. {data.rounds.summary}", s.body))
+    story += sections.ranking(data.placings, with_jurors=True, rounds=data.rounds)
     for line in data.funds:
         name = f"{line.category}. " if line.category else ""
         story.append(base.text(name + sections.fund_text(line), s.body))

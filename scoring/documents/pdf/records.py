@@ -68,6 +68,22 @@ class Placing:
     requested: Decimal | None = None  # with a fund (SPEC §12): the amount asked for …
     awarded: Decimal | None = None  # … and the amount awarded (None: nothing)
     funded: bool = False  # the row's category (or the contest) has a fund
+    own_score: Decimal | None = None  # rounds combined (SPEC §13): the round's own score
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """What the results of one round of several say of the rounds (SPEC §13), worded."""
+
+    number: int  # this round's
+    heading: str  # «Round 1 «Concepts»»
+    summary: str  # the rounds named; who advances, or how the final score is formed
+    advancing: bool  # a round follows: the winners advance
+    winners: str  # «Advance to round 2 «…»», or «Winners» in the last round
+    winner: str  # «Advances» or «Winner»
+    combined: bool  # each row shows its round score beside the combined one
+    score: str  # the combined score's column
+    own_score: str  # the round score's column
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,7 @@ class Announcement:
     results_url: str
     funds: tuple[FundLine, ...] = ()
     awards: tuple[AwardRecord, ...] = ()
+    rounds: Rounds | None = None  # one round of several (SPEC §13)
 
 
 @dataclass(frozen=True)
@@ -223,6 +240,7 @@ class Protocol:
     entered: tuple[Entered, ...] = ()
     funds: tuple[FundLine, ...] = ()
     awards: tuple[AwardRecord, ...] = ()
+    rounds: Rounds | None = None  # one round of several (SPEC §13)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ...i18n import long_date, money, number, oblast_name
 from . import base
-from .records import AwardRecord, FundLine, Placing, Scoring, TieRecord, Unranked
+from .records import AwardRecord, FundLine, Placing, Rounds, Scoring, TieRecord, Unranked
 
 WIDTH = 170 * mm  # A4 less the margins of base.MARGINS
 AMOUNT_WIDTH = 21 * mm  # «999 999,99» on one line
@@ -129,20 +129,43 @@ def fund_text(line: FundLine) -> str:
     )
 
 
-def winners(placings: tuple[Placing, ...], funds: tuple[FundLine, ...] = ()) -> list:
+def score_headers(rounds: Rounds | None) -> list[str]:
+    """The score's columns: with rounds combined (SPEC §13) the round's own score, then
+    the combined one."""
+    if rounds is None:
+        return [_("Score")]
+    return [rounds.own_score, rounds.score] if rounds.combined else [rounds.score]
+
+
+def score_cells(placing: Placing, rounds: Rounds | None) -> list[str]:
+    if rounds is not None and rounds.combined:
+        own = base.points(placing.own_score) if placing.own_score is not None else "—"
+        return [own, base.points(placing.score)]
+    return [base.points(placing.score)]
+
+
+def winners(
+    placings: tuple[Placing, ...], funds: tuple[FundLine, ...] = (), rounds: Rounds | None = None
+) -> list:
     """Place among the winners, organisation (with its number and the notes), community,
-    oblast and score of every winner; with a fund, the amount awarded and the fund."""
+    oblast and score of every winner; with a fund, the amount awarded and the fund; with
+    rounds combined (SPEC §13), the round's own score beside the combined one."""
     s = base.styles()
     story: list = []
     by_category = {line.category: line for line in funds}
+    scores = score_headers(rounds)
     for category, group in _by_category(placings):
         group = list(group)
         fund = by_category.get(category)
-        header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), _("Score")]
+        header = [_("Place"), _("Organisation"), _("Community"), _("Oblast"), *scores]
         widths = [13 * mm, 61 * mm, 44 * mm, 33 * mm, 19 * mm]
+        if len(scores) == 2:
+            widths = [13 * mm, 46 * mm, 33 * mm, 26 * mm, 26 * mm, 26 * mm]
         if fund:
             header.append(_("Awarded, UAH"))
             widths = [12 * mm, 50 * mm, 36 * mm, 27 * mm, 18 * mm, 27 * mm]
+            if len(scores) == 2:
+                widths = [12 * mm, 35 * mm, 27 * mm, 20 * mm, 24 * mm, 24 * mm, 28 * mm]
         if category:
             story.append(Paragraph(base.markup(category), s.label))
         chosen = [p for p in group if p.winner]
@@ -157,8 +180,8 @@ def winners(placings: tuple[Placing, ...], funds: tuple[FundLine, ...] = ()) -> 
                 ),
                 cell(p.community),
                 cell(oblast_name(p.oblast)),
-                base.points(p.score),
-                *([amount_cell(p.awarded, widths[5])] if fund else []),
+                *score_cells(p, rounds),
+                *([amount_cell(p.awarded, widths[-1])] if fund else []),
             ]
             for p in chosen
         ]
@@ -189,27 +212,34 @@ def winners(placings: tuple[Placing, ...], funds: tuple[FundLine, ...] = ()) -> 
     return story
 
 
-def result_text(placing: Placing) -> str:
+def result_text(placing: Placing, rounds: Rounds | None = None) -> str:
     """The last column of the ranking: the outcome, then the engine's remarks."""
     # An undecided tie says so in its note.
-    outcome = base.bold(_("Winner")) if placing.winner else ""
+    word = rounds.winner if rounds is not None else _("Winner")
+    outcome = base.bold(word) if placing.winner else ""
     note = base.markup(placing.note)
     return "<br/>".join(part for part in (outcome, note) if part)
 
 
-def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list:
+def ranking(
+    placings: tuple[Placing, ...], *, with_jurors: bool = False, rounds: Rounds | None = None
+) -> list:
     """The full ranking, category by category: the applicant with its oblast under the
     name, so that the result (the engine's remarks) has room to read in a line or two;
-    with a fund, the amounts requested and awarded."""
+    with a fund, the amounts requested and awarded; with rounds combined (SPEC §13), the
+    round's own score beside the combined one."""
     s = base.styles()
     story: list = []
+    scores = score_headers(rounds)
     for category, group in _by_category(placings):
         group = list(group)
         funded = any(p.funded for p in group)
         # With a fund the two amounts take their room from the others, so that the
         # applicant's column still holds the longest word of a name.
-        header = [_("Place"), _("Number"), _("Applicant and oblast"), _("Score")]
-        widths = [12 * mm, number_width(p.number for p in group), 0, (14 if funded else 15) * mm]
+        header = [_("Place"), _("Number"), _("Applicant and oblast"), *scores]
+        widths = [12 * mm, number_width(p.number for p in group), 0]
+        combined = len(scores) == 2  # the round's score and the combined one: wider words
+        widths += [(24 if combined else 14 if funded else 15) * mm] * len(scores)
         if with_jurors:
             header.append(_("Jurors"))  # how many sheets count: «Оцінок»
             widths.append((14 if funded else 15) * mm)
@@ -219,7 +249,8 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
             header += [_("Requested, UAH"), _("Awarded, UAH")]
             widths += [amount_width, amount_width]
         header.append(_("Result"))
-        widths.append((30 if funded else 50) * mm)  # «2 204 208,00 грн» on one line
+        # «2 204 208,00 грн» on one line; with two scores, less room for the remarks.
+        widths.append((30 if funded else 36 if combined else 50) * mm)
         widths[2] = WIDTH - sum(widths)
         if category:
             story.append(Paragraph(base.markup(category), s.label))
@@ -228,12 +259,12 @@ def ranking(placings: tuple[Placing, ...], *, with_jurors: bool = False) -> list
             applicant = base.lines(p.organisation, widths[2])
             if p.oblast:
                 applicant += "\n" + base.lines(oblast_name(p.oblast), widths[2])
-            row = [str(p.rank), p.number, applicant, base.points(p.score)]
+            row = [str(p.rank), p.number, applicant, *score_cells(p, rounds)]
             if with_jurors:
                 row.append(str(p.jurors))
             if funded:
                 row += [amount_cell(a, amount_width) for a in (p.requested, p.awarded)]
-            result = result_text(p)
+            result = result_text(p, rounds)
             row.append(Paragraph(result, s.cell) if result else "")
             rows.append(row)
         last_number = len(widths) - 2  # the score to the last amount are numbers
