@@ -163,8 +163,13 @@ def _grants(holder) -> dict:
 
 
 def export_contest(contest: Contest) -> dict:
-    """The contest as a ``scoring.contest/1`` document (plain JSON values). The grants
-    are written for a contest that has a fund (a contest without one: as before)."""
+    """The contest as a ``scoring.contest/1`` document (plain JSON values)."""
+    return export_round(contest)
+
+
+def export_round(contest: Contest) -> dict:
+    """One contest (one round) as a ``scoring.contest/1`` document. The grants are
+    written for a contest that has a fund (a contest without one: as before)."""
     grants = money.has_fund(contest)
     return {
         "format": FORMAT,
