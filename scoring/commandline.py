@@ -4,7 +4,6 @@ import contextlib
 
 import click
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from . import rounds
@@ -43,11 +42,12 @@ def find_contest(slug: str, round_number: int | None = None) -> Contest:
     chain = rounds.chain(contest)
     if not 1 <= round_number <= len(chain):
         raise CommandError(
-            ngettext(
-                "The contest “%(slug)s” has %(num)d round: --round 1.",
-                "The contest “%(slug)s” has %(num)d rounds: give --round from 1 to %(num)d.",
-                len(chain),
+            _(
+                "The contest “%(slug)s” has no round %(number)s: give --round from 1 to "
+                "%(count)s.",
                 slug=slug,
+                number=round_number,
+                count=len(chain),
             )
         )
     return chain[round_number - 1]

@@ -391,7 +391,7 @@ def test_an_unknown_round_is_a_clear_error(runner, combined):
     for args in (["rank"], ["export-scores"]):
         result = runner.invoke(args=[*args, "kombinovanyi", "--round", "3"])
         assert result.exit_code != 0
-        assert "has 2 rounds: give --round from 1 to 2" in result.output
+        assert "has no round 3: give --round from 1 to 2" in result.output
     result = runner.invoke(args=["rank", "kombinovanyi", "--round", "0"])
     assert result.exit_code != 0 and "--round" in result.output
 
