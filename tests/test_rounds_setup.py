@@ -315,6 +315,7 @@ def test_a_later_round_is_public_only_as_a_round_of_its_contest(client, app, bui
     applicant = build.applicant(email="newcomer@applicant.example")
     assert applicant
     client.login("newcomer@applicant.example")
+    client.submit("/language", {"language": "en", "next": "/"})
     page = _text(client.get("/contests/biudzhet-uchasti-tur-2"))
     assert "only the applicants who advanced from the round before take part" in page
     response = client.submit("/contests/biudzhet-uchasti-tur-2/apply", follow_redirects=True)
