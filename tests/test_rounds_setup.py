@@ -414,3 +414,185 @@ def test_the_score_files_of_a_round(runner, app, combined, tmp_path):
     # Into the first round, the second round's numbers are unknown.
     result = runner.invoke(args=["import-scores", "kombinovanyi", str(path), "--round", "1"])
     assert result.exit_code != 0 and two.numbers[0] in result.output
+
+
+# The contest document ---------------------------------------------------------------------
+
+
+def _weighted_chain(client, app, first: str) -> None:
+    """``first`` with a second round, 40 % + 60 %, titled."""
+    _add_round(client, first)
+    one, two = _contest(app, first), _contest(app, "biudzhet-uchasti-tur-2")
+    client.submit(
+        f"/manage/contests/{first}/rounds",
+        {
+            f"round_title_uk_{one.id}": "Концепція",
+            f"round_title_en_{one.id}": "Concept note",
+            f"round_weight_{one.id}": "40",
+            f"round_title_uk_{two.id}": "Повна заявка",
+            f"round_title_en_{two.id}": "Full application",
+            f"round_weight_{two.id}": "60",
+        },
+    )
+    with app.app_context():  # the second round its own criterion, to tell them apart
+        second = db.session.get(Contest, two.id)
+        second.criteria[0].title_uk = "Якість повної заявки"
+        second.winners = 2
+        db.session.commit()
+
+
+def test_any_round_exports_the_whole_chain_and_the_import_recreates_it(
+    client, app, runner, first, tmp_path
+):
+    _weighted_chain(client, app, first)
+    exported = runner.invoke(args=["export-contest", "biudzhet-uchasti-tur-2"])
+    assert exported.exit_code == 0, exported.output
+    document = json.loads(exported.output)
+    assert document["slug"] == first
+    assert document["round"] == {"title": {"uk": "Концепція", "en": "Concept note"}, "weight": 40}
+    [later] = document["rounds"]
+    assert later["title"] == {"uk": "Повна заявка", "en": "Full application"}
+    assert later["weight"] == 60 and later["winners"] == 2
+    assert later["criteria"][0]["title"]["uk"] == "Якість повної заявки"
+    assert later["opens_at"] == "2026-04-10T09:00:00+03:00"
+    assert "slug" not in later and "number_prefix" not in later
+    assert json.loads(runner.invoke(args=["export-contest", first]).output) == document
+
+    path = tmp_path / "rounds.json"
+    path.write_text(json.dumps({**document, "slug": "biudzhet-uchasti-2027"}), encoding="utf-8")
+    result = runner.invoke(args=["import-contest", str(path), "--organiser", ORGANISER])
+    assert result.exit_code == 0, result.output
+    assert "Rounds: 2" in result.output
+    again = json.loads(runner.invoke(args=["export-contest", "biudzhet-uchasti-2027"]).output)
+    assert again == {**document, "slug": "biudzhet-uchasti-2027"}
+    imported = _contest(app, "biudzhet-uchasti-2027-tur-2")
+    assert imported.previous_round_id == _contest(app, "biudzhet-uchasti-2027").id
+    assert imported.number_prefix == "BU2A"  # BU2 numbers the first chain's round 2
+    assert imported.stage == Stage.DRAFT and imported.title_uk == "Бюджет участі"
+
+
+def test_a_malformed_rounds_part_is_refused_naming_the_round_and_the_field(
+    app, runner, build, tmp_path
+):
+    build.user(Role.ORGANISER, email=ORGANISER)
+    document = {
+        "format": "scoring.contest/1",
+        "slug": "z-turamy",
+        "title": {"uk": "З турами", "en": ""},
+        "opens_at": "2026-03-01T09:00:00+02:00",
+        "closes_at": "2026-03-31T18:00:00+03:00",
+        "round": {"title": {"uk": "Перший"}, "weight": 40},
+        "rounds": [
+            {
+                "title": {"uk": 5},
+                "weight": 120,
+                "wieght": 60,
+                "closes_at": "2026-03-20T18:00:00+02:00",
+                "criteria": [{"code": "c1", "title": {"uk": "Якість"}, "max_points": 10}],
+            },
+            {
+                "opens_at": "2026-03-15T09:00:00+02:00",
+                "closes_at": "2026-05-01T18:00:00+03:00",
+                "slug": "svii",
+            },
+            "третій",
+        ],
+    }
+    path = tmp_path / "rounds.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["import-contest", str(path), "--organiser", ORGANISER])
+    assert result.exit_code != 0
+    for line in (
+        "rounds[0].wieght: unknown field",
+        "rounds[0].title.uk: must be text",
+        "rounds[0].weight: must be greater than 0 and at most 100",
+        "rounds[0].opens_at: is required",
+        "rounds[0].criteria[0].code: use up to 20 latin capital letters",
+        "rounds[1].slug: unknown field",
+        "rounds[1].opens_at: must not be earlier than closes_at of the round before",
+        "rounds[2]: must be an object",
+    ):
+        assert line in result.output, result.output
+    assert "Give every round its share" not in result.output  # a wrong share is told once
+    assert _later_rounds(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(Contest.id)) is None
+    document["rounds"] = [{"opens_at": "2026-04-01T09:00:00+03:00",
+                           "closes_at": "2026-04-20T18:00:00+03:00"}]  # fmt: skip
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["import-contest", str(path), "--organiser", ORGANISER])
+    assert "rounds[0].weight: Give every round its share of the final score" in result.output
+    # The shares must add up to 100; one round has none to give.
+    document["rounds"] = [{"weight": 50, "opens_at": "2026-04-01T09:00:00+03:00",
+                           "closes_at": "2026-04-20T18:00:00+03:00"}]  # fmt: skip
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["import-contest", str(path), "--organiser", ORGANISER])
+    assert "rounds: The rounds' shares of the final score must add up to 100" in result.output
+    del document["rounds"]
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["import-contest", str(path), "--organiser", ORGANISER])
+    assert "round.weight: A contest with one round has no weights" in result.output
+
+
+@pytest.mark.parametrize(
+    ("part", "message"),
+    [
+        ({"round": [1]}, "round: must be an object"),
+        ({"round": "перший"}, "round: must be an object"),
+        ({"round": {"weight": "40"}}, "round.weight: must be a number"),
+        ({"rounds": {}}, "rounds: must be a list"),
+        ({"rounds": [None]}, "rounds[0]: must be an object"),
+        ({"rounds": [{"title": "Другий"}]}, "rounds[0].title: must be an object"),
+        ({"rounds": [{"weight": True}]}, "rounds[0].weight: must be a number"),
+        ({"rounds": [{"categories": "ngo"}]}, "rounds[0].categories: must be a list"),
+        ({"rounds": [{"scoring": []}]}, "rounds[0].scoring: must be an object"),
+        ({"rounds": [{"opens_at": "завтра"}]}, "rounds[0].opens_at: must be a date and time"),
+    ],
+)
+def test_every_shape_of_a_wrong_rounds_part_is_told(app, runner, build, tmp_path, part, message):
+    build.user(Role.ORGANISER, email=ORGANISER)
+    document = {
+        "format": "scoring.contest/1",
+        "slug": "z-turamy",
+        "title": {"uk": "З турами", "en": ""},
+        "opens_at": "2026-03-01T09:00:00+02:00",
+        "closes_at": "2026-03-31T18:00:00+03:00",
+        **part,
+    }
+    path = tmp_path / "rounds.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["import-contest", str(path), "--organiser", ORGANISER])
+    assert result.exit_code == 1 and message in result.output, result.output
+    with app.app_context():
+        assert db.session.scalar(select(Contest.id)) is None
+
+
+def test_the_browser_import_of_a_document_with_rounds_creates_the_chain(
+    client, app, runner, first
+):
+    _weighted_chain(client, app, first)
+    document = json.loads(runner.invoke(args=["export-contest", first]).output)
+    document["slug"] = "novyi-rik"
+    upload = client.submit(
+        "/manage/imports/contest",
+        {"file": (io.BytesIO(json.dumps(document).encode()), "rounds.json")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302, upload.get_data(as_text=True)[:2000]
+    token = upload.location.rsplit("/manage/imports/", 1)[1].split("/")[0]
+    check = client.submit(f"/manage/imports/{token}")
+    job = _text(client.get(check.location))
+    assert "Rounds: 2; each later round a draft of its own." in job
+    assert _contest_or_none(app, "novyi-rik") is None
+    done = client.submit(f"/manage/imports/{token}/run", follow_redirects=True)
+    assert "Rounds: 2; each later round is a draft of its own: novyi-rik-tur-2." in _text(done)
+    later = _contest(app, "novyi-rik-tur-2")
+    assert later.previous_round_id == _contest(app, "novyi-rik").id
+    assert later.round_weight == Decimal(60) and later.winners == 2
+    page = _text(client.get("/manage/contests/novyi-rik/rounds"))
+    assert "Round 2 · Full application" in page
+
+
+def _contest_or_none(app, slug: str):
+    with app.app_context():
+        return db.session.scalar(select(Contest.id).where(Contest.slug == slug))

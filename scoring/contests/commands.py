@@ -12,7 +12,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from .. import progress
+from .. import progress, rounds
 from ..commandline import CommandError, describe_file, find_contest
 from ..extensions import db
 from . import applications_file, document
@@ -90,6 +90,15 @@ def import_contest(file: Path, organisers: tuple[str, ...]):
             categories=len(contest.categories),
         )
     )
+    chain = rounds.chain(contest)
+    if len(chain) > 1:
+        click.echo(
+            _(
+                "Rounds: %(count)s; each later round is a draft of its own: %(slugs)s.",
+                count=len(chain),
+                slugs=", ".join(later.slug for later in chain[1:]),
+            )
+        )
     if not organisers:
         click.echo(
             _(

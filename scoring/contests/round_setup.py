@@ -19,8 +19,6 @@ raises ``ContestError`` naming the fields to blame, before anything has changed.
 """
 
 import json
-import string
-from itertools import count
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
@@ -42,30 +40,18 @@ def declaration_problem(chain: list[Contest]):
     return None
 
 
-def round_slug(first: Contest, number: int, taken=frozenset()) -> str:
-    """The address of round ``number``: the first round's with «tur-N», made unique."""
-    return naming.slug_from(f"{first.slug} tur {number}", lambda s: s in taken or slug_taken(s))
+def round_slug(first: Contest, number: int) -> str:
+    return naming.round_slug(first.slug, number, slug_taken)
 
 
-def _letters(index: int) -> str:
-    """ "", "A", "B", … "Z", "AA", …: what tells apart prefixes that would collide."""
-    text = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        text = string.ascii_uppercase[rest] + text
-    return text
-
-
-def round_prefix(first: Contest, number: int, opens_at, closes_at, taken=frozenset()) -> str:
-    """The number prefix of round ``number``: the first round's with the number (``UUG2``),
-    one that no other contest of the same year uses (the opening checks refuse that)."""
-    for index in count():
-        suffix = f"{number}{_letters(index)}"
-        candidate = first.number_prefix[: 12 - len(suffix)] + suffix
-        shared = lifecycle.contests_sharing_numbers(candidate, opens_at, closes_at)
-        if candidate not in taken and not shared:
-            return candidate
-    raise AssertionError("unreachable")  # pragma: no cover
+def round_prefix(first: Contest, number: int, opens_at, closes_at) -> str:
+    """The first round's prefix with the round's number, one that no other contest of the
+    same year uses (the opening checks refuse that)."""
+    return naming.round_prefix(
+        first.number_prefix,
+        number,
+        lambda prefix: bool(lifecycle.contests_sharing_numbers(prefix, opens_at, closes_at)),
+    )
 
 
 def add_round(contest: Contest, values: dict, *, actor: User) -> Contest:
