@@ -127,6 +127,27 @@ def test_the_dashboard_links_the_rounds_page_which_lists_the_one_round(client, f
     assert "Add round 2" in page and "Remove round" not in page
 
 
+def test_a_later_round_takes_no_imported_applications(client, app, runner, first, tmp_path):
+    _add_round(client, first)
+    index = _text(client.get("/manage/contests"))
+    assert "A later round: «Full application»" in index
+    dashboard = client.get("/manage/contests/biudzhet-uchasti-tur-2").get_data(as_text=True)
+    assert "/import/applications" not in dashboard
+    path = tmp_path / "applications.csv"
+    path.write_text(
+        "number,organisation,kind,edrpou,oblast,community,email,title\n"
+        ",ГО Світло,ngo,00032129,UA-63,Харківська міська громада,a@b.example,Проєкт\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import-applications", "biudzhet-uchasti-tur-2", str(path)])
+    assert result.exit_code == 1
+    assert "This is a later round of the contest: its applications are those that" in (
+        result.output
+    )
+    with app.app_context():
+        assert db.session.scalar(select(Application.id)) is None
+
+
 def test_adding_a_round_copies_the_last_rounds_set_up_but_not_its_jury(client, app, first):
     response = _add_round(client, first)
     assert response.status_code == 302
@@ -311,6 +332,8 @@ def test_a_later_round_is_public_only_as_a_round_of_its_contest(client, app, bui
     page = _text(client.get("/contests/biudzhet-uchasti-tur-2"))
     assert "Round 2: «Full application»" in page
     assert "A round of the contest «Бюджет участі»" in page
+    assert "who advanced from the round before log in to fill in this round’s form" in page
+    assert "register your organisation" not in page
     # An applicant cannot start an application there: the round before decides.
     applicant = build.applicant(email="newcomer@applicant.example")
     assert applicant
