@@ -271,6 +271,24 @@ def test_removing_the_last_round_asks_first_and_takes_it_out_of_the_chain(client
     assert refused.status_code == 409 and "Only a later round" in _text(refused)
 
 
+def test_a_share_left_on_a_round_alone_can_be_cleared(client, app, first):
+    _add_round(client, first)
+    _set(app, first, round_weight=Decimal(40))
+    client.submit(f"/manage/contests/{first}/rounds/last/remove")
+    one = _contest(app, first)
+    page = client.get(f"/manage/contests/{first}/rounds")
+    assert "A contest with one round has no weights" in _text(page)
+    assert f'name="round_weight_{one.id}"' in page.get_data(as_text=True)
+    response = client.submit(
+        f"/manage/contests/{first}/rounds",
+        {f"round_title_uk_{one.id}": "", f"round_title_en_{one.id}": "",
+         f"round_weight_{one.id}": ""},
+    )  # fmt: skip
+    assert response.status_code == 302 and _contest(app, first).round_weight is None
+    page = client.get(f"/manage/contests/{first}/rounds").get_data(as_text=True)
+    assert f'name="round_weight_{one.id}"' not in page
+
+
 def test_a_round_with_applications_is_not_removed(client, app, build, first):
     _add_round(client, first)
     two = _contest(app, "biudzhet-uchasti-tur-2")

@@ -27,7 +27,9 @@ def rounds_list(slug: str):
     number = {r.id: n for n, r in enumerate(chain, start=1)}
     organised = [r for r in chain if r.is_organised_by(current_user)]
     declaration = round_setup.declaration_problem(chain)
-    form = RoundsForm.for_rounds(organised, number, shares=len(chain) > 1 and not declaration)
+    # A share left on a round once alone (its next round removed) can still be cleared.
+    shares = len(chain) > 1 or chain[0].round_weight is not None
+    form = RoundsForm.for_rounds(organised, number, shares=shares and not declaration)
     if not form.is_submitted():
         form.load()
     elif form.validate():
