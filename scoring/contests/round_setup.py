@@ -5,8 +5,8 @@ A later round is a draft contest of its own that names the round before it. Addi
 copies the last round's criteria, settings, categories and questions as a starting
 point (the ``scoring.contest/1`` document exported and imported, as a copy of a contest
 is made), never its jury, applications or results; it gets the first round's title and
-organisers, an address and a number prefix of its own (``round_slug``,
-``round_prefix``) and the dates the organiser gives (the next round's form deadline).
+organisers, an address and a number prefix of its own (``naming.round_slug``,
+``naming.round_prefix``) and the dates the organiser gives (the next round's form deadline).
 
 The rounds are declared in advance: they are added and removed, and their shares of the
 final score changed, only while the first round is a draft (``declaration_problem``).
@@ -40,20 +40,6 @@ def declaration_problem(chain: list[Contest]):
     return None
 
 
-def round_slug(first: Contest, number: int) -> str:
-    return naming.round_slug(first.slug, number, slug_taken)
-
-
-def round_prefix(first: Contest, number: int, opens_at, closes_at) -> str:
-    """The first round's prefix with the round's number, one that no other contest of the
-    same year uses (the opening checks refuse that)."""
-    return naming.round_prefix(
-        first.number_prefix,
-        number,
-        lambda prefix: bool(lifecycle.contests_sharing_numbers(prefix, opens_at, closes_at)),
-    )
-
-
 def add_round(contest: Contest, values: dict, *, actor: User) -> Contest:
     """A draft round after the last one of ``contest``'s chain, with ``values``
     (round_title_uk, round_title_en, opens_at, closes_at)."""
@@ -74,11 +60,18 @@ def add_round(contest: Contest, values: dict, *, actor: User) -> Contest:
             }
         )
     number = len(chain) + 1
-    slug = round_slug(first, number)
+    slug = naming.round_slug(first.slug, number, slug_taken)
+    prefix = naming.round_prefix(
+        first.number_prefix,
+        number,  # one that no other contest of the same year uses: opening refuses that
+        lambda p: bool(
+            lifecycle.contests_sharing_numbers(p, values["opens_at"], values["closes_at"])
+        ),
+    )
     copied = document.export_round(last) | {
         "slug": slug,
         "title": {"uk": first.title_uk, "en": first.title_en},
-        "number_prefix": round_prefix(first, number, values["opens_at"], values["closes_at"]),
+        "number_prefix": prefix,
         "opens_at": document.moment_text(values["opens_at"]),
         "closes_at": document.moment_text(values["closes_at"]),
     }
