@@ -60,6 +60,10 @@ def test_an_organiser_declares_two_rounds_on_a_phone(
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(rf"/manage/contests/{SLUG}-tur-2$"))
     assert "Тур 2 з 2: «Повна заявка»" in page.inner_text("main")
+    checklist = page.inner_text("#setup-checklist")
+    assert "Попередній тур" in checklist and "Частки підсумкової оцінки" in checklist
+    problems += accessibility_problems(page, "the second round's dashboard", request)
+    page.screenshot(path=str(SHOTS / "round2-dashboard-360.png"), full_page=True)
 
     page.goto(f"{url}/manage/contests/{SLUG}/rounds")
     with app.app_context():
