@@ -30,6 +30,13 @@ from . import document, naming
 from .operations import ContestError, slug_taken, storing_at
 
 
+def _held_chain(contest: Contest) -> list[Contest]:
+    """The chain read again once its first round's stage is held (``hold_stage``): two
+    organisers adding or removing a round at once do it one after the other."""
+    lifecycle.hold_stage(rounds.chain(contest)[0], to_change=True)
+    return rounds.chain(contest)
+
+
 def declaration_problem(chain: list[Contest]):
     """Why the rounds cannot be added or removed, nor their shares changed, or None."""
     if chain[0].stage != Stage.DRAFT:
@@ -43,9 +50,8 @@ def declaration_problem(chain: list[Contest]):
 def add_round(contest: Contest, values: dict, *, actor: User) -> Contest:
     """A draft round after the last one of ``contest``'s chain, with ``values``
     (round_title_uk, round_title_en, opens_at, closes_at)."""
-    chain = rounds.chain(contest)
+    chain = _held_chain(contest)
     first, last = chain[0], chain[-1]
-    lifecycle.hold_stage(first, to_change=True)
     problem = declaration_problem(chain)
     if problem:
         raise ContestError({"round_title_uk": problem})
@@ -160,8 +166,7 @@ def removal_problem(contest: Contest, chain: list[Contest]):
 
 def remove_round(contest: Contest, *, actor: User) -> None:
     """Take the last round out of its chain (``removal_problem`` says when it cannot)."""
-    chain = rounds.chain(contest)
-    lifecycle.hold_stage(chain[0], to_change=True)
+    chain = _held_chain(contest)
     problem = removal_problem(contest, chain)
     if problem:
         raise ContestError({"": problem})
