@@ -29,6 +29,7 @@ from scoring.models import (
     Role,
     SheetState,
     Stage,
+    User,
 )
 
 from ._judging import judged_contest, set_sheet
@@ -637,3 +638,36 @@ def test_the_browser_import_of_a_document_with_rounds_creates_the_chain(
 def _contest_or_none(app, slug: str):
     with app.app_context():
         return db.session.scalar(select(Contest.id).where(Contest.slug == slug))
+
+
+def test_a_published_rounds_title_stays_and_a_round_of_others_is_only_shown(
+    client, app, build, first
+):
+    _add_round(client, first)
+    one, two = _contest(app, first), _contest(app, "biudzhet-uchasti-tur-2")
+    _set(app, first, stage=Stage.PUBLISHED)
+    page = client.get(f"/manage/contests/{first}/rounds").get_data(as_text=True)
+    assert f'name="round_title_uk_{one.id}"' not in page  # its results are published
+    assert f'name="round_title_uk_{two.id}"' in page
+    # A colleague who organises only the second round sees the first without changing it.
+    colleague = build.user(Role.ORGANISER, email="colleague@organiser.example")
+    with app.app_context():
+        second = db.session.get(Contest, two.id)
+        second.organisers.append(db.session.get(User, colleague))
+        db.session.commit()
+    client.submit("/logout")
+    client.login("colleague@organiser.example")
+    client.submit("/language", {"language": "en", "next": "/"})
+    assert client.get(f"/manage/contests/{first}/rounds").status_code == 404
+    page = client.get("/manage/contests/biudzhet-uchasti-tur-2/rounds")
+    assert "You do not organise this round" in _text(page)
+    html = page.get_data(as_text=True)
+    assert f'href="/manage/contests/{first}"' not in html
+    assert f'name="round_title_uk_{one.id}"' not in html
+    response = client.submit(
+        "/manage/contests/biudzhet-uchasti-tur-2/rounds",
+        {f"round_title_uk_{one.id}": "Чужа назва", f"round_title_uk_{two.id}": "Презентація"},
+    )
+    assert response.status_code == 302
+    assert _contest(app, first).round_title_uk == ""
+    assert _contest(app, "biudzhet-uchasti-tur-2").round_title_uk == "Презентація"
