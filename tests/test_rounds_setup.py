@@ -609,9 +609,7 @@ def test_every_shape_of_a_wrong_rounds_part_is_told(app, runner, build, tmp_path
         assert db.session.scalar(select(Contest.id)) is None
 
 
-def test_the_browser_import_of_a_document_with_rounds_creates_the_chain(
-    client, app, runner, first
-):
+def test_the_browser_import_of_a_document_with_rounds_creates_the_chain(client, app, runner, first):
     _weighted_chain(client, app, first)
     document = json.loads(runner.invoke(args=["export-contest", first]).output)
     document["slug"] = "novyi-rik"
