@@ -23,6 +23,8 @@ from sqlalchemy import select
 from .extensions import db
 from .models import Application, Contest
 
+MAX_ROUNDS = 10  # rounds of one contest, the first included
+
 
 def chain(contest: Contest) -> list[Contest]:
     """Every round of the contest's chain, the first first (one query per round)."""

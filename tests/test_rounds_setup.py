@@ -669,3 +669,27 @@ def test_a_published_rounds_title_stays_and_a_round_of_others_is_only_shown(
     assert response.status_code == 302
     assert _contest(app, first).round_title_uk == ""
     assert _contest(app, "biudzhet-uchasti-tur-2").round_title_uk == "Презентація"
+
+
+def test_a_contest_has_at_most_ten_rounds(client, app, runner, first, tmp_path):
+    for number in range(2, 11):
+        day = 2 * number
+        response = _add_round(
+            client,
+            first,
+            opens_at=f"2026-05-{day:02d}T09:00",
+            closes_at=f"2026-05-{day + 1:02d}T09:00",
+        )
+        assert response.status_code == 302, number
+    page = _text(client.get(f"/manage/contests/{first}/rounds"))
+    assert "Round 10" in page and "Add round 11" not in page
+    response = _add_round(client, first, opens_at="2026-06-01T09:00", closes_at="2026-06-02T09:00")
+    assert response.status_code == 409 and "A contest has at most 10 rounds." in _text(response)
+    assert len(_later_rounds(app)) == 9
+    document = json.loads(runner.invoke(args=["export-contest", first]).output)
+    document["slug"] = "odynadtsiat-turiv"
+    document["rounds"].append(document["rounds"][-1])
+    path = tmp_path / "eleven.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = runner.invoke(args=["import-contest", str(path), "--organiser", ORGANISER])
+    assert result.exit_code == 1 and "rounds: give at most 9 later rounds" in result.output

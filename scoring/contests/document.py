@@ -1150,7 +1150,11 @@ def _read_rounds(reader: _Reader, document: dict, first: dict) -> list[_Read]:
     written = written.get("weight") if isinstance(written, dict) else None
     shares = [("round.weight", first["round_weight"], written)]
     slugs, prefixes = {first["slug"]}, {first["number_prefix"]}
-    for number, (path, item) in enumerate(reader.items(document, "rounds", "") or [], start=2):
+    entries = reader.items(document, "rounds", "") or []
+    if len(entries) >= rounds.MAX_ROUNDS:
+        reader.problem("rounds", _("give at most %(max)s later rounds", max=rounds.MAX_ROUNDS - 1))
+        return []
+    for number, (path, item) in enumerate(entries, start=2):
         item = reader.object(item, path, ROUND)
         if item is None:
             continue

@@ -47,12 +47,19 @@ def declaration_problem(chain: list[Contest]):
     return None
 
 
+def addition_problem(chain: list[Contest]):
+    """Why no round can be added after the last one, or None."""
+    if len(chain) >= rounds.MAX_ROUNDS:
+        return _l("A contest has at most %(max)s rounds.", max=rounds.MAX_ROUNDS)
+    return declaration_problem(chain)
+
+
 def add_round(contest: Contest, values: dict, *, actor: User) -> Contest:
     """A draft round after the last one of ``contest``'s chain, with ``values``
     (round_title_uk, round_title_en, opens_at, closes_at)."""
     chain = _held_chain(contest)
     first, last = chain[0], chain[-1]
-    problem = declaration_problem(chain)
+    problem = addition_problem(chain)
     if problem:
         raise ContestError({"round_title_uk": problem})
     if values["opens_at"] < last.closes_at:

@@ -53,6 +53,7 @@ def rounds_list(slug: str):
         organised={r.id for r in organised},
         advancing={r.id: round_setup.advancing(r) for r in chain},
         declaration=declaration,
+        addable=round_setup.addition_problem(chain) is None,
         weights=rounds.weights_problem(chain),
         removable=round_setup.removal_problem(chain[-1], chain) is None,
     )
@@ -64,7 +65,7 @@ def round_new(slug: str):
     """The next round after the last one of the contest's chain."""
     contest = own_contest(slug)
     chain = rounds.chain(contest)
-    problem = round_setup.declaration_problem(chain)
+    problem = round_setup.addition_problem(chain)
     form = RoundForm()
     if not problem and form.validate_on_submit():
         try:
