@@ -22,13 +22,13 @@ from .auth import two_factor
 from .auth.operations import find_user
 from .auth.passwords import weakness
 from .backup import commands as backup_commands
-from .commandline import CommandError
+from .commandline import CommandError, find_contest, round_option
 from .contests import commands as contests_commands
 from .documents import commands as documents_commands
 from .extensions import db
 from .i18n import money, role_label
 from .judging import commands as judging_commands
-from .models import Contest, Role, User
+from .models import Role, User
 from .results import appeals
 from .results.loading import contest_ranking
 from .results.presentation import ranking_json
@@ -154,13 +154,6 @@ def load_demo(if_empty: bool):
         click.echo(f"  {role:<12} {email:<32} {password}")
 
 
-def _contest(slug: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None:
-        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
-    return contest
-
-
 @click.command("rank")
 @click.argument("slug")
 @click.option(
@@ -174,14 +167,20 @@ def _contest(slug: str) -> Contest:
     is_flag=True,
     help="CSV for Excel: a byte-order mark, semicolons and decimal commas.",
 )
+@round_option
 @with_appcontext
-def rank(slug: str, output: str | None, excel: bool):
-    """Print the contest's ranking (SPEC §6) as it stands now, in any stage."""
+def rank(slug: str, output: str | None, excel: bool, round_number: int | None):
+    """Print the contest's ranking (SPEC §6) as it stands now, in any stage.
+
+    With --round N, the ranking of the contest's round N (SPEC §13); when the rounds
+    combine into the final score, the score is the combined one and round_score the
+    round's own.
+    """
     if excel and output not in (None, "csv"):
         raise CommandError(_("--excel writes CSV: use it with --format csv."))
     output = output or ("csv" if excel else "table")
     with database.reading():  # SQLite's write lock stays free for the app meanwhile
-        contest = _contest(slug)
+        contest = find_contest(slug, round_number)
         document = ranking_json(contest_ranking(contest), contest.slug)
     if output == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
@@ -201,6 +200,8 @@ def rank(slug: str, output: str | None, excel: bool):
     ]
     if any("category" in row for row in rows):
         columns.insert(4, "category")
+    if any("round_score" in row for row in rows):  # rounds combined (SPEC §13)
+        columns.insert(columns.index("score") + 1, "round_score")
     funds = _funds(document)  # SPEC §12: with a fund, its amounts beside the score
     if funds:
         columns[columns.index("score") + 1 : columns.index("score") + 1] = FUND_ROW
@@ -258,7 +259,7 @@ def _cell(value, words: dict, *, amount: bool) -> str:
 def _excel_value(column: str, value):
     """A value of ``rank --format json`` as a cell of the CSV for Excel: scores and amounts
     numbers."""
-    if column in ("score", *FUND_ROW, *FUND_TOP) and value is not None:
+    if column in ("score", "round_score", *FUND_ROW, *FUND_TOP) and value is not None:
         return Decimal(value)
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: ""}[value]
@@ -274,6 +275,7 @@ def _ranking_table(document: dict, columns: list[str], funds: dict) -> str:
         "oblast": _("Oblast"),
         "category": _("Category"),
         "score": _("Score"),
+        "round_score": _("Round score"),
         "requested": _("Requested"),
         "awarded": _("Awarded"),
         "jurors": _("Jurors"),

@@ -4,8 +4,12 @@ import contextlib
 
 import click
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from . import rounds
 from .csvfiles import FileError, describe, detect
+from .extensions import db
+from .models import Contest
 
 
 class CommandError(click.ClickException):
@@ -25,3 +29,34 @@ def describe_file(data: bytes) -> None:
     file that cannot be read is told by the import itself."""
     with contextlib.suppress(FileError):
         click.echo(describe(detect(data)))
+
+
+def find_contest(slug: str, round_number: int | None = None) -> Contest:
+    """The contest at ``slug``; with ``round_number``, that round of its chain (SPEC §13,
+    counted from 1), else a ``CommandError`` that says what there is."""
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None:
+        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
+    if round_number is None:
+        return contest
+    chain = rounds.chain(contest)
+    if not 1 <= round_number <= len(chain):
+        raise CommandError(
+            _(
+                "The contest “%(slug)s” has no round %(number)s: give --round from 1 to "
+                "%(count)s.",
+                slug=slug,
+                number=round_number,
+                count=len(chain),
+            )
+        )
+    return chain[round_number - 1]
+
+
+round_option = click.option(
+    "--round",
+    "round_number",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The contest's round N, counted from 1 in the chain of rounds of SLUG (SPEC §13).",
+)

@@ -304,7 +304,7 @@ def contests_sharing_numbers(prefix: str, opens_at, closes_at, exclude_id=None) 
     return [slug for slug, start, end in others if set(years) & set(_years(start, end))]
 
 
-def _has_applications(contest: Contest) -> bool:
+def has_applications(contest: Contest) -> bool:
     return (
         db.session.scalar(
             select(Application.id).where(Application.contest_id == contest.id).limit(1)
@@ -490,11 +490,27 @@ class OpeningCheck:
 
 
 def opening_checks(contest: Contest) -> list[OpeningCheck]:
-    """The guardrail of draft → open, item by item (the dashboard's set-up checklist)."""
+    """The guardrail of draft → open, item by item (the dashboard's set-up checklist).
+
+    Rounds (SPEC §13): a later round opens once the round before is published (its
+    winners are those who advance); the first round once the shares of the final score
+    declared on the rounds can combine them (``rounds.weights_problem``).
+    """
     shared = contests_sharing_numbers(
         contest.number_prefix, contest.opens_at, contest.closes_at, exclude_id=contest.id
     )
+    previous = rounds.previous_round(contest)
+    weights = rounds.weights_problem(rounds.chain(contest)) if previous is None else None
     return [
+        OpeningCheck(
+            "previous_round",
+            previous is None or previous.stage in RESULTS_FROZEN,
+            _l(
+                "This is a later round: it opens once the results of the round before are "
+                "published, which decides who advances."
+            ),
+        ),
+        OpeningCheck("weights", weights is None, weights),
         OpeningCheck(
             "criteria",
             bool(contest.criteria),
@@ -524,7 +540,7 @@ def stage_problems(contest: Contest, target: Stage) -> list:
     problems = []
     if target == Stage.OPEN:
         problems.extend(check.problem for check in opening_checks(contest) if not check.done)
-    if target == Stage.DRAFT and _has_applications(contest):
+    if target == Stage.DRAFT and has_applications(contest):
         problems.append(
             _l(
                 "Applicants have already started applications, so the contest cannot "

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from . import clock, lifecycle
+from . import clock, lifecycle, rounds
 from .extensions import db
 from .models import Contest, Stage
 
@@ -39,9 +39,11 @@ def favicon():
 
 @bp.route("/")
 def home():
+    # A later round (SPEC §13) is not a contest of its own here: its first round is.
     contests = db.session.scalars(
         select(Contest)
         .where(
+            Contest.previous_round_id.is_(None),
             Contest.stage.in_(
                 [
                     Stage.OPEN,
@@ -51,7 +53,7 @@ def home():
                     Stage.JUDGING,
                     Stage.DELIBERATION,
                 ]
-            )
+            ),
         )
         .order_by(Contest.closes_at.desc())
     ).all()
@@ -78,4 +80,13 @@ def contest(slug: str):
     )
     if contest is None or not contest.is_public:
         abort(404)
-    return render_template("pages/contest.html", contest=contest, now=clock.now())
+    first = None
+    if contest.previous_round_id is not None:
+        first = rounds.chain(contest)[0]
+    return render_template(
+        "pages/contest.html",
+        contest=contest,
+        now=clock.now(),
+        first_round=first,
+        round_number=rounds.number(contest) if first else None,
+    )

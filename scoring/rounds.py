@@ -30,6 +30,8 @@ from .extensions import db
 from .i18n import current_language, long_datetime, percent
 from .models import Application, Contest, Stage
 
+MAX_ROUNDS = 10  # rounds of one contest, the first included
+
 
 def chain(contest: Contest) -> list[Contest]:
     """Every round of the contest's chain, the first first (one query per round)."""

@@ -319,6 +319,10 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.question_move": {"POST": manage(WRITE)},
     "contests.organisers_list": {"GET": manage(), "POST": manage(WRITE)},
     "contests.organiser_remove": {"GET": manage(), "POST": manage(WRITE)},
+    # Rounds (SPEC §13): contest A is judged, so its rounds are declared already.
+    "contests.rounds_list": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.round_new": {"GET": manage(), "POST": manage(WRITE)},
+    "contests.round_remove": {"GET": manage(), "POST": manage(WRITE)},
     "jury.members": {"GET": manage(), "POST": manage(WRITE)},
     "jury.progress_download": {"GET": manage()},
     "jury.chair": {"POST": manage(WRITE)},
@@ -514,6 +518,11 @@ def request_data(endpoint: str, s: Scenario):
         "contests.question_edit": {"key": "summary", "label_uk": "Опис", "kind": "textarea"},
         "contests.question_move": {"direction": "down"},
         "contests.organisers_list": {"email": EMAILS[OTHER_ORGANISER]},
+        "contests.round_new": {
+            "round_title_uk": "Презентація",
+            "opens_at": "2027-01-01T09:00",
+            "closes_at": "2027-01-31T18:00",
+        },
         "jury.members": {"email": "invitee@jury.example", "name": "Нова Експертка"},
         "jury.reopen": {"reason": "Оцінки за C2 треба переглянути."},
         "results.tie": {"winners": [str(s.application)], "reason": "Рішення комісії."},

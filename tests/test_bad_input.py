@@ -29,6 +29,7 @@ from werkzeug.datastructures import MultiDict
 
 from scoring import clock
 from scoring.applications import clarifications
+from scoring.contests import round_setup
 from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import (
@@ -122,6 +123,31 @@ def _skipped_for_the_fund(app, w: World) -> None:
         ):
             requested = {10: 60_000, 1: 50_000}.get(application.serial, 10_000)
             application.requested = Decimal(requested)
+        db.session.commit()
+
+
+def _draft_open(app, w: World) -> None:
+    """The open contest back to its draft: rounds are added only then."""
+    set_stage(app, w.open_id, Stage.DRAFT)
+
+
+def _two_rounds(app, w: World) -> None:
+    """The open contest, a draft again, with a second round after it."""
+    _draft_open(app, w)
+    with app.app_context():
+        first = db.session.get(Contest, w.open_id)
+        organiser = first.organisers[0]
+        moment = first.closes_at + timedelta(days=10)
+        round_setup.add_round(
+            first,
+            {
+                "round_title_uk": "Презентація",
+                "round_title_en": "",
+                "opens_at": moment,
+                "closes_at": moment + timedelta(days=10),
+            },
+            actor=organiser,
+        )
         db.session.commit()
 
 
@@ -399,6 +425,12 @@ ROUTES: dict[str, Reach] = {
     ),
     "contests.organiser_remove": Reach(
         "organiser", manage("/organisers/{w.ids[co_organiser]}/remove")
+    ),
+    # organisers: the rounds (SPEC §13), declared while the first round is a draft
+    "contests.rounds_list": Reach("organiser", manage("/rounds", "open"), setup=_two_rounds),
+    "contests.round_new": Reach("organiser", manage("/rounds/new", "open"), setup=_draft_open),
+    "contests.round_remove": Reach(
+        "organiser", manage("/rounds/last/remove", "open"), setup=_two_rounds
     ),
     # organisers: the jury and its work
     "jury.members": Reach("organiser", manage("/jury"), valid=lambda w: ORGANISER_EMAIL),

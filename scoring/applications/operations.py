@@ -86,7 +86,16 @@ class ApplicationError(Exception):
 
 
 def eligibility_problems(contest: Contest, organisation: Organisation | None, now) -> list:
-    """Why ``organisation`` cannot start an application to ``contest`` at ``now``."""
+    """Why ``organisation`` cannot start an application to ``contest`` at ``now``. Nobody
+    starts one in a later round (SPEC §13): publishing the round before creates the
+    applications of those who advance."""
+    if contest.previous_round_id is not None:
+        return [
+            _l(
+                "This is a later round of the contest: only the applicants who advanced from "
+                "the round before take part in it."
+            )
+        ]
     return organisation_problems(contest, organisation) + deadline_problems(contest, now)
 
 
@@ -380,8 +389,7 @@ def checked_file(
     if detected not in allowed:
         raise refuse(
             _l(
-                "«%(field)s»: the file «%(file)s» is not of an accepted type. "
-                "Accepted: %(types)s.",
+                "«%(field)s»: the file «%(file)s» is not of an accepted type. Accepted: %(types)s.",
                 field=label,
                 file=shown,
                 types=type_names(allowed),
@@ -390,8 +398,7 @@ def checked_file(
     if len(data) > contest.max_file_size:
         raise refuse(
             _l(
-                "«%(field)s»: the file «%(file)s» is larger than %(max)s allowed for "
-                "one file.",
+                "«%(field)s»: the file «%(file)s» is larger than %(max)s allowed for one file.",
                 field=label,
                 file=shown,
                 max=file_size_text(contest.max_file_size),

@@ -9,6 +9,12 @@ opening) are frozen (``lifecycle.frozen_settings``). Stage changes follow the ru
 their reason.
 """
 
-# The criteria editor, the form builder, the organisers' page and the applications
-# list with screening add their routes to ``views.bp`` when imported.
-from . import application_views, criteria_views, organiser_views, question_views  # noqa: F401
+# The criteria editor, the form builder, the organisers' page, the rounds and the
+# applications list with screening add their routes to ``views.bp`` when imported.
+from . import (  # noqa: F401
+    application_views,
+    criteria_views,
+    organiser_views,
+    question_views,
+    round_views,
+)

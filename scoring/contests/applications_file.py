@@ -298,6 +298,16 @@ def import_applications(
                 )
             ]
         )
+    if contest.previous_round_id is not None:  # SPEC §13
+        raise ExchangeError(
+            [
+                _(
+                    "This is a later round of the contest: its applications are those that "
+                    "advance from the round before, created when that round is published; "
+                    "they are not imported."
+                )
+            ]
+        )
     now = clock.now()
     year = now.astimezone(KYIV).year
     lines = LineProblems()

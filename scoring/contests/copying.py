@@ -1,11 +1,12 @@
 """A new contest copied from a previous one (issue 16): its settings, criteria, questions
 and categories, never its applications, jury, organisers or results.
 
-The copy travels as the ``scoring.contest/1`` document (``document.export_contest`` then
-``document.import_contest``), so it is exactly what a file exported and imported again
-would give: a draft, with the title, address, prefix and dates the organiser gives, and
-the organiser who copies it as its only organiser. The audit entry is
-``contest.imported`` with ``via: copy`` and the source's id.
+The copy travels as the ``scoring.contest/1`` document (``document.export_round`` then
+``document.import_contest``; of a contest in rounds, the one round copied), so it is
+exactly what a file exported and imported again would give: a draft, with the title,
+address, prefix and dates the organiser gives, and the organiser who copies it as its
+only organiser. The audit entry is ``contest.imported`` with ``via: copy`` and the
+source's id.
 """
 
 import json
@@ -24,7 +25,7 @@ def copy_contest(source: Contest, values: dict, *, organiser: User) -> Contest:
     errors = {name: message for name, message in errors.items() if message}
     if errors:
         raise ContestError(errors)
-    copied = document.export_contest(source) | {
+    copied = document.export_round(source) | {  # this round only (SPEC §13)
         "slug": slug,
         "title": {"uk": values["title_uk"], "en": values["title_en"]},
         "number_prefix": values["number_prefix"],

@@ -32,6 +32,23 @@ when the contest has categories, are amounts of hryvnias written as decimal stri
 (``"100000.00"``; a JSON number is read as well, exactly); ``null`` or absent: no fund,
 no limit. The export writes them as strings with two places, ``null`` where there is none.
 
+Rounds (SPEC §13): a contest judged in rounds is exported whole, whichever round is
+given: the first round's document with
+
+- ``round``: ``{"title": {"uk": ..., "en": ...}, "weight": percent or null}``, the first
+  round's title and share of the final score;
+- ``rounds``: a list of the later rounds, each ``{"title", "weight"}`` as ``round`` plus
+  its own ``opens_at``, ``closes_at``, ``winners`` (how many advance from it, or win in
+  the last), ``description``, ``rules``, ``categories``, ``scoring``, ``criteria``,
+  ``questions``, ``fund``, ``max_request``, ``conflicts``, ``results``, ``jury``,
+  ``attachments`` and ``after_results``, read as the top level's.
+
+The import creates the chain, each later round a draft naming the round before; their
+title, applicants and organising body are the first round's, their address and number
+prefix made from its (``naming.round_slug``, ``round_prefix``). A problem of a later
+round is named under ``rounds[i]`` (counted from 0): ``rounds[0].criteria[1].step``.
+The shares are declared on every round or on none, adding up to 100.
+
 Unknown keys are refused (a misspelt ``wieght`` would otherwise be lost silently). The
 jury's members, the organisers and the stage are not part of the template.
 
@@ -42,15 +59,17 @@ readers and the fields they read are one rule set, which splitting would only sp
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, money
+from .. import audit, money, rounds
 from ..clock import KYIV
 from ..csvfiles import not_utf8
 from ..extensions import db
@@ -71,7 +90,8 @@ from ..models import (
     User,
 )
 from ..ranking import decimal_places
-from .operations import RESERVED_SLUGS
+from . import naming
+from .operations import RESERVED_SLUGS, slug_taken
 
 FORMAT = "scoring.contest/1"
 
@@ -163,8 +183,30 @@ def _grants(holder) -> dict:
 
 
 def export_contest(contest: Contest) -> dict:
-    """The contest as a ``scoring.contest/1`` document (plain JSON values). The grants
-    are written for a contest that has a fund (a contest without one: as before)."""
+    """The contest as a ``scoring.contest/1`` document (plain JSON values): with rounds,
+    the first round's document with ``round`` and ``rounds``, whichever round is given."""
+    chain = rounds.chain(contest)
+    exported = export_round(chain[0])
+    if len(chain) > 1:
+        exported["round"] = _round_part(chain[0])
+        exported["rounds"] = [
+            _round_part(later)
+            | {key: value for key, value in export_round(later).items() if key in ROUND_SETTINGS}
+            for later in chain[1:]
+        ]
+    return exported
+
+
+def _round_part(contest: Contest) -> dict:
+    return {
+        "title": _bilingual(contest.round_title_uk, contest.round_title_en),
+        "weight": _number(contest.round_weight),
+    }
+
+
+def export_round(contest: Contest) -> dict:
+    """One contest (one round) as a ``scoring.contest/1`` document. The grants are
+    written for a contest that has a fund (a contest without one: as before)."""
     grants = money.has_fund(contest)
     return {
         "format": FORMAT,
@@ -299,11 +341,12 @@ class _Reader:
 
     MISSING = object()
 
-    def __init__(self):
+    def __init__(self, prefix: str = ""):
         self.problems: list[str] = []
+        self.prefix = prefix  # ``rounds[0].``: where a later round's part begins
 
     def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
+        self.problems.append(f"{self.prefix}{path}: {message}")
 
     def object(self, value, path: str, fields) -> dict | None:
         if not isinstance(value, dict):
@@ -573,7 +616,33 @@ TOP_LEVEL = (
     "jury",
     "attachments",
     "after_results",
+    # Rounds (SPEC §13).
+    "round",
+    "rounds",
 )
+# A later round's own part of the document besides its ``title`` and ``weight`` (the
+# rest is the first round's).
+ROUND_SETTINGS = (
+    "description",
+    "opens_at",
+    "closes_at",
+    "winners",
+    "fund",
+    "max_request",
+    "categories",
+    "scoring",
+    "criteria",
+    "questions",
+    "rules",
+    "conflicts",
+    "results",
+    "jury",
+    "attachments",
+    "after_results",
+)
+ROUND = ("title", "weight", *ROUND_SETTINGS)
+# What every round takes from the first round.
+SHARED = ("title_uk", "title_en", "applicant_kinds", "oblasts", "organising_body")
 SCORING = (
     "aggregation",
     "normalise",
@@ -998,35 +1067,151 @@ def import_contest(
     document = reader.object(document, "", TOP_LEVEL)
     if document is None:
         raise ExchangeError([_("The document must be a JSON object {…}.")])
-    values = _read_settings(reader, document)
-    criteria = _read_criteria(reader, document)
-    questions = _read_questions(reader, document, values["attachment_types"])
-    categories = _read_categories(reader, document)
+    read = [_read_contest(reader, document)]
+    first_round = reader.section(document, "round", ("title", "weight"))
+    read[0].values |= _read_round_part(reader, first_round, "round")
+    read += _read_rounds(reader, document, read[0].values)
     organisers = _find_organisers(reader, organiser_emails)
     if reader.problems:
         raise ExchangeError(reader.problems)
     if dry_run:
         return None
-    contest = Contest(**values, stage=Stage.DRAFT, last_number=0, organisers=organisers)
-    contest.criteria = criteria
-    contest.questions = questions
-    contest.categories = categories
-    db.session.add(contest)
-    db.session.flush()
-    audit.record(
-        "contest.imported",
-        actor=actor,
-        contest=contest,
-        obj=contest,
-        slug=contest.slug,
-        criteria=len(criteria),
-        questions=len(questions),
-        categories=len(categories),
-        organisers=[user.id for user in organisers],
-        via=via,
-        **details,
+    created: list[Contest] = []
+    for number, part in enumerate(read, start=1):
+        contest = Contest(
+            **part.values,
+            stage=Stage.DRAFT,
+            last_number=0,
+            organisers=list(organisers),
+            previous_round_id=created[-1].id if created else None,
+        )
+        contest.criteria, contest.questions = part.criteria, part.questions
+        contest.categories = part.categories
+        db.session.add(contest)
+        db.session.flush()
+        audit.record(
+            "contest.imported",
+            actor=actor,
+            contest=contest,
+            obj=contest,
+            slug=contest.slug,
+            criteria=len(part.criteria),
+            questions=len(part.questions),
+            categories=len(part.categories),
+            organisers=[user.id for user in organisers],
+            via=via,
+            **details,
+            **({"round": number} if len(read) > 1 else {}),
+        )
+        created.append(contest)
+    return created[0]
+
+
+@dataclass
+class _Read:
+    """One contest (one round) of a document, read: its columns and its lists."""
+
+    values: dict
+    criteria: list[Criterion]
+    questions: list[Question]
+    categories: list[Category]
+
+
+def _read_contest(reader: _Reader, document: dict) -> _Read:
+    values = _read_settings(reader, document)
+    return _Read(
+        values,
+        _read_criteria(reader, document),
+        _read_questions(reader, document, values["attachment_types"]),
+        _read_categories(reader, document),
     )
-    return contest
+
+
+def _read_round_part(reader: _Reader, part: dict | None, path: str) -> dict:
+    """A round's ``title`` and ``weight`` (percent of the final score) as ``Contest``
+    columns."""
+    uk, en = reader.bilingual(part, "title", path, max_length=300)
+    weight = reader.in_range(
+        reader.number(part, "weight", path, places=2, null=True),
+        _at(path, "weight"),
+        Decimal(0),
+        Decimal(100),
+        above_low=True,
+    )
+    return {"round_title_uk": uk, "round_title_en": en, "round_weight": weight}
+
+
+def _read_rounds(reader: _Reader, document: dict, first: dict) -> list[_Read]:
+    """The later rounds of ``rounds``, each read as a contest of its own, its problems
+    under ``rounds[i]``: its address and number prefix made from the first round's, the
+    title, applicants and organising body the first round's."""
+    read, previous = [], first
+    written = document.get("round")
+    written = written.get("weight") if isinstance(written, dict) else None
+    shares = [("round.weight", first["round_weight"], written)]
+    slugs, prefixes = {first["slug"]}, {first["number_prefix"]}
+    entries = reader.items(document, "rounds", "") or []
+    if len(entries) >= rounds.MAX_ROUNDS:
+        reader.problem("rounds", _("give at most %(max)s later rounds", max=rounds.MAX_ROUNDS - 1))
+        return []
+    for number, (path, item) in enumerate(entries, start=2):
+        item = reader.object(item, path, ROUND)
+        if item is None:
+            continue
+        slug = naming.round_slug(
+            first["slug"] or "konkurs", number, lambda s: s in slugs or slug_taken(s)
+        )
+        slugs.add(slug)
+        own = _Reader(prefix=f"{path}.")
+        part = _read_contest(
+            own,
+            {key: item[key] for key in ROUND_SETTINGS if key in item}
+            | {
+                "format": FORMAT,
+                "slug": slug,
+                "title": {"uk": first["title_uk"] or slug, "en": ""},
+                "number_prefix": "ROUND",  # made below, once the dates are read
+            },
+        )
+        values = part.values
+        values |= {key: first[key] for key in SHARED}
+        values |= _read_round_part(own, item, "")
+        values["number_prefix"] = naming.round_prefix(
+            first["number_prefix"] or "R",
+            number,
+            lambda prefix, values=values: prefix in prefixes or _prefix_taken(prefix, values),
+        )
+        prefixes.add(values["number_prefix"])
+        opens, closed = values["opens_at"], previous["closes_at"]
+        if opens and closed and opens < closed:
+            own.problem("opens_at", _("must not be earlier than closes_at of the round before"))
+        reader.problems += own.problems
+        read.append(part)
+        shares.append((_at(path, "weight"), values["round_weight"], item.get("weight")))
+        previous = values
+    _check_weights(reader, shares)
+    return read
+
+
+def _prefix_taken(prefix: str, values: dict) -> bool:
+    """Another contest numbers applications of the same year with ``prefix``."""
+    if not values["opens_at"] or not values["closes_at"]:
+        return False
+    return bool(contests_sharing_numbers(prefix, values["opens_at"], values["closes_at"]))
+
+
+def _check_weights(reader: _Reader, shares: list[tuple[str, Decimal | None, object]]) -> None:
+    """``rounds.weights_problem`` of the shares read, at the share to correct; ``shares``
+    are (path, share read, value written), a wrong value being told already."""
+    if any(read is None and written is not None for _path, read, written in shares):
+        return
+    weights = [SimpleNamespace(round_weight=read) for _path, read, _written in shares]
+    problem = rounds.weights_problem(weights)
+    if problem is None:
+        return
+    missing = [path for path, read, _written in shares if read is None]
+    path = missing[0] if missing else "rounds"
+    reader.problem("round.weight" if len(shares) == 1 else path, str(problem))
 
 
 def contests_with_prefix(contest: Contest) -> list[str]:

@@ -28,7 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from .. import forms, money
+from .. import forms, lifecycle, money
 from ..clock import KYIV
 from ..forms import (
     REQUIRED,
@@ -494,3 +494,84 @@ class StageForm(AppForm):
     # confirms them: a warning that appears meanwhile is shown again.
     warnings = HiddenField()
     confirm = BooleanField(_l("I have read the warnings above and confirm the change."))
+
+
+class RoundForm(AppForm):
+    """The next round: its title, and when its applicants fill in its form (SPEC §13)."""
+
+    round_title_uk = _text(
+        _l("Title of the round in Ukrainian"),
+        300,
+        required=True,
+        description=_l("E.g. «Full application» or «Presentation to the jury»."),
+    )
+    round_title_en = _text(_l("Title of the round in English"), 300)
+    opens_at = _moment(_l("The round’s form opens"))
+    closes_at = _moment(_l("The round’s form closes"))
+
+    validate_closes_at = ContestForm.validate_closes_at
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in ("round_title_uk", "round_title_en")} | {
+            "opens_at": self.opens_at.data,
+            "closes_at": self.closes_at.data,
+        }
+
+
+def _share(label):
+    return FiniteDecimalField(
+        label,
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(
+                Decimal("0.01"),
+                Decimal(100),
+                message=_l("Enter a share greater than 0 and at most 100 percent."),
+            ),
+            _places(2, _l("Use at most two digits after the decimal point.")),
+        ],
+        description=_l("Percent of the final score; empty: the last round’s score decides."),
+    )
+
+
+class RoundsForm(AppForm):
+    """The titles and the shares of the final score of the rounds the organiser may
+    change, in fields named by the round's contest id (``for_rounds``): the titles until
+    the round's results are published, the shares while the rounds may be declared."""
+
+    editable: tuple[Contest, ...] = ()
+    NAMES = ("round_title_uk", "round_title_en", "round_weight")
+
+    @classmethod
+    def for_rounds(cls, editable: list[Contest], number: dict, *, shares: bool) -> RoundsForm:
+        fields: dict = {"editable": tuple(editable)}
+        for contest in editable:
+            n, key = number[contest.id], contest.id
+            if not lifecycle.results_frozen(contest):
+                fields[f"round_title_uk_{key}"] = _text(
+                    _l("Title of round %(number)s in Ukrainian", number=n), 300
+                )
+                fields[f"round_title_en_{key}"] = _text(
+                    _l("Title of round %(number)s in English", number=n), 300
+                )
+            if shares:
+                fields[f"round_weight_{key}"] = _share(
+                    _l("Share of round %(number)s in the final score, percent", number=n)
+                )
+        return type("ChainRoundsForm", (cls,), fields)()
+
+    def fields_of(self, contest: Contest) -> list:
+        names = (f"{name}_{contest.id}" for name in self.NAMES)
+        return [self[name] for name in names if name in self]
+
+    def load(self) -> None:
+        for contest in self.editable:
+            for f in self.fields_of(contest):
+                f.data = _plain(getattr(contest, f.name.rsplit("_", 1)[0]))
+
+    def values(self) -> dict:
+        return {
+            contest: {f.name.rsplit("_", 1)[0]: f.data for f in self.fields_of(contest)}
+            for contest in self.editable
+        }

@@ -6,11 +6,14 @@ by the official rules of 2010 (Resolution of the Cabinet of Ministers of Ukraine
 «Згурівка» → «Zghurivka», «Юрій» → «Yurii»; the ``uklatn`` package's ``KMU_55`` table).
 Each is cut at a word's end to fit its column and made unique with «-2», «-3», … The
 organiser may type another: the forms keep what is typed and generate only when the
-field is left empty.
+field is left empty. A later round of a contest (SPEC §13) gets its address and its
+number prefix from the first round's (``round_slug``, ``round_prefix``).
 """
 
 import re
+import string
 from collections.abc import Callable
+from itertools import count
 
 import uklatn
 
@@ -57,3 +60,29 @@ def key_from(label: str, taken: Callable[[str], bool], limit: int = 40) -> str:
     if not base[0].isalpha():
         base = _cut(["q", *base.split("_")], "_", limit)
     return _unique(base, "_", limit, taken)
+
+
+def round_slug(first_slug: str, number: int, taken: Callable[[str], bool]) -> str:
+    """The address of a contest's round ``number`` (SPEC §13): the first round's with
+    «tur-N» (``tur`` is «тур»), made unique."""
+    return slug_from(f"{first_slug} tur {number}", taken)
+
+
+def _letters(index: int) -> str:
+    """"", "A", "B", … "Z", "AA", …: what tells apart prefixes that would collide."""
+    text = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = string.ascii_uppercase[rest] + text
+    return text
+
+
+def round_prefix(first_prefix: str, number: int, taken: Callable[[str], bool]) -> str:
+    """The registration number prefix of round ``number``: the first round's with the
+    number (``UUG2``), then a letter (``UUG2A``) while ``taken``; at most 12 characters."""
+    for index in count():
+        suffix = f"{number}{_letters(index)}"
+        candidate = first_prefix[: 12 - len(suffix)] + suffix
+        if not taken(candidate):
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover

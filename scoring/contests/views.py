@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import clock, lifecycle
+from .. import clock, lifecycle, rounds
 from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
@@ -20,6 +20,7 @@ from ..i18n import (
     NORMALISE_LABELS,
     current_language,
     long_datetime,
+    percent,
     stage_label,
 )
 from ..judging import notices
@@ -133,9 +134,10 @@ class SetupItem:
     required: bool  # the contest cannot open without it (``lifecycle.opening_checks``)
 
 
-def setup_checklist(contest: Contest) -> list[SetupItem]:
+def setup_checklist(contest: Contest, chain: list[Contest]) -> list[SetupItem]:
     """What a draft contest has and lacks before it opens: the guardrail of opening
-    (``lifecycle.opening_checks``) item by item, then what applicants will miss."""
+    (``lifecycle.opening_checks``) item by item, then what applicants will miss; the
+    rounds' items for a contest of rounds (``chain``: ``rounds.chain``)."""
     checks = {check.code: check for check in lifecycle.opening_checks(contest)}
 
     def required(code, label, done_text, endpoint) -> SetupItem:
@@ -155,7 +157,16 @@ def setup_checklist(contest: Contest) -> list[SetupItem]:
         else _("Applicants are asked only for a title: add the questions.")
     )
     described = bool(contest.description_uk and contest.rules_uk)
+    in_rounds = [
+        required(code, label, done_text, "contests.rounds_list")
+        for code, label, done_text in (
+            ("previous_round", _("The round before"), _("Its results are published.")),
+            ("weights", _("Shares of the final score"), _shares(chain)),
+        )
+        if len(chain) > 1 or not checks[code].done
+    ]
     return [
+        *in_rounds,
         required("criteria", _("Evaluation criteria"), criteria, "contests.criteria_list"),
         required("dates", _("Dates of the applications"), window, "contests.edit"),
         required(
@@ -180,17 +191,26 @@ def setup_checklist(contest: Contest) -> list[SetupItem]:
     ]
 
 
+def _shares(chain: list[Contest]) -> str:
+    if not rounds.weighted(chain):
+        return _("None: the last round’s ranking is the final one.")
+    return " + ".join(percent(r.round_weight / 100) for r in chain)
+
+
 @bp.route("/<slug>")
 @role_required(Role.ORGANISER)
 def dashboard(slug: str):
     contest = own_contest(slug)
+    chain = rounds.chain(contest)
     back = STAGE_BACK.get(contest.stage)
     if contest.stage == Stage.PUBLISHED and not lifecycle.appeals_to_reopen(contest):
         back = None  # published results are reopened only on an upheld appeal
     return render_template(
         "contests/dashboard.html",
         contest=contest,
-        checklist=setup_checklist(contest) if contest.stage == Stage.DRAFT else None,
+        checklist=setup_checklist(contest, chain) if contest.stage == Stage.DRAFT else None,
+        chain=chain,
+        round_number=next(n for n, r in enumerate(chain, start=1) if r.id == contest.id),
         counts=operations.application_counts(contest),
         forward=STAGE_FORWARD.get(contest.stage),
         back=back,

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from .. import audit, clock
+from .. import audit, clock, rounds
 from ..contests import applications_file, document
 from ..csvfiles import FileError, describe, detect, preview
 from ..extensions import db
@@ -389,6 +389,7 @@ def _contest(data, actor, dry_run) -> Outcome:
     )
     facts = _read_document(data)
     if dry_run:
+        later = len(parsed.get("rounds") or [])
         return Outcome(
             [
                 _(
@@ -396,7 +397,12 @@ def _contest(data, actor, dry_run) -> Outcome:
                     "organise: criteria %(criteria)s, questions of the application form "
                     "%(questions)s, categories %(categories)s.",
                     **facts,
-                )
+                ),
+                *(
+                    [_("Rounds: %(count)s; each later round a draft of its own.", count=later + 1)]
+                    if later
+                    else []
+                ),
             ]
         )
     summary = [
@@ -406,6 +412,15 @@ def _contest(data, actor, dry_run) -> Outcome:
             **facts,
         )
     ]
+    chain = rounds.chain(contest)
+    if len(chain) > 1:
+        summary.append(
+            _(
+                "Rounds: %(count)s; each later round is a draft of its own: %(slugs)s.",
+                count=len(chain),
+                slugs=", ".join(later.slug for later in chain[1:]),
+            )
+        )
     shared = document.contests_with_prefix(contest)
     if shared:
         summary.append(

@@ -13,17 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import progress, tables
-from ..commandline import CommandError, describe_file
+from ..commandline import CommandError, describe_file, find_contest, round_option
 from ..extensions import db
 from ..models import Contest, User
 from . import scores_export, scores_file
-
-
-def _contest(slug: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None:
-        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
-    return contest
 
 
 @click.command("import-scores")
@@ -35,8 +28,9 @@ def _contest(slug: str) -> Contest:
     metavar="EMAIL",
     help="The organiser of the contest who enters the paper sheets; the sheets name them.",
 )
+@round_option
 @with_appcontext
-def import_scores(slug: str, file: Path, entered_by: str | None):
+def import_scores(slug: str, file: Path, entered_by: str | None, round_number: int | None):
     """Import scoresheets filled outside the system from a CSV file (SPEC §9, §15).
 
     Columns: application,juror,criterion,score,comment (the registration number, the
@@ -48,9 +42,9 @@ def import_scores(slug: str, file: Path, entered_by: str | None):
     sheets are submitted and say that they were entered from paper, by whom and when (no
     declaration is claimed for the juror). Unknown jurors are created (without a
     password) and added to the jury. A file with any bad line is refused whole. Refused
-    once the results are published.
+    once the results are published. With --round N, into the contest's round N (SPEC §13).
     """
-    contest = _contest(slug)
+    contest = find_contest(slug, round_number)
     actor = _organiser(contest, entered_by) if entered_by else None
     try:
         data = file.read_bytes()
@@ -116,16 +110,18 @@ def _organiser(contest: Contest, email: str) -> User:
     is_flag=True,
     help="Write CSV for Excel: a byte-order mark, semicolons and decimal commas.",
 )
+@round_option
 @with_appcontext
-def export_scores(slug: str, excel: bool):
+def export_scores(slug: str, excel: bool, round_number: int | None):
     """Print every submitted scoresheet of the contest as CSV (SPEC §9, §15).
 
     Columns: application,juror,criterion,score,comment,juror_name, ordered by application
     number, juror e-mail and criterion order; a line with an empty criterion and score
     carries a sheet's overall comment, one with "recused" a recusal. The output is what
-    import-scores reads, with --excel too.
+    import-scores reads, with --excel too. With --round N, the scoresheets of the
+    contest's round N (SPEC §13).
     """
-    contest = _contest(slug)
+    contest = find_contest(slug, round_number)
     if excel:
         table = scores_export.scores_table(contest)
         click.echo(tables.BOM + tables.csv_text(table, excel=True), nl=False)
