@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from scoring import access
-from scoring.applications.operations import clean_filename
+from scoring.applications.attachments import clean_filename
 from scoring.extensions import db
 from scoring.models import Application, Attachment, AuditEntry, Conflict, Role, User
 

@@ -20,7 +20,8 @@ from ..i18n import current_language, long_datetime
 from ..models import Application, Contest, QuestionKind, Role
 from ..requestguard import accepts_files, refuse_files_except
 from . import clarifications
-from .operations import Upload, field_name
+from .attachments import Upload
+from .operations import field_name
 from .views import bp
 
 

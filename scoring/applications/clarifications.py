@@ -47,11 +47,10 @@ from ..models import (
     User,
 )
 from ..organisations import applicant_accounts
+from .attachments import Upload, checked_file
 from .operations import (
     ApplicationError,
-    Upload,
     answer_problem,
-    checked_file,
     clean_text,
     field_name,
     question_label,

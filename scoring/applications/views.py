@@ -50,7 +50,7 @@ from ..requestguard import accepts_files, json_endpoint, refuse_files_except
 from ..results import appeals
 from ..results.disclosure import applicant_feedback, applicant_outcome
 from ..results.presentation import notes_text, outcome_text
-from . import clarifications, operations
+from . import attachments, clarifications, operations
 from .content import answer_rows, required_progress
 from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
@@ -322,10 +322,10 @@ def draft(application_id: int):
             continue
         data = upload.stream.read(application.contest.max_file_size + 1)
         try:
-            operations.store_attachment(
+            attachments.store_attachment(
                 application,
                 question,
-                operations.Upload(upload.filename, data),
+                attachments.Upload(upload.filename, data),
                 actor=user,
                 language=current_language(),
             )
@@ -334,7 +334,7 @@ def draft(application_id: int):
                 errors.setdefault(name, []).append(message)
     action = request.form.get("action", "save")
     if action.startswith("remove:") and action[7:].isdigit():
-        operations.remove_attachment(application, int(action[7:]), actor=user)
+        attachments.remove_attachment(application, int(action[7:]), actor=user)
     refused = {name: value for name, value in typed.items() if name in errors}
     if errors:
         db.session.commit()  # what could be saved is kept
