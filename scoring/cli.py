@@ -22,13 +22,13 @@ from .auth import two_factor
 from .auth.operations import find_user
 from .auth.passwords import weakness
 from .backup import commands as backup_commands
-from .commandline import CommandError
+from .commandline import CommandError, contest_named
 from .contests import commands as contests_commands
 from .documents import commands as documents_commands
 from .extensions import db
 from .i18n import money, role_label
 from .judging import commands as judging_commands
-from .models import Contest, Role, User
+from .models import Role, User
 from .results import appeals
 from .results.loading import contest_ranking
 from .results.presentation import ranking_json
@@ -154,13 +154,6 @@ def load_demo(if_empty: bool):
         click.echo(f"  {role:<12} {email:<32} {password}")
 
 
-def _contest(slug: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None:
-        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
-    return contest
-
-
 @click.command("rank")
 @click.argument("slug")
 @click.option(
@@ -181,7 +174,7 @@ def rank(slug: str, output: str | None, excel: bool):
         raise CommandError(_("--excel writes CSV: use it with --format csv."))
     output = output or ("csv" if excel else "table")
     with database.reading():  # SQLite's write lock stays free for the app meanwhile
-        contest = _contest(slug)
+        contest = contest_named(slug)
         document = ranking_json(contest_ranking(contest), contest.slug)
     if output == "json":
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))

@@ -4,8 +4,11 @@ import contextlib
 
 import click
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from .csvfiles import FileError, describe, detect
+from .extensions import db
+from .models import Contest
 
 
 class CommandError(click.ClickException):
@@ -18,6 +21,15 @@ class CommandError(click.ClickException):
 
     def show(self, file=None):
         click.echo(self.line, err=True)
+
+
+def contest_named(slug: str, *options) -> Contest:
+    """The contest with this slug (loaded with the ``options``), or the error that says
+    there is none."""
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug).options(*options))
+    if contest is None:
+        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
+    return contest
 
 
 def describe_file(data: bytes) -> None:

@@ -11,20 +11,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from .. import progress
-from ..commandline import CommandError, describe_file
+from ..commandline import CommandError, contest_named, describe_file
 from ..extensions import db
-from ..models import Contest
 from . import applications_file, document
-
-
-def _contest(slug: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None:
-        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
-    return contest
 
 
 def _read(path: Path) -> bytes:
@@ -52,7 +43,7 @@ def _refused(heading: str, error: document.ExchangeError) -> CommandError:
 @with_appcontext
 def export_contest(slug: str, output: Path | None):
     """Print the contest as a scoring.contest/1 JSON document, a template for import-contest."""
-    contest = _contest(slug)
+    contest = contest_named(slug)
     text = json.dumps(document.export_contest(contest), ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
@@ -134,7 +125,7 @@ def import_applications(slug: str, file: Path):
     oblast must agree with it. Each application is submitted and admitted with the facts
     of its line; an empty number is allocated. A file with any bad line is refused whole.
     """
-    contest = _contest(slug)
+    contest = contest_named(slug)
     data = _read(file)
     describe_file(data)
     try:

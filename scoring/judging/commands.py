@@ -13,17 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import progress, tables
-from ..commandline import CommandError, describe_file
+from ..commandline import CommandError, contest_named, describe_file
 from ..extensions import db
 from ..models import Contest, User
 from . import scores_export, scores_file
-
-
-def _contest(slug: str) -> Contest:
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None:
-        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
-    return contest
 
 
 @click.command("import-scores")
@@ -50,7 +43,7 @@ def import_scores(slug: str, file: Path, entered_by: str | None):
     password) and added to the jury. A file with any bad line is refused whole. Refused
     once the results are published.
     """
-    contest = _contest(slug)
+    contest = contest_named(slug)
     actor = _organiser(contest, entered_by) if entered_by else None
     try:
         data = file.read_bytes()
@@ -125,7 +118,7 @@ def export_scores(slug: str, excel: bool):
     carries a sheet's overall comment, one with "recused" a recusal. The output is what
     import-scores reads, with --excel too.
     """
-    contest = _contest(slug)
+    contest = contest_named(slug)
     if excel:
         table = scores_export.scores_table(contest)
         click.echo(tables.BOM + tables.csv_text(table, excel=True), nl=False)
