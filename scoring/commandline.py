@@ -24,6 +24,15 @@ class CommandError(click.ClickException):
         click.echo(self.line, err=True)
 
 
+def contest_named(slug: str, *options) -> Contest:
+    """The contest with this slug (loaded with the ``options``), or the error that says
+    there is none."""
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug).options(*options))
+    if contest is None:
+        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
+    return contest
+
+
 def describe_file(data: bytes) -> None:
     """Say how a CSV file is read (its encoding, its separator), before importing it; a
     file that cannot be read is told by the import itself."""
@@ -34,9 +43,7 @@ def describe_file(data: bytes) -> None:
 def find_contest(slug: str, round_number: int | None = None) -> Contest:
     """The contest at ``slug``; with ``round_number``, that round of its chain (SPEC §13,
     counted from 1), else a ``CommandError`` that says what there is."""
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None:
-        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
+    contest = contest_named(slug)
     if round_number is None:
         return contest
     chain = rounds.chain(contest)

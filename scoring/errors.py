@@ -1,12 +1,14 @@
 """Friendly error pages in the user's language; nothing internal is ever shown."""
 
-from flask import Response, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from . import requestguard, requestlog
 from .extensions import db
+from .i18n import file_size_text
 
 MESSAGES = {
     400: (
@@ -26,10 +28,7 @@ MESSAGES = {
     ),
     405: (_l("The request cannot be processed"), _l("This page does not accept such a request.")),
     410: (_l("The link has expired"), _l("The link is no longer valid.")),
-    413: (
-        _l("The file is too large"),
-        _l("The data sent are larger than allowed. Reduce the file and try again."),
-    ),
+    413: (_l("The file is too large"), None),  # the text names the limit: _too_large
     429: (
         _l("Too many attempts"),
         _l("Too many attempts in a short time. Wait a minute and try again."),
@@ -46,8 +45,19 @@ MESSAGES = {
 
 def _page(status: int, text=None):
     title, default = MESSAGES.get(status, MESSAGES[400])
+    if status == 413:
+        default = _too_large()
     page = render_template("errors/error.html", status=status, title=title, text=text or default)
     return page, status
+
+
+def _too_large() -> str:
+    """What a request larger than the server takes (MAX_CONTENT_LENGTH) is told."""
+    return _(
+        "The data sent are larger than %(size)s, the most one sending can carry. "
+        "Reduce the file, or send the files one by one, and try again.",
+        size=file_size_text(current_app.config["MAX_CONTENT_LENGTH"]),
+    )
 
 
 def register(app) -> None:

@@ -4,6 +4,8 @@ A feature's own forms live in its ``forms.py``; what two features use lives here
 that no feature imports another feature's forms (``tests/test_layout.py``).
 """
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectMultipleField, StringField
@@ -16,6 +18,7 @@ from .i18n import input_amount
 from .money import AmountError, read_amount
 
 REQUIRED = _l("This field is required.")
+ONE_LINE = _l("Write this on one line: line breaks are not accepted here.")
 MAX_INTEGER = 2**31 - 1  # PostgreSQL's INTEGER
 
 
@@ -23,6 +26,9 @@ def choices(pairs) -> list[SelectChoice]:
     """Options of a select or radio field from (value, label) pairs."""
     return [SelectChoice(str(value), label) for value, label in pairs]
 
+
+ONE_LINE_INPUTS = frozenset({"text", "email", "url", "search", "tel"})
+LINE_BREAKS = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # str.splitlines' breaks
 
 BULK_MAX = 200  # applications in one bulk action: four pages of a list
 
@@ -78,6 +84,21 @@ class AppForm(FlaskForm):
 
     class Meta:
         csrf_class = MaskedFormCSRF
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own validators, and one line in a one-line field: a browser's
+        input never sends a line break, a crafted request could, and a title or a name
+        with one would break the lines of e-mails, files and documents."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if (
+                getattr(field.widget, "input_type", None) in ONE_LINE_INPUTS
+                and isinstance(field.data, str)
+                and LINE_BREAKS.search(field.data)
+            ):
+                field.errors = [*field.errors, ONE_LINE]
+                valid = False
+        return valid
 
 
 class WholeNumberField(IntegerField):

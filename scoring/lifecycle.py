@@ -444,7 +444,8 @@ def publication_problems(contest: Contest) -> list:
         problems.append(
             _l(
                 "The commission’s decision of %(date)s no longer fits the ranking: the "
-                "scores changed after it. Revoke it on the ranking page and decide again.",
+                "scores, the places or the fund changed after it. Revoke it on the ranking "
+                "page and decide again.",
                 date=long_date(decision.decided_at),
             )
         )

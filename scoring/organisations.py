@@ -78,6 +78,17 @@ def community_choices(oblast: str | None) -> list:
     )
 
 
+def list_communities(form) -> None:
+    """Offer in ``form.community`` the communities of the oblast in ``form.oblast``;
+    communities.js fetches another oblast's list from the address it is given here."""
+    form.community.choices = community_choices(form.oblast.data)
+    form.community.render_kw = {
+        "data-communities-url": url_for("applications.communities", oblast="OBLAST"),
+        "data-placeholder": CHOOSE_COMMUNITY,
+        "data-placeholder-empty": CHOOSE_OBLAST_FIRST,
+    }
+
+
 class OrganisationFields(AppForm):
     """The organisation's details; ``values()`` gives them as ``Organisation`` attributes."""
 
@@ -146,13 +157,7 @@ class OrganisationFields(AppForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.community.choices = community_choices(self.oblast.data)
-        # communities.js fetches the list of the oblast chosen from this address.
-        self.community.render_kw = {
-            "data-communities-url": url_for("applications.communities", oblast="OBLAST"),
-            "data-placeholder": CHOOSE_COMMUNITY,
-            "data-placeholder-empty": CHOOSE_OBLAST_FIRST,
-        }
+        list_communities(self)
 
     def load(self, organisation: Organisation) -> None:
         """Show an organisation's saved details (before anything is posted)."""
@@ -223,12 +228,7 @@ class PlaceFields(AppForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.community.choices = community_choices(self.oblast.data)
-        self.community.render_kw = {
-            "data-communities-url": url_for("applications.communities", oblast="OBLAST"),
-            "data-placeholder": CHOOSE_COMMUNITY,
-            "data-placeholder-empty": CHOOSE_OBLAST_FIRST,
-        }
+        list_communities(self)
 
     def validate_oblast(self, field):
         if field.data and field.data not in OBLASTS:

@@ -26,18 +26,28 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
 
 
+def summary_question(**fields) -> Question:
+    """The short description (a text area), first on the form unless ``position`` says."""
+    return Question(
+        key="summary",
+        label_uk="Короткий опис",
+        label_en="Summary",
+        kind=QuestionKind.TEXTAREA,
+        **{"position": 0} | fields,
+    )
+
+
+def statute_question(key: str = "statute", **fields) -> Question:
+    """The statute as a file."""
+    return Question(
+        key=key, label_uk="Статут", label_en="Statute", kind=QuestionKind.FILE, **fields
+    )
+
+
 def questions(file_types=None) -> list[Question]:
     """A form with every kind of question; the file question is required."""
     return [
-        Question(
-            key="summary",
-            label_uk="Короткий опис",
-            label_en="Summary",
-            kind=QuestionKind.TEXTAREA,
-            required=True,
-            max_length=200,
-            position=0,
-        ),
+        summary_question(required=True, max_length=200),
         Question(
             key="residents",
             label_uk="Кількість мешканців",
@@ -107,8 +117,19 @@ def complete_answers(names: dict[str, str]) -> dict[str, str]:
     }
 
 
-def submitted_application(app, contest_id: int, organisation_id: int, serial: int = 1) -> str:
-    """A submitted application with one PDF attachment, made directly; its number."""
+def submitted_application(
+    app,
+    contest_id: int,
+    organisation_id: int,
+    serial: int = 1,
+    *,
+    summary: str = "Опис проєкту",
+    attached: bool = True,
+    **fields,
+) -> str:
+    """A submitted application made directly, its number: ``summary`` answers the text
+    question, and while ``attached`` a PDF answers the file question. ``fields`` set
+    its other columns (a ``state`` further on, ``title``, ``submitted_at``, ...)."""
     with app.app_context():
         from scoring.models import Contest
 
@@ -117,26 +138,30 @@ def submitted_application(app, contest_id: int, organisation_id: int, serial: in
         application = Application(
             contest_id=contest_id,
             organisation_id=organisation_id,
-            state=ApplicationState.SUBMITTED,
             serial=serial,
             number=number,
-            title="Проєкт",
-            submitted_at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+            **{
+                "state": ApplicationState.SUBMITTED,
+                "title": "Проєкт",
+                "submitted_at": datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+            }
+            | fields,
         )
         contest.last_number = max(contest.last_number, serial)
-        question = next(q for q in contest.questions if q.kind == QuestionKind.FILE)
         text_question = next(q for q in contest.questions if q.kind == QuestionKind.TEXTAREA)
-        application.answers = [Answer(question_id=text_question.id, value="Опис проєкту")]
-        application.attachments = [
-            Attachment(
-                question_id=question.id,
-                filename="рішення.pdf",
-                content_type="application/pdf",
-                size=len(PDF),
-                sha256="0" * 64,
-                content=PDF,
-            )
-        ]
+        application.answers = [Answer(question_id=text_question.id, value=summary)]
+        if attached:
+            question = next(q for q in contest.questions if q.kind == QuestionKind.FILE)
+            application.attachments = [
+                Attachment(
+                    question_id=question.id,
+                    filename="рішення.pdf",
+                    content_type="application/pdf",
+                    size=len(PDF),
+                    sha256="0" * 64,
+                    content=PDF,
+                )
+            ]
         db.session.add(application)
         db.session.commit()
         return number

@@ -3,7 +3,7 @@
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -21,8 +21,6 @@ from scoring.models import (
     Criterion,
     Organisation,
     OrganisationKind,
-    Question,
-    QuestionKind,
     Role,
     Score,
     Scoresheet,
@@ -32,6 +30,7 @@ from scoring.models import (
 )
 
 from . import _files
+from ._applications import statute_question, summary_question
 
 PDF = _files.pdf()  # a real one: a blind contest's jurors get it stripped of metadata
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -91,22 +90,7 @@ def judged_contest(
                 position=2,
             )
         )
-        contest.questions = [
-            Question(
-                key="summary",
-                label_uk="Короткий опис",
-                label_en="Summary",
-                kind=QuestionKind.TEXTAREA,
-                position=0,
-            ),
-            Question(
-                key="evidence",
-                label_uk="Статут",
-                label_en="Statute",
-                kind=QuestionKind.FILE,
-                position=1,
-            ),
-        ]
+        contest.questions = [summary_question(), statute_question("evidence", position=1)]
         db.session.flush()
         now = clock.now()
         numbers = []
@@ -172,8 +156,13 @@ def set_sheet(
     points: dict[int, str] | None = None,
     comments: dict[int, str] | None = None,
     declaration: str = "",
+    overall: str | None = None,
+    declared_at: datetime | None = None,
+    submitted_at: datetime | None = None,
 ) -> None:
-    """Put a juror's sheet directly into a state (the arrange step of a test)."""
+    """Put a juror's sheet directly into a state (the arrange step of a test): its
+    conflict declared and, when submitted, submitted at those moments (now unless
+    given); ``overall`` its overall comment."""
     with app.app_context():
         sheet = db.session.scalars(
             select(Scoresheet)
@@ -181,7 +170,11 @@ def set_sheet(
             .where(Application.number == number, Scoresheet.juror_id == juror)
         ).one()
         sheet.conflict, sheet.declaration = conflict, declaration
-        sheet.declared_at = clock.now() if conflict != Conflict.UNDECLARED else None
+        sheet.declared_at = (
+            (declared_at or clock.now()) if conflict != Conflict.UNDECLARED else None
+        )
+        if overall is not None:
+            sheet.overall_comment = overall
         for criterion_id, value in (points or {}).items():
             sheet.scores.append(
                 Score(
@@ -191,7 +184,9 @@ def set_sheet(
                 )
             )
         sheet.state = state
-        sheet.submitted_at = clock.now() if state == SheetState.SUBMITTED else None
+        sheet.submitted_at = (
+            (submitted_at or clock.now()) if state == SheetState.SUBMITTED else None
+        )
         db.session.commit()
 
 

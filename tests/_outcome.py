@@ -17,14 +17,12 @@ A's jurors' totals are 21 and 18.5 (mean 19.75, the winner, place 1); B's 13.5, 
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from scoring import clock
 from scoring.extensions import db
 from scoring.models import (
-    Answer,
     Application,
     ApplicationState,
     Conflict,
@@ -33,13 +31,13 @@ from scoring.models import (
     Question,
     QuestionKind,
     Role,
-    Score,
-    Scoresheet,
     SheetState,
     Stage,
     User,
 )
 
+from ._applications import assign_juror, statute_question, submitted_application, summary_question
+from ._judging import set_sheet
 from ._meeting import record_meeting
 from .conftest import PASSWORD
 
@@ -92,15 +90,7 @@ def decided_contest(app, build, *, slug: str = "pislia-rishennia", **fields) -> 
         contest.jury[0].is_chair = True
         record_meeting(contest)  # the meeting publication needs (SPEC §16)
         contest.questions = [
-            Question(
-                key="summary",
-                label_uk="Короткий опис",
-                label_en="Summary",
-                kind=QuestionKind.TEXTAREA,
-                required=True,
-                max_length=500,
-                position=0,
-            ),
+            summary_question(required=True, max_length=500),
             Question(
                 key="budget",
                 label_uk="Бюджет",
@@ -108,76 +98,73 @@ def decided_contest(app, build, *, slug: str = "pislia-rishennia", **fields) -> 
                 kind=QuestionKind.NUMBER,
                 position=1,
             ),
-            Question(
-                key="statute",
-                label_uk="Статут",
-                label_en="Statute",
-                kind=QuestionKind.FILE,
-                position=2,
-            ),
+            statute_question(position=2),
         ]
-        db.session.flush()
-        decided.questions = {q.key: q.id for q in contest.questions}
-        c1, c2 = contest.criteria
-        for serial, key in enumerate(("a", "b", "c"), start=1):
-            organisation_id = db.session.scalar(
-                select(User.organisation_id).where(User.email == decided.applicants[key])
-            )
-            application = Application(
-                contest=contest,
-                organisation_id=organisation_id,
-                state=ApplicationState.REJECTED if key == "c" else ApplicationState.ADMITTED,
-                serial=serial,
-                number=f"PR-2026-{serial:03d}",
-                title=f"Проєкт {NAMES[key]}",
-                submitted_at=now - timedelta(days=40),
-                decided_at=now - timedelta(days=25),
-                decision_reason=REJECTION if key == "c" else None,
-            )
-            application.answers = [
-                Answer(question_id=decided.questions["summary"], value=f"Опис {key}")
-            ]
-            db.session.add(application)
-            db.session.flush()
-            decided.numbers[key] = application.number
-            decided.ids[key] = application.id
-        contest.last_number = 3
-        a, b = decided.ids["a"], decided.ids["b"]
-        first, second, third = jurors
-
-        def sheet(app_id, juror, points, comments=(), overall=""):
-            comments = (*comments, "", "")
-            db.session.add(
-                Scoresheet(
-                    application_id=app_id,
-                    juror_id=juror,
-                    conflict=Conflict.NONE,
-                    declared_at=now - timedelta(days=20),
-                    state=SheetState.SUBMITTED,
-                    submitted_at=now - timedelta(days=10),
-                    overall_comment=overall,
-                    scores=[
-                        Score(criterion=c1, points=Decimal(points[0]), comment=comments[0]),
-                        Score(criterion=c2, points=Decimal(points[1]), comment=comments[1]),
-                    ],
-                )
-            )
-
-        sheet(a, first, ("9", "8"), ("A-C1-перший", "A-C2-перший"), "A-загальний-перший")
-        sheet(a, second, ("8", "7"), ("A-C1-другий",), "A-загальний-другий")
-        db.session.add(
-            Scoresheet(
-                application_id=a,
-                juror_id=third,
-                conflict=Conflict.RECUSED,
-                declaration="Консультувала цю організацію.",
-                declared_at=now - timedelta(days=20),
-            )
-        )
-        sheet(b, first, ("6", "5"), ("B-C1-перший",))
-        sheet(b, second, ("5", "6"), ("B-C1-другий",), "B-загальний-другий")
-        sheet(b, third, ("4", "4"))
         db.session.commit()
+        decided.questions = {q.key: q.id for q in contest.questions}
+        c1, c2 = (c.id for c in contest.criteria)
+        organisations = dict(
+            db.session.execute(
+                select(User.email, User.organisation_id).where(
+                    User.email.in_(decided.applicants.values())
+                )
+            ).all()
+        )
+    for serial, key in enumerate(("a", "b", "c"), start=1):
+        rejected = key == "c"
+        decided.numbers[key] = submitted_application(
+            app,
+            contest_id,
+            organisations[decided.applicants[key]],
+            serial,
+            summary=f"Опис {key}",
+            attached=False,
+            state=ApplicationState.REJECTED if rejected else ApplicationState.ADMITTED,
+            title=f"Проєкт {NAMES[key]}",
+            submitted_at=now - timedelta(days=40),
+            decided_at=now - timedelta(days=25),
+            decision_reason=REJECTION if rejected else None,
+        )
+    with app.app_context():
+        ids = dict(
+            db.session.execute(
+                select(Application.number, Application.id).where(
+                    Application.contest_id == contest_id
+                )
+            ).all()
+        )
+    decided.ids = {key: ids[number] for key, number in decided.numbers.items()}
+    a, b = decided.numbers["a"], decided.numbers["b"]
+    first, second, third = jurors
+
+    def sheet(number, juror, points, comments=(), overall=""):
+        assign_juror(app, number, juror)
+        set_sheet(
+            app,
+            juror,
+            number,
+            state=SheetState.SUBMITTED,
+            points={c1: points[0], c2: points[1]},
+            comments=dict(zip((c1, c2), comments, strict=False)),
+            overall=overall,
+            declared_at=now - timedelta(days=20),
+            submitted_at=now - timedelta(days=10),
+        )
+
+    sheet(a, first, ("9", "8"), ("A-C1-перший", "A-C2-перший"), "A-загальний-перший")
+    sheet(a, second, ("8", "7"), ("A-C1-другий",), "A-загальний-другий")
+    assign_juror(app, a, third)
+    set_sheet(
+        app,
+        third,
+        a,
+        conflict=Conflict.RECUSED,
+        declaration="Консультувала цю організацію.",
+        declared_at=now - timedelta(days=20),
+    )
+    sheet(b, first, ("6", "5"), ("B-C1-перший",))
+    sheet(b, second, ("5", "6"), ("B-C1-другий",), "B-загальний-другий")
+    sheet(b, third, ("4", "4"))
     return decided
 
 

@@ -158,7 +158,9 @@ def test_a_request_larger_than_the_server_allows_gets_a_clear_page(make_app, bui
     application_id, names = _draft(client, app, build, organiser)
     response = _upload(client, application_id, names["decision"], PDF + b"%" * 5000, "x.pdf")
     assert response.status_code == 413
-    assert "The file is too large" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "The file is too large" in page
+    assert "larger than 1 KB, the most one sending can carry" in page  # 2,000 bytes
 
 
 # Downloads and who may see them -------------------------------------------------------

@@ -1375,3 +1375,55 @@ def app_and_world(app, world):
     clients = {who: logged_in(app, world, who) for who in ("organiser", "juror", "applicant")}
     tokens = {who: token_of(client, "/") for who, client in clients.items()}
     return app, world, clients, tokens, list(_address_cases(app, world))
+
+
+ONE_LINE_TYPES = ("text", "email", "url", "search", "tel")
+CRAFTED = "\r\nBcc: x@example.org"
+DRAFTS = {"applications.draft", "applications.clarification"}  # saved as typed
+DRAFT_TABLES = {"applications", "answers", "clarification_requests"}
+
+
+@pytest.mark.parametrize("route", sorted(r for r in ROUTES if not ROUTES[r].json))
+def test_a_line_break_in_a_one_line_field_is_never_stored(route, app, world):
+    """A title, a name or an address is one line wherever it goes (a subject, a CSV row,
+    a line of a PDF): a browser's input never sends a line break, so one in a one-line
+    field is a crafted request, refused beside the field with nothing changed (it was
+    stored as sent, the e-mail subject being the only place that made it one line). An
+    applicant's draft keeps what was typed; its submission refuses it (the test below)."""
+    reach = ROUTES[route]
+    if reach.stage is not None:
+        set_stage(app, world.judged_id, reach.stage)
+    if reach.setup is not None:
+        reach.setup(app, world)
+    url = reach.url(world)
+    page = (reach.page or reach.url)(world)
+    client = logged_in(app, world, reach.who)
+    form = form_for(client.get(page).get_data(as_text=True), page, url)
+    valid = {**form.valid(), **reach.valid(world)}
+    for name in (f["name"] for f in form.fields if f["type"] in ONE_LINE_TYPES):
+        typed = (valid.get(name) or [""])[0] or "Громада"
+        body = {**valid, name: [typed + CRAFTED]}
+        pairs = [(n, value) for n, values in body.items() for value in values]
+        response = send(client, url, "form", pairs, token_of(client, page), False)
+        assert response.status_code < 500, (route, name, response.status)
+        stored = [t for t, rows in snapshot(app).items() if "Bcc: x@example.org" in repr(rows)]
+        assert stored == [] or (route in DRAFTS and set(stored) <= DRAFT_TABLES), (
+            f"{route}: {name} with a line break was stored in {stored}"
+        )
+        if response.status_code == 200 and response.mimetype == "text/html":
+            assert read_page(response.get_data(as_text=True)).invalid, (route, name)
+
+
+def test_a_draft_with_a_line_break_in_its_title_is_not_submitted(app, world):
+    url = f"/applications/draft/{world.ids['draft']}"
+    client = logged_in(app, world, "applicant")
+    form = form_for(client.get(url).get_data(as_text=True), url, url)
+    body = {**form.valid(), "title": ["Світло" + CRAFTED], "action": ["submit"]}
+    pairs = [(n, value) for n, values in body.items() for value in values]
+    response = send(client, url, "form", pairs, token_of(client, url), False)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="title-errors"' in html
+    errors = html.partition('id="title-errors"')[2].partition("</")[0]
+    assert "Напишіть це одним рядком" in errors
+    with app.app_context():
+        assert db.session.get(Application, world.ids["draft"]).state == ApplicationState.DRAFT

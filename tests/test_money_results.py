@@ -391,16 +391,21 @@ def test_the_applicants_data_file_holds_the_amount_and_the_partial_award_once_pu
 def test_a_title_with_a_line_break_gives_the_results_email_a_one_line_subject(
     app, client, deliberating
 ):
-    """A title with a line break (the settings form keeps it) goes into the subject of
-    the results' e-mail. With a mail server, Flask-Mail refuses a subject with a line
-    break (BadHeaderError, a 500 after the publication is committed, the applicants not
-    told): the subject is sent as one line."""
+    """A title with a line break goes into the subject of the results' e-mail. With a
+    mail server, Flask-Mail refuses a subject with a line break (BadHeaderError, a 500
+    after the publication is committed, the applicants not told): the subject is sent
+    as one line. The settings form refuses such a title now; one stored before (or
+    brought by another way) still gives a one-line subject."""
     url = f"/manage/contests/{SLUG}/edit"
     form = form_for(client.get(url).get_data(as_text=True), url, url)
     values = {**form.valid(), "title_uk": ["Гранти громадам\r\nBcc: evil@example.org"]}
     pairs = [(name, value) for name, many in values.items() for value in many]
     edited = client.post(url, data=MultiDict([("csrf_token", client.csrf_token(url)), *pairs]))
-    assert edited.status_code == 302
+    assert edited.status_code == 200 and "одним рядком" in edited.get_data(as_text=True)
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == SLUG))
+        contest.title_uk = "Гранти громадам\r\nBcc: evil@example.org"
+        db.session.commit()
     app.config["MAIL_SERVER"] = "smtp.example.org"  # sent through Flask-Mail (suppressed)
     with mailer.record_messages() as sent:
         published = client.change_stage(SLUG, "published")

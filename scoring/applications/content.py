@@ -9,13 +9,29 @@ under neutral labels.
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..i18n import file_size_text
-from ..models import Answer, Application, Attachment, QuestionKind
+from ..models import Answer, Application, Attachment, Contest, QuestionKind
 from .operations import field_name, question_label
 
 FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def with_content(number: str) -> Application | None:
+    """The application numbered ``number`` with what ``answer_rows`` reads loaded: its
+    contest's questions, its organisation, answers and attachments; None if there is none."""
+    return db.session.scalar(
+        select(Application)
+        .where(Application.number == number)
+        .options(
+            joinedload(Application.contest).selectinload(Contest.questions),
+            joinedload(Application.organisation),
+            selectinload(Application.answers),
+            selectinload(Application.attachments),
+        )
+    )
 
 
 def answer_rows(application: Application, language: str) -> list[dict]:

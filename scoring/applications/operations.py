@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, i18n, lifecycle, money
 from ..extensions import db
+from ..forms import LINE_BREAKS, ONE_LINE
 from ..i18n import input_number, kind_label, long_datetime, oblast_name
 from ..models import (
     Answer,
@@ -252,6 +253,8 @@ def _number_text(value: Decimal) -> str:
 def answer_problem(question: Question, value: str):
     """What is wrong with a non-empty answer to ``question`` for submission, or None."""
     if question.kind in (QuestionKind.TEXT, QuestionKind.TEXTAREA):
+        if question.kind == QuestionKind.TEXT and LINE_BREAKS.search(value):
+            return ONE_LINE
         if question.max_length and len(value) > question.max_length:
             return _l(
                 "Shorten the text to %(max)d characters (now %(count)d).",
@@ -291,6 +294,8 @@ def submission_problems(application: Application) -> list:
     problems = []
     if not application.title.strip():
         problems.append((TITLE_FIELD, _l("Give the application a title.")))
+    elif LINE_BREAKS.search(application.title):
+        problems.append((TITLE_FIELD, ONE_LINE))
     problems.extend(money.requested_problems(application))
     answers = {a.question_id: a.value for a in application.answers}
     files = {a.question_id for a in application.attachments}

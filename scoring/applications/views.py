@@ -51,7 +51,7 @@ from ..results import appeals
 from ..results.disclosure import applicant_feedback, applicant_outcome
 from ..results.presentation import notes_text, outcome_text
 from . import attachments, clarifications, operations
-from .content import answer_rows, required_progress
+from .content import answer_rows, required_progress, with_content
 from .forms import OrganisationForm
 from .operations import TITLE_FIELD, ApplicationError, field_name
 
@@ -473,16 +473,7 @@ def _send_receipt(application: Application, user) -> None:
 @bp.route("/applications/<number>")
 @login_required
 def show(number: str):
-    application = db.session.scalar(
-        select(Application)
-        .where(Application.number == number)
-        .options(
-            joinedload(Application.contest).selectinload(Contest.questions),
-            joinedload(Application.organisation),
-            selectinload(Application.answers),
-            selectinload(Application.attachments),
-        )
-    )
+    application = with_content(number)
     if application is None or not access.can_view(application, current_user):
         abort(404)
     if application.state == ApplicationState.DRAFT:  # withdrawn: its owner edits it

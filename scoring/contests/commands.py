@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from .. import progress, rounds
-from ..commandline import CommandError, describe_file, find_contest
+from ..commandline import CommandError, contest_named, describe_file
 from ..extensions import db
 from . import applications_file, document
 
@@ -43,7 +43,7 @@ def _refused(heading: str, error: document.ExchangeError) -> CommandError:
 @with_appcontext
 def export_contest(slug: str, output: Path | None):
     """Print the contest as a scoring.contest/1 JSON document, a template for import-contest."""
-    contest = find_contest(slug)
+    contest = contest_named(slug)
     text = json.dumps(document.export_contest(contest), ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
@@ -134,7 +134,7 @@ def import_applications(slug: str, file: Path):
     oblast must agree with it. Each application is submitted and admitted with the facts
     of its line; an empty number is allocated. A file with any bad line is refused whole.
     """
-    contest = find_contest(slug)
+    contest = contest_named(slug)
     data = _read(file)
     describe_file(data)
     try:

@@ -110,7 +110,8 @@ def _scoring_details(criterion: Criterion) -> dict:
     }
 
 
-def _differs(old, new) -> bool:
+def differs(old, new) -> bool:
+    """Whether a posted value changes a stored one (a number by its value: 5 is 5.0)."""
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         return (old is None) != (new is None) or (old is not None and Decimal(old) != new)
     return old != new
@@ -119,7 +120,7 @@ def _differs(old, new) -> bool:
 def update_criterion(criterion: Criterion, values: dict, *, actor: User) -> list[str]:
     """Apply the changed values and return their names; refuse what is fixed now."""
     contest = criterion.contest
-    changed = [name for name, value in values.items() if _differs(getattr(criterion, name), value)]
+    changed = [name for name, value in values.items() if differs(getattr(criterion, name), value)]
     errors = {}
     if lifecycle.archived(contest):
         errors = dict.fromkeys(changed, ARCHIVED)

@@ -13,7 +13,6 @@ the audit entry; the view commits. A refusal raises ``ContestError`` naming the 
 to blame, before anything has changed.
 """
 
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -22,7 +21,7 @@ from .. import audit, lifecycle
 from ..extensions import db
 from ..models import Contest, Question, Stage, User
 from . import naming
-from .criteria import move
+from .criteria import differs, move
 from .operations import ContestError
 
 ARCHIVED = _l("The contest is archived: nothing in it can change.")
@@ -124,18 +123,12 @@ def _narrowed(question: Question, values: dict) -> list[str]:
     return narrowed
 
 
-def _differs(old, new) -> bool:
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        return (old is None) != (new is None) or (old is not None and Decimal(old) != new)
-    return old != new
-
-
 def update_question(question: Question, values: dict, *, actor: User) -> list[str]:
     """Apply the changed values and return their names; refuse what the stage forbids."""
     if not values["key"]:  # left empty: it stays
         values = {**values, "key": question.key}
     contest = question.contest
-    changed = [name for name, value in values.items() if _differs(getattr(question, name), value)]
+    changed = [name for name, value in values.items() if differs(getattr(question, name), value)]
     errors = {}
     if lifecycle.archived(contest):
         errors = dict.fromkeys(changed, ARCHIVED)

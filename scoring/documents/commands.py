@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import database, progress
-from ..commandline import CommandError
+from ..commandline import CommandError, contest_named
 from ..extensions import db
 from ..models import Application, ApplicationState, Contest
 from . import data, outcome, pdf, sheets
@@ -30,15 +30,6 @@ KINDS = (
 )
 ONE_APPLICATION = ("receipt", "certificate", "feedback")  # --application is required
 ANY_APPLICATION = ("scoresheets", *ONE_APPLICATION)  # --application is allowed
-
-
-def _contest(slug: str) -> Contest:
-    contest = db.session.scalar(
-        select(Contest).where(Contest.slug == slug).options(selectinload(Contest.criteria))
-    )
-    if contest is None:
-        raise CommandError(_("There is no contest with the slug “%(slug)s”.", slug=slug))
-    return contest
 
 
 def _application(contest: Contest, number: str) -> Application:
@@ -195,7 +186,7 @@ def pdf_command(
 
 
 def _write(slug, kind, number, language, output, blank, every_member_signs) -> Path:
-    contest = _contest(slug)
+    contest = contest_named(slug, selectinload(Contest.criteria))
     if kind in ONE_APPLICATION and not number:
         raise CommandError(
             _(

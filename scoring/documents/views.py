@@ -33,6 +33,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access, lifecycle, rounds
 from ..access import juror_assignment, jury_contest, own_contest
+from ..applications.content import with_content
 from ..auth import role_required
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
@@ -213,16 +214,7 @@ def juror_scoresheet_pdf(slug: str, number: str):
 @bp.route("/applications/<number>/receipt.pdf", endpoint="receipt")
 @login_required
 def receipt_pdf(number: str):
-    application = db.session.scalar(
-        select(Application)
-        .where(Application.number == number)
-        .options(
-            joinedload(Application.contest).selectinload(Contest.questions),
-            joinedload(Application.organisation),
-            selectinload(Application.answers),
-            selectinload(Application.attachments),
-        )
-    )
+    application = with_content(number)
     if (
         application is None
         or application.state == ApplicationState.DRAFT

@@ -59,11 +59,32 @@ def _own_upload(token: str) -> tuple[uploads.Upload, Contest | None]:
     return upload, contest
 
 
-def _back(upload: uploads.Upload, contest: Contest | None) -> str:
+def _pressed(token: str) -> tuple[uploads.Upload, Contest | None, jobs.Job | None]:
+    """For a button's POST: the current user's upload (or 404), its contest and its
+    current job; 400 without a valid CSRF token."""
+    upload, contest = _own_upload(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return upload, contest, jobs.current(upload)
+
+
+def _back(contest: Contest | None) -> str:
     """Where the organiser came from: the contest's dashboard, or their contests."""
     if contest is None:
         return url_for("contests.index")
     return url_for("contests.dashboard", slug=contest.slug)
+
+
+def _page(template: str, upload: uploads.Upload, contest: Contest | None, **context):
+    """A page about one upload, with its title and the way back."""
+    return render_template(
+        template,
+        upload=upload,
+        contest=contest,
+        title=kinds.TITLES[upload.kind],
+        back=_back(contest),
+        **context,
+    )
 
 
 @bp.route("/contests/<slug>/import/<any(applications, scores):kind>", methods=["GET", "POST"])
@@ -143,15 +164,13 @@ def preview(token: str):
             db.session.commit()
         jobs.start(upload, "check", current_user, current_language())
         return redirect(url_for(".job", token=token))
-    return render_template(
+    return _page(
         "imports/preview.html",
-        upload=upload,
-        contest=contest,
-        title=kinds.TITLES[upload.kind],
+        upload,
+        contest,
         form=form,
         running=running,
         size=file_size_text(upload.size),
-        back=_back(upload, contest),
     )
 
 
@@ -162,15 +181,13 @@ def job(token: str):
     found = jobs.current(upload)
     if found is None:
         return redirect(url_for(".preview", token=token))
-    return render_template(
+    return _page(
         "imports/job.html",
-        upload=upload,
-        contest=contest,
-        title=kinds.TITLES[upload.kind],
+        upload,
+        contest,
         job=found,
         jobs=jobs,
         form=ActionForm(),
-        back=_back(upload, contest),
         result_url=_result_url(upload.kind, found.slug) if found.state == jobs.IMPORTED else None,
     )
 
@@ -203,11 +220,7 @@ def progress(token: str):
 @bp.route("/imports/<token>/run", methods=["POST"])
 @role_required(Role.ORGANISER)
 def run(token: str):
-    upload, _contest = _own_upload(token)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    found = jobs.current(upload)
+    upload, _contest, found = _pressed(token)
     if uploads.data(upload) is None:
         flash(_("This file is already imported."), "info")
     elif found is None or found.action != "check" or found.state != jobs.PASSED:
@@ -221,14 +234,10 @@ def run(token: str):
 @bp.route("/imports/<token>/discard", methods=["POST"])
 @role_required(Role.ORGANISER)
 def discard(token: str):
-    upload, contest = _own_upload(token)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    found = jobs.current(upload)
+    upload, contest, found = _pressed(token)
     if found is not None and found.state == jobs.RUNNING:
         flash(_("The file is being checked or imported: wait for the end."), "warning")
         return redirect(url_for(".job", token=token))
     uploads.discard(upload)
     flash(_("The file is removed from the server."), "success")
-    return redirect(_back(upload, contest))
+    return redirect(_back(contest))

@@ -11,6 +11,8 @@ The routes join the jury's blueprint (``jury_views.bp``): only the contest's org
 see them (anyone else gets 404, other roles 403).
 """
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,7 +25,7 @@ from ..access import admitted_or_404, own_contest
 from ..auth import role_required
 from ..extensions import db
 from ..forms import choices
-from ..models import Application, Role, Scoresheet, User
+from ..models import Application, Contest, Role, Scoresheet, User
 from . import assignments, jury, notices
 from .forms import BulkAssignForm, ReopenForm
 from .jury_views import actor, bp, jury_member
@@ -111,22 +113,36 @@ def _back_to(contest, application):
     return redirect(url_for(".application", slug=contest.slug, number=application.number))
 
 
+def _assigned(contest: Contest, item: Application, assign: Callable[[], User]):
+    """One more juror on ``item`` by ``assign`` (it gives the juror): committed, said and
+    announced to them; the refusal said instead. Back to the application's page."""
+    try:
+        user = assign()
+    except jury.JuryError as error:
+        db.session.rollback()
+        flash(str(error.message), "warning")
+    else:
+        db.session.commit()
+        flash(
+            _("%(name)s is assigned to %(number)s.", name=user.name, number=item.number),
+            "success",
+        )
+        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
+    return _back_to(contest, item)
+
+
 @bp.route("/<slug>/assignments/<number>/jurors/<int:user_id>", methods=["POST"])
 @role_required(Role.ORGANISER)
 def add(slug: str, number: str, user_id: int):
     contest = own_contest(slug)
     item = admitted_or_404(contest, number)
     user, _member_row = jury_member(contest, user_id)
-    try:
+
+    def assign() -> User:
         assignments.add_assignment(contest, item, user, actor=actor())
-    except jury.JuryError as error:
-        db.session.rollback()
-        flash(str(error.message), "warning")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
-        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
-    return _back_to(contest, item)
+        return user
+
+    return _assigned(contest, item, assign)
 
 
 @bp.route("/<slug>/assignments/<number>/least-loaded", methods=["POST"])
@@ -134,16 +150,9 @@ def add(slug: str, number: str, user_id: int):
 def add_least_loaded(slug: str, number: str):
     contest = own_contest(slug)
     item = admitted_or_404(contest, number)
-    try:
-        user = assignments.add_least_loaded(contest, item, actor=actor())
-    except jury.JuryError as error:
-        db.session.rollback()
-        flash(str(error.message), "warning")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is assigned to %(number)s.", name=user.name, number=number), "success")
-        notices.tell(*notices.announce_assignments(contest, [(item.id, user.id)]))
-    return _back_to(contest, item)
+    return _assigned(
+        contest, item, lambda: assignments.add_least_loaded(contest, item, actor=actor())
+    )
 
 
 @bp.route("/<slug>/assignments/<number>/jurors/<int:user_id>/remove", methods=["POST"])

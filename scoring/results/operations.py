@@ -29,7 +29,7 @@ fields to blame, before anything has changed.
 from __future__ import annotations
 
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -58,7 +58,7 @@ from ..models import (
     User,
 )
 from .disclosure import NOT_ADMITTED, outcomes
-from .loading import load
+from .loading import Loaded, load
 from .presentation import TieGroup, find_tie, notes_text, outcome_text
 
 MAX_REASON = 2000
@@ -83,6 +83,19 @@ def _reason(text: str | None) -> str:
     return reason
 
 
+def _engine_accepts(
+    loaded: Loaded, stale: list[Decision], candidate: ranking.TieDecision | ranking.PartialAward
+) -> bool:
+    """Whether the ranking engine takes ``candidate`` beside the recorded decisions that
+    still fit (those not in ``stale``)."""
+    kept = tuple(spec for spec, model in loaded.recorded if model not in stale)
+    try:
+        replace(loaded.inputs, decisions=(*kept, candidate)).rank()
+    except ValueError:
+        return False
+    return True
+
+
 def record_tie_decision(
     contest: Contest, category: str | None, rank: int, winner_ids, reason: str, *, actor: User
 ) -> Decision:
@@ -104,17 +117,8 @@ def record_tie_decision(
     group = find_tie(result, category, rank)
     if group is None:
         raise ResultsError({"winners": _l("This tie is no longer awaiting a decision.")})
-    kept = tuple(spec for spec, model in loaded.recorded if model not in stale)
     candidate = ranking.TieDecision(category=group.category, winner_ids=chosen)
-    try:
-        ranking.Inputs(
-            loaded.inputs.criteria,
-            loaded.inputs.applications,
-            loaded.inputs.sheets,
-            loaded.inputs.settings,
-            (*kept, candidate),
-        ).rank()
-    except ValueError:
+    if not _engine_accepts(loaded, stale, candidate):
         errors["winners"] = _tie_refusal(contest, group, chosen)
     if errors:
         raise ResultsError(errors)
@@ -217,17 +221,8 @@ def record_partial_award(
                 )
             }
         )
-    kept = tuple(spec for spec, model in loaded.recorded if model not in stale)
     candidate = ranking.PartialAward(row.category, application.id, amount)
-    try:
-        ranking.Inputs(
-            loaded.inputs.criteria,
-            loaded.inputs.applications,
-            loaded.inputs.sheets,
-            loaded.inputs.settings,
-            (*kept, candidate),
-        ).rank()
-    except ValueError:
+    if not _engine_accepts(loaded, stale, candidate):
         errors["amount"] = _l(
             "The commission can award at most what is left of the fund when the ranking "
             "reaches this application: %(left)s.",

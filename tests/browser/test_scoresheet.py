@@ -127,9 +127,12 @@ def test_scores_typed_offline_wait_on_the_device_and_are_sent_later(
     page = browser_context.new_page()
     page.goto(f"{live_server.url}{judged.url(number)}")
     expect(page.locator(f"#points_{c['C1']}")).to_have_value("9")
-    _expect_state(expect, page, "saved")
+    # What waited on the device is sent, and then forgotten there. (Under a heavy load
+    # the closing tab may send it itself as the connection comes back: the new page then
+    # shows the server's 9 and has nothing to send or to say.)
+    page.wait_for_function("() => window.localStorage.length === 0", timeout=30_000)
     assert stored_scores(app, juror, number) == {c["C1"]: (Decimal(9), "")}
-    assert page.evaluate("() => window.localStorage.length") == 0
+    assert page.locator("#save-status").get_attribute("data-state") in (None, "saved")
 
 
 def test_an_ended_session_is_told_and_the_change_is_sent_after_logging_in_again(
