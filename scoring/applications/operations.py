@@ -87,6 +87,13 @@ class ApplicationError(Exception):
 
 def eligibility_problems(contest: Contest, organisation: Organisation | None, now) -> list:
     """Why ``organisation`` cannot start an application to ``contest`` at ``now``."""
+    if contest.previous_round_id is not None:  # SPEC §13: only those who advance
+        return [
+            _l(
+                "Only the applications that advance from the round before take part in this "
+                "round: they are created when that round's results are published."
+            )
+        ]
     return organisation_problems(contest, organisation) + deadline_problems(contest, now)
 
 
