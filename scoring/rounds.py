@@ -28,7 +28,7 @@ from . import audit, clock, money, ranking
 from .documents.pdf.records import Rounds  # the words of the rounds, as documents print them
 from .extensions import db
 from .i18n import current_language, long_datetime, percent
-from .models import Application, Contest, Stage
+from .models import Aggregation, Application, Contest, Stage
 
 
 def chain(contest: Contest) -> list[Contest]:
@@ -66,8 +66,13 @@ def in_rounds(contest: Contest) -> bool:
 
 
 def weighted(rounds: list[Contest]) -> bool:
-    """The final score combines the rounds (a weight declared on every round)."""
-    return len(rounds) > 1 and all(r.round_weight is not None for r in rounds)
+    """The final score combines the rounds (a weight declared on every round, the
+    weights sound: ``weights_problem``; publication is refused while they are not)."""
+    return (
+        len(rounds) > 1
+        and all(r.round_weight is not None for r in rounds)
+        and weights_problem(rounds) is None
+    )
 
 
 def weights_problem(rounds: list[Contest]):
@@ -81,6 +86,11 @@ def weights_problem(rounds: list[Contest]):
         return _l("Give every round its share of the final score, or none of them.")
     if sum(weights) != Decimal(100):
         return _l("The rounds' shares of the final score must add up to 100 percent.")
+    if any(r.aggregation == Aggregation.SUM for r in rounds):
+        return _l(
+            "Rounds whose score is the sum of the jurors' totals cannot be combined into a "
+            "final score (a sum has no maximum): choose another aggregation or no shares."
+        )
     return None
 
 

@@ -1,13 +1,14 @@
 """Rounds (SPEC §13) attacked from outside: what nobody may do with a two-round contest."""
 
 import re
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import Application
+from scoring.models import Aggregation, Application, Contest
 
-from ._rounds import second_round_applications, signed_in, two_rounds
+from ._rounds import score_second_round, second_round_applications, signed_in, two_rounds
 
 
 def _text(html: str) -> str:
@@ -62,3 +63,64 @@ def test_nobody_starts_an_application_in_a_later_round_without_advancing(app, bu
     loser = signed_in(app, rounds.applicants["d"])
     loser.submit(f"/contests/{rounds.second}/apply")
     assert len(_second_round(app, rounds)) == 2
+
+
+def _set(app, contest_id, **values):
+    with app.app_context():
+        contest = db.session.get(Contest, contest_id)
+        for name, value in values.items():
+            setattr(contest, name, value)
+        db.session.commit()
+
+
+def _decide_and_publish_first(app, rounds):
+    organiser = signed_in(app, rounds.organiser)
+    response = organiser.submit(
+        f"/manage/contests/{rounds.first}/ties/2",
+        {"winners": [str(rounds.ids["c"])], "reason": "Голосування комісії."},
+    )
+    assert response.status_code == 302
+    return organiser
+
+
+SHARES = "The rounds' shares of the final score must add up to 100 percent."
+SUMS = (
+    "Rounds whose score is the sum of the jurors' totals cannot be combined into a final "
+    "score (a sum has no maximum): choose another aggregation or no shares."
+)
+
+
+def test_shares_that_do_not_add_up_to_100_are_not_published(app, build):
+    """40 % and 40 % (as the database may hold them): before the fix the last round was
+    published with «Final score: 40% … 40% …», its final scores out of 80."""
+    rounds = two_rounds(app, build, weights=(40, 60))
+    _set(app, rounds.second_id, round_weight=Decimal(40))
+    organiser = _decide_and_publish_first(app, rounds)
+    refused = organiser.change_stage(rounds.first, "published")
+    assert refused.status_code == 200 and SHARES in _text(refused.text)
+    _set(app, rounds.second_id, round_weight=Decimal(60))
+    assert organiser.change_stage(rounds.first, "published").status_code == 302
+    score_second_round(app, rounds)
+    _set(app, rounds.second_id, round_weight=Decimal(40))
+    refused = organiser.change_stage(rounds.second, "published")
+    assert refused.status_code == 200 and SHARES in _text(refused.text)
+    assert app.test_client().get(f"/api/contests/{rounds.second}/results").status_code == 404
+
+
+def test_a_round_scored_as_a_sum_is_not_combined_into_a_final_score(app, build):
+    """A first round whose aggregation is «sum», 40/60: before the fix the second round
+    was published with A's final score 123.20 (40 × 50/25 + 43.2) «out of 100»."""
+    rounds = two_rounds(app, build, weights=(40, 60), aggregation=Aggregation.SUM)
+    organiser = _decide_and_publish_first(app, rounds)
+    refused = organiser.change_stage(rounds.first, "published")
+    assert refused.status_code == 200 and SUMS in _text(refused.text)
+    _set(app, rounds.first_id, aggregation=Aggregation.MEAN)
+    assert organiser.change_stage(rounds.first, "published").status_code == 302
+    score_second_round(app, rounds)
+    _set(app, rounds.first_id, aggregation=Aggregation.SUM)
+    # The organisers' ranking shows no combination it cannot make (no English error
+    # from the engine either), and publication says why.
+    ranking = _text(organiser.get(f"/manage/contests/{rounds.second}/ranking").text)
+    assert "123.20" not in ranking and "cannot be computed" not in ranking
+    refused = organiser.change_stage(rounds.second, "published")
+    assert refused.status_code == 200 and SUMS in _text(refused.text)
