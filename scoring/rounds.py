@@ -159,6 +159,25 @@ def advance_problems(contest: Contest) -> list:
                 moment=long_datetime(later.closes_at),
             )
         ]
+    if later.categories:  # each ranks in a category of the next round, by its code
+        from .results.loading import contest_ranking  # noqa: PLC0415
+
+        codes = {c.code for c in later.categories}
+        lost = [
+            row.number
+            for row in contest_ranking(contest).rows
+            if row.winner and row.category not in codes
+        ]
+        if lost:
+            return [
+                _l(
+                    "The next round «%(title)s» ranks the applications by categories, and "
+                    "these applications that advance would have none of them: %(numbers)s. "
+                    "Give the next round the categories of this round (with the same codes).",
+                    title=title,
+                    numbers=", ".join(lost),
+                )
+            ]
     return []
 
 

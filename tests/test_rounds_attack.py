@@ -6,9 +6,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import Aggregation, Application, Contest
+from scoring.models import Aggregation, Application, Category, Contest, Stage
 
-from ._rounds import score_second_round, second_round_applications, signed_in, two_rounds
+from ._rounds import (
+    SECOND_TITLE,
+    score_second_round,
+    second_round_applications,
+    signed_in,
+    two_rounds,
+)
 
 
 def _text(html: str) -> str:
@@ -124,3 +130,29 @@ def test_a_round_scored_as_a_sum_is_not_combined_into_a_final_score(app, build):
     assert "123.20" not in ranking and "cannot be computed" not in ranking
     refused = organiser.change_stage(rounds.second, "published")
     assert refused.status_code == 200 and SUMS in _text(refused.text)
+
+
+CATEGORIES = (
+    "The next round «{title}» ranks the applications by categories, and these applications "
+    "that advance would have none of them: {numbers}. Give the next round the categories of "
+    "this round (with the same codes)."
+)
+
+
+def test_a_round_is_not_published_when_those_who_advance_would_have_no_category_next(app, build):
+    """Round 1 without categories, round 2 with one: before the fix A and C advanced
+    (and B) without a category, and round 2's ranking page said only «application KR2-2026-001
+    is in unknown category None» (in English), the round never publishable."""
+    rounds = two_rounds(app, build, winners=3)  # A, B and C, no tie
+    with app.app_context():
+        second = db.session.get(Contest, rounds.second_id)
+        second.categories = [Category(code="X", title_uk="Ікс", winners=1)]
+        db.session.commit()
+    organiser = signed_in(app, rounds.organiser)
+    refused = organiser.change_stage(rounds.first, "published")
+    assert refused.status_code == 200
+    numbers = ", ".join(rounds.numbers[k] for k in "abc")
+    assert CATEGORIES.format(title=SECOND_TITLE, numbers=numbers) in _text(refused.text)
+    assert _second_round(app, rounds) == []
+    with app.app_context():
+        assert db.session.get(Contest, rounds.first_id).stage == Stage.DELIBERATION
