@@ -10,7 +10,8 @@ who advance (``advance``), each naming its application of the round before
 (``Application.previous_id``); nobody else can apply to a later round.
 
 The final ranking is the last round's, or a weighted combination declared in advance on
-every round (``Contest.round_weight``, percent, summing to 100): see rule 10 of
+every round (``Contest.round_weight``, percent, summing to 100; no round scored as a
+sum or z-scored, whose scores have no maximum: ``weights_problem``): see rule 10 of
 ``scoring.ranking``. A contest with one round is what it always was.
 """
 
@@ -28,7 +29,7 @@ from . import audit, clock, money, ranking
 from .documents.pdf.records import Rounds  # the words of the rounds, as documents print them
 from .extensions import db
 from .i18n import current_language, long_datetime, percent
-from .models import Aggregation, Application, Contest, Stage
+from .models import Aggregation, Application, Contest, Normalise, Stage
 
 
 def chain(contest: Contest) -> list[Contest]:
@@ -90,6 +91,12 @@ def weights_problem(rounds: list[Contest]):
         return _l(
             "Rounds whose score is the sum of the jurors' totals cannot be combined into a "
             "final score (a sum has no maximum): choose another aggregation or no shares."
+        )
+    if any(r.normalise == Normalise.ZSCORE for r in rounds):
+        return _l(
+            "Rounds scored with the z-score normalisation cannot be combined into a final "
+            "score (a normalised score can go beyond the round's maximum, and a round would "
+            "give more than its share): switch the normalisation off or give no shares."
         )
     return None
 

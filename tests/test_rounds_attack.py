@@ -6,7 +6,16 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import Aggregation, Application, Category, Contest, Stage
+from scoring.models import (
+    Aggregation,
+    Application,
+    Category,
+    Contest,
+    Normalise,
+    Scoresheet,
+    Stage,
+    User,
+)
 
 from ._rounds import (
     SECOND_TITLE,
@@ -156,3 +165,33 @@ def test_a_round_is_not_published_when_those_who_advance_would_have_no_category_
     assert _second_round(app, rounds) == []
     with app.app_context():
         assert db.session.get(Contest, rounds.first_id).stage == Stage.DELIBERATION
+
+
+ZSCORES = (
+    "Rounds scored with the z-score normalisation cannot be combined into a final score (a "
+    "normalised score can go beyond the round's maximum, and a round would give more than its "
+    "share): switch the normalisation off or give no shares."
+)
+
+
+def test_a_round_normalised_by_z_scores_is_not_combined_into_a_final_score(app, build):
+    """Round 1 z-scored, 40/60; juror 1 gives B, C and D 5 of 25, juror 2 gives them 20, both
+    give A 25: A's normalised score maps to about 30,3 of 25. Before the fix round 1 carried
+    48,5 points of its 40 and A, with 25 of 25 in round 2, was published with a final score
+    of 102,47 «out of 100»."""
+    rounds = two_rounds(app, build, weights=(40, 60), normalise=Normalise.ZSCORE, winners=3)
+    with app.app_context():
+        juror = db.session.scalar(select(User.id).where(User.email == "j1@rounds.example"))
+        for key in "bcd":
+            sheet = db.session.scalar(
+                select(Scoresheet).where(
+                    Scoresheet.application_id == rounds.ids[key], Scoresheet.juror_id == juror
+                )
+            )
+            for score in sheet.scores:
+                score.points = Decimal(2)
+        db.session.commit()
+    organiser = signed_in(app, rounds.organiser)
+    refused = organiser.change_stage(rounds.first, "published")
+    assert refused.status_code == 200 and ZSCORES in _text(refused.text)
+    assert _second_round(app, rounds) == []
