@@ -56,9 +56,10 @@ def test_nobody_starts_an_application_in_a_later_round_without_advancing(app, bu
         applicant = signed_in(app, email)
         page = _text(applicant.get(f"/contests/{rounds.second}").text)
         assert REFUSED in page
-        assert f'action="/contests/{rounds.second}/apply"' not in applicant.get(
-            f"/contests/{rounds.second}"
-        ).text
+        assert (
+            f'action="/contests/{rounds.second}/apply"'
+            not in applicant.get(f"/contests/{rounds.second}").text
+        )
         response = applicant.submit(f"/contests/{rounds.second}/apply", follow_redirects=True)
         assert REFUSED in _text(response.text)
     assert _second_round(app, rounds) == []
@@ -195,3 +196,23 @@ def test_a_round_normalised_by_z_scores_is_not_combined_into_a_final_score(app, 
     refused = organiser.change_stage(rounds.first, "published")
     assert refused.status_code == 200 and ZSCORES in _text(refused.text)
     assert _second_round(app, rounds) == []
+
+
+def test_an_applicant_who_advances_from_a_round_with_a_fund_is_not_told_of_an_award(app, build):
+    """Round 1 with a fund (those who fit in it advance): before the fix the page of an
+    application that only advanced said «Amount awarded: 40,000.00 UAH» (its e-mail
+    rightly did not)."""
+    rounds = two_rounds(app, build, fund=Decimal(200_000), winners=3)
+    with app.app_context():
+        for application in db.session.scalars(
+            select(Application).where(Application.contest_id == rounds.first_id)
+        ):
+            application.requested = Decimal(40_000)
+        db.session.commit()
+    organiser = signed_in(app, rounds.organiser)
+    assert organiser.change_stage(rounds.first, "published").status_code == 302
+    page = _text(
+        signed_in(app, rounds.applicants["a"]).get(f"/applications/{rounds.numbers['a']}").text
+    )
+    assert f"Advances to round 2 «{SECOND_TITLE}»: place 1 among those who advance" in page
+    assert "Amount awarded" not in page
