@@ -24,6 +24,7 @@ from ._rounds import (
     signed_in,
     two_rounds,
 )
+from ._shown import shows, visible_text
 
 
 def _text(html: str) -> str:
@@ -216,3 +217,22 @@ def test_an_applicant_who_advances_from_a_round_with_a_fund_is_not_told_of_an_aw
     )
     assert f"Advances to round 2 «{SECOND_TITLE}»: place 1 among those who advance" in page
     assert "Amount awarded" not in page
+
+
+def test_when_nobody_advances_the_results_say_so(app, build, outbox):
+    """A minimum total nobody reaches: the results of round 1 said «No application won.»
+    (page) and «No winner is determined yet.» (the published announcement) under «Advance
+    to round 2»; every applicant is told they do not advance, and round 2 stays empty."""
+    rounds = two_rounds(app, build, min_total=Decimal(26))
+    organiser = signed_in(app, rounds.organiser)
+    assert organiser.change_stage(rounds.first, "published").status_code == 302
+    assert _second_round(app, rounds) == []
+    page = _text(organiser.get(f"/contests/{rounds.first}/results").text)  # in English
+    heading = f"Advance to round 2 «{SECOND_TITLE}»"
+    assert f"{heading} No application advances." in page
+    assert "No application won" not in page
+    pdf = visible_text(app.test_client().get(f"/contests/{rounds.first}/results.pdf?lang=en"))
+    assert shows(pdf, "No application advances.") and not shows(pdf, "No winner is determined")
+    mails = {m["To"].addresses[0].addr_spec: m.get_body(("plain",)).get_content() for m in outbox()}
+    assert sorted(mails) == sorted(rounds.applicants.values())
+    assert all("Не проходить до туру 2" in body for body in mails.values())
