@@ -236,3 +236,31 @@ def test_when_nobody_advances_the_results_say_so(app, build, outbox):
     mails = {m["To"].addresses[0].addr_spec: m.get_body(("plain",)).get_content() for m in outbox()}
     assert sorted(mails) == sorted(rounds.applicants.values())
     assert all("Не проходить до туру 2" in body for body in mails.values())
+
+
+def test_an_upheld_appeal_on_a_round_that_advanced_does_not_offer_a_reopening(app, build):
+    """Round 1 allows appeals; B, who lost the tie at the cut, appeals and the commission
+    upholds it. Before the fix the appeal's page offered «Reopen the results…», and the
+    stage page it led to refused, those who advanced being in round 2 already: the page now
+    says so where the button was."""
+    rounds = two_rounds(app, build, appeal_days=10)
+    organiser = _decide_and_publish_first(app, rounds)
+    assert organiser.change_stage(rounds.first, "published").status_code == 302
+    b = signed_in(app, rounds.applicants["b"])
+    filed = b.submit(
+        f"/applications/{rounds.numbers['b']}/appeal",
+        {"reason": "Комісія не врахувала мою оцінку за другим критерієм."},
+    )
+    assert filed.status_code == 302, _text(filed.text)
+    appeal = f"/manage/contests/{rounds.first}/appeals/{rounds.numbers['b']}"
+    answered = organiser.submit(
+        appeal, {"decision": "upheld", "answer": "Комісія визнала скаргу обґрунтованою."}
+    )
+    assert answered.status_code == 302, _text(answered.text)
+    page = organiser.get(appeal).text
+    assert "Reopen the results…" not in page
+    assert (
+        "Those who advanced from this round already have their applications in the next "
+        f"round «{SECOND_TITLE}»: the results of this round can no longer be reopened."
+        in _text(page)
+    )
