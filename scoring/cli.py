@@ -201,6 +201,8 @@ def rank(slug: str, output: str | None, excel: bool):
     ]
     if any("category" in row for row in rows):
         columns.insert(4, "category")
+    if any("round_score" in row for row in rows):  # SPEC §13: rounds combined
+        columns.insert(columns.index("score"), "round_score")
     funds = _funds(document)  # SPEC §12: with a fund, its amounts beside the score
     if funds:
         columns[columns.index("score") + 1 : columns.index("score") + 1] = FUND_ROW
@@ -258,7 +260,7 @@ def _cell(value, words: dict, *, amount: bool) -> str:
 def _excel_value(column: str, value):
     """A value of ``rank --format json`` as a cell of the CSV for Excel: scores and amounts
     numbers."""
-    if column in ("score", *FUND_ROW, *FUND_TOP) and value is not None:
+    if column in ("score", "round_score", *FUND_ROW, *FUND_TOP) and value is not None:
         return Decimal(value)
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: ""}[value]
@@ -273,6 +275,7 @@ def _ranking_table(document: dict, columns: list[str], funds: dict) -> str:
         "organisation": _("Organisation"),
         "oblast": _("Oblast"),
         "category": _("Category"),
+        "round_score": _("Round score"),
         "score": _("Score"),
         "requested": _("Requested"),
         "awarded": _("Awarded"),

@@ -264,3 +264,29 @@ def test_an_upheld_appeal_on_a_round_that_advanced_does_not_offer_a_reopening(ap
         f"round «{SECOND_TITLE}»: the results of this round can no longer be reopened."
         in _text(page)
     )
+
+
+def test_the_command_line_ranking_of_a_combined_round_prints_both_scores(app, build, runner):
+    """`rank <round 2> --format csv` stopped with «ValueError: dict contains fields not in
+    fieldnames: 'round_score'» after its header; the table printed the combined score
+    alone. Both now give the round's own score beside the combined one (A 18 → 83,2;
+    C 20 → 80, SPEC §13 rule 10: 40 × 25/25 + 60 × 18/25 and 40 × 20/25 + 60 × 20/25)."""
+    rounds = two_rounds(app, build, weights=(40, 60))
+    organiser = _decide_and_publish_first(app, rounds)
+    assert organiser.change_stage(rounds.first, "published").status_code == 302
+    score_second_round(app, rounds)
+    advanced = second_round_applications(app, rounds)
+    a, c = advanced["a"].number, advanced["c"].number
+    result = runner.invoke(args=["rank", rounds.second, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("rank,number,organisation,oblast,round_score,score,")
+    assert lines[1].startswith(f"1,{a},ГО «Альфа»,UA-63,18.00,83.20,")
+    assert lines[2].startswith(f"2,{c},ГО «Гамма»,UA-63,20.00,80.00,")
+    excel = runner.invoke(args=["rank", rounds.second, "--excel"])
+    assert excel.exit_code == 0, excel.output
+    assert f"1;{a};ГО «Альфа»;UA-63;18,00;83,20;" in excel.output
+    table = runner.invoke(args=["rank", rounds.second])
+    assert table.exit_code == 0, table.output
+    assert re.search(rf"1\s+{a}\s+ГО «Альфа»\s+UA-63\s+18\.00\s+83\.20", table.output)
+    assert "Бал туру" in table.output.splitlines()[0]
