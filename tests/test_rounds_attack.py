@@ -64,6 +64,11 @@ def test_nobody_starts_an_application_in_a_later_round_without_advancing(app, bu
         response = applicant.submit(f"/contests/{rounds.second}/apply", follow_redirects=True)
         assert REFUSED in _text(response.text)
     assert _second_round(app, rounds) == []
+    # Nor is an anonymous visitor told to register to apply.
+    anonymous = _text(app.test_client().get(f"/contests/{rounds.second}").text)  # Ukrainian
+    assert "Щоб подати заявку, увійдіть або зареєструйте організацію." not in anonymous
+    assert "У цьому турі беруть участь лише заявки, що пройшли з попереднього туру" in anonymous
+    assert "Check the organisation’s details" not in page
 
     # Round 1 published: A and the commission's choice advance, each linked to its
     # first-round application; D still cannot join.

@@ -85,15 +85,16 @@ class ApplicationError(Exception):
 # Starting an application ------------------------------------------------------------
 
 
+LATER_ROUND = _l(
+    "Only the applications that advance from the round before take part in this round: they "
+    "are created when that round's results are published."
+)
+
+
 def eligibility_problems(contest: Contest, organisation: Organisation | None, now) -> list:
     """Why ``organisation`` cannot start an application to ``contest`` at ``now``."""
     if contest.previous_round_id is not None:  # SPEC §13: only those who advance
-        return [
-            _l(
-                "Only the applications that advance from the round before take part in this "
-                "round: they are created when that round's results are published."
-            )
-        ]
+        return [LATER_ROUND]
     return organisation_problems(contest, organisation) + deadline_problems(contest, now)
 
 
