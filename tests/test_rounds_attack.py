@@ -295,3 +295,43 @@ def test_the_command_line_ranking_of_a_combined_round_prints_both_scores(app, bu
     assert table.exit_code == 0, table.output
     assert re.search(rf"1\s+{a}\s+ГО «Альфа»\s+UA-63\s+18\.00\s+83\.20", table.output)
     assert "Бал туру" in table.output.splitlines()[0]
+
+
+def test_nothing_of_the_second_round_shows_before_it_is_published(app, build):
+    """Round 1 published, round 2 judged and in deliberation (A 18 → 83,20 combined): its
+    organisers see the scores; its applicant, the applicant who did not advance, the
+    jurors of either round and anonymous visitors see nothing of them (pages, API, PDFs)."""
+    rounds = two_rounds(app, build, weights=(40, 60))
+    organiser = _decide_and_publish_first(app, rounds)
+    assert organiser.change_stage(rounds.first, "published").status_code == 302
+    score_second_round(app, rounds)
+    organiser.change_stage(rounds.second, "judging", reason="Ще одна оцінка")  # audited:
+    organiser.change_stage(rounds.second, "deliberation")  # the page caches move on
+    a = second_round_applications(app, rounds)["a"].number
+    ranking = _text(organiser.get(f"/manage/contests/{rounds.second}/ranking").text)
+    assert "83.20" in ranking  # what must not leak
+    urls = [
+        f"/contests/{rounds.second}/results",
+        f"/contests/{rounds.second}/results.pdf",
+        f"/api/contests/{rounds.second}/results",
+        f"/applications/{a}",
+        f"/applications/{a}/feedback.pdf",
+        f"/applications/{a}/certificate.pdf",
+        f"/applications/{rounds.numbers['a']}",
+        "/my/applications",
+    ]
+    people = {
+        "anonymous": app.test_client(),
+        "a": signed_in(app, rounds.applicants["a"]),
+        "d": signed_in(app, rounds.applicants["d"]),
+        "juror of round 1": signed_in(app, "j1@rounds.example"),
+        "juror of round 2": signed_in(app, "j3@rounds.example"),
+    }
+    for who, client in people.items():
+        for url in urls:
+            response = client.get(url)
+            body = response.data.decode("utf-8", "replace")
+            if url.endswith(".pdf") or url.startswith("/api/"):
+                assert response.status_code in (302, 403, 404), (who, url)
+            for shown in ("83.20", "83,20", "18.00", "18,00", "Round score", "Бал туру"):
+                assert shown not in body, (who, url, shown)
