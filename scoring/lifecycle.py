@@ -428,6 +428,9 @@ def publication_problems(contest: Contest) -> list:
     if not result.rows:
         problems.append(_l("No application is ranked yet: there are no results to publish."))
     problems += rounds.advance_problems(contest)
+    shares = rounds.weights_problem(rounds.chain(contest))
+    if shares is not None:
+        problems.append(shares)
     for group in undecided_ties(result):
         problems.append(
             ngettext(

@@ -10,7 +10,8 @@ who advance (``advance``), each naming its application of the round before
 (``Application.previous_id``); nobody else can apply to a later round.
 
 The final ranking is the last round's, or a weighted combination declared in advance on
-every round (``Contest.round_weight``, percent, summing to 100): see rule 10 of
+every round (``Contest.round_weight``, percent, summing to 100; no round scored as a
+sum or z-scored, whose scores have no maximum: ``weights_problem``): see rule 10 of
 ``scoring.ranking``. A contest with one round is what it always was.
 """
 
@@ -28,7 +29,7 @@ from . import audit, clock, money, ranking
 from .documents.pdf.records import Rounds  # the words of the rounds, as documents print them
 from .extensions import db
 from .i18n import current_language, long_datetime, percent
-from .models import Application, Contest, Stage
+from .models import Aggregation, Application, Contest, Normalise, Stage
 
 MAX_ROUNDS = 10  # rounds of one contest, the first included
 
@@ -68,8 +69,13 @@ def in_rounds(contest: Contest) -> bool:
 
 
 def weighted(rounds: list[Contest]) -> bool:
-    """The final score combines the rounds (a weight declared on every round)."""
-    return len(rounds) > 1 and all(r.round_weight is not None for r in rounds)
+    """The final score combines the rounds (a weight declared on every round, the
+    weights sound: ``weights_problem``; publication is refused while they are not)."""
+    return (
+        len(rounds) > 1
+        and all(r.round_weight is not None for r in rounds)
+        and weights_problem(rounds) is None
+    )
 
 
 def weights_problem(rounds: list[Contest]):
@@ -83,6 +89,17 @@ def weights_problem(rounds: list[Contest]):
         return _l("Give every round its share of the final score, or none of them.")
     if sum(weights) != Decimal(100):
         return _l("The rounds' shares of the final score must add up to 100 percent.")
+    if any(r.aggregation == Aggregation.SUM for r in rounds):
+        return _l(
+            "Rounds whose score is the sum of the jurors' totals cannot be combined into a "
+            "final score (a sum has no maximum): choose another aggregation or no shares."
+        )
+    if any(r.normalise == Normalise.ZSCORE for r in rounds):
+        return _l(
+            "Rounds scored with the z-score normalisation cannot be combined into a final "
+            "score (a normalised score can go beyond the round's maximum, and a round would "
+            "give more than its share): switch the normalisation off or give no shares."
+        )
     return None
 
 
@@ -151,6 +168,25 @@ def advance_problems(contest: Contest) -> list:
                 moment=long_datetime(later.closes_at),
             )
         ]
+    if later.categories:  # each ranks in a category of the next round, by its code
+        from .results.loading import contest_ranking  # noqa: PLC0415
+
+        codes = {c.code for c in later.categories}
+        lost = [
+            row.number
+            for row in contest_ranking(contest).rows
+            if row.winner and row.category not in codes
+        ]
+        if lost:
+            return [
+                _l(
+                    "The next round «%(title)s» ranks the applications by categories, and "
+                    "these applications that advance would have none of them: %(numbers)s. "
+                    "Give the next round the categories of this round (with the same codes).",
+                    title=title,
+                    numbers=", ".join(lost),
+                )
+            ]
     return []
 
 

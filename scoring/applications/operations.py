@@ -65,17 +65,19 @@ class ApplicationError(Exception):
 # Starting an application ------------------------------------------------------------
 
 
+LATER_ROUND = _l(
+    "This is a later round of the contest: only the applicants who advanced from the round "
+    "before take part in it; their applications are created when that round's results are "
+    "published."
+)
+
+
 def eligibility_problems(contest: Contest, organisation: Organisation | None, now) -> list:
     """Why ``organisation`` cannot start an application to ``contest`` at ``now``. Nobody
     starts one in a later round (SPEC §13): publishing the round before creates the
     applications of those who advance."""
     if contest.previous_round_id is not None:
-        return [
-            _l(
-                "This is a later round of the contest: only the applicants who advanced from "
-                "the round before take part in it."
-            )
-        ]
+        return [LATER_ROUND]
     return organisation_problems(contest, organisation) + deadline_problems(contest, now)
 
 

@@ -142,8 +142,9 @@ def countdown(contest: Contest, now) -> dict | None:
 @bp.app_template_global()
 def application_panel(contest: Contest, now) -> dict:
     """What the contest page offers the current user about applying."""
+    later_round = {"kind": "later_round", "message": operations.LATER_ROUND}  # SPEC §13
     if not current_user.is_authenticated:
-        return {"kind": "anonymous"}
+        return later_round if contest.previous_round_id is not None else {"kind": "anonymous"}
     if not current_user.is_applicant:
         return {"kind": "other"}
     organisation = current_user.organisation
@@ -152,6 +153,8 @@ def application_panel(contest: Contest, now) -> dict:
     )
     if application is not None:
         return {"kind": "existing", "application": application}
+    if contest.previous_round_id is not None:
+        return later_round
     problems = operations.eligibility_problems(contest, organisation, now)
     return {"kind": "refused" if problems else "eligible", "problems": problems}
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import clock, lifecycle
+from .. import clock, lifecycle, rounds
 from ..access import own_contest, own_submitted_or_404
 from ..applications.operations import lock_application
 from ..auth import role_required
@@ -140,6 +140,8 @@ def appeal_page(slug: str, number: str):
         can_reopen=contest.stage == Stage.PUBLISHED
         and appeal.decision == AppealDecision.UPHELD
         and appeal.reopened_at is None,
+        # SPEC §13: once those who advanced from the round are in the next one, never.
+        cannot_reopen=rounds.reopening_problem(contest),
     ), status
 
 

@@ -373,7 +373,8 @@ def outcomes(contest: Contest, loaded: Loaded | None = None) -> dict[int, Outcom
             score=row.score,
             category=row.category,
             notes=row.notes,
-            awarded=row.awarded,
+            # A round that others follow awards nothing yet: its winners advance.
+            awarded=row.awarded if later is None else None,
             own_score=row.own_score,
             **following,
         )

@@ -193,7 +193,12 @@ def winners(
                 extra=[("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (4, 1), (-1, -1), "RIGHT")],
             )
         else:
-            story.append(base.text(_("No winner is determined yet."), s.body))
+            nobody = (
+                _("No application advances.")
+                if rounds is not None and rounds.advancing
+                else _("No winner is determined yet.")
+            )
+            story.append(base.text(nobody, s.body))
         if fund:
             story.append(Spacer(1, 2 * mm))
             story.append(base.text(fund_text(fund), s.body))
