@@ -35,11 +35,16 @@ MAX_ROUNDS = 10  # rounds of one contest, the first included
 
 
 def chain(contest: Contest) -> list[Contest]:
-    """Every round of the contest's chain, the first first (one query per round)."""
+    """Every round of the contest's chain, the first first (one query per round). A chain
+    is never a loop (rounds are only ever added after the last); one written into the
+    database by hand is cut where it comes back, not followed for ever."""
     rounds = [contest]
     while rounds[0].previous_round_id is not None:
-        rounds.insert(0, db.session.get(Contest, rounds[0].previous_round_id))
-    while (later := next_round(rounds[-1])) is not None:
+        earlier = db.session.get(Contest, rounds[0].previous_round_id)
+        if earlier in rounds:
+            break
+        rounds.insert(0, earlier)
+    while (later := next_round(rounds[-1])) is not None and later not in rounds:
         rounds.append(later)
     return rounds
 
@@ -56,9 +61,10 @@ def previous_round(contest: Contest) -> Contest | None:
 
 def number(contest: Contest) -> int:
     """The round's number, 1 for the first round (and for a one-round contest)."""
-    found, current = 1, contest
-    while current.previous_round_id is not None:
+    found, current, seen = 1, contest, {contest.id}
+    while current.previous_round_id is not None and current.previous_round_id not in seen:
         current = db.session.get(Contest, current.previous_round_id)
+        seen.add(current.id)
         found += 1
     return found
 
@@ -80,15 +86,9 @@ def weighted(rounds: list[Contest]) -> bool:
 
 def weights_problem(rounds: list[Contest]):
     """Why the declared weights cannot combine the rounds, or None."""
-    weights = [r.round_weight for r in rounds]
-    if all(w is None for w in weights):
-        return None
-    if len(rounds) < 2:
-        return _l("A contest with one round has no weights: its score is the final score.")
-    if any(w is None for w in weights):
-        return _l("Give every round its share of the final score, or none of them.")
-    if sum(weights) != Decimal(100):
-        return _l("The rounds' shares of the final score must add up to 100 percent.")
+    problem = shares_problem([r.round_weight for r in rounds])
+    if problem is not None or all(r.round_weight is None for r in rounds):
+        return problem
     if any(r.aggregation == Aggregation.SUM for r in rounds):
         return _l(
             "Rounds whose score is the sum of the jurors' totals cannot be combined into a "
@@ -100,6 +100,19 @@ def weights_problem(rounds: list[Contest]):
             "score (a normalised score can go beyond the round's maximum, and a round would "
             "give more than its share): switch the normalisation off or give no shares."
         )
+    return None
+
+
+def shares_problem(weights: list[Decimal | None]):
+    """Why the shares of the final score, one per round in order, do not add up, or None."""
+    if all(w is None for w in weights):
+        return None
+    if len(weights) < 2:
+        return _l("A contest with one round has no weights: its score is the final score.")
+    if any(w is None for w in weights):
+        return _l("Give every round its share of the final score, or none of them.")
+    if sum(weights) != Decimal(100):
+        return _l("The rounds' shares of the final score must add up to 100 percent.")
     return None
 
 

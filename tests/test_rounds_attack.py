@@ -67,7 +67,7 @@ def test_nobody_starts_an_application_in_a_later_round_without_advancing(app, bu
     # Nor is an anonymous visitor told to register to apply.
     anonymous = _text(app.test_client().get(f"/contests/{rounds.second}").text)  # Ukrainian
     assert "Щоб подати заявку, увійдіть або зареєструйте організацію." not in anonymous
-    assert "У цьому турі беруть участь лише заявки, що пройшли з попереднього туру" in anonymous
+    assert "у ньому беруть участь лише заявники, які пройшли з попереднього туру" in anonymous
     assert "Check the organisation’s details" not in page
 
     # Round 1 published: A and the commission's choice advance, each linked to its
@@ -335,3 +335,29 @@ def test_nothing_of_the_second_round_shows_before_it_is_published(app, build):
                 assert response.status_code in (302, 403, 404), (who, url)
             for shown in ("83.20", "83,20", "18.00", "18,00", "Round score", "Бал туру"):
                 assert shown not in body, (who, url, shown)
+
+
+def test_a_loop_written_into_the_chain_by_hand_does_not_hang_the_pages(app, build):
+    """Rounds are only added after the last, so no page makes a loop; one written into
+    the database by hand (round 1 naming round 2 as the round before it) made every page
+    of either round follow the chain for ever (a request that never returned, its memory
+    growing). The chain is cut where it comes back. An alarm fails the test instead of
+    letting it hang should that come back."""
+    import signal
+
+    rounds = two_rounds(app, build, weights=(40, 60))
+    _set(app, rounds.first_id, previous_round_id=rounds.second_id)
+
+    def stuck(_signal, _frame):
+        raise AssertionError("the chain of rounds was followed for ever")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(20)
+    try:
+        organiser = signed_in(app, rounds.organiser)
+        for slug in (rounds.first, rounds.second):
+            assert organiser.get(f"/manage/contests/{slug}").status_code == 200
+            assert organiser.get(f"/contests/{slug}").status_code == 200
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

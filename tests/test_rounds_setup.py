@@ -351,7 +351,10 @@ def test_a_later_round_is_public_only_as_a_round_of_its_contest(client, app, bui
     page = _text(client.get("/contests/biudzhet-uchasti-tur-2"))
     assert "Round 2: «Full application»" in page
     assert "A round of the contest «Бюджет участі»" in page
-    assert "who advanced from the round before log in to fill in this round’s form" in page
+    assert "only the applicants who advanced from the round before take part" in page
+    assert 'href="/login?next=/contests/biudzhet-uchasti-tur-2"' in client.get(
+        "/contests/biudzhet-uchasti-tur-2"
+    ).get_data(as_text=True)
     assert "register your organisation" not in page
     # An applicant cannot start an application there: the round before decides.
     applicant = build.applicant(email="newcomer@applicant.example")

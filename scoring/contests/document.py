@@ -62,7 +62,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -1205,8 +1204,7 @@ def _check_weights(reader: _Reader, shares: list[tuple[str, Decimal | None, obje
     are (path, share read, value written), a wrong value being told already."""
     if any(read is None and written is not None for _path, read, written in shares):
         return
-    weights = [SimpleNamespace(round_weight=read) for _path, read, _written in shares]
-    problem = rounds.weights_problem(weights)
+    problem = rounds.shares_problem([read for _path, read, _written in shares])
     if problem is None:
         return
     missing = [path for path, read, _written in shares if read is None]

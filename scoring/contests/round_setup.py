@@ -19,7 +19,6 @@ raises ``ContestError`` naming the fields to blame, before anything has changed.
 """
 
 import json
-from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 
@@ -147,10 +146,10 @@ def update_rounds(chain: list[Contest], values: dict, *, actor: User) -> list[Co
 
 
 def _weights_errors(chain: list[Contest], values: dict) -> dict:
-    """``rounds.weights_problem`` of the shares as typed, beside the share to correct: an
+    """``rounds.shares_problem`` of the shares as typed, beside the share to correct: an
     empty one when some are missing, else the last one the organiser may change."""
     weights = [values.get(r, {}).get("round_weight", r.round_weight) for r in chain]
-    problem = rounds.weights_problem([SimpleNamespace(round_weight=w) for w in weights])
+    problem = rounds.shares_problem(weights)
     if problem is None:
         return {}
     editable = [r for r in chain if r in values]
