@@ -324,6 +324,9 @@ def test_the_rounds_guard_the_opening_of_each_round(client, app, first):
     _set(app, first, round_weight=Decimal(40))
     dashboard = _text(client.get(f"/manage/contests/{first}"))
     assert "Shares of the final score" in dashboard and "Give every round its share" in dashboard
+    assert "The round before" not in dashboard  # the first round has none
+    later = _text(client.get("/manage/contests/biudzhet-uchasti-tur-2"))
+    assert "The round before" in later and "opens once the results of the round before" in later
     response = client.change_stage(first, "open")
     assert "Give every round its share" in _text(response)
     assert _contest(app, first).stage == Stage.DRAFT

@@ -159,11 +159,16 @@ def setup_checklist(contest: Contest, chain: list[Contest]) -> list[SetupItem]:
     described = bool(contest.description_uk and contest.rules_uk)
     in_rounds = [
         required(code, label, done_text, "contests.rounds_list")
-        for code, label, done_text in (
-            ("previous_round", _("The round before"), _("Its results are published.")),
-            ("weights", _("Shares of the final score"), _shares(chain)),
+        for code, label, done_text, shown in (
+            (
+                "previous_round",
+                _("The round before"),
+                _("Its results are published."),
+                contest.previous_round_id is not None,
+            ),
+            ("weights", _("Shares of the final score"), _shares(chain), len(chain) > 1),
         )
-        if len(chain) > 1 or not checks[code].done
+        if shown or not checks[code].done
     ]
     return [
         *in_rounds,
