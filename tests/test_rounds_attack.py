@@ -205,10 +205,12 @@ def test_a_round_normalised_by_z_scores_is_not_combined_into_a_final_score(app, 
 
 
 def test_an_applicant_who_advances_from_a_round_with_a_fund_is_not_told_of_an_award(app, build):
-    """Round 1 with a fund (those who fit in it advance): before the fix the page of an
-    application that only advanced said «Amount awarded: 40,000.00 UAH» (its e-mail
-    rightly did not)."""
-    rounds = two_rounds(app, build, fund=Decimal(200_000), winners=3)
+    """Round 1 with a fund (a round's set-up copies the fund): before the fix the page of
+    an application that only advanced said «Amount awarded: 40,000.00 UAH» (its e-mail
+    rightly did not), and the public results showed the amounts «awarded» and the fund's
+    balance for a shortlist. A round that others follow ranks by the scores alone: a
+    request larger than the fund advances too; the money is the last round's."""
+    rounds = two_rounds(app, build, fund=Decimal(100_000), winners=3)
     with app.app_context():
         for application in db.session.scalars(
             select(Application).where(Application.contest_id == rounds.first_id)
@@ -222,6 +224,11 @@ def test_an_applicant_who_advances_from_a_round_with_a_fund_is_not_told_of_an_aw
     )
     assert f"Advances to round 2 «{SECOND_TITLE}»: place 1 among those who advance" in page
     assert "Amount awarded" not in page
+    public = _text(app.test_client().get(f"/contests/{rounds.first}/results").text)
+    assert "Проходять до туру 2" in public  # the page in Ukrainian
+    assert "Надано" not in public and "Фонд" not in public
+    # Three advance although their requests (3 × 40 000) pass the fund of 100 000.
+    assert len(_second_round(app, rounds)) == 3
 
 
 def test_when_nobody_advances_the_results_say_so(app, build, outbox):

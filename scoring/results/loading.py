@@ -266,6 +266,7 @@ def load(contest: Contest) -> Loaded:
         decided_by[decision.id] = name or ""
     recorded = tuple((_engine_decision(d, category_codes), d) for d in decisions)
     recorded = tuple((spec, d) for spec, d in recorded if spec is not None)
+    shortlist = rounds.next_round(contest) is not None
     settings = ranking.Settings(
         aggregation=contest.aggregation.value,
         normalise=contest.normalise.value,
@@ -276,8 +277,10 @@ def load(contest: Contest) -> Loaded:
         winners=contest.winners,
         categories={c.code: c.winners for c in categories} or None,
         jury_size=kept.jury_size,
-        fund=None if categories else contest.fund,
-        category_funds={c.code: c.fund for c in categories} or None,
+        # A round that others follow decides who advances, by the scores alone: the money
+        # is the last round's (SPEC §13).
+        fund=None if categories or shortlist else contest.fund,
+        category_funds=None if shortlist else {c.code: c.fund for c in categories} or None,
         round_weight=_round_weight(contest),
     )
     applications = kept.applications
