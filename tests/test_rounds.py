@@ -205,6 +205,7 @@ def test_with_a_form_of_its_own_the_next_round_waits_for_the_applicant_to_fill_i
     first = _text(a.get(f"/applications/{rounds.numbers['a']}").text)
     assert "Advances" in first and f"Advances to round 2 «{SECOND_TITLE}»" in first
     assert "Fill in the form of round 2" in first
+    assert "Your application in round 2 is a draft: complete it and submit it by" in first
     assert "Download the winner’s diploma" not in first
     assert a.get(f"/applications/{rounds.numbers['a']}/certificate.pdf").status_code == 404
     # The next round's form: where it comes from, by when, the earlier answers a link away.
