@@ -399,6 +399,8 @@ def _drop(path):
         (_set(["criteria"], {"C1": {}}), "criteria: must be a list"),
         (_set(["criteria"], [[]]), "criteria[0]: must be an object"),
         (_set(["title", "en"], "Nul\x00"), "title.en: must not contain the NUL character"),
+        (_set(["title", "uk"], "Конкурс\r\nBcc: x@example.org"), "title.uk: must be one line"),
+        (_set(["criteria", 0, "title", "uk"], "Якість\nпроєкту"), "criteria[0].title.uk: must be"),
         (_set(["opens_at"], "0001-01-01T00:00:00+02:00"), "opens_at: must be a date and time"),
         (_set(["winners"], 1e300), "winners: must be a whole number from 1 to 1000"),
         (_set(["scoring", "min_total"], 1e-30), "scoring.min_total: must have at most 2"),

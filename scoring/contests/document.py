@@ -72,6 +72,7 @@ from .. import audit, money, rounds
 from ..clock import KYIV
 from ..csvfiles import not_utf8
 from ..extensions import db
+from ..forms import LINE_BREAKS
 from ..i18n import OBLASTS, role_label
 from ..lifecycle import contests_sharing_numbers
 from ..models import (
@@ -93,6 +94,9 @@ from . import naming
 from .operations import RESERVED_SLUGS, slug_taken
 
 FORMAT = "scoring.contest/1"
+# Texts of at most this many characters are names, titles, codes and labels: one line, as
+# the forms take them; longer ones (descriptions, rules, guidance) may have paragraphs.
+ONE_LINE_MAX = 300
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 PREFIX = re.compile(r"[A-Z0-9]{2,12}")
@@ -378,6 +382,9 @@ class _Reader:
             return None
         if "\x00" in value:
             self.problem(where, _("must not contain the NUL character"))
+            return None
+        if max_length <= ONE_LINE_MAX and LINE_BREAKS.search(value):
+            self.problem(where, _("must be one line"))
             return None
         if len(value) > max_length:
             self.problem(where, _("must be at most %(max)s characters long", max=max_length))
