@@ -127,6 +127,22 @@ def test_values_echoed_in_problems_keep_their_case(app, runner, tmp_path, contes
     assert _stored_applications(app) == []
 
 
+def test_a_cell_of_several_lines_where_one_is_expected_is_refused_with_its_place(
+    app, runner, tmp_path, contest
+):
+    """A title typed into a form's paragraph answer, or a cell with Alt+Enter in Excel:
+    a title is one line wherever it goes (a subject, a PDF line), so it is named, not
+    stored as it is or joined silently."""
+    rows = applications_rows()
+    rows[2][7] = "Сквер\nдля всіх"
+    result = _run(runner, tmp_path, "import-applications", contest, excel_1251(rows))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[2:] == [
+        "  line 3, column H «title»: the column “title” holds several lines: write it on one",
+    ]
+    assert _stored_applications(app) == []
+
+
 @pytest.fixture
 def judged(app, build):
     juror = build.user(Role.JUROR, email="olena@jury.example")

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from .. import edrpou, hromadas, money
 from ..csvfiles import LineProblems, Record, split_number, split_number_problem
+from ..forms import LINE_BREAKS
 from ..i18n import kind_code, oblast_code, oblast_name, status_code
 from ..models import (
     Application,
@@ -80,6 +81,12 @@ def read_row(lines: LineProblems, line: int, values: dict, contest: Contest, yea
                     column=column,
                     max=max_length,
                 ),
+                column,
+            )
+        if LINE_BREAKS.search(value):  # a cell of several lines: a title is one line
+            lines.problem(
+                line,
+                _("the column “%(column)s” holds several lines: write it on one", column=column),
                 column,
             )
         return value
