@@ -752,14 +752,18 @@ def test_line_numbers_count_the_lines_of_a_quoted_value_and_zeros_come_back(
     )
     result = _import(runner, tmp_path, text)
     assert result.exit_code == 1
+    # The quoted value takes lines 2 and 3: the third record is on line 5. (A title is
+    # one line, so the quoted one of two lines is refused too.)
     assert result.output.splitlines()[2:] == [
-        f"  line 5, column D «edrpou»: EDRPOU code {_bad_code(3)} is not valid"
+        "  line 2, column H «title»: the column “title” holds several lines: write it on one",
+        f"  line 5, column D «edrpou»: EDRPOU code {_bad_code(3)} is not valid",
     ]
-    result = _import(runner, tmp_path, text.rsplit("\n", 1)[0])
+    one_line = text.rsplit("\n", 1)[0].replace('"Назва\nу два рядки"', '"Назва, у два слова"')
+    result = _import(runner, tmp_path, one_line)
     assert result.exit_code == 0, result.output
     with app.app_context():
         first, second = (db.session.merge(a) for a in _applications(app, contest))
-        assert first.title == "Назва\nу два рядки"
+        assert first.title == "Назва, у два слова"
         assert second.organisation.edrpou == state_body
 
 
