@@ -177,6 +177,18 @@ UNLABELLED = """() => Array.from(document.querySelectorAll(
   .map(e => e.outerHTML.slice(0, 120))"""
 
 
+def open_page(new_context, viewport: dict):
+    """A page in a new browser context of that size, waiting at most 15 s for anything."""
+    page = new_context(viewport=viewport).new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def shown(locator) -> str:
+    """The locator's text as a person reads it (non-breaking spaces as plain ones)."""
+    return locator.inner_text().replace("\u00a0", " ")
+
+
 def accessibility_problems(page, name: str, request=None, widths=WIDTHS) -> list[str]:
     """WCAG 2.1 A/AA violations (axe-core) and unlabelled inputs of the page, at each width.
 

@@ -19,7 +19,7 @@ from scoring.extensions import db
 from scoring.models import Application, ApplicationState, Contest, JuryMember, Role, Stage, User
 
 from .._meeting import record_meeting
-from .conftest import PHONE, accessibility_problems, log_in
+from .conftest import PHONE, accessibility_problems, log_in, open_page, shown
 from .test_journey import LAPTOP, confirm_stage, step
 
 pytestmark = pytest.mark.browser
@@ -50,15 +50,7 @@ def test_a_grant_contest_from_setup_to_published_amounts(
     def check(page, name: str) -> None:
         problems.extend(accessibility_problems(page, name, request))
 
-    def open_page(viewport: dict):
-        page = new_context(viewport=viewport).new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    def shown(locator) -> str:
-        return locator.inner_text().replace("\u00a0", " ")
-
-    organiser = open_page(LAPTOP)
+    organiser = open_page(new_context, LAPTOP)
     with step("the organiser creates a contest with a fund and the largest request"):
         log_in(organiser, url, ORGANISER)
         organiser.goto(f"{url}/manage/contests/new")
@@ -84,7 +76,7 @@ def test_a_grant_contest_from_setup_to_published_amounts(
         organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}/criteria$"))
         confirm_stage(organiser, url, "open", slug=SLUG)
 
-    applicant = open_page(PHONE)
+    applicant = open_page(new_context, PHONE)
     with step("the NGO sees the fund and states its amount on a phone"):
         log_in(applicant, url, NGO_EMAIL)
         applicant.goto(f"{url}/contests/{SLUG}")
@@ -181,7 +173,7 @@ def test_a_grant_contest_from_setup_to_published_amounts(
     with step("the organiser publishes"):
         confirm_stage(organiser, url, "published", slug=SLUG)
 
-    public = open_page(PHONE)
+    public = open_page(new_context, PHONE)
     with step("anyone sees the amounts on the public results page"):
         public.goto(f"{url}/contests/{SLUG}/results")
         text = shown(public.locator("main"))

@@ -28,7 +28,14 @@ from scoring.extensions import db
 from scoring.models import Application, Attachment, Conflict, Scoresheet, SheetState
 
 from ..conftest import PASSWORD
-from .conftest import PHONE, accessibility_problems, focus_indicator, focus_is_visible, log_in
+from .conftest import (
+    PHONE,
+    accessibility_problems,
+    focus_indicator,
+    focus_is_visible,
+    log_in,
+    open_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -105,11 +112,6 @@ def test_a_contest_from_setup_to_published_results(
     def check(page, name: str) -> None:
         problems.extend(accessibility_problems(page, name, request))
 
-    def open_page(viewport: dict):
-        page = new_context(viewport=viewport).new_page()
-        page.set_default_timeout(15_000)
-        return page
-
     with step("staff create the organiser's and a juror's accounts (create-user)"):
         for email, role, name in (
             (ORGANISER, "organiser", "Оксана Гнатюк"),
@@ -121,7 +123,7 @@ def test_a_contest_from_setup_to_published_results(
             )
             assert result.exit_code == 0, result.output
 
-    organiser = open_page(LAPTOP)
+    organiser = open_page(new_context, LAPTOP)
     with step("the organiser creates the contest"):
         organiser.goto(f"{url}/login")
         check(organiser, "login")
@@ -181,7 +183,7 @@ def test_a_contest_from_setup_to_published_results(
         organiser.click("main form button[type=submit]")
         organiser.wait_for_url(re.compile(rf"/manage/contests/{SLUG}$"))
 
-    applicant = open_page(PHONE)
+    applicant = open_page(new_context, PHONE)
     community = hromadas.communities("UA-63")[0]
     with step("an NGO registers with the registration form"):
         applicant.goto(url)
@@ -280,7 +282,7 @@ def test_a_contest_from_setup_to_published_results(
         link = re.search(r"https?://\S+/invitations/\S+", letters[-1].get_content())
         assert link, letters[-1].get_content()
 
-    invited = open_page(LAPTOP)
+    invited = open_page(new_context, LAPTOP)
     with step("the invited juror accepts the invitation and sets a password"):
         invited.goto(url + "/invitations/" + link.group(0).rsplit("/invitations/", 1)[1])
         check(invited, "accepting an invitation")
@@ -304,7 +306,7 @@ def test_a_contest_from_setup_to_published_results(
             assert db.session.scalar(select(db.func.count()).select_from(Scoresheet)) == 2
         confirm_stage(organiser, url, "judging")
 
-    juror = open_page(PHONE)  # 360 × 740, a phone
+    juror = open_page(new_context, PHONE)  # 360 × 740, a phone
     with step("the juror logs in and opens the application with the keyboard only"):
         juror.goto(f"{url}/login")
         tab_to(juror, "e.id === 'email'")
@@ -444,7 +446,7 @@ def test_a_contest_from_setup_to_published_results(
         confirm_stage(organiser, url, "published")
         check(organiser, "contest dashboard (published)")
 
-    public = open_page(PHONE)
+    public = open_page(new_context, PHONE)
     winners = [NGO, "ГО «Рівні шанси»"]
     with step("anyone sees the winners on the public results page"):
         public.goto(f"{url}/contests/{SLUG}/results")

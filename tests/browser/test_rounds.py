@@ -17,7 +17,7 @@ from scoring import edrpou
 from scoring.extensions import db
 from scoring.models import Application, ApplicationState, Contest, Role, Stage
 
-from .conftest import PHONE, accessibility_problems, log_in
+from .conftest import PHONE, accessibility_problems, log_in, open_page, shown
 from .test_journey import LAPTOP, confirm_stage
 
 pytestmark = pytest.mark.browser
@@ -138,14 +138,6 @@ def test_a_two_round_contest_from_setup_to_published_results(
     def check(page, name: str) -> None:
         problems.extend(accessibility_problems(page, name, request))
 
-    def open_page(viewport: dict):
-        page = new_context(viewport=viewport).new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    def shown(locator) -> str:
-        return locator.inner_text().replace("\u00a0", " ")
-
     def contest_id(slug: str) -> int:
         with app.app_context():
             return db.session.scalar(select(Contest.id).where(Contest.slug == slug))
@@ -179,7 +171,7 @@ def test_a_two_round_contest_from_setup_to_published_results(
             record_meeting(contest)
             db.session.commit()
 
-    organiser = open_page(LAPTOP)
+    organiser = open_page(new_context, LAPTOP)
     with step("the organiser creates the first round and declares the second"):
         log_in(organiser, url, ORGANISER)
         organiser.goto(f"{url}/manage/contests/new")
@@ -226,7 +218,7 @@ def test_a_two_round_contest_from_setup_to_published_results(
         organiser.wait_for_url(re.compile(rf"/manage/contests/{second}$"))
         confirm_stage(organiser, url, "open", slug=FULL)
 
-    applicant = open_page(PHONE)
+    applicant = open_page(new_context, PHONE)
     with step("the NGO applies to the first round on a phone"):
         log_in(applicant, url, NGO_EMAIL)
         applicant.goto(f"{url}/contests/{FULL}")
@@ -301,7 +293,7 @@ def test_a_two_round_contest_from_setup_to_published_results(
         confirm_stage(organiser, url, "deliberation", slug=second)
         confirm_stage(organiser, url, "published", slug=second)
 
-    public = open_page(PHONE)
+    public = open_page(new_context, PHONE)
     with step("anyone reads the final results: the rounds combined"):
         public.goto(f"{url}/contests/{second}/results")
         text = shown(public.locator("main"))
