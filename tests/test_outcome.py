@@ -66,6 +66,7 @@ def test_the_winner_sees_the_place_the_score_the_results_and_downloads_the_diplo
     a = _applicant(app, decided, "a")
     page = _page(a, decided, "a")
     assert "Winner: place 1 among the winners, score 19.75" in page
+    assert page.count("Winner") == 1  # said once, not in a badge and again in the text
     assert "Amount awarded" not in page  # a contest without a fund awards no amount
     assert f'href="/contests/{decided.slug}/results"' in page
     number = decided.numbers["a"]
@@ -75,7 +76,8 @@ def test_the_winner_sees_the_place_the_score_the_results_and_downloads_the_diplo
     assert shows(text, NAMES["a"]) and shows(text, "place 1") and shows(text, JURORS[0])
     assert f"certificate-{number}-en.pdf" in diploma.headers["Content-Disposition"]
     # "My applications" says it too.
-    assert "Winner: place 1 among the winners" in a.get("/my/applications").get_data(as_text=True)
+    mine = a.get("/my/applications").get_data(as_text=True)
+    assert "Winner: place 1 among the winners" in mine and mine.count("Winner") == 1
 
 
 def test_a_runner_up_sees_their_own_place_and_score_when_only_winners_are_published(app, decided):

@@ -389,3 +389,20 @@ def test_the_category_and_the_amount_requested_go_with_those_who_advance(app, bu
     for application in advanced.values():
         assert application.category_id == second_small
         assert application.requested == Decimal("48000.50")
+
+
+def test_the_deliberation_of_a_round_others_follow_speaks_of_those_who_advance(app, build):
+    rounds = two_rounds(app, build)
+    organiser = signed_in(app, rounds.organiser, "uk")
+    _decide_tie(organiser, rounds, "c")
+    page = _text(organiser.get(f"/manage/contests/{rounds.first}/ranking").text)
+    assert "Стійкість тих, хто проходить далі" in page
+    assert "Чи змінився б склад тих, хто проходить далі" in page
+    assert "Оцінки за критеріями тих, хто проходить далі" in page
+    assert "переможц" not in page.lower() and "переможець" not in page.lower()
+    # The last round keeps its winners.
+    _publish(organiser, rounds.first)
+    score_second_round(app, rounds)
+    last = _text(organiser.get(f"/manage/contests/{rounds.second}/ranking").text)
+    assert "Стійкість переможців" in last and "Оцінки переможців за критеріями" in last
+    assert "проходить далі" not in last

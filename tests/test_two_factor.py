@@ -492,3 +492,20 @@ def test_a_code_in_other_digits_is_read_as_digits_not_a_500(app, build, client, 
         "/login/code", data={"csrf_token": client.csrf_token("/login/code"), "code": wide}
     )
     assert response.status_code == 302 and response.location == "/account"
+
+
+def test_the_session_cookie_does_not_carry_the_secret_being_set_up(app, build, client):
+    """The cookie is signed, not encrypted: read it as anyone holding it could."""
+    build.user(Role.ORGANISER, email="org@example.org")
+    client.login("org@example.org")
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    secret = SECRET.search(page).group(1).replace(" ", "")
+    cookie = client.get_cookie("session").value
+    read = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in repr(read) and secret not in cookie
+    again = client.get("/account/two-factor").get_data(as_text=True)
+    assert SECRET.search(again).group(1).replace(" ", "") == secret  # the same until confirmed
+    response = client.submit("/account/two-factor", {"code": code_at(secret), "password": PASSWORD})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(User.totp_secret)) == secret

@@ -33,7 +33,7 @@ from .views import PENDING, PENDING_MINUTES, login_limit, safe_next, start_sessi
 
 bp = Blueprint("security", __name__)
 
-SETUP_KEY = "two_factor_setup"  # the secret being set up, until a code confirms it
+SETUP_KEY = "two_factor_setup"  # the nonce of the secret being set up (two_factor.setup_secret)
 # Pages an organiser who must set up two-factor sign-in can still open.
 OPEN_WITHOUT_TWO_FACTOR = frozenset(
     {
@@ -133,10 +133,18 @@ def _required_because(user) -> str | None:
     return None
 
 
+def _setup_secret(new: bool = False) -> str | None:
+    """The secret being set up in this session (a new one on the page's first showing)."""
+    nonce = session.get(SETUP_KEY)
+    if not isinstance(nonce, str) or len(nonce) != 22:
+        if not new:
+            return None
+        nonce = session[SETUP_KEY] = two_factor.setup_nonce()
+    return two_factor.setup_secret(nonce, current_user, current_app.secret_key)
+
+
 def _setup_page(form, status=200):
-    secret = session.get(SETUP_KEY)
-    if not isinstance(secret, str) or len(secret) != 32:
-        secret = session[SETUP_KEY] = two_factor.new_secret()
+    secret = _setup_secret(new=True)
     uri = two_factor.provisioning_uri(secret, current_user, current_app.config["PUBLIC_URL"])
     return render_template(
         "auth/two_factor.html",
@@ -185,9 +193,9 @@ def two_factor_page():
         if not user.check_password(form.password.data):
             form.password.errors.append(_("The password is wrong."))
             return _setup_page(form, 400)
-        secret = session.get(SETUP_KEY)
+        secret = _setup_secret()
         try:
-            if not isinstance(secret, str):
+            if secret is None:
                 raise two_factor.TwoFactorError
             codes = two_factor.turn_on(user, secret, form.code.data)
         except two_factor.TwoFactorError:

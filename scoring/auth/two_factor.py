@@ -14,6 +14,7 @@ code works once. Turning it on or off, new recovery codes and every use of a rec
 code go to the audit log; wrong codes are rate-limited by the view.
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -42,8 +43,20 @@ class TwoFactorError(Exception):
     """A code that does not fit; the view shows the message beside the field."""
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()
+def setup_nonce() -> str:
+    """What the session keeps while a secret is being set up: not the secret itself."""
+    return secrets.token_urlsafe(16)
+
+
+def setup_secret(nonce: str, user: User, key: str | bytes) -> str:
+    """The secret being set up, made from the session's nonce with the site's key.
+
+    The session cookie is signed, not encrypted: whoever reads it (a shared computer, a
+    log) would otherwise learn the secret that becomes the account's second factor.
+    """
+    key = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(key, f"totp-setup:{user.id}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()  # 160 bits, 32 characters, as pyotp's
 
 
 def provisioning_uri(secret: str, user: User, public_url: str) -> str:

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from .. import lifecycle, ranking
+from .. import lifecycle, ranking, rounds
 from ..extensions import db
 from ..i18n import (
     AGGREGATION_LABELS,
@@ -467,6 +467,7 @@ def _charts(contest, loaded, result, jurors, totals, names, fmt, language) -> di
         fmt=fmt,
     )
     winners = result.winners
+    advancing = rounds.advancing(contest)  # a round others follow: its winners advance
     profile = None
     if winners:
         profile = charts.profile(
@@ -479,8 +480,16 @@ def _charts(contest, loaded, result, jurors, totals, names, fmt, language) -> di
                 for row in winners
             ],
             chart_id="chart-winners",
-            title=_("The winners’ scores by criterion"),
+            title=_("Scores by criterion of those who advance")
+            if advancing
+            else _("The winners’ scores by criterion"),
             desc=_(
+                "For each criterion, one bar per application that advances: the mean of the "
+                "jurors’ scores as a share of the criterion’s maximum. The table below gives "
+                "the same numbers."
+            )
+            if advancing
+            else _(
                 "For each criterion, one bar per winner: the mean of the jurors’ scores as a "
                 "share of the criterion’s maximum. The table below gives the same numbers."
             ),

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from .. import rounds
 from ..forms import (
     MAX_INTEGER,
     AmountField,
@@ -61,7 +62,13 @@ class RankingFilterForm(Form):
 
     def __init__(self, formdata, contest: Contest, language: str):
         super().__init__(formdata)
-        self.show.choices = choices(SHOW_CHOICES)
+        shown = SHOW_CHOICES
+        if rounds.advancing(contest):  # a round others follow: its winners advance
+            shown = [
+                (v, _l("Those who advance and undecided places") if v == "winners" else label)
+                for v, label in SHOW_CHOICES
+            ]
+        self.show.choices = choices(shown)
         oblasts = oblast_choices()  # in the alphabetical order of the page's language
         if contest.oblasts:
             oblasts = [(code, name) for code, name in oblasts if code in contest.oblasts]
