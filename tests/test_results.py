@@ -542,7 +542,7 @@ def test_the_results_api_gives_the_spec_json_in_ukrainian_or_english(client, app
     _publish(client, app, slug)
     response = client.get(f"/api/contests/{slug}/results")
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert response.headers["Cache-Control"] == "public, no-cache"
     assert response.mimetype == "application/json"
     document = json.loads(response.get_data(as_text=True))
     # SPEC §9's document with what the public page shows (SPEC §8): the community and
@@ -1006,3 +1006,28 @@ def test_the_ranking_can_be_filtered_and_formats_only_the_rows_it_shows(
     assert page.count("Оберіть один із варіантів.") == 2
     page = _page(client, f"{url}?oblast=UA-14")  # nobody from there
     assert numbers_in(page) == [] and "Жодна заявка в рейтингу не відповідає фільтрам." in page
+
+
+def test_published_results_are_asked_again_each_time_and_a_change_shows_at_once(
+    client, app, organiser
+):
+    """Caches keep the API and the announcement PDF but revalidate them: an unchanged
+    answer is a 304 without its body, a changed one (here the full ranking withdrawn)
+    comes back whole, never the copy of minutes before."""
+    slug = organiser
+    _publish(client, app, slug)
+    anyone = app.test_client()
+    pdf = anyone.get(f"/contests/{slug}/results.pdf")  # made anew: its footer says when
+    assert pdf.status_code == 200 and pdf.headers["Cache-Control"] == "public, no-cache"
+    api = f"/api/contests/{slug}/results"
+    for encoding in ("identity", "br, gzip"):  # as compressed for a browser too
+        first = anyone.get(api, headers={"Accept-Encoding": encoding})
+        assert first.status_code == 200 and first.headers["Cache-Control"] == "public, no-cache"
+        etag = first.headers["ETag"]
+        again = anyone.get(api, headers={"Accept-Encoding": encoding, "If-None-Match": etag})
+        assert again.status_code == 304 and again.get_data() == b""
+    assert "Маріупольська міська рада" in anyone.get(api).get_data(as_text=True)
+    _set(app, slug, results_full_ranking=False)
+    changed = anyone.get(api, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "Маріупольська міська рада" not in changed.get_data(as_text=True)

@@ -37,7 +37,7 @@ from ..applications.content import with_content
 from ..auth import role_required
 from ..extensions import db
 from ..models import Application, ApplicationState, Conflict, Contest, Role
-from ..results.disclosure import results_public
+from ..results.disclosure import results_public, shared_published
 from ..results.loading import contest_ranking
 from . import data, jobs, outcome, pdf, sheets
 
@@ -52,7 +52,9 @@ def language() -> str:
 def pdf_response(content: bytes, name: str, *, public: bool = False) -> Response:
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    if public:
+        return shared_published(response)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -43,6 +43,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from flask import Response, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -69,6 +70,15 @@ from .presentation import describe, notes_text, tie_groups
 def results_public(contest: Contest) -> bool:
     """Whether the results are out: anyone may see ``public_results`` (SPEC §3)."""
     return lifecycle.results_frozen(contest)
+
+
+def shared_published(response: Response) -> Response:
+    """Published results (the API, the announcement PDF) as any cache may keep them, but
+    asked again each time with their ETag: a reopening after an appeal or an erased name
+    shows at once, and an unchanged answer comes back as a 304 without its body."""
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def disclosed_decisions(contest: Contest, decisions: Iterable[Decision]) -> list[Decision]:

@@ -126,9 +126,8 @@ def api(slug: str):
             }
     # Keys in the order of SPEC §9 (jsonify would sort them).
     response = Response(json.dumps(document, ensure_ascii=False), mimetype="application/json")
-    response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Content-Language"] = language
-    return response
+    return disclosure.shared_published(response)
 
 
 @bp.app_template_global()
