@@ -12,7 +12,9 @@ and, for the jurors of a blind contest, without what says who made them.
   title, subject, keywords and the like: a PDF's document information, its XMP (of the
   document and of every object), the authors of its comments; an image's EXIF (but its
   orientation), XMP, IPTC, comments and text chunks. The content itself (pages, pixels)
-  stays; in a JPEG it is encoded again with the same quantisation tables.
+  stays; in a JPEG it is encoded again with the same quantisation tables. A PDF with
+  files attached inside it (a word processor's source, say, with its author) cannot be
+  made safe without losing them: it is ``Unreadable`` ("attached").
 
 Metadata is stripped when a juror of a blind contest downloads a file, not on upload:
 the organisers keep the file as it came, one copy is stored, and a contest made blind
@@ -90,6 +92,15 @@ def refusal(error: Unreadable, field: str, file: str):
             field=field,
             file=file,
         )
+    if reason == "attached":
+        return _l(
+            "«%(field)s»: the file «%(file)s» has other files attached inside it, and they "
+            "may say who made them. In this contest the jurors must not learn who applied: "
+            "save the PDF without its attachments (for example, print it to PDF) and upload "
+            "the attached files on their own.",
+            field=field,
+            file=file,
+        )
     if reason == "too large":
         return _l(
             "«%(field)s»: the image «%(file)s» has too many pixels to be opened. Make it "
@@ -128,9 +139,13 @@ def _pdf(content: bytes) -> bytes:
                     for key in _PDF_KEYS:
                         if key in item:
                             del item[key]
+            if len(pdf.attachments):
+                raise Unreadable("attached")
             for page in pdf.pages:
                 notes = page.obj.get("/Annots")
                 for note in notes if isinstance(notes, pikepdf.Array) else ():
+                    if isinstance(note, pikepdf.Dictionary) and note.get("/FS") is not None:
+                        raise Unreadable("attached")  # a file attached to a page
                     markup = isinstance(note, pikepdf.Dictionary) and "/T" in note
                     if markup and note.get("/Subtype") not in _NOT_MARKUP:
                         del note["/T"]

@@ -174,11 +174,31 @@ def _protected_pdf() -> bytes:
     return out.getvalue()
 
 
+def _pdf_with_attachment(on_page: bool = False) -> bytes:
+    """A PDF carrying another file, as a word processor's «hybrid PDF» carries its source."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(_files.pdf())) as pdf:
+        spec = pikepdf.AttachedFileSpec(pdf, b"Author: Petro Petrenko", filename="source.odt")
+        if on_page:
+            note = pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.FileAttachment,
+                Rect=[0, 0, 20, 20],
+                FS=spec.obj,
+            )
+            pdf.pages[0].obj.Annots = pikepdf.Array([pdf.make_indirect(note)])
+        else:
+            pdf.attachments["source.odt"] = spec
+        pdf.save(out)
+    return out.getvalue()
+
+
 def test_the_form_of_a_blind_contest_warns_before_upload(client, app, build):
     application_id, _names = _draft(client, app, build, blind=True)
     page = client.get(f"/applications/draft/{application_id}").get_data(as_text=True)
     assert 'id="blind-files"' in page
     assert "we remove the author, the title and other hidden details" in page
+    assert "or a PDF with other files attached inside it is not accepted" in page
     assert "do not name your organisation, community or people in them" in page
 
 
@@ -201,7 +221,10 @@ def test_a_blind_contest_keeps_the_uploaded_file_as_it_came(client, app, build):
     [
         (_protected_pdf(), "is protected with a password"),
         (b"%PDF-1.7\nnot really a PDF\n%%EOF\n", "is damaged and cannot be opened"),
+        (_pdf_with_attachment(), "has other files attached inside it"),
+        (_pdf_with_attachment(on_page=True), "has other files attached inside it"),
     ],
+    ids=["password", "damaged", "attached", "attached-to-a-page"],
 )
 def test_a_blind_contest_refuses_a_file_it_cannot_strip_and_says_why(
     client, app, build, content, message
