@@ -32,6 +32,8 @@ from .i18n import current_language, long_datetime, percent
 from .models import Aggregation, Application, Contest, Normalise, Stage
 
 MAX_ROUNDS = 10  # rounds of one contest, the first included
+# The settings of the contest as a whole: every round has the first round's.
+SHARED = ("title_uk", "title_en", "applicant_kinds", "oblasts", "organising_body")
 
 
 def chain(contest: Contest) -> list[Contest]:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from scoring.extensions import db
 from scoring.models import (
@@ -32,6 +33,7 @@ from scoring.models import (
     User,
 )
 
+from ._bad_input import form_for
 from ._judging import judged_contest, set_sheet
 
 ORGANISER = "rounds@organiser.example"
@@ -181,6 +183,47 @@ def test_adding_a_round_copies_the_last_rounds_set_up_but_not_its_jury(client, a
                       closes_at="2026-05-20T18:00").status_code == 302  # fmt: skip
     third = _contest(app, "biudzhet-uchasti-tur-3")
     assert third.previous_round_id == added.id and third.number_prefix == "BU3"
+
+
+def _edit(client, slug: str, **changes):
+    """Send the round's settings form as its page shows it, with ``changes`` typed in."""
+    url = f"/manage/contests/{slug}/edit"
+    form = form_for(client.get(url).get_data(as_text=True), url, url)
+    values = {**form.valid(), **{name: [value] for name, value in changes.items()}}
+    pairs = [(name, value) for name, many in values.items() for value in many]
+    return client.post(url, data=MultiDict([("csrf_token", client.csrf_token(url)), *pairs]))
+
+
+def test_the_contests_title_and_who_may_apply_change_in_every_round(client, app, first):
+    assert _add_round(client, first).status_code == 302
+    second = "biudzhet-uchasti-tur-2"
+    response = _edit(client, first, title_uk="Бюджет участі громади", organising_body="ГО «Хаб»")
+    assert response.status_code == 302, _text(response)
+    assert _contest(app, second).title_uk == "Бюджет участі громади"
+    assert "Бюджет участі громади" in _text(client.get(f"/manage/contests/{second}"))
+    # From the second round's settings as well, back to the first.
+    response = _edit(client, second, organising_body="ГО «Хаб участі»", applicant_kinds="ngo")
+    assert response.status_code == 302, _text(response)
+    assert _contest(app, first).organising_body == "ГО «Хаб участі»"
+    assert _contest(app, first).applicant_kinds == ["ngo"]
+    updated = [
+        (e.contest_id, sorted(e.details["fields"])) for e in _actions(app, "contest.updated")
+    ]
+    first_id, second_id = _contest(app, first).id, _contest(app, second).id
+    assert sorted(updated) == [
+        (first_id, ["applicant_kinds", "organising_body"]),
+        (first_id, ["organising_body", "title_uk"]),
+        (second_id, ["applicant_kinds", "organising_body"]),
+        (second_id, ["organising_body", "title_uk"]),
+    ]
+    # The first round is open: who may apply is frozen there, so in the draft round too.
+    _set(app, first, stage=Stage.OPEN)
+    response = _edit(client, second, applicant_kinds="community")
+    assert response.status_code == 200
+    assert "Round 1: The contest is no longer a draft: this cannot change" in _text(response)
+    assert _contest(app, second).applicant_kinds == ["ngo"]
+    assert _edit(client, second, title_uk="Бюджет участі 2026").status_code == 302
+    assert _contest(app, first).title_uk == "Бюджет участі 2026"
 
 
 def test_a_round_opening_before_the_round_before_closes_is_refused_beside_the_field(

@@ -647,8 +647,6 @@ ROUND_SETTINGS = (
     "after_results",
 )
 ROUND = ("title", "weight", *ROUND_SETTINGS)
-# What every round takes from the first round.
-SHARED = ("title_uk", "title_en", "applicant_kinds", "oblasts", "organising_body")
 SCORING = (
     "aggregation",
     "normalise",
@@ -1180,7 +1178,7 @@ def _read_rounds(reader: _Reader, document: dict, first: dict) -> list[_Read]:
             },
         )
         values = part.values
-        values |= {key: first[key] for key in SHARED}
+        values |= {key: first[key] for key in rounds.SHARED}
         values |= _read_round_part(own, item, "")
         values["number_prefix"] = naming.round_prefix(
             first["number_prefix"] or "R",

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, rounds
 from ..extensions import db
 from ..lifecycle import (
     contests_sharing_numbers,
@@ -109,7 +109,8 @@ def update_contest(
     contest: Contest, values: dict, *, actor: User, categories: dict | None = None
 ) -> list[str]:
     """Apply the changed settings and return their names; refuse what the stage freezes.
-    An address left empty stays as it is.
+    An address left empty stays as it is. A setting of the contest as a whole
+    (``rounds.SHARED``: its title, who may apply) changes in every round of it.
 
     ``categories`` maps a category to its ``fund`` and ``max_request`` (SPEC §12); a
     change is named ``fund_<category id>`` (the form's field) and audited with its code.
@@ -134,10 +135,21 @@ def update_contest(
         error = prefix_error(values, contest)
         if error:
             errors["number_prefix"] = error
+    shared = [name for name in changed if name in rounds.SHARED]
+    others = [r for r in rounds.chain(contest) if r is not contest] if shared else []
+    for other in others:  # the other rounds take the change: they must be able to
+        for name, why in frozen_settings(other, shared, values).items():
+            errors.setdefault(
+                name, _l("Round %(number)s: %(why)s", number=rounds.number(other), why=why)
+            )
     if errors:
         raise ContestError(errors)
     for name in changed:
         setattr(contest, name, values[name])
+    for other in others:
+        for name in shared:
+            setattr(other, name, values[name])
+        audit.record("contest.updated", actor=actor, contest=other, obj=other, fields=shared)
     for category, grants in changed_categories.items():
         for name in ("fund", "max_request"):
             if getattr(category, name) != grants[name]:
