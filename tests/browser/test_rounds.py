@@ -265,6 +265,10 @@ def test_a_two_round_contest_from_setup_to_published_results(
         organiser.wait_for_url(re.compile(rf"/manage/contests/{FULL}/ranking"))
         expect(organiser.locator("#ties")).to_have_count(0)
         check(organiser, "first round's ranking, the tie decided")
+        stability = shown(organiser.locator("#stability"))
+        assert "Стійкість тих, хто проходить далі" in stability and "переможц" not in stability
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        organiser.screenshot(path=str(SHOTS / "round1-ranking.png"), full_page=True)
 
     with step("the first round is published: two advance"):
         confirm_stage(organiser, url, "published", slug=FULL)
@@ -281,7 +285,8 @@ def test_a_two_round_contest_from_setup_to_published_results(
     with step("the NGO reads on its phone that it advances"):
         applicant.goto(f"{url}/applications/{number}")
         text = shown(applicant.locator("main"))
-        assert "Проходить далі" in text and advanced[NGO] in text, text[:2000]
+        assert "Проходить до туру 2 «Презентація»: 1 місце" in text, text[:2000]
+        assert advanced[NGO] in text and "Переможець" not in text
         assert applicant.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
         check(applicant, "an application that advances")
         SHOTS.mkdir(parents=True, exist_ok=True)
