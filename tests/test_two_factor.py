@@ -566,3 +566,29 @@ def test_a_second_tab_confirming_after_the_first_is_told_it_is_on(app, build, cl
     assert "Двофакторний вхід уже увімкнено" in second.text
     assert "Код не збігається" not in second.text
     assert actions(app).count("user.two_factor_on") == 1
+
+
+def test_a_set_up_begun_by_one_account_is_not_finished_by_the_next_in_that_browser(
+    app, build, client
+):
+    """Outside attack (a guard that held): the nonce stays in the browser's cookie, but
+    the next account signed in there gets a secret of its own, the first account's code
+    does not turn it on, and a secret once confirmed and turned off is not shown again."""
+    build.user(Role.ORGANISER, email="first@example.org")
+    build.user(Role.JUROR, email="next@example.org")
+    client.login("first@example.org")
+    first = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    client.submit("/logout")
+    client.login("next@example.org")
+    mine = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    assert mine != first
+    wrong = client.submit("/account/two-factor", {"code": code_at(first), "password": PASSWORD})
+    assert wrong.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(User.totp_secret)).all() == [None, None]
+    secret, _codes = set_up(client)
+    assert secret == mine
+    off = client.submit("/account/two-factor/off", {"off-password": PASSWORD})
+    assert off.status_code == 302
+    again = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    assert again not in (secret, first)
