@@ -281,7 +281,8 @@ def test_a_two_round_contest_from_setup_to_published_results(
     with step("the NGO reads on its phone that it advances"):
         applicant.goto(f"{url}/applications/{number}")
         text = shown(applicant.locator("main"))
-        assert "Проходить далі" in text and advanced[NGO] in text, text[:2000]
+        assert "Проходить до туру 2 «Презентація»" in text, text[:2000]
+        assert advanced[NGO] in text, text[:2000]
         assert applicant.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
         check(applicant, "an application that advances")
         SHOTS.mkdir(parents=True, exist_ok=True)
