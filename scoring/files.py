@@ -139,13 +139,11 @@ def _pdf(content: bytes) -> bytes:
                     for key in _PDF_KEYS:
                         if key in item:
                             del item[key]
-            if len(pdf.attachments):
+            if _carries_a_file(pdf):
                 raise Unreadable("attached")
             for page in pdf.pages:
                 notes = page.obj.get("/Annots")
                 for note in notes if isinstance(notes, pikepdf.Array) else ():
-                    if isinstance(note, pikepdf.Dictionary) and note.get("/FS") is not None:
-                        raise Unreadable("attached")  # a file attached to a page
                     markup = isinstance(note, pikepdf.Dictionary) and "/T" in note
                     if markup and note.get("/Subtype") not in _NOT_MARKUP:
                         del note["/T"]
@@ -158,6 +156,38 @@ def _pdf(content: bytes) -> bytes:
         raise Unreadable("password") from error
     except (pikepdf.PdfError, ValueError, RuntimeError) as error:
         raise Unreadable("damaged") from error
+
+
+def _carries_a_file(pdf) -> bool:
+    """Whether the document reaches a file inside it: a file specification with its file
+    (``/EF``: the /EmbeddedFiles tree, a file attached to a page, PDF/A-3's /AF, a link or
+    an action that opens it, rich media), an embedded file's stream, or a /FileAttachment
+    annotation. Everything reachable from the trailer is looked at, whatever the shape of
+    the trees (malformed ones too, which readers still follow); what an earlier revision
+    left unreachable is not, as the saved copy leaves it out."""
+    import pikepdf
+
+    seen = set()
+    todo = [pdf.trailer]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, pikepdf.Array | pikepdf.Dictionary | pikepdf.Stream):
+            continue
+        if item.is_indirect:
+            if item.objgen in seen:
+                continue
+            seen.add(item.objgen)
+        if isinstance(item, pikepdf.Array):
+            todo.extend(item)
+            continue
+        if (
+            "/EF" in item
+            or item.get("/Type") == "/EmbeddedFile"
+            or item.get("/Subtype") == "/FileAttachment"
+        ):
+            return True
+        todo.extend(value for _key, value in item.items())
+    return False
 
 
 def _image(content: bytes, content_type: str) -> bytes:

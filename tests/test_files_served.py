@@ -193,6 +193,151 @@ def _pdf_with_attachment(on_page: bool = False) -> bytes:
     return out.getvalue()
 
 
+# Other ways a PDF carries a file (the outside attack): each is a file specification with
+# an embedded stream (/EF), reached from elsewhere than the /EmbeddedFiles name tree or
+# a page's /FileAttachment annotation, or a tree a reader still follows though malformed.
+SOURCE = b"Author: Petro Petrenko, " + _files.COUNCIL.encode()
+
+
+def _carrying(where: str, *, encrypted: bool = False) -> bytes:
+    """A PDF of two pages carrying ``SOURCE`` as an embedded file, reached from ``where``."""
+    from pikepdf import Array, Dictionary, Name, String
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(_files.pdf(pages=2))) as pdf:
+        stream = pdf.make_indirect(pikepdf.Stream(pdf, SOURCE))
+        spec = pdf.make_indirect(
+            Dictionary(Type=Name.Filespec, F=String("source.odt"), EF=Dictionary(F=stream))
+        )
+        page = pdf.pages[1].obj
+
+        def annotation(subtype, **fields):
+            note = Dictionary(Type=Name.Annot, Subtype=subtype, Rect=[0, 0, 20, 20], **fields)
+            page.Annots = Array([pdf.make_indirect(note)])
+
+        if where == "AF of the document":  # PDF/A-3's associated files
+            pdf.Root.AF = Array([spec])
+        elif where == "AF of page 2":
+            page.AF = Array([spec])
+        elif where == "AF of a form XObject":
+            form = pikepdf.Stream(pdf, b"")
+            form.Type, form.Subtype, form.BBox = Name.XObject, Name.Form, [0, 0, 10, 10]
+            form.AF = Array([spec])
+            page.Resources = Dictionary(XObject=Dictionary(Fx=pdf.make_indirect(form)))
+        elif where == "a link that opens it":
+            annotation(Name.Link, A=Dictionary(S=Name.GoToE, F=spec, NewWindow=False))
+        elif where == "the action on opening":
+            pdf.Root.OpenAction = Dictionary(S=Name.Launch, F=spec)
+        elif where == "rich media":
+            assets = Dictionary(Names=Array([String("source.odt"), spec]))
+            annotation(Name.RichMedia, RichMediaContent=Dictionary(Assets=assets))
+        elif where == "a tree that is an array":
+            pdf.Root.Names = Dictionary(EmbeddedFiles=Array([String("source.odt"), spec]))
+        elif where == "a tree with a loop":
+            leaf = pdf.make_indirect(Dictionary(Names=Array([String("source.odt"), spec])))
+            top = pdf.make_indirect(Dictionary())
+            top.Kids = Array([top, leaf])
+            pdf.Root.Names = Dictionary(EmbeddedFiles=top)
+        elif where == "an annotation of the page tree":
+            note = Dictionary(Type=Name.Annot, Subtype=Name.FileAttachment, Rect=[0, 0, 9, 9])
+            note.FS = spec
+            pdf.Root.Pages.Annots = Array([pdf.make_indirect(note)])
+        pdf.save(out, encryption=pikepdf.Encryption(user="", owner="o") if encrypted else False)
+    return out.getvalue()
+
+
+CARRYING = [
+    "AF of the document",
+    "AF of page 2",
+    "AF of a form XObject",
+    "a link that opens it",
+    "the action on opening",
+    "rich media",
+    "a tree that is an array",
+    "a tree with a loop",
+    "an annotation of the page tree",
+]
+
+
+def _without_a_file(kind: str) -> bytes:
+    """PDFs that carry no file, though they have annotations or a file specification."""
+    from pikepdf import Array, Dictionary, Name, String
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(_files.pdf(pages=2))) as pdf:
+        page = pdf.pages[1].obj
+        web = Dictionary(S=Name.URI, URI=String("https://example.org"))
+        if kind == "a link with a stray /FS":
+            page.Annots = Array([pdf.make_indirect(Dictionary(
+                Type=Name.Annot, Subtype=Name.Link, Rect=[0, 0, 9, 9], FS=Name.URL, A=web
+            ))])  # fmt: skip
+        elif kind == "a link to a file on the web":
+            remote = Dictionary(FS=Name.URL, F=String("https://example.org/a.pdf"))
+            page.Annots = Array([pdf.make_indirect(Dictionary(
+                Type=Name.Annot, Subtype=Name.Link, Rect=[0, 0, 9, 9],
+                A=Dictionary(S=Name.GoToR, F=remote, D=Array([0, Name.Fit])),
+            ))])  # fmt: skip
+        elif kind == "a form field":
+            field = pdf.make_indirect(Dictionary(
+                Type=Name.Annot, Subtype=Name.Widget, FT=Name.Tx, T=String("name"),
+                Rect=[0, 0, 90, 20], P=page,
+            ))  # fmt: skip
+            page.Annots = Array([field])
+            pdf.Root.AcroForm = Dictionary(Fields=Array([field]))
+        elif kind == "an empty tree of files":
+            pdf.Root.Names = Dictionary(EmbeddedFiles=Dictionary(Names=Array([])))
+            pdf.Root.AF = Array([])
+        pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("where", CARRYING)
+def test_a_blind_contest_refuses_a_pdf_carrying_a_file_anywhere(client, app, build, where):
+    application_id, names = _draft(client, app, build, blind=True)
+    response = _upload(client, application_id, names["decision"], _carrying(where), "Р.pdf")
+    assert response.status_code == 200, where
+    assert "the file «Р.pdf» has other files attached inside it" in response.text
+    assert _stored(app) == []
+
+
+def test_an_encrypted_pdf_opened_without_a_password_is_refused_when_it_carries_a_file(
+    client, app, build
+):
+    application_id, names = _draft(client, app, build, blind=True)
+    content = _carrying("AF of the document", encrypted=True)
+    response = _upload(client, application_id, names["decision"], content, "Р.pdf")
+    assert "has other files attached inside it" in response.text and _stored(app) == []
+
+
+@pytest.mark.parametrize("where", ["AF of the document", "a link that opens it", "rich media"])
+def test_a_pdf_carrying_a_file_stored_before_is_not_given_to_a_blind_juror(
+    app, build, client, juror, where
+):
+    judged = judged_contest(app, build, [juror], count=1, blind=True)
+    number = judged.numbers[0]
+    attachment_id = _put_file(app, number, _carrying(where), "application/pdf", "a.pdf")
+    set_sheet(app, juror, number)
+    response = client.get(judged.url(number, f"/attachments/{attachment_id}"))
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert "cannot be opened to remove the details of who made it" in response.text
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "a link with a stray /FS",
+        "a link to a file on the web",
+        "a form field",
+        "an empty tree of files",
+    ],
+)
+def test_a_blind_contest_takes_a_pdf_that_carries_no_file(client, app, build, kind):
+    application_id, names = _draft(client, app, build, blind=True)
+    response = _upload(client, application_id, names["decision"], _without_a_file(kind), "Р.pdf")
+    assert response.status_code == 302, response.text
+    assert len(_stored(app)) == 1
+
+
 def test_the_form_of_a_blind_contest_warns_before_upload(client, app, build):
     application_id, _names = _draft(client, app, build, blind=True)
     page = client.get(f"/applications/draft/{application_id}").get_data(as_text=True)

@@ -509,3 +509,86 @@ def test_the_session_cookie_does_not_carry_the_secret_being_set_up(app, build, c
     assert response.status_code == 200
     with app.app_context():
         assert db.session.scalar(select(User.totp_secret)) == secret
+
+
+def test_a_secret_read_with_a_copied_cookie_dies_with_that_session(app, build, client):
+    """Found (outside attack): the set-up's nonce outlived the login session in the cookie,
+    so a thief who read the secret with a copied cookie saw it again in the owner's next
+    session, after the owner had logged out to end the copy, and knew the second factor
+    the owner then turned on. The secret is now bound to the session it was shown in."""
+    build.user(Role.ORGANISER, email="org@example.org")
+    client.login("org@example.org")
+    shown = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    thief = app.test_client()  # the cookie copied while the set-up page was open
+    thief.set_cookie("session", client.get_cookie("session").value)
+    seen = SECRET.search(thief.get("/account/two-factor").text).group(1).replace(" ", "")
+    assert seen == shown  # the session's own page: the copy shows what its owner sees
+    client.submit("/logout")  # «a copied cookie stops working»
+    assert thief.get("/account/two-factor").status_code == 302
+    client.login("org@example.org")
+    secret, _codes = set_up(client)
+    assert secret != seen
+    with app.app_context():
+        assert db.session.scalar(select(User.totp_secret)) == secret
+
+
+def test_a_new_password_ends_the_secret_a_copied_cookie_read(app, build, client):
+    """The same with a new password instead of logging out: the copy is signed out and
+    the owner's set-up page shows another secret than the one the copy read."""
+    build.user(Role.JUROR, email="juror@example.org")
+    client.login("juror@example.org")
+    shown = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    new = "a-new-and-long-passphrase-2026"
+    changed = client.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "password": new, "password_confirm": new},
+    )
+    assert changed.status_code == 302
+    assert thief.get("/account/two-factor").status_code == 302  # signed out
+    again = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    assert again != shown
+
+
+def test_a_second_tab_confirming_after_the_first_is_told_it_is_on(app, build, client):
+    """Two tabs of the set-up page: the first confirms; the second's form, sent after,
+    is told that two-factor sign-in is already on (it was a bare «405» page)."""
+    build.user(Role.ORGANISER, email="org@example.org")
+    client.login("org@example.org")
+    page = client.get("/account/two-factor").text
+    secret = SECRET.search(page).group(1).replace(" ", "")
+    token = client.csrf_token("/account/two-factor")
+    sent = {"csrf_token": token, "code": code_at(secret), "password": PASSWORD}
+    assert client.post("/account/two-factor", data=sent).status_code == 200  # the first tab
+    second = client.post("/account/two-factor", data=sent, follow_redirects=True)
+    assert second.status_code == 200
+    assert "Двофакторний вхід уже увімкнено" in second.text
+    assert "Код не збігається" not in second.text
+    assert actions(app).count("user.two_factor_on") == 1
+
+
+def test_a_set_up_begun_by_one_account_is_not_finished_by_the_next_in_that_browser(
+    app, build, client
+):
+    """Outside attack (a guard that held): the nonce stays in the browser's cookie, but
+    the next account signed in there gets a secret of its own, the first account's code
+    does not turn it on, and a secret once confirmed and turned off is not shown again."""
+    build.user(Role.ORGANISER, email="first@example.org")
+    build.user(Role.JUROR, email="next@example.org")
+    client.login("first@example.org")
+    first = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    client.submit("/logout")
+    client.login("next@example.org")
+    mine = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    assert mine != first
+    wrong = client.submit("/account/two-factor", {"code": code_at(first), "password": PASSWORD})
+    assert wrong.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(User.totp_secret)).all() == [None, None]
+    secret, _codes = set_up(client)
+    assert secret == mine
+    off = client.submit("/account/two-factor/off", {"off-password": PASSWORD})
+    assert off.status_code == 302
+    again = SECRET.search(client.get("/account/two-factor").text).group(1).replace(" ", "")
+    assert again not in (secret, first)

@@ -140,7 +140,8 @@ def _setup_secret(new: bool = False) -> str | None:
         if not new:
             return None
         nonce = session[SETUP_KEY] = two_factor.setup_nonce()
-    return two_factor.setup_secret(nonce, current_user, current_app.secret_key)
+    login = sessions.current().token_hash  # the page is for the signed-in alone
+    return two_factor.setup_secret(nonce, current_user, login, current_app.secret_key)
 
 
 def _setup_page(form, status=200):
@@ -175,8 +176,9 @@ def _codes_page(codes: list[str], next_url: str | None):
 def two_factor_page():
     user = current_user._get_current_object()
     if user.has_two_factor:
-        if request.method == "POST":
-            abort(405)
+        if request.method == "POST":  # the set-up's form, confirmed meanwhile in another tab
+            flash(_("Two-factor sign-in is already on."), "info")
+            return redirect(url_for("security.two_factor", next=_next_url()))
         return render_template(
             "auth/two_factor_on.html",
             left=two_factor.recovery_codes_left(user),

@@ -48,14 +48,18 @@ def setup_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
-def setup_secret(nonce: str, user: User, key: str | bytes) -> str:
+def setup_secret(nonce: str, user: User, login: str, key: str | bytes) -> str:
     """The secret being set up, made from the session's nonce with the site's key.
 
     The session cookie is signed, not encrypted: whoever reads it (a shared computer, a
     log) would otherwise learn the secret that becomes the account's second factor.
+    ``login`` names the sign-in session it is shown in (its token's hash): a secret read
+    with a copied cookie is not the one shown after its owner logged out, nor after a new
+    password (``get_id`` carries the password's mark), though the nonce stays in the cookie.
     """
     key = key.encode() if isinstance(key, str) else key
-    digest = hmac.new(key, f"totp-setup:{user.id}:{nonce}".encode(), hashlib.sha256).digest()
+    message = f"totp-setup:{user.get_id()}:{login}:{nonce}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.b32encode(digest[:20]).decode()  # 160 bits, 32 characters, as pyotp's
 
 

@@ -105,6 +105,12 @@ def _differs(old, new) -> bool:
     return old != new
 
 
+_NOT_THEIR_ROUND = _l(
+    "You do not organise this round, and a setting of the whole contest changes in every "
+    "round: its organisers can change it."
+)
+
+
 def update_contest(
     contest: Contest, values: dict, *, actor: User, categories: dict | None = None
 ) -> list[str]:
@@ -115,7 +121,12 @@ def update_contest(
     ``categories`` maps a category to its ``fund`` and ``max_request`` (SPEC §12); a
     change is named ``fund_<category id>`` (the form's field) and audited with its code.
     """
-    hold_stage(contest, to_change=True)  # a stage move waits for the edit, or it for it
+    # A stage move waits for the edit, or it for it: of every round, as a setting of the
+    # contest as a whole changes in each (rounds.SHARED); in one order, so that two edits
+    # from two rounds wait for each other instead of each holding what the other needs.
+    chain = rounds.chain(contest)
+    for each in sorted(chain, key=lambda round_: round_.id):
+        hold_stage(each, to_change=True)
     if not values["slug"]:
         values = {**values, "slug": contest.slug}
     changed = [name for name, value in values.items() if _differs(getattr(contest, name), value)]
@@ -136,9 +147,12 @@ def update_contest(
         if error:
             errors["number_prefix"] = error
     shared = [name for name in changed if name in rounds.SHARED]
-    others = [r for r in rounds.chain(contest) if r is not contest] if shared else []
+    others = [r for r in chain if r is not contest] if shared else []
     for other in others:  # the other rounds take the change: they must be able to
-        for name, why in frozen_settings(other, shared, values).items():
+        why_not = frozen_settings(other, shared, values)
+        if not other.is_organised_by(actor):
+            why_not = dict.fromkeys(shared, _NOT_THEIR_ROUND) | why_not
+        for name, why in why_not.items():
             errors.setdefault(
                 name, _l("Round %(number)s: %(why)s", number=rounds.number(other), why=why)
             )
