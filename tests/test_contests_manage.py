@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from scoring.extensions import db
 from scoring.models import (
@@ -15,7 +16,10 @@ from scoring.models import (
     Criterion,
     Role,
     Stage,
+    User,
 )
+
+from ._bad_input import form_for
 
 ORGANISER = "org@example.org"
 
@@ -178,6 +182,51 @@ def test_editing_a_draft_changes_anything_and_records_the_changed_fields(client,
     assert sorted(updated.details["fields"]) == ["blind", "number_prefix", "oblasts", "slug"]
     client.submit("/manage/contests/uchast-2026/edit", {**FORM, **changes})
     assert len(_audit(app, "contest.updated")) == 1  # saving without changes records nothing
+
+
+def _form_as_shown(client, url: str, **changes) -> MultiDict:
+    """The settings form as its page shows it now, with ``changes`` typed in."""
+    form = form_for(client.get(url).get_data(as_text=True), url, url)
+    values = {**form.valid(), **{name: [value] for name, value in changes.items()}}
+    pairs = [(name, value) for name, many in values.items() for value in many]
+    return MultiDict([("csrf_token", client.csrf_token(url)), *pairs])
+
+
+def test_two_organisers_editing_at_once_keep_each_others_changes(client, app, build, organiser):
+    """A form loaded before another organiser saved: what this one left as it was keeps
+    the other's value; what both changed is shown again, theirs kept in the form."""
+    client.submit("/manage/contests/new", FORM)
+    url = f"/manage/contests/{FORM['slug']}/edit"
+    build.user(Role.ORGANISER, email="second@example.org")
+    with app.app_context():
+        contest = _contest(app, FORM["slug"])
+        second = db.session.scalar(select(User).filter_by(email="second@example.org"))
+        contest.organisers.append(second)
+        db.session.commit()
+    other = app.test_client()
+    other.login("second@example.org")
+    mine = _form_as_shown(client, url, title_en="Successful participation", quorum="3")
+    theirs = _form_as_shown(other, url, organising_body="ГО «Хаб»", quorum="4")
+    assert other.post(url, data=theirs).status_code == 302
+
+    response = client.post(url, data=mine)  # the quorum: both changed it
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Someone else changed this after you opened the form" in page
+    assert 'id="quorum-errors"' in page and 'id="organising_body-errors"' not in page
+    again = form_for(page, url, url)
+    assert again.valid()["quorum"] == ["3"]  # this organiser's value stays in the form
+    assert again.valid()["organising_body"] == ["ГО «Хаб»"]  # the other's, shown
+    with app.app_context():
+        contest = _contest(app, FORM["slug"])
+        assert (contest.quorum, contest.title_en) == (4, FORM["title_en"])  # nothing saved
+    pairs = [(name, value) for name, many in again.valid().items() for value in many]
+    saved = client.post(url, data=MultiDict([("csrf_token", client.csrf_token(url)), *pairs]))
+    assert saved.status_code == 302  # saved again, knowingly
+    with app.app_context():
+        contest = _contest(app, FORM["slug"])
+        assert contest.quorum == 3 and contest.title_en == "Successful participation"
+        assert contest.organising_body == "ГО «Хаб»"  # not undone by the first form
 
 
 def test_an_open_contest_refuses_changes_that_submitted_applications_depend_on(

@@ -291,13 +291,6 @@ def test_a_shared_setting_changed_while_another_round_opens_waits_and_is_refused
     assert _contest(app, second).applicant_kinds == one.applicant_kinds
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The settings form carries no version of what it showed: a form loaded before "
-    "another organiser's change sends the old values back as changes of its own. With "
-    "rounds the stale title of one round's form undoes a change made from another round, "
-    "in every round (outside attack; the same holds for two organisers of one contest).",
-)
 def test_a_rounds_form_loaded_before_a_change_from_another_round_does_not_undo_it(
     client, app, first
 ):

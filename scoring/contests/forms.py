@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from flask import current_app
@@ -48,6 +49,7 @@ from ..i18n import (
 )
 from ..models import Aggregation, Category, Contest, Feedback, Normalise
 from ..organisations import KIND_CHOICES
+from . import operations
 
 # A decimal typed into a form has at most this many digits and an exponent this small;
 # the columns hold far less, so a longer one is out of range, not a number to compute on.
@@ -161,6 +163,7 @@ def _plain(value):
 class ContestForm(AppForm):
     """Every field is a ``Contest`` attribute of the same name; ``GROUPS`` lays them out."""
 
+    loaded = HiddenField()  # the settings as the form showed them (``stamp_loaded``)
     slug = StringField(
         _l("Address (slug)"),
         validators=[
@@ -410,7 +413,25 @@ class ContestForm(AppForm):
         return bool(self.categories) and name.startswith(("fund", "max_request"))
 
     def contest_fields(self):
-        return [f for f in self if f.name != "csrf_token" and not self._category_field(f.name)]
+        return [
+            f
+            for f in self
+            if f.name not in ("csrf_token", "loaded") and not self._category_field(f.name)
+        ]
+
+    def stamp_loaded(self, contest: Contest) -> None:
+        """Note in the form the settings it shows (``operations.merge_stale``)."""
+        now = {f.name: getattr(contest, f.name) for f in self.contest_fields()}
+        self.loaded.data = json.dumps(operations.settings_stamp(now), ensure_ascii=False)
+
+    def loaded_stamp(self) -> dict | None:
+        """The settings the form showed when it was loaded; None from an older page or a
+        crafted request (then what it sends is taken as it is)."""
+        try:
+            loaded = json.loads(self.loaded.data or "")
+        except ValueError:
+            return None
+        return loaded if isinstance(loaded, dict) else None
 
     def load(self, contest: Contest) -> None:
         """Show a contest's current settings (dates as Kyiv wall-clock times)."""

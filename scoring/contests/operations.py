@@ -7,6 +7,10 @@ to blame, before anything has changed.
 """
 
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -97,6 +101,43 @@ def create_contest(values: dict, *, organiser: User) -> Contest:
         "contest.created", actor=organiser, contest=contest, obj=contest, slug=contest.slug
     )
     return contest
+
+
+def settings_stamp(values: dict) -> dict:
+    """Settings as comparable plain values (``0.3`` is ``0.30``, a moment is its UTC time,
+    a list is in order): what a form showed, what it sends, what is stored now."""
+
+    def plain(value):
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+        if isinstance(value, list | tuple):
+            return sorted(plain(v) for v in value)
+        return value.value if isinstance(value, Enum) else value
+
+    return {name: plain(value) for name, value in values.items()}
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A form sent after others changed what it showed (``merge_stale``)."""
+
+    theirs: frozenset  # changed by others since the form was loaded, not by this person
+    conflicts: frozenset  # changed by both, to different values
+
+
+def merge_stale(sent: dict, loaded: dict, now: dict) -> Merged:
+    """Which settings of a form sent back (``sent``) others changed since it was loaded
+    (``loaded``: the settings it showed; ``now``: as stored), all ``settings_stamp``s: the
+    ones this person left as they were keep the others' values; the ones both changed
+    are conflicts, for the person to look at again. Nothing is decided by who saved last."""
+    theirs = {name for name, value in now.items() if name in loaded and loaded[name] != value}
+    mine = {name for name, value in sent.items() if name in loaded and loaded[name] != value}
+    return Merged(
+        theirs=frozenset(theirs - mine),
+        conflicts=frozenset(n for n in theirs & mine if sent[n] != now[n]),
+    )
 
 
 def _differs(old, new) -> bool:

@@ -106,7 +106,8 @@ def edit(slug: str):
     form = ContestForm.for_contest(contest, current_language())
     if not form.is_submitted():
         form.load(contest)
-    elif form.validate():
+        form.stamp_loaded(contest)
+    elif form.validate() and _merged(form, contest):
         try:
             operations.update_contest(
                 contest,
@@ -121,6 +122,32 @@ def edit(slug: str):
             flash(_("Saved."), "success")
             return redirect(url_for(".dashboard", slug=contest.slug))
     return render_template("contests/form.html", form=form, contest=contest)
+
+
+def _merged(form: ContestForm, contest: Contest) -> bool:
+    """A form loaded before someone else changed the settings (another organiser, another
+    round's settings): what this person left as it was takes the others' values; what
+    both changed is shown again beside its field, the person's value kept in it, to be
+    saved again knowingly. False while there is such a conflict."""
+    loaded = form.loaded_stamp()
+    if loaded is None:
+        return True
+    values = form.contest_values()
+    now = {name: getattr(contest, name) for name in values}
+    merged = operations.merge_stale(
+        operations.settings_stamp(values), loaded, operations.settings_stamp(now)
+    )
+    for name in merged.theirs:
+        form[name].data = now[name]
+    form.stamp_loaded(contest)  # saved again, the form starts from what is stored now
+    for name in merged.conflicts:
+        form[name].errors.append(
+            _(
+                "Someone else changed this after you opened the form. Look at it again: "
+                "your value stays here, and saving keeps it."
+            )
+        )
+    return not merged.conflicts
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,12 @@ def language() -> str:
     return "en" if request.args.get("lang") == "en" else "uk"
 
 
-def pdf_response(content: bytes, name: str, *, public: bool = False) -> Response:
+def pdf_response(content: bytes, name: str, *, public: str | None = None) -> Response:
+    """The PDF as a download; ``public``: the ETag of published results (their cache)."""
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     if public:
-        return shared_published(response)
+        return shared_published(response, public)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -83,10 +84,12 @@ def announcement_pdf(slug: str):
     if not published and not contest.is_organised_by(current_user):
         abort(404)
     lang = language()
-    content = _built(pdf.announcement.build, data.announcement, contest, lang)
-    return pdf_response(
-        content, data.file_name("results", contest.slug, language=lang), public=published
-    )
+    gathered = data.announcement(contest, lang)
+    name = data.file_name("results", contest.slug, language=lang)
+    etag = data.fingerprint(gathered) if published else None
+    if etag and request.if_none_match.contains_weak(etag):
+        return pdf_response(b"", name, public=etag)  # the browser's copy: not made again
+    return pdf_response(_built(pdf.announcement.build, lambda: gathered), name, public=etag)
 
 
 def _long(contest: Contest, name: str, build, gather, *args, **kwargs) -> Response:

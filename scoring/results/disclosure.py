@@ -72,12 +72,16 @@ def results_public(contest: Contest) -> bool:
     return lifecycle.results_frozen(contest)
 
 
-def shared_published(response: Response) -> Response:
+def shared_published(response: Response, etag: str | None = None) -> Response:
     """Published results (the API, the announcement PDF) as any cache may keep them, but
-    asked again each time with their ETag: a reopening after an appeal or an erased name
-    shows at once, and an unchanged answer comes back as a 304 without its body."""
+    asked again each time with their ETag (of the body, unless ``etag`` is given): a
+    reopening after an appeal or an erased name shows at once, and an unchanged answer
+    comes back as a 304 without its body."""
     response.headers["Cache-Control"] = "public, no-cache"
-    response.add_etag()
+    if etag is None:
+        response.add_etag()
+    else:
+        response.set_etag(etag)
     return response.make_conditional(request)
 
 
