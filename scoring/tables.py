@@ -84,30 +84,39 @@ def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
 
 
 def xlsx(*tables: Table) -> bytes:
-    """A workbook with one sheet per table, typed cells, the header bold and frozen."""
-    from openpyxl import Workbook  # only here: it slows every start-up otherwise
-    from openpyxl.styles import Font
+    """A workbook with one sheet per table, typed cells, the header bold and frozen.
 
-    workbook = Workbook()
+    Written as a stream (openpyxl's write-only mode): a sheet of 420,000 scores is not
+    held as cell objects, and a cell is made only where a number needs its format.
+    """
+    from openpyxl import Workbook  # only here: it slows every start-up otherwise
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
     for index, table in enumerate(tables):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        sheet.title = (table.title or f"Sheet{index + 1}")[:31]
-        sheet.append(spreadsheets.xlsx_row(list(table.header)))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        places = _places(table)
-        for number, row in enumerate(table.rows, start=2):
-            sheet.append(spreadsheets.xlsx_row([_xlsx_value(value) for value in row]))
-            for column, value in enumerate(row):
-                # The cell by its address: ``sheet[row]`` measures the whole sheet each
-                # time, which made 42,000 rows take hours.
-                _format(sheet.cell(number, column + 1), value, places.get(column, 0))
+        sheet = workbook.create_sheet((table.title or f"Sheet{index + 1}")[:31])
         sheet.freeze_panes = "A2"
         for column, name in enumerate(table.header, start=1):
             cells = [_text(row[column - 1], True) for row in table.rows[:200]]
             widest = max(len(str(name)), *(len(cell) for cell in cells), 0)
-            letter = sheet.cell(1, column).column_letter
-            sheet.column_dimensions[letter].width = min(max(widest + 2, 8), 60)
+            width = min(max(widest + 2, 8), 60)
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        header = [WriteOnlyCell(sheet, v) for v in spreadsheets.xlsx_row(list(table.header))]
+        for cell in header:
+            cell.font = bold
+        sheet.append(header)
+        places = _places(table)
+        for row in table.rows:
+            values = spreadsheets.xlsx_row([_xlsx_value(value) for value in row])
+            for column, value in enumerate(row):
+                number_format = _number_format(value, places.get(column, 0))
+                if number_format:
+                    values[column] = WriteOnlyCell(sheet, values[column])
+                    values[column].number_format = number_format
+            sheet.append(values)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -128,13 +137,14 @@ def _xlsx_value(value):
     return _local(value) if isinstance(value, datetime) else value
 
 
-def _format(cell, value, places: int) -> None:
+def _number_format(value, places: int) -> str | None:
     if isinstance(value, datetime):
-        cell.number_format = _MOMENT_FORMAT
-    elif isinstance(value, date):
-        cell.number_format = _DATE_FORMAT
-    elif isinstance(value, Decimal):
-        cell.number_format = "0." + "0" * places if places else "0"
+        return _MOMENT_FORMAT
+    if isinstance(value, date):
+        return _DATE_FORMAT
+    if isinstance(value, Decimal):
+        return "0." + "0" * places if places else "0"
+    return None
 
 
 def download(content: bytes, filename: str) -> Response:
