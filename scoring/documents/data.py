@@ -10,8 +10,6 @@ document.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import os
 import re
 from collections import defaultdict
@@ -62,26 +60,6 @@ def letterhead(contest: Contest, language: str) -> records.Letterhead:
         draft=not results_public(contest),
         generated_at=clock.now(),
     )
-
-
-@functools.cache
-def _made_by() -> str:
-    """What makes the documents: their code and the catalogue of their words (a new
-    version of either changes every fingerprint)."""
-    root = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted([*root.rglob("*.py"), *root.parent.glob("translations/*/*/*.mo")]):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def fingerprint(record) -> str:
-    """A public document's ETag: what it shows and what makes it, not when it was made
-    (the PDF's bytes differ at each making: its time and its ID), so that a browser's copy
-    of the same document is told unchanged without the document being made again."""
-    letterhead = dataclasses.replace(record.letterhead, generated_at=None)
-    timeless = dataclasses.replace(record, letterhead=letterhead)
-    return hashlib.sha256(f"{_made_by()}{timeless!r}".encode()).hexdigest()
 
 
 def font_folder() -> Path:

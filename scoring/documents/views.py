@@ -26,6 +26,11 @@ download with an ASCII file name.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+from pathlib import Path
+
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -47,6 +52,26 @@ bp = Blueprint("documents", __name__)
 def language() -> str:
     """``?lang=en`` for English; Ukrainian otherwise (SPEC §1)."""
     return "en" if request.args.get("lang") == "en" else "uk"
+
+
+@functools.cache
+def _made_by() -> str:
+    """What makes the documents: their code and the catalogue of their words (a new
+    version of either changes every fingerprint)."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.rglob("*.py"), *root.parent.glob("translations/*/*/*.mo")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(record) -> str:
+    """A public document's ETag: what it shows and what makes it, not when it was made
+    (the PDF's bytes differ at each making: its time and its ID), so that a browser's copy
+    of the same document is told unchanged without the document being made again."""
+    letterhead = dataclasses.replace(record.letterhead, generated_at=None)
+    timeless = dataclasses.replace(record, letterhead=letterhead)
+    return hashlib.sha256(f"{_made_by()}{timeless!r}".encode()).hexdigest()
 
 
 def pdf_response(content: bytes, name: str, *, public: str | None = None) -> Response:
@@ -86,7 +111,7 @@ def announcement_pdf(slug: str):
     lang = language()
     gathered = data.announcement(contest, lang)
     name = data.file_name("results", contest.slug, language=lang)
-    etag = data.fingerprint(gathered) if published else None
+    etag = _fingerprint(gathered) if published else None
     if etag and request.if_none_match.contains_weak(etag):
         return pdf_response(b"", name, public=etag)  # the browser's copy: not made again
     return pdf_response(_built(pdf.announcement.build, lambda: gathered), name, public=etag)
