@@ -206,7 +206,9 @@ def test_two_organisers_editing_at_once_keep_each_others_changes(client, app, bu
     other = app.test_client()
     other.login("second@example.org")
     mine = _form_as_shown(client, url, title_en="Successful participation", quorum="3")
-    theirs = _form_as_shown(other, url, organising_body="ГО «Хаб»", quorum="4")
+    theirs = _form_as_shown(
+        other, url, organising_body="ГО «Хаб»", quorum="4", divergence_threshold="0.25"
+    )
     assert other.post(url, data=theirs).status_code == 302
 
     response = client.post(url, data=mine)  # the quorum: both changed it
@@ -217,6 +219,7 @@ def test_two_organisers_editing_at_once_keep_each_others_changes(client, app, bu
     again = form_for(page, url, url)
     assert again.valid()["quorum"] == ["3"]  # this organiser's value stays in the form
     assert again.valid()["organising_body"] == ["ГО «Хаб»"]  # the other's, shown
+    assert again.valid()["divergence_threshold"] == ["0.25"]  # as typed, not «0.250»
     with app.app_context():
         contest = _contest(app, FORM["slug"])
         assert (contest.quorum, contest.title_en) == (4, FORM["title_en"])  # nothing saved
@@ -227,6 +230,7 @@ def test_two_organisers_editing_at_once_keep_each_others_changes(client, app, bu
         contest = _contest(app, FORM["slug"])
         assert contest.quorum == 3 and contest.title_en == "Successful participation"
         assert contest.organising_body == "ГО «Хаб»"  # not undone by the first form
+        assert str(contest.divergence_threshold.normalize()) == "0.25"
 
 
 def test_an_open_contest_refuses_changes_that_submitted_applications_depend_on(

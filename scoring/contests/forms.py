@@ -433,10 +433,15 @@ class ContestForm(AppForm):
             return None
         return loaded if isinstance(loaded, dict) else None
 
-    def load(self, contest: Contest) -> None:
-        """Show a contest's current settings (dates as Kyiv wall-clock times)."""
+    def load(self, contest: Contest, names=None) -> None:
+        """Show a contest's current settings (dates as Kyiv wall-clock times); ``names``:
+        only those (others' changes taken into a form sent back, ``merge_stale``)."""
         for f in self.contest_fields():
-            f.data = _plain(getattr(contest, f.name))
+            if names is None or f.name in names:
+                f.data = _plain(getattr(contest, f.name))
+                f.raw_data = None  # a field shows what was sent before its data
+        if names is not None:
+            return
         for category in self.categories:
             self[f"fund_{category.id}"].data = category.fund
             self[f"max_request_{category.id}"].data = category.max_request

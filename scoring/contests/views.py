@@ -137,8 +137,7 @@ def _merged(form: ContestForm, contest: Contest) -> bool:
     merged = operations.merge_stale(
         operations.settings_stamp(values), loaded, operations.settings_stamp(now)
     )
-    for name in merged.theirs:
-        form[name].data = now[name]
+    form.load(contest, merged.theirs)
     form.stamp_loaded(contest)  # saved again, the form starts from what is stored now
     for name in merged.conflicts:
         form[name].errors.append(
