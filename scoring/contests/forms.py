@@ -413,11 +413,8 @@ class ContestForm(AppForm):
         return bool(self.categories) and name.startswith(("fund", "max_request"))
 
     def contest_fields(self):
-        return [
-            f
-            for f in self
-            if f.name not in ("csrf_token", "loaded") and not self._category_field(f.name)
-        ]
+        own = (f for f in self if f.name not in ("csrf_token", "loaded"))
+        return [f for f in own if not self._category_field(f.name)]
 
     def stamp_loaded(self, contest: Contest) -> None:
         """Note in the form the settings it shows (``operations.merge_stale``)."""
@@ -425,8 +422,7 @@ class ContestForm(AppForm):
         self.loaded.data = json.dumps(operations.settings_stamp(now), ensure_ascii=False)
 
     def loaded_stamp(self) -> dict | None:
-        """The settings the form showed when it was loaded; None from an older page or a
-        crafted request (then what it sends is taken as it is)."""
+        """The settings the form showed; None from an older page or a crafted request."""
         try:
             loaded = json.loads(self.loaded.data or "")
         except ValueError:
