@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import paging
 from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
@@ -39,14 +40,14 @@ def organisation_data():
 @bp.route("/manage/contests/<slug>/people")
 @role_required(Role.ORGANISER)
 def people(slug: str):
-    """The contest's applicants' contact people and its jurors, with "anonymise" actions."""
+    """The contest's applicants' contact people, ``?page=N`` of them, and its jurors,
+    with "anonymise" actions."""
     contest = own_contest(slug)
-    applicants, jurors = operations.contest_people(contest)
     return render_template(
         "privacy/people.html",
         contest=contest,
-        applicants=applicants,
-        jurors=jurors,
+        applicants=operations.applicants_page(contest, paging.page_number(request.args)),
+        jurors=operations.contest_jurors(contest),
         problem=operations.anonymisation_problem(contest),
     )
 
