@@ -252,5 +252,6 @@ def test_the_people_page_issues_the_same_queries_and_size_for_few_and_many_appli
             response = client.get(url)
         assert response.status_code == 200
         queries[slug], sizes[slug] = statements[0], len(response.data)
+    assert "Applicants 1–50 of 1,010" in response.get_data(as_text=True)  # grouped thousands
     assert queries["few-2026"] == queries["many-2026"], queries
     assert abs(sizes["many-2026"] - sizes["few-2026"]) < 2000, sizes
