@@ -150,20 +150,6 @@ UNSCORED = ("not_started", "draft")
 QUICK_POINTS_MAX = 10  # criteria up to this maximum get a button for each whole point
 
 
-PER_PAGE = 50  # assignments on a page of the juror's list
-# The juror's list puts first what they come for: while scoring is open, what is still to
-# score; once it is closed, the sheets they can read. Each group keeps the fair order.
-_FIRST = {
-    True: {"not_started": 0, "draft": 0, "submitted": 1, "recused": 2},
-    False: {"submitted": 0, "draft": 1, "not_started": 1, "recused": 2},
-}
-
-
-def first_things_first(items: list[Assignment], scoring_open: bool) -> list[Assignment]:
-    """``items`` (in the fair order) with what the juror needs first at the top."""
-    return sorted(items, key=lambda item: _FIRST[scoring_open][item.status])
-
-
 def next_unscored(items: list[Assignment], after: str | None = None) -> Assignment | None:
     """The next assignment still to score in the juror's fair order: the first one after
     the application numbered ``after`` (wrapping round), or the first of all."""

@@ -60,6 +60,20 @@ def _criteria(contest: Contest):
     return contest.criteria  # ordered by position (the relationship's order_by)
 
 
+PER_PAGE = 50  # assignments on a page of the juror's list
+# The juror's list puts first what they come for: while scoring is open, what is still to
+# score; once it is closed, the sheets they can read. Each group keeps the fair order.
+_FIRST = {
+    True: {"not_started": 0, "draft": 0, "submitted": 1, "recused": 2},
+    False: {"submitted": 0, "draft": 1, "not_started": 1, "recused": 2},
+}
+
+
+def _first_things_first(items: list, scoring_open: bool) -> list:
+    """The assignments ``items`` (in the fair order) with what the juror needs first at the top."""
+    return sorted(items, key=lambda item: _FIRST[scoring_open][item.status])
+
+
 @bp.route("")
 @role_required(Role.JUROR)
 def index():
@@ -98,9 +112,9 @@ def assignments(slug: str):
         "judging/assignments.html",
         contest=contest,
         items=paging.paginate_list(
-            operations.first_things_first(listed, open_),
+            _first_things_first(listed, open_),
             paging.page_number(request.args),
-            operations.PER_PAGE,
+            PER_PAGE,
         ),
         everything=len(items),
         status=status,
