@@ -224,6 +224,22 @@ def test_the_people_page_comes_a_page_at_a_time_with_the_jury_on_each(
         assert _people(page) == _people(first if shown == 1 else second), wrong
 
 
+def test_an_applicant_anonymised_from_page_2_leads_back_to_page_2(app, build, client, signed_in):
+    organiser = signed_in(Role.ORGANISER, ORGANISER)
+    contest_id = build.contest(organisers=[organiser], slug="arkhiv-2026", stage=Stage.ARCHIVED)
+    _applicants(app, contest_id, 55)
+    url = "/manage/contests/arkhiv-2026/people"
+    second = client.get(url + "?page=2").get_data(as_text=True)
+    link = re.search(r'href="([^"]+/anonymise\?page=2)"', second).group(1)
+    confirm = client.get(link).get_data(as_text=True)
+    assert f'href="{url}?page=2"' in confirm  # «Cancel» goes back to page 2 as well
+    response = client.submit(link)
+    assert response.status_code == 302 and response.headers["Location"] == url + "?page=2"
+    back = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The person’s data are anonymised." in back and "Page 2 of 2" in back
+    assert back.count("anonymised ") == 1 and len(_people(back)) == 4
+
+
 def test_the_people_page_of_a_contest_without_applicants(app, build, client, signed_in):
     organiser = signed_in(Role.ORGANISER, ORGANISER)
     build.contest(organisers=[organiser], slug="porozhnii-2026")
