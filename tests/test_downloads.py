@@ -17,7 +17,17 @@ from sqlalchemy import select
 
 from scoring.clock import KYIV
 from scoring.extensions import db
-from scoring.models import Application, Contest, Organisation, Stage
+from scoring.models import (
+    Application,
+    Contest,
+    Organisation,
+    Score,
+    Scoresheet,
+    SheetState,
+    Stage,
+)
+
+from ._shown import excel_text
 
 SCORE_COLUMNS = ("application", "juror", "criterion", "score", "comment", "juror_name")
 
@@ -220,3 +230,31 @@ def test_an_organisation_name_with_a_formula_stays_text_in_every_download(app, c
     assert "'" + PAYLOAD in client.get(f"/manage/contests/{demo}/applications.csv").get_data(
         as_text=True
     )
+
+
+def test_a_text_longer_than_a_cell_holds_says_so_and_the_csv_keeps_it(app, client, demo):
+    """A spreadsheet cell holds 32,767 characters: a longer comment is not cut without a
+    word, and a typed ``_x003D_`` stays the text it was (a workbook's own escape)."""
+    long = "Обґрунтування бюджету. " * 2000  # 46,000 characters
+    with app.app_context():
+        scores = db.session.scalars(
+            select(Score)
+            .join(Scoresheet)
+            .join(Application)
+            .join(Contest)
+            .where(Contest.slug == demo, Scoresheet.state == SheetState.SUBMITTED)
+            .order_by(Score.scoresheet_id, Score.criterion_id)
+            .limit(2)
+        ).all()
+        scores[0].comment = long
+        scores[1].comment = "_x003D_1+1 і _x000D_"
+        db.session.commit()
+    workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
+    comments = [excel_text(row[4].value) for row in workbook.active.iter_rows(min_row=2)]
+    cut = [comment for comment in comments if comment and comment.startswith(long[:100])]
+    assert len(cut) == 1 and len(cut[0]) == 32767
+    assert cut[0].endswith("[cut: the text has 46,000 characters; the CSV holds it whole]")
+    assert long.startswith(cut[0][:32000])
+    assert "_x003D_1+1 і _x000D_" in comments
+    lines = _excel_csv(client, f"/manage/contests/{demo}/scores.csv?excel=1")
+    assert long in [line[4] for line in lines]
