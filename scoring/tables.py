@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 
 from . import files, spreadsheets
 from .clock import KYIV
+from .progress import Progress
 
 BOM = "\ufeff"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,18 +87,20 @@ def csv_bytes(table: Table, *, excel: bool = False) -> bytes:
     return (BOM + csv_text(table, excel=excel)).encode("utf-8")
 
 
-def xlsx(*tables: Table) -> bytes:
+def xlsx(*tables: Table, progress: Progress | None = None) -> bytes:
     """A workbook with one sheet per table, typed cells, the header bold and frozen.
 
     Written row by row (XlsxWriter's constant-memory mode): a sheet of 420,000 scores is
     never held as cell objects. A ``Decimal`` is written as its own digits (up to 16
-    significant ones, more than a spreadsheet keeps), not through a float.
+    significant ones, more than a spreadsheet keeps), not through a float. ``progress``
+    is told the rows written of all the tables' rows.
     """
     import xlsxwriter  # only here: it slows every start-up otherwise
 
     out = io.BytesIO()
     options = {"constant_memory": True, "strings_to_formulas": False,
                "strings_to_urls": False, "strings_to_numbers": False}  # fmt: skip
+    total, done = sum(len(table.rows) for table in tables), 0
     with xlsxwriter.Workbook(out, options) as workbook:
         formats = _Formats(workbook)
         for index, table in enumerate(tables):
@@ -112,6 +115,9 @@ def xlsx(*tables: Table) -> bytes:
             for number, row in enumerate(table.rows, start=1):
                 for column, value in enumerate(spreadsheets.xlsx_row(row)):
                     _write(sheet, number, column, value, formats, places.get(column, 0))
+                done += 1
+                if progress and done % 1000 == 0:
+                    progress(done, total)
     return out.getvalue()
 
 

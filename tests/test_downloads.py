@@ -9,6 +9,7 @@ writes the same CSV for Excel; without it the output stays as scripts read it.
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from scoring.clock import KYIV
+from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -258,3 +260,34 @@ def test_a_text_longer_than_a_cell_holds_says_so_and_the_csv_keeps_it(app, clien
     assert "_x003D_1+1 і _x000D_" in comments
     lines = _excel_csv(client, f"/manage/contests/{demo}/scores.csv?excel=1")
     assert long in [line[4] for line in lines]
+
+
+def test_the_workbooks_of_every_score_are_made_in_the_background_in_the_pages_language(
+    app, client, demo
+):
+    """The page's script asks for a workbook by POST (issue 17: 420,000 scores take many
+    seconds): it is made in the person's language, tells how far it has gone, and is the
+    workbook the link downloads directly."""
+    ranking = f"/manage/contests/{demo}/ranking"
+    html = client.get(ranking).get_data(as_text=True)
+    for kind in ("ranking", "scores"):
+        assert re.search(rf'href="[^"]*/{kind}\.xlsx"[^>]*data-progress="table"', html), kind
+    assert 'data-working-table="Preparing the table: {percent} of the rows written"' in html
+    url = f"/manage/contests/{demo}/ranking.xlsx"
+    assert client.post(url).status_code == 400  # without the CSRF token: refused
+    client.submit("/language", {"language": "uk", "next": "/"})
+    token = client.csrf_token(ranking)
+    started = client.post(url, headers={"X-CSRFToken": token})
+    assert started.status_code == 202
+    jobs.join()
+    state = client.get(started.get_json()["progress"]).get_json()
+    assert state["state"] == "ready" and state["done"] == state["total"]
+    response = client.get(state["file"])
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert f"{demo}-ranking.xlsx" in response.headers["Content-Disposition"]
+    background = load_workbook(io.BytesIO(response.data))
+    direct = _workbook(client, url)
+    assert background.sheetnames == direct.sheetnames == ["Рейтинг", "Оцінки"]
+    for made, downloaded in zip(background.worksheets, direct.worksheets, strict=True):
+        assert list(made.values) == list(downloaded.values)
+    assert client.get(state["file"]).status_code == 404  # given once, then gone
