@@ -103,6 +103,7 @@ implementation read together with nothing of the app around them, and tested as 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import operator
@@ -620,6 +621,25 @@ def juror_totals(criteria: Sequence[CriterionSpec], sheets: Iterable[Sheet]) -> 
     for values in totals.values():
         values.sort()
     return dict(totals)
+
+
+def juror_totals_after(
+    criteria: Sequence[CriterionSpec],
+    totals: Mapping[Any, Sequence[Decimal]],
+    removed: Iterable[Sheet],
+    added: Iterable[Sheet],
+) -> dict[Any, list]:
+    """``juror_totals`` of the sheets once ``removed`` are taken out and ``added`` put in,
+    from ``totals``, the ``juror_totals`` of the sheets before: only the sheets that
+    change are summed. A juror left without a sheet has no entry, as in ``juror_totals``."""
+    after = {juror: list(values) for juror, values in totals.items()}
+    for juror, values in juror_totals(criteria, removed).items():
+        for value in values:
+            after[juror].remove(value)
+    for juror, values in juror_totals(criteria, added).items():
+        for value in values:
+            bisect.insort(after.setdefault(juror, []), value)
+    return {juror: values for juror, values in after.items() if values}
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ class _Kept:
     (GET, HEAD) use it: a request that writes reads the database as it is. After writes
     that change only scoresheets — a draft saved, a sheet submitted, reopened or
     recused — the reading is brought up to date by reading those sheets alone
-    (``_brought_up_to_date``). Never changed once made: threads share it.
+    (``_brought_up_to_date``), the jurors' totals kept with it. Threads share it: its
+    sheets never change once read; the ranking and the totals are filled in once.
     """
 
     applications: tuple[ranking.ApplicationSpec, ...]
@@ -73,7 +74,7 @@ class _Kept:
     counted: dict[int, ranking.Sheet]  # the sheets that count, by scoresheet id
     members: frozenset  # the jury's members (user ids)
     ranked: tuple | None = None  # (Ranking, indexes of the decisions left out)
-    totals: dict | None = None  # ranking.juror_totals of the sheets
+    totals: tuple | None = None  # (criteria, ranking.juror_totals of the sheets by them)
     sheets: tuple[ranking.Sheet, ...] = field(init=False)
     jury_size: int = field(init=False)  # the members, and whoever else has sheets that count
 
@@ -208,7 +209,13 @@ def _brought_up_to_date(key: tuple) -> _Kept | None:
         return kept  # drafts saved: nothing that counts has changed
     counted = {i: sheet for i, sheet in kept.counted.items() if i not in written}
     counted.update(now)
-    return _Kept(kept.applications, kept.applicants, counted, kept.members)
+    totals = None
+    if kept.totals is not None:  # the jurors' totals of the other sheets stay
+        criteria, before = kept.totals
+        removed = [kept.counted[i] for i in written if i in kept.counted]
+        added = list(now.values())
+        totals = (criteria, ranking.juror_totals_after(criteria, before, removed, added))
+    return _Kept(kept.applications, kept.applicants, counted, kept.members, totals=totals)
 
 
 @dataclass(frozen=True)
@@ -242,9 +249,10 @@ class Loaded:
 
     def juror_totals(self) -> dict:
         """Each juror's totals (``ranking.juror_totals``), kept with the ranking."""
-        if self.kept.totals is None:
-            self.kept.totals = ranking.juror_totals(self.inputs.criteria, self.inputs.sheets)
-        return self.kept.totals
+        criteria = self.inputs.criteria
+        if self.kept.totals is None or self.kept.totals[0] != criteria:
+            self.kept.totals = (criteria, ranking.juror_totals(criteria, self.inputs.sheets))
+        return self.kept.totals[1]
 
     @property
     def category_codes(self) -> dict[int, str]:
