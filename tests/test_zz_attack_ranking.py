@@ -1,0 +1,156 @@
+"""Outside attack on the ranking kept and brought up to date after sheet writes
+(scoring/results/loading.py): after each write the organiser's ranking (page with its
+jurors' leniency, CSV) must be what a fresh app, which keeps nothing, shows."""
+
+import re
+import threading
+
+from sqlalchemy import select
+
+from scoring.extensions import db
+from scoring.models import Application, Conflict, Role, Scoresheet, SheetState
+from tests._judging import autosave, judged_contest, organised_by, page_csrf, set_sheet
+
+ORG = "atk.org@example.org"
+JURORS = ["atk.j1@example.org", "atk.j2@example.org", "atk.j3@example.org"]
+
+
+def _seen(client, slug: str) -> dict:
+    base = f"/manage/contests/{slug}"
+    response = client.get(base + "/ranking")
+    assert response.status_code == 200
+    page = re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+    page = re.sub(r'<meta name="csrf-token" content="[^"]+"', "", page)
+    return {
+        "page": page.split("<h1", 1)[1].split("</main>")[0],
+        "csv": client.get(base + "/ranking.csv").get_data(as_text=True),
+    }
+
+
+def _fresh(make_app, slug: str) -> dict:
+    fresh = make_app()
+    client = fresh.test_client()
+    client.login(ORG)
+    return _seen(client, slug)
+
+
+def _sheet_id(app, juror: int, number: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Scoresheet.id)
+            .join(Application)
+            .where(Application.number == number, Scoresheet.juror_id == juror)
+        )
+
+
+def _arrange(app, build):
+    jurors = [build.user(Role.JUROR, email=e, name=f"Суддя {i}") for i, e in enumerate(JURORS, 1)]
+    organiser = build.user(Role.ORGANISER, email=ORG)
+    judged = judged_contest(app, build, jurors, count=4)
+    organised_by(app, judged.contest_id, organiser)
+    c = judged.criteria
+    for j, juror in enumerate(jurors[:2]):
+        for i, number in enumerate(judged.numbers):
+            points = {c["C1"]: str((3 * i + 2 * j) % 11), c["C2"]: str((5 + i + j) % 11),
+                      c["C3"]: str((i + j) % 6)}  # fmt: skip
+            set_sheet(app, juror, number, state=SheetState.SUBMITTED, points=points)
+    j3 = jurors[2]
+    set_sheet(app, j3, judged.numbers[0])  # declared, empty draft
+    set_sheet(app, j3, judged.numbers[1], conflict=Conflict.UNDECLARED)
+    set_sheet(app, j3, judged.numbers[2], conflict=Conflict.UNDECLARED)
+    set_sheet(app, j3, judged.numbers[3], points={c["C1"]: "1", c["C2"]: "1", c["C3"]: "1"})
+    return jurors, judged
+
+
+def _as(app, email):
+    client = app.test_client()
+    client.login(email)
+    return client
+
+
+def _score_and_submit(client, judged, number, values):
+    c = judged.criteria
+    url = judged.url(number)
+    token = page_csrf(client, url)
+    body = {"points": {str(c[k]): v for k, v in values.items()}}
+    assert autosave(client, judged, number, body, token).status_code == 200
+    response = client.submit(judged.url(number, "/submit"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def test_every_sheet_write_leaves_the_ranking_as_a_fresh_read_shows_it(app, build, make_app):
+    jurors, judged = _arrange(app, build)
+    n = judged.numbers
+    organiser = _as(app, ORG)
+    steps = []
+
+    def check(step):
+        kept, fresh = _seen(organiser, judged.slug), _fresh(make_app, judged.slug)
+        steps.append(step)
+        assert kept == fresh, steps
+
+    check("first view")
+    j1, j2, j3 = (_as(app, e) for e in JURORS)
+    _score_and_submit(j3, judged, n[0], {"C1": "10", "C2": "9", "C3": "4.5"})
+    check("j3 submits n0")
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{{}}/reopen"
+    reason = {"reason": "Перевірити оцінку."}
+    assert organiser.submit(reopen.format(_sheet_id(app, jurors[0], n[1])), reason).status_code == 302
+    check("j1 n1 reopened")
+    token = page_csrf(j3, judged.url(n[1]))
+    recused = j3.post(judged.url(n[1], "/recuse"),
+                      data={"csrf_token": token, "declaration": "Я в правлінні."})  # fmt: skip
+    assert recused.status_code == 302
+    check("j3 recused n1")
+    token = page_csrf(j3, judged.url(n[2]))
+    assert j3.post(judged.url(n[2], "/no-conflict"), data={"csrf_token": token}).status_code == 302
+    check("j3 declared none n2")
+    _score_and_submit(j3, judged, n[2], {"C1": "0", "C2": "0", "C3": "0"})
+    check("j3 submits n2")
+    _score_and_submit(j1, judged, n[1], {"C1": "7", "C2": "7", "C3": "3.5"})
+    check("j1 resubmits n1")
+    _score_and_submit(j3, judged, n[3], {"C1": "5", "C2": "5", "C3": "2.5"})
+    check("j3 submits n3")
+    for number in (n[0], n[2], n[3]):  # j3 left with no counted sheet
+        sheet = _sheet_id(app, jurors[2], number)
+        assert organiser.submit(reopen.format(sheet), reason).status_code == 302
+        check(f"j3 {number} reopened")
+    _score_and_submit(j3, judged, n[0], {"C1": "10", "C2": "9", "C3": "4.5"})
+    check("j3 resubmits n0 as before")
+
+
+def test_two_jurors_submitting_at_once_leave_the_ranking_as_a_fresh_read(app, build, make_app):
+    jurors, judged = _arrange(app, build)
+    n = judged.numbers
+    organiser = _as(app, ORG)
+    assert _seen(organiser, judged.slug) == _fresh(make_app, judged.slug)
+    j3 = _as(app, JURORS[2])
+    token = page_csrf(j3, judged.url(n[2]))
+    assert j3.post(judged.url(n[2], "/no-conflict"), data={"csrf_token": token}).status_code == 302
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{{}}/reopen"
+    reason = {"reason": "Перевірити оцінку."}
+    assert organiser.submit(reopen.format(_sheet_id(app, jurors[1], n[3])), reason).status_code == 302
+    assert _seen(organiser, judged.slug) == _fresh(make_app, judged.slug)
+    j2 = _as(app, JURORS[1])
+    c = judged.criteria
+    for client, number in ((j3, n[0]), (j3, n[2]), (j2, n[3])):
+        body = {"points": {str(c["C1"]): "6", str(c["C2"]): "4", str(c["C3"]): "2"}}
+        assert autosave(client, judged, number, body, page_csrf(client, judged.url(number))).status_code == 200
+    forms = [(client, number, client.csrf_token()) for client, number in ((j3, n[0]), (j2, n[3]))]
+    barrier, results = threading.Barrier(3), []
+
+    def submit(client, number, token):
+        barrier.wait()
+        results.append(client.post(judged.url(number, "/submit"), data={"csrf_token": token}).status_code)
+
+    def view():
+        barrier.wait()
+        results.append(organiser.get(f"/manage/contests/{judged.slug}/ranking").status_code)
+
+    threads = [threading.Thread(target=submit, args=f) for f in forms] + [threading.Thread(target=view)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 302, 302], results
+    assert _seen(organiser, judged.slug) == _fresh(make_app, judged.slug)
