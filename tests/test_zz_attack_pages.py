@@ -1,13 +1,31 @@
 """Outside attack on the paged lists (scoring/paging.py) and the ranking page's ``?page=``."""
 
-import pytest
+import re
 
-from scoring.models import Role
+import pytest
+from sqlalchemy import delete, select, update
+
+from scoring.extensions import db
+from scoring.models import Application, Conflict, Role, Scoresheet, SheetState
 from tests._judging import judged_contest, organised_by
 from tests.test_pagecache import ORGANISER, _ranked
 
 # Shapes of ``?page=`` a link, a bot or a hand may send: none may give a 500.
-PAGES = ["abc", "-3", "0", "99999999999999999999", "1e3", " 2", "２", "٣", "²", "³", "⑦", "١٢", "2.5"]
+PAGES = [
+    "abc",
+    "-3",
+    "0",
+    "99999999999999999999",
+    "1e3",
+    " 2",
+    "２",
+    "٣",
+    "²",
+    "³",
+    "⑦",
+    "١٢",
+    "2.5",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -30,5 +48,54 @@ def test_the_paged_lists_answer_any_page_number(app, build, client, page):
     assert client.get(judged.url(), query_string={"page": page}).status_code == 200
     client.post("/logout", data={"csrf_token": client.csrf_token()})
     client.login("po@example.org")
-    for url in (f"/manage/contests/{judged.slug}/people", f"/manage/contests/{judged.slug}/applications"):
+    for url in (
+        f"/manage/contests/{judged.slug}/people",
+        f"/manage/contests/{judged.slug}/applications",
+    ):
         assert client.get(url, query_string={"page": page}).status_code in (200,), (url, page)
+
+
+def _numbers(page: str) -> list[str]:
+    items = page.partition('<ol class="list-group assignments">')[2].partition("</ol>")[0]
+    return re.findall(r'data-status="([a-z_]+)">\s*<div class="text-break">\s*'
+                      r"(?:<a[^>]*>|<span[^>]*>)([A-Z0-9-]+)<", items)  # fmt: skip
+
+
+def test_the_jurors_filtered_pages_hold_the_whole_filtered_list_and_nobody_elses(
+    app, build, client
+):
+    j1 = build.user(Role.JUROR, email="pj1@example.org")
+    j2 = build.user(Role.JUROR, email="pj2@example.org")
+    judged = judged_contest(app, build, [j1, j2], count=120)
+    other = judged_contest(app, build, [j1, j2], count=3, slug="inshyi-2026")
+    mine = judged.numbers[:]
+    with app.app_context():  # j1: 65 submitted, the rest untouched; j2 has none of the last 20
+        db.session.execute(
+            update(Scoresheet)
+            .where(Scoresheet.juror_id == j1, Scoresheet.application_id.in_(
+                select(Application.id).where(Application.number.in_(mine[:65]))))
+            .values(conflict=Conflict.NONE, state=SheetState.SUBMITTED)
+        )  # fmt: skip
+        db.session.execute(
+            delete(Scoresheet).where(Scoresheet.juror_id == j1, Scoresheet.application_id.in_(
+                select(Application.id).where(Application.number.in_(mine[100:]))))
+        )  # fmt: skip
+        db.session.commit()
+    client.login("pj1@example.org")
+    seen, links = [], set()
+    for page in (1, 2, 3):
+        html = client.get(judged.url(), query_string={"status": "submitted", "page": page})
+        html = html.get_data(as_text=True)
+        seen += _numbers(html)
+        links |= set(re.findall(r'href="([^"]*page=\d[^"]*)"', html))
+    assert {s for s, _n in seen} == {"submitted"}
+    assert sorted(n for _s, n in seen[:65]) == sorted(mine[:65]) and len(seen) == 65 + 15
+    assert links and all("status=submitted" in link for link in links), links
+    everything = []
+    for page in (1, 2):
+        html = client.get(judged.url(), query_string={"page": page}).get_data(as_text=True)
+        everything += _numbers(html)
+    assert [s for s, _n in everything[:35]] == ["not_started"] * 35  # to score first
+    assert sorted(n for _s, n in everything) == sorted(mine[:100])
+    assert not set(other.numbers) & {n for _s, n in everything}
+    assert "(100)" in html and "(65)" in html  # the counts are of the whole list

@@ -95,7 +95,9 @@ def test_every_sheet_write_leaves_the_ranking_as_a_fresh_read_shows_it(app, buil
     check("j3 submits n0")
     reopen = f"/manage/contests/{judged.slug}/scoresheets/{{}}/reopen"
     reason = {"reason": "Перевірити оцінку."}
-    assert organiser.submit(reopen.format(_sheet_id(app, jurors[0], n[1])), reason).status_code == 302
+    assert (
+        organiser.submit(reopen.format(_sheet_id(app, jurors[0], n[1])), reason).status_code == 302
+    )
     check("j1 n1 reopened")
     token = page_csrf(j3, judged.url(n[1]))
     recused = j3.post(judged.url(n[1], "/recuse"),
@@ -129,25 +131,36 @@ def test_two_jurors_submitting_at_once_leave_the_ranking_as_a_fresh_read(app, bu
     assert j3.post(judged.url(n[2], "/no-conflict"), data={"csrf_token": token}).status_code == 302
     reopen = f"/manage/contests/{judged.slug}/scoresheets/{{}}/reopen"
     reason = {"reason": "Перевірити оцінку."}
-    assert organiser.submit(reopen.format(_sheet_id(app, jurors[1], n[3])), reason).status_code == 302
+    assert (
+        organiser.submit(reopen.format(_sheet_id(app, jurors[1], n[3])), reason).status_code == 302
+    )
     assert _seen(organiser, judged.slug) == _fresh(make_app, judged.slug)
     j2 = _as(app, JURORS[1])
     c = judged.criteria
     for client, number in ((j3, n[0]), (j3, n[2]), (j2, n[3])):
         body = {"points": {str(c["C1"]): "6", str(c["C2"]): "4", str(c["C3"]): "2"}}
-        assert autosave(client, judged, number, body, page_csrf(client, judged.url(number))).status_code == 200
+        assert (
+            autosave(
+                client, judged, number, body, page_csrf(client, judged.url(number))
+            ).status_code
+            == 200
+        )
     forms = [(client, number, client.csrf_token()) for client, number in ((j3, n[0]), (j2, n[3]))]
     barrier, results = threading.Barrier(3), []
 
     def submit(client, number, token):
         barrier.wait()
-        results.append(client.post(judged.url(number, "/submit"), data={"csrf_token": token}).status_code)
+        results.append(
+            client.post(judged.url(number, "/submit"), data={"csrf_token": token}).status_code
+        )
 
     def view():
         barrier.wait()
         results.append(organiser.get(f"/manage/contests/{judged.slug}/ranking").status_code)
 
-    threads = [threading.Thread(target=submit, args=f) for f in forms] + [threading.Thread(target=view)]
+    threads = [threading.Thread(target=submit, args=f) for f in forms] + [
+        threading.Thread(target=view)
+    ]
     for t in threads:
         t.start()
     for t in threads:
