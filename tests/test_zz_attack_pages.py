@@ -7,6 +7,7 @@ from sqlalchemy import delete, select, update
 
 from scoring.extensions import db
 from scoring.models import Application, Conflict, Role, Scoresheet, SheetState
+from tests._databases import counted
 from tests._judging import judged_contest, organised_by
 from tests.test_pagecache import ORGANISER, _ranked
 
@@ -99,3 +100,45 @@ def test_the_jurors_filtered_pages_hold_the_whole_filtered_list_and_nobody_elses
     assert sorted(n for _s, n in everything) == sorted(mine[:100])
     assert not set(other.numbers) & {n for _s, n in everything}
     assert "(100)" in html and "(65)" in html  # the counts are of the whole list
+
+
+def _applications_queries(app, build, client, count: int, slug: str, email: str) -> int:
+    organiser = build.user(Role.ORGANISER, email=email)
+    judged = judged_contest(app, build, [], count=count, slug=slug)
+    organised_by(app, judged.contest_id, organiser)
+    client.login(email)
+    url = f"/manage/contests/{slug}/applications"
+    assert client.get(url).status_code == 200
+    with counted(app) as statements:
+        html = client.get(url).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    assert html.count("UCH-2026-") >= min(count, 50)
+    return statements[0]
+
+
+def test_the_applications_list_issues_as_many_queries_for_5_as_for_120(app, build, client):
+    few = _applications_queries(app, build, client, 5, "malyi-2026", "few@example.org")
+    many = _applications_queries(app, build, client, 120, "velykyi-2026", "many@example.org")
+    assert many <= few + 2, (few, many)  # +2: the count and a past-the-end check at most
+
+
+def test_a_blind_contests_juror_pages_never_name_the_applicant(app, build, client):
+    juror = build.user(Role.JUROR, email="blind.j@example.org")
+    judged = judged_contest(app, build, [juror], count=60, blind=True)
+    with app.app_context():
+        names = db.session.execute(
+            select(Application.applicant_name, Application.applicant_community).where(
+                Application.contest_id == judged.contest_id
+            )
+        ).all()
+    hidden = {v for row in names for v in row if v} | {"Таємниця", "Прихована"}
+    client.login("blind.j@example.org")
+    for query in (
+        {},
+        {"page": 2},
+        {"status": "not_started", "page": 2},
+        {"after": judged.numbers[3]},
+    ):
+        html = client.get(judged.url(), query_string=query).get_data(as_text=True)
+        assert _numbers(html)
+        assert not [v for v in hidden if v in html], query
