@@ -4,12 +4,23 @@ jurors' leniency, CSV) must be what a fresh app, which keeps nothing, shows."""
 
 import re
 import threading
+from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import Application, Conflict, Role, Scoresheet, SheetState
+from scoring.models import (
+    Aggregation,
+    Application,
+    Conflict,
+    Normalise,
+    Role,
+    Scoresheet,
+    SheetState,
+)
 from tests._judging import autosave, judged_contest, organised_by, page_csrf, set_sheet
+from tests.test_pagecache import _ranking_everywhere
 
 ORG = "atk.org@example.org"
 JURORS = ["atk.j1@example.org", "atk.j2@example.org", "atk.j3@example.org"]
@@ -43,10 +54,10 @@ def _sheet_id(app, juror: int, number: str) -> int:
         )
 
 
-def _arrange(app, build):
+def _arrange(app, build, **fields):
     jurors = [build.user(Role.JUROR, email=e, name=f"Суддя {i}") for i, e in enumerate(JURORS, 1)]
     organiser = build.user(Role.ORGANISER, email=ORG)
-    judged = judged_contest(app, build, jurors, count=4)
+    judged = judged_contest(app, build, jurors, count=4, **fields)
     organised_by(app, judged.contest_id, organiser)
     c = judged.criteria
     for j, juror in enumerate(jurors[:2]):
@@ -78,8 +89,19 @@ def _score_and_submit(client, judged, number, values):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
 
-def test_every_sheet_write_leaves_the_ranking_as_a_fresh_read_shows_it(app, build, make_app):
-    jurors, judged = _arrange(app, build)
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"aggregation": Aggregation.MEDIAN, "normalise": Normalise.ZSCORE},
+        {"aggregation": Aggregation.TRIMMED_MEAN, "normalise": Normalise.ZSCORE, "quorum": 3},
+        {"aggregation": Aggregation.SUM, "winners": 2, "min_total": Decimal("8")},
+    ],
+)
+def test_every_sheet_write_leaves_the_ranking_as_a_fresh_read_shows_it(
+    app, build, make_app, fields
+):
+    jurors, judged = _arrange(app, build, **fields)
     n = judged.numbers
     organiser = _as(app, ORG)
     steps = []
@@ -119,6 +141,10 @@ def test_every_sheet_write_leaves_the_ranking_as_a_fresh_read_shows_it(app, buil
         check(f"j3 {number} reopened")
     _score_and_submit(j3, judged, n[0], {"C1": "10", "C2": "9", "C3": "4.5"})
     check("j3 resubmits n0 as before")
+    everything = _ranking_everywhere(organiser, judged.slug)
+    fresh = make_app().test_client()
+    fresh.login(ORG)
+    assert everything == _ranking_everywhere(fresh, judged.slug)
 
 
 def test_two_jurors_submitting_at_once_leave_the_ranking_as_a_fresh_read(app, build, make_app):
