@@ -18,6 +18,7 @@ from scoring.models import (
     Role,
     Scoresheet,
     SheetState,
+    Stage,
 )
 from tests._judging import autosave, judged_contest, organised_by, page_csrf, set_sheet
 from tests.test_pagecache import _ranking_everywhere
@@ -193,3 +194,48 @@ def test_two_jurors_submitting_at_once_leave_the_ranking_as_a_fresh_read(app, bu
         t.join()
     assert sorted(results) == [200, 302, 302], results
     assert _seen(organiser, judged.slug) == _fresh(make_app, judged.slug)
+
+
+def test_a_tie_decided_then_undone_by_a_reopening_shows_as_a_fresh_read(app, build, make_app):
+    jurors = [build.user(Role.JUROR, email=e, name=f"Суддя {i}") for i, e in enumerate(JURORS, 1)]
+    organiser = build.user(Role.ORGANISER, email=ORG)
+    judged = judged_contest(
+        app, build, jurors, count=4, winners=1, quorum=2, stage=Stage.DELIBERATION
+    )
+    organised_by(app, judged.contest_id, organiser)
+    c = judged.criteria
+    n = judged.numbers
+    for j, juror in enumerate(jurors):
+        for i, number in enumerate(n):
+            top = i < 2  # the first two tie at the top, by the same points
+            points = {c["C1"]: "9" if top else str(i + j), c["C2"]: "8" if top else "3",
+                      c["C3"]: "4" if top else "1"}  # fmt: skip
+            set_sheet(app, juror, number, state=SheetState.SUBMITTED, points=points)
+    client = _as(app, ORG)
+    steps = []
+
+    def check(step):
+        steps.append(step)
+        assert _seen(client, judged.slug) == _fresh(make_app, judged.slug), steps
+
+    check("first view")
+    with app.app_context():
+        first = db.session.scalar(select(Application.id).where(Application.number == n[0]))
+    tie = f"/manage/contests/{judged.slug}/ties/1"
+    assert client.get(tie).status_code == 200
+    decided = client.submit(tie, {"winners": str(first), "reason": "Голосування 3:2."})
+    assert decided.status_code == 302, decided.get_data(as_text=True)[:3000]
+    check("tie decided")
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{{}}/reopen"
+    reason = {"reason": "Перевірити оцінку."}
+    for juror in jurors:  # n1 loses its sheets one by one: the tie, then the quorum
+        sheet = _sheet_id(app, juror, n[1])
+        assert client.submit(reopen.format(sheet), reason).status_code == 302
+        check(f"n1 sheet of {juror} reopened")
+    sheet = _sheet_id(app, jurors[0], n[0])
+    assert client.submit(reopen.format(sheet), reason).status_code == 302
+    check("n0 sheet reopened")
+    everything = _ranking_everywhere(client, judged.slug)
+    fresh = make_app().test_client()
+    fresh.login(ORG)
+    assert everything == _ranking_everywhere(fresh, judged.slug)
