@@ -142,3 +142,24 @@ def test_a_blind_contests_juror_pages_never_name_the_applicant(app, build, clien
         html = client.get(judged.url(), query_string=query).get_data(as_text=True)
         assert _numbers(html)
         assert not [v for v in hidden if v in html], query
+
+
+def test_the_applications_filters_survive_the_page_links(app, build, client):
+    organiser = build.user(Role.ORGANISER, email="filters@example.org")
+    judged = judged_contest(app, build, [], count=130)
+    organised_by(app, judged.contest_id, organiser)
+    client.login("filters@example.org")
+    url = f"/manage/contests/{judged.slug}/applications"
+    query = {"q": "таємниця", "state": "admitted", "oblast": "UA-14"}
+    seen, links = [], set()
+    for page in (1, 2, 3, 4):
+        html = client.get(url, query_string={**query, "page": page}).get_data(as_text=True)
+        seen += re.findall(r"UCH-2026-\d+", html.partition("<table")[2].partition("</table>")[0])
+        links |= {
+            link.replace("&amp;", "&")
+            for link in re.findall(r'href="([^"]*[?&]page=\d[^"]*)"', html)
+        }
+    assert len(set(seen)) == 130 and set(seen) == set(judged.numbers)
+    assert links and all(
+        "state=admitted" in link and "oblast=UA-14" in link and "q=" in link for link in links
+    ), links
