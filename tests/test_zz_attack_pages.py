@@ -163,3 +163,25 @@ def test_the_applications_filters_survive_the_page_links(app, build, client):
     assert links and all(
         "state=admitted" in link and "oblast=UA-14" in link and "q=" in link for link in links
     ), links
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"show": "zzz", "oblast": "UA-99", "category": "nope", "q": "x" * 5000},
+        {"q": "\x00", "page": "2"},
+        {"show": ["winners", "all"], "page": ["2", "x"]},
+        {"page": "1" * 6},
+        {"page": "٠٠٠٠٠٢"},
+        {"stability": "1", "page": "-1"},
+    ],
+)
+def test_the_ranking_page_answers_any_filter_and_page(app, build, client, query):
+    _juror, judged, _full = _ranked(app, build)
+    client.login(ORGANISER)
+    response = client.get(f"/manage/contests/{judged.slug}/ranking", query_string=query)
+    assert response.status_code == 200, query
+    assert (
+        client.get(f"/manage/contests/{judged.slug}/ranking.csv", query_string=query).status_code
+        == 200
+    )
