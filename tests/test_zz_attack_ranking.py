@@ -19,6 +19,7 @@ from scoring.models import (
     Scoresheet,
     SheetState,
     Stage,
+    User,
 )
 from tests._judging import autosave, judged_contest, organised_by, page_csrf, set_sheet
 from tests.test_pagecache import _ranking_everywhere
@@ -239,3 +240,46 @@ def test_a_tie_decided_then_undone_by_a_reopening_shows_as_a_fresh_read(app, bui
     fresh = make_app().test_client()
     fresh.login(ORG)
     assert everything == _ranking_everywhere(fresh, judged.slug)
+
+
+def test_scores_imported_between_views_and_sheet_writes_after_rank_as_a_fresh_read(
+    app, build, make_app, runner, tmp_path
+):
+    jurors, judged = _arrange(app, build)
+    n = judged.numbers
+    organiser = _as(app, ORG)
+    j3 = _as(app, JURORS[2])
+    steps = []
+
+    def check(step):
+        steps.append(step)
+        assert _seen(organiser, judged.slug) == _fresh(make_app, judged.slug), steps
+
+    check("first view")
+    lines = ["application,juror,criterion,score,comment"]
+    for number, email, points in (
+        (n[1], JURORS[0], ("10", "10", "5")),  # a held submitted sheet changed
+        (n[2], "paper.juror@jury.example", ("0", "0", "0")),  # a new juror, a new sheet
+        (n[3], JURORS[2], ("2", "3", "1.5")),  # j3's draft, submitted from paper
+    ):
+        lines += [f"{number},{email},C{i},{p}," for i, p in enumerate(points, 1)]
+    path = tmp_path / "scores.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["import-scores", judged.slug, str(path)])
+    assert result.exit_code == 0, result.output
+    check("imported")
+    _score_and_submit(j3, judged, n[0], {"C1": "4", "C2": "4", "C3": "4"})
+    check("j3 submits n0 after the import")
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{{}}/reopen"
+    reason = {"reason": "Перевірити оцінку з паперу."}
+    with app.app_context():
+        paper = db.session.scalar(select(User.id).where(User.email == "paper.juror@jury.example"))
+    for juror, number in ((paper, n[2]), (jurors[2], n[3])):
+        assert (
+            organiser.submit(reopen.format(_sheet_id(app, juror, number)), reason).status_code
+            == 302
+        )
+        check(f"imported sheet {number} reopened")
+    result = runner.invoke(args=["import-scores", judged.slug, str(path)])
+    assert result.exit_code == 0, result.output
+    check("imported again")
