@@ -14,6 +14,7 @@ from scoring.models import (
     Aggregation,
     Application,
     Conflict,
+    JuryMember,
     Normalise,
     Role,
     Scoresheet,
@@ -283,3 +284,42 @@ def test_scores_imported_between_views_and_sheet_writes_after_rank_as_a_fresh_re
     result = runner.invoke(args=["import-scores", judged.slug, str(path)])
     assert result.exit_code == 0, result.output
     check("imported again")
+
+
+def test_the_jury_shrinking_and_growing_around_sheet_writes_ranks_as_a_fresh_read(
+    app, build, make_app
+):
+    """The quorum is capped by the jury's size: removing an idle member ranks more
+    applications, adding one back ranks fewer; sheet writes in between are brought up to
+    date from readings made after each change."""
+    jurors, judged = _arrange(app, build, quorum=4)
+    idle = build.user(Role.JUROR, email="idle.juror@example.org", name="Бездіяльна")
+    with app.app_context():
+        db.session.add(JuryMember(contest_id=judged.contest_id, user_id=idle))
+        db.session.commit()
+    n = judged.numbers
+    organiser = _as(app, ORG)
+    j3 = _as(app, JURORS[2])
+    steps = []
+
+    def check(step):
+        steps.append(step)
+        assert _seen(organiser, judged.slug) == _fresh(make_app, judged.slug), steps
+
+    check("first view")
+    _score_and_submit(j3, judged, n[0], {"C1": "4", "C2": "4", "C3": "4"})
+    check("j3 submits n0")
+    remove = f"/manage/contests/{judged.slug}/jury/{idle}/remove"
+    assert organiser.submit(remove).status_code == 302
+    check("idle juror removed")
+    _score_and_submit(j3, judged, n[3], {"C1": "9", "C2": "9", "C3": "4"})
+    check("j3 submits n3")
+    added = organiser.submit(
+        f"/manage/contests/{judged.slug}/jury", {"email": "idle.juror@example.org"}
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)[:2000]
+    check("idle juror added back")
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{{}}/reopen"
+    sheet = _sheet_id(app, jurors[2], n[0])
+    assert organiser.submit(reopen.format(sheet), {"reason": "Ще раз."}).status_code == 302
+    check("j3 n0 reopened")
