@@ -323,3 +323,57 @@ def test_the_jury_shrinking_and_growing_around_sheet_writes_ranks_as_a_fresh_rea
     sheet = _sheet_id(app, jurors[2], n[0])
     assert organiser.submit(reopen.format(sheet), {"reason": "Ще раз."}).status_code == 302
     check("j3 n0 reopened")
+
+
+def test_many_submissions_and_reopenings_racing_the_organisers_views(app, build, make_app):
+    jurors = [build.user(Role.JUROR, email=e, name=f"Суддя {i}") for i, e in enumerate(JURORS, 1)]
+    organiser = build.user(Role.ORGANISER, email=ORG)
+    judged = judged_contest(app, build, jurors, count=8)
+    organised_by(app, judged.contest_id, organiser)
+    c = judged.criteria
+    for j, juror in enumerate(jurors):
+        for i, number in enumerate(judged.numbers):
+            points = {c["C1"]: str((i * 7 + j * 3) % 11), c["C2"]: str((i + 2 * j) % 11),
+                      c["C3"]: str(((i + j) % 11) / 2)}  # fmt: skip
+            done = j == 0 or (j == 1 and i < 4)
+            set_sheet(app, juror, number, points=points,
+                      state=SheetState.SUBMITTED if done else SheetState.DRAFT)  # fmt: skip
+    viewer = _as(app, ORG)
+    writers = [_as(app, e) for e in JURORS[1:]]
+    reopener = _as(app, ORG)
+    assert _seen(viewer, judged.slug) == _fresh(make_app, judged.slug)
+    tokens = [w.csrf_token() for w in writers]
+    reopen_token = reopener.csrf_token()
+    sheets = [_sheet_id(app, jurors[0], number) for number in judged.numbers]
+    barrier, codes = threading.Barrier(4), []
+
+    def submit(client, token, numbers):
+        barrier.wait()
+        for number in numbers:
+            url = judged.url(number, "/submit")
+            codes.append(client.post(url, data={"csrf_token": token}).status_code)
+
+    def reopen():
+        barrier.wait()
+        for sheet in sheets[::2]:
+            url = f"/manage/contests/{judged.slug}/scoresheets/{sheet}/reopen"
+            data = {"csrf_token": reopen_token, "reason": "Гонка."}
+            codes.append(reopener.post(url, data=data).status_code)
+
+    def view():
+        barrier.wait()
+        for _ in range(12):
+            codes.append(viewer.get(f"/manage/contests/{judged.slug}/ranking").status_code)
+
+    threads = [
+        threading.Thread(target=submit, args=(writers[0], tokens[0], judged.numbers[4:])),
+        threading.Thread(target=submit, args=(writers[1], tokens[1], judged.numbers)),
+        threading.Thread(target=reopen),
+        threading.Thread(target=view),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(set(codes)) == [200, 302], codes
+    assert _seen(viewer, judged.slug) == _fresh(make_app, judged.slug)
