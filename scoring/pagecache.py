@@ -163,6 +163,21 @@ def _response(cache: PageCache, page: Page):
     return response
 
 
+def kept_fragment(key: tuple, make) -> str:
+    """A part of a page that shows the same to everyone who may see it (the published
+    results: nothing of who asks, no form token), made by ``make`` once per ``key`` and
+    kept beside the pages. The key holds what the part shows (e.g. ``state_in_session``
+    of its contest) and the caller checks, before asking, that the visitor may see it."""
+    cache: PageCache = current_app.extensions["page_cache"]
+    page = cache.get(key) if cache.limit else None
+    if page is not None:
+        return page.body.decode()
+    text = make()
+    if cache.limit:
+        cache.put(key, text.encode(), "text/html")
+    return text
+
+
 def cached_page(view):
     """Serve the contest's page from the cache while the key is the same (see the module).
 
