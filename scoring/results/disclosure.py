@@ -45,10 +45,10 @@ from fractions import Fraction
 
 from flask import Response, request, session
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import lifecycle, ranking, rounds
+from ..csrftokens import written_token
 from ..extensions import db
 from ..models import (
     Application,
@@ -90,11 +90,12 @@ def private_conditional(response: Response) -> Response:
     """A page of the published results (HTML) as only the visitor's browser may keep it,
     asked again each time with its ETag: what the page shows, their own page around it
     included (name, menu, language, messages), and their session's CSRF secret, whose
-    token the page's forms carry. The token itself differs at each making and is left
-    out, so that an unchanged page comes back as a 304. Not ``public``: the page holds a
-    form token of this session, which a shared cache must not give to another."""
+    token the page's forms carry. The token itself, masked anew for each response
+    (``csrftokens``), is left out, so that an unchanged page comes back as a 304. Not
+    ``public``: the page holds a form token of this session, which a shared cache must
+    not give to another."""
     secret = session.get("csrf_token", "")
-    token = generate_csrf() if secret else ""
+    token = written_token()
     body = response.get_data()
     if token:
         body = body.replace(token.encode(), b"")
