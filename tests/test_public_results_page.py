@@ -10,31 +10,54 @@ Told on the demo contest published (12 ranked applications, 5 winning places), s
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from scoring import clock
 from scoring.csrftokens import unmask
 from scoring.extensions import db
-from scoring.models import Decision, Stage, User
+from scoring.models import Contest, Decision, Stage, User
 from scoring.results import disclosure, public_views
 
-from .test_results import ORGANISER, _decide_tie, _move, _publish, _set, _text, demo, organiser  # noqa: F401
+from ._meeting import record_meeting
+from .test_results import (
+    ORGANISER,
+    _bulk_contest,
+    _decide_tie,
+    _english,
+    _move,
+    _publish,
+    _set,
+    _text,
+)
 
-ROW = re.compile(r'<td class="text-nowrap" data-label="Номер">(UUG-\d{4}-\d{3})</td>')
+ROW = re.compile(r'<td class="text-nowrap" data-label="Номер">([A-Z]+\d*-\d{4}-\d{3,4})</td>')
 
 
 @pytest.fixture
-def published(client, app, organiser, monkeypatch):  # noqa: F811
+def judged(app, demo_loaded):
+    """The demo's judged contest, its jury's meeting entered; its slug."""
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.stage == Stage.JUDGING))
+        record_meeting(contest, attendance=False)
+        db.session.commit()
+        return contest.slug
+
+
+@pytest.fixture
+def published(client, app, judged, monkeypatch):
     """The demo contest published by its organiser (``client``, signed in, in English);
     its slug, with the ranking shown 5 rows a page."""
     monkeypatch.setattr(public_views, "PER_PAGE", 5)
-    _publish(client, app, organiser)
-    return organiser
+    _english(client)
+    _publish(client, app, judged)
+    return judged
 
 
-def _ranking(html: str) -> list[str]:
+def _ranking(html: str, prefix: str = "") -> list[str]:
     """The numbers in the full ranking's table(s) of a page, in order."""
     start = html.find('id="ranking"')
-    return ROW.findall(html[start:]) if start >= 0 else []
+    found = ROW.findall(html[start:]) if start >= 0 else []
+    return [number for number in found if number.startswith(prefix)]
 
 
 def _winners(html: str) -> list[str]:
@@ -93,6 +116,7 @@ def test_a_search_finds_an_applicants_own_row(app, published):
     assert f"За запитом «{last['number'][-8:]}» знайдено 1 заявку." in _text(page)
     assert f'value="{last["number"][-8:]}"' in page  # the search stays in its field
     assert _winners(page) == []  # the found row, not the winners above it
+    assert "Знайдені заявки" in page and "Усі заявки в рейтингу" not in page
 
     # By the applicant's name, whatever the case and the kind of apostrophe or quotes.
     name = last["organisation"]
@@ -170,9 +194,7 @@ def test_an_unchanged_page_is_a_304_and_a_changed_one_comes_back_whole(app, publ
     assert len(_winners(changed.text)) == 5
 
 
-def test_a_reopened_contest_shows_nothing_then_its_new_results_at_once(
-    client, app, published
-):
+def test_a_reopened_contest_shows_nothing_then_its_new_results_at_once(client, app, published):
     """A reopening (the stage an upheld appeal returns to): every validator gets a 404
     with nothing kept; the commission decides the tie again and publishes, and the
     page kept before is not served again."""
@@ -240,11 +262,46 @@ def test_a_signed_in_persons_page_is_never_anothers_and_everyone_shares_the_resu
     assert "Full ranking" in visitor.get(url).text
 
 
-def test_nothing_of_a_contest_not_published_is_kept_or_told(app, demo):  # noqa: F811
+def test_nothing_of_a_contest_not_published_is_kept_or_told(app, judged):
     """Before publication the page is a 404 to every validator, and says nothing."""
     visitor = app.test_client()
-    url = f"/contests/{demo}/results"
+    url = f"/contests/{judged}/results"
     for headers in ({}, {"If-None-Match": "*"}, {"If-None-Match": '"x"'}):
         response = visitor.get(url + "?page=2&q=UUG", headers=headers)
         assert response.status_code == 404 and "ETag" not in response.headers
         assert "UUG-" not in response.text
+
+
+def _queries(app, visitor, url: str) -> tuple[int, str]:
+    """The statements one visit sends to the database, and the page."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = visitor.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(statements), response.text
+
+
+def test_the_page_queries_the_same_for_20_and_200_applications_and_less_when_kept(
+    app, build, monkeypatch
+):
+    monkeypatch.setattr(public_views, "PER_PAGE", 8)
+    made, kept = {}, {}
+    for size in (20, 200):
+        slug = _bulk_contest(app, build, size)
+        _set(app, slug, stage=Stage.PUBLISHED, published_at=clock.now())
+        url = f"/contests/{slug}/results?page=2"
+        made[size], page = _queries(app, app.test_client(), url)
+        assert len(_ranking(page, "B")) == 8
+        kept[size], again = _queries(app, app.test_client(), url)  # another visitor
+        assert _ranking(again, "B") == _ranking(page, "B")
+    assert made[20] == made[200] and kept[20] == kept[200]
+    assert kept[200] < made[200] and kept[200] <= 4, kept
