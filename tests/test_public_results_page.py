@@ -208,6 +208,7 @@ def test_a_reopened_contest_shows_nothing_then_its_new_results_at_once(client, a
     for validator in (etag, "*"):
         gone = visitor.get(url, headers={"If-None-Match": validator})
         assert gone.status_code == 404 and "ETag" not in gone.headers
+        assert gone.headers["Cache-Control"] == "private, no-store"
         assert "Маріупольська міська рада" not in gone.text
     assert visitor.get(f"{url}?page=2").status_code == 404
 
@@ -263,13 +264,17 @@ def test_a_signed_in_persons_page_is_never_anothers_and_everyone_shares_the_resu
 
 
 def test_nothing_of_a_contest_not_published_is_kept_or_told(app, judged):
-    """Before publication the page is a 404 to every validator, and says nothing."""
+    """Before publication the page and the API are a 404 to every validator, kept by no
+    cache, and say nothing."""
     visitor = app.test_client()
     url = f"/contests/{judged}/results"
     for headers in ({}, {"If-None-Match": "*"}, {"If-None-Match": '"x"'}):
-        response = visitor.get(url + "?page=2&q=UUG", headers=headers)
-        assert response.status_code == 404 and "ETag" not in response.headers
-        assert "UUG-" not in response.text
+        for asked in (url, url + "?page=2&q=UUG", f"/api/contests/{judged}/results"):
+            response = visitor.get(asked, headers=headers)
+            assert response.status_code == 404 and "ETag" not in response.headers
+            # Kept by no cache: once published, the results show at once.
+            assert response.headers["Cache-Control"] == "private, no-store"
+            assert "UUG-" not in response.text
 
 
 def _queries(app, visitor, url: str) -> tuple[int, str]:

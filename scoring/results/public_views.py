@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    after_this_request,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import select
@@ -33,10 +41,18 @@ PER_PAGE = 100  # rows of the full ranking a page: the first page stays small on
 
 
 def _published_contest(slug: str) -> Contest | None:
+    """The contest whose results are published, or None; the answer to a request for one
+    that is not (a 404) is then kept by no cache, so that publication shows at once."""
     contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
     if contest is None or not disclosure.results_public(contest):
+        after_this_request(_kept_by_no_one)
         return None
     return contest
+
+
+def _kept_by_no_one(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/contests/<slug>/results")
