@@ -10,7 +10,10 @@ Told on the demo contest published (12 ranked applications, 5 winning places), s
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, select
+from werkzeug.datastructures import MultiDict
 
 from scoring import clock
 from scoring.csrftokens import unmask
@@ -310,3 +313,21 @@ def test_the_page_queries_the_same_for_20_and_200_applications_and_less_when_kep
         assert _ranking(again, "B") == _ranking(page, "B")
     assert made[20] == made[200] and kept[20] == kept[200]
     assert kept[200] < made[200] and kept[200] <= 4, kept
+
+
+def test_any_page_and_search_give_a_page_never_an_error(app, published):
+    """Whatever the page number and the search (any Unicode, control characters, huge
+    numbers, doubled parameters): a page of the results, or the request refused (400)."""
+    visitor = app.test_client()
+    url = f"/contests/{published}/results"
+    values = st.text(max_size=30) | st.integers(-(10**30), 10**30).map(str)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.sampled_from(["page", "q"]), values), max_size=3))
+    def run(query):
+        response = visitor.get(url, query_string=MultiDict(query))
+        assert response.status_code in (200, 400), (query, response.status_code)
+        if response.status_code == 200:
+            assert "Повний рейтинг" in response.text and "Результати" in response.text
+
+    run()
