@@ -77,9 +77,9 @@ def _session_of(html: str) -> str:
     return unmask(_token(html)).split(".")[0]
 
 
-def _get(visitor, url: str, **headers):
-    response = visitor.get(url, headers=headers)
-    assert response.status_code in (200, 304), (url, response.status_code)
+def _get(visitor, url: str):
+    response = visitor.get(url)
+    assert response.status_code == 200, (url, response.status_code)
     return response
 
 
