@@ -30,7 +30,9 @@ account — writes the audit log of that contest (or of none) and so changes the
 A page is kept compressed as well, once per ``Accept-Encoding`` a browser sends
 (Flask-Compress chooses Brotli or gzip), so a page served again costs no compression.
 A page is not kept when the session holds flashed messages, for requests other than
-GET, or when the answer is not a plain 200 page. Each app keeps at most
+GET, or when the answer is not a plain 200 page. ``kept_fragment`` keeps, beside the
+pages, a part of a page that everyone who may see it sees alike (the published results,
+for every visitor); its caller puts what it shows in the key. Each app keeps at most
 ``PAGE_CACHE_BYTES`` of pages with their compressed copies (least recently used first
 out; 0 turns it off).
 """
