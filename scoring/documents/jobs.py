@@ -1,7 +1,8 @@
 """Long documents made in the background, with their progress for the person who waits
 (SPEC §10: long work shows progress).
 
-The protocol and the scoresheets of a large contest take seconds to lay out. On a page
+The protocol and the scoresheets of a large contest take seconds to lay out, and the
+workbooks of every score tens of seconds at 10,000 applications. On a page
 with its script (``static/js/progress.js``) the link to such a document asks for it by
 POST at the same address: ``start`` makes it in a thread and the answer, at once, names
 the address of its progress. The script asks there twice a second (``status``), shows a
@@ -10,7 +11,7 @@ link downloads the document as before, in one request. The thread only reads
 (``database.reading``): it never holds SQLite's write lock while the document is made.
 
 A job is kept as files in ``instance/documents/``: ``<id>.json`` (whose it is, which
-document, how far it has gone) and, once made, ``<id>.pdf``. Every process of the app
+document, how far it has gone) and, once made, ``<id>.file``. Every process of the app
 reads them, so whichever one answers the script's next question knows the job. The id
 is random (128 bits) and a job answers only its owner. A person asking again for a
 document already being made gets that job; the file is deleted when it is downloaded,
@@ -29,10 +30,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app, jsonify, request, url_for
+from flask_babel import force_locale
+from flask_login import current_user
 
 from .. import database
 from ..extensions import db
+from ..i18n import current_language
 from ..progress import Progress
 
 MAX_AGE = 3600  # seconds a job's files are kept
@@ -79,10 +83,10 @@ def _sweep(folder: Path) -> None:
 def start(owner: int, key: str, make: Callable[[Progress], tuple[bytes, str]]) -> str:
     """Make a document in a thread; the job's id.
 
-    ``key`` names the document (its address); ``make(progress)`` returns the PDF bytes and
-    the file's name, and runs in an app context of its own (it reads the database through
-    its own session). The owner's job for the same document, while it is still being
-    made, is given instead of a second one.
+    ``key`` names the document (its address); ``make(progress)`` returns the file's bytes
+    and name, and runs in an app context of its own, in the language of the request (it
+    reads the database through its own session). The owner's job for the same document,
+    while it is still being made, is given instead of a second one.
     """
     folder = _folder()
     _sweep(folder)
@@ -98,6 +102,7 @@ def start(owner: int, key: str, make: Callable[[Progress], tuple[bytes, str]]) -
     state = {"owner": owner, "key": key, "state": WORKING, "done": 0, "total": 0, "name": ""}
     _write(path, state)
     app = current_app._get_current_object()
+    language = current_language()
 
     def run() -> None:
         shown = [-1]
@@ -108,10 +113,10 @@ def start(owner: int, key: str, make: Callable[[Progress], tuple[bytes, str]]) -
                 shown[0] = percent
                 _write(path, {**state, "done": done, "total": total})
 
-        with app.app_context(), database.reading():
+        with app.app_context(), database.reading(), force_locale(language):
             try:
                 content, name = make(progress)
-                (folder / f"{job}.pdf").write_bytes(content)
+                (folder / f"{job}.file").write_bytes(content)
                 _write(path, {**state, "state": READY, "done": 1, "total": 1, "name": name})
             except Exception:
                 app.logger.exception("document job %s failed", job)
@@ -124,6 +129,13 @@ def start(owner: int, key: str, make: Callable[[Progress], tuple[bytes, str]]) -
     _threads[job] = thread
     thread.start()
     return job
+
+
+def background(make: Callable[[Progress], tuple[bytes, str]]) -> tuple[Response, int]:
+    """The answer to the page's script (a POST): ``make`` started for the person signed
+    in, and where to follow it."""
+    job = start(current_user.id, request.full_path, make)
+    return jsonify(progress=url_for("documents.job", job=job)), 202
 
 
 def status(owner: int, job: str) -> dict | None:
@@ -149,12 +161,12 @@ def take(owner: int, job: str) -> tuple[bytes, str] | None:
     if found is None or found[1].get("owner") != owner or found[1]["state"] != READY:
         return None
     path, state = found
-    pdf = path.with_suffix(".pdf")
+    made = path.with_suffix(".file")
     try:
-        content = pdf.read_bytes()
+        content = made.read_bytes()
     except OSError:
         return None
-    pdf.unlink(missing_ok=True)
+    made.unlink(missing_ok=True)
     path.unlink(missing_ok=True)
     return content, state["name"]
 

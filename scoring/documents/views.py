@@ -36,7 +36,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, lifecycle, rounds
+from .. import access, lifecycle, rounds, tables
 from ..access import juror_assignment, jury_contest, own_contest
 from ..applications.content import with_content
 from ..auth import role_required
@@ -128,8 +128,7 @@ def _long(contest: Contest, name: str, build, gather, *args, **kwargs) -> Respon
         again = db.session.get(Contest, contest_id)
         return build(gather(again, *args, **kwargs), data.font_folder(), progress), name
 
-    job = jobs.start(current_user.id, request.full_path, make)
-    return jsonify(progress=url_for(".job", job=job)), 202
+    return jobs.background(make)
 
 
 @bp.route("/manage/contests/<slug>/protocol.pdf", methods=["GET", "POST"], endpoint="protocol")
@@ -192,7 +191,12 @@ def job_file(job: str):
     taken = jobs.take(current_user.id, job)
     if taken is None:
         abort(404)
-    return pdf_response(*taken)
+    content, name = taken
+    if name.endswith(".pdf"):
+        return pdf_response(content, name)
+    response = tables.download(content, name)  # a workbook
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _has_application(contest: Contest, number: str) -> bool:
