@@ -12,7 +12,8 @@
    the reference pages (``scripts/bench_reference.py``): a cached template of the
    scoresheet page's size, and a 1,000-row table read from the same database. Measures
    what a browser gets on a first visit (each page with its CSS and JavaScript,
-   compressed as the browser accepts) and whether a repeat visit asks for any static file
+   compressed as the browser accepts; the lists shown a page at a time, their first page
+   at every size) and whether a repeat visit asks for any static file
    again; the requests per second of the juror's scoresheet and of the organiser's
    (cached) ranking page against the reference pages; the ranking page's first render
    right after a juror's autosave (which leaves the ranking as it was) and right after
@@ -358,13 +359,14 @@ def pages(slug: str) -> dict[str, tuple[str, str]]:
     number = first_number(slug)
     return {
         "juror's scoresheet": (JURORS[0], f"/judging/{slug}/{number}"),
-        "juror's assignments": (JURORS[0], f"/judging/{slug}"),
+        "juror's assignments (first page)": (JURORS[0], f"/judging/{slug}"),
         "organiser's ranking": (ORGANISER, f"/manage/contests/{slug}/ranking"),
         "ranking, CSV": (ORGANISER, f"/manage/contests/{slug}/ranking.csv"),
         "organiser's dashboard": (ORGANISER, f"/manage/contests/{slug}"),
         "applications list": (ORGANISER, f"/manage/contests/{slug}/applications"),
         "assignment matrix": (ORGANISER, f"/manage/contests/{slug}/assignments"),
         "application page": (ORGANISER, f"/applications/{number}"),
+        "contest's people (first page)": (ORGANISER, f"/manage/contests/{slug}/people"),
     }
 
 
@@ -881,19 +883,28 @@ def check_served(env: dict, report: Report) -> None:
 def check_wire(app_url: str, juror: Session, organiser: Session, report: Report) -> None:
     anonymous = Session.__new__(Session)
     anonymous.base, anonymous.cookie = app_url, ""
-    visits = [(anonymous, "home page", "/"), (anonymous, "login page", "/login")]
-    visits += [
-        (juror if email == JURORS[0] else organiser, name, path)
-        for name, (email, path) in pages(LARGE).items()
-        if not path.endswith(".csv")
-    ]
+
+    def visits_of(slug: str, wanted) -> list[tuple[Session, str, str, int]]:
+        return [
+            (juror if email == JURORS[0] else organiser, name, path, size_of(slug))
+            for name, (email, path) in pages(slug).items()
+            if wanted(name, path)
+        ]
+
+    size = size_of(LARGE)
+    visits = [(anonymous, "home page", "/", size), (anonymous, "login page", "/login", size)]
+    visits += visits_of(LARGE, lambda _name, path: not path.endswith(".csv"))
+    # The lists shown a page at a time: their first page at every size, not only 1,000.
+    for slug in SIZES:
+        if slug != LARGE:
+            visits += visits_of(slug, lambda name, _path: name.endswith("(first page)"))
     files: dict[str, dict] = {}
-    for session, name, path in visits:
+    for session, name, path, applications in visits:
         size, linked = first_visit(session, path)
         files.update(linked)
         limit = 300 if name == "organiser's ranking" else 150
-        report.line(f"first visit on the wire: {name} (1,000)", f"{size / KB:.0f} KB",
-                    f"≤ {limit} KB", size <= limit * KB)  # fmt: skip
+        report.line(f"first visit on the wire: {name} ({applications:,})",
+                    f"{size / KB:.0f} KB", f"≤ {limit} KB", size <= limit * KB)  # fmt: skip
     asked_again = [url for url, headers in files.items() if not kept_by_browser(headers)]
     report.line("static files asked for again on a repeat visit",
                 f"{len(asked_again)} of {len(files)}", "0", not asked_again)  # fmt: skip

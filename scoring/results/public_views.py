@@ -25,13 +25,12 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import rounds
+from .. import paging, rounds
 from ..contests.applications import fold
 from ..extensions import db
 from ..i18n import AGGREGATION_LABELS, NORMALISE_LABELS, current_language, money, oblast_name
 from ..models import Contest, Normalise
 from ..pagecache import kept_fragment, state_in_session
-from ..paging import ListPagination, page_number
 from ..requestguard import json_endpoint
 from . import disclosure
 from .blueprint import bp, document_url
@@ -80,7 +79,8 @@ def public(slug: str):
         raw_page,
         query,
     )
-    content = kept_fragment(key, lambda: _public_content(contest, raw_page, query))
+    number = paging.page_number(request.args)
+    content = kept_fragment(key, lambda: _public_content(contest, raw_page, number, query))
     # Our own template's rendering, kept as it was made: markup already escaped.
     content = Markup(content)  # noqa: S704
     response = make_response(
@@ -94,7 +94,7 @@ def _row(contest: Contest) -> str:
     return repr([getattr(contest, column.key) for column in Contest.__mapper__.column_attrs])
 
 
-def _public_content(contest: Contest, raw_page: str, query: str) -> str:
+def _public_content(contest: Contest, raw_page: str, number: int, query: str) -> str:
     """The results as ``results/_public.html`` shows them to everyone, on one page."""
     language = current_language()
     results = disclosure.public_results(contest)
@@ -146,10 +146,13 @@ def _public_content(contest: Contest, raw_page: str, query: str) -> str:
         if results.full_ranking
         and (not wanted or wanted in fold(row.number) or wanted in fold(row.organisation))
     ]
-    number, exists = page_number(raw_page, len(ranked), PER_PAGE)
-    pagination = ListPagination(ranked, number, PER_PAGE)
+    pagination = paging.paginate_list(ranked, number, PER_PAGE)
+    # A page that is not (past the end, not a number): the nearest one, saying so.
+    exists = not raw_page or (
+        raw_page.isascii() and raw_page.isdigit() and int(raw_page) == pagination.page
+    )
     shown = [line(row) for row in pagination.items]
-    first = number == 1 and not query
+    first = pagination.page == 1 and not query
     winners = [line(row) for row in results.winners] if first else []
     groups = [
         group(
