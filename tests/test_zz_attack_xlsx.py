@@ -408,3 +408,13 @@ def test_two_tabs_asking_for_the_same_workbook_both_get_it(app, demo):
     assert [state["state"] for state in states] == ["ready", "ready"]  # both scripts go on
     files = [tab.get(state["file"]) for tab, state in zip(tabs, states, strict=True)]
     assert [response.status_code for response in files] == [200, 200]
+
+
+def test_the_other_workbooks_with_odd_query_strings_never_500(client, demo):
+    _sign_in(client, ORGANISER)
+    queries = ("?state=zzz&category=%ff&page=-1", "?search=" + "=" * 2000, "?excel=1&lang=xx",
+               "?sort=__class__&format=csv", "?page=99999999999999999999")  # fmt: skip
+    for name in ("applications.xlsx", "jury.xlsx", "ranking.csv", "scores.csv"):
+        for query in queries:
+            response = client.get(f"/manage/contests/{demo}/{name}{query}")
+            assert response.status_code in (200, 400), (name, query, response.status_code)
