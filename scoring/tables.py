@@ -159,14 +159,16 @@ def _write(sheet, row: int, column: int, value, formats: _Formats, places: int) 
 
 
 def _whole(text: str) -> str:
-    """``text`` as a cell holds it: a cell holds at most ``CELL_TEXT`` characters, so a
-    longer text ends with a note of how long it is and where it is whole (never cut
-    without a word)."""
-    if len(text) <= CELL_TEXT:
+    """``text`` as a cell holds it: a cell holds at most ``CELL_TEXT`` UTF-16 units (an
+    emoji takes two), so a longer text ends with a note of how long it is and where it
+    is whole (never cut without a word)."""
+    units = text.encode("utf-16-le")
+    if len(units) <= 2 * CELL_TEXT:
         return text
     note = " … " + _("[cut: the text has %(length)s characters; the CSV holds it whole]",
                      length=format_decimal(len(text)))  # fmt: skip
-    return text[: CELL_TEXT - len(note)] + note
+    room = 2 * (CELL_TEXT - len(note.encode("utf-16-le")) // 2)
+    return units[:room].decode("utf-16-le", "ignore") + note  # half an emoji: left out
 
 
 def _places(table: Table) -> dict[int, int]:

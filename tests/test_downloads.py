@@ -291,3 +291,26 @@ def test_the_workbooks_of_every_score_are_made_in_the_background_in_the_pages_la
     for made, downloaded in zip(background.worksheets, direct.worksheets, strict=True):
         assert list(made.values) == list(downloaded.values)
     assert client.get(state["file"]).status_code == 404  # given once, then gone
+
+
+def test_a_long_text_of_emoji_fits_a_cell_as_excel_counts_it(app, client, demo):
+    """Excel counts a cell's 32,767 characters in UTF-16 units: an emoji is two."""
+    long = "Громада 🌻 " * 4000  # 40,000 characters, 44,000 units
+    with app.app_context():
+        score = db.session.scalar(
+            select(Score)
+            .join(Scoresheet)
+            .join(Application)
+            .join(Contest)
+            .where(Contest.slug == demo, Scoresheet.state == SheetState.SUBMITTED)
+            .order_by(Score.scoresheet_id, Score.criterion_id)
+            .limit(1)
+        )
+        score.comment = long
+        db.session.commit()
+    workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
+    comments = [row[4].value or "" for row in workbook.active.iter_rows(min_row=2)]
+    (cut,) = [comment for comment in comments if comment.startswith("Громада 🌻")]
+    assert len(cut.encode("utf-16-le")) // 2 <= 32767 < len(cut) * 2
+    assert cut.endswith("[cut: the text has 40,000 characters; the CSV holds it whole]")
+    assert long.startswith(cut[: cut.index(" … [cut")])
