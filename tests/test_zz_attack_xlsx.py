@@ -284,12 +284,11 @@ def test_typed_text_comes_back_as_typed_and_never_as_a_formula(app, client, demo
     assert "SOH\ufffd BEL\ufffd ESC\ufffd FFFE\ufffd" in comments
 
 
-@pytest.mark.xfail(strict=True, reason="finding: XlsxWriter cuts by UTF-16 units silently")
 def test_a_text_of_emoji_over_a_cells_utf16_limit_is_not_cut_without_a_word(app, client, demo):
-    """Excel counts a cell's 32,767 characters in UTF-16 units: an emoji is two. A
-    comment of 20,000 emoji (20,000 code points, 40,000 units) passes ``_whole``'s check
-    and XlsxWriter cuts it to 16,383 emoji without the note; a 40,000-emoji text gets the
-    note from ``_whole`` and then loses it to the same cut."""
+    """Excel counts a cell's 32,767 characters in UTF-16 units: an emoji is two. Before
+    718de16 (on main) a comment of 20,000 emoji (20,000 code points, 40,000 units) passed
+    ``_whole``'s check and XlsxWriter cut it to 16,383 emoji without the note; a
+    40,000-emoji text got the note and then lost it to the same cut."""
     short, long = "😀" * 20000, "😀" * 40000
     _comments(app, demo, [short, long])
     _sign_in(client, ORGANISER)
