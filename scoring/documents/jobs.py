@@ -13,9 +13,13 @@ link downloads the document as before, in one request. The thread only reads
 A job is kept as files in ``instance/documents/``: ``<id>.json`` (whose it is, which
 document, how far it has gone) and, once made, ``<id>.file``. Every process of the app
 reads them, so whichever one answers the script's next question knows the job. The id
-is random (128 bits) and a job answers only its owner. A person asking again for a
-document already being made gets that job; the file is deleted when it is downloaded,
-and whatever is older than ``MAX_AGE`` when the next job starts. A job that has told
+is random (128 bits) and a job answers only its owner, and only while they may still
+have the document (``contest``: while they organise that contest). A person asking
+again for a document already being made gets that job (a second tab). The file is kept
+``GRACE`` seconds after its first download, so that every tab that asked gets it, then
+deleted, as is whatever is older than ``MAX_AGE`` when the next job starts. A person has
+at most ``MOST_AT_ONCE`` jobs at work: the next is refused (``Busy``), and the script
+downloads the document directly. A job that has told
 nothing for ``STALE`` seconds has lost its process (a restart): it counts as failed, and
 the script downloads the document directly.
 """
