@@ -38,6 +38,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DATE_FORMAT = "DD.MM.YYYY"
 _MOMENT_FORMAT = "DD.MM.YYYY HH:MM"
 CELL_TEXT = 32767  # the most characters a spreadsheet cell holds
+SHEET_ROWS = 1_048_576  # the most rows a sheet holds, its header's included
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def xlsx(*tables: Table, progress: Progress | None = None) -> bytes:
 
     Written row by row (XlsxWriter's constant-memory mode): a sheet of 420,000 scores is
     never held as cell objects. A ``Decimal`` is written as its own digits (up to 16
-    significant ones, more than a spreadsheet keeps), not through a float. ``progress``
+    significant ones, more than a spreadsheet keeps), not through a float. A table longer
+    than a sheet holds goes on in sheets of its own, each with the header. ``progress``
     is told the rows written of all the tables' rows.
     """
     import xlsxwriter  # only here: it slows every start-up otherwise
@@ -104,21 +106,33 @@ def xlsx(*tables: Table, progress: Progress | None = None) -> bytes:
     with xlsxwriter.Workbook(out, options) as workbook:
         formats = _Formats(workbook)
         for index, table in enumerate(tables):
-            sheet = workbook.add_worksheet((table.title or f"Sheet{index + 1}")[:31])
-            sheet.freeze_panes(1, 0)
-            for column, name in enumerate(table.header):
-                cells = [_text(row[column], True) for row in table.rows[:200]]
-                widest = max(len(str(name)), *(len(cell) for cell in cells), 0)
-                sheet.set_column(column, column, min(max(widest + 2, 8), 60))
-            sheet.write_row(0, 0, spreadsheets.xlsx_row(list(table.header)), formats.bold)
             places = _places(table)
-            for number, row in enumerate(table.rows, start=1):
-                for column, value in enumerate(spreadsheets.xlsx_row(row)):
-                    _write(sheet, number, column, value, formats, places.get(column, 0))
-                done += 1
-                if progress and done % 1000 == 0:
-                    progress(done, total)
+            title = table.title or f"Sheet{index + 1}"
+            # A sheet holds SHEET_ROWS rows: the rest goes on to sheets «Title (2)», …
+            for part, first in enumerate(range(0, max(len(table.rows), 1), SHEET_ROWS - 1)):
+                name = f"{title[:25]} ({part + 1})" if part else title[:31]
+                sheet = _sheet(workbook, name, table, formats)
+                rows = table.rows[first : first + SHEET_ROWS - 1]
+                for number, row in enumerate(rows, start=1):
+                    for column, value in enumerate(spreadsheets.xlsx_row(row)):
+                        _write(sheet, number, column, value, formats, places.get(column, 0))
+                    done += 1
+                    if progress and done % 1000 == 0:
+                        progress(done, total)
     return out.getvalue()
+
+
+def _sheet(workbook, name: str, table: Table, formats: _Formats):
+    """A sheet named ``name`` with the table's header, bold and frozen, and its columns
+    as wide as their first rows."""
+    sheet = workbook.add_worksheet(name)
+    sheet.freeze_panes(1, 0)
+    for column, heading in enumerate(table.header):
+        cells = [_text(row[column], True) for row in table.rows[:200]]
+        widest = max(len(str(heading)), *(len(cell) for cell in cells), 0)
+        sheet.set_column(column, column, min(max(widest + 2, 8), 60))
+    sheet.write_row(0, 0, spreadsheets.xlsx_row(list(table.header)), formats.bold)
+    return sheet
 
 
 class _Formats:
@@ -183,12 +197,16 @@ def _places(table: Table) -> dict[int, int]:
 
 
 def download(content: bytes, filename: str) -> Response:
-    """``content`` as a download named ``filename`` (an ASCII name: slug and kind)."""
+    """``content`` as a download named ``filename`` (an ASCII name: slug and kind), kept
+    by no cache: it is the organisers' own."""
     mimetype = XLSX if filename.endswith(".xlsx") else "text/csv; charset=utf-8"
     return Response(
         content,
         mimetype=mimetype,
-        headers={"Content-Disposition": files.disposition(filename)},
+        headers={
+            "Content-Disposition": files.disposition(filename),
+            "Cache-Control": "private, no-store",
+        },
     )
 
 

@@ -128,7 +128,7 @@ def _long(contest: Contest, name: str, build, gather, *args, **kwargs) -> Respon
         again = db.session.get(Contest, contest_id)
         return build(gather(again, *args, **kwargs), data.font_folder(), progress), name
 
-    return jobs.background(make)
+    return jobs.background(make, contest_id)
 
 
 @bp.route("/manage/contests/<slug>/protocol.pdf", methods=["GET", "POST"], endpoint="protocol")
@@ -175,7 +175,7 @@ def scoresheets_pdf(slug: str):
 def job_status(job: str):
     """How far the document the person asked for has gone (JSON, for the page's script)."""
     state = jobs.status(current_user.id, job)
-    if state is None:
+    if state is None or not _still_theirs(state.pop("contest")):
         abort(404)
     if state["state"] == jobs.READY:
         state["file"] = url_for(".job_file", job=job)
@@ -187,16 +187,22 @@ def job_status(job: str):
 @bp.route("/documents/jobs/<job>/file", endpoint="job_file")
 @login_required
 def job_file(job: str):
-    """The document made in the background, once: its files go with the download."""
-    taken = jobs.take(current_user.id, job)
+    """The document made in the background (kept a little after its first download)."""
+    state = jobs.status(current_user.id, job)
+    taken = jobs.take(current_user.id, job) if state and _still_theirs(state["contest"]) else None
     if taken is None:
         abort(404)
     content, name = taken
-    if name.endswith(".pdf"):
-        return pdf_response(content, name)
-    response = tables.download(content, name)  # a workbook
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(content, name) if name.endswith(".pdf") else tables.download(*taken)
+
+
+def _still_theirs(contest_id: int | None) -> bool:
+    """Whether the person who asked for a contest's document still organises it (they may
+    have been taken off the contest while it was made)."""
+    if contest_id is None:
+        return True
+    contest = db.session.get(Contest, contest_id)
+    return contest is not None and contest.is_organised_by(current_user)
 
 
 def _has_application(contest: Contest, number: str) -> bool:

@@ -402,5 +402,5 @@ def _workbook(contest: Contest, kind: str, gather) -> Response:
         return tables.xlsx(*gather(again), progress=progress), name
 
     if request.method == "POST":
-        return jobs.background(make)
+        return jobs.background(make, contest_id)
     return tables.download(*make(None))
