@@ -13,11 +13,13 @@ import io
 import json
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from scoring import ranking
 from scoring.extensions import db, mailer
+from scoring.i18n import long_date
 from scoring.models import Application, AuditEntry, Contest, Decision, Stage, User
 from scoring.results import deliberation
 
@@ -243,8 +245,12 @@ def test_the_documents_show_the_amounts_and_what_is_left(app, client, deliberati
     assert _award(client, NUMBERS[1], "35 000,00").status_code == 302
     assert client.change_stage(SLUG, "published").status_code == 302
     fund_line = "Фонд 100 000,00 грн: надано 95 000,00 грн, залишок 5 000,00 грн."
+    with app.test_request_context(), force_locale("uk"):  # the day it was decided, in Kyiv
+        decided = long_date(
+            db.session.scalar(select(Decision.decided_at).order_by(Decision.id.desc()).limit(1))
+        )
     partial = (
-        "Рішення комісії (5 грудня 2026 р.): заявку GR-2026-002 ГО «Друга», що запитувала "
+        f"Рішення комісії ({decided}): заявку GR-2026-002 ГО «Друга», що запитувала "
         "50 000,00 грн, профінансовано частково — 35 000,00 грн із залишку фонду."
     )
     announcement = read(client.get(f"/contests/{SLUG}/results.pdf"))
