@@ -3,11 +3,12 @@
 
 The protocol and the scoresheets of a large contest take seconds to lay out. On a page
 with its script (``static/js/progress.js``) the link to such a document asks for it by
-POST at the same address: ``start`` makes it in a thread and the answer, at once, names
-the address of its progress. The script asks there twice a second (``status``), shows a
-progress bar, and downloads the file once it is ready (``take``). Without the script the
-link downloads the document as before, in one request. The thread only reads
-(``database.reading``): it never holds SQLite's write lock while the document is made.
+POST at the same address: ``start`` makes it in a thread (``scoring.background``) and
+the answer, at once, names the address of its progress. The script asks there twice a
+second (``status``), shows a progress bar, and downloads the file once it is ready
+(``take``). Without the script the link downloads the document as before, in one
+request. The thread only reads (``database.reading``): it never holds SQLite's write
+lock while the document is made.
 
 A job is kept as files in ``instance/documents/``: ``<id>.json`` (whose it is, which
 document, how far it has gone) and, once made, ``<id>.pdf``. Every process of the app
@@ -24,23 +25,18 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
 
-from .. import database
-from ..extensions import db
+from .. import background, database
 from ..progress import Progress
 
 MAX_AGE = 3600  # seconds a job's files are kept
 STALE = 600  # seconds without news after which a job counts as failed (its process ended)
 WORKING, READY, FAILED = "working", "ready", "failed"
-
-# The threads of this process, by job id: ``join`` waits for them (tests, shutdown).
-_threads: dict[str, threading.Thread] = {}
 
 
 def _folder() -> Path:
@@ -97,7 +93,6 @@ def start(owner: int, key: str, make: Callable[[Progress], tuple[bytes, str]]) -
     path = folder / f"{job}.json"
     state = {"owner": owner, "key": key, "state": WORKING, "done": 0, "total": 0, "name": ""}
     _write(path, state)
-    app = current_app._get_current_object()
 
     def run() -> None:
         shown = [-1]
@@ -108,21 +103,16 @@ def start(owner: int, key: str, make: Callable[[Progress], tuple[bytes, str]]) -
                 shown[0] = percent
                 _write(path, {**state, "done": done, "total": total})
 
-        with app.app_context(), database.reading():
+        with database.reading():
             try:
                 content, name = make(progress)
                 (folder / f"{job}.pdf").write_bytes(content)
                 _write(path, {**state, "state": READY, "done": 1, "total": 1, "name": name})
             except Exception:
-                app.logger.exception("document job %s failed", job)
+                current_app.logger.exception("document job %s failed", job)
                 _write(path, {**state, "state": FAILED})
-            finally:
-                db.session.remove()
-                _threads.pop(job, None)
 
-    thread = threading.Thread(target=run, name=f"document-{job}", daemon=True)
-    _threads[job] = thread
-    thread.start()
+    background.start(f"document-{job}", run)
     return job
 
 
@@ -159,7 +149,4 @@ def take(owner: int, job: str) -> tuple[bytes, str] | None:
     return content, state["name"]
 
 
-def join(timeout: float | None = None) -> None:
-    """Wait for this process's jobs to end (the tests, before their database goes)."""
-    for thread in list(_threads.values()):
-        thread.join(timeout)
+join = background.join  # the tests wait for the documents being made
