@@ -164,9 +164,13 @@ def retry(contest: Contest, actor: User) -> int:
     commits, then starts a sender. Nothing while the results are not public."""
     if contest.stage not in PUBLIC:
         return 0
+    retried = (PublicationNotice.state == FAILED) | _in_doubt(contest)
+    ids = db.session.scalars(select(PublicationNotice.id).where(*_current(contest), retried)).all()
+    if not ids:
+        return 0  # nothing written: a second click changes nothing
     again = db.session.execute(
         update(PublicationNotice)
-        .where(*_current(contest), (PublicationNotice.state == FAILED) | _in_doubt(contest))
+        .where(PublicationNotice.id.in_(ids), retried)
         .values(state=PENDING, claimed_at=None, error="")
     ).rowcount
     if again:
