@@ -296,6 +296,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.copy": {"GET": manage(), "POST": manage(WRITE)},
     "contests.applications_bulk": {"POST": manage(WRITE)},
     "contests.invitation_resend": {"POST": manage(WRITE)},
+    "contests.notices_retry": {"POST": manage(WRITE)},
     "contests.invitation_withdraw": {"GET": manage(), "POST": manage(WRITE)},
     "jury.assign_bulk": {"POST": manage(WRITE)},
     "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
