@@ -929,6 +929,8 @@ class PublicationNotice(db.Model):
             "user_id",
             name="uq_publication_notices_once",  # the conventional name passes 63 characters
         ),
+        # The sender's next pending notice, and the page's counts by state.
+        Index("ix_publication_notices_waiting", "contest_id", "published_at", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

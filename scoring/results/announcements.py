@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from .. import audit, background, clock, database, lifecycle, mail, rounds
 from ..extensions import db
@@ -210,8 +210,8 @@ class _Letters:
         later = self.following.get(application_id) if outcome is not None else None
         feedback = (
             contest.feedback != Feedback.NONE
-        and outcome is not None
-        and outcome.kind != NOT_ADMITTED
+            and outcome is not None
+            and outcome.kind != NOT_ADMITTED
         )
         title = contest.title(language)
         subject = (
@@ -249,56 +249,82 @@ class _Letters:
         )
 
 
-def _take(contest_id: int, published_at: datetime, after: int) -> int | None:
-    """Take the next pending notice of the publication after the id ``after`` (committed:
-    no other sender can take it then); its id, or None when there is none (or the contest
-    is no longer published)."""
-    while True:
-        found = db.session.scalar(
-            select(PublicationNotice.id)
-            .join(Contest, Contest.id == PublicationNotice.contest_id)
-            .where(
-                PublicationNotice.id > after,
-                PublicationNotice.contest_id == contest_id,
-                PublicationNotice.published_at == published_at,
-                PublicationNotice.state == PENDING,
-                Contest.published_at == published_at,
-                Contest.stage.in_(PUBLIC),
-            )
-            .order_by(PublicationNotice.id)
-            .limit(1)
+# The statements of the sending loop, made once (bound to each notice's values).
+_NEXT = (
+    select(PublicationNotice.id, User, Application.id, Application.number)
+    .join(User, User.id == PublicationNotice.user_id)
+    .join(Application, Application.id == PublicationNotice.application_id)
+    .join(Contest, Contest.id == PublicationNotice.contest_id)
+    .where(
+        PublicationNotice.id > bindparam("after"),
+        PublicationNotice.contest_id == bindparam("contest"),
+        PublicationNotice.published_at == bindparam("published"),
+        PublicationNotice.state == PENDING,
+        Contest.published_at == bindparam("published"),
+        Contest.stage.in_(PUBLIC),
+    )
+    .order_by(PublicationNotice.id)
+    .limit(1)
+)
+_TAKE = (
+    update(PublicationNotice)
+    .where(PublicationNotice.id == bindparam("notice"), PublicationNotice.state == PENDING)
+    .values(state=SENDING, claimed_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_MARK = (
+    update(PublicationNotice)
+    .where(PublicationNotice.id == bindparam("notice"))
+    .values(state=bindparam("state"), error=bindparam("error"), sent_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _mark_and_take(
+    contest_id: int, published_at: datetime, after: int, done: tuple[int, str, str] | None
+):
+    """In one transaction: mark the e-mail just sent (``done``: the notice's id, its new
+    state, the server's error) and take the next pending notice of the publication after
+    the id ``after`` (no other sender can take it once this commits). The taken notice's
+    row (id, user, application id and number), or None when there is none left (or the
+    contest is no longer published)."""
+    now = clock.now()
+    if done is not None:
+        notice_id, state, error = done
+        db.session.execute(
+            _MARK,
+            {
+                "notice": notice_id,
+                "state": state,
+                "error": error,
+                "now": now if state == SENT else None,
+            },
         )
-        if found is None:
-            db.session.commit()
-            return None
-        taken = db.session.execute(
-            update(PublicationNotice)
-            .where(PublicationNotice.id == found, PublicationNotice.state == PENDING)
-            .values(state=SENDING, claimed_at=clock.now())
-        ).rowcount
+    while True:
+        found = db.session.execute(
+            _NEXT, {"after": after, "contest": contest_id, "published": published_at}
+        ).first()
+        if (
+            found is not None
+            and not db.session.execute(_TAKE, {"notice": found[0], "now": now}).rowcount
+        ):
+            after = found[0]  # another sender was quicker
+            continue
         db.session.commit()
-        if taken:
-            return found
-        after = found  # another sender was quicker
+        return found
 
 
-def _send(batch: mail.Batch, letters: _Letters, notice_id: int) -> tuple[str, str]:
-    """Send the taken notice's e-mail; its new state and the server's error. Only reads
+def _send(batch: mail.Batch, letters: _Letters, user: User, application_id: int, number: str):
+    """Send one e-mail; the notice's new state and the server's error. Only reads
     meanwhile: SQLite's write lock is not held while the mail server answers."""
     with database.reading():
-        user, application_id, number = db.session.execute(
-            select(User, Application.id, Application.number)
-            .join(PublicationNotice, PublicationNotice.user_id == User.id)
-            .join(Application, Application.id == PublicationNotice.application_id)
-            .where(PublicationNotice.id == notice_id)
-        ).one()
         try:
             batch.send(letters.compose(user, application_id, number))
         except (smtplib.SMTPException, OSError) as error:
             current_app.logger.exception("results e-mail to user %s failed", user.id)
             return FAILED, str(error)[:ERROR_LENGTH]
         finally:
-            db.session.commit()  # ends the read (a rollback would forget what is loaded)
+            db.session.commit()  # ends a read, if any (a rollback would forget what is loaded)
     return SENT, ""
 
 
@@ -311,23 +337,18 @@ def send_pending(contest_id: int) -> tuple[int, int]:
             return 0, 0
         letters = _Letters(contest)
         db.session.commit()
-    published_at, sent, failed, after, wrapped = contest.published_at, 0, 0, 0, False
+    published_at, sent, failed, after, wrapped, done = contest.published_at, 0, 0, 0, False, None
     with mail.Batch() as batch:
         while True:
-            notice_id = _take(contest_id, published_at, after)
-            if notice_id is None:
+            taken = _mark_and_take(contest_id, published_at, after, done)
+            if taken is None:
                 if wrapped or not after:
                     break
-                after, wrapped = 0, True  # a retry may have made earlier ones pending again
+                after, wrapped, done = 0, True, None  # a retry may have made earlier ones pending
                 continue
-            after = notice_id
-            state, error = _send(batch, letters, notice_id)
-            db.session.execute(
-                update(PublicationNotice)
-                .where(PublicationNotice.id == notice_id)
-                .values(state=state, error=error, sent_at=clock.now() if state == SENT else None)
-            )
-            db.session.commit()
+            after, user, application_id, number = taken
+            state, error = _send(batch, letters, user, application_id, number)
+            done = (after, state, error)
             sent, failed = sent + (state == SENT), failed + (state == FAILED)
     if sent or failed:
         audit.record("contest.notices_sent", contest=contest, obj=contest, sent=sent, failed=failed)

@@ -60,6 +60,9 @@ def upgrade():
             batch_op.f("ix_publication_notices_application_id"), ["application_id"]
         )
         batch_op.create_index(batch_op.f("ix_publication_notices_user_id"), ["user_id"])
+        batch_op.create_index(
+            "ix_publication_notices_waiting", ["contest_id", "published_at", "state", "id"]
+        )
 
 
 def downgrade():
