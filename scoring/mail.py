@@ -1,7 +1,8 @@
 """Outgoing e-mail: SMTP when ``MAIL_SERVER`` is set, else ``.eml`` files in the outbox.
 
 The outbox keeps the demo and the tests working without a network; an administrator
-can open the files with any mail program.
+can open the files with any mail program. ``send`` sends one message; ``Batch`` sends
+many over one SMTP connection (the e-mails of a publication, ``results.announcements``).
 """
 
 from __future__ import annotations

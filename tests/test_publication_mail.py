@@ -13,7 +13,7 @@ from pathlib import Path
 
 import flask_mail
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from scoring import clock, mail
 from scoring.extensions import db
@@ -122,6 +122,11 @@ def test_after_a_restart_the_contest_page_resumes_the_emails(app, decided, outbo
     assert _told(outbox) == _everyone(decided)
     assert "3 of 3 applicants are informed by e-mail." in _dashboard(organiser, decided)
     assert len(outbox()) == 3  # the page seen again sends nothing more
+    url = f"/manage/contests/{decided.slug}/stage?to=published"
+    assert organiser.submit(url, {"confirm": "y"}).status_code == 302  # a second click
+    assert len(outbox()) == 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count(PublicationNotice.id))) == 3
 
 
 def test_a_second_sender_at_the_same_time_sends_only_what_the_first_has_not_taken(
