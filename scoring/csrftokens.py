@@ -69,6 +69,12 @@ def masked_token() -> str:
     return _masked(generate_csrf())
 
 
+def written_token() -> str | None:
+    """The masked token this response's page carries, if it carries one."""
+    kept = g.get("masked_csrf_token")
+    return kept[1] if kept else None
+
+
 class MaskedFormCSRF(_FlaskFormCSRF):
     """The CSRF field of the app's forms (``scoring.forms.Form``): written masked, read
     unmasked."""

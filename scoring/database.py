@@ -66,7 +66,9 @@ def driver_rows(statement) -> list[tuple]:
     Values come as the driver makes them: a NUMERIC is an int or a float on SQLite and a
     Decimal on PostgreSQL."""
     connection = db.session.connection()
-    compiled = statement.compile(dialect=connection.dialect)
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )  # an IN list's values as parameters of their own
     if compiled.positional:
         parameters = tuple(compiled.params[name] for name in compiled.positiontup)
     else:

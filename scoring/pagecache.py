@@ -30,7 +30,9 @@ account — writes the audit log of that contest (or of none) and so changes the
 A page is kept compressed as well, once per ``Accept-Encoding`` a browser sends
 (Flask-Compress chooses Brotli or gzip), so a page served again costs no compression.
 A page is not kept when the session holds flashed messages, for requests other than
-GET, or when the answer is not a plain 200 page. Each app keeps at most
+GET, or when the answer is not a plain 200 page. ``kept_fragment`` keeps, beside the
+pages, a part of a page that everyone who may see it sees alike (the published results,
+for every visitor); its caller puts what it shows in the key. Each app keeps at most
 ``PAGE_CACHE_BYTES`` of pages with their compressed copies (least recently used first
 out; 0 turns it off).
 """
@@ -161,6 +163,21 @@ def _response(cache: PageCache, page: Page):
     if encoding:
         cache.add_encoding(page, accept, response.get_data(), encoding)
     return response
+
+
+def kept_fragment(key: tuple, make) -> str:
+    """A part of a page that shows the same to everyone who may see it (the published
+    results: nothing of who asks, no form token), made by ``make`` once per ``key`` and
+    kept beside the pages. The key holds what the part shows (e.g. ``state_in_session``
+    of its contest) and the caller checks, before asking, that the visitor may see it."""
+    cache: PageCache = current_app.extensions["page_cache"]
+    page = cache.get(key) if cache.limit else None
+    if page is not None:
+        return page.body.decode()
+    text = make()
+    if cache.limit:
+        cache.put(key, text.encode(), "text/html")
+    return text
 
 
 def cached_page(view):

@@ -103,6 +103,7 @@ implementation read together with nothing of the app around them, and tested as 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import operator
@@ -622,6 +623,25 @@ def juror_totals(criteria: Sequence[CriterionSpec], sheets: Iterable[Sheet]) -> 
     return dict(totals)
 
 
+def juror_totals_after(
+    criteria: Sequence[CriterionSpec],
+    totals: Mapping[Any, Sequence[Decimal]],
+    removed: Iterable[Sheet],
+    added: Iterable[Sheet],
+) -> dict[Any, list]:
+    """``juror_totals`` of the sheets once ``removed`` are taken out and ``added`` put in,
+    from ``totals``, the ``juror_totals`` of the sheets before: only the sheets that
+    change are summed. A juror left without a sheet has no entry, as in ``juror_totals``."""
+    after = {juror: list(values) for juror, values in totals.items()}
+    for juror, values in juror_totals(criteria, removed).items():
+        for value in values:
+            after[juror].remove(value)
+    for juror, values in juror_totals(criteria, added).items():
+        for value in values:
+            bisect.insort(after.setdefault(juror, []), value)
+    return {juror: values for juror, values in after.items() if values}
+
+
 @dataclass(frozen=True)
 class Spread:
     """How many values, their mean and their population standard deviation."""
@@ -739,7 +759,7 @@ def _index_applications(
                 raise ValueError(
                     f"application {app.number} is in unknown category {app.category!r}"
                 )
-        else:
+        elif app.category is not None:
             # Without categories the whole contest is one group.
             app = replace(app, category=None)
         apps[app.id] = app
@@ -990,14 +1010,27 @@ def _id_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
+def _integer_keys(keys: list[tuple]) -> list[tuple[int, ...]]:
+    """The keys as tuples of integers in the same order, exactly: each position's values
+    (``Fraction``s, or the ``Decimal``s of normalised scores) over their common
+    denominator. Integers compare some ten times faster than ``Fraction``s."""
+    columns = []
+    for column in zip(*keys, strict=True):
+        exact = [value if type(value) is Fraction else Fraction(value) for value in column]
+        den = math.lcm(*{value.denominator for value in exact})
+        columns.append([value.numerator * (den // value.denominator) for value in exact])
+    return list(zip(*columns, strict=True)) if columns else [() for _ in keys]
+
+
 def _tie_groups(entries: list[_Entry]) -> list[list[_Entry]]:
     """Sort one category and cut it into groups of equal key; set rank and tie."""
     # Two stable sorts: by number ascending, then by key descending (ties keep number order).
     entries.sort(key=lambda e: (_number_key(e.app.number), _id_key(e.app.id)))
-    entries.sort(key=lambda e: e.key, reverse=True)
+    keys = dict(zip(map(id, entries), _integer_keys([e.key for e in entries]), strict=True))
+    entries.sort(key=lambda e: keys[id(e)], reverse=True)
     groups: list[list[_Entry]] = []
     for position, entry in enumerate(entries, start=1):
-        if groups and groups[-1][0].key == entry.key:
+        if groups and keys[id(groups[-1][0])] == keys[id(entry)]:
             entry.rank = groups[-1][0].rank
             groups[-1].append(entry)
         else:

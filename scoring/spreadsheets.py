@@ -28,7 +28,7 @@ import re
 LINE_END = "\r\n"
 _FORMULA = re.compile("['\\s]*[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-# What XML 1.0 cannot carry (openpyxl refuses it): shown as the replacement character.
+# What XML 1.0 cannot carry (a workbook cannot hold it): shown as the replacement character.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -47,7 +47,7 @@ def row(values: list | dict) -> list | dict:
 
 
 def xlsx_row(values: list) -> list:
-    """A row for openpyxl: ``cell`` of every value, text without what XML cannot hold."""
+    """A row for a workbook: ``cell`` of every value, text without what XML cannot hold."""
     return [cell(_NOT_XML.sub("\ufffd", v) if isinstance(v, str) else v) for v in values]
 
 

@@ -12,10 +12,13 @@
    the reference pages (``scripts/bench_reference.py``): a cached template of the
    scoresheet page's size, and a 1,000-row table read from the same database. Measures
    what a browser gets on a first visit (each page with its CSS and JavaScript,
-   compressed as the browser accepts) and whether a repeat visit asks for any static file
+   compressed as the browser accepts; the lists shown a page at a time, their first page
+   at every size) and whether a repeat visit asks for any static file
    again; the requests per second of the juror's scoresheet and of the organiser's
    (cached) ranking page against the reference pages; the ranking page's first render
-   right after a juror's autosave; and the download of the jury's protocol PDF.
+   right after a juror's autosave (which leaves the ranking as it was) and right after
+   a submission and a reopening (which change it); and the download of the jury's
+   protocol PDF.
 4. The ``rank`` command, start-up included (and, for reference, ``pdf … protocol``).
 
 Prints every figure beside its goal (with the spread of the repeated measurements: the
@@ -356,13 +359,14 @@ def pages(slug: str) -> dict[str, tuple[str, str]]:
     number = first_number(slug)
     return {
         "juror's scoresheet": (JURORS[0], f"/judging/{slug}/{number}"),
-        "juror's assignments": (JURORS[0], f"/judging/{slug}"),
+        "juror's assignments (first page)": (JURORS[0], f"/judging/{slug}"),
         "organiser's ranking": (ORGANISER, f"/manage/contests/{slug}/ranking"),
         "ranking, CSV": (ORGANISER, f"/manage/contests/{slug}/ranking.csv"),
         "organiser's dashboard": (ORGANISER, f"/manage/contests/{slug}"),
         "applications list": (ORGANISER, f"/manage/contests/{slug}/applications"),
         "assignment matrix": (ORGANISER, f"/manage/contests/{slug}/assignments"),
         "application page": (ORGANISER, f"/applications/{number}"),
+        "contest's people (first page)": (ORGANISER, f"/manage/contests/{slug}/people"),
     }
 
 
@@ -879,19 +883,28 @@ def check_served(env: dict, report: Report) -> None:
 def check_wire(app_url: str, juror: Session, organiser: Session, report: Report) -> None:
     anonymous = Session.__new__(Session)
     anonymous.base, anonymous.cookie = app_url, ""
-    visits = [(anonymous, "home page", "/"), (anonymous, "login page", "/login")]
-    visits += [
-        (juror if email == JURORS[0] else organiser, name, path)
-        for name, (email, path) in pages(LARGE).items()
-        if not path.endswith(".csv")
-    ]
+
+    def visits_of(slug: str, wanted) -> list[tuple[Session, str, str, int]]:
+        return [
+            (juror if email == JURORS[0] else organiser, name, path, size_of(slug))
+            for name, (email, path) in pages(slug).items()
+            if wanted(name, path)
+        ]
+
+    size = size_of(LARGE)
+    visits = [(anonymous, "home page", "/", size), (anonymous, "login page", "/login", size)]
+    visits += visits_of(LARGE, lambda _name, path: not path.endswith(".csv"))
+    # The lists shown a page at a time: their first page at every size, not only 1,000.
+    for slug in SIZES:
+        if slug != LARGE:
+            visits += visits_of(slug, lambda name, _path: name.endswith("(first page)"))
     files: dict[str, dict] = {}
-    for session, name, path in visits:
+    for session, name, path, applications in visits:
         size, linked = first_visit(session, path)
         files.update(linked)
         limit = 300 if name == "organiser's ranking" else 150
-        report.line(f"first visit on the wire: {name} (1,000)", f"{size / KB:.0f} KB",
-                    f"≤ {limit} KB", size <= limit * KB)  # fmt: skip
+        report.line(f"first visit on the wire: {name} ({applications:,})",
+                    f"{size / KB:.0f} KB", f"≤ {limit} KB", size <= limit * KB)  # fmt: skip
     asked_again = [url for url, headers in files.items() if not kept_by_browser(headers)]
     report.line("static files asked for again on a repeat visit",
                 f"{len(asked_again)} of {len(files)}", "0", not asked_again)  # fmt: skip
@@ -960,43 +973,50 @@ def draft_sheet(env: dict, slug: str) -> int:
 
 def check_after_write(env: dict, served: Served, slug: str, juror: Session, organiser: Session,
                       report):  # fmt: skip
-    """The ranking page's first render right after a juror's autosave (best of 3), and,
-    for reference, after writes that change the ranking: the juror submits the draft and
-    the organiser reopens it (best of 4; the sheet is a draft again at the end)."""
+    """The ranking page's first render right after a write (best of 3 each): after a
+    juror's autosave, which leaves the ranking as it was (a draft counts in none), and
+    after the writes that change it: the juror submits the draft, the organiser reopens
+    it (the sheet is a draft again at the end)."""
     sheet = f"/judging/{slug}/{first_number(slug)}"
     ranking = f"/manage/contests/{slug}/ranking"
     html = decode(*juror.get(sheet, BROWSER)[1:]).decode()
     token = csrf_token(html)
-    times = []
+    autosaved = []
     for turn in range(3):
         status = juror.post_json(sheet + "/autosave", autosave_body(html, turn + 1), token)
         assert status == 200, status
-        times.append(served.timed(lambda: organiser.get(ranking, BROWSER)))
+        autosaved.append(served.timed(lambda: organiser.get(ranking, BROWSER)))
     reopen = f"/manage/contests/{slug}/scoresheets/{draft_sheet(env, slug)}/reopen"
     organiser_token = csrf_token(decode(*organiser.get(ranking, BROWSER)[1:]).decode())
-    ranked_anew = []
-    for _turn in range(2):
-        for who, path, form, key in (
-            (juror, sheet + "/submit", {}, token),
-            (organiser, reopen, {"reason": "Перевірка навантаження."}, organiser_token),
-        ):
+    ranked_anew: dict[str, list[Timed]] = {"a submission": [], "a reopening": []}
+    for _turn in range(3):
+        for who, path, form, key, write in (
+            (juror, sheet + "/submit", {}, token, "a submission"),
+            (organiser, reopen, {"reason": "Перевірка навантаження."}, organiser_token,
+             "a reopening"),
+        ):  # fmt: skip
             status = who.post_form(path, form, key)
             assert status == 302, (path, status)
-            ranked_anew.append(served.timed(lambda: organiser.get(ranking, BROWSER)))
-    report.note(f"ranking page ({size_of(slug):,}): first render after a submission or a "
-                "reopening", best(ranked_anew).text())  # fmt: skip
-    took, size = best(times), size_of(slug)
+            ranked_anew[write].append(served.timed(lambda: organiser.get(ranking, BROWSER)))
+    judge_render(report, slug, "an autosave (the ranking kept)", best(autosaved))
+    for write, times in ranked_anew.items():
+        judge_render(report, slug, f"{write} (ranked anew)", best(times))
+
+
+def judge_render(report: Report, slug: str, write: str, took: Timed) -> None:
+    """A first render of the ranking page after ``write``, against its size's goal: a
+    time at 10,000, a ratio to a bare 1,000-row table request at 1,000."""
+    size = size_of(slug)
+    what = f"ranking page ({size:,}): first render after {write}"
     if size in RENDER_AFTER_WRITE:
         goal = RENDER_AFTER_WRITE[size]
-        report.line(f"ranking page ({size:,}): first render after a write", took.text(),
-                    f"≤ {goal:g} s", took.idle <= goal)  # fmt: skip
+        report.line(what, took.text(), f"≤ {goal:g} s", took.idle <= goal)
     elif size == 1000 and hasattr(report, "bare_table"):
         ratio = took.idle / report.bare_table.idle
-        report.line("ranking page (1,000): first render after a write",
-                    f"{took.text('ms')} = {ratio:.0f}× a bare table request "
+        report.line(what, f"{took.text('ms')} = {ratio:.0f}× a bare table request "
                     f"({report.bare_table.text('ms')})", "≤ 25×", ratio <= 25)  # fmt: skip
     else:
-        report.note(f"ranking page ({size:,}): first render after a write", took.text())
+        report.note(what, took.text())
 
 
 def check_commands(env: dict, report: Report, work: Path) -> None:

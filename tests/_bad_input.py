@@ -335,6 +335,15 @@ def form_for(html: str, page: str, target: str) -> Form | None:
     return None
 
 
+def form_as_shown(client, url: str, **changes) -> MultiDict:
+    """The form of the page at ``url`` (posting back to it) with every value as the page
+    shows it, ``changes`` typed in, and the page's CSRF token: what a person sends."""
+    form = form_for(client.get(url).get_data(as_text=True), url, url)
+    values = {**form.valid(), **{name: [value] for name, value in changes.items()}}
+    pairs = [(name, value) for name, many in values.items() for value in many]
+    return MultiDict([("csrf_token", client.csrf_token(url)), *pairs])
+
+
 # Nasty values ---------------------------------------------------------------------------
 
 SAMPLES = [

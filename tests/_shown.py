@@ -17,6 +17,16 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_ESCAPED = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def excel_text(value):
+    """A text cell as Excel reads it: a workbook writes a control character (a carriage
+    return) as ``_x000D_`` and a typed ``_x000D_`` as ``_x005F_x000D_``; openpyxl leaves
+    both as they are written."""
+    if not isinstance(value, str):
+        return value
+    return _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), value)
 
 
 def visible_text(response) -> str:
@@ -28,7 +38,7 @@ def visible_text(response) -> str:
     elif response.mimetype == XLSX:
         workbook = load_workbook(io.BytesIO(data), read_only=True)
         text = "\n".join(
-            str(value)
+            str(excel_text(value))
             for sheet in workbook
             for row in sheet.iter_rows(values_only=True)
             for value in row

@@ -338,9 +338,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "jury.reopen": {"GET": manage(), "POST": manage(WRITE)},
     "results.ranking": {"GET": manage()},
     "results.ranking_csv": {"GET": manage()},
-    "results.ranking_xlsx": {"GET": manage()},
+    "results.ranking_xlsx": {"GET": manage(), "POST": manage(WRITE)},  # POST: in the background
     "results.scores_csv": {"GET": manage()},
-    "results.scores_xlsx": {"GET": manage()},
+    "results.scores_xlsx": {"GET": manage(), "POST": manage(WRITE)},
     "results.tie": {"GET": manage(302), "POST": manage(WRITE)},  # no tie awaits: back
     "results.divergence": {"GET": manage(), "POST": manage(WRITE)},
     "results.divergence_note": {"POST": manage(WRITE)},

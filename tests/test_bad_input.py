@@ -525,6 +525,8 @@ ROUTES: dict[str, Reach] = {
     # organisers: long documents, asked for by the page's script (a POST without a body)
     "documents.protocol": Reach("organiser", manage("/protocol.pdf"), json=True),
     "documents.scoresheets": Reach("organiser", manage("/scoresheets.pdf"), json=True),
+    "results.ranking_xlsx": Reach("organiser", manage("/ranking.xlsx"), json=True),
+    "results.scores_xlsx": Reach("organiser", manage("/scores.xlsx"), json=True),
     # organisers: imports in the browser
     "imports.upload": Reach("organiser", manage("/import/applications")),
     "imports.upload_contest": Reach("organiser", lambda w: "/manage/imports/contest"),
@@ -897,7 +899,9 @@ def test_documents_asked_for_in_the_background_survive_bad_input(app, world):
 
     @settings(fuzz, max_examples=12)
     @given(
-        endpoint=st.sampled_from(["documents.protocol", "documents.scoresheets"]),
+        endpoint=st.sampled_from(
+            ["documents.protocol", "documents.scoresheets", "results.ranking_xlsx"]
+        ),
         query=st.lists(st.tuples(names, nasty_text), max_size=3),
         body=raw_bodies,
     )

@@ -19,7 +19,7 @@ from scoring.models import (
     User,
 )
 
-from ._bad_input import form_for
+from ._bad_input import form_as_shown, form_for
 
 ORGANISER = "org@example.org"
 
@@ -184,14 +184,6 @@ def test_editing_a_draft_changes_anything_and_records_the_changed_fields(client,
     assert len(_audit(app, "contest.updated")) == 1  # saving without changes records nothing
 
 
-def _form_as_shown(client, url: str, **changes) -> MultiDict:
-    """The settings form as its page shows it now, with ``changes`` typed in."""
-    form = form_for(client.get(url).get_data(as_text=True), url, url)
-    values = {**form.valid(), **{name: [value] for name, value in changes.items()}}
-    pairs = [(name, value) for name, many in values.items() for value in many]
-    return MultiDict([("csrf_token", client.csrf_token(url)), *pairs])
-
-
 def test_two_organisers_editing_at_once_keep_each_others_changes(client, app, build, organiser):
     """A form loaded before another organiser saved: what this one left as it was keeps
     the other's value; what both changed is shown again, theirs kept in the form."""
@@ -205,8 +197,8 @@ def test_two_organisers_editing_at_once_keep_each_others_changes(client, app, bu
         db.session.commit()
     other = app.test_client()
     other.login("second@example.org")
-    mine = _form_as_shown(client, url, title_en="Successful participation", quorum="3")
-    theirs = _form_as_shown(
+    mine = form_as_shown(client, url, title_en="Successful participation", quorum="3")
+    theirs = form_as_shown(
         other, url, organising_body="ГО «Хаб»", quorum="4", divergence_threshold="0.25"
     )
     assert other.post(url, data=theirs).status_code == 302

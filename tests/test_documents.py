@@ -804,7 +804,11 @@ def test_a_long_document_is_made_in_the_background_and_tells_its_progress(
     member = words(app, "Member of the commission")
     assert background.flat.count(member) == direct.flat.count(member) > 2
     assert len(background.pages) == len(direct.pages)
-    assert client.get(state["file"]).status_code == 404  # given once, then gone
+    again = client.get(state["file"])  # another tab that asked: the same file, a while
+    assert again.status_code == 200 and again.data == response.data
+    later = jobs._now() + jobs.GRACE + 1
+    monkeypatch.setattr(jobs, "_now", lambda: later)
+    assert client.get(state["file"]).status_code == 404  # then gone
     assert client.get(progress).status_code == 404
 
 

@@ -9,15 +9,28 @@ writes the same CSV for Excel; without it the output stays as scripts read it.
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from scoring import tables
 from scoring.clock import KYIV
+from scoring.documents import jobs
 from scoring.extensions import db
-from scoring.models import Application, Contest, Organisation, Stage
+from scoring.models import (
+    Application,
+    Contest,
+    Organisation,
+    Score,
+    Scoresheet,
+    SheetState,
+    Stage,
+)
+
+from ._shown import excel_text
 
 SCORE_COLUMNS = ("application", "juror", "criterion", "score", "comment", "juror_name")
 
@@ -220,3 +233,102 @@ def test_an_organisation_name_with_a_formula_stays_text_in_every_download(app, c
     assert "'" + PAYLOAD in client.get(f"/manage/contests/{demo}/applications.csv").get_data(
         as_text=True
     )
+
+
+def test_a_text_longer_than_a_cell_holds_says_so_and_the_csv_keeps_it(app, client, demo):
+    """A spreadsheet cell holds 32,767 characters: a longer comment is not cut without a
+    word, and a typed ``_x003D_`` stays the text it was (a workbook's own escape)."""
+    long = "Обґрунтування бюджету. " * 2000  # 46,000 characters
+    with app.app_context():
+        scores = db.session.scalars(
+            select(Score)
+            .join(Scoresheet)
+            .join(Application)
+            .join(Contest)
+            .where(Contest.slug == demo, Scoresheet.state == SheetState.SUBMITTED)
+            .order_by(Score.scoresheet_id, Score.criterion_id)
+            .limit(2)
+        ).all()
+        scores[0].comment = long
+        scores[1].comment = "_x003D_1+1 і _x000D_"
+        db.session.commit()
+    workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
+    comments = [excel_text(row[4].value) for row in workbook.active.iter_rows(min_row=2)]
+    cut = [comment for comment in comments if comment and comment.startswith(long[:100])]
+    assert len(cut) == 1 and len(cut[0]) == 32767
+    assert cut[0].endswith("[cut: the text has 46,000 characters; the CSV holds it whole]")
+    assert long.startswith(cut[0][:32000])
+    assert "_x003D_1+1 і _x000D_" in comments
+    lines = _excel_csv(client, f"/manage/contests/{demo}/scores.csv?excel=1")
+    assert long in [line[4] for line in lines]
+
+
+def test_the_workbooks_of_every_score_are_made_in_the_background_in_the_pages_language(
+    app, client, demo, monkeypatch
+):
+    """The page's script asks for a workbook by POST (issue 17: 420,000 scores take many
+    seconds): it is made in the person's language, tells how far it has gone, and is the
+    workbook the link downloads directly."""
+    ranking = f"/manage/contests/{demo}/ranking"
+    html = client.get(ranking).get_data(as_text=True)
+    for kind in ("ranking", "scores"):
+        assert re.search(rf'href="[^"]*/{kind}\.xlsx"[^>]*data-progress="table"', html), kind
+    assert 'data-working-table="Preparing the table: {percent} of the rows written"' in html
+    url = f"/manage/contests/{demo}/ranking.xlsx"
+    assert client.post(url).status_code == 400  # without the CSRF token: refused
+    client.submit("/language", {"language": "uk", "next": "/"})
+    token = client.csrf_token(ranking)
+    started = client.post(url, headers={"X-CSRFToken": token})
+    assert started.status_code == 202
+    jobs.join()
+    state = client.get(started.get_json()["progress"]).get_json()
+    assert state["state"] == "ready" and state["done"] == state["total"]
+    response = client.get(state["file"])
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert f"{demo}-ranking.xlsx" in response.headers["Content-Disposition"]
+    background = load_workbook(io.BytesIO(response.data))
+    direct = _workbook(client, url)
+    assert background.sheetnames == direct.sheetnames == ["Рейтинг", "Оцінки"]
+    for made, downloaded in zip(background.worksheets, direct.worksheets, strict=True):
+        assert list(made.values) == list(downloaded.values)
+    later = jobs._now() + jobs.GRACE + 1
+    monkeypatch.setattr(jobs, "_now", lambda: later)
+    assert client.get(state["file"]).status_code == 404  # kept a while, then gone
+
+
+def test_a_long_text_of_emoji_fits_a_cell_as_excel_counts_it(app, client, demo):
+    """Excel counts a cell's 32,767 characters in UTF-16 units: an emoji is two."""
+    long = "Громада 🌻 " * 4000  # 40,000 characters, 44,000 units
+    with app.app_context():
+        score = db.session.scalar(
+            select(Score)
+            .join(Scoresheet)
+            .join(Application)
+            .join(Contest)
+            .where(Contest.slug == demo, Scoresheet.state == SheetState.SUBMITTED)
+            .order_by(Score.scoresheet_id, Score.criterion_id)
+            .limit(1)
+        )
+        score.comment = long
+        db.session.commit()
+    workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
+    comments = [row[4].value or "" for row in workbook.active.iter_rows(min_row=2)]
+    (cut,) = [comment for comment in comments if comment.startswith("Громада 🌻")]
+    assert len(cut.encode("utf-16-le")) // 2 <= 32767 < len(cut) * 2
+    assert cut.endswith("[cut: the text has 40,000 characters; the CSV holds it whole]")
+    assert long.startswith(cut[: cut.index(" … [cut")])
+
+
+def test_a_table_longer_than_a_sheet_goes_on_in_sheets_of_its_own(client, demo, monkeypatch):
+    """A sheet holds 1,048,576 rows: the rest of a longer table is not dropped but goes on
+    in «Scores (2)», … each with the header (a sheet of five rows here)."""
+    monkeypatch.setattr(tables, "SHEET_ROWS", 5)
+    workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
+    rows = [list(row) for sheet in workbook for row in sheet.iter_rows(values_only=True)]
+    assert workbook.sheetnames[:3] == ["Scores", "Scores (2)", "Scores (3)"]
+    assert len(workbook.sheetnames) == -(-(31 * 6 + 1) // 4)  # four rows a sheet, rounded up
+    assert all(sheet.max_row <= 5 and sheet.freeze_panes == "A2" for sheet in workbook)
+    assert [row for row in rows if row[0] == "application"] == [list(SCORE_COLUMNS)] * len(
+        workbook.sheetnames
+    )
+    assert len(rows) - len(workbook.sheetnames) == 31 * 6 + 1  # every score, once

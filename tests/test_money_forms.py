@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from scoring.extensions import db
 from scoring.models import Application, Category, Contest, Role, Stage
 
-from ._bad_input import form_for
+from ._bad_input import form_as_shown, form_for
 from .test_documents import read
 
 NBSP = "\u00a0"
@@ -43,10 +43,7 @@ def organiser_contest(app, build, client):
 def _edit(client, **changes):
     """Send the contest's form as the page shows it, with ``changes`` typed in."""
     url = "/manage/contests/granty/edit"
-    form = form_for(client.get(url).get_data(as_text=True), url, url)
-    values = {**form.valid(), **{name: [value] for name, value in changes.items()}}
-    pairs = [(name, value) for name, many in values.items() for value in many]
-    return client.post(url, data=MultiDict([("csrf_token", client.csrf_token(url)), *pairs]))
+    return client.post(url, data=form_as_shown(client, url, **changes))
 
 
 def _grants(app, contest_id):

@@ -1,11 +1,13 @@
 """Heavy pages served again from the cache (scoring/pagecache.py) — and never stale."""
 
 import gzip
+import io
 import logging
 import re
 
 import brotli
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import event, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +18,7 @@ from scoring.pagecache import PageCache
 from scoring.results import deliberation, loading
 from tests._databases import counted
 from tests._judging import autosave, judged_contest, page_csrf, set_sheet
+from tests.test_documents import Document
 
 JUROR = "cached.juror@example.org"
 ORGANISER = "cached.organiser@example.org"
@@ -168,8 +171,9 @@ def test_a_draft_saved_leaves_the_ranking_as_read_and_a_submission_ranks_anew(
     app, build, client, monkeypatch
 ):
     """Jurors' drafts count in no ranking: after a draft is saved the ranking page is
-    rendered anew, from the sheets read and the ranking computed before. Any other write
-    of the contest (a submission, a change of its settings) reads and ranks again."""
+    rendered anew, from the sheets read and the ranking computed before. A submission or
+    a reopening ranks again, with that sheet read again alone; any other write of the
+    contest (a change of its settings) reads the whole contest and ranks again."""
     _juror, judged, full = _ranked(app, build)
     with app.app_context():  # the contest's history (its creation, in the app)
         audit.record("contest.created", contest=db.session.get(Contest, judged.contest_id))
@@ -215,12 +219,13 @@ def test_a_draft_saved_leaves_the_ranking_as_read_and_a_submission_ranks_anew(
     assert client.submit(judged.url(judged.numbers[0], "/submit")).status_code == 302
     client.post("/logout", data={"csrf_token": client.csrf_token()})
     after = organiser_sees()
-    assert done == {"read": 2, "ranked": 2} and ranked.search(after)
+    # Ranked anew, from the kept reading with the submitted sheet read again alone.
+    assert done == {"read": 1, "ranked": 2} and ranked.search(after)
 
     with app.app_context():  # any other write of the contest: read and ranked again
         audit.record("contest.updated", contest=db.session.get(Contest, judged.contest_id))
         db.session.commit()
-    assert organiser_sees() == after and done == {"read": 3, "ranked": 3}
+    assert organiser_sees() == after and done == {"read": 2, "ranked": 3}
 
     # Reopened, the sheet is a draft again: it leaves the ranking at once.
     with app.app_context():
@@ -231,7 +236,81 @@ def test_a_draft_saved_leaves_the_ranking_as_read_and_a_submission_ranks_anew(
     reopen = f"/manage/contests/{judged.slug}/scoresheets/{sheet_id}/reopen"
     assert client.submit(reopen, {"reason": "Оцінку за C2 треба переглянути."}).status_code == 302
     client.post("/logout", data={"csrf_token": client.csrf_token()})
-    assert organiser_sees() == before and done == {"read": 4, "ranked": 4}
+    assert organiser_sees() == before and done == {"read": 2, "ranked": 4}
+
+
+def _ranking_everywhere(client, slug: str) -> dict:
+    """The ranking as the organiser gets it: the page (below its messages, its tokens
+    aside: the table, the jurors' leniency, the charts), the CSV, the workbook's ranking
+    sheet and the protocol's section on the ranking."""
+    base = f"/manage/contests/{slug}"
+    page = client.get(base + "/ranking").get_data(as_text=True)
+    page = re.sub(r'name="csrf_token" value="[^"]+"', "", page.split("<h1", 1)[1])
+    book = load_workbook(io.BytesIO(client.get(base + "/ranking.xlsx").data), read_only=True)
+    protocol = Document(client.get(base + "/protocol.pdf").get_data()).flat
+    return {
+        "page": page.split("</main>")[0],
+        "csv": client.get(base + "/ranking.csv").get_data(as_text=True),
+        "xlsx": list(book.worksheets[0].iter_rows(values_only=True)),
+        "protocol": re.search(r"про рейтинг заявок.*Рівність балів і рішення", protocol).group(0),
+    }
+
+
+def test_a_submission_and_a_reopening_rank_anew_on_the_page_the_exports_and_the_protocol(
+    app, build, client, monkeypatch
+):
+    """A juror's submission and an organiser's reopening change the ranking at once
+    wherever it shows — the page, the CSV and XLSX exports, the protocol — although only
+    the sheet written is read again (not the contest's every score): each shows what a
+    reading of the whole contest shows."""
+    _juror, judged, _full = _ranked(app, build)
+    first, second = judged.numbers
+    with app.app_context():  # the contest's history (its creation, in the app)
+        audit.record("contest.created", contest=db.session.get(Contest, judged.contest_id))
+        db.session.commit()
+    real_read, reads = loading._read, []
+
+    def read(*args):
+        reads.append(args)
+        return real_read(*args)
+
+    monkeypatch.setattr(loading, "_read", read)
+    organiser = app.test_client()
+    organiser.login(ORGANISER)
+    before = _ranking_everywhere(organiser, judged.slug)
+    assert len(reads) == 1
+    assert "Поза рейтингом" in before["protocol"] and f"1,{second}," in before["csv"]
+
+    client.login(JUROR)
+    url = judged.url(first)
+    token = page_csrf(client, url)
+    c = judged.criteria
+    points = {str(c["C1"]): "10", str(c["C2"]): "10", str(c["C3"]): "5"}  # 30 of 30
+    assert autosave(client, judged, first, {"points": points}, token).status_code == 200
+    assert client.submit(judged.url(first, "/submit")).status_code == 302
+
+    after = _ranking_everywhere(organiser, judged.slug)
+    assert len(reads) == 1  # brought up to date: the submitted sheet read alone
+    assert f"1,{first},ГО «Таємниця uchast-2026 1»,Донецька область,30.00,1,30.00" in after["csv"]
+    assert f"2,{second}," in after["csv"]
+    assert after["xlsx"][1][:6] == (1, first, "ГО «Таємниця uchast-2026 1»",
+                                    "Донецька область", 30, 1)  # fmt: skip
+    assert f"1 {first} ГО «Таємниця uchast-2026 1» Донецька область 30,00 1" in after["protocol"]
+    assert "Поза рейтингом" not in after["protocol"]
+    assert re.search(rf'{first}</th>((?!</tr>).)*fw-semibold">30,00</td>', after["page"], re.S)
+    # What a reading of the whole contest gives, rendered anew.
+    app.extensions["kept_rankings"].items.clear()
+    app.extensions["page_cache"] = PageCache(app.extensions["page_cache"].limit)
+    assert _ranking_everywhere(organiser, judged.slug) == after and len(reads) == 2
+
+    with app.app_context():
+        sheet_id = db.session.scalar(
+            select(Scoresheet.id).join(Application).where(Application.number == first)
+        )
+    reopen = f"/manage/contests/{judged.slug}/scoresheets/{sheet_id}/reopen"
+    reason = {"reason": "Оцінку за C2 треба переглянути."}
+    assert organiser.submit(reopen, reason).status_code == 302
+    assert _ranking_everywhere(organiser, judged.slug) == before and len(reads) == 2
 
 
 def test_with_the_cache_turned_off_every_request_renders_the_page(app, build, make_app):

@@ -18,6 +18,8 @@ from scoring.ranking import (
     Settings,
     Sheet,
     TieDecision,
+    juror_totals,
+    juror_totals_after,
     rank_applications,
 )
 
@@ -152,6 +154,21 @@ def test_the_order_of_the_input_does_not_matter(contest, rnd):
     shuffled_apps = rnd.sample(apps, len(apps))
     original = rank_applications(criteria, apps, sheets, settings)
     assert rank_applications(criteria, shuffled_apps, shuffled_sheets, settings) == original
+
+
+@examples
+@hypothesis.given(contests(), st.data())
+def test_juror_totals_brought_up_to_date_are_those_of_the_sheets_after(contest, data):
+    """Sheets submitted and reopened: the jurors' totals kept, with the changed sheets
+    taken out and put in, are the totals of the sheets as they are now."""
+    criteria, _apps, sheets, _settings = contest
+    before = [s for s in sheets if data.draw(st.booleans(), label="counted before")]
+    after = [s for s in sheets if data.draw(st.booleans(), label="counted after")]
+    removed = [s for s in before if s not in after]
+    added = [s for s in after if s not in before]
+    kept = juror_totals(criteria, before)
+    assert juror_totals_after(criteria, kept, removed, added) == juror_totals(criteria, after)
+    assert kept == juror_totals(criteria, before)  # what was kept is left as it was
 
 
 @examples

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import clock, mail, tables
+from .. import clock, mail, paging, tables
 from ..access import own_contest
 from ..applications import clarifications
 from ..applications.content import answers_and_files
@@ -35,7 +35,6 @@ from .application_forms import (
 from .operations import ContestError, application_counts
 from .views import bp
 
-MAX_PAGE = 100_000  # a larger page number in the address is no page at all
 HISTORY_LABELS = {
     "application.started": _l("Started"),
     "application.submitted": _l("Submitted"),
@@ -55,14 +54,13 @@ def applications_list(slug: str):
     contest = own_contest(slug)
     form = FilterForm(request.args, contest)
     filters = form.filters()
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     counts = application_counts(contest)
     return render_template(
         "contests/applications.html",
         contest=contest,
         form=form,
         filters=filters,
-        pagination=screening.applications_page(contest, filters, page),
+        pagination=screening.applications_page(contest, filters, paging.page_number(request.args)),
         counts=counts,
         drafts=counts[ApplicationState.DRAFT],
         listed_total=sum(counts[state] for state in screening.LISTED),

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import audit, clock, lifecycle, money
+from .. import audit, clock, lifecycle, money, paging
 from ..applications.clarifications import open_request
 from ..extensions import db
 from ..i18n import kind_label, long_datetime, oblast_name, stage_label
@@ -132,13 +132,7 @@ def applications_page(contest: Contest, filters: Filters, page: int, per_page: i
     A page past the end gives the last page. Queries: the search's (when searching),
     the count and the page's rows, whatever the number of applications.
     """
-    statement = _listed(contest, filters)
-    pagination = db.paginate(statement, page=max(page, 1), per_page=per_page, error_out=False)
-    if pagination.page > 1 and pagination.page > pagination.pages:
-        pagination = db.paginate(
-            statement, page=max(pagination.pages, 1), per_page=per_page, error_out=False
-        )
-    return pagination
+    return paging.paginate(_listed(contest, filters), page, per_page)
 
 
 def applications_table(contest: Contest, filters: Filters, state_labels: dict) -> Table:

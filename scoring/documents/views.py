@@ -36,7 +36,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import access, lifecycle, rounds
+from .. import access, lifecycle, rounds, tables
 from ..access import juror_assignment, jury_contest, own_contest
 from ..applications.content import with_content
 from ..auth import role_required
@@ -128,8 +128,7 @@ def _long(contest: Contest, name: str, build, gather, *args, **kwargs) -> Respon
         again = db.session.get(Contest, contest_id)
         return build(gather(again, *args, **kwargs), data.font_folder(), progress), name
 
-    job = jobs.start(current_user.id, request.full_path, make)
-    return jsonify(progress=url_for(".job", job=job)), 202
+    return jobs.background(make, contest_id)
 
 
 @bp.route("/manage/contests/<slug>/protocol.pdf", methods=["GET", "POST"], endpoint="protocol")
@@ -176,7 +175,7 @@ def scoresheets_pdf(slug: str):
 def job_status(job: str):
     """How far the document the person asked for has gone (JSON, for the page's script)."""
     state = jobs.status(current_user.id, job)
-    if state is None:
+    if state is None or not _still_theirs(state.pop("contest")):
         abort(404)
     if state["state"] == jobs.READY:
         state["file"] = url_for(".job_file", job=job)
@@ -188,11 +187,22 @@ def job_status(job: str):
 @bp.route("/documents/jobs/<job>/file", endpoint="job_file")
 @login_required
 def job_file(job: str):
-    """The document made in the background, once: its files go with the download."""
-    taken = jobs.take(current_user.id, job)
+    """The document made in the background (kept a little after its first download)."""
+    state = jobs.status(current_user.id, job)
+    taken = jobs.take(current_user.id, job) if state and _still_theirs(state["contest"]) else None
     if taken is None:
         abort(404)
-    return pdf_response(*taken)
+    content, name = taken
+    return pdf_response(content, name) if name.endswith(".pdf") else tables.download(*taken)
+
+
+def _still_theirs(contest_id: int | None) -> bool:
+    """Whether the person who asked for a contest's document still organises it (they may
+    have been taken off the contest while it was made)."""
+    if contest_id is None:
+        return True
+    contest = db.session.get(Contest, contest_id)
+    return contest is not None and contest.is_organised_by(current_user)
 
 
 def _has_application(contest: Contest, number: str) -> bool:

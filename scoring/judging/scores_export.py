@@ -25,11 +25,21 @@ from .scores_file import COLUMNS, OPTIONAL, RECUSED
 def _score_rows(contest: Contest) -> list[list]:
     """The rows of ``export_scores``: number, e-mail, criterion, points (a number; None on
     the line of an overall comment; ``recused`` for a recusal), comment, juror's name."""
-    criteria = db.session.scalars(
-        select(Criterion).where(Criterion.contest_id == contest.id).order_by(Criterion.position)
+    codes = db.session.execute(
+        select(Criterion.id, Criterion.code)
+        .where(Criterion.contest_id == contest.id)
+        .order_by(Criterion.position)
     ).all()
     sheets = db.session.execute(
-        select(Scoresheet.id, Application.number, User.email, User.name, Scoresheet)
+        select(
+            Scoresheet.id,
+            Application.number,
+            User.email,
+            User.name,
+            Scoresheet.conflict,
+            Scoresheet.declaration,
+            Scoresheet.overall_comment,
+        )
         .join(Application, Scoresheet.application_id == Application.id)
         .join(User, Scoresheet.juror_id == User.id)
         .where(
@@ -38,29 +48,30 @@ def _score_rows(contest: Contest) -> list[list]:
         )
         .order_by(Application.serial, Application.number, User.email)
     ).all()
+    # Plain columns, not objects: a contest of 10,000 applications has 420,000 scores.
     scores = {
-        (s.scoresheet_id, s.criterion_id): s
-        for s in db.session.scalars(
-            select(Score)
+        (sheet_id, criterion_id): (points, comment)
+        for sheet_id, criterion_id, points, comment in db.session.execute(
+            select(Score.scoresheet_id, Score.criterion_id, Score.points, Score.comment)
             .join(Scoresheet, Score.scoresheet_id == Scoresheet.id)
             .join(Application, Scoresheet.application_id == Application.id)
             .where(Application.contest_id == contest.id, Scoresheet.state == SheetState.SUBMITTED)
         )
     }
     rows = []
-    for sheet_id, number, email, name, sheet in sheets:
+    for sheet_id, number, email, name, conflict, declaration, overall in sheets:
         juror_name = "" if name == email else name
-        if sheet.conflict == Conflict.RECUSED:
-            rows.append([number, email, "", RECUSED, sheet.declaration, juror_name])
+        if conflict == Conflict.RECUSED:
+            rows.append([number, email, "", RECUSED, declaration, juror_name])
             continue
-        for criterion in criteria:
-            score = scores.get((sheet_id, criterion.id))
-            if score is None or score.points is None:
+        for criterion_id, code in codes:
+            points, comment = scores.get((sheet_id, criterion_id), (None, None))
+            if points is None:
                 continue
-            points = Decimal(points_text(score.points))  # 7.5, 9: as the sheet shows them
-            rows.append([number, email, criterion.code, points, score.comment, juror_name])
-        if sheet.overall_comment:
-            rows.append([number, email, "", None, sheet.overall_comment, juror_name])
+            points = Decimal(points_text(points))  # 7.5, 9: as the sheet shows them
+            rows.append([number, email, code, points, comment, juror_name])
+        if overall:
+            rows.append([number, email, "", None, overall, juror_name])
     return rows
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 from werkzeug.exceptions import HTTPException, NotFound
 
-from .. import files, lifecycle
+from .. import files, lifecycle, paging
 from ..access import juror_assignment, jury_contest
 from ..applications.content import answers_and_files
 from ..auth import role_required
@@ -60,6 +60,20 @@ def _criteria(contest: Contest):
     return contest.criteria  # ordered by position (the relationship's order_by)
 
 
+PER_PAGE = 50  # assignments on a page of the juror's list
+# The juror's list puts first what they come for: while scoring is open, what is still to
+# score; once it is closed, the sheets they can read. Each group keeps the fair order.
+_FIRST = {
+    True: {"not_started": 0, "draft": 0, "submitted": 1, "recused": 2},
+    False: {"submitted": 0, "draft": 1, "not_started": 1, "recused": 2},
+}
+
+
+def _first_things_first(items: list, scoring_open: bool) -> list:
+    """The assignments ``items`` (in the fair order) with what the juror needs first at the top."""
+    return sorted(items, key=lambda item: _FIRST[scoring_open][item.status])
+
+
 @bp.route("")
 @role_required(Role.JUROR)
 def index():
@@ -85,17 +99,23 @@ def index():
 @bp.route("/<slug>")
 @role_required(Role.JUROR)
 def assignments(slug: str):
-    """The juror's list in their fair order; ``?status=`` shows one status only, and
-    ``?after=NUMBER`` (where a submission leads) proposes the next application to score."""
+    """The juror's list, what is still to score first, each part in their fair order,
+    ``?page=N`` of it; ``?status=`` shows one status only, and ``?after=NUMBER`` (where a
+    submission leads) proposes the next application to score."""
     contest = jury_contest(slug)
     items = operations.assignments(contest, current_user)
     status = request.args.get("status")
     status = status if status in operations.STATUSES else None
     open_ = lifecycle.scoring_open(contest)
+    listed = [item for item in items if item.status == status] if status else items
     return render_template(
         "judging/assignments.html",
         contest=contest,
-        items=[item for item in items if item.status == status] if status else items,
+        items=paging.paginate_list(
+            _first_things_first(listed, open_),
+            paging.page_number(request.args),
+            PER_PAGE,
+        ),
         everything=len(items),
         status=status,
         statuses=operations.STATUSES,

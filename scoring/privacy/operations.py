@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, clock, sessions
+from .. import audit, clock, paging, sessions
 from ..applications.operations import question_label
 from ..extensions import db
 from ..models import (
@@ -32,6 +33,7 @@ FORMAT = "scoring.personal-data/1"
 # Stored in place of a name or contact person: data, in the site's default language.
 ANONYMISED_NAME = "Особу знеособлено"
 APPLICANT, JUROR = "applicant", "juror"
+PER_PAGE = 50  # applicants on a page of the contest's people
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -224,9 +226,9 @@ def _juror_ids(contest_ids):
     )
 
 
-def contest_people(contest: Contest) -> tuple[list[Person], list[Person]]:
-    """The contest's applicant organisations and its jurors, each sorted by name."""
-    organisations = db.session.scalars(
+def _organisations(contest: Contest):
+    """The contest's applicant organisations with their accounts, sorted by name."""
+    return (
         select(Organisation)
         .where(
             Organisation.id.in_(
@@ -235,25 +237,30 @@ def contest_people(contest: Contest) -> tuple[list[Person], list[Person]]:
         )
         .options(selectinload(Organisation.members))
         .order_by(Organisation.name, Organisation.id)
-    ).all()
+    )
+
+
+def applicants_page(contest: Contest, page: int, per_page: int = PER_PAGE) -> Pagination:
+    """One page of the contest's applicant organisations, sorted by name, as ``Person``s:
+    three queries (the page, the count, the page's accounts) whatever their number."""
+    pagination = paging.paginate(_organisations(contest), page, per_page)
+    pagination.items = [_applicant(o) for o in pagination.items]
+    return pagination
+
+
+def contest_jurors(contest: Contest) -> list[Person]:
+    """The contest's jurors (a few dozen at most), sorted by name."""
     jurors = db.session.scalars(
         select(User).where(User.id.in_(_juror_ids([contest.id]))).order_by(User.name, User.id)
-    ).all()
-    return [_applicant(o) for o in organisations], [_juror(u) for u in jurors]
+    )
+    return [_juror(u) for u in jurors]
 
 
 def find_person(contest: Contest, kind: str, person_id: int) -> Person | None:
     """The applicant organisation or juror ``person_id`` of ``contest``, else ``None``."""
     if kind == APPLICANT:
         organisation = db.session.scalar(
-            select(Organisation)
-            .where(
-                Organisation.id == person_id,
-                Organisation.id.in_(
-                    select(Application.organisation_id).where(Application.contest_id == contest.id)
-                ),
-            )
-            .options(selectinload(Organisation.members))
+            _organisations(contest).where(Organisation.id == person_id)
         )
         return _applicant(organisation) if organisation is not None else None
     if kind == JUROR:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import paging
 from ..access import own_contest
 from ..auth import role_required
 from ..extensions import db
@@ -39,14 +40,14 @@ def organisation_data():
 @bp.route("/manage/contests/<slug>/people")
 @role_required(Role.ORGANISER)
 def people(slug: str):
-    """The contest's applicants' contact people and its jurors, with "anonymise" actions."""
+    """The contest's applicants' contact people, ``?page=N`` of them, and its jurors,
+    with "anonymise" actions."""
     contest = own_contest(slug)
-    applicants, jurors = operations.contest_people(contest)
     return render_template(
         "privacy/people.html",
         contest=contest,
-        applicants=applicants,
-        jurors=jurors,
+        applicants=operations.applicants_page(contest, paging.page_number(request.args)),
+        jurors=operations.contest_jurors(contest),
         problem=operations.anonymisation_problem(contest),
     )
 
@@ -56,17 +57,20 @@ def people(slug: str):
 )
 @role_required(Role.ORGANISER)
 def anonymise(slug: str, kind: str, person_id: int):
-    """GET asks for confirmation (or explains why not); POST anonymises."""
+    """GET asks for confirmation (or explains why not); POST anonymises and goes back to
+    the page of the people it came from (``?page=N``)."""
     contest = own_contest(slug)
     person = operations.find_person(contest, kind, person_id)
     if person is None:
         abort(404)
     problem = operations.anonymisation_problem(contest, person)
+    page = paging.page_number(request.args)  # of the applicants, where the person was listed
+    back = url_for(".people", slug=slug, page=page if page > 1 else None)
     if request.method == "POST" and not problem:  # CSRFProtect has checked the token
         operations.anonymise(person, actor=current_user._get_current_object(), contest=contest)
         db.session.commit()
         flash(_("The person’s data are anonymised."), "success")
-        return redirect(url_for(".people", slug=slug))
+        return redirect(back)
     if person.kind == APPLICANT:
         subject = f"{person.organisation}: {person.name} ({person.email})"
         text = _(
@@ -90,5 +94,5 @@ def anonymise(slug: str, kind: str, person_id: int):
         text=text,
         problem=problem,
         submit=_("Anonymise"),
-        back=url_for(".people", slug=slug),
+        back=back,
     ), (409 if problem and request.method == "POST" else 200)

@@ -9,6 +9,7 @@ made in ``deliberation``; the decisions are recorded by ``operations``.
 from __future__ import annotations
 
 from flask import (
+    Response,
     abort,
     flash,
     redirect,
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from .. import lifecycle, rounds, tables
 from ..access import admitted_or_404, own_contest
 from ..auth import role_required
+from ..documents import jobs
 from ..extensions import db
 from ..forms import show_errors
 from ..i18n import current_language, oblast_name
@@ -371,17 +373,34 @@ def scores_csv(slug: str):
     return tables.download(content, f"{contest.slug}-scores.csv")
 
 
-@bp.route("/manage/contests/<slug>/scores.xlsx")
+@bp.route("/manage/contests/<slug>/scores.xlsx", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def scores_xlsx(slug: str):
-    contest = _ranking_contest(slug)
-    return tables.respond(scores_table(contest), "xlsx", False, f"{contest.slug}-scores")
+    """Every score; made in the background for the page's script (a POST), as the long
+    documents are: 420,000 scores at 10,000 applications take many seconds."""
+    return _workbook(_ranking_contest(slug), "scores", lambda contest: [scores_table(contest)])
 
 
-@bp.route("/manage/contests/<slug>/ranking.xlsx")
+@bp.route("/manage/contests/<slug>/ranking.xlsx", methods=["GET", "POST"])
 @role_required(Role.ORGANISER)
 def ranking_xlsx(slug: str):
-    """The ranking and the scores, one sheet each."""
-    contest = _ranking_contest(slug)
-    content = tables.xlsx(deliberation.export_table(contest), scores_table(contest))
-    return tables.download(content, f"{contest.slug}-ranking.xlsx")
+    """The ranking and the scores, one sheet each (in the background for a POST)."""
+    return _workbook(
+        _ranking_contest(slug),
+        "ranking",
+        lambda contest: [deliberation.export_table(contest), scores_table(contest)],
+    )
+
+
+def _workbook(contest: Contest, kind: str, gather) -> Response:
+    """The workbook of ``gather(contest)``'s tables: downloaded now (GET), or made in the
+    background with its progress (POST, the page's script)."""
+    name, contest_id = f"{contest.slug}-{kind}.xlsx", contest.id
+
+    def make(progress) -> tuple[bytes, str]:
+        again = db.session.get(Contest, contest_id)  # the job's own session
+        return tables.xlsx(*gather(again), progress=progress), name
+
+    if request.method == "POST":
+        return jobs.background(make, contest_id)
+    return tables.download(*make(None))

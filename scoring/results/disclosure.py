@@ -43,11 +43,12 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import Response, request
+from flask import Response, request, session
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import lifecycle, ranking, rounds
+from ..csrftokens import written_token
 from ..extensions import db
 from ..models import (
     Application,
@@ -82,6 +83,27 @@ def shared_published(response: Response, etag: str | None = None) -> Response:
         response.add_etag()
     else:
         response.set_etag(etag)
+    return response.make_conditional(request)
+
+
+def private_conditional(response: Response) -> Response:
+    """A page of the published results (HTML) as only the visitor's browser may keep it,
+    asked again each time with its ETag: what the page shows, their own page around it
+    included (name, menu, language, messages), and their session's CSRF secret, whose
+    token the page's forms carry. The token itself, masked anew for each response
+    (``csrftokens``), is left out, so that an unchanged page comes back as a 304. Not
+    ``public``: the page holds a form token of this session, which a shared cache must
+    not give to another."""
+    secret = session.get("csrf_token", "")
+    token = written_token()
+    body = response.get_data()
+    if token:
+        body = body.replace(token.encode(), b"")
+    digest = hashlib.sha256(body)
+    digest.update(secret.encode())
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    response.set_etag(digest.hexdigest())
     return response.make_conditional(request)
 
 

@@ -13,13 +13,13 @@ count (SPEC §6.1), never only those who have submitted something.
 
 import gc
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import ranking, rounds
 from ..database import READ_ONLY_METHODS, driver_rows
@@ -62,16 +62,25 @@ class _Kept:
     contest changes again. The state is ``pagecache.state_in_session`` (the newest audit
     entries that concern the contest), read in the request's own transaction before
     the data, so what is kept is never older than its key. Only requests that read
-    (GET, HEAD) use it: a request that writes reads the database as it is. A reading
-    outlives the writes that only change jurors' drafts (``_still_true``).
+    (GET, HEAD) use it: a request that writes reads the database as it is. After writes
+    that change only scoresheets — a draft saved, a sheet submitted, reopened or
+    recused — the reading is brought up to date by reading those sheets alone
+    (``_brought_up_to_date``), the jurors' totals kept with it. Threads share it: its
+    sheets never change once read; the ranking and the totals are filled in once.
     """
 
     applications: tuple[ranking.ApplicationSpec, ...]
     applicants: dict[int, Applicant]
-    sheets: tuple[ranking.Sheet, ...]
-    jury_size: int  # the members, and whoever else has sheets that count
+    counted: dict[int, ranking.Sheet]  # the sheets that count, by scoresheet id
+    members: frozenset  # the jury's members (user ids)
     ranked: tuple | None = None  # (Ranking, indexes of the decisions left out)
-    totals: dict | None = None  # ranking.juror_totals of the sheets
+    totals: tuple | None = None  # (criteria, ranking.juror_totals of the sheets by them)
+    sheets: tuple[ranking.Sheet, ...] = field(init=False)
+    jury_size: int = field(init=False)  # the members, and whoever else has sheets that count
+
+    def __post_init__(self):
+        self.sheets = tuple(self.counted.values())
+        self.jury_size = len(self.members.union(s.juror_id for s in self.sheets))
 
 
 class _KeptRankings:
@@ -130,23 +139,34 @@ def _reading_state(contest: Contest) -> tuple | None:
     return (contest.id, state_in_session(contest.id))
 
 
-# What a juror's draft records: its points and comments. A draft is not in the ranking.
-DRAFT_ACTIONS = frozenset({"score.changed", "comment.changed"})
-DRAFT_WRITES_LIMIT = 1000  # more entries than this since a kept reading: read anew
+# The actions that change one scoresheet (its ``object_id``) and nothing else the
+# ranking reads: its points and comments, its submission or reopening, its conflict.
+SHEET_ACTIONS = frozenset(
+    {
+        "score.changed",
+        "comment.changed",
+        "scoresheet.submitted",
+        "scoresheet.reopened",
+        "conflict.declared_none",
+        "conflict.recused",
+    }
+)
+SHEET_WRITES_LIMIT = 1000  # more entries than this since a kept reading: read anew
 
 
-def _still_true(key: tuple) -> _Kept | None:
-    """The contest's last kept reading, when every write since only changed drafts.
+def _brought_up_to_date(key: tuple) -> _Kept | None:
+    """The contest's last kept reading, brought up to date when every write since only
+    changed scoresheets (``SHEET_ACTIONS``); None when the contest must be read anew.
 
-    Jurors save their drafts every few seconds while they score, and a draft counts in
-    no ranking: after such a write the ranking page is rendered anew (it is kept by the
-    newest entry), but the applications, the sheets and the ranking read and computed
-    before are still true. They are, when the entries of no contest and of the shared
-    action are the same as then, the contest's entry of then is still in the log with
-    its hash (the same chain), and each of the contest's entries since records points
-    or comments of a sheet that is a draft now (a sheet submitted or reopened in
-    between has an entry of its own, which is not such an entry). Two small queries,
-    instead of reading every score and ranking them again.
+    Jurors save their drafts every few seconds while they score, and submit a sheet
+    now and then; an organiser reopens one. After such writes the applications and the
+    other sheets read before are still true: only the sheets written are read again
+    (their scores, when they count now) and put in place of what was kept of them. When
+    none of them counts differently — drafts saved — the kept reading is still the
+    same, its ranking included. It applies when the entries of no contest and of the
+    shared action are the same as then, the contest's entry of then is still in the log
+    with its hash (the same chain), and each of the contest's entries since is a
+    ``SHEET_ACTIONS`` entry. Two small queries instead of reading every score.
     """
     contest_id, state = key
     found = _kept_rankings().latest(contest_id)
@@ -173,23 +193,29 @@ def _still_true(key: tuple) -> _Kept | None:
             AuditEntry.id <= own_now[0],
         )
         .order_by(AuditEntry.id)
-        .limit(DRAFT_WRITES_LIMIT + 1)
+        .limit(SHEET_WRITES_LIMIT + 1)
     ).all()
     if not entries or tuple(entries[0][:2]) != tuple(own_then[:2]) or entries[-1][0] != own_now[0]:
         return None  # another chain (a restored database), or too many entries to look at
     since = entries[1:]
     if not all(
-        action in DRAFT_ACTIONS and kind == "Scoresheet" and sheet.isdigit()
+        action in SHEET_ACTIONS and kind == "Scoresheet" and sheet.isdigit()
         for _id, _hash, action, kind, sheet in since
     ):
         return None
-    sheets = {int(sheet) for *_entry, sheet in since}
-    not_drafts = db.session.scalar(
-        select(func.count())
-        .select_from(Scoresheet)
-        .where(Scoresheet.id.in_(sheets), Scoresheet.state != SheetState.DRAFT)
-    )
-    return kept if not_drafts == 0 else None
+    written = {int(sheet) for *_entry, sheet in since}
+    now = _counted_sheets(contest_id, written)
+    if all(kept.counted.get(sheet) == now.get(sheet) for sheet in written):
+        return kept  # drafts saved: nothing that counts has changed
+    counted = {i: sheet for i, sheet in kept.counted.items() if i not in written}
+    counted.update(now)
+    totals = None
+    if kept.totals is not None:  # the jurors' totals of the other sheets stay
+        criteria, before = kept.totals
+        removed = [kept.counted[i] for i in written if i in kept.counted]
+        added = list(now.values())
+        totals = (criteria, ranking.juror_totals_after(criteria, before, removed, added))
+    return _Kept(kept.applications, kept.applicants, counted, kept.members, totals=totals)
 
 
 @dataclass(frozen=True)
@@ -223,9 +249,10 @@ class Loaded:
 
     def juror_totals(self) -> dict:
         """Each juror's totals (``ranking.juror_totals``), kept with the ranking."""
-        if self.kept.totals is None:
-            self.kept.totals = ranking.juror_totals(self.inputs.criteria, self.inputs.sheets)
-        return self.kept.totals
+        criteria = self.inputs.criteria
+        if self.kept.totals is None or self.kept.totals[0] != criteria:
+            self.kept.totals = (criteria, ranking.juror_totals(criteria, self.inputs.sheets))
+        return self.kept.totals[1]
 
     @property
     def category_codes(self) -> dict[int, str]:
@@ -249,7 +276,7 @@ def load(contest: Contest) -> Loaded:
     key = _reading_state(contest)
     kept = None
     if key is not None:
-        kept = _kept_rankings().get(key) or _still_true(key)
+        kept = _kept_rankings().get(key) or _brought_up_to_date(key)
     if kept is None:
         with _without_cyclic_gc():
             kept = _read(contest, category_codes)
@@ -360,32 +387,51 @@ def _read(contest: Contest, category_codes: dict) -> _Kept:
             )
         )
         applicants[app_id] = Applicant(serial, community, category_id)
-    scores: dict[tuple[int, int], dict[int, object]] = defaultdict(dict)
-    exact: dict = {}  # each distinct value of the driver as a Decimal, made once
-    for application_id, juror_id, criterion_id, points in driver_rows(
-        select(Scoresheet.application_id, Scoresheet.juror_id, Score.criterion_id, Score.points)
+    members = frozenset(
+        db.session.scalars(select(JuryMember.user_id).where(JuryMember.contest_id == contest.id))
+    )
+    return _Kept(tuple(applications), applicants, _counted_sheets(contest.id), members)
+
+
+def _counted_sheets(contest_id: int, only: set[int] | None = None) -> dict[int, ranking.Sheet]:
+    """The sheets that count in the ranking (submitted, without a conflict, of an
+    admitted application) with their scores, by scoresheet id: every one of the contest,
+    or of the sheets ``only`` names."""
+    statement = (
+        select(
+            Scoresheet.id,
+            Scoresheet.application_id,
+            Scoresheet.juror_id,
+            Score.criterion_id,
+            Score.points,
+        )
         .join(Score, Score.scoresheet_id == Scoresheet.id)
         .join(Application, Scoresheet.application_id == Application.id)
         .where(
-            Application.contest_id == contest.id,
+            Application.contest_id == contest_id,
             Application.state == ApplicationState.ADMITTED,
             Scoresheet.state == SheetState.SUBMITTED,
             Scoresheet.conflict == Conflict.NONE,
         )
-    ):
+    )
+    if only is not None:
+        statement = statement.where(Scoresheet.id.in_(sorted(only)))
+    owners: dict[int, tuple[int, int]] = {}
+    scores: dict[int, dict[int, object]] = {}
+    exact: dict = {}  # each distinct value of the driver as a Decimal, made once
+    for sheet_id, application_id, juror_id, criterion_id, points in driver_rows(statement):
         value = exact.get(points)
         if value is None and points is not None:
             value = exact[points] = Decimal(str(points))
-        scores[application_id, juror_id][criterion_id] = value
-    sheets = tuple(
-        ranking.Sheet(application_id=app_id, juror_id=juror_id, scores=points)
-        for (app_id, juror_id), points in scores.items()
-    )
-    jury = set(
-        db.session.scalars(select(JuryMember.user_id).where(JuryMember.contest_id == contest.id))
-    )
-    jury.update(juror_id for _app_id, juror_id in scores)
-    return _Kept(tuple(applications), applicants, sheets, len(jury))
+        sheet = scores.get(sheet_id)
+        if sheet is None:
+            sheet = scores[sheet_id] = {}
+            owners[sheet_id] = (application_id, juror_id)
+        sheet[criterion_id] = value
+    return {
+        sheet_id: ranking.Sheet(*owners[sheet_id], scores=points)
+        for sheet_id, points in scores.items()
+    }
 
 
 def _engine_decision(decision: Decision, category_codes: dict):

@@ -149,15 +149,25 @@ def ranking_json(result: ranking.Ranking, slug: str) -> dict:
 
 
 class Points:
-    """``i18n.points`` for many values: each distinct value is formatted once."""
+    """``i18n.points`` for many values: each distinct value is formatted once.
+
+    A value is looked up by identity before it is by value: the engine's totals and
+    means repeat as the same objects (a ranking page shows 8,000 of them), and hashing a
+    ``Fraction`` costs a microsecond. Each value is kept beside its text, so that its
+    identity stays its own while it is looked up."""
 
     def __init__(self):
         self.cache: dict = {}
+        self.same: dict[int, tuple] = {}  # id(value) → (value, text)
 
     def __call__(self, value) -> str:
+        seen = self.same.get(id(value))
+        if seen is not None:
+            return seen[1]
         text = self.cache.get(value)
         if text is None:
             text = self.cache[value] = points(ranking.format_score(value))
+        self.same[id(value)] = (value, text)
         return text
 
     def signed(self, value) -> str:

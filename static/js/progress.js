@@ -1,7 +1,8 @@
-// Long documents (the protocol, the scoresheets): a link marked data-progress asks for its
-// document in the background (POST to the same address) and shows how far it has gone,
-// then downloads it. Without this script, or when the background way fails, the link
-// downloads the document directly. Texts come from <template id="document-progress">.
+// Long documents (the protocol, the scoresheets, the workbooks of every score): a link
+// marked data-progress asks for its document in the background (POST to the same address)
+// and shows how far it has gone, then downloads it. Without this script, or when the
+// background way fails, the link downloads the document directly. Texts come from
+// <template id="document-progress">; data-progress="table" picks the workbook's texts.
 (function () {
   "use strict";
   var template = document.getElementById("document-progress");
@@ -17,8 +18,10 @@
     var box = template.content.firstElementChild.cloneNode(true);
     var bar = box.querySelector("progress");
     var text = box.querySelector("[data-text]");
+    var kind = link.getAttribute("data-progress");
     var say = function (name, percent) {
-      text.textContent = box.getAttribute("data-" + name).replace("{percent}", percent + "\u00a0%");
+      var words = (kind && box.getAttribute("data-" + name + "-" + kind)) || box.getAttribute("data-" + name);
+      text.textContent = words.replace("{percent}", percent + "\u00a0%");
     };
     var previous = link.parentNode.querySelector(".document-progress");
     if (previous) previous.remove();

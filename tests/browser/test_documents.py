@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from scoring import demo, documents
+from scoring import demo, documents, tables
 from scoring.extensions import db
 from scoring.models import Contest, Stage
 
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 READY = re.compile(r"The document is ready|Документ готовий")
 HALFWAY = re.compile(r"(laid out|зверстано) 50\u00a0%")
+ROWS_HALFWAY = re.compile(r"50\u00a0% of the rows written|записано 50\u00a0% рядків")
 
 
 @pytest.fixture
@@ -81,3 +82,34 @@ def test_without_the_script_the_link_downloads_the_protocol(ranking_page, new_co
     with plain.expect_download(timeout=60_000) as download:
         plain.locator("a[data-progress]", has_text=re.compile("Protocol|Протокол")).click()
     assert download.value.suggested_filename == f"protocol-{slug}.pdf"
+
+
+def test_the_workbook_of_every_score_shows_its_rows_written(ranking_page, monkeypatch):
+    """The ranking with every score, asked for by keyboard at a phone's width: the page
+    says how many of its rows are written (held halfway), then the workbook downloads."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page, slug = ranking_page
+    go_on = threading.Event()
+    write = tables.xlsx
+
+    def halfway_then_on(*made, progress=None):  # in the job's thread of the live server
+        progress(1, 2)
+        go_on.wait(timeout=60)
+        return write(*made, progress=progress)
+
+    monkeypatch.setattr(tables, "xlsx", halfway_then_on)
+    link = page.locator("#download-ranking a[data-progress]")
+    status = page.locator("#download-ranking .document-progress[role=status]")
+    try:
+        with page.expect_download(timeout=60_000) as download:
+            link.focus()
+            page.keyboard.press("Enter")
+            expect(status).to_have_text(ROWS_HALFWAY)
+            expect(status.locator("progress")).to_have_attribute("value", "50")
+            go_on.set()
+    finally:
+        go_on.set()
+    expect(status).to_have_text(re.compile(r"The table is ready|Таблиця готова"))
+    assert download.value.suggested_filename == f"{slug}-ranking.xlsx"
+    with open(download.value.path(), "rb") as file:
+        assert file.read(2) == b"PK"  # a workbook (a zip), not an error page
