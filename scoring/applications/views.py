@@ -336,7 +336,7 @@ def draft(application_id: int):
             for name, message in error.problems:
                 errors.setdefault(name, []).append(message)
     action = request.form.get("action", "save")
-    if action.startswith("remove:") and action[7:].isdigit():
+    if action.startswith("remove:") and action[7:].isascii() and action[7:].isdigit():
         attachments.remove_attachment(application, int(action[7:]), actor=user)
     refused = {name: value for name, value in typed.items() if name in errors}
     if errors:

@@ -396,7 +396,7 @@ def _wrong_part(payload: dict) -> str | None:
             fits = isinstance(value, str)
         elif name in ("points", "comments"):
             fits = isinstance(value, dict) and all(
-                isinstance(key, str) and key.isdigit() for key in value
+                isinstance(key, str) and key.isascii() and key.isdigit() for key in value
             )
             if name == "comments":
                 fits = fits and all(isinstance(text, str) for text in value.values())
@@ -411,7 +411,9 @@ def _ids(mapping) -> dict[int, object]:
     """``{"12": value}`` from JSON as ``{12: value}``; anything else is ignored."""
     if not isinstance(mapping, dict):
         return {}
-    return {int(k): v for k, v in mapping.items() if isinstance(k, str) and k.isdigit()}
+    return {
+        int(k): v for k, v in mapping.items() if isinstance(k, str) and k.isascii() and k.isdigit()
+    }
 
 
 @bp.route("/<slug>/<number>/autosave", methods=["POST"])

@@ -39,6 +39,7 @@ from ..models import (
     User,
 )
 from ..pagecache import cached_page
+from ..paging import page_number
 from . import deliberation, discussion, operations
 from .blueprint import bp, document_url
 from .forms import (
@@ -74,12 +75,11 @@ def ranking_page(slug: str):
     contest = own_contest(slug)
     if not lifecycle.scoring_started(contest):
         return render_template("results/ranking.html", contest=contest, not_yet=True)
-    page = request.args.get("page", "1")
     form = RankingFilterForm(request.args, contest, current_language())
     data = deliberation.page(
         contest,
         want_stability=request.args.get("stability") == "1",
-        page_number=int(page) if page.isdigit() and len(page) < 7 else 1,
+        page_number=page_number(request.args),
         filters=form.filters(),
     )
     return render_template(
