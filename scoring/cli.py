@@ -29,7 +29,7 @@ from .extensions import db
 from .i18n import money, role_label
 from .judging import commands as judging_commands
 from .models import Role, User
-from .results import appeals
+from .results import announcements, appeals
 from .results.loading import contest_ranking
 from .results.presentation import ranking_json
 from .tables import Table
@@ -401,6 +401,31 @@ def send_reminders():
         )
 
 
+@click.command("send-notices")
+@with_appcontext
+def send_notices():
+    """E-mail the applicants still to be told that the results are published (SPEC §14).
+
+    The app sends these e-mails in the background right after publication and resumes
+    them when the contest's page is opened; run this after a restart to finish them at
+    once. Each applicant is told once, however often it runs and while the app sends
+    too; one whose e-mail failed is listed on the contest's page, which sends it again.
+    """
+    sent = failed = 0
+    for contest_id in announcements.contests_waiting():
+        done, missed = announcements.send_pending(contest_id)
+        sent, failed = sent + done, failed + missed
+    click.echo(_("E-mails about the results sent: %(sent)s.", sent=sent))
+    if failed:
+        raise CommandError(
+            _(
+                "%(count)s e-mails about the results could not be sent; the contest’s page "
+                "lists them and sends them again.",
+                count=failed,
+            )
+        )
+
+
 def register(app) -> None:
     for command in (
         init_db,
@@ -410,6 +435,7 @@ def register(app) -> None:
         rank,
         audit_verify,
         send_reminders,
+        send_notices,
     ):
         app.cli.add_command(command)
     for command in contests_commands.COMMANDS:

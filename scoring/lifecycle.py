@@ -455,13 +455,14 @@ def publication_problems(contest: Contest) -> list:
     return problems
 
 
-def applicants_to_notify(contest: Contest) -> list[tuple[User, str]]:
-    """Applicants' accounts of every submitted application (admitted, rejected or not yet
-    screened), with the application's number; drafts never reached the jury. They get
-    the e-mail of publication."""
-    return list(
-        db.session.execute(
-            select(User, Application.number)
+def applicants_to_notify(contest: Contest) -> list[tuple[int, int]]:
+    """(user id, application id): the applicants' accounts of every submitted application
+    (admitted, rejected or not yet screened), in the order of the applications' numbers;
+    drafts never reached the jury. They get the e-mail of publication."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(User.id, Application.id)
             .join(Application, Application.organisation_id == User.organisation_id)
             .where(
                 Application.contest_id == contest.id,
@@ -471,7 +472,7 @@ def applicants_to_notify(contest: Contest) -> list[tuple[User, str]]:
             )
             .order_by(Application.number, User.id)
         )
-    )
+    ]
 
 
 def stage_target(contest: Contest, value: str | None) -> Stage | None:

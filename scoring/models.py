@@ -911,6 +911,41 @@ class DiscussionNote(db.Model):
     written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
+class PublicationNotice(db.Model):
+    """One e-mail of a publication to an applicant about one application (SPEC §3, §14).
+
+    The publication's transaction writes them all ``pending``; ``results.announcements``
+    sends them in the background and marks each: ``sending`` (taken by one sender, so
+    that no other sends it too), then ``sent`` or ``failed`` (with the server's answer).
+    A later publication of the same contest (after a step back) has notices of its own.
+    """
+
+    __tablename__ = "publication_notices"
+    __table_args__ = (
+        UniqueConstraint(
+            "contest_id",
+            "published_at",
+            "application_id",
+            "user_id",
+            name="uq_publication_notices_once",  # the conventional name passes 63 characters
+        ),
+        # The sender's next pending notice, and the page's counts by state.
+        Index("ix_publication_notices_waiting", "contest_id", "published_at", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(String(300), default="")
+
+
 class Invitation(db.Model):
     """An e-mailed link through which a juror or an organiser joins (only its hash is kept).
 

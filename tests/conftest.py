@@ -29,8 +29,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 from werkzeug import security
 
-from scoring import audit, clock, config, create_app, demo, edrpou, models
-from scoring.documents import jobs
+from scoring import audit, background, clock, config, create_app, demo, edrpou, models
 from scoring.extensions import db
 from scoring.models import (
     Contest,
@@ -286,7 +285,7 @@ def make_app(database_uri, tmp_path):
         return app
 
     yield make
-    jobs.join()  # documents still being made in the background read the database
+    background.join()  # work still done in the background (documents, e-mails) reads the database
     for app in apps:
         with app.app_context():
             db.engine.dispose()
@@ -309,9 +308,11 @@ def runner(app):
 
 @pytest.fixture
 def outbox(app):
-    """The e-mails written so far, oldest first, as ``email.message.EmailMessage``."""
+    """The e-mails written so far, oldest first, as ``email.message.EmailMessage``; those
+    still being sent in the background (the e-mails of publication) are waited for."""
 
     def read() -> list:
+        background.join()
         folder = Path(app.config["MAIL_OUTBOX"])
         return (
             [

@@ -43,7 +43,7 @@ from flask import url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, text
 
-from scoring import audit, clock, create_app
+from scoring import audit, background, clock, create_app
 from scoring.documents import jobs
 from scoring.extensions import db
 from scoring.i18n import oblast_name, points
@@ -296,6 +296,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "contests.copy": {"GET": manage(), "POST": manage(WRITE)},
     "contests.applications_bulk": {"POST": manage(WRITE)},
     "contests.invitation_resend": {"POST": manage(WRITE)},
+    "contests.notices_retry": {"POST": manage(WRITE)},
     "contests.invitation_withdraw": {"GET": manage(), "POST": manage(WRITE)},
     "jury.assign_bulk": {"POST": manage(WRITE)},
     "contests.stage": {"GET": manage(), "POST": manage(WRITE)},
@@ -607,7 +608,9 @@ class Matrix:
             db.session.commit()
 
     def mails(self) -> dict[str, email.message.EmailMessage]:
-        """The e-mails written so far, by file name."""
+        """The e-mails written so far (those being sent in the background waited for), by
+        file name."""
+        background.join()
         outbox = Path(self.app.config["MAIL_OUTBOX"])
         return {
             path.name: email.message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -620,6 +623,7 @@ class Matrix:
         When a session was last seen is left out: page views note it (every few
         minutes, scoring/sessions.py), and it is no data a page shows.
         """
+        background.join()  # what a request started in the background is part of it
         outbox = Path(self.app.config["MAIL_OUTBOX"])
         mails = sorted(p.name for p in outbox.glob("*.eml")) if outbox.exists() else []
         tables = dump(self.app)

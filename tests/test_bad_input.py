@@ -37,6 +37,7 @@ from scoring.models import (
     Application,
     ApplicationState,
     Contest,
+    PublicationNotice,
     Role,
     Score,
     Scoresheet,
@@ -262,6 +263,24 @@ def _published_with_appeals(app, w: World, *, filed: bool = False) -> None:
         db.session.commit()
 
 
+def _published_with_a_failed_email(app, w: World) -> None:
+    """The results published; the applicant's e-mail of publication failed."""
+    _published_with_appeals(app, w)
+    with app.app_context():
+        contest = db.session.get(Contest, w.judged_id)
+        db.session.add(
+            PublicationNotice(
+                contest_id=contest.id,
+                published_at=contest.published_at,
+                application_id=_own_application(w).id,
+                user_id=w.ids["applicant"],
+                state="failed",
+                error="550 5.1.1 Mailbox unavailable",
+            )
+        )
+        db.session.commit()
+
+
 REASON = {"reason": ["Рішення комісії від 12 березня, протокол № 3."]}
 ORGANISER_EMAIL = {"email": ["outsider.juror@example.org"]}
 NEW_PASSWORD = ["нове-довге-гасло-2026"]
@@ -376,6 +395,9 @@ ROUTES: dict[str, Reach] = {
     ),
     "contests.invitation_resend": Reach(
         "organiser", manage("/invitations/{w.ids[invitation]}/resend"), page=manage("/jury")
+    ),
+    "contests.notices_retry": Reach(
+        "organiser", manage("/notices/retry"), page=manage(""), setup=_published_with_a_failed_email
     ),
     "contests.invitation_withdraw": Reach(
         "organiser", manage("/invitations/{w.ids[invitation]}/withdraw")

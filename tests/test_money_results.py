@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from scoring import ranking
+from scoring import background, ranking
 from scoring.extensions import db, mailer
 from scoring.i18n import long_date
 from scoring.models import Application, AuditEntry, Contest, Decision, Stage, User
@@ -415,6 +415,7 @@ def test_a_title_with_a_line_break_gives_the_results_email_a_one_line_subject(
     app.config["MAIL_SERVER"] = "smtp.example.org"  # sent through Flask-Mail (suppressed)
     with mailer.record_messages() as sent:
         published = client.change_stage(SLUG, "published")
+        background.join()  # the e-mails are sent in the background
     assert published.status_code == 302
     assert len(sent) == len(APPLICANTS)
     assert {message.subject for message in sent} == {

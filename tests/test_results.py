@@ -419,7 +419,7 @@ def test_finalising_is_refused_while_the_tie_is_undecided_then_publication_mails
         title = db.session.scalar(select(Contest.title_uk).where(Contest.slug == slug))
     assert f"«{title}»" in mails[0]["Subject"] and "UUG-" in body
     flashed = _text(_page(client, f"/manage/contests/{slug}"))
-    assert "12 applicants are informed by e-mail." in flashed
+    assert "12 of 12 applicants are informed by e-mail." in flashed
 
 
 def test_scores_and_criteria_are_frozen_after_publication(client, app, organiser):

@@ -25,9 +25,8 @@ from ..i18n import (
 )
 from ..judging import notices
 from ..lifecycle import STAGE_BACK, STAGE_FORWARD
-from ..links import external_url
 from ..models import Contest, Role, Stage, contest_organisers
-from ..results.operations import announce_publication
+from ..results import announcements
 from . import operations
 from .copying import copy_contest
 from .forms import ContestForm, CopyForm, StageForm
@@ -236,6 +235,9 @@ def dashboard(slug: str):
     back = STAGE_BACK.get(contest.stage)
     if contest.stage == Stage.PUBLISHED and not lifecycle.appeals_to_reopen(contest):
         back = None  # published results are reopened only on an upheld appeal
+    mailing = announcements.progress(contest)
+    if mailing is not None and mailing.waiting:
+        announcements.start(contest)  # after a restart: nobody sends them in this process
     return render_template(
         "contests/dashboard.html",
         contest=contest,
@@ -251,8 +253,31 @@ def dashboard(slug: str):
         asked=lifecycle.open_clarifications(contest),
         waiting=lifecycle.unanswered_appeals(contest),
         appeals_close=lifecycle.appeals_close(contest),
+        mailing=mailing,
         now=clock.now(),
     )
+
+
+@bp.route("/<slug>/notices/retry", methods=["POST"])
+@role_required(Role.ORGANISER)
+def notices_retry(slug: str):
+    """Send the e-mails of publication that failed once more."""
+    contest = own_contest(slug)
+    again = announcements.retry(contest, current_user._get_current_object())
+    db.session.commit()
+    if again:
+        announcements.start(contest)
+        flash(
+            ngettext(
+                "%(num)d e-mail is being sent again.",
+                "%(num)d e-mails are being sent again.",
+                again,
+            ),
+            "info",
+        )
+    else:
+        flash(_("No e-mail about the results waits to be sent again."), "info")
+    return redirect(url_for(".dashboard", slug=slug) + "#mailing-heading")
 
 
 @bp.route("/<slug>/stage", methods=["GET", "POST"])
@@ -286,13 +311,25 @@ def stage(slug: str):
             if plan.fingerprint != form.warnings.data:
                 form.confirm.data = False  # new warnings: confirmed anew
         else:
+            # Who is to be told is written with the publication: a restart resumes it.
+            told = announcements.queue(contest) if target == Stage.PUBLISHED else 0
             db.session.commit()
             flash(
                 _("The contest has moved to the stage «%(stage)s».", stage=stage_label(target)),
                 "success",
             )
-            if target == Stage.PUBLISHED:
-                _announce_results(contest)
+            if told:
+                announcements.start(contest)
+                flash(
+                    ngettext(
+                        "%(num)d e-mail to the applicants is being sent; this page shows how "
+                        "far it has gone.",
+                        "%(num)d e-mails to the applicants are being sent; this page shows how "
+                        "far they have gone.",
+                        told,
+                    ),
+                    "info",
+                )
             if target == Stage.JUDGING:
                 notices.tell(*notices.announce_judging(contest))
             return redirect(url_for(".dashboard", slug=slug))
@@ -307,26 +344,3 @@ def stage(slug: str):
         plan=plan,
         problems=plan.problems,
     )
-
-
-def _announce_results(contest: Contest) -> None:
-    """After publication: e-mail the applicants the link to the results (SPEC §3)."""
-    sent, failed = announce_publication(contest, external_url("results.public", slug=contest.slug))
-    if sent:
-        flash(
-            ngettext(
-                "%(num)d applicant is informed by e-mail.",
-                "%(num)d applicants are informed by e-mail.",
-                sent,
-            ),
-            "info",
-        )
-    if failed:
-        flash(
-            ngettext(
-                "%(num)d e-mail could not be sent; see the server log.",
-                "%(num)d e-mails could not be sent; see the server log.",
-                failed,
-            ),
-            "warning",
-        )

@@ -4,11 +4,12 @@
 The protocol and the scoresheets of a large contest take seconds to lay out, and the
 workbooks of every score tens of seconds at 10,000 applications. On a page
 with its script (``static/js/progress.js``) the link to such a document asks for it by
-POST at the same address: ``start`` makes it in a thread and the answer, at once, names
-the address of its progress. The script asks there twice a second (``status``), shows a
-progress bar, and downloads the file once it is ready (``take``). Without the script the
-link downloads the document as before, in one request. The thread only reads
-(``database.reading``): it never holds SQLite's write lock while the document is made.
+POST at the same address: ``start`` makes it in a thread (``scoring.background``) and
+the answer, at once, names the address of its progress. The script asks there twice a
+second (``status``), shows a progress bar, and downloads the file once it is ready
+(``take``). Without the script the link downloads the document as before, in one
+request. The thread only reads (``database.reading``): it never holds SQLite's write
+lock while the document is made.
 
 A job is kept as files in ``instance/documents/``: ``<id>.json`` (whose it is, which
 document, how far it has gone) and, once made, ``<id>.file``. Every process of the app
@@ -29,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,8 +38,8 @@ from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 
+from .. import background as threads
 from .. import database
-from ..extensions import db
 from ..i18n import current_language
 from ..progress import Progress
 
@@ -48,9 +48,6 @@ GRACE = 120  # seconds a file is kept after its first download (another tab, a H
 MOST_AT_ONCE = 3  # a person's jobs at work at once
 STALE = 600  # seconds without news after which a job counts as failed (its process ended)
 WORKING, READY, FAILED = "working", "ready", "failed"
-
-# The threads of this process, by job id: ``join`` waits for them (tests, shutdown).
-_threads: dict[str, threading.Thread] = {}
 
 
 def _folder() -> Path:
@@ -138,7 +135,6 @@ def start(
     state = {"owner": owner, "key": key, "state": WORKING, "done": 0, "total": 0, "name": "",
              "contest": contest}  # fmt: skip
     _write(path, state)
-    app = current_app._get_current_object()
     language = current_language()
 
     def run() -> None:
@@ -150,21 +146,16 @@ def start(
                 shown[0] = percent
                 _write(path, {**state, "done": done, "total": total})
 
-        with app.app_context(), database.reading(), force_locale(language):
+        with database.reading(), force_locale(language):
             try:
                 content, name = make(progress)
                 (folder / f"{job}.file").write_bytes(content)
                 _write(path, {**state, "state": READY, "done": 1, "total": 1, "name": name})
             except Exception:
-                app.logger.exception("document job %s failed", job)
+                current_app.logger.exception("document job %s failed", job)
                 _write(path, {**state, "state": FAILED})
-            finally:
-                db.session.remove()
-                _threads.pop(job, None)
 
-    thread = threading.Thread(target=run, name=f"document-{job}", daemon=True)
-    _threads[job] = thread
-    thread.start()
+    threads.start(f"document-{job}", run)
     return job
 
 
@@ -216,7 +207,4 @@ def take(owner: int, job: str) -> tuple[bytes, str] | None:
     return content, state["name"]
 
 
-def join(timeout: float | None = None) -> None:
-    """Wait for this process's jobs to end (the tests, before their database goes)."""
-    for thread in list(_threads.values()):
-        thread.join(timeout)
+join = threads.join  # the tests wait for the documents being made

@@ -2,9 +2,9 @@
 
 A check (a dry run: every problem of the file, nothing stored) and an import run the
 same function of their kind (``kinds.run``). With ``IMPORT_IN_BACKGROUND`` (the
-default) they run in a thread of the app, so that the page answers at once and then
-shows the progress (a file of 420,000 scores takes minutes); without it the request
-waits for the end (the tests).
+default) they run in a thread of the app (``scoring.background``), so that the page
+answers at once and then shows the progress (a file of 420,000 scores takes minutes);
+without it the request waits for the end (the tests).
 
 The state of an upload's latest job lives beside its file (``job.json``), so that any
 process of the app can show it: which job (``check`` or ``import``), its state, the
@@ -18,7 +18,6 @@ stored, since an import commits only at its very end.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -28,7 +27,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from .. import clock, database
+from .. import background, clock, database
 from ..extensions import db
 from ..models import Contest, User
 from . import kinds, uploads
@@ -93,7 +92,8 @@ def start(upload: uploads.Upload, action: str, actor: User, language: str) -> bo
     app = current_app._get_current_object()
     arguments = (app, upload.token, action, actor.id, language)
     if app.config["IMPORT_IN_BACKGROUND"]:
-        threading.Thread(target=_run, args=arguments, name=f"import-{upload.token}").start()
+        # Not a daemon: an import ends (and commits) before the process does.
+        background.start(f"import-{upload.token}", _run, *arguments, daemon=False)
     else:
         db.session.rollback()  # the request's transaction would hold SQLite's write lock
         _run(*arguments)

@@ -22,28 +22,24 @@ fields to blame, before anything has changed.
   the assignment itself is ``judging.jury.add_assignment``.
 - What keeps the results from being published is a guardrail of the lifecycle
   (``scoring.lifecycle.publication_problems``), shown on the stage page.
-- ``announce_publication``: the e-mail to the applicants once the results are public,
-  each with their own outcome (``disclosure.outcomes``).
+- The e-mails of publication are sent in the background: ``results.announcements``.
 """
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass, replace
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from .. import audit, clock, lifecycle, mail, ranking, rounds
+from .. import audit, clock, lifecycle, ranking
 from ..extensions import db
 from ..i18n import money
 from ..judging.assignment import Juror, conflicts, least_loaded
 from ..judging.assignments import add_assignment
 from ..judging.jury import JuryError
 from ..judging.operations import applicant_party, juror_party
-from ..links import external_url
 from ..models import (
     Application,
     ApplicationState,
@@ -51,15 +47,13 @@ from ..models import (
     Contest,
     Decision,
     DecisionKind,
-    Feedback,
     JuryMember,
     Scoresheet,
     SheetState,
     User,
 )
-from .disclosure import NOT_ADMITTED, outcomes
 from .loading import Loaded, load
-from .presentation import TieGroup, find_tie, notes_text, outcome_text
+from .presentation import TieGroup, find_tie
 
 MAX_REASON = 2000
 
@@ -446,76 +440,3 @@ def add_juror(contest: Contest, application: Application, juror: User, *, actor:
         return add_assignment(contest, application, juror, actor=actor)
     except JuryError as error:
         raise ResultsError({"juror": error.message}) from error
-
-
-# Publication -----------------------------------------------------------------------
-
-
-def _next_link(application: Application | None) -> str | None:
-    """Where an applicant who advanced finds their application of the next round: its
-    form while it is a draft, else its page."""
-    if application is None:
-        return None
-    if application.state == ApplicationState.DRAFT:
-        return external_url("applications.draft", application_id=application.id)
-    return external_url("applications.show", number=application.number)
-
-
-def announce_publication(contest: Contest, link: str) -> tuple[int, int]:
-    """E-mail the applicants that the results are public, each with their own outcome
-    (SPEC §14: winner or not, place, score, what follows); (sent, failed)."""
-    sent = failed = 0
-    found = {outcome.number: outcome for outcome in outcomes(contest).values()}
-    following = rounds.advanced(contest)  # by the id of the application in this round
-    number_of_round = rounds.number(contest) if rounds.in_rounds(contest) else None
-    closes = lifecycle.appeals_close(contest)
-    for user, number in lifecycle.applicants_to_notify(contest):
-        language = user.language or "uk"
-        outcome = found.get(number)
-        later = following.get(outcome.application_id) if outcome is not None else None
-        feedback = (
-            contest.feedback != Feedback.NONE
-            and outcome is not None
-            and outcome.kind != NOT_ADMITTED
-        )
-        try:
-            mail.send(
-                user.email,
-                _l(
-                    "The results of round %(round)s of «%(contest)s» are published",
-                    round=number_of_round,
-                    contest=contest.title(language),
-                )
-                if number_of_round
-                else _l(
-                    "The results of «%(contest)s» are published", contest=contest.title(language)
-                ),
-                "results_published",
-                language=language,
-                name=user.name,
-                contest_title=contest.title(language),
-                round_number=number_of_round,
-                round_title=rounds.round_title(contest, language),
-                number=number,
-                outcome=outcome,
-                describe_outcome=outcome_text,
-                describe_notes=notes_text,
-                feedback=feedback,
-                feedback_link=external_url("documents.feedback", number=number)
-                if feedback
-                else None,
-                next_application=later,
-                next_title=rounds.round_title(later.contest, language) if later else "",
-                next_link=_next_link(later),
-                appeals_close=closes,
-                published_at=contest.published_at,
-                full_ranking=contest.results_full_ranking,
-                link=link,
-                application_link=external_url("applications.show", number=number),
-            )
-        except (smtplib.SMTPException, OSError):
-            current_app.logger.exception("results e-mail to user %s failed", user.id)
-            failed += 1
-        else:
-            sent += 1
-    return sent, failed
