@@ -1,0 +1,131 @@
+"""Outside attacks on the public results page (issue 17's paged, kept page): odd page
+numbers and searches, odd validators and headers, what a search tells beside the API, and
+whether one visitor's request can shape the kept part another visitor is served."""
+
+import re
+
+import pytest
+
+from .test_public_results_page import _ranking, _winners, published, judged  # noqa: F401
+from .test_results import _set, _text
+
+
+def test_a_page_number_of_more_digits_than_python_reads_gives_a_page(app, published):  # noqa: F811
+    """`page` of 4,301+ ASCII digits: `paging.page_number` falls back to page 1 (werkzeug
+    swallows int()'s ValueError), but the view's own `int(raw_page)` (the «does this page
+    exist» check) raises ValueError past Python's 4,300-digit limit."""
+    url = f"/contests/{published}/results"
+    response = app.test_client().get(url, query_string={"page": "9" * 4301})
+    assert response.status_code == 200, response.status_code
+    assert 'id="missing-page"' in response.text
+
+
+@pytest.mark.parametrize(
+    "validator",
+    ["*", 'W/"x"', '"a", "b", W/"c"', ",,,", '"' + "x" * 5000 + '"', "\x7f", "ü", ""],
+)
+def test_odd_validators_never_500_and_never_304_someone_elses(app, published, validator):  # noqa: F811
+    url = f"/contests/{published}/results"
+    for method in ("get", "head"):
+        response = getattr(app.test_client(), method)(url, headers={"If-None-Match": validator})
+        assert response.status_code in (200, 304), (method, validator, response.status_code)
+        if validator != "*":
+            assert response.status_code == 200
+
+
+def test_a_weak_copy_of_the_visitors_own_etag_is_a_304(app, published):  # noqa: F811
+    visitor = app.test_client()
+    url = f"/contests/{published}/results"
+    etag = visitor.get(url).headers["ETag"]
+    many = f'"nope", W/{etag}, "x"'
+    assert visitor.get(url, headers={"If-None-Match": many}).status_code == 304
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "=HYPERLINK(\"x\")",
+        "\u202eUUG",
+        "²",
+        "%(num)d %(query)s {{ 7*7 }}",
+        "Ж" * 10_000,
+    ],
+)
+def test_searches_and_missing_pages_are_escaped(app, published, query):  # noqa: F811
+    url = f"/contests/{published}/results"
+    response = app.test_client().get(url, query_string={"q": query, "page": query})
+    assert response.status_code in (200, 400, 414), response.status_code
+    if response.status_code == 200:
+        assert "<script>alert" not in response.text and "<img src=x" not in response.text
+        assert "{{ 7*7 }}" not in response.text or "49" not in _text(response.text)
+
+
+def test_a_search_tells_no_more_than_the_api(app, published):  # noqa: F811
+    """Every number a search shows, and the count it gives, is among what the API
+    publishes (the ranking and the not-ranked)."""
+    visitor = app.test_client()
+    url = f"/contests/{published}/results"
+    api = visitor.get(f"/api/contests/{published}/results").get_json()
+    known = {row["number"] for row in api["ranking"]}
+    known |= {row["number"] for row in api.get("not_ranked", [])}
+    everyone = re.findall(r"[A-Z]+\d*-\d{4}-\d{3,4}", visitor.get(url + "?q=-").text)
+    for query in ("0", "-", "UUG", "рада", "а", "0 0"):
+        page = visitor.get(url, query_string={"q": query}).text
+        shown = set(re.findall(r"[A-Z]+\d*-\d{4}-\d{3,4}", page))
+        assert shown <= known, (query, shown - known)
+        found = re.search(r"знайдено (\d+) заяв", _text(page))
+        assert found and int(found.group(1)) <= len(known), query
+    assert everyone
+
+
+def test_winners_only_search_shows_no_unpublished_row(app, published):  # noqa: F811
+    url = f"/contests/{published}/results"
+    visitor = app.test_client()
+    visitor.get(url + "?q=UUG")  # kept while the full ranking was out
+    _set(app, published, results_full_ranking=False)
+    api = visitor.get(f"/api/contests/{published}/results").get_json()
+    known = {row["number"] for row in api["ranking"]}
+    for asked in ("?q=UUG", "?q=UUG&page=2", "?page=2", "?page=3", ""):
+        page = visitor.get(url + asked).text
+        shown = set(re.findall(r"[A-Z]+\d*-\d{4}-\d{3,4}", page))
+        assert shown <= known, (asked, shown - known)
+        assert "знайдено" not in _text(page)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "evil.example"},
+        {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
+        {"X-Forwarded-Prefix": "/evil"},
+        {"Accept-Language": "en"},
+    ],
+)
+def test_one_visitors_headers_do_not_shape_the_next_visitors_page(app, published, headers):  # noqa: F811
+    url = f"/contests/{published}/results"
+    first = app.test_client().get(url, headers=headers)
+    assert first.status_code in (200, 400)
+    nxt = app.test_client().get(url)
+    assert nxt.status_code == 200
+    assert "evil" not in nxt.text
+    assert "Повний рейтинг" in nxt.text and "Full ranking" not in nxt.text
+
+
+def test_an_english_sessions_kept_fragment_is_not_a_ukrainian_visitors(client, app, published):  # noqa: F811
+    """``client`` (the organiser) reads in English; the next anonymous visitor in
+    Ukrainian, for the same page, search and page 2."""
+    url = f"/contests/{published}/results"
+    for asked in ("", "?page=2", "?q=UUG", "?page=2&q=UUG"):
+        assert "Full ranking" in client.get(url + asked).text
+        page = app.test_client().get(url + asked).text
+        assert "Повний рейтинг" in page and "Full ranking" not in page, asked
+
+
+def test_winners_are_shown_only_once_and_search_drops_winners(app, published):  # noqa: F811
+    url = f"/contests/{published}/results"
+    visitor = app.test_client()
+    page1 = visitor.get(url).text
+    assert len(_winners(page1)) == 5 and len(_ranking(page1)) == 5
+    assert _winners(visitor.get(url + "?page=1").text) == _winners(page1)
