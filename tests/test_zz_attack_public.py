@@ -129,3 +129,78 @@ def test_winners_are_shown_only_once_and_search_drops_winners(app, published):  
     page1 = visitor.get(url).text
     assert len(_winners(page1)) == 5 and len(_ranking(page1)) == 5
     assert _winners(visitor.get(url + "?page=1").text) == _winners(page1)
+
+
+def test_a_search_finds_no_application_the_results_do_not_publish(app, build):
+    """A published contest of 20 where no. 3 and 4 were rejected at screening and no. 5
+    never admitted: neither their number nor their applicant's name finds them, and the
+    count a search gives is the API's."""
+    from sqlalchemy import update
+
+    from scoring import clock
+    from scoring.extensions import db
+    from scoring.models import Application, ApplicationState, Stage
+
+    from .test_results import _bulk_contest
+
+    slug = _bulk_contest(app, build, 20)
+    hidden = {"B20-2026-0003": ApplicationState.REJECTED, "B20-2026-0004": ApplicationState.REJECTED,
+              "B20-2026-0005": ApplicationState.SUBMITTED}
+    with app.app_context():
+        for number, state in hidden.items():
+            db.session.execute(update(Application).where(Application.number == number).values(state=state))
+        db.session.commit()
+    _set(app, slug, stage=Stage.PUBLISHED, published_at=clock.now())
+    visitor = app.test_client()
+    url = f"/contests/{slug}/results"
+    api = visitor.get(f"/api/contests/{slug}/results").get_json()
+    known = {row["number"] for row in api["ranking"]} | {n["number"] for n in api["not_ranked"]}
+    assert len(known) == 17 and not known & set(hidden)
+    for number in hidden:
+        serial = int(number[-4:])
+        for query in (number, number[-4:], f"Масова {serial - 1}»", "Масова"):
+            page = visitor.get(url, query_string={"q": query}).text
+            listed = _ranking(page, "B") + re.findall(r"<li>(B[\d-]+) ", page)
+            assert number not in listed, query
+            found = re.search(r"знайдено (\d+) заяв", _text(page))
+            matching = [n for n in known if query in n] if query[0] in "B0" else None
+            if matching is not None:
+                assert int(found.group(1)) == len(matching), query
+    page = visitor.get(url, query_string={"q": "B20"}).text
+    assert "знайдено 17 заявок" in _text(page)
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["*", "gzip;q=0", "br;q=abc", "identity;q=0, *;q=0", "x" * 4000, "gzip, gzip, br, deflate, zstd"],
+)
+def test_odd_accept_encodings_give_the_page_and_a_304_that_holds(app, published, accept):  # noqa: F811
+    visitor = app.test_client()
+    url = f"/contests/{published}/results"
+    first = visitor.get(url, headers={"Accept-Encoding": accept})
+    assert first.status_code == 200
+    again = visitor.get(url, headers={"Accept-Encoding": accept, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304, accept
+
+
+def _count(app, url):
+    from .test_public_results_page import _queries
+
+    return _queries(app, app.test_client(), url)[0]
+
+
+def test_the_first_page_and_a_search_query_the_same_for_20_and_200(app, build, monkeypatch):
+    from scoring import clock
+    from scoring.models import Stage
+    from scoring.results import public_views
+
+    from .test_results import _bulk_contest
+
+    monkeypatch.setattr(public_views, "PER_PAGE", 8)
+    made = {}
+    for size in (20, 200):
+        slug = _bulk_contest(app, build, size)
+        _set(app, slug, stage=Stage.PUBLISHED, published_at=clock.now())
+        base = f"/contests/{slug}/results"
+        made[size] = [_count(app, base + asked) for asked in ("", "?q=B", "?page=999", "?q=zz")]
+    assert made[20] == made[200], made
