@@ -204,3 +204,49 @@ def test_the_first_page_and_a_search_query_the_same_for_20_and_200(app, build, m
         base = f"/contests/{slug}/results"
         made[size] = [_count(app, base + asked) for asked in ("", "?q=B", "?page=999", "?q=zz")]
     assert made[20] == made[200], made
+
+
+WINNER_ROW = re.compile(r'<tr class="table-success"><td[^>]*>\d+</td><td class="text-nowrap"[^>]*>([^<]+)</td>')
+
+
+def test_every_kept_page_and_search_in_both_languages_follows_a_new_decision(client, app, published):  # noqa: F811
+    """Pages 1–3, a search and a search's last page, in English (the organiser) and in
+    Ukrainian (a visitor), all kept; the tie decided the other way after a reopening:
+    every one of them shows the new winners at once, with a new ETag."""
+    from sqlalchemy import select
+
+    from scoring.extensions import db
+    from scoring.models import Decision, Stage
+
+    from .test_results import _decide_tie, _move
+
+    slug, visitor = published, app.test_client()
+    url = f"/contests/{slug}/results"
+    asked = ("", "?page=2", "?page=3", "?q=UUG", "?q=UUG&page=3", "?q=005", "?q=004")
+    before = {(who, a): reader.get(url + a) for who, reader in (("en", client), ("uk", visitor)) for a in asked}
+    old = {r["number"] for r in visitor.get(f"/api/contests/{slug}/results").get_json()["ranking"] if r["winner"]}
+
+    _set(app, slug, stage=Stage.DELIBERATION)
+    with app.app_context():
+        decision_id = db.session.scalar(select(Decision.id))
+    revoke = f"/manage/contests/{slug}/decisions/{decision_id}/revoke"
+    assert client.submit(revoke, {"reason": "Апеляцію задоволено."}).status_code == 302
+    assert _decide_tie(client, app, slug, "004", "Повторне голосування: за 004.").status_code == 302
+    _move(client, slug, "published")
+
+    new = {r["number"] for r in visitor.get(f"/api/contests/{slug}/results").get_json()["ranking"] if r["winner"]}
+    assert new != old
+    for (who, a), first in before.items():
+        reader = client if who == "en" else visitor
+        check = reader.get(url + a, headers={"If-None-Match": first.headers["ETag"]})
+        now = reader.get(url + a)
+        if (old ^ new) & set(re.findall(r"UUG-\d{4}-\d{3}", now.text)):
+            assert check.status_code == 200, (who, a)  # a row it shows changed
+        badges = set(WINNER_ROW.findall(now.text))
+        shown = set(_ranking(now.text)) | set(re.findall(r'data-label="(?:Номер|Number)">([^<]+)<', now.text))
+        assert badges == new & set(_ranking(now.text) or badges), (who, a, badges, new)
+        assert not (old - new) & badges, (who, a)
+        if a == "":
+            winners = set(re.findall(r'data-label="(?:Номер|Number)">([^<]+)<', now.text[: now.text.find('id="ranking"')]))
+            assert winners == new, (who, winners, new)
+        assert shown
