@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures of test_public_results_page, imported, are parameters here)
 """Outside attacks on the public results page (issue 17's paged, kept page): odd page
 numbers and searches, odd validators and headers, what a search tells beside the API, and
 whether one visitor's request can shape the kept part another visitor is served."""
@@ -6,11 +7,11 @@ import re
 
 import pytest
 
-from .test_public_results_page import _ranking, _winners, published, judged  # noqa: F401
+from .test_public_results_page import _ranking, _winners, judged, published  # noqa: F401
 from .test_results import _set, _text
 
 
-def test_a_page_number_of_more_digits_than_python_reads_gives_a_page(app, published):  # noqa: F811
+def test_a_page_number_of_more_digits_than_python_reads_gives_a_page(app, published):
     """`page` of 4,301+ ASCII digits: `paging.page_number` falls back to page 1 (werkzeug
     swallows int()'s ValueError), but the view's own `int(raw_page)` (the «does this page
     exist» check) raises ValueError past Python's 4,300-digit limit."""
@@ -24,7 +25,7 @@ def test_a_page_number_of_more_digits_than_python_reads_gives_a_page(app, publis
     "validator",
     ["*", 'W/"x"', '"a", "b", W/"c"', ",,,", '"' + "x" * 5000 + '"', "\x7f", "ü", ""],
 )
-def test_odd_validators_never_500_and_never_304_someone_elses(app, published, validator):  # noqa: F811
+def test_odd_validators_never_500_and_never_304_someone_elses(app, published, validator):
     url = f"/contests/{published}/results"
     for method in ("get", "head"):
         response = getattr(app.test_client(), method)(url, headers={"If-None-Match": validator})
@@ -33,7 +34,7 @@ def test_odd_validators_never_500_and_never_304_someone_elses(app, published, va
             assert response.status_code == 200
 
 
-def test_a_weak_copy_of_the_visitors_own_etag_is_a_304(app, published):  # noqa: F811
+def test_a_weak_copy_of_the_visitors_own_etag_is_a_304(app, published):
     visitor = app.test_client()
     url = f"/contests/{published}/results"
     etag = visitor.get(url).headers["ETag"]
@@ -46,14 +47,14 @@ def test_a_weak_copy_of_the_visitors_own_etag_is_a_304(app, published):  # noqa:
     [
         "<script>alert(1)</script>",
         '"><img src=x onerror=alert(1)>',
-        "=HYPERLINK(\"x\")",
+        '=HYPERLINK("x")',
         "\u202eUUG",
         "²",
         "%(num)d %(query)s {{ 7*7 }}",
         "Ж" * 10_000,
     ],
 )
-def test_searches_and_missing_pages_are_escaped(app, published, query):  # noqa: F811
+def test_searches_and_missing_pages_are_escaped(app, published, query):
     url = f"/contests/{published}/results"
     response = app.test_client().get(url, query_string={"q": query, "page": query})
     assert response.status_code in (200, 400, 414), response.status_code
@@ -62,7 +63,7 @@ def test_searches_and_missing_pages_are_escaped(app, published, query):  # noqa:
         assert "{{ 7*7 }}" not in response.text or "49" not in _text(response.text)
 
 
-def test_a_search_tells_no_more_than_the_api(app, published):  # noqa: F811
+def test_a_search_tells_no_more_than_the_api(app, published):
     """Every number a search shows, and the count it gives, is among what the API
     publishes (the ranking and the not-ranked)."""
     visitor = app.test_client()
@@ -80,7 +81,7 @@ def test_a_search_tells_no_more_than_the_api(app, published):  # noqa: F811
     assert everyone
 
 
-def test_winners_only_search_shows_no_unpublished_row(app, published):  # noqa: F811
+def test_winners_only_search_shows_no_unpublished_row(app, published):
     url = f"/contests/{published}/results"
     visitor = app.test_client()
     visitor.get(url + "?q=UUG")  # kept while the full ranking was out
@@ -103,7 +104,7 @@ def test_winners_only_search_shows_no_unpublished_row(app, published):  # noqa: 
         {"Accept-Language": "en"},
     ],
 )
-def test_one_visitors_headers_do_not_shape_the_next_visitors_page(app, published, headers):  # noqa: F811
+def test_one_visitors_headers_do_not_shape_the_next_visitors_page(app, published, headers):
     url = f"/contests/{published}/results"
     first = app.test_client().get(url, headers=headers)
     assert first.status_code in (200, 400)
@@ -113,7 +114,7 @@ def test_one_visitors_headers_do_not_shape_the_next_visitors_page(app, published
     assert "Повний рейтинг" in nxt.text and "Full ranking" not in nxt.text
 
 
-def test_an_english_sessions_kept_fragment_is_not_a_ukrainian_visitors(client, app, published):  # noqa: F811
+def test_an_english_sessions_kept_fragment_is_not_a_ukrainian_visitors(client, app, published):
     """``client`` (the organiser) reads in English; the next anonymous visitor in
     Ukrainian, for the same page, search and page 2."""
     url = f"/contests/{published}/results"
@@ -123,7 +124,7 @@ def test_an_english_sessions_kept_fragment_is_not_a_ukrainian_visitors(client, a
         assert "Повний рейтинг" in page and "Full ranking" not in page, asked
 
 
-def test_winners_are_shown_only_once_and_search_drops_winners(app, published):  # noqa: F811
+def test_winners_are_shown_only_once_and_search_drops_winners(app, published):
     url = f"/contests/{published}/results"
     visitor = app.test_client()
     page1 = visitor.get(url).text
@@ -144,11 +145,16 @@ def test_a_search_finds_no_application_the_results_do_not_publish(app, build):
     from .test_results import _bulk_contest
 
     slug = _bulk_contest(app, build, 20)
-    hidden = {"B20-2026-0003": ApplicationState.REJECTED, "B20-2026-0004": ApplicationState.REJECTED,
-              "B20-2026-0005": ApplicationState.SUBMITTED}
+    hidden = {
+        "B20-2026-0003": ApplicationState.REJECTED,
+        "B20-2026-0004": ApplicationState.REJECTED,
+        "B20-2026-0005": ApplicationState.SUBMITTED,
+    }
     with app.app_context():
         for number, state in hidden.items():
-            db.session.execute(update(Application).where(Application.number == number).values(state=state))
+            db.session.execute(
+                update(Application).where(Application.number == number).values(state=state)
+            )
         db.session.commit()
     _set(app, slug, stage=Stage.PUBLISHED, published_at=clock.now())
     visitor = app.test_client()
@@ -172,14 +178,23 @@ def test_a_search_finds_no_application_the_results_do_not_publish(app, build):
 
 @pytest.mark.parametrize(
     "accept",
-    ["*", "gzip;q=0", "br;q=abc", "identity;q=0, *;q=0", "x" * 4000, "gzip, gzip, br, deflate, zstd"],
+    [
+        "*",
+        "gzip;q=0",
+        "br;q=abc",
+        "identity;q=0, *;q=0",
+        "x" * 4000,
+        "gzip, gzip, br, deflate, zstd",
+    ],
 )
-def test_odd_accept_encodings_give_the_page_and_a_304_that_holds(app, published, accept):  # noqa: F811
+def test_odd_accept_encodings_give_the_page_and_a_304_that_holds(app, published, accept):
     visitor = app.test_client()
     url = f"/contests/{published}/results"
     first = visitor.get(url, headers={"Accept-Encoding": accept})
     assert first.status_code == 200
-    again = visitor.get(url, headers={"Accept-Encoding": accept, "If-None-Match": first.headers["ETag"]})
+    again = visitor.get(
+        url, headers={"Accept-Encoding": accept, "If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304, accept
 
 
@@ -206,10 +221,14 @@ def test_the_first_page_and_a_search_query_the_same_for_20_and_200(app, build, m
     assert made[20] == made[200], made
 
 
-WINNER_ROW = re.compile(r'<tr class="table-success"><td[^>]*>\d+</td><td class="text-nowrap"[^>]*>([^<]+)</td>')
+WINNER_ROW = re.compile(
+    r'<tr class="table-success"><td[^>]*>\d+</td><td class="text-nowrap"[^>]*>([^<]+)</td>'
+)
 
 
-def test_every_kept_page_and_search_in_both_languages_follows_a_new_decision(client, app, published):  # noqa: F811
+def test_every_kept_page_and_search_in_both_languages_follows_a_new_decision(
+    client, app, published
+):
     """Pages 1–3, a search and a search's last page, in English (the organiser) and in
     Ukrainian (a visitor), all kept; the tie decided the other way after a reopening:
     every one of them shows the new winners at once, with a new ETag."""
@@ -223,8 +242,16 @@ def test_every_kept_page_and_search_in_both_languages_follows_a_new_decision(cli
     slug, visitor = published, app.test_client()
     url = f"/contests/{slug}/results"
     asked = ("", "?page=2", "?page=3", "?q=UUG", "?q=UUG&page=3", "?q=005", "?q=004")
-    before = {(who, a): reader.get(url + a) for who, reader in (("en", client), ("uk", visitor)) for a in asked}
-    old = {r["number"] for r in visitor.get(f"/api/contests/{slug}/results").get_json()["ranking"] if r["winner"]}
+    before = {
+        (who, a): reader.get(url + a)
+        for who, reader in (("en", client), ("uk", visitor))
+        for a in asked
+    }
+    old = {
+        r["number"]
+        for r in visitor.get(f"/api/contests/{slug}/results").get_json()["ranking"]
+        if r["winner"]
+    }
 
     _set(app, slug, stage=Stage.DELIBERATION)
     with app.app_context():
@@ -234,7 +261,11 @@ def test_every_kept_page_and_search_in_both_languages_follows_a_new_decision(cli
     assert _decide_tie(client, app, slug, "004", "Повторне голосування: за 004.").status_code == 302
     _move(client, slug, "published")
 
-    new = {r["number"] for r in visitor.get(f"/api/contests/{slug}/results").get_json()["ranking"] if r["winner"]}
+    new = {
+        r["number"]
+        for r in visitor.get(f"/api/contests/{slug}/results").get_json()["ranking"]
+        if r["winner"]
+    }
     assert new != old
     for (who, a), first in before.items():
         reader = client if who == "en" else visitor
@@ -243,10 +274,50 @@ def test_every_kept_page_and_search_in_both_languages_follows_a_new_decision(cli
         if (old ^ new) & set(re.findall(r"UUG-\d{4}-\d{3}", now.text)):
             assert check.status_code == 200, (who, a)  # a row it shows changed
         badges = set(WINNER_ROW.findall(now.text))
-        shown = set(_ranking(now.text)) | set(re.findall(r'data-label="(?:Номер|Number)">([^<]+)<', now.text))
+        shown = set(_ranking(now.text)) | set(
+            re.findall(r'data-label="(?:Номер|Number)">([^<]+)<', now.text)
+        )
         assert badges == new & set(_ranking(now.text) or badges), (who, a, badges, new)
         assert not (old - new) & badges, (who, a)
         if a == "":
-            winners = set(re.findall(r'data-label="(?:Номер|Number)">([^<]+)<', now.text[: now.text.find('id="ranking"')]))
+            winners = set(
+                re.findall(
+                    r'data-label="(?:Номер|Number)">([^<]+)<',
+                    now.text[: now.text.find('id="ranking"')],
+                )
+            )
             assert winners == new, (who, winners, new)
         assert shown
+
+
+def test_unpublished_answers_to_head_odd_slugs_and_the_api_keep_nothing(app, judged):
+    visitor = app.test_client()
+    for url in (
+        f"/contests/{judged}/results",
+        f"/contests/{judged}/results?page=9&q=<b>",
+        "/contests/no-such-contest/results",
+        f"/api/contests/{judged}/results?lang=en",
+        "/api/contests/no-such-contest/results",
+    ):
+        for method in ("get", "head"):
+            response = getattr(visitor, method)(
+                url, headers={"If-None-Match": "*", "Accept-Encoding": "gzip"}
+            )
+            assert response.status_code == 404, (method, url)
+            assert (
+                "ETag" not in response.headers
+                and response.headers["Cache-Control"] == "private, no-store"
+            ), (method, url)
+
+
+@pytest.mark.parametrize("asked", ["３", "٣", "+3", " 3", "3_0"])
+def test_a_page_said_not_to_exist_is_not_then_shown_as_if_it_did(app, published, asked):
+    """The table in ``test_public_results_page`` says a full-width digit is «not a page
+    number either» and expects page 1 for «１» — which passes only because int("１") is
+    1. int() also reads «３», «٣», «+3», « 3» and «3_0»: the page says «there is no page
+    «３»» and then shows page 3 (the one just said not to exist), where «x» gives page 1."""
+    response = app.test_client().get(f"/contests/{published}/results", query_string={"page": asked})
+    assert response.status_code == 200
+    said = re.search(r'id="missing-page">([^<]*)<', response.text)
+    assert said is not None
+    assert said.group(1).endswith("ось сторінка 1 з 3."), said.group(1)
