@@ -321,3 +321,27 @@ def test_a_page_said_not_to_exist_is_not_then_shown_as_if_it_did(app, published,
     said = re.search(r'id="missing-page">([^<]*)<', response.text)
     assert said is not None
     assert said.group(1).endswith("ось сторінка 1 з 3."), said.group(1)
+
+
+def test_a_signed_in_persons_language_switch_elsewhere_does_not_remake_the_kept_results(
+    client, app, published, monkeypatch
+):
+    """The kept part is keyed by ``state_in_session``, which holds the newest audit entry
+    of no contest: a ``user.updated`` written when any signed-in person anywhere switches
+    the language (or edits a profile, registers, an organisation is updated) makes every
+    published contest's results be made again, though they show nothing of accounts (the
+    applicants' facts are frozen on the applications)."""
+    from scoring.results import disclosure
+
+    url = f"/contests/{published}/results"
+    made = []
+    real = disclosure.public_results
+    monkeypatch.setattr(
+        disclosure, "public_results", lambda *a, **k: made.append(1) or real(*a, **k)
+    )
+    assert app.test_client().get(url).status_code == 200
+    assert app.test_client().get(url).status_code == 200
+    assert len(made) == 1  # kept for the second visitor
+    client.submit("/language", {"language": "uk", "next": "/"})  # the organiser, elsewhere
+    assert app.test_client().get(url).status_code == 200
+    assert len(made) == 1, "the results were made again after an unrelated language switch"
