@@ -323,6 +323,10 @@ def test_a_page_said_not_to_exist_is_not_then_shown_as_if_it_did(app, published,
     assert said.group(1).endswith("ось сторінка 1 з 3."), said.group(1)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: the kept results' key holds the newest entry of no contest (accounts)",
+)
 def test_a_signed_in_persons_language_switch_elsewhere_does_not_remake_the_kept_results(
     client, app, published, monkeypatch
 ):
