@@ -63,6 +63,23 @@ def _workbook(client, url):
     return load_workbook(io.BytesIO(response.data))
 
 
+def comment_scores(app, slug: str, texts: list[str]) -> None:
+    """The first submitted scores of the contest given ``texts`` as their comments."""
+    with app.app_context():
+        scores = db.session.scalars(
+            select(Score)
+            .join(Scoresheet)
+            .join(Application)
+            .join(Contest)
+            .where(Contest.slug == slug, Scoresheet.state == SheetState.SUBMITTED)
+            .order_by(Score.scoresheet_id, Score.criterion_id)
+            .limit(len(texts))
+        ).all()
+        for score, text in zip(scores, texts, strict=True):
+            score.comment = text
+        db.session.commit()
+
+
 def _excel_csv(client, url) -> list[list[str]]:
     response = client.get(url)
     assert response.status_code == 200, url
@@ -239,19 +256,7 @@ def test_a_text_longer_than_a_cell_holds_says_so_and_the_csv_keeps_it(app, clien
     """A spreadsheet cell holds 32,767 characters: a longer comment is not cut without a
     word, and a typed ``_x003D_`` stays the text it was (a workbook's own escape)."""
     long = "Обґрунтування бюджету. " * 2000  # 46,000 characters
-    with app.app_context():
-        scores = db.session.scalars(
-            select(Score)
-            .join(Scoresheet)
-            .join(Application)
-            .join(Contest)
-            .where(Contest.slug == demo, Scoresheet.state == SheetState.SUBMITTED)
-            .order_by(Score.scoresheet_id, Score.criterion_id)
-            .limit(2)
-        ).all()
-        scores[0].comment = long
-        scores[1].comment = "_x003D_1+1 і _x000D_"
-        db.session.commit()
+    comment_scores(app, demo, [long, "_x003D_1+1 і _x000D_"])
     workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
     comments = [excel_text(row[4].value) for row in workbook.active.iter_rows(min_row=2)]
     cut = [comment for comment in comments if comment and comment.startswith(long[:100])]
@@ -299,18 +304,7 @@ def test_the_workbooks_of_every_score_are_made_in_the_background_in_the_pages_la
 def test_a_long_text_of_emoji_fits_a_cell_as_excel_counts_it(app, client, demo):
     """Excel counts a cell's 32,767 characters in UTF-16 units: an emoji is two."""
     long = "Громада 🌻 " * 4000  # 40,000 characters, 44,000 units
-    with app.app_context():
-        score = db.session.scalar(
-            select(Score)
-            .join(Scoresheet)
-            .join(Application)
-            .join(Contest)
-            .where(Contest.slug == demo, Scoresheet.state == SheetState.SUBMITTED)
-            .order_by(Score.scoresheet_id, Score.criterion_id)
-            .limit(1)
-        )
-        score.comment = long
-        db.session.commit()
+    comment_scores(app, demo, [long])
     workbook = _workbook(client, f"/manage/contests/{demo}/scores.xlsx")
     comments = [row[4].value or "" for row in workbook.active.iter_rows(min_row=2)]
     (cut,) = [comment for comment in comments if comment.startswith("Громада 🌻")]

@@ -23,14 +23,12 @@ from scoring.models import (
     Application,
     Contest,
     Role,
-    Score,
-    Scoresheet,
-    SheetState,
     Stage,
     User,
 )
 
 from ._shown import excel_text
+from .test_downloads import comment_scores
 
 ORGANISER = "organiser@demo.example"
 JUROR = "olena.kovalenko@demo.example"
@@ -68,23 +66,6 @@ def _start(client, demo, kind="ranking", query=""):
     )
     assert started.status_code == 202, started.status_code
     return started.get_json()["progress"]
-
-
-def _comments(app, demo, texts):
-    """The first submitted scores of the contest given ``texts`` as comments."""
-    with app.app_context():
-        scores = db.session.scalars(
-            select(Score)
-            .join(Scoresheet)
-            .join(Application)
-            .join(Contest)
-            .where(Contest.slug == demo, Scoresheet.state == SheetState.SUBMITTED)
-            .order_by(Score.scoresheet_id, Score.criterion_id)
-            .limit(len(texts))
-        ).all()
-        for score, text in zip(scores, texts, strict=True):
-            score.comment = text
-        db.session.commit()
 
 
 def _scores_comments(client, demo):
@@ -182,7 +163,7 @@ def test_the_file_of_a_job_is_whole_to_requests_at_once_and_then_gone(app, demo,
     download manager): each gets the whole workbook; ``GRACE`` seconds after the first
     download it is gone, its files deleted."""
     letters = random.Random(1)
-    _comments(app, demo, ["".join(letters.choices("абвгґдеєжзиіїйклмн0123456789", k=5000))
+    comment_scores(app, demo, ["".join(letters.choices("абвгґдеєжзиіїйклмн0123456789", k=5000))
                           for _ in range(180)])  # fmt: skip
     clients = [app.test_client() for _ in range(4)]
     for client in clients:
@@ -266,7 +247,7 @@ TYPED = [
 
 
 def test_typed_text_comes_back_as_typed_and_never_as_a_formula(app, client, demo):
-    _comments(app, demo, TYPED)
+    comment_scores(app, demo, TYPED)
     _sign_in(client, ORGANISER)
     response = client.get(f"/manage/contests/{demo}/scores.xlsx")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
@@ -296,7 +277,7 @@ def test_a_text_of_emoji_over_a_cells_utf16_limit_is_not_cut_without_a_word(app,
     ``_whole``'s check and XlsxWriter cut it to 16,383 emoji without the note; a
     40,000-emoji text got the note and then lost it to the same cut."""
     short, long = "😀" * 20000, "😀" * 40000
-    _comments(app, demo, [short, long])
+    comment_scores(app, demo, [short, long])
     _sign_in(client, ORGANISER)
     comments = [c for c in _scores_comments(client, demo) if c and c.startswith("😀")]
     assert len(comments) == 2
@@ -312,7 +293,7 @@ def test_escape_like_texts_that_share_an_underscore_come_back_as_typed(app, clie
     second sequence (whose underscore closed the first) stays bare and Excel decodes it:
     the cell shows ``_x0041B``."""
     typed = ["_x0041_x0042_", "_x005F_x0041_"]
-    _comments(app, demo, typed)
+    comment_scores(app, demo, typed)
     _sign_in(client, ORGANISER)
     comments = _scores_comments(client, demo)
     assert [text for text in typed if text not in comments] == []
@@ -398,7 +379,7 @@ def test_formula_names_in_the_header_and_every_xml_part_is_well_formed(app, clie
         juror = db.session.scalar(select(User).where(User.email == JUROR))
         juror.name = '=HYPERLINK("http://evil.example")\x07_x0041_'
         db.session.commit()
-    _comments(app, demo, TYPED)
+    comment_scores(app, demo, TYPED)
     _sign_in(client, ORGANISER)
     response = client.get(f"/manage/contests/{demo}/ranking.xlsx")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
@@ -416,7 +397,7 @@ def test_two_tabs_asking_for_the_same_workbook_both_get_it(app, demo):
     made: the second is given the first's job, both scripts go to its file, and the
     slower tab lands on a 404 page instead of the workbook."""
     letters = random.Random(2)
-    _comments(app, demo, ["".join(letters.choices("абвгґдеєжзиіїйклмн0123456789", k=5000))
+    comment_scores(app, demo, ["".join(letters.choices("абвгґдеєжзиіїйклмн0123456789", k=5000))
                           for _ in range(180)])  # fmt: skip
     tabs = [app.test_client() for _ in range(2)]
     for tab in tabs:
