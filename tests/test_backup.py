@@ -40,6 +40,7 @@ from scoring.models import (
     Organisation,
     OrganisationKind,
     ProtocolVote,
+    PublicationNotice,
     RecoveryCode,
     Role,
     Score,
@@ -111,6 +112,7 @@ TABLES_AFTER_0001 = (
     "clarification_requests",
     "clarification_files",
     "appeals",  # 0015
+    "publication_notices",  # 0017
 )
 
 
@@ -241,6 +243,16 @@ def _loaded(databases, kind: str):
                 votes_for=2,
                 votes_against=0,
                 abstained=1,
+            )
+        )
+        # An e-mail of a publication, sent (the results' notices).
+        db.session.add(
+            PublicationNotice(
+                contest_id=judged.id,
+                published_at=clock.now(),
+                application_id=application.id,
+                user_id=application.organisation.members[0].id,
+                state="sent",
             )
         )
         audit.record("attachment.added", actor=organiser, contest=judged, obj=application)
