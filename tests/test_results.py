@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, insert, select
 
-from scoring import audit, clock, edrpou, ranking
+from scoring import audit, background, clock, edrpou, ranking
 from scoring.extensions import db
 from scoring.models import (
     Application,
@@ -428,6 +428,7 @@ def test_scores_and_criteria_are_frozen_after_publication(client, app, organiser
     _decide_tie(client, app, slug)
     _record_meeting(client, app, slug)
     _move(client, slug, "published")
+    background.join()  # the e-mails of publication sent: no thread runs on into the test
     with app.app_context():
         criterion = db.session.scalars(
             select(Criterion).join(Contest).where(Contest.slug == slug, Criterion.code == "C1")
