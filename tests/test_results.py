@@ -428,7 +428,6 @@ def test_scores_and_criteria_are_frozen_after_publication(client, app, organiser
     _decide_tie(client, app, slug)
     _record_meeting(client, app, slug)
     _move(client, slug, "published")
-    background.join()  # the e-mails of publication sent: no thread runs on into the test
     with app.app_context():
         criterion = db.session.scalars(
             select(Criterion).join(Contest).where(Contest.slug == slug, Criterion.code == "C1")
@@ -486,6 +485,7 @@ def _publish(client, app, slug):
     assert _decide_tie(client, app, slug).status_code == 302
     _record_meeting(client, app, slug)
     _move(client, slug, "published")
+    background.join()  # the e-mails of publication sent: no thread runs on into the test
 
 
 def test_results_are_not_public_before_publication(client, demo):
