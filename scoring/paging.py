@@ -15,8 +15,19 @@ MAX_PAGE = 100_000  # a larger page number in the address is no page at all
 
 
 def page_number(args: MultiDict) -> int:
-    """The ``page`` asked for in the query string, between 1 and ``MAX_PAGE``."""
-    return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
+    """The ``page`` asked for in the query string, between 1 and ``MAX_PAGE``: ASCII
+    digits (of any length: a longer number is past the end); anything else («３», ``+3``,
+    ``2.5``) is the first page."""
+    raw = args.get("page", "")
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    return min(max(int(raw), 1), MAX_PAGE) if len(raw) <= 6 else MAX_PAGE
+
+
+def asked_for(raw: str, page: int) -> bool:
+    """Whether ``page`` is the page ``raw`` (the query string's ``page``) names; none
+    named is the first."""
+    return not raw or (raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) == page)
 
 
 class ListPagination(Pagination):

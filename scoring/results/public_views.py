@@ -79,7 +79,7 @@ def public(slug: str):
         raw_page,
         query,
     )
-    number = _page_asked(raw_page)
+    number = paging.page_number(request.args)
     content = kept_fragment(key, lambda: _public_content(contest, raw_page, number, query))
     # Our own template's rendering, kept as it was made: markup already escaped.
     content = Markup(content)  # noqa: S704
@@ -87,14 +87,6 @@ def public(slug: str):
         render_template("results/public.html", contest=contest, content=content)
     )
     return disclosure.private_conditional(response)
-
-
-def _page_asked(raw_page: str) -> int:
-    """The page asked for: ASCII digits (a larger number than ``paging.MAX_PAGE``, of any
-    length, is past the end); anything else (``x``, «３», ``+3``) is no page: the first."""
-    if not (raw_page.isascii() and raw_page.isdigit()):
-        return 1
-    return max(int(raw_page), 1) if len(raw_page) <= 6 else paging.MAX_PAGE
 
 
 def _row(contest: Contest) -> str:
@@ -156,12 +148,7 @@ def _public_content(contest: Contest, raw_page: str, number: int, query: str) ->
     ]
     pagination = paging.paginate_list(ranked, number, PER_PAGE)
     # A page that is not (past the end, not a number): the nearest one, saying so.
-    exists = not raw_page or (
-        raw_page.isascii()
-        and raw_page.isdigit()
-        and len(raw_page) <= 6
-        and int(raw_page) == pagination.page
-    )
+    exists = paging.asked_for(raw_page, pagination.page)
     shown = [line(row) for row in pagination.items]
     first = pagination.page == 1 and not query
     winners = [line(row) for row in results.winners] if first else []
